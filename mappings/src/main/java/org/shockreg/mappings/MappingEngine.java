@@ -1,0 +1,623 @@
+package org.shockreg.mappings;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Observation.ObservationComponentComponent;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.Type;
+import org.shockreg.mappings.identity.Pseudonymizer;
+import org.shockreg.mappings.rules.RuleFiles.CodeRef;
+import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
+import org.shockreg.mappings.rules.RuleFiles.VariableRule;
+import org.shockreg.mappings.rules.RuleSet;
+import org.shockreg.mappings.rules.RuleSet.CompiledOverride;
+import org.shockreg.mappings.rules.RuleSet.DeviceMatch;
+import org.shockreg.mappings.rules.RuleSet.VariableMatch;
+import org.shockreg.mappings.units.UnitConversionException;
+import org.shockreg.mappings.units.UnitConverter;
+import org.shockreg.registry.curated.Coding;
+import org.shockreg.registry.curated.CuratedFact;
+import org.shockreg.registry.curated.CuratedFact.DeviceRemovalFact;
+import org.shockreg.registry.curated.CuratedFact.DeviceTherapyFact;
+import org.shockreg.registry.curated.CuratedFact.DiagnosisFact;
+import org.shockreg.registry.curated.CuratedFact.EncounterFact;
+import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
+import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.curated.SourceRef;
+
+/**
+ * Turns one source FHIR resource into curated facts by the active {@link RuleSet}. The engine
+ * holds no code lists of its own: every code, unit and range comes from the rule files. Pure and
+ * thread-safe; the pipeline owns storage.
+ */
+public final class MappingEngine {
+
+  /** The resource types the engine curates; anything else is not registry data. */
+  public static final Set<String> CURATED_TYPES =
+      Set.of("Patient", "Observation", "Procedure", "Condition", "Encounter");
+
+  public static final String FLAG_IMPLAUSIBLE = "implausible";
+  public static final String FLAG_UNIT_ASSUMED = "unit-assumed";
+  public static final String FLAG_PRELIMINARY = "preliminary";
+  public static final String FLAG_NEEDS_REVIEW = "needs-review";
+
+  private static final String UCUM = "http://unitsofmeasure.org";
+  private static final Pattern NUMBER = Pattern.compile("(<=|>=|<|>)?\\s*(\\d+(?:[.,]\\d+)?)");
+  private static final int CONVERTED_SCALE = 4;
+
+  private volatile RuleSet rules;
+  private volatile UnitConverter units;
+  private final Pseudonymizer pseudonyms;
+
+  public MappingEngine(RuleSet rules, Pseudonymizer pseudonyms) {
+    this.rules = rules;
+    this.units = new UnitConverter(rules.unitAliases());
+    this.pseudonyms = pseudonyms;
+  }
+
+  public RuleSet rules() {
+    return rules;
+  }
+
+  public Pseudonymizer pseudonyms() {
+    return pseudonyms;
+  }
+
+  /** Swaps in a new rule set (e.g. after a site mapping file changed). */
+  public synchronized void reload(RuleSet newRules) {
+    this.units = new UnitConverter(newRules.unitAliases());
+    this.rules = newRules;
+  }
+
+  public MappingOutcome map(Resource resource, SourceRef source, SourcePatientResolver patients) {
+    try {
+      return switch (resource.fhirType()) {
+        case "Patient" -> mapPatient((Patient) resource, source);
+        case "Observation" -> mapObservation((Observation) resource, source, patients);
+        case "Procedure" -> mapProcedure((Procedure) resource, source, patients);
+        case "Condition" -> mapCondition((Condition) resource, source, patients);
+        case "Encounter" -> mapEncounter((Encounter) resource, source, patients);
+        default -> MappingOutcome.skipped("resource type not curated");
+      };
+    } catch (MappingRejection r) {
+      return MappingOutcome.rejected(r.reasonCode(), r.getMessage());
+    }
+  }
+
+  // ---- Patient -------------------------------------------------------------------------------
+
+  private MappingOutcome mapPatient(Patient p, SourceRef source) throws MappingRejection {
+    String sourceId = p.getIdElement().getIdPart();
+    if (sourceId == null) {
+      throw new MappingRejection("missing-id", "Patient has no id");
+    }
+    String sex =
+        p.hasGender() && p.getGender() != AdministrativeGender.NULL
+            ? p.getGender().toCode()
+            : null;
+    Integer birthYear =
+        p.hasBirthDateElement() && p.getBirthDateElement().getYear() != null
+            ? p.getBirthDateElement().getYear()
+            : null;
+    Boolean deceased = null;
+    Instant deceasedAt = null;
+    if (p.hasDeceasedDateTimeType()) {
+      deceased = true;
+      deceasedAt = FhirTimes.toInstant(p.getDeceasedDateTimeType());
+    } else if (p.hasDeceasedBooleanType()) {
+      deceased = p.getDeceasedBooleanType().booleanValue();
+    }
+    String patientId = pseudonyms.patientId(source.siteId(), sourceId);
+    return MappingOutcome.curated(
+        List.of(
+            new PatientFact(
+                patientId, source.siteId(), sourceId, sex, birthYear, deceased, deceasedAt, source)));
+  }
+
+  private String patientIdFor(Reference subject, SourceRef source, SourcePatientResolver patients)
+      throws MappingRejection {
+    String sourcePatient = patients.sourcePatientId(subject);
+    if (sourcePatient == null) {
+      throw new MappingRejection(
+          "unresolved-subject",
+          source.resourceType()
+              + " subject '"
+              + (subject == null ? "" : subject.getReference())
+              + "' does not resolve to a Patient");
+    }
+    return pseudonyms.patientId(source.siteId(), sourcePatient);
+  }
+
+  // ---- Observation -> measurements ----------------------------------------------------------
+
+  private MappingOutcome mapObservation(Observation o, SourceRef source, SourcePatientResolver patients)
+      throws MappingRejection {
+    Optional<VariableMatch> top = firstMatch(o.getCode());
+    List<ObservationComponentComponent> matchedComponents = new ArrayList<>();
+    for (ObservationComponentComponent c : o.getComponent()) {
+      if (firstMatch(c.getCode()).isPresent()) {
+        matchedComponents.add(c);
+      }
+    }
+    if (top.isEmpty() && matchedComponents.isEmpty()) {
+      return MappingOutcome.unmapped(primaryCoding(o.getCode()));
+    }
+    Observation.ObservationStatus status = o.getStatus();
+    if (status == Observation.ObservationStatus.ENTEREDINERROR
+        || status == Observation.ObservationStatus.CANCELLED) {
+      return MappingOutcome.retracted("status " + status.toCode());
+    }
+    if (status != Observation.ObservationStatus.FINAL
+        && status != Observation.ObservationStatus.AMENDED
+        && status != Observation.ObservationStatus.CORRECTED
+        && status != Observation.ObservationStatus.PRELIMINARY) {
+      return MappingOutcome.skipped(
+          "status " + (status == null ? "missing" : status.toCode()) + " is not curated");
+    }
+    String patientId = patientIdFor(o.getSubject(), source, patients);
+    Instant effective = effectiveTime(o);
+    Set<String> baseFlags = new LinkedHashSet<>();
+    if (status == Observation.ObservationStatus.PRELIMINARY) {
+      baseFlags.add(FLAG_PRELIMINARY);
+    }
+    if (effective == null) {
+      baseFlags.add(FLAG_NEEDS_REVIEW);
+    }
+    String curatedStatus = status.toCode();
+
+    List<CuratedFact> facts = new ArrayList<>();
+    Set<String> variablesDone = new LinkedHashSet<>();
+    if (top.isPresent() && o.hasValue()) {
+      facts.add(
+          measurement(
+              top.get(), o.getCode(), o.getValue(), patientId, curatedStatus, effective, baseFlags, source));
+      variablesDone.add(top.get().rule().variable());
+    }
+    for (ObservationComponentComponent c : matchedComponents) {
+      VariableMatch m = firstMatch(c.getCode()).orElseThrow();
+      if (!c.hasValue() || !variablesDone.add(m.rule().variable())) {
+        continue;
+      }
+      facts.add(
+          measurement(m, c.getCode(), c.getValue(), patientId, curatedStatus, effective, baseFlags, source));
+    }
+    if (facts.isEmpty()) {
+      return MappingOutcome.skipped("no value (data absent)");
+    }
+    return MappingOutcome.curated(facts);
+  }
+
+  private static Instant effectiveTime(Observation o) {
+    if (o.hasEffectiveDateTimeType()) {
+      return FhirTimes.toInstant(o.getEffectiveDateTimeType());
+    }
+    if (o.hasEffectivePeriod() && o.getEffectivePeriod().hasStartElement()) {
+      return FhirTimes.toInstant(o.getEffectivePeriod().getStartElement());
+    }
+    if (o.hasEffectiveInstantType()) {
+      return FhirTimes.toInstant(o.getEffectiveInstantType());
+    }
+    if (o.hasIssuedElement()) {
+      return FhirTimes.toInstant(o.getIssuedElement());
+    }
+    return null;
+  }
+
+  private Optional<VariableMatch> firstMatch(CodeableConcept code) {
+    for (org.hl7.fhir.r4.model.Coding c : code.getCoding()) {
+      Optional<VariableMatch> m = rules.variableFor(c.getSystem(), c.getCode());
+      if (m.isPresent()) {
+        return m;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A value as received, before unit conversion. */
+  private record RawValue(
+      BigDecimal value, String comparator, BigDecimal low, BigDecimal high, String unit) {}
+
+  private MeasurementFact measurement(
+      VariableMatch match,
+      CodeableConcept code,
+      Type value,
+      String patientId,
+      String status,
+      Instant effective,
+      Set<String> baseFlags,
+      SourceRef source)
+      throws MappingRejection {
+    VariableRule rule = match.rule();
+    Set<String> flags = new LinkedHashSet<>(baseFlags);
+    RawValue raw = rawValue(rule, value);
+
+    String registryUnit = rule.unit();
+    String fromUcum;
+    if (raw.unit() == null || raw.unit().isBlank()) {
+      if (!Boolean.TRUE.equals(rule.assumeUnitWhenMissing())) {
+        throw new MappingRejection(
+            "missing-unit", rule.variable() + " value has no unit and none can be assumed");
+      }
+      fromUcum = registryUnit;
+      flags.add(FLAG_UNIT_ASSUMED);
+    } else {
+      fromUcum =
+          units
+              .toUcum(raw.unit())
+              .orElseThrow(
+                  () ->
+                      new MappingRejection(
+                          "unknown-unit",
+                          rule.variable() + " unit '" + raw.unit() + "' is not a UCUM unit"));
+    }
+    boolean converted = !fromUcum.equals(registryUnit);
+    boolean massMolar = converted && !units.commensurable(fromUcum, registryUnit);
+    BigDecimal v = convert(raw.value(), fromUcum, rule, converted);
+    BigDecimal low = convert(raw.low(), fromUcum, rule, converted);
+    BigDecimal high = convert(raw.high(), fromUcum, rule, converted);
+
+    if (v != null && rule.plausible() != null) {
+      if ((rule.plausible().low() != null && v.compareTo(rule.plausible().low()) < 0)
+          || (rule.plausible().high() != null && v.compareTo(rule.plausible().high()) > 0)) {
+        flags.add(FLAG_IMPLAUSIBLE);
+      }
+    }
+    List<Coding> codings = sourceCodings(code, massMolar ? match.source() : null);
+    String id =
+        pseudonyms.factId(
+            "Observation", source.siteId(), source.resourceType(), source.resourceId(), rule.variable());
+    return new MeasurementFact(
+        id,
+        patientId,
+        rule.variable(),
+        status,
+        effective,
+        v,
+        registryUnit,
+        raw.comparator(),
+        low,
+        high,
+        converted ? raw.value() : null,
+        converted ? raw.unit() : null,
+        converted ? raw.comparator() : null,
+        codings,
+        flags,
+        source);
+  }
+
+  private BigDecimal convert(BigDecimal value, String fromUcum, VariableRule rule, boolean converted)
+      throws MappingRejection {
+    if (value == null || !converted) {
+      return value;
+    }
+    try {
+      BigDecimal v = units.convert(value, fromUcum, rule.unit(), rule.molarMass());
+      return v.setScale(CONVERTED_SCALE, RoundingMode.HALF_UP).stripTrailingZeros();
+    } catch (UnitConversionException e) {
+      throw new MappingRejection("unconvertible-unit", rule.variable() + ": " + e.getMessage());
+    }
+  }
+
+  private RawValue rawValue(VariableRule rule, Type value) throws MappingRejection {
+    if (value instanceof Quantity q) {
+      if (!q.hasValue()) {
+        throw new MappingRejection("missing-value", rule.variable() + " quantity has no value");
+      }
+      String comparator = q.hasComparator() ? q.getComparator().toCode() : null;
+      return new RawValue(q.getValue(), comparator, null, null, unitOf(q));
+    }
+    if (value instanceof Range r) {
+      BigDecimal low = r.hasLow() && r.getLow().hasValue() ? r.getLow().getValue() : null;
+      BigDecimal high = r.hasHigh() && r.getHigh().hasValue() ? r.getHigh().getValue() : null;
+      String unit = r.hasLow() ? unitOf(r.getLow()) : null;
+      if (unit == null && r.hasHigh()) {
+        unit = unitOf(r.getHigh());
+      }
+      if (low != null && high != null) {
+        BigDecimal mid = low.add(high).divide(BigDecimal.valueOf(2), MathContext.DECIMAL64);
+        return new RawValue(mid.stripTrailingZeros(), null, low, high, unit);
+      }
+      if (low != null) {
+        return new RawValue(low, ">=", low, null, unit);
+      }
+      if (high != null) {
+        return new RawValue(high, "<=", null, high, unit);
+      }
+      throw new MappingRejection("missing-value", rule.variable() + " range has no bounds");
+    }
+    if (value instanceof org.hl7.fhir.r4.model.IntegerType i && i.getValue() != null) {
+      return new RawValue(BigDecimal.valueOf(i.getValue()), null, null, null, null);
+    }
+    if (value instanceof org.hl7.fhir.r4.model.StringType s) {
+      if (!Boolean.TRUE.equals(rule.parseText())) {
+        throw new MappingRejection(
+            "text-value", rule.variable() + " is sent as text, which this variable does not accept");
+      }
+      return parseText(rule, s.getValue());
+    }
+    throw new MappingRejection(
+        "unsupported-value-type",
+        rule.variable() + " value of type " + value.fhirType() + " cannot be curated");
+  }
+
+  /** "EF 25%", "25-30 %", "<20%", "ca. 35": one number, a range (midpoint) or a bound. */
+  private static RawValue parseText(VariableRule rule, String text) throws MappingRejection {
+    if (text == null) {
+      throw new MappingRejection("unparseable-text", rule.variable() + " text is empty");
+    }
+    Matcher m = NUMBER.matcher(text);
+    List<BigDecimal> numbers = new ArrayList<>();
+    String comparator = null;
+    while (m.find() && numbers.size() < 3) {
+      if (numbers.isEmpty() && m.group(1) != null) {
+        comparator = m.group(1);
+      }
+      numbers.add(new BigDecimal(m.group(2).replace(',', '.')));
+    }
+    String unit = text.contains("%") ? "%" : null;
+    if (numbers.size() == 1) {
+      return new RawValue(numbers.get(0), comparator, null, null, unit);
+    }
+    if (numbers.size() == 2 && comparator == null && text.matches(".*\\d\\s*(-|–|to|bis)\\s*\\d.*")) {
+      BigDecimal low = numbers.get(0).min(numbers.get(1));
+      BigDecimal high = numbers.get(0).max(numbers.get(1));
+      BigDecimal mid = low.add(high).divide(BigDecimal.valueOf(2), MathContext.DECIMAL64);
+      return new RawValue(mid.stripTrailingZeros(), null, low, high, unit);
+    }
+    throw new MappingRejection(
+        "unparseable-text", rule.variable() + " text '" + text + "' holds no single value or range");
+  }
+
+  private static String unitOf(Quantity q) {
+    if (q.hasCode() && (!q.hasSystem() || UCUM.equals(q.getSystem()))) {
+      return q.getCode();
+    }
+    return q.hasUnit() ? q.getUnit() : null;
+  }
+
+  /** The source codings; where a mass/molar conversion happened the LOINC twin replaces the code. */
+  private static List<Coding> sourceCodings(CodeableConcept code, CodeRef convertedFrom) {
+    List<Coding> out = new ArrayList<>(code.getCoding().size());
+    for (org.hl7.fhir.r4.model.Coding c : code.getCoding()) {
+      if (convertedFrom != null
+          && convertedFrom.twin() != null
+          && convertedFrom.code().equals(c.getCode())
+          && convertedFrom.system().equals(c.getSystem())) {
+        out.add(new Coding(c.getSystem(), convertedFrom.twin(), null));
+      } else {
+        out.add(new Coding(c.getSystem(), c.getCode(), c.getDisplay()));
+      }
+    }
+    return out;
+  }
+
+  private static List<Coding> primaryCoding(CodeableConcept code) {
+    if (!code.hasCoding()) {
+      return List.of(new Coding("", code.hasText() ? "text:" + code.getText() : "(no code)", null));
+    }
+    org.hl7.fhir.r4.model.Coding c = code.getCodingFirstRep();
+    return List.of(
+        new Coding(c.getSystem() == null ? "" : c.getSystem(), c.getCode(), c.getDisplay()));
+  }
+
+  // ---- Procedure -> device therapies --------------------------------------------------------
+
+  private MappingOutcome mapProcedure(Procedure p, SourceRef source, SourcePatientResolver patients)
+      throws MappingRejection {
+    DeviceMatch match = null;
+    for (org.hl7.fhir.r4.model.Coding c : p.getCode().getCoding()) {
+      Optional<DeviceMatch> m = rules.deviceFor(c.getSystem(), c.getCode());
+      if (m.isPresent()) {
+        match = m.get();
+        break;
+      }
+    }
+    if (match == null) {
+      return MappingOutcome.unmapped(primaryCoding(p.getCode()));
+    }
+    Procedure.ProcedureStatus status = p.getStatus();
+    if (status == Procedure.ProcedureStatus.ENTEREDINERROR
+        || status == Procedure.ProcedureStatus.NOTDONE) {
+      return MappingOutcome.retracted("status " + status.toCode());
+    }
+    if (status != Procedure.ProcedureStatus.COMPLETED
+        && status != Procedure.ProcedureStatus.INPROGRESS
+        && status != Procedure.ProcedureStatus.STOPPED) {
+      return MappingOutcome.skipped(
+          "status " + (status == null ? "missing" : status.toCode()) + " is not curated");
+    }
+    String patientId = patientIdFor(p.getSubject(), source, patients);
+    Instant start = null;
+    Instant end = null;
+    Instant performedAt = null;
+    if (p.hasPerformedPeriod()) {
+      start = FhirTimes.toInstant(p.getPerformedPeriod().getStartElement());
+      end = FhirTimes.toInstant(p.getPerformedPeriod().getEndElement());
+    } else if (p.hasPerformedDateTimeType()) {
+      performedAt = FhirTimes.toInstant(p.getPerformedDateTimeType());
+      start = performedAt;
+    }
+    DeviceRule rule = match.rule();
+    if (match.removal()) {
+      Instant removedAt = end != null ? end : start;
+      if (removedAt == null) {
+        throw new MappingRejection(
+            "missing-time", rule.device() + " removal has no performed time to close a therapy with");
+      }
+      return MappingOutcome.curated(
+          List.of(new DeviceRemovalFact(patientId, rule.device(), removedAt, source)));
+    }
+    String device = applyTextOverrides(rule.device(), p.getCode());
+    Set<String> flags = new LinkedHashSet<>();
+    DeviceRule effectiveRule = rules.devices().getOrDefault(device, rule);
+    if (effectiveRule.flags() != null) {
+      flags.addAll(effectiveRule.flags());
+    }
+    if (start == null) {
+      flags.add(FLAG_NEEDS_REVIEW);
+    }
+    String id =
+        pseudonyms.factId("Procedure", source.siteId(), source.resourceType(), source.resourceId(), "");
+    return MappingOutcome.curated(
+        List.of(
+            new DeviceTherapyFact(
+                id,
+                patientId,
+                device,
+                status.toCode(),
+                start,
+                end,
+                performedAt,
+                codings(p.getCode()),
+                flags,
+                source)));
+  }
+
+  private String applyTextOverrides(String device, CodeableConcept code) {
+    List<CompiledOverride> overrides = rules.textOverrides(device);
+    if (overrides.isEmpty()) {
+      return device;
+    }
+    StringBuilder text = new StringBuilder(code.hasText() ? code.getText() : "");
+    for (org.hl7.fhir.r4.model.Coding c : code.getCoding()) {
+      if (c.hasDisplay()) {
+        text.append(' ').append(c.getDisplay());
+      }
+    }
+    for (CompiledOverride o : overrides) {
+      if (o.pattern().matcher(text).find()) {
+        return o.device();
+      }
+    }
+    return device;
+  }
+
+  private static List<Coding> codings(CodeableConcept code) {
+    List<Coding> out = new ArrayList<>(code.getCoding().size());
+    for (org.hl7.fhir.r4.model.Coding c : code.getCoding()) {
+      out.add(new Coding(c.getSystem(), c.getCode(), c.getDisplay()));
+    }
+    return out;
+  }
+
+  // ---- Condition -> diagnoses ---------------------------------------------------------------
+
+  private MappingOutcome mapCondition(Condition c, SourceRef source, SourcePatientResolver patients)
+      throws MappingRejection {
+    String category = null;
+    for (org.hl7.fhir.r4.model.Coding coding : c.getCode().getCoding()) {
+      Optional<String> cat = rules.diagnosisCategoryFor(coding.getSystem(), coding.getCode());
+      if (cat.isPresent()) {
+        category = cat.get();
+        break;
+      }
+    }
+    if (category == null) {
+      return MappingOutcome.unmapped(primaryCoding(c.getCode()));
+    }
+    String verification = firstCode(c.getVerificationStatus());
+    if ("entered-in-error".equals(verification) || "refuted".equals(verification)) {
+      return MappingOutcome.retracted("verification status " + verification);
+    }
+    String patientId = patientIdFor(c.getSubject(), source, patients);
+    Instant onset = null;
+    if (c.hasOnsetDateTimeType()) {
+      onset = FhirTimes.toInstant(c.getOnsetDateTimeType());
+    } else if (c.hasOnsetPeriod()) {
+      onset = FhirTimes.toInstant(c.getOnsetPeriod().getStartElement());
+    }
+    Instant recorded = FhirTimes.toInstant(c.getRecordedDateElement());
+    Instant abated =
+        c.hasAbatementDateTimeType() ? FhirTimes.toInstant(c.getAbatementDateTimeType()) : null;
+    Set<String> flags = new LinkedHashSet<>();
+    if (onset == null && recorded == null) {
+      flags.add(FLAG_NEEDS_REVIEW);
+    }
+    String id =
+        pseudonyms.factId("Condition", source.siteId(), source.resourceType(), source.resourceId(), "");
+    return MappingOutcome.curated(
+        List.of(
+            new DiagnosisFact(
+                id,
+                patientId,
+                category,
+                firstCode(c.getClinicalStatus()),
+                verification,
+                onset,
+                recorded,
+                abated,
+                codings(c.getCode()),
+                flags,
+                source)));
+  }
+
+  private static String firstCode(CodeableConcept cc) {
+    return cc != null && cc.hasCoding() ? cc.getCodingFirstRep().getCode() : null;
+  }
+
+  // ---- Encounter ----------------------------------------------------------------------------
+
+  private MappingOutcome mapEncounter(Encounter e, SourceRef source, SourcePatientResolver patients)
+      throws MappingRejection {
+    if (e.getStatus() == Encounter.EncounterStatus.ENTEREDINERROR
+        || e.getStatus() == Encounter.EncounterStatus.CANCELLED) {
+      return MappingOutcome.retracted("status " + e.getStatus().toCode());
+    }
+    boolean icu = false;
+    List<Coding> types = new ArrayList<>();
+    for (CodeableConcept type : e.getType()) {
+      for (org.hl7.fhir.r4.model.Coding c : type.getCoding()) {
+        types.add(new Coding(c.getSystem(), c.getCode(), c.getDisplay()));
+        icu |= rules.isIntensiveCareType(c.getSystem(), c.getCode());
+      }
+    }
+    for (org.hl7.fhir.r4.model.Coding c : e.getServiceType().getCoding()) {
+      icu |= rules.isIntensiveCareType(c.getSystem(), c.getCode());
+    }
+    String encounterClass = e.hasClass_() ? e.getClass_().getCode() : null;
+    if (!icu && !rules.isInpatientClass(encounterClass)) {
+      return MappingOutcome.skipped("not an inpatient or intensive-care encounter");
+    }
+    String patientId = patientIdFor(e.getSubject(), source, patients);
+    Instant start = e.hasPeriod() ? FhirTimes.toInstant(e.getPeriod().getStartElement()) : null;
+    Instant end = e.hasPeriod() ? FhirTimes.toInstant(e.getPeriod().getEndElement()) : null;
+    Set<String> flags = new LinkedHashSet<>();
+    if (start == null) {
+      flags.add(FLAG_NEEDS_REVIEW);
+    }
+    String id =
+        pseudonyms.factId("Encounter", source.siteId(), source.resourceType(), source.resourceId(), "");
+    return MappingOutcome.curated(
+        List.of(
+            new EncounterFact(
+                id,
+                patientId,
+                e.hasStatus() ? e.getStatus().toCode() : null,
+                encounterClass,
+                icu,
+                start,
+                end,
+                types,
+                flags,
+                source)));
+  }
+}

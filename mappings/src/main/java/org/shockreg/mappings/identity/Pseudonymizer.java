@@ -1,0 +1,60 @@
+package org.shockreg.mappings.identity;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Curated ids as a keyed HMAC-SHA256: the same (site, source patient) always gives the same
+ * pseudonym, and nobody without the key (kept out of the database) can go back or test guesses.
+ * Curated fact ids are derived the same way, so a new version of a source resource lands on the
+ * same id.
+ */
+public final class Pseudonymizer {
+
+  private static final String ALGORITHM = "HmacSHA256";
+  private final SecretKeySpec key;
+  private final ThreadLocal<Mac> macs;
+
+  public Pseudonymizer(byte[] secret) {
+    if (secret.length < 16) {
+      throw new IllegalArgumentException("pseudonym key must be at least 16 bytes");
+    }
+    this.key = new SecretKeySpec(secret.clone(), ALGORITHM);
+    this.macs = ThreadLocal.withInitial(this::newMac);
+  }
+
+  private Mac newMac() {
+    try {
+      Mac mac = Mac.getInstance(ALGORITHM);
+      mac.init(key);
+      return mac;
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      throw new IllegalStateException("HMAC-SHA256 unavailable", e);
+    }
+  }
+
+  /** The curated Patient id of a source patient of a site. */
+  public String patientId(String siteId, String sourcePatientId) {
+    return digest("patient", siteId, sourcePatientId);
+  }
+
+  /** A curated fact id: stable across versions of the same source resource. */
+  public String factId(String kind, String siteId, String sourceType, String sourceId, String part) {
+    return digest(kind, siteId, sourceType, sourceId, part == null ? "" : part);
+  }
+
+  private String digest(String... parts) {
+    Mac mac = macs.get();
+    for (String p : parts) {
+      mac.update(p.getBytes(StandardCharsets.UTF_8));
+      mac.update((byte) 0); // separator, so ("ab","c") and ("a","bc") differ
+    }
+    byte[] h = mac.doFinal();
+    // 128 bits is ample against collisions and keeps FHIR ids short.
+    return HexFormat.of().formatHex(h, 0, 16);
+  }
+}

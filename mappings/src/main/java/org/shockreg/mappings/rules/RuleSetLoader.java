@@ -1,0 +1,104 @@
+package org.shockreg.mappings.rules;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.shockreg.mappings.rules.RuleFiles.CodeRef;
+import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
+import org.shockreg.mappings.rules.RuleFiles.DevicesFile;
+import org.shockreg.mappings.rules.RuleFiles.DiagnosesFile;
+import org.shockreg.mappings.rules.RuleFiles.DiagnosisCategoryRule;
+import org.shockreg.mappings.rules.RuleFiles.EncountersFile;
+import org.shockreg.mappings.rules.RuleFiles.MeasurementsFile;
+import org.shockreg.mappings.rules.RuleFiles.UnitsFile;
+import org.shockreg.mappings.rules.RuleFiles.VariableRule;
+
+/** Reads the registry's rule files (YAML, on the classpath under {@code shockreg/rules/}). */
+public final class RuleSetLoader {
+
+  private static final String BASE = "/shockreg/rules/";
+
+  private final ObjectMapper yaml =
+      new ObjectMapper(new YAMLFactory())
+          .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+  public RuleSet loadBuiltIn() {
+    MeasurementsFile measurements = read("measurements.yaml", MeasurementsFile.class);
+    DevicesFile devices = read("devices.yaml", DevicesFile.class);
+    DiagnosesFile diagnoses = read("diagnoses.yaml", DiagnosesFile.class);
+    EncountersFile encounters = read("encounters.yaml", EncountersFile.class);
+    UnitsFile units = read("units.yaml", UnitsFile.class);
+
+    List<VariableRule> variables = new ArrayList<>();
+    for (VariableRule v : measurements.variables()) {
+      variables.add(
+          new VariableRule(
+              v.variable(),
+              v.display(),
+              v.unit(),
+              v.category(),
+              v.plausible(),
+              v.assumeUnitWhenMissing(),
+              v.parseText(),
+              v.molarMass(),
+              resolve(v.sources(), measurements.systems())));
+    }
+    List<DeviceRule> deviceRules = new ArrayList<>();
+    for (DeviceRule d : devices.devices()) {
+      deviceRules.add(
+          new DeviceRule(
+              d.device(),
+              d.display(),
+              d.tmcs(),
+              d.heartReplacement(),
+              d.flags(),
+              resolve(d.insertion(), devices.systems()),
+              resolve(d.removal(), devices.systems()),
+              d.textOverrides()));
+    }
+    List<DiagnosisCategoryRule> categories = new ArrayList<>();
+    for (DiagnosisCategoryRule c : diagnoses.categories()) {
+      categories.add(
+          new DiagnosisCategoryRule(c.category(), c.display(), resolve(c.codes(), diagnoses.systems())));
+    }
+    return new RuleSet(
+        variables,
+        resolve(measurements.panels(), measurements.systems()),
+        deviceRules,
+        categories,
+        encounters.intensiveCareTypes(),
+        encounters.inpatientClasses(),
+        units.aliases());
+  }
+
+  private static List<CodeRef> resolve(List<CodeRef> refs, Map<String, String> systems) {
+    if (refs == null) {
+      return List.of();
+    }
+    List<CodeRef> out = new ArrayList<>(refs.size());
+    for (CodeRef r : refs) {
+      String system = systems == null ? r.system() : systems.getOrDefault(r.system(), r.system());
+      out.add(new CodeRef(system, r.code(), r.display(), r.unit(), r.twin()));
+    }
+    return out;
+  }
+
+  private <T> T read(String file, Class<T> type) {
+    try (InputStream in = RuleSetLoader.class.getResourceAsStream(BASE + file)) {
+      if (in == null) {
+        throw new IllegalStateException("rule file missing from the classpath: " + BASE + file);
+      }
+      return yaml.readValue(in, type);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read rule file " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

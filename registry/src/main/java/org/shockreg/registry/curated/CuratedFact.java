@@ -1,0 +1,96 @@
+package org.shockreg.registry.curated;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A fact the mapping engine curated from one source resource. Every fact carries its {@link
+ * SourceRef}; a newer version of the same source resource replaces all facts that came from it.
+ */
+public sealed interface CuratedFact {
+
+  SourceRef source();
+
+  String patientId();
+
+  /** The curated Patient: pseudonym, sex, birth year and death only. */
+  record PatientFact(
+      String patientId,
+      String siteId,
+      String sourcePatientId,
+      String sex,
+      Integer birthYear,
+      Boolean deceased,
+      Instant deceasedAt,
+      SourceRef source)
+      implements CuratedFact {}
+
+  /** A measurement in the registry unit (FHIR Observation). */
+  record MeasurementFact(
+      String observationId,
+      String patientId,
+      String variable,
+      String status,
+      Instant effectiveAt,
+      BigDecimal value,
+      String unit,
+      String comparator,
+      BigDecimal rangeLow,
+      BigDecimal rangeHigh,
+      BigDecimal originalValue,
+      String originalUnit,
+      String originalComparator,
+      List<Coding> codings,
+      Set<String> flags,
+      SourceRef source)
+      implements CuratedFact {}
+
+  /** A temporary MCS or heart replacement therapy (FHIR Procedure). */
+  record DeviceTherapyFact(
+      String procedureId,
+      String patientId,
+      String device,
+      String status,
+      Instant startedAt,
+      Instant endedAt,
+      Instant performedAt,
+      List<Coding> codings,
+      Set<String> flags,
+      SourceRef source)
+      implements CuratedFact {}
+
+  /** A removal procedure: closes the open therapy of that device; never a therapy of its own. */
+  record DeviceRemovalFact(String patientId, String device, Instant removedAt, SourceRef source)
+      implements CuratedFact {}
+
+  /** A diagnosis in a registry category (FHIR Condition). */
+  record DiagnosisFact(
+      String conditionId,
+      String patientId,
+      String category,
+      String clinicalStatus,
+      String verificationStatus,
+      Instant onsetAt,
+      Instant recordedAt,
+      Instant abatedAt,
+      List<Coding> codings,
+      Set<String> flags,
+      SourceRef source)
+      implements CuratedFact {}
+
+  /** A hospital or intensive-care encounter (FHIR Encounter). */
+  record EncounterFact(
+      String encounterId,
+      String patientId,
+      String status,
+      String encounterClass,
+      boolean intensiveCare,
+      Instant periodStart,
+      Instant periodEnd,
+      List<Coding> types,
+      Set<String> flags,
+      SourceRef source)
+      implements CuratedFact {}
+}

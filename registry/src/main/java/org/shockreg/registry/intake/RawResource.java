@@ -1,0 +1,18 @@
+package org.shockreg.registry.intake;
+
+import org.shockreg.registry.curated.SourceRef.SourceKey;
+
+/** A source resource as received: its identity, version, content hash and JSON. */
+public record RawResource(
+    String siteId,
+    String resourceType,
+    String resourceId,
+    String versionId,
+    byte[] contentHash,
+    String json,
+    String channel) {
+
+  public SourceKey key() {
+    return new SourceKey(siteId, resourceType, resourceId);
+  }
+}

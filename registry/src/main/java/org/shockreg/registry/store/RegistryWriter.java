@@ -1,0 +1,588 @@
+package org.shockreg.registry.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.shockreg.registry.curated.Coding;
+import org.shockreg.registry.curated.CuratedFact;
+import org.shockreg.registry.curated.CuratedFact.DeviceRemovalFact;
+import org.shockreg.registry.curated.CuratedFact.DeviceTherapyFact;
+import org.shockreg.registry.curated.CuratedFact.DiagnosisFact;
+import org.shockreg.registry.curated.CuratedFact.EncounterFact;
+import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
+import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.curated.CurationBatch;
+import org.shockreg.registry.curated.SourceRef;
+import org.shockreg.registry.curated.SourceRef.SourceKey;
+import org.shockreg.registry.intake.DeadLetter;
+import org.shockreg.registry.intake.RawResource;
+import org.shockreg.registry.intake.SourceHead;
+import org.shockreg.registry.intake.UnmappedCode;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/**
+ * Writes intake batches: raw resources, source heads, curated facts, unmapped codes and dead
+ * letters. Hot paths are batched JDBC; callers own the transaction (one per intake batch).
+ */
+public class RegistryWriter {
+
+  private final JdbcTemplate jdbc;
+  private final NamedParameterJdbcTemplate named;
+  private final ObjectMapper json;
+
+  public RegistryWriter(JdbcTemplate jdbc, ObjectMapper json) {
+    this.jdbc = jdbc;
+    this.named = new NamedParameterJdbcTemplate(jdbc);
+    this.json = json;
+  }
+
+  /** Registers a site the first time it is named; returns true when it was new. */
+  public boolean ensureSite(String siteId, String origin) {
+    return named.update(
+            "INSERT INTO site (site_id, origin) VALUES (:site, :origin) ON CONFLICT DO NOTHING",
+            new MapSqlParameterSource("site", siteId).addValue("origin", origin))
+        > 0;
+  }
+
+  public boolean siteExists(String siteId) {
+    Integer n =
+        named.queryForObject(
+            "SELECT count(*) FROM site WHERE site_id = :site",
+            new MapSqlParameterSource("site", siteId),
+            Integer.class);
+    return n != null && n > 0;
+  }
+
+  /** The latest stored version of each of these source resources that has been seen before. */
+  public Map<SourceKey, SourceHead> findHeads(String siteId, Collection<SourceKey> keys) {
+    Map<SourceKey, SourceHead> heads = new HashMap<>();
+    if (keys.isEmpty()) {
+      return heads;
+    }
+    String[] types = keys.stream().map(SourceKey::resourceType).toArray(String[]::new);
+    String[] ids = keys.stream().map(SourceKey::resourceId).toArray(String[]::new);
+    jdbc.query(
+        con -> {
+          PreparedStatement ps =
+              con.prepareStatement(
+                  "SELECT h.resource_type, h.resource_id, h.raw_id, h.version_id, h.content_hash"
+                      + " FROM source_resource_head h"
+                      + " JOIN unnest(?::text[], ?::text[]) AS k(resource_type, resource_id)"
+                      + " ON h.resource_type = k.resource_type AND h.resource_id = k.resource_id"
+                      + " WHERE h.site_id = ?");
+          ps.setArray(1, con.createArrayOf("text", types));
+          ps.setArray(2, con.createArrayOf("text", ids));
+          ps.setString(3, siteId);
+          return ps;
+        },
+        rs -> {
+          SourceKey key = new SourceKey(siteId, rs.getString(1), rs.getString(2));
+          heads.put(key, new SourceHead(key, rs.getLong(3), rs.getString(4), rs.getBytes(5)));
+        });
+    return heads;
+  }
+
+  /** Appends raw resources to the raw store and moves their heads; returns their raw ids. */
+  public long[] insertRaw(List<RawResource> resources) {
+    long[] ids = new long[resources.size()];
+    if (resources.isEmpty()) {
+      return ids;
+    }
+    // One round trip for all ids, so the batch below needs no generated-key handling.
+    List<Long> seq =
+        jdbc.queryForList(
+            "SELECT nextval('raw_resource_raw_id_seq') FROM generate_series(1, ?)",
+            Long.class,
+            resources.size());
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = seq.get(i);
+    }
+    List<Integer> positions = new ArrayList<>(ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      positions.add(i);
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO raw_resource (raw_id, site_id, resource_type, resource_id, version_id,"
+            + " content_hash, content, channel) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?)",
+        positions,
+        500,
+        (ps, i) -> {
+          RawResource r = resources.get(i);
+          ps.setLong(1, ids[i]);
+          ps.setString(2, r.siteId());
+          ps.setString(3, r.resourceType());
+          ps.setString(4, r.resourceId());
+          ps.setString(5, r.versionId());
+          ps.setBytes(6, r.contentHash());
+          ps.setString(7, r.json());
+          ps.setString(8, r.channel());
+        });
+    List<Object[]> heads = new ArrayList<>(resources.size());
+    for (int i = 0; i < ids.length; i++) {
+      RawResource r = resources.get(i);
+      heads.add(
+          new Object[] {
+            r.siteId(), r.resourceType(), r.resourceId(), ids[i], r.versionId(), r.contentHash()
+          });
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO source_resource_head (site_id, resource_type, resource_id, raw_id,"
+            + " version_id, content_hash) VALUES (?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (site_id, resource_type, resource_id) DO UPDATE SET"
+            + " raw_id = EXCLUDED.raw_id, version_id = EXCLUDED.version_id,"
+            + " content_hash = EXCLUDED.content_hash, last_seen = now()",
+        heads);
+    return ids;
+  }
+
+  /** Applies curated facts: upserts them and removes the stale facts of replaced sources. */
+  public void apply(CurationBatch batch) {
+    ensurePatients(batch.facts());
+    upsertPatients(batch.factsOf(PatientFact.class));
+    upsertEncounters(batch.factsOf(EncounterFact.class));
+    upsertMeasurements(batch.factsOf(MeasurementFact.class));
+    upsertDeviceTherapies(batch.factsOf(DeviceTherapyFact.class));
+    upsertDeviceRemovals(batch.factsOf(DeviceRemovalFact.class));
+    upsertDiagnoses(batch.factsOf(DiagnosisFact.class));
+    removeStaleFacts(batch);
+    closeTherapiesByRemovals(batch);
+  }
+
+  private void ensurePatients(List<CuratedFact> facts) {
+    Map<String, String> patientSites = new LinkedHashMap<>();
+    for (CuratedFact f : facts) {
+      patientSites.putIfAbsent(f.patientId(), f.source().siteId());
+    }
+    if (patientSites.isEmpty()) {
+      return;
+    }
+    List<Object[]> rows = new ArrayList<>();
+    patientSites.forEach((p, s) -> rows.add(new Object[] {p, s}));
+    // Facts can arrive before their Patient: a placeholder row keeps the foreign keys whole.
+    jdbc.batchUpdate(
+        "INSERT INTO patient (patient_id, site_id) VALUES (?, ?) ON CONFLICT DO NOTHING", rows);
+  }
+
+  private void upsertPatients(List<PatientFact> patients) {
+    if (patients.isEmpty()) {
+      return;
+    }
+    jdbc.batchUpdate(
+        "UPDATE patient SET sex = ?, birth_year = ?, deceased = ?, deceased_at = ?,"
+            + " source_type = ?, source_id = ?, source_version = ?, raw_id = ?, last_updated = now()"
+            + " WHERE patient_id = ?",
+        patients,
+        500,
+        (ps, p) -> {
+          ps.setString(1, p.sex());
+          setInt(ps, 2, p.birthYear());
+          if (p.deceased() == null) {
+            ps.setNull(3, Types.BOOLEAN);
+          } else {
+            ps.setBoolean(3, p.deceased());
+          }
+          ps.setTimestamp(4, ts(p.deceasedAt()));
+          setSource(ps, 5, p.source());
+          ps.setString(9, p.patientId());
+        });
+    jdbc.batchUpdate(
+        "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id) VALUES (?, ?, ?)"
+            + " ON CONFLICT DO NOTHING",
+        patients,
+        500,
+        (ps, p) -> {
+          ps.setString(1, p.siteId());
+          ps.setString(2, p.sourcePatientId());
+          ps.setString(3, p.patientId());
+        });
+  }
+
+  private void upsertEncounters(List<EncounterFact> encounters) {
+    if (encounters.isEmpty()) {
+      return;
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO encounter (encounter_id, patient_id, site_id, status, encounter_class,"
+            + " intensive_care, period_start, period_end, types, flags, source_type, source_id,"
+            + " source_version, raw_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (encounter_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
+            + " status = EXCLUDED.status, encounter_class = EXCLUDED.encounter_class,"
+            + " intensive_care = EXCLUDED.intensive_care, period_start = EXCLUDED.period_start,"
+            + " period_end = EXCLUDED.period_end, types = EXCLUDED.types, flags = EXCLUDED.flags,"
+            + " source_version = EXCLUDED.source_version, raw_id = EXCLUDED.raw_id,"
+            + " last_updated = now()",
+        encounters,
+        500,
+        (ps, e) -> {
+          Connection con = ps.getConnection();
+          ps.setString(1, e.encounterId());
+          ps.setString(2, e.patientId());
+          ps.setString(3, e.source().siteId());
+          ps.setString(4, e.status());
+          ps.setString(5, e.encounterClass());
+          ps.setBoolean(6, e.intensiveCare());
+          ps.setTimestamp(7, ts(e.periodStart()));
+          ps.setTimestamp(8, ts(e.periodEnd()));
+          ps.setString(9, toJson(e.types()));
+          ps.setArray(10, flags(con, e.flags()));
+          setSource(ps, 11, e.source());
+        });
+  }
+
+  private void upsertMeasurements(List<MeasurementFact> measurements) {
+    if (measurements.isEmpty()) {
+      return;
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO measurement (observation_id, patient_id, site_id, variable, status,"
+            + " effective_at, value, unit, comparator, range_low, range_high, original_value,"
+            + " original_unit, original_comparator, codings, flags, source_type, source_id,"
+            + " source_version, raw_id)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (observation_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
+            + " status = EXCLUDED.status, effective_at = EXCLUDED.effective_at,"
+            + " value = EXCLUDED.value, unit = EXCLUDED.unit, comparator = EXCLUDED.comparator,"
+            + " range_low = EXCLUDED.range_low, range_high = EXCLUDED.range_high,"
+            + " original_value = EXCLUDED.original_value, original_unit = EXCLUDED.original_unit,"
+            + " original_comparator = EXCLUDED.original_comparator, codings = EXCLUDED.codings,"
+            + " flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,"
+            + " raw_id = EXCLUDED.raw_id, last_updated = now()",
+        measurements,
+        500,
+        (ps, m) -> {
+          Connection con = ps.getConnection();
+          ps.setString(1, m.observationId());
+          ps.setString(2, m.patientId());
+          ps.setString(3, m.source().siteId());
+          ps.setString(4, m.variable());
+          ps.setString(5, m.status());
+          ps.setTimestamp(6, ts(m.effectiveAt()));
+          ps.setBigDecimal(7, m.value());
+          ps.setString(8, m.unit());
+          ps.setString(9, m.comparator());
+          ps.setBigDecimal(10, m.rangeLow());
+          ps.setBigDecimal(11, m.rangeHigh());
+          ps.setBigDecimal(12, m.originalValue());
+          ps.setString(13, m.originalUnit());
+          ps.setString(14, m.originalComparator());
+          ps.setString(15, toJson(m.codings()));
+          ps.setArray(16, flags(con, m.flags()));
+          setSource(ps, 17, m.source());
+        });
+  }
+
+  private void upsertDeviceTherapies(List<DeviceTherapyFact> therapies) {
+    if (therapies.isEmpty()) {
+      return;
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO device_therapy (procedure_id, patient_id, site_id, device, status,"
+            + " started_at, ended_at, performed_at, codings, flags, source_type, source_id,"
+            + " source_version, raw_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (procedure_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
+            + " device = EXCLUDED.device, status = EXCLUDED.status,"
+            + " started_at = EXCLUDED.started_at,"
+            // A removal may have closed the therapy; a new version without an end keeps that close.
+            + " ended_at = COALESCE(EXCLUDED.ended_at, CASE WHEN device_therapy.removal_source_id"
+            + " IS NOT NULL THEN device_therapy.ended_at END),"
+            + " performed_at = EXCLUDED.performed_at, codings = EXCLUDED.codings,"
+            + " flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,"
+            + " raw_id = EXCLUDED.raw_id, last_updated = now()",
+        therapies,
+        500,
+        (ps, d) -> {
+          Connection con = ps.getConnection();
+          ps.setString(1, d.procedureId());
+          ps.setString(2, d.patientId());
+          ps.setString(3, d.source().siteId());
+          ps.setString(4, d.device());
+          ps.setString(5, d.status());
+          ps.setTimestamp(6, ts(d.startedAt()));
+          ps.setTimestamp(7, ts(d.endedAt()));
+          ps.setTimestamp(8, ts(d.performedAt()));
+          ps.setString(9, toJson(d.codings()));
+          ps.setArray(10, flags(con, d.flags()));
+          setSource(ps, 11, d.source());
+        });
+  }
+
+  private void upsertDeviceRemovals(List<DeviceRemovalFact> removals) {
+    if (removals.isEmpty()) {
+      return;
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO device_removal (site_id, source_type, source_id, source_version, raw_id,"
+            + " patient_id, device, removed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (site_id, source_type, source_id) DO UPDATE SET"
+            + " source_version = EXCLUDED.source_version, raw_id = EXCLUDED.raw_id,"
+            + " patient_id = EXCLUDED.patient_id, device = EXCLUDED.device,"
+            + " removed_at = EXCLUDED.removed_at, last_updated = now()",
+        removals,
+        500,
+        (ps, r) -> {
+          ps.setString(1, r.source().siteId());
+          ps.setString(2, r.source().resourceType());
+          ps.setString(3, r.source().resourceId());
+          ps.setString(4, r.source().versionId());
+          setLong(ps, 5, r.source().rawId());
+          ps.setString(6, r.patientId());
+          ps.setString(7, r.device());
+          ps.setTimestamp(8, ts(r.removedAt()));
+        });
+  }
+
+  private void upsertDiagnoses(List<DiagnosisFact> diagnoses) {
+    if (diagnoses.isEmpty()) {
+      return;
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO diagnosis (condition_id, patient_id, site_id, category, clinical_status,"
+            + " verification_status, onset_at, recorded_at, abated_at, codings, flags,"
+            + " source_type, source_id, source_version, raw_id)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (condition_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
+            + " category = EXCLUDED.category, clinical_status = EXCLUDED.clinical_status,"
+            + " verification_status = EXCLUDED.verification_status,"
+            + " onset_at = EXCLUDED.onset_at, recorded_at = EXCLUDED.recorded_at,"
+            + " abated_at = EXCLUDED.abated_at, codings = EXCLUDED.codings,"
+            + " flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,"
+            + " raw_id = EXCLUDED.raw_id, last_updated = now()",
+        diagnoses,
+        500,
+        (ps, d) -> {
+          Connection con = ps.getConnection();
+          ps.setString(1, d.conditionId());
+          ps.setString(2, d.patientId());
+          ps.setString(3, d.source().siteId());
+          ps.setString(4, d.category());
+          ps.setString(5, d.clinicalStatus());
+          ps.setString(6, d.verificationStatus());
+          ps.setTimestamp(7, ts(d.onsetAt()));
+          ps.setTimestamp(8, ts(d.recordedAt()));
+          ps.setTimestamp(9, ts(d.abatedAt()));
+          ps.setString(10, toJson(d.codings()));
+          ps.setArray(11, flags(con, d.flags()));
+          setSource(ps, 12, d.source());
+        });
+  }
+
+  /** Facts of a replaced source that the new version no longer yields are removed. */
+  private void removeStaleFacts(CurationBatch batch) {
+    if (batch.replacedSources().isEmpty()) {
+      return;
+    }
+    Map<SourceKey, Set<String>> kept = new HashMap<>();
+    for (SourceKey k : batch.replacedSources()) {
+      kept.put(k, new HashSet<>());
+    }
+    for (CuratedFact f : batch.facts()) {
+      Set<String> ids = kept.get(f.source().key());
+      if (ids != null) {
+        ids.add(factId(f));
+      }
+    }
+    deleteStale("measurement", "observation_id", kept);
+    deleteStale("device_therapy", "procedure_id", kept);
+    deleteStale("diagnosis", "condition_id", kept);
+    deleteStale("encounter", "encounter_id", kept);
+    deleteStale("device_removal", "source_id", kept);
+  }
+
+  private void deleteStale(String table, String idColumn, Map<SourceKey, Set<String>> kept) {
+    List<Map.Entry<SourceKey, Set<String>>> rows = new ArrayList<>(kept.entrySet());
+    jdbc.batchUpdate(
+        "DELETE FROM "
+            + table
+            + " WHERE site_id = ? AND source_type = ? AND source_id = ? AND NOT ("
+            + idColumn
+            + " = ANY(?))",
+        rows,
+        500,
+        (ps, e) -> {
+          ps.setString(1, e.getKey().siteId());
+          ps.setString(2, e.getKey().resourceType());
+          ps.setString(3, e.getKey().resourceId());
+          ps.setArray(4, ps.getConnection().createArrayOf("text", e.getValue().toArray()));
+        });
+    if (table.equals("device_removal")) {
+      // A retracted removal reopens the therapy it had closed.
+      jdbc.batchUpdate(
+          "UPDATE device_therapy SET ended_at = NULL, removal_source_id = NULL,"
+              + " last_updated = now() WHERE site_id = ? AND removal_source_id = ?"
+              + " AND NOT (? = ANY(?))",
+          rows,
+          500,
+          (ps, e) -> {
+            ps.setString(1, e.getKey().siteId());
+            ps.setString(2, e.getKey().resourceId());
+            ps.setString(3, e.getKey().resourceId());
+            ps.setArray(4, ps.getConnection().createArrayOf("text", e.getValue().toArray()));
+          });
+    }
+  }
+
+  /**
+   * Closes open therapies with the earliest removal of the same device at or after their start,
+   * whichever of the two arrived first.
+   */
+  private void closeTherapiesByRemovals(CurationBatch batch) {
+    Set<String> patients = new HashSet<>();
+    for (DeviceRemovalFact r : batch.factsOf(DeviceRemovalFact.class)) {
+      patients.add(r.patientId());
+    }
+    for (DeviceTherapyFact t : batch.factsOf(DeviceTherapyFact.class)) {
+      if (t.endedAt() == null) {
+        patients.add(t.patientId());
+      }
+    }
+    if (patients.isEmpty()) {
+      return;
+    }
+    jdbc.update(
+        con -> {
+          PreparedStatement ps =
+              con.prepareStatement(
+                  "UPDATE device_therapy t SET ended_at = r.removed_at,"
+                      + " removal_source_id = r.source_id, last_updated = now()"
+                      + " FROM device_removal r"
+                      + " WHERE t.patient_id = ANY(?) AND t.ended_at IS NULL"
+                      + " AND r.patient_id = t.patient_id AND r.device = t.device"
+                      + " AND r.removed_at >= COALESCE(t.started_at, t.performed_at)"
+                      + " AND r.removed_at = (SELECT min(r2.removed_at) FROM device_removal r2"
+                      + "   WHERE r2.patient_id = t.patient_id AND r2.device = t.device"
+                      + "   AND r2.removed_at >= COALESCE(t.started_at, t.performed_at))");
+          ps.setArray(1, con.createArrayOf("text", patients.toArray()));
+          return ps;
+        });
+  }
+
+  private static String factId(CuratedFact f) {
+    if (f instanceof MeasurementFact m) {
+      return m.observationId();
+    } else if (f instanceof DeviceTherapyFact d) {
+      return d.procedureId();
+    } else if (f instanceof DiagnosisFact d) {
+      return d.conditionId();
+    } else if (f instanceof EncounterFact e) {
+      return e.encounterId();
+    } else if (f instanceof DeviceRemovalFact r) {
+      return r.source().resourceId();
+    }
+    return f.patientId();
+  }
+
+  /** Adds to the per-site count of codes no rule knows. */
+  public void recordUnmapped(Map<UnmappedCode, Integer> counts) {
+    if (counts.isEmpty()) {
+      return;
+    }
+    List<Map.Entry<UnmappedCode, Integer>> rows = new ArrayList<>(counts.entrySet());
+    // Sorted, so concurrent batches lock rows in the same order.
+    rows.sort(
+        (a, b) ->
+            (a.getKey().siteId() + a.getKey().resourceType() + a.getKey().system() + a.getKey().code())
+                .compareTo(
+                    b.getKey().siteId()
+                        + b.getKey().resourceType()
+                        + b.getKey().system()
+                        + b.getKey().code()));
+    jdbc.batchUpdate(
+        "INSERT INTO unmapped_code (site_id, resource_type, system, code, display, seen_count)"
+            + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site_id, resource_type, system, code)"
+            + " DO UPDATE SET seen_count = unmapped_code.seen_count + EXCLUDED.seen_count,"
+            + " display = COALESCE(EXCLUDED.display, unmapped_code.display), last_seen = now()",
+        rows,
+        500,
+        (ps, e) -> {
+          UnmappedCode c = e.getKey();
+          ps.setString(1, c.siteId());
+          ps.setString(2, c.resourceType());
+          ps.setString(3, c.system());
+          ps.setString(4, c.code());
+          ps.setString(5, c.display());
+          ps.setLong(6, e.getValue());
+        });
+  }
+
+  /** Parks input in the dead-letter store; returns its id. */
+  public long deadLetter(DeadLetter d) {
+    return jdbc.queryForObject(
+        "INSERT INTO dead_letter (site_id, channel, origin, content_type, payload, reason_code,"
+            + " reason, resource_type, resource_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " RETURNING dead_letter_id",
+        Long.class,
+        d.siteId(),
+        d.channel(),
+        d.origin(),
+        d.contentType(),
+        d.payload(),
+        d.reasonCode(),
+        d.reason(),
+        d.resourceType(),
+        d.resourceId());
+  }
+
+  public void markReplayed(long deadLetterId, boolean resolved) {
+    jdbc.update(
+        "UPDATE dead_letter SET replay_count = replay_count + 1, replayed_at = now(),"
+            + " status = ? WHERE dead_letter_id = ?",
+        resolved ? "replayed" : "open",
+        deadLetterId);
+  }
+
+  private String toJson(List<Coding> codings) {
+    try {
+      return json.writeValueAsString(codings == null ? List.of() : codings);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("codings not serialisable", e);
+    }
+  }
+
+  private static Array flags(Connection con, Set<String> flags) throws SQLException {
+    return con.createArrayOf(
+        "text", flags == null ? new Object[0] : flags.stream().sorted().toArray());
+  }
+
+  private static void setSource(PreparedStatement ps, int at, SourceRef s) throws SQLException {
+    ps.setString(at, s.resourceType());
+    ps.setString(at + 1, s.resourceId());
+    ps.setString(at + 2, s.versionId());
+    setLong(ps, at + 3, s.rawId());
+  }
+
+  private static void setLong(PreparedStatement ps, int at, Long v) throws SQLException {
+    if (v == null) {
+      ps.setNull(at, Types.BIGINT);
+    } else {
+      ps.setLong(at, v);
+    }
+  }
+
+  private static void setInt(PreparedStatement ps, int at, Integer v) throws SQLException {
+    if (v == null) {
+      ps.setNull(at, Types.INTEGER);
+    } else {
+      ps.setInt(at, v);
+    }
+  }
+
+  static Timestamp ts(Instant i) {
+    return i == null ? null : Timestamp.from(i);
+  }
+}
