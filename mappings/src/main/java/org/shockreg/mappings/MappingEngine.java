@@ -61,7 +61,8 @@ public final class MappingEngine {
   public static final String FLAG_NEEDS_REVIEW = "needs-review";
 
   private static final String UCUM = "http://unitsofmeasure.org";
-  private static final Pattern NUMBER = Pattern.compile("(<=|>=|<|>)?\\s*(\\d+(?:[.,]\\d+)?)");
+  private static final Pattern NUMBER =
+      Pattern.compile("(<=|>=|<|>|\u2264|\u2265)?\\s*(\\d+(?:[.,]\\d+)?)");
   private static final int CONVERTED_SCALE = 4;
 
   private volatile RuleSet rules;
@@ -159,7 +160,7 @@ public final class MappingEngine {
       }
     }
     if (top.isEmpty() && matchedComponents.isEmpty()) {
-      return MappingOutcome.unmapped(primaryCoding(o.getCode()));
+      return MappingOutcome.unmapped(unmappedCodes(o));
     }
     Observation.ObservationStatus status = o.getStatus();
     if (status == Observation.ObservationStatus.ENTEREDINERROR
@@ -369,7 +370,7 @@ public final class MappingEngine {
     String comparator = null;
     while (m.find() && numbers.size() < 3) {
       if (numbers.isEmpty() && m.group(1) != null) {
-        comparator = m.group(1);
+        comparator = m.group(1).replace("\u2264", "<=").replace("\u2265", ">=");
       }
       numbers.add(new BigDecimal(m.group(2).replace(',', '.')));
     }
@@ -377,7 +378,7 @@ public final class MappingEngine {
     if (numbers.size() == 1) {
       return new RawValue(numbers.get(0), comparator, null, null, unit);
     }
-    if (numbers.size() == 2 && comparator == null && text.matches(".*\\d\\s*(-|–|to|bis)\\s*\\d.*")) {
+    if (numbers.size() == 2 && comparator == null && text.matches(".*\\d\\s*%?\\s*(-|–|to|bis)\\s*\\d.*")) {
       BigDecimal low = numbers.get(0).min(numbers.get(1));
       BigDecimal high = numbers.get(0).max(numbers.get(1));
       BigDecimal mid = low.add(high).divide(BigDecimal.valueOf(2), MathContext.DECIMAL64);
@@ -408,6 +409,19 @@ public final class MappingEngine {
       }
     }
     return out;
+  }
+
+  /** For a known panel, its components are what is unmapped, not the panel code. */
+  private List<Coding> unmappedCodes(Observation o) {
+    org.hl7.fhir.r4.model.Coding first = o.getCode().getCodingFirstRep();
+    if (o.hasComponent() && rules.isPanel(first.getSystem(), first.getCode())) {
+      List<Coding> out = new ArrayList<>();
+      for (ObservationComponentComponent c : o.getComponent()) {
+        out.addAll(primaryCoding(c.getCode()));
+      }
+      return out;
+    }
+    return primaryCoding(o.getCode());
   }
 
   private static List<Coding> primaryCoding(CodeableConcept code) {

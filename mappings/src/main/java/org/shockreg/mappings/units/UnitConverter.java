@@ -45,8 +45,9 @@ public final class UnitConverter {
       return Optional.empty();
     }
     String u = unit.trim();
+    // Aliases first, also case-insensitively: "Mmol/L" is valid UCUM (megamole) but never meant.
     String alias = aliases.get(u);
-    if (alias == null && !isValid(u)) {
+    if (alias == null) {
       alias = aliasesLowerCase.get(u.toLowerCase(Locale.ROOT));
     }
     String candidate = alias != null ? alias : u;

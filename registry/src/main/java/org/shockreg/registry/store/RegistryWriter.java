@@ -98,20 +98,28 @@ public class RegistryWriter {
     return heads;
   }
 
-  /** Appends raw resources to the raw store and moves their heads; returns their raw ids. */
-  public long[] insertRaw(List<RawResource> resources) {
-    long[] ids = new long[resources.size()];
-    if (resources.isEmpty()) {
+  /**
+   * Reserves raw-store ids in one round trip, so facts can point at their raw row before it is
+   * written and the insert needs no generated-key handling.
+   */
+  public long[] allocateRawIds(int n) {
+    long[] ids = new long[n];
+    if (n == 0) {
       return ids;
     }
-    // One round trip for all ids, so the batch below needs no generated-key handling.
     List<Long> seq =
         jdbc.queryForList(
-            "SELECT nextval('raw_resource_raw_id_seq') FROM generate_series(1, ?)",
-            Long.class,
-            resources.size());
-    for (int i = 0; i < ids.length; i++) {
+            "SELECT nextval('raw_resource_raw_id_seq') FROM generate_series(1, ?)", Long.class, n);
+    for (int i = 0; i < n; i++) {
       ids[i] = seq.get(i);
+    }
+    return ids;
+  }
+
+  /** Appends raw resources (with ids from {@link #allocateRawIds}) and moves their heads. */
+  public void insertRaw(List<RawResource> resources, long[] ids) {
+    if (resources.isEmpty()) {
+      return;
     }
     List<Integer> positions = new ArrayList<>(ids.length);
     for (int i = 0; i < ids.length; i++) {
@@ -148,7 +156,6 @@ public class RegistryWriter {
             + " raw_id = EXCLUDED.raw_id, version_id = EXCLUDED.version_id,"
             + " content_hash = EXCLUDED.content_hash, last_seen = now()",
         heads);
-    return ids;
   }
 
   /** Applies curated facts: upserts them and removes the stale facts of replaced sources. */

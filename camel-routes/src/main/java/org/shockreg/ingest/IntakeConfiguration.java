@@ -1,0 +1,55 @@
+package org.shockreg.ingest;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.shockreg.ingest.pipeline.IntakePipeline;
+import org.shockreg.ingest.pipeline.IntakeProperties;
+import org.shockreg.mappings.MappingEngine;
+import org.shockreg.mappings.config.MappingsConfiguration;
+import org.shockreg.registry.store.RegistryWriter;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Wires the intake pipeline that every channel (HTTP, drop folder, pulls, demo) feeds. */
+@Configuration(proxyBeanMethods = false)
+@Import(MappingsConfiguration.class)
+@EnableConfigurationProperties({IntakeProperties.class, InboxProperties.class})
+public class IntakeConfiguration {
+
+  @Bean
+  FhirContext fhirContext() {
+    return FhirContext.forR4Cached();
+  }
+
+  @Bean
+  RegistryWriter registryWriter(JdbcTemplate jdbc, ObjectMapper json) {
+    return new RegistryWriter(jdbc, json);
+  }
+
+  @Bean
+  IntakePipeline intakePipeline(
+      RegistryWriter writer,
+      MappingEngine engine,
+      PlatformTransactionManager txManager,
+      ObjectMapper json,
+      FhirContext fhir,
+      IntakeProperties props,
+      ObjectProvider<MeterRegistry> meters) {
+    return new IntakePipeline(
+        writer,
+        engine,
+        new TransactionTemplate(txManager),
+        json,
+        fhir,
+        props,
+        meters.getIfAvailable(SimpleMeterRegistry::new));
+  }
+}

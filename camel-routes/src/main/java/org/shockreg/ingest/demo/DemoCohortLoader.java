@@ -1,0 +1,99 @@
+package org.shockreg.ingest.demo;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.shockreg.ingest.pipeline.IntakePipeline;
+import org.shockreg.ingest.pipeline.IntakeReport;
+import org.shockreg.ingest.pipeline.IntakeRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Loads the synthetic demo cohort once, through the real intake path (NDJSON per site, as a
+ * hospital would post it). Idempotent twice over: a load is recorded, and a re-sent resource is
+ * unchanged by content hash anyway.
+ */
+@Component
+@ConditionalOnProperty(prefix = "shockreg", name = "demo", havingValue = "true")
+@EnableConfigurationProperties(DemoCohortProperties.class)
+public class DemoCohortLoader implements ApplicationRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(DemoCohortLoader.class);
+
+  private final IntakePipeline pipeline;
+  private final JdbcTemplate jdbc;
+  private final FhirContext fhir;
+  private final DemoCohortProperties props;
+  private volatile boolean done;
+
+  public DemoCohortLoader(
+      IntakePipeline pipeline, JdbcTemplate jdbc, FhirContext fhir, DemoCohortProperties props) {
+    this.pipeline = pipeline;
+    this.jdbc = jdbc;
+    this.fhir = fhir;
+    this.props = props;
+  }
+
+  /** True once the cohort is in the registry (loaded now or before). */
+  public boolean isLoaded() {
+    return done;
+  }
+
+  @Override
+  public void run(ApplicationArguments args) {
+    String cohortKey = "synthetic-v1-seed" + props.seed() + "-n" + props.patients();
+    Integer already =
+        jdbc.queryForObject(
+            "SELECT count(*) FROM demo_load WHERE cohort_key = ?", Integer.class, cohortKey);
+    if (already != null && already > 0) {
+      log.info("event=demo_cohort_present cohort={}", cohortKey);
+      done = true;
+      return;
+    }
+    long started = System.nanoTime();
+    Map<String, ByteArrayOutputStream> ndjsonBySite = new LinkedHashMap<>();
+    IParser parser = fhir.newJsonParser().setPrettyPrint(false);
+    new SyntheticCohortGenerator(props.seed())
+        .generate(
+            props.patients(),
+            (site, resource) -> {
+              ByteArrayOutputStream out =
+                  ndjsonBySite.computeIfAbsent(site, s -> new ByteArrayOutputStream());
+              out.writeBytes(parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8));
+              out.write('\n');
+            });
+    long total = 0;
+    for (Map.Entry<String, ByteArrayOutputStream> site : ndjsonBySite.entrySet()) {
+      IntakeReport report =
+          pipeline.ingest(
+              new IntakeRequest(
+                  site.getKey(),
+                  IntakeRequest.CHANNEL_DEMO,
+                  "demo:" + cohortKey,
+                  "application/fhir+ndjson",
+                  null,
+                  IntakeRequest.Body.of(site.getValue().toByteArray())));
+      total += report.received();
+    }
+    jdbc.update(
+        "INSERT INTO demo_load (cohort_key, resources) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        cohortKey,
+        total);
+    done = true;
+    log.info(
+        "event=demo_cohort_loaded cohort={} resources={} elapsedMs={}",
+        cohortKey,
+        total,
+        (System.nanoTime() - started) / 1_000_000);
+  }
+}

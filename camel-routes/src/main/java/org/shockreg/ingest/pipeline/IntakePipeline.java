@@ -1,0 +1,394 @@
+package org.shockreg.ingest.pipeline;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.LenientErrorHandler;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.hl7.fhir.r4.model.Resource;
+import org.shockreg.mappings.MappingEngine;
+import org.shockreg.mappings.MappingOutcome;
+import org.shockreg.registry.curated.Coding;
+import org.shockreg.registry.curated.CuratedFact;
+import org.shockreg.registry.curated.CurationBatch;
+import org.shockreg.registry.curated.SourceRef;
+import org.shockreg.registry.curated.SourceRef.SourceKey;
+import org.shockreg.registry.intake.DeadLetter;
+import org.shockreg.registry.intake.RawResource;
+import org.shockreg.registry.intake.SourceHead;
+import org.shockreg.registry.intake.UnmappedCode;
+import org.shockreg.registry.store.RegistryWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The one intake pipeline every channel feeds: parse (streaming), store raw (dedupe by content
+ * hash), map, upsert curated facts, commit, one transaction per batch. Bad input never stops the
+ * rest: an unreadable line or a resource the rules reject is parked in the dead-letter store with
+ * its raw content and reason.
+ */
+public class IntakePipeline {
+
+  private static final Logger log = LoggerFactory.getLogger(IntakePipeline.class);
+  private static final Pattern SITE_ID = Pattern.compile("[a-z0-9-]{1,40}");
+
+  private final RegistryWriter writer;
+  private final MappingEngine engine;
+  private final TransactionTemplate tx;
+  private final ObjectMapper json;
+  private final FhirContext fhir;
+  private final IntakeProperties props;
+  private final MeterRegistry meters;
+  private final SourceEntryReader reader;
+
+  public IntakePipeline(
+      RegistryWriter writer,
+      MappingEngine engine,
+      TransactionTemplate tx,
+      ObjectMapper json,
+      FhirContext fhir,
+      IntakeProperties props,
+      MeterRegistry meters) {
+    this.writer = writer;
+    this.engine = engine;
+    this.tx = tx;
+    this.json = json;
+    this.fhir = fhir;
+    this.props = props;
+    this.meters = meters;
+    this.reader = new SourceEntryReader(json);
+  }
+
+  public static boolean isValidSiteId(String siteId) {
+    return siteId != null && SITE_ID.matcher(siteId).matches();
+  }
+
+  /** Checks the source id and registers its site on first use (when auto-registration is on). */
+  public void requireSite(String siteId, String origin) {
+    if (!isValidSiteId(siteId)) {
+      throw new UnknownSourceException(
+          "source id '" + siteId + "' is not valid: use 1-40 of [a-z0-9-]");
+    }
+    if (props.autoRegisterSites()) {
+      if (writer.ensureSite(siteId, origin)) {
+        log.info("event=site_registered site={} origin={}", siteId, origin);
+      }
+    } else if (!writer.siteExists(siteId)) {
+      throw new UnknownSourceException("source id '" + siteId + "' names no configured site");
+    }
+  }
+
+  /**
+   * Takes in one body. Throws {@link UnparseableBodyException} (after dead-lettering the whole
+   * body) when nothing in it can be read.
+   */
+  public IntakeReport ingest(IntakeRequest request) {
+    requireSite(request.siteId(), request.channel());
+    long started = System.nanoTime();
+    IntakeReport report = new IntakeReport();
+    BundlePatientResolver resolver = new BundlePatientResolver();
+    List<SourceEntry> batch = new ArrayList<>(props.batchSize());
+    SourceEntryReader.Format format =
+        SourceEntryReader.detect(request.contentType(), request.fileName());
+    try (InputStream in = request.body().open()) {
+      reader.read(
+          in,
+          format,
+          entry -> {
+            batch.add(entry);
+            if (batch.size() >= props.batchSize()) {
+              processBatch(request, batch, report, resolver);
+              batch.clear();
+            }
+          });
+      if (!batch.isEmpty()) {
+        processBatch(request, batch, report, resolver);
+      }
+    } catch (SourceEntryReader.BodyException e) {
+      long id = deadLetterBody(request, "unparseable-body", e.getMessage());
+      log.warn(
+          "event=intake_body_rejected site={} channel={} reason=\"{}\" deadLetter={}",
+          request.siteId(),
+          request.channel(),
+          e.getMessage(),
+          id);
+      throw new UnparseableBodyException(e.getMessage(), id);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    long ms = (System.nanoTime() - started) / 1_000_000;
+    log.info(
+        "event=intake_done site={} channel={} {} elapsedMs={}",
+        request.siteId(),
+        request.channel(),
+        report,
+        ms);
+    meters.counter("shockreg.intake.bodies", "channel", request.channel()).increment();
+    return report;
+  }
+
+  private long deadLetterBody(IntakeRequest request, String code, String reason) {
+    byte[] payload;
+    try (InputStream in = request.body().open()) {
+      payload = in.readAllBytes();
+    } catch (IOException e) {
+      payload = ("(body could not be re-read: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8);
+    }
+    return writer.deadLetter(
+        DeadLetter.of(
+            request.siteId(),
+            request.channel(),
+            request.origin(),
+            request.contentType(),
+            payload,
+            code,
+            reason,
+            null,
+            null));
+  }
+
+  /** A resource of a batch on its way in. */
+  private static final class Candidate {
+    final SourceEntry entry;
+    final String type;
+    final String id;
+    final String version;
+    final byte[] hash;
+    final String compact;
+    SourceHead head;
+
+    Candidate(SourceEntry entry, String type, String id, String version, byte[] hash, String compact) {
+      this.entry = entry;
+      this.type = type;
+      this.id = id;
+      this.version = version;
+      this.hash = hash;
+      this.compact = compact;
+    }
+
+    SourceKey key(String site) {
+      return new SourceKey(site, type, id);
+    }
+  }
+
+  private record Rejection(
+      String type, String id, int index, String code, String reason, String payload) {}
+
+  private void processBatch(
+      IntakeRequest request, List<SourceEntry> entries, IntakeReport report, BundlePatientResolver resolver) {
+    Timer.Sample sample = Timer.start(meters);
+    String site = request.siteId();
+    List<Rejection> rejections = new ArrayList<>();
+    Map<SourceKey, Candidate> candidates = new LinkedHashMap<>();
+    for (SourceEntry e : entries) {
+      report.received++;
+      if (e.resource() == null) {
+        rejections.add(new Rejection(null, null, e.index(), "unparseable-resource", e.error(), e.raw()));
+        continue;
+      }
+      Candidate c = prepare(e, rejections);
+      if (c == null) {
+        continue;
+      }
+      if (!MappingEngine.CURATED_TYPES.contains(c.type)) {
+        report.ignored++;
+        continue;
+      }
+      if ("Patient".equals(c.type)) {
+        resolver.registerPatient(e.fullUrl(), c.id, identifiers(e.resource()));
+      }
+      // The same resource twice in one body: the later one wins, the earlier counts as unchanged.
+      if (candidates.put(c.key(site), c) != null) {
+        report.unchanged++;
+      }
+    }
+
+    Map<SourceKey, SourceHead> heads = writer.findHeads(site, candidates.keySet());
+    List<Candidate> changed = new ArrayList<>();
+    for (Candidate c : candidates.values()) {
+      c.head = heads.get(c.key(site));
+      if (c.head != null && Arrays.equals(c.head.contentHash(), c.hash)) {
+        report.unchanged++;
+      } else {
+        changed.add(c);
+      }
+    }
+
+    if (!changed.isEmpty()) {
+      tx.executeWithoutResult(
+          status -> curate(request, changed, report, resolver, rejections));
+    }
+    for (Rejection r : rejections) {
+      report.rejected++;
+      long id =
+          writer.deadLetter(
+              DeadLetter.of(
+                  site,
+                  request.channel(),
+                  request.origin(),
+                  "application/fhir+json",
+                  (r.payload() == null ? "" : r.payload()).getBytes(StandardCharsets.UTF_8),
+                  r.code(),
+                  r.reason(),
+                  r.type(),
+                  r.id()));
+      report.issues.add(new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), r.reason(), id));
+    }
+    sample.stop(meters.timer("shockreg.intake.batch", "channel", request.channel()));
+    meters.counter("shockreg.intake.resources", "channel", request.channel()).increment(entries.size());
+  }
+
+  private void curate(
+      IntakeRequest request,
+      List<Candidate> changed,
+      IntakeReport report,
+      BundlePatientResolver resolver,
+      List<Rejection> rejections) {
+    String site = request.siteId();
+    long[] rawIds = writer.allocateRawIds(changed.size());
+    IParser parser = fhir.newJsonParser();
+    parser.setParserErrorHandler(new LenientErrorHandler(false).setErrorOnInvalidValue(true));
+    List<CuratedFact> facts = new ArrayList<>();
+    Set<SourceKey> replaced = new HashSet<>();
+    List<RawResource> raws = new ArrayList<>(changed.size());
+    List<Long> rawIdList = new ArrayList<>(changed.size());
+    Map<UnmappedCode, Integer> unmapped = new HashMap<>();
+    for (int i = 0; i < changed.size(); i++) {
+      Candidate c = changed.get(i);
+      Resource resource;
+      try {
+        resource = (Resource) parser.parseResource(c.compact);
+      } catch (DataFormatException | ClassCastException e) {
+        rejections.add(
+            new Rejection(c.type, c.id, c.entry.index(), "invalid-resource", brief(e.getMessage()), c.compact));
+        continue;
+      }
+      if (resource.getIdElement().isEmpty()) {
+        resource.setId(c.id);
+      }
+      SourceRef source = new SourceRef(site, c.type, c.id, c.version, rawIds[i]);
+      MappingOutcome outcome = engine.map(resource, source, resolver);
+      switch (outcome.kind()) {
+        case CURATED -> {
+          report.curated++;
+          facts.addAll(outcome.facts());
+        }
+        case UNMAPPED -> {
+          report.unmapped++;
+          for (Coding code : outcome.unmappedCodes()) {
+            unmapped.merge(
+                new UnmappedCode(site, c.type, code.system(), code.code(), code.display()), 1, Integer::sum);
+          }
+        }
+        case SKIPPED -> report.skipped++;
+        case RETRACTED -> report.retracted++;
+        case REJECTED -> {
+          rejections.add(
+              new Rejection(c.type, c.id, c.entry.index(), outcome.reasonCode(), outcome.reason(), c.compact));
+          continue;
+        }
+      }
+      if (c.head != null) {
+        replaced.add(c.key(site));
+      }
+      raws.add(
+          new RawResource(site, c.type, c.id, c.version, c.hash, c.compact, request.channel()));
+      rawIdList.add(rawIds[i]);
+    }
+    writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray());
+    writer.apply(new CurationBatch(facts, replaced));
+    writer.recordUnmapped(unmapped);
+  }
+
+  private Candidate prepare(SourceEntry e, List<Rejection> rejections) {
+    ObjectNode r = e.resource();
+    String raw = e.raw();
+    JsonNode typeNode = r.get("resourceType");
+    if (typeNode == null || !typeNode.isTextual()) {
+      rejections.add(
+          new Rejection(null, null, e.index(), "missing-resource-type", "resource has no resourceType", text(r, raw)));
+      return null;
+    }
+    String type = typeNode.asText();
+    String id = r.hasNonNull("id") ? r.get("id").asText() : null;
+    if (id == null && e.fullUrl() != null && e.fullUrl().startsWith("urn:uuid:")) {
+      id = e.fullUrl().substring("urn:uuid:".length());
+    }
+    if (id == null || id.isBlank() || id.length() > 64) {
+      rejections.add(
+          new Rejection(
+              type, null, e.index(), "missing-id", "resource has no usable id (needed to track its versions)",
+              text(r, raw)));
+      return null;
+    }
+    JsonNode meta = r.get("meta");
+    String version = meta != null && meta.hasNonNull("versionId") ? meta.get("versionId").asText() : null;
+    try {
+      // The content hash leaves out meta: a re-export of the same data (new lastUpdated) is unchanged.
+      if (meta != null) {
+        r.remove("meta");
+      }
+      byte[] hash = sha256(json.writeValueAsBytes(r));
+      if (meta != null) {
+        r.set("meta", meta);
+      }
+      return new Candidate(e, type, id, version, hash, json.writeValueAsString(r));
+    } catch (JsonProcessingException ex) {
+      rejections.add(new Rejection(type, id, e.index(), "unparseable-resource", brief(ex.getMessage()), raw));
+      return null;
+    }
+  }
+
+  private static String text(ObjectNode r, String raw) {
+    return raw != null ? raw : r.toString();
+  }
+
+  private static List<String[]> identifiers(ObjectNode patient) {
+    List<String[]> out = new ArrayList<>();
+    JsonNode ids = patient.get("identifier");
+    if (ids != null && ids.isArray()) {
+      for (JsonNode i : ids) {
+        if (i.hasNonNull("value")) {
+          out.add(new String[] {i.path("system").asText(null), i.get("value").asText()});
+        }
+      }
+    }
+    return out;
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String brief(String message) {
+    if (message == null) {
+      return "invalid";
+    }
+    return message.length() > 500 ? message.substring(0, 500) : message;
+  }
+}

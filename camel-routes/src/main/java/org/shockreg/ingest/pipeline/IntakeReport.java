@@ -1,0 +1,68 @@
+package org.shockreg.ingest.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What an intake did with a body. {@code received} = curated + unchanged + rejected + unmapped +
+ * skipped + retracted + ignored.
+ */
+public final class IntakeReport {
+
+  /** One rejected resource or line: where it was, why, and where its payload was parked. */
+  public record Issue(
+      String resourceType, String resourceId, int index, String code, String reason, long deadLetterId) {}
+
+  int received;
+  int curated;
+  int unchanged;
+  int rejected;
+  int unmapped;
+  int skipped;
+  int retracted;
+  int ignored;
+  final List<Issue> issues = new ArrayList<>();
+
+  public int received() {
+    return received;
+  }
+
+  public int curated() {
+    return curated;
+  }
+
+  public int unchanged() {
+    return unchanged;
+  }
+
+  public int rejected() {
+    return rejected;
+  }
+
+  public int unmapped() {
+    return unmapped;
+  }
+
+  public int skipped() {
+    return skipped;
+  }
+
+  public int retracted() {
+    return retracted;
+  }
+
+  public int ignored() {
+    return ignored;
+  }
+
+  public List<Issue> issues() {
+    return List.copyOf(issues);
+  }
+
+  @Override
+  public String toString() {
+    return "received=" + received + " curated=" + curated + " unchanged=" + unchanged
+        + " rejected=" + rejected + " unmapped=" + unmapped + " skipped=" + skipped
+        + " retracted=" + retracted + " ignored=" + ignored;
+  }
+}

@@ -1,0 +1,10 @@
+package org.shockreg.ingest.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One resource out of an intake body: its JSON tree and, in a Bundle, its fullUrl. When the line
+ * or entry could not be read, {@code resource} is null and {@code error} says why; {@code raw}
+ * keeps the text as received for the dead-letter store.
+ */
+record SourceEntry(int index, String fullUrl, ObjectNode resource, String raw, String error) {}

@@ -1,0 +1,294 @@
+package org.shockreg.server.fhir;
+
+import static org.shockreg.server.fhir.RegistryCodeSystems.*;
+
+import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.TimeZone;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
+import org.shockreg.mappings.rules.RuleFiles.DiagnosisCategoryRule;
+import org.shockreg.mappings.rules.RuleFiles.VariableRule;
+import org.shockreg.mappings.rules.RuleSet;
+import org.shockreg.registry.curated.Coding;
+import org.springframework.jdbc.core.RowMapper;
+
+/**
+ * Renders curated rows as FHIR R4 resources per data-dictionary.md: the registry coding first,
+ * then the source codings; UCUM quantities; flags in {@code meta.tag}; times in UTC.
+ */
+public final class CuratedResourceMapper {
+
+  private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
+  private static final TypeReference<List<Coding>> CODINGS = new TypeReference<>() {};
+  private static final Map<String, String> CATEGORY_DISPLAY =
+      Map.of("vital-signs", "Vital Signs", "laboratory", "Laboratory", "exam", "Exam");
+
+  private final RuleSet rules;
+  private final ObjectMapper json;
+
+  public CuratedResourceMapper(RuleSet rules, ObjectMapper json) {
+    this.rules = rules;
+    this.json = json;
+  }
+
+  public static final String PATIENT_COLUMNS =
+      "patient_id, sex, birth_year, deceased, deceased_at, last_updated";
+
+  public RowMapper<Patient> patient() {
+    return (rs, i) -> {
+      Patient p = new Patient();
+      p.setId(rs.getString("patient_id"));
+      meta(p, rs, null);
+      String sex = rs.getString("sex");
+      if (sex != null) {
+        p.setGender(AdministrativeGender.fromCode(sex));
+      }
+      int year = rs.getInt("birth_year");
+      if (!rs.wasNull()) {
+        // Only the year is kept: the exact birth date never enters curated data.
+        p.setBirthDateElement(new DateType(String.format("%04d", year)));
+      }
+      Timestamp deceasedAt = rs.getTimestamp("deceased_at");
+      if (deceasedAt != null) {
+        p.setDeceased(dateTime(deceasedAt));
+      } else {
+        boolean deceased = rs.getBoolean("deceased");
+        if (!rs.wasNull()) {
+          p.setDeceased(new org.hl7.fhir.r4.model.BooleanType(deceased));
+        }
+      }
+      return p;
+    };
+  }
+
+  public static final String OBSERVATION_COLUMNS =
+      "observation_id, patient_id, episode_id, variable, status, effective_at, value, unit,"
+          + " comparator, range_low, range_high, original_value, original_unit,"
+          + " original_comparator, codings::text AS codings, flags, last_updated";
+
+  public RowMapper<Observation> observation() {
+    return (rs, i) -> {
+      Observation o = new Observation();
+      o.setId(rs.getString("observation_id"));
+      meta(o, rs, rs.getArray("flags"));
+      o.setStatus(Observation.ObservationStatus.fromCode(rs.getString("status")));
+      String variable = rs.getString("variable");
+      VariableRule rule = rules.variables().get(variable);
+      if (rule != null && rule.category() != null) {
+        o.addCategory()
+            .addCoding(
+                new org.hl7.fhir.r4.model.Coding(
+                    OBSERVATION_CATEGORY, rule.category(), CATEGORY_DISPLAY.get(rule.category())));
+      }
+      CodeableConcept code = o.getCode();
+      code.addCoding(coding(REGISTRY_VARIABLE, variable, rule == null ? null : rule.display()));
+      addCodings(code, rs.getString("codings"));
+      o.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
+      Timestamp effective = rs.getTimestamp("effective_at");
+      if (effective != null) {
+        o.setEffective(dateTime(effective));
+      }
+      BigDecimal value = rs.getBigDecimal("value");
+      if (value != null) {
+        Quantity q = quantity(value, rs.getString("unit"), rs.getString("comparator"));
+        o.setValue(q);
+      }
+      BigDecimal low = rs.getBigDecimal("range_low");
+      BigDecimal high = rs.getBigDecimal("range_high");
+      if (low != null || high != null) {
+        Range range = new Range();
+        if (low != null) {
+          range.setLow(quantity(low, rs.getString("unit"), null));
+        }
+        if (high != null) {
+          range.setHigh(quantity(high, rs.getString("unit"), null));
+        }
+        o.addExtension(SOURCE_RANGE, range);
+      }
+      BigDecimal original = rs.getBigDecimal("original_value");
+      if (original != null) {
+        Quantity q = new Quantity().setValue(original).setUnit(rs.getString("original_unit"));
+        String comparator = rs.getString("original_comparator");
+        if (comparator != null) {
+          q.setComparator(Quantity.QuantityComparator.fromCode(comparator));
+        }
+        o.addExtension(ORIGINAL_QUANTITY, q);
+      }
+      return o;
+    };
+  }
+
+  public static final String PROCEDURE_COLUMNS =
+      "procedure_id, patient_id, episode_id, device, status, started_at, ended_at, performed_at,"
+          + " codings::text AS codings, flags, last_updated";
+
+  public RowMapper<Procedure> procedure() {
+    return (rs, i) -> {
+      Procedure p = new Procedure();
+      p.setId(rs.getString("procedure_id"));
+      meta(p, rs, rs.getArray("flags"));
+      p.setStatus(Procedure.ProcedureStatus.fromCode(rs.getString("status")));
+      String device = rs.getString("device");
+      DeviceRule rule = rules.devices().get(device);
+      p.getCode().addCoding(coding(TMCS_DEVICE, device, rule == null ? null : rule.display()));
+      addCodings(p.getCode(), rs.getString("codings"));
+      p.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
+      Timestamp started = rs.getTimestamp("started_at");
+      Timestamp ended = rs.getTimestamp("ended_at");
+      Timestamp performed = rs.getTimestamp("performed_at");
+      if (performed != null && ended == null) {
+        p.setPerformed(dateTime(performed));
+      } else if (started != null || ended != null) {
+        Period period = new Period();
+        if (started != null) {
+          period.setStartElement(dateTime(started));
+        }
+        if (ended != null) {
+          period.setEndElement(dateTime(ended));
+        }
+        p.setPerformed(period);
+      }
+      return p;
+    };
+  }
+
+  public static final String CONDITION_COLUMNS =
+      "condition_id, patient_id, episode_id, category, clinical_status, verification_status,"
+          + " onset_at, recorded_at, abated_at, codings::text AS codings, flags, last_updated";
+
+  public RowMapper<Condition> condition() {
+    return (rs, i) -> {
+      Condition c = new Condition();
+      c.setId(rs.getString("condition_id"));
+      meta(c, rs, rs.getArray("flags"));
+      String clinical = rs.getString("clinical_status");
+      if (clinical != null) {
+        c.getClinicalStatus()
+            .addCoding(coding("http://terminology.hl7.org/CodeSystem/condition-clinical", clinical, null));
+      }
+      String verification = rs.getString("verification_status");
+      if (verification != null) {
+        c.getVerificationStatus()
+            .addCoding(coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", verification, null));
+      }
+      String category = rs.getString("category");
+      String display =
+          rules.diagnosisCategories().stream()
+              .filter(r -> r.category().equals(category))
+              .map(DiagnosisCategoryRule::display)
+              .findFirst()
+              .orElse(null);
+      c.getCode().addCoding(coding(DIAGNOSIS_CATEGORY, category, display));
+      addCodings(c.getCode(), rs.getString("codings"));
+      c.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
+      Timestamp onset = rs.getTimestamp("onset_at");
+      if (onset != null) {
+        c.setOnset(dateTime(onset));
+      }
+      Timestamp recorded = rs.getTimestamp("recorded_at");
+      if (recorded != null) {
+        c.setRecordedDate(Date.from(recorded.toInstant()));
+      }
+      Timestamp abated = rs.getTimestamp("abated_at");
+      if (abated != null) {
+        c.setAbatement(dateTime(abated));
+      }
+      return c;
+    };
+  }
+
+  public static final String ENCOUNTER_COLUMNS =
+      "encounter_id, patient_id, status, encounter_class, intensive_care, period_start, period_end,"
+          + " types::text AS types, flags, last_updated";
+
+  public RowMapper<Encounter> encounter() {
+    return (rs, i) -> {
+      Encounter e = new Encounter();
+      e.setId(rs.getString("encounter_id"));
+      meta(e, rs, rs.getArray("flags"));
+      String status = rs.getString("status");
+      e.setStatus(
+          status == null ? Encounter.EncounterStatus.UNKNOWN : Encounter.EncounterStatus.fromCode(status));
+      String cls = rs.getString("encounter_class");
+      e.setClass_(new org.hl7.fhir.r4.model.Coding(ENCOUNTER_CLASS, cls == null ? "IMP" : cls, null));
+      CodeableConcept type = new CodeableConcept();
+      addCodings(type, rs.getString("types"));
+      if (type.hasCoding()) {
+        e.addType(type);
+      }
+      e.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
+      Timestamp start = rs.getTimestamp("period_start");
+      Timestamp end = rs.getTimestamp("period_end");
+      if (start != null) {
+        e.getPeriod().setStartElement(dateTime(start));
+      }
+      if (end != null) {
+        e.getPeriod().setEndElement(dateTime(end));
+      }
+      return e;
+    };
+  }
+
+  private static void meta(Resource r, ResultSet rs, Array flags) throws SQLException {
+    r.getMeta().setLastUpdated(rs.getTimestamp("last_updated"));
+    if (flags != null) {
+      for (Object flag : (Object[]) flags.getArray()) {
+        r.getMeta().addTag(DATA_FLAG, flag.toString(), null);
+      }
+    }
+  }
+
+  private void addCodings(CodeableConcept code, String codingsJson) {
+    if (codingsJson == null) {
+      return;
+    }
+    try {
+      for (Coding c : json.readValue(codingsJson, CODINGS)) {
+        code.addCoding(coding(c.system(), c.code(), c.display()));
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("stored codings are not valid JSON", e);
+    }
+  }
+
+  private static org.hl7.fhir.r4.model.Coding coding(String system, String code, String display) {
+    return new org.hl7.fhir.r4.model.Coding(system, code, display);
+  }
+
+  private static Quantity quantity(BigDecimal value, String unit, String comparator) {
+    Quantity q = new Quantity().setValue(value).setUnit(unit).setSystem(UCUM).setCode(unit);
+    if (comparator != null) {
+      q.setComparator(Quantity.QuantityComparator.fromCode(comparator));
+    }
+    return q;
+  }
+
+  private static DateTimeType dateTime(Timestamp ts) {
+    DateTimeType dt = new DateTimeType(Date.from(ts.toInstant()), TemporalPrecisionEnum.SECOND, UTC);
+    return dt;
+  }
+}

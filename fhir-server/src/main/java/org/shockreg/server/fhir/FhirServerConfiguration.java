@@ -1,0 +1,54 @@
+package org.shockreg.server.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.shockreg.mappings.rules.RuleSet;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/** The HAPI plain RestfulServer over the registry's own SQL, mounted at {@code /fhir/*}. */
+@Configuration(proxyBeanMethods = false)
+public class FhirServerConfiguration {
+
+  @Bean
+  KeysetPagingProvider keysetPagingProvider(NamedParameterJdbcTemplate jdbc, FhirServerProperties props) {
+    return new KeysetPagingProvider(
+        jdbc, props.defaultPageSize(), props.maxPageSize(), props.searchTtl(), props.maxHeldSearches());
+  }
+
+  @Bean
+  RegistryReader registryReader(NamedParameterJdbcTemplate jdbc, KeysetPagingProvider paging) {
+    return new RegistryReader(jdbc, paging);
+  }
+
+  @Bean
+  CuratedResourceMapper curatedResourceMapper(RuleSet rules, ObjectMapper json) {
+    return new CuratedResourceMapper(rules, json);
+  }
+
+  @Bean
+  ServletRegistrationBean<RestfulServer> fhirServlet(
+      FhirContext fhir, KeysetPagingProvider paging, RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
+    RestfulServer server = new RestfulServer(fhir);
+    server.setServerName("ShockReg");
+    server.setImplementationDescription("ShockReg curated cardiogenic shock registry (read-only)");
+    server.setDefaultResponseEncoding(EncodingEnum.JSON);
+    server.setPagingProvider(paging);
+    server.setResourceProviders(
+        List.of(
+            new PatientProvider(reader, mapper),
+            new ObservationProvider(reader, mapper, rules),
+            new ProcedureProvider(reader, mapper),
+            new ConditionProvider(reader, mapper),
+            new EncounterProvider(reader, mapper)));
+    ServletRegistrationBean<RestfulServer> bean = new ServletRegistrationBean<>(server, "/fhir/*");
+    bean.setName("fhir");
+    bean.setLoadOnStartup(1);
+    return bean;
+  }
+}

@@ -1,0 +1,20 @@
+package org.shockreg.server.fhir;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The curated FHIR API.
+ *
+ * @param defaultPageSize entries per page when {@code _count} is not given
+ * @param maxPageSize the largest {@code _count} honoured
+ * @param searchTtl how long a search's next links stay valid
+ * @param maxHeldSearches how many searches are held for paging at once
+ */
+@ConfigurationProperties("shockreg.fhir")
+public record FhirServerProperties(
+    @DefaultValue("50") int defaultPageSize,
+    @DefaultValue("1000") int maxPageSize,
+    @DefaultValue("1h") Duration searchTtl,
+    @DefaultValue("10000") int maxHeldSearches) {}

@@ -1,0 +1,102 @@
+package org.shockreg.server.fhir;
+
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.IPagingProvider;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/**
+ * Holds compiled searches (not their results) so next links can re-run them from a keyset
+ * cursor. Memory per search is its WHERE clause and parameters; searches expire after {@code ttl}
+ * and the oldest go first beyond {@code maxSearches}.
+ */
+public final class KeysetPagingProvider implements IPagingProvider {
+
+  private final NamedParameterJdbcTemplate jdbc;
+  private final int defaultPageSize;
+  private final int maxPageSize;
+  private final long ttlMillis;
+  private final Map<String, Held> searches;
+
+  private record Held(SqlSearch search, long createdAt) {}
+
+  public KeysetPagingProvider(
+      NamedParameterJdbcTemplate jdbc, int defaultPageSize, int maxPageSize, Duration ttl, int maxSearches) {
+    this.jdbc = jdbc;
+    this.defaultPageSize = defaultPageSize;
+    this.maxPageSize = maxPageSize;
+    this.ttlMillis = ttl.toMillis();
+    this.searches =
+        new LinkedHashMap<>(256, 0.75f, false) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Held> eldest) {
+            return size() > maxSearches;
+          }
+        };
+  }
+
+  /** A first page of a new search; its size is counted only when asked for. */
+  public KeysetBundleProvider start(SqlSearch search, boolean count) {
+    String uuid = UUID.randomUUID().toString();
+    synchronized (searches) {
+      searches.put(uuid, new Held(search, System.currentTimeMillis()));
+    }
+    Integer size = count ? jdbc.queryForObject(search.countSql(), search.params(), Integer.class) : null;
+    return new KeysetBundleProvider(uuid, search, jdbc, null, null, size);
+  }
+
+  @Override
+  public int getDefaultPageSize() {
+    return defaultPageSize;
+  }
+
+  @Override
+  public int getMaximumPageSize() {
+    return maxPageSize;
+  }
+
+  @Override
+  public boolean canStoreSearchResults() {
+    return true;
+  }
+
+  @Override
+  public IBundleProvider retrieveResultList(RequestDetails request, String searchId) {
+    throw new InvalidRequestException("SR-PAGE-1: paging needs a _pageId from a next link");
+  }
+
+  @Override
+  public IBundleProvider retrieveResultList(RequestDetails request, String searchId, String pageId) {
+    Held held;
+    synchronized (searches) {
+      held = searches.get(searchId);
+    }
+    if (held == null || System.currentTimeMillis() - held.createdAt() > ttlMillis) {
+      throw new ResourceGoneException("SR-PAGE-2: search " + searchId + " has expired; run it again");
+    }
+    // pageId = "<last row id>-<page size>"
+    long after;
+    int pageSize;
+    try {
+      int dash = pageId.indexOf('-');
+      after = Long.parseLong(pageId.substring(0, dash));
+      pageSize = Math.min(Integer.parseInt(pageId.substring(dash + 1)), maxPageSize);
+    } catch (RuntimeException e) {
+      throw new InvalidRequestException("SR-PAGE-3: invalid _pageId");
+    }
+    return new KeysetBundleProvider(
+        searchId, held.search(), jdbc, after == 0 ? null : after, Math.max(pageSize, 1), null);
+  }
+
+  @Override
+  public String storeResultList(RequestDetails request, IBundleProvider provider) {
+    // Searches are held when they start; the uuid is the handle.
+    return provider.getUuid();
+  }
+}

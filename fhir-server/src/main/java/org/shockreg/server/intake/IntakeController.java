@@ -1,0 +1,106 @@
+package org.shockreg.server.intake;
+
+import ca.uhn.fhir.context.FhirContext;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
+import org.hl7.fhir.r4.model.StringType;
+import org.shockreg.ingest.pipeline.IntakePipeline;
+import org.shockreg.ingest.pipeline.IntakeReport;
+import org.shockreg.ingest.pipeline.IntakeRequest;
+import org.shockreg.ingest.pipeline.UnknownSourceException;
+import org.shockreg.ingest.pipeline.UnparseableBodyException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /ingest/{sourceId}}: a FHIR Bundle or NDJSON through the intake pipeline,
+ * synchronously; answers after commit with a {@code Parameters} report.
+ */
+@RestController
+public class IntakeController {
+
+  static final MediaType FHIR_JSON = MediaType.parseMediaType("application/fhir+json");
+
+  private final IntakePipeline pipeline;
+  private final FhirContext fhir;
+
+  public IntakeController(IntakePipeline pipeline, FhirContext fhir) {
+    this.pipeline = pipeline;
+    this.fhir = fhir;
+  }
+
+  @PostMapping("/ingest/{sourceId}")
+  public ResponseEntity<String> ingest(@PathVariable String sourceId, HttpServletRequest request)
+      throws IOException {
+    // The body is kept so that, if it cannot be read at all, it goes to the dead-letter store whole.
+    byte[] body = request.getInputStream().readAllBytes();
+    IntakeReport report =
+        pipeline.ingest(
+            new IntakeRequest(
+                sourceId,
+                IntakeRequest.CHANNEL_HTTP,
+                "POST /ingest/" + sourceId,
+                request.getContentType(),
+                null,
+                IntakeRequest.Body.of(body)));
+    return ResponseEntity.ok().contentType(FHIR_JSON).body(encode(toParameters(report)));
+  }
+
+  static Parameters toParameters(IntakeReport r) {
+    Parameters p = new Parameters();
+    p.addParameter().setName("received").setValue(new IntegerType(r.received()));
+    p.addParameter().setName("curated").setValue(new IntegerType(r.curated()));
+    p.addParameter().setName("unchanged").setValue(new IntegerType(r.unchanged()));
+    p.addParameter().setName("rejected").setValue(new IntegerType(r.rejected()));
+    p.addParameter().setName("unmapped").setValue(new IntegerType(r.unmapped()));
+    p.addParameter().setName("skipped").setValue(new IntegerType(r.skipped()));
+    p.addParameter().setName("retracted").setValue(new IntegerType(r.retracted()));
+    p.addParameter().setName("ignored").setValue(new IntegerType(r.ignored()));
+    for (IntakeReport.Issue i : r.issues()) {
+      ParametersParameterComponent issue = p.addParameter().setName("issue");
+      if (i.resourceType() != null) {
+        issue.addPart().setName("resourceType").setValue(new StringType(i.resourceType()));
+      }
+      if (i.resourceId() != null) {
+        issue.addPart().setName("id").setValue(new StringType(i.resourceId()));
+      }
+      issue.addPart().setName("index").setValue(new IntegerType(i.index()));
+      issue.addPart().setName("code").setValue(new StringType(i.code()));
+      issue.addPart().setName("reason").setValue(new StringType(i.reason()));
+      issue.addPart().setName("deadLetter").setValue(new StringType(Long.toString(i.deadLetterId())));
+    }
+    return p;
+  }
+
+  @ExceptionHandler(UnparseableBodyException.class)
+  ResponseEntity<String> unparseable(UnparseableBodyException e) {
+    return outcome(
+        HttpStatus.BAD_REQUEST,
+        OperationOutcome.IssueType.STRUCTURE,
+        "SR-INTAKE-1: " + e.getMessage() + " (kept as dead letter " + e.deadLetterId() + ")");
+  }
+
+  @ExceptionHandler(UnknownSourceException.class)
+  ResponseEntity<String> unknownSource(UnknownSourceException e) {
+    return outcome(HttpStatus.BAD_REQUEST, OperationOutcome.IssueType.NOTFOUND, "SR-INTAKE-2: " + e.getMessage());
+  }
+
+  private ResponseEntity<String> outcome(HttpStatus status, OperationOutcome.IssueType type, String message) {
+    OperationOutcome oo = new OperationOutcome();
+    oo.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(type).setDiagnostics(message);
+    return ResponseEntity.status(status).contentType(FHIR_JSON).body(encode(oo));
+  }
+
+  private String encode(org.hl7.fhir.r4.model.Resource r) {
+    return fhir.newJsonParser().encodeResourceToString(r);
+  }
+}
