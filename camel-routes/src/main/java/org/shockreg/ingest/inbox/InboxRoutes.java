@@ -50,7 +50,9 @@ public class InboxRoutes extends RouteBuilder {
     fromF(
             "file:%s?recursive=true&minDepth=2&maxDepth=2&include=.*\\.(ndjson|json)"
                 + "&antExclude=**/.done/**,**/.error/**&readLock=changed&readLockMinAge=500"
-                + "&move=.done/${file:onlyname}&moveFailed=.error/${file:onlyname}&delay=%d",
+                // move paths are relative to the inbox root; ${file:parent} keeps them in the site's folder
+                + "&move=${file:parent}/.done/${file:onlyname}"
+                + "&moveFailed=${file:parent}/.error/${file:onlyname}&delay=%d",
             inbox.toString(), props.pollDelay().toMillis())
         .routeId(ROUTE_ID)
         .process(

@@ -28,6 +28,7 @@ public final class UnitConverter {
   private final Map<String, String> aliasesLowerCase = new ConcurrentHashMap<>();
   private final Map<String, Optional<BigDecimal>> factors = new ConcurrentHashMap<>();
   private final Map<String, Boolean> validUnits = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> comparable = new ConcurrentHashMap<>();
 
   public UnitConverter(Map<String, String> aliases) {
     this.aliases = Map.copyOf(aliases);
@@ -106,10 +107,15 @@ public final class UnitConverter {
 
   /** True when both units are mass concentrations or both substance ones (no molar mass needed). */
   public boolean commensurable(String fromUcum, String toUcum) {
-    try {
-      return ucum.isComparable(fromUcum, toUcum);
-    } catch (UcumException e) {
-      return false;
-    }
+    // Cached: UCUM's isComparable parses both units each time and dominated intake profiles.
+    return comparable.computeIfAbsent(
+        fromUcum + "\u0000" + toUcum,
+        k -> {
+          try {
+            return ucum.isComparable(fromUcum, toUcum);
+          } catch (UcumException e) {
+            return false;
+          }
+        });
   }
 }

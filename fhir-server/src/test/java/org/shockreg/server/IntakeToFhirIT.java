@@ -1,0 +1,326 @@
+package org.shockreg.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Quantity;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.shockreg.registry.testing.TestDatabase;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The whole path over real HTTP on a real PostgreSQL: post source data, then find the curated facts
+ * with HAPI's generic client.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IntakeToFhirIT {
+
+  static final String TOKEN = "it-admin-token-0123456789";
+  static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
+  static final Path DATA_DIR = dataDir();
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    TestDatabase.register(registry);
+    registry.add("shockreg.data-dir", DATA_DIR::toString);
+    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
+    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registry.add("shockreg.security.tokens[1].token", () -> "it-analyst-token-0123456789");
+    registry.add("shockreg.security.tokens[1].role", () -> "analyst");
+    registry.add("shockreg.inbox.poll-delay", () -> "200ms");
+  }
+
+  @LocalServerPort int port;
+  @Autowired JdbcTemplate jdbc;
+  final HttpClient http = HttpClient.newHttpClient();
+  final FhirContext fhir = FhirContext.forR4Cached();
+  IGenericClient client;
+
+  static Path dataDir() {
+    try {
+      Path target = Path.of("target");
+      Files.createDirectories(target);
+      return Files.createTempDirectory(target.toAbsolutePath(), "it-data-");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @BeforeAll
+  void client() {
+    fhir.getRestfulClientFactory().setServerValidationMode(ca.uhn.fhir.rest.client.api.ServerValidationModeEnum.NEVER);
+    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
+    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+  }
+
+  HttpResponse<String> post(String path, String contentType, byte[] body, String token)
+      throws Exception {
+    HttpRequest.Builder req =
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (token != null) {
+      req.header("Authorization", "Bearer " + token);
+    }
+    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(String path, String token) throws Exception {
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
+    if (token != null) {
+      req.header("Authorization", "Bearer " + token);
+    }
+    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static byte[] resource(String name) throws IOException {
+    try (InputStream in = IntakeToFhirIT.class.getResourceAsStream("/intake/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  int count(Parameters p, String name) {
+    return ((IntegerType) p.getParameter(name).getValue()).getValue();
+  }
+
+  Parameters parameters(HttpResponse<String> res) {
+    return fhir.newJsonParser().parseResource(Parameters.class, res.body());
+  }
+
+  @Test
+  void transactionBundle_isCurated_andFoundByFhirSearch() throws Exception {
+    HttpResponse<String> res =
+        post("/ingest/site-bundle", "application/fhir+json", resource("transaction-bundle.json"), TOKEN);
+    assertThat(res.statusCode()).isEqualTo(200);
+    Parameters report = parameters(res);
+    assertThat(count(report, "received")).isEqualTo(7);
+    assertThat(count(report, "curated")).isEqualTo(5);
+    assertThat(count(report, "rejected")).isEqualTo(1);
+    assertThat(count(report, "ignored")).isEqualTo(1);
+    Parameters.ParametersParameterComponent issue = report.getParameter("issue");
+    assertThat(issue.getPart()).extracting(p -> p.getName()).contains("resourceType", "id", "reason");
+    assertThat(res.body()).contains("sbp-bad-unit").contains("unknown-unit");
+
+    // lactate 45 mg/dL -> 4.9956 mmol/L, LOINC twin 2524-7, original kept
+    Bundle lactates =
+        client.search().forResource(Observation.class)
+            .where(Observation.CODE.exactly().systemAndCode(RV, "lactate"))
+            .returnBundle(Bundle.class).execute();
+    Observation lactate =
+        lactates.getEntry().stream().map(e -> (Observation) e.getResource())
+            .filter(o -> o.getEffectiveDateTimeType().getValueAsString().startsWith("2025-03-01T09:00"))
+            .findFirst().orElseThrow();
+    assertThat(lactate.getCode().getCodingFirstRep().getSystem()).isEqualTo(RV);
+    assertThat(lactate.getCode().getCoding()).extracting(Coding::getCode).containsExactly("lactate", "2524-7");
+    assertThat(lactate.getValueQuantity().getValue()).isEqualByComparingTo("4.9956");
+    assertThat(lactate.getValueQuantity().getCode()).isEqualTo("mmol/L");
+    assertThat(lactate.getValueQuantity().getSystem()).isEqualTo("http://unitsofmeasure.org");
+    Quantity original =
+        (Quantity) lactate.getExtensionByUrl("https://fhir.shockreg.org/StructureDefinition/original-quantity").getValue();
+    assertThat(original.getValue()).isEqualByComparingTo("45");
+    assertThat(original.getUnit()).isEqualTo("mg/dL");
+
+    // the patient is a pseudonym with birth year only; the BP panel gave SBP and DBP for the same patient
+    String patientRef = lactate.getSubject().getReference();
+    Patient patient = client.read().resource(Patient.class).withUrl(patientRef).execute();
+    assertThat(patient.getBirthDateElement().getValueAsString()).isEqualTo("1961");
+    assertThat(patient.hasName()).isFalse();
+    assertThat(patient.hasIdentifier()).isFalse();
+    Bundle bp =
+        client.search().forResource(Observation.class)
+            .where(Observation.SUBJECT.hasId(patientRef))
+            .and(Observation.CODE.exactly().systemAndCode("http://loinc.org", "8480-6"))
+            .returnBundle(Bundle.class).execute();
+    assertThat(bp.getEntry()).hasSize(1);
+    Observation sbp = (Observation) bp.getEntryFirstRep().getResource();
+    assertThat(sbp.getValueQuantity().getValue()).isEqualByComparingTo("78");
+    assertThat(sbp.getCategoryFirstRep().getCodingFirstRep().getCode()).isEqualTo("vital-signs");
+
+    Bundle iabp =
+        client.search().forResource(Procedure.class)
+            .where(Procedure.PATIENT.hasId(patientRef))
+            .and(Procedure.CODE.exactly().systemAndCode("https://fhir.shockreg.org/CodeSystem/tmcs-device", "iabp"))
+            .returnBundle(Bundle.class).execute();
+    assertThat(iabp.getEntry()).hasSize(1);
+    Procedure p = (Procedure) iabp.getEntryFirstRep().getResource();
+    assertThat(p.getPerformedPeriod().getStartElement().getValueAsString()).startsWith("2025-03-01T10:00:00");
+
+    // the rejected resource is in the dead-letter store with its raw content
+    String payload =
+        jdbc.queryForObject(
+            "SELECT convert_from(payload, 'UTF8') FROM dead_letter WHERE resource_id = 'sbp-bad-unit'",
+            String.class);
+    assertThat(payload).contains("furlongs");
+  }
+
+  @Test
+  void repostingTheSameContent_curatesNothingNew() throws Exception {
+    byte[] body = resource("transaction-bundle.json");
+    post("/ingest/site-repost", "application/fhir+json", body, TOKEN);
+    Integer measurements = jdbc.queryForObject("SELECT count(*) FROM measurement WHERE site_id = 'site-repost'", Integer.class);
+    Parameters again = parameters(post("/ingest/site-repost", "application/fhir+json", body, TOKEN));
+    assertThat(count(again, "unchanged")).isEqualTo(5);
+    assertThat(count(again, "curated")).isZero();
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM measurement WHERE site_id = 'site-repost'", Integer.class))
+        .isEqualTo(measurements);
+  }
+
+  @Test
+  void newVersionOfASourceResource_replacesItsFact_andEnteredInErrorRetractsIt() throws Exception {
+    String v1 =
+        "{\"resourceType\":\"Observation\",\"id\":\"hr-1\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},"
+            + "\"subject\":{\"reference\":\"Patient/p-9\"},\"effectiveDateTime\":\"2025-02-01T08:00:00Z\","
+            + "\"valueQuantity\":{\"value\":%s,\"unit\":\"bpm\"}}";
+    post("/ingest/site-versions", "application/fhir+ndjson", String.format(v1, "110").getBytes(StandardCharsets.UTF_8), TOKEN);
+    post("/ingest/site-versions", "application/fhir+ndjson", String.format(v1, "95").getBytes(StandardCharsets.UTF_8), TOKEN);
+    List<Map<String, Object>> rows =
+        jdbc.queryForList("SELECT value, unit FROM measurement WHERE site_id = 'site-versions'");
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).get("value").toString()).isEqualTo("95");
+    assertThat(rows.get(0).get("unit")).isEqualTo("/min");
+
+    String retracted = String.format(v1, "95").replace("\"final\"", "\"entered-in-error\"");
+    Parameters report =
+        parameters(post("/ingest/site-versions", "application/fhir+ndjson", retracted.getBytes(StandardCharsets.UTF_8), TOKEN));
+    assertThat(count(report, "retracted")).isEqualTo(1);
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM measurement WHERE site_id = 'site-versions'", Integer.class)).isZero();
+  }
+
+  @Test
+  void unparseableBody_is400WithOperationOutcome_andKeptAsDeadLetter() throws Exception {
+    HttpResponse<String> res =
+        post("/ingest/site-bad", "application/fhir+json", "{\"resourceType\": \"Bundle\", \"entry\": [".getBytes(StandardCharsets.UTF_8), TOKEN);
+    assertThat(res.statusCode()).isEqualTo(400);
+    assertThat(res.body()).contains("OperationOutcome");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM dead_letter WHERE site_id = 'site-bad' AND reason_code = 'unparseable-body'"
+                    + " AND convert_from(payload, 'UTF8') LIKE '%\"entry\": [%'",
+                Integer.class))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void badNdjsonLine_isRejected_andTheRestGoesOn() throws Exception {
+    String ndjson =
+        "{\"resourceType\":\"Patient\",\"id\":\"a1\",\"gender\":\"male\",\"birthDate\":\"1950-01-02\"}\n"
+            + "{not json\n"
+            + "{\"resourceType\":\"Patient\",\"id\":\"a2\",\"gender\":\"female\",\"birthDate\":\"1970\"}\n";
+    Parameters report =
+        parameters(post("/ingest/site-ndjson", "application/fhir+ndjson", ndjson.getBytes(StandardCharsets.UTF_8), TOKEN));
+    assertThat(count(report, "received")).isEqualTo(3);
+    assertThat(count(report, "curated")).isEqualTo(2);
+    assertThat(count(report, "rejected")).isEqualTo(1);
+    assertThat(jdbc.queryForObject(
+            "SELECT convert_from(payload, 'UTF8') FROM dead_letter WHERE site_id = 'site-ndjson'", String.class))
+        .isEqualTo("{not json");
+  }
+
+  @Test
+  void malformedSourceId_is400() throws Exception {
+    HttpResponse<String> res = post("/ingest/Bad_Site", "application/fhir+ndjson", new byte[0], TOKEN);
+    assertThat(res.statusCode()).isEqualTo(400);
+    assertThat(res.body()).contains("OperationOutcome");
+  }
+
+  @Test
+  void withoutToken_everythingButMetadataAndHealthIs401() throws Exception {
+    assertThat(get("/fhir/metadata", null).statusCode()).isEqualTo(200);
+    assertThat(get("/actuator/health", null).statusCode()).isEqualTo(200);
+    HttpResponse<String> denied = get("/fhir/Patient", null);
+    assertThat(denied.statusCode()).isEqualTo(401);
+    assertThat(denied.body()).contains("OperationOutcome");
+    assertThat(get("/fhir/Patient", "wrong-token-0123456789").statusCode()).isEqualTo(401);
+    assertThat(post("/ingest/site-x", "application/fhir+ndjson", new byte[0], null).statusCode()).isEqualTo(401);
+    // an analyst reads FHIR but may not ingest or administer
+    assertThat(get("/fhir/Patient", "it-analyst-token-0123456789").statusCode()).isEqualTo(200);
+    assertThat(post("/ingest/site-x", "application/fhir+ndjson", new byte[0], "it-analyst-token-0123456789").statusCode())
+        .isEqualTo(403);
+    assertThat(get("/admin/dead-letters", "it-analyst-token-0123456789").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void unknownSearchParameter_is400() throws Exception {
+    HttpResponse<String> res = get("/fhir/Observation?colour=blue", TOKEN);
+    assertThat(res.statusCode()).isEqualTo(400);
+    assertThat(res.body()).contains("OperationOutcome");
+  }
+
+  @Test
+  void paging_followsKeysetNextLinks_withTheRequestedPageSize() throws Exception {
+    StringBuilder ndjson = new StringBuilder();
+    for (int i = 0; i < 7; i++) {
+      ndjson.append("{\"resourceType\":\"Observation\",\"id\":\"hr-page-").append(i)
+          .append("\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},")
+          .append("\"subject\":{\"reference\":\"Patient/pp\"},\"effectiveDateTime\":\"2025-02-01T08:0").append(i)
+          .append(":00Z\",\"valueQuantity\":{\"value\":").append(80 + i).append(",\"unit\":\"/min\"}}\n");
+    }
+    post("/ingest/site-paging", "application/fhir+ndjson", ndjson.toString().getBytes(StandardCharsets.UTF_8), TOKEN);
+    String patient = jdbc.queryForObject("SELECT DISTINCT patient_id FROM measurement WHERE site_id = 'site-paging'", String.class);
+    Bundle page = client.search().forResource(Observation.class)
+        .where(Observation.SUBJECT.hasId("Patient/" + patient)).count(3).returnBundle(Bundle.class).execute();
+    int seen = page.getEntry().size();
+    int pages = 1;
+    while (page.getLink(Bundle.LINK_NEXT) != null) {
+      page = client.loadPage().next(page).execute();
+      assertThat(page.getEntry()).hasSizeLessThanOrEqualTo(3);
+      seen += page.getEntry().size();
+      pages++;
+    }
+    assertThat(seen).isEqualTo(7);
+    assertThat(pages).isEqualTo(3);
+    Bundle counted = client.search().forResource(Observation.class)
+        .where(Observation.SUBJECT.hasId("Patient/" + patient)).summaryMode(ca.uhn.fhir.rest.api.SummaryEnum.COUNT)
+        .returnBundle(Bundle.class).execute();
+    assertThat(counted.getTotal()).isEqualTo(7);
+  }
+
+  @Test
+  void dropFolderFile_isIngested_andMovedToDone_badFileToErrorWithReason() throws Exception {
+    Path inbox = DATA_DIR.resolve("inbox/site-inbox");
+    Files.createDirectories(inbox);
+    Files.writeString(inbox.resolve("good.ndjson"),
+        "{\"resourceType\":\"Patient\",\"id\":\"in-1\",\"gender\":\"male\",\"birthDate\":\"1955-03-04\"}\n");
+    Files.writeString(inbox.resolve("bad.json"), "this is not json");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(inbox.resolve(".done/good.ndjson")).exists();
+      assertThat(inbox.resolve(".error/bad.json")).exists();
+      assertThat(inbox.resolve(".error/bad.json.reason")).exists();
+    });
+    assertThat(Files.readString(inbox.resolve(".error/bad.json.reason"))).contains("not valid JSON");
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM patient WHERE site_id = 'site-inbox'", Integer.class)).isEqualTo(1);
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM dead_letter WHERE site_id = 'site-inbox' AND channel = 'inbox'", Integer.class))
+        .isEqualTo(1);
+  }
+}
