@@ -323,4 +323,53 @@ class IntakeToFhirIT {
             "SELECT count(*) FROM dead_letter WHERE site_id = 'site-inbox' AND channel = 'inbox'", Integer.class))
         .isEqualTo(1);
   }
+
+  /** Synthea's bundles (../shared/samples/synthea): data nobody here wrote. */
+  static Path syntheaSamples() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("shared/samples/synthea");
+      if (Files.isDirectory(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void syntheaTransactionBundles_areTakenIn_withoutRejections() throws Exception {
+    Path samples = syntheaSamples();
+    org.junit.jupiter.api.Assumptions.assumeTrue(samples != null, "shared/samples/synthea not found beside the repo");
+    List<Path> files;
+    try (var stream = Files.list(samples)) {
+      files = stream.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+    }
+    assertThat(files).isNotEmpty();
+    int curated = 0;
+    for (Path f : files) {
+      HttpResponse<String> res = post("/ingest/synthea", "application/fhir+json", Files.readAllBytes(f), TOKEN);
+      assertThat(res.statusCode()).as(f.getFileName().toString()).isEqualTo(200);
+      Parameters report = parameters(res);
+      assertThat(count(report, "rejected")).as(f.getFileName() + ": " + res.body()).isZero();
+      curated += count(report, "curated");
+    }
+    assertThat(curated).isPositive();
+    // one curated patient per bundle, referenced through urn:uuid
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM patient WHERE site_id = 'synthea' AND birth_year IS NOT NULL", Integer.class))
+        .isEqualTo(files.size());
+    // the CABG patient's IABP (SNOMED 399217008) and VAD (232965003, needs-review)
+    assertThat(jdbc.queryForList("SELECT DISTINCT device FROM device_therapy WHERE site_id = 'synthea'", String.class))
+        .contains("iabp", "vad-unspecified");
+    // every blood-pressure panel gives an SBP; the sepsis patient's lactate (32693-4) is curated
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM measurement WHERE site_id = 'synthea' AND variable = 'sbp'", Integer.class))
+        .isEqualTo(79);
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM measurement WHERE site_id = 'synthea' AND variable = 'lactate'", Integer.class))
+        .isEqualTo(2);
+    // codes no rule knows are reported per site, e.g. body weight 29463-7
+    assertThat(jdbc.queryForObject(
+            "SELECT seen_count FROM unmapped_code WHERE site_id = 'synthea' AND code = '29463-7'", Integer.class))
+        .isEqualTo(82);
+  }
 }
