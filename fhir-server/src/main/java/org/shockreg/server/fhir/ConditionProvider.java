@@ -61,16 +61,7 @@ public class ConditionProvider implements IResourceProvider {
     SearchClauses.tokens(
         s,
         code,
-        (q, t) -> {
-          if (RegistryCodeSystems.DIAGNOSIS_CATEGORY.equals(t.getSystem())) {
-            return "category = " + q.param(t.getValue());
-          }
-          if (t.getSystem() == null) {
-            return "(category = " + q.param(t.getValue()) + " OR "
-                + SearchClauses.codingContains(q, "codings", t) + ")";
-          }
-          return SearchClauses.codingContains(q, "codings", t);
-        });
+        (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.DIAGNOSIS_CATEGORY, "category"));
     SearchClauses.dateRange(s, "onset_at", onset);
     return reader.search(s, summary, total);
   }

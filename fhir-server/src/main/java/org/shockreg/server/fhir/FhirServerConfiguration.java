@@ -2,6 +2,7 @@ package org.shockreg.server.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
@@ -32,20 +33,41 @@ public class FhirServerConfiguration {
   }
 
   @Bean
+  PatientProvider patientProvider(RegistryReader reader, CuratedResourceMapper mapper) {
+    return new PatientProvider(reader, mapper);
+  }
+
+  @Bean
+  ObservationProvider observationProvider(
+      RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
+    return new ObservationProvider(reader, mapper, rules);
+  }
+
+  @Bean
+  ProcedureProvider procedureProvider(RegistryReader reader, CuratedResourceMapper mapper) {
+    return new ProcedureProvider(reader, mapper);
+  }
+
+  @Bean
+  ConditionProvider conditionProvider(RegistryReader reader, CuratedResourceMapper mapper) {
+    return new ConditionProvider(reader, mapper);
+  }
+
+  @Bean
+  EncounterProvider encounterProvider(RegistryReader reader, CuratedResourceMapper mapper) {
+    return new EncounterProvider(reader, mapper);
+  }
+
+  /** Every {@link IResourceProvider} bean is served; a new resource type is one more bean. */
+  @Bean
   ServletRegistrationBean<RestfulServer> fhirServlet(
-      FhirContext fhir, KeysetPagingProvider paging, RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
+      FhirContext fhir, KeysetPagingProvider paging, List<IResourceProvider> providers) {
     RestfulServer server = new RestfulServer(fhir);
     server.setServerName("ShockReg");
     server.setImplementationDescription("ShockReg curated cardiogenic shock registry (read-only)");
     server.setDefaultResponseEncoding(EncodingEnum.JSON);
     server.setPagingProvider(paging);
-    server.setResourceProviders(
-        List.of(
-            new PatientProvider(reader, mapper),
-            new ObservationProvider(reader, mapper, rules),
-            new ProcedureProvider(reader, mapper),
-            new ConditionProvider(reader, mapper),
-            new EncounterProvider(reader, mapper)));
+    server.setResourceProviders(providers);
     ServletRegistrationBean<RestfulServer> bean = new ServletRegistrationBean<>(server, "/fhir/*");
     bean.setName("fhir");
     bean.setLoadOnStartup(1);

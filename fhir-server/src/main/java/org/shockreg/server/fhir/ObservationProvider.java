@@ -72,19 +72,7 @@ public class ObservationProvider implements IResourceProvider {
     SearchClauses.tokens(
         s,
         code,
-        (q, t) -> {
-          if (RegistryCodeSystems.REGISTRY_VARIABLE.equals(t.getSystem())) {
-            return "variable = " + q.param(t.getValue());
-          }
-          if (t.getSystem() == null) {
-            return "(variable = "
-                + q.param(t.getValue())
-                + " OR "
-                + SearchClauses.codingContains(q, "codings", t)
-                + ")";
-          }
-          return SearchClauses.codingContains(q, "codings", t);
-        });
+        (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.REGISTRY_VARIABLE, "variable"));
     SearchClauses.tokens(
         s,
         category,

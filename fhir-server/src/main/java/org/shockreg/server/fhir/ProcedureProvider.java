@@ -61,16 +61,7 @@ public class ProcedureProvider implements IResourceProvider {
     SearchClauses.tokens(
         s,
         code,
-        (q, t) -> {
-          if (RegistryCodeSystems.TMCS_DEVICE.equals(t.getSystem())) {
-            return "device = " + q.param(t.getValue());
-          }
-          if (t.getSystem() == null) {
-            return "(device = " + q.param(t.getValue()) + " OR "
-                + SearchClauses.codingContains(q, "codings", t) + ")";
-          }
-          return SearchClauses.codingContains(q, "codings", t);
-        });
+        (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.TMCS_DEVICE, "device"));
     SearchClauses.dateRange(s, "COALESCE(started_at, performed_at)", date);
     return reader.search(s, summary, total);
   }

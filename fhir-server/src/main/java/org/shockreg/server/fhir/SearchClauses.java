@@ -87,6 +87,23 @@ final class SearchClauses {
     }
   }
 
+  /**
+   * A code token against a curated column coded in a registry system ({@code registrySystem}) and
+   * the source codings: registry system -> the column; other systems -> the codings; no system ->
+   * either.
+   */
+  static String registryOrSourceCode(
+      SqlSearch s, TokenParam t, String registrySystem, String registryColumn) {
+    if (registrySystem.equals(t.getSystem())) {
+      return registryColumn + " = " + s.param(t.getValue());
+    }
+    if (t.getSystem() == null) {
+      return "(" + registryColumn + " = " + s.param(t.getValue()) + " OR "
+          + codingContains(s, "codings", t) + ")";
+    }
+    return codingContains(s, "codings", t);
+  }
+
   /** Codings stored as a JSONB array: {@code system|code}, {@code code}, {@code |code}. */
   static String codingContains(SqlSearch s, String column, TokenParam t) {
     String system = t.getSystem();
