@@ -38,6 +38,8 @@ import org.shockreg.ingest.pipeline.IntakeProperties;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
 import org.shockreg.mappings.MappingEngine;
+import org.shockreg.mappings.derive.EpisodeRecomputation;
+import org.shockreg.registry.derive.DerivationStore;
 import org.shockreg.mappings.identity.Pseudonymizer;
 import org.shockreg.mappings.rules.RuleSetLoader;
 import org.shockreg.registry.curated.CurationBatch;
@@ -205,6 +207,7 @@ public final class IngestBenchmark {
           new IntakePipeline(
               writer,
               engine,
+              new EpisodeRecomputation(new DerivationStore(jdbc, json), engine),
               new TransactionTemplate(txManager),
               json,
               fhir,

@@ -8,6 +8,8 @@ import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeProperties;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.config.MappingsConfiguration;
+import org.shockreg.mappings.derive.EpisodeRecomputation;
+import org.shockreg.registry.derive.DerivationStore;
 import org.shockreg.registry.store.RegistryWriter;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -35,9 +37,15 @@ public class IntakeConfiguration {
   }
 
   @Bean
+  EpisodeRecomputation episodeRecomputation(JdbcTemplate jdbc, ObjectMapper json, MappingEngine engine) {
+    return new EpisodeRecomputation(new DerivationStore(jdbc, json), engine);
+  }
+
+  @Bean
   IntakePipeline intakePipeline(
       RegistryWriter writer,
       MappingEngine engine,
+      EpisodeRecomputation derivations,
       PlatformTransactionManager txManager,
       ObjectMapper json,
       FhirContext fhir,
@@ -46,6 +54,7 @@ public class IntakeConfiguration {
     return new IntakePipeline(
         writer,
         engine,
+        derivations,
         new TransactionTemplate(txManager),
         json,
         fhir,

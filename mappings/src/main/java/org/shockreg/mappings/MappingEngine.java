@@ -131,7 +131,17 @@ public final class MappingEngine {
     return MappingOutcome.curated(
         List.of(
             new PatientFact(
-                patientId, source.siteId(), sourceId, sex, birthYear, deceased, deceasedAt, source)));
+                patientId, source.siteId(), sourceId, sex, birthYear, fullBirthDate(p), deceased,
+                deceasedAt, source)));
+  }
+
+  /** The birth date when sent to the day; it stays hospital-side (age at shock diagnosis). */
+  private static java.time.LocalDate fullBirthDate(Patient p) {
+    if (!p.hasBirthDateElement()
+        || p.getBirthDateElement().getPrecision() != ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY) {
+      return null;
+    }
+    return java.time.LocalDate.parse(p.getBirthDateElement().getValueAsString());
   }
 
   private String patientIdFor(Reference subject, SourceRef source, SourcePatientResolver patients)

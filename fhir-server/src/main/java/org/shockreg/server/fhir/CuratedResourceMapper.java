@@ -85,10 +85,28 @@ public final class CuratedResourceMapper {
     };
   }
 
+  /** Columns of the view {@code curated_observation}: measurements and derived facts. */
   public static final String OBSERVATION_COLUMNS =
       "observation_id, patient_id, episode_id, variable, status, effective_at, value, unit,"
           + " comparator, range_low, range_high, original_value, original_unit,"
-          + " original_comparator, codings::text AS codings, flags, last_updated";
+          + " original_comparator, codings::text AS codings, flags, last_updated, kind,"
+          + " value_code, value_boolean, evidence::text AS evidence,"
+          + " (SELECT e.encounter_id FROM shock_episode e"
+          + " WHERE e.episode_id = curated_observation.episode_id) AS encounter_id";
+
+  private static final Map<String, String> DERIVED_VALUE_SYSTEMS =
+      Map.of("cs-etiology", CS_ETIOLOGY, "scai-stage", SCAI_STAGE);
+  private static final Map<String, String> DERIVED_DISPLAY =
+      Map.of(
+          "cs-etiology", "Cardiogenic shock etiology",
+          "hf-cs-ischemic", "HF-CS of ischemic origin",
+          "hf-cs-de-novo", "De novo HF-CS",
+          "scai-stage", "SCAI shock stage");
+  private static final Map<String, String> KIND_TEXT =
+      Map.of(
+          "scai-stage-at-diagnosis", "SCAI stage at shock diagnosis",
+          "scai-stage-worst-24h", "Worst SCAI stage in the first 24 h");
+  private static final TypeReference<List<String>> REFERENCES = new TypeReference<>() {};
 
   public RowMapper<Observation> observation() {
     return (rs, i) -> {
@@ -104,10 +122,19 @@ public final class CuratedResourceMapper {
                 new org.hl7.fhir.r4.model.Coding(
                     OBSERVATION_CATEGORY, rule.category(), CATEGORY_DISPLAY.get(rule.category())));
       }
+      String kind = rs.getString("kind");
       CodeableConcept code = o.getCode();
-      code.addCoding(coding(REGISTRY_VARIABLE, variable, rule == null ? null : rule.display()));
+      String display = rule != null ? rule.display() : DERIVED_DISPLAY.get(variable);
+      code.addCoding(coding(REGISTRY_VARIABLE, variable, display));
       addCodings(code, rs.getString("codings"));
       o.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
+      String encounter = rs.getString("encounter_id");
+      if (encounter != null) {
+        o.setEncounter(new Reference("Encounter/" + encounter));
+      }
+      if (kind != null) {
+        derived(o, rs, kind, variable);
+      }
       Timestamp effective = rs.getTimestamp("effective_at");
       if (effective != null) {
         o.setEffective(dateTime(effective));
@@ -140,6 +167,34 @@ public final class CuratedResourceMapper {
       }
       return o;
     };
+  }
+
+  /** A derived fact: coded or boolean value, the facts it rests on, the kind as code text. */
+  private void derived(Observation o, ResultSet rs, String kind, String variable) throws SQLException {
+    String text = KIND_TEXT.get(kind);
+    if (text != null) {
+      o.getCode().setText(text);
+    }
+    String valueCode = rs.getString("value_code");
+    if (valueCode != null) {
+      String system = DERIVED_VALUE_SYSTEMS.getOrDefault(variable, REGISTRY_VARIABLE);
+      o.setValue(new CodeableConcept().addCoding(coding(system, valueCode, null)));
+    } else {
+      boolean b = rs.getBoolean("value_boolean");
+      if (!rs.wasNull()) {
+        o.setValue(new org.hl7.fhir.r4.model.BooleanType(b));
+      }
+    }
+    String evidence = rs.getString("evidence");
+    if (evidence != null) {
+      try {
+        for (String ref : json.readValue(evidence, REFERENCES)) {
+          o.addDerivedFrom(new Reference(ref));
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("stored evidence is not valid JSON", e);
+      }
+    }
   }
 
   public static final String PROCEDURE_COLUMNS =

@@ -42,7 +42,7 @@ public class ObservationProvider implements IResourceProvider {
 
   @Read
   public Observation read(@IdParam IdType id) {
-    return reader.read("measurement", "observation_id", OBSERVATION_COLUMNS, mapper.observation(), id);
+    return reader.read("curated_observation", "observation_id", OBSERVATION_COLUMNS, mapper.observation(), id);
   }
 
   @Search
@@ -65,7 +65,7 @@ public class ObservationProvider implements IResourceProvider {
       SummaryEnum summary,
       SearchTotalModeEnum total) {
     SqlSearch s =
-        new SqlSearch("Observation", "measurement", OBSERVATION_COLUMNS, mapper.observation());
+        new SqlSearch("Observation", "curated_observation", OBSERVATION_COLUMNS, mapper.observation());
     SearchClauses.ids(s, "observation_id", id);
     SearchClauses.patient(s, "patient_id", subject);
     SearchClauses.patient(s, "patient_id", patient);

@@ -8,6 +8,8 @@ public final class RegistryCodeSystems {
   public static final String BASE = "https://fhir.shockreg.org";
   public static final String REGISTRY_VARIABLE = BASE + "/CodeSystem/registry-variable";
   public static final String TMCS_DEVICE = BASE + "/CodeSystem/tmcs-device";
+  public static final String CS_ETIOLOGY = BASE + "/CodeSystem/cs-etiology";
+  public static final String SCAI_STAGE = BASE + "/CodeSystem/scai-stage";
   public static final String DIAGNOSIS_CATEGORY = BASE + "/CodeSystem/diagnosis-category";
   public static final String DATA_FLAG = BASE + "/CodeSystem/data-flag";
   public static final String ORIGINAL_QUANTITY = BASE + "/StructureDefinition/original-quantity";

@@ -49,4 +49,39 @@ public final class RuleFiles {
   public record EncountersFile(List<CodeRef> intensiveCareTypes, List<String> inpatientClasses) {}
 
   public record UnitsFile(Map<String, String> aliases) {}
+
+  // ---- site mapping files (mappings/sites/<site>.yaml) --------------------------------------
+
+  /**
+   * A site's local codes. {@code site}, when given, must equal the file name; {@code systems} are
+   * aliases as in the built-in files. Every list is optional.
+   */
+  public record SiteFile(
+      String site,
+      String description,
+      Map<String, String> systems,
+      List<SiteMeasurement> measurements,
+      List<SiteDevice> devices,
+      List<SiteDiagnosis> diagnoses,
+      SiteIntensiveCare intensiveCare) {}
+
+  /** A local observation code (FHIR or HL7 v2 OBX-3) feeding an RV variable, sent in {@code unit}. */
+  public record SiteMeasurement(
+      String system, String code, String display, String variable, String unit) {}
+
+  /** A local procedure code: insertion of a DEV device, or its removal when {@code removal}. */
+  public record SiteDevice(
+      String system, String code, String display, String device, Boolean removal) {}
+
+  /** A local (or site-specific) diagnosis code in a diagnosis category; {@code I21.*} style prefixes. */
+  public record SiteDiagnosis(String system, String code, String display, String category) {}
+
+  /** What marks an intensive-care (CICU) encounter at the site, beyond v3-RoleCode CCU/ICU. */
+  public record SiteIntensiveCare(List<CodeRef> encounterTypes, List<SiteLocation> locations) {}
+
+  /**
+   * A CICU location: by Location id ({@code Encounter.location.location} = {@code Location/<id>}),
+   * or by the reference's identifier ({@code system} + {@code code}).
+   */
+  public record SiteLocation(String id, String system, String code, String display) {}
 }

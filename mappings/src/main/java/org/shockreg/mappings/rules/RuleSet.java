@@ -1,6 +1,7 @@
 package org.shockreg.mappings.rules;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.shockreg.mappings.rules.RuleFiles.CodeRef;
 import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
@@ -16,8 +18,9 @@ import org.shockreg.mappings.rules.RuleFiles.DiagnosisCategoryRule;
 import org.shockreg.mappings.rules.RuleFiles.VariableRule;
 
 /**
- * The active mapping rules, indexed for lookup by {@code system|code}. Immutable; a reload builds a
- * new one.
+ * The active mapping rules, indexed for lookup by {@code system|code}: the built-in rules, which
+ * apply to every site, and the site rules of {@code mappings/sites/<site>.yaml}, which apply to
+ * their site only and win over the built-in ones there. Immutable; a reload builds a new one.
  */
 public final class RuleSet {
 
@@ -37,11 +40,12 @@ public final class RuleSet {
   private final Map<String, DeviceMatch> deviceByCode;
   private final Map<String, List<CompiledOverride>> textOverrides;
   private final List<DiagnosisCategoryRule> diagnosisCategories;
-  private final Map<String, String> diagnosisByCode;
-  private final List<Map.Entry<String, String>> diagnosisPrefixes;
+  private final DiagnosisIndex diagnosisIndex;
   private final Set<String> intensiveCareTypes;
   private final Set<String> inpatientClasses;
   private final Map<String, String> unitAliases;
+  private final String version;
+  private final Map<String, SiteRules> sites;
 
   RuleSet(
       List<VariableRule> variableRules,
@@ -50,7 +54,8 @@ public final class RuleSet {
       List<DiagnosisCategoryRule> diagnosisRules,
       List<CodeRef> icuTypes,
       List<String> inpatientClasses,
-      Map<String, String> unitAliases) {
+      Map<String, String> unitAliases,
+      String version) {
     this.variables = new LinkedHashMap<>();
     this.variableByCode = new HashMap<>();
     for (VariableRule v : variableRules) {
@@ -81,17 +86,10 @@ public final class RuleSet {
       textOverrides.put(d.device(), overrides);
     }
     this.diagnosisCategories = List.copyOf(diagnosisRules);
-    this.diagnosisByCode = new HashMap<>();
-    this.diagnosisPrefixes = new ArrayList<>();
+    this.diagnosisIndex = new DiagnosisIndex();
     for (DiagnosisCategoryRule r : diagnosisRules) {
       for (CodeRef c : r.codes()) {
-        String code = normaliseDiagnosisCode(c.code());
-        if (code.endsWith("*")) {
-          String prefix = code.substring(0, code.length() - 1);
-          diagnosisPrefixes.add(Map.entry(key(c.system(), prefix), r.category()));
-        } else {
-          diagnosisByCode.putIfAbsent(key(c.system(), code), r.category());
-        }
+        diagnosisIndex.add(c.system(), c.code(), r.category());
       }
     }
     this.intensiveCareTypes = new HashSet<>();
@@ -100,6 +98,36 @@ public final class RuleSet {
     }
     this.inpatientClasses = Set.copyOf(inpatientClasses);
     this.unitAliases = Map.copyOf(unitAliases);
+    this.version = version;
+    this.sites = Map.of();
+  }
+
+  /** The same built-in rules with other site rules (the built-in indexes are shared, read-only). */
+  private RuleSet(RuleSet base, Map<String, SiteRules> sites) {
+    this.variables = base.variables;
+    this.variableByCode = base.variableByCode;
+    this.panelCodes = base.panelCodes;
+    this.devices = base.devices;
+    this.deviceByCode = base.deviceByCode;
+    this.textOverrides = base.textOverrides;
+    this.diagnosisCategories = base.diagnosisCategories;
+    this.diagnosisIndex = base.diagnosisIndex;
+    this.intensiveCareTypes = base.intensiveCareTypes;
+    this.inpatientClasses = base.inpatientClasses;
+    this.unitAliases = base.unitAliases;
+    this.version = base.version;
+    this.sites = Collections.unmodifiableMap(new TreeMap<>(sites));
+  }
+
+  /** These built-in rules with {@code siteRules} in place of any site rules this set had. */
+  public RuleSet withSites(Collection<SiteRules> siteRules) {
+    Map<String, SiteRules> bySite = new HashMap<>();
+    for (SiteRules s : siteRules) {
+      if (bySite.put(s.siteId(), s) != null) {
+        throw new IllegalArgumentException("two rule files for site " + s.siteId());
+      }
+    }
+    return new RuleSet(this, bySite);
   }
 
   private static <V> void putUnique(Map<String, V> map, String key, V value) {
@@ -139,21 +167,7 @@ public final class RuleSet {
   }
 
   public Optional<String> diagnosisCategoryFor(String system, String code) {
-    if (code == null) {
-      return Optional.empty();
-    }
-    String normalised = normaliseDiagnosisCode(code);
-    String exact = diagnosisByCode.get(key(system, normalised));
-    if (exact != null) {
-      return Optional.of(exact);
-    }
-    String full = key(system, normalised);
-    for (Map.Entry<String, String> p : diagnosisPrefixes) {
-      if (full.startsWith(p.getKey())) {
-        return Optional.of(p.getValue());
-      }
-    }
-    return Optional.empty();
+    return diagnosisIndex.categoryFor(system, code);
   }
 
   public boolean isIntensiveCareType(String system, String code) {
@@ -178,5 +192,116 @@ public final class RuleSet {
 
   public Map<String, String> unitAliases() {
     return unitAliases;
+  }
+
+  /** The first 12 hex digits of the SHA-256 of the built-in rule files. */
+  public String version() {
+    return version;
+  }
+
+  /** The site rules by site id (sorted). */
+  public Map<String, SiteRules> sites() {
+    return sites;
+  }
+
+  // ---- lookups for a resource of a site: the site's rules first, then the built-in ones -------
+  //
+  // Each looks through all of the resource's codings with the site's rules before it looks with
+  // the built-in ones, so a site rule wins even when another coding of the same resource has a
+  // built-in mapping.
+
+  /** The variable an Observation (or component) code feeds at {@code siteId}. */
+  public Optional<VariableMatch> variableFor(
+      String siteId, List<org.hl7.fhir.r4.model.Coding> codings) {
+    SiteRules site = sites.get(siteId);
+    if (site != null) {
+      for (org.hl7.fhir.r4.model.Coding c : codings) {
+        Optional<VariableMatch> m = site.variableFor(c.getSystem(), c.getCode());
+        if (m.isPresent()) {
+          return m;
+        }
+      }
+    }
+    for (org.hl7.fhir.r4.model.Coding c : codings) {
+      Optional<VariableMatch> m = variableFor(c.getSystem(), c.getCode());
+      if (m.isPresent()) {
+        return m;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The device (insertion or removal) a Procedure code means at {@code siteId}. */
+  public Optional<DeviceMatch> deviceFor(String siteId, List<org.hl7.fhir.r4.model.Coding> codings) {
+    SiteRules site = sites.get(siteId);
+    if (site != null) {
+      for (org.hl7.fhir.r4.model.Coding c : codings) {
+        Optional<DeviceMatch> m = site.deviceFor(c.getSystem(), c.getCode());
+        if (m.isPresent()) {
+          return m;
+        }
+      }
+    }
+    for (org.hl7.fhir.r4.model.Coding c : codings) {
+      Optional<DeviceMatch> m = deviceFor(c.getSystem(), c.getCode());
+      if (m.isPresent()) {
+        return m;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The diagnosis category of a Condition code at {@code siteId}. */
+  public Optional<String> diagnosisCategoryFor(
+      String siteId, List<org.hl7.fhir.r4.model.Coding> codings) {
+    SiteRules site = sites.get(siteId);
+    if (site != null) {
+      for (org.hl7.fhir.r4.model.Coding c : codings) {
+        Optional<String> m = site.diagnosisCategoryFor(c.getSystem(), c.getCode());
+        if (m.isPresent()) {
+          return m;
+        }
+      }
+    }
+    for (org.hl7.fhir.r4.model.Coding c : codings) {
+      Optional<String> m = diagnosisCategoryFor(c.getSystem(), c.getCode());
+      if (m.isPresent()) {
+        return m;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** True when an Encounter type or service type code marks intensive care at {@code siteId}. */
+  public boolean isIntensiveCareType(String siteId, String system, String code) {
+    SiteRules site = sites.get(siteId);
+    return isIntensiveCareType(system, code)
+        || (site != null && site.isIntensiveCareType(system, code));
+  }
+
+  /**
+   * True when one of an Encounter's locations is a CICU location of {@code siteId}: a reference to
+   * {@code Location/<id>} with a configured id, or a reference whose identifier is configured.
+   */
+  public boolean isIntensiveCareLocation(
+      String siteId, List<org.hl7.fhir.r4.model.Encounter.EncounterLocationComponent> locations) {
+    SiteRules site = sites.get(siteId);
+    if (site == null) {
+      return false;
+    }
+    for (org.hl7.fhir.r4.model.Encounter.EncounterLocationComponent l : locations) {
+      org.hl7.fhir.r4.model.Reference ref = l.getLocation();
+      if (ref.hasReference()
+          && "Location".equals(ref.getReferenceElement().getResourceType())
+          && site.isIntensiveCareLocationId(ref.getReferenceElement().getIdPart())) {
+        return true;
+      }
+      if (ref.hasIdentifier()
+          && site.isIntensiveCareLocationIdentifier(
+              ref.getIdentifier().getSystem(), ref.getIdentifier().getValue())) {
+        return true;
+      }
+    }
+    return false;
   }
 }

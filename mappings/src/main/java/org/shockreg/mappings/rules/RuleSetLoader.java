@@ -7,7 +7,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.shockreg.mappings.rules.RuleFiles.CodeRef;
@@ -31,11 +34,12 @@ public final class RuleSetLoader {
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
   public RuleSet loadBuiltIn() {
-    MeasurementsFile measurements = read("measurements.yaml", MeasurementsFile.class);
-    DevicesFile devices = read("devices.yaml", DevicesFile.class);
-    DiagnosesFile diagnoses = read("diagnoses.yaml", DiagnosesFile.class);
-    EncountersFile encounters = read("encounters.yaml", EncountersFile.class);
-    UnitsFile units = read("units.yaml", UnitsFile.class);
+    MessageDigest digest = sha256();
+    MeasurementsFile measurements = read("measurements.yaml", MeasurementsFile.class, digest);
+    DevicesFile devices = read("devices.yaml", DevicesFile.class, digest);
+    DiagnosesFile diagnoses = read("diagnoses.yaml", DiagnosesFile.class, digest);
+    EncountersFile encounters = read("encounters.yaml", EncountersFile.class, digest);
+    UnitsFile units = read("units.yaml", UnitsFile.class, digest);
 
     List<VariableRule> variables = new ArrayList<>();
     for (VariableRule v : measurements.variables()) {
@@ -76,7 +80,16 @@ public final class RuleSetLoader {
         categories,
         encounters.intensiveCareTypes(),
         encounters.inpatientClasses(),
-        units.aliases());
+        units.aliases(),
+        HexFormat.of().formatHex(digest.digest()).substring(0, 12));
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static List<CodeRef> resolve(List<CodeRef> refs, Map<String, String> systems) {
@@ -91,12 +104,14 @@ public final class RuleSetLoader {
     return out;
   }
 
-  private <T> T read(String file, Class<T> type) {
+  private <T> T read(String file, Class<T> type, MessageDigest digest) {
     try (InputStream in = RuleSetLoader.class.getResourceAsStream(BASE + file)) {
       if (in == null) {
         throw new IllegalStateException("rule file missing from the classpath: " + BASE + file);
       }
-      return yaml.readValue(in, type);
+      byte[] content = in.readAllBytes();
+      digest.update(content);
+      return yaml.readValue(content, type);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read rule file " + file + ": " + e.getMessage(), e);
     }

@@ -15,13 +15,17 @@ public sealed interface CuratedFact {
 
   String patientId();
 
-  /** The curated Patient: pseudonym, sex, birth year and death only. */
+  /**
+   * The curated Patient: pseudonym, sex, birth year and death only. {@code birthDate} (full, when
+   * sent) stays hospital-side with the source link, for age at shock diagnosis; it is never served.
+   */
   record PatientFact(
       String patientId,
       String siteId,
       String sourcePatientId,
       String sex,
       Integer birthYear,
+      java.time.LocalDate birthDate,
       Boolean deceased,
       Instant deceasedAt,
       SourceRef source)

@@ -158,8 +158,15 @@ public class RegistryWriter {
         heads);
   }
 
-  /** Applies curated facts: upserts them and removes the stale facts of replaced sources. */
-  public void apply(CurationBatch batch) {
+  /**
+   * Applies curated facts: upserts them and removes the stale facts of replaced sources. Returns
+   * the patients whose facts changed, for recomputing their derived facts.
+   */
+  public Set<String> apply(CurationBatch batch) {
+    Set<String> affected = new HashSet<>();
+    for (CuratedFact f : batch.facts()) {
+      affected.add(f.patientId());
+    }
     ensurePatients(batch.facts());
     upsertPatients(batch.factsOf(PatientFact.class));
     upsertEncounters(batch.factsOf(EncounterFact.class));
@@ -167,8 +174,9 @@ public class RegistryWriter {
     upsertDeviceTherapies(batch.factsOf(DeviceTherapyFact.class));
     upsertDeviceRemovals(batch.factsOf(DeviceRemovalFact.class));
     upsertDiagnoses(batch.factsOf(DiagnosisFact.class));
-    removeStaleFacts(batch);
+    affected.addAll(removeStaleFacts(batch));
     closeTherapiesByRemovals(batch);
+    return affected;
   }
 
   private void ensurePatients(List<CuratedFact> facts) {
@@ -209,14 +217,16 @@ public class RegistryWriter {
           ps.setString(9, p.patientId());
         });
     jdbc.batchUpdate(
-        "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id) VALUES (?, ?, ?)"
-            + " ON CONFLICT DO NOTHING",
+        "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id, birth_date)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (site_id, source_patient_id) DO UPDATE SET"
+            + " patient_id = EXCLUDED.patient_id, birth_date = EXCLUDED.birth_date",
         patients,
         500,
         (ps, p) -> {
           ps.setString(1, p.siteId());
           ps.setString(2, p.sourcePatientId());
           ps.setString(3, p.patientId());
+          ps.setObject(4, p.birthDate());
         });
   }
 
@@ -390,9 +400,10 @@ public class RegistryWriter {
   }
 
   /** Facts of a replaced source that the new version no longer yields are removed. */
-  private void removeStaleFacts(CurationBatch batch) {
+  private Set<String> removeStaleFacts(CurationBatch batch) {
+    Set<String> patients = new HashSet<>();
     if (batch.replacedSources().isEmpty()) {
-      return;
+      return patients;
     }
     Map<SourceKey, Set<String>> kept = new HashMap<>();
     for (SourceKey k : batch.replacedSources()) {
@@ -404,29 +415,35 @@ public class RegistryWriter {
         ids.add(factId(f));
       }
     }
-    deleteStale("measurement", "observation_id", kept);
-    deleteStale("device_therapy", "procedure_id", kept);
-    deleteStale("diagnosis", "condition_id", kept);
-    deleteStale("encounter", "encounter_id", kept);
-    deleteStale("device_removal", "source_id", kept);
+    patients.addAll(deleteStale("measurement", "observation_id", kept));
+    patients.addAll(deleteStale("device_therapy", "procedure_id", kept));
+    patients.addAll(deleteStale("diagnosis", "condition_id", kept));
+    patients.addAll(deleteStale("encounter", "encounter_id", kept));
+    patients.addAll(deleteStale("device_removal", "source_id", kept));
+    return patients;
   }
 
-  private void deleteStale(String table, String idColumn, Map<SourceKey, Set<String>> kept) {
+  /** Deletes the facts of replaced sources not kept; returns their patients. Updates are rare. */
+  private Set<String> deleteStale(String table, String idColumn, Map<SourceKey, Set<String>> kept) {
     List<Map.Entry<SourceKey, Set<String>>> rows = new ArrayList<>(kept.entrySet());
-    jdbc.batchUpdate(
-        "DELETE FROM "
-            + table
-            + " WHERE site_id = ? AND source_type = ? AND source_id = ? AND NOT ("
-            + idColumn
-            + " = ANY(?))",
-        rows,
-        500,
-        (ps, e) -> {
-          ps.setString(1, e.getKey().siteId());
-          ps.setString(2, e.getKey().resourceType());
-          ps.setString(3, e.getKey().resourceId());
-          ps.setArray(4, ps.getConnection().createArrayOf("text", e.getValue().toArray()));
-        });
+    Set<String> patients = new HashSet<>();
+    for (Map.Entry<SourceKey, Set<String>> e : rows) {
+      jdbc.query(
+          con -> {
+            PreparedStatement ps =
+                con.prepareStatement(
+                    "DELETE FROM " + table + " WHERE site_id = ? AND source_type = ? AND source_id = ?"
+                        + " AND NOT (" + idColumn + " = ANY(?)) RETURNING patient_id");
+            ps.setString(1, e.getKey().siteId());
+            ps.setString(2, e.getKey().resourceType());
+            ps.setString(3, e.getKey().resourceId());
+            ps.setArray(4, con.createArrayOf("text", e.getValue().toArray()));
+            return ps;
+          },
+          rs -> {
+            patients.add(rs.getString(1));
+          });
+    }
     if (table.equals("device_removal")) {
       // A retracted removal reopens the therapy it had closed.
       jdbc.batchUpdate(
@@ -442,6 +459,7 @@ public class RegistryWriter {
             ps.setArray(4, ps.getConnection().createArrayOf("text", e.getValue().toArray()));
           });
     }
+    return patients;
   }
 
   /**

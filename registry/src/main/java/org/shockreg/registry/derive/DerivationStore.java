@@ -1,0 +1,267 @@
+package org.shockreg.registry.derive;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.shockreg.registry.derive.EpisodeDerivation.DerivedFactValue;
+import org.shockreg.registry.derive.PatientClinicalRecord.DiagnosisRow;
+import org.shockreg.registry.derive.PatientClinicalRecord.EncounterRow;
+import org.shockreg.registry.derive.PatientClinicalRecord.MeasurementRow;
+import org.shockreg.registry.derive.PatientClinicalRecord.TherapyRow;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Loads what derivations need for a set of patients and stores what they derived: episodes,
+ * derived facts, and which episode each measurement, therapy and diagnosis belongs to. Runs in the
+ * caller's transaction (the intake batch), so derived facts never lag the facts they rest on.
+ */
+public class DerivationStore {
+
+  /** Measurements derivations read; the rest only get their episode assigned. */
+  private static final String[] DRIVING_VARIABLES = {"lactate", "sbp", "map"};
+
+  private final JdbcTemplate jdbc;
+  private final ObjectMapper json;
+
+  public DerivationStore(JdbcTemplate jdbc, ObjectMapper json) {
+    this.jdbc = jdbc;
+    this.json = json;
+  }
+
+  public Map<String, PatientClinicalRecord> load(Collection<String> patientIds) {
+    Map<String, PatientClinicalRecord> out = new HashMap<>();
+    if (patientIds.isEmpty()) {
+      return out;
+    }
+    String[] ids = patientIds.toArray(String[]::new);
+    Map<String, java.time.LocalDate> birth = new HashMap<>();
+    query(
+        "SELECT patient_id, min(birth_date) FROM patient_source_link WHERE patient_id = ANY(?)"
+            + " GROUP BY patient_id",
+        ids,
+        rs -> {
+          Date d = rs.getDate(2);
+          if (d != null) {
+            birth.put(rs.getString(1), d.toLocalDate());
+          }
+        });
+    Map<String, List<DiagnosisRow>> diagnoses = new HashMap<>();
+    query(
+        "SELECT patient_id, condition_id, site_id, category, onset_at, recorded_at FROM diagnosis"
+            + " WHERE patient_id = ANY(?)",
+        ids,
+        rs ->
+            diagnoses
+                .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                .add(
+                    new DiagnosisRow(
+                        rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5), instant(rs, 6))));
+    Map<String, List<EncounterRow>> encounters = new HashMap<>();
+    query(
+        "SELECT patient_id, encounter_id, site_id, intensive_care, period_start, period_end"
+            + " FROM encounter WHERE patient_id = ANY(?)",
+        ids,
+        rs ->
+            encounters
+                .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                .add(
+                    new EncounterRow(
+                        rs.getString(2), rs.getString(3), rs.getBoolean(4), instant(rs, 5), instant(rs, 6))));
+    Map<String, List<MeasurementRow>> measurements = new HashMap<>();
+    jdbc.query(
+        con -> {
+          PreparedStatement ps =
+              con.prepareStatement(
+                  "SELECT patient_id, observation_id, variable, effective_at, value,"
+                      + " 'implausible' = ANY(flags) FROM measurement"
+                      + " WHERE patient_id = ANY(?) AND variable = ANY(?) AND effective_at IS NOT NULL");
+          ps.setArray(1, con.createArrayOf("text", ids));
+          ps.setArray(2, con.createArrayOf("text", DRIVING_VARIABLES));
+          return ps;
+        },
+        rs -> {
+          measurements
+              .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+              .add(
+                  new MeasurementRow(
+                      rs.getString(2), rs.getString(3), instant(rs, 4), rs.getBigDecimal(5), rs.getBoolean(6)));
+        });
+    Map<String, List<TherapyRow>> therapies = new HashMap<>();
+    query(
+        "SELECT patient_id, procedure_id, device, COALESCE(started_at, performed_at), ended_at"
+            + " FROM device_therapy WHERE patient_id = ANY(?)",
+        ids,
+        rs ->
+            therapies
+                .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                .add(new TherapyRow(rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5))));
+    for (String p : ids) {
+      out.put(
+          p,
+          new PatientClinicalRecord(
+              p,
+              birth.get(p),
+              diagnoses.getOrDefault(p, List.of()),
+              encounters.getOrDefault(p, List.of()),
+              measurements.getOrDefault(p, List.of()),
+              therapies.getOrDefault(p, List.of())));
+    }
+    return out;
+  }
+
+  /** Replaces the episodes and derived facts of these patients by what was derived now. */
+  public void store(Collection<String> patientIds, List<EpisodeDerivation> episodes) {
+    if (patientIds.isEmpty()) {
+      return;
+    }
+    String[] ids = patientIds.toArray(String[]::new);
+    String[] keep = episodes.stream().map(EpisodeDerivation::episodeId).toArray(String[]::new);
+
+    // Episodes that no longer exist: detach their facts, then drop them (derived facts cascade).
+    for (String table : new String[] {"measurement", "device_therapy", "diagnosis"}) {
+      update(
+          "UPDATE " + table + " SET episode_id = NULL, last_updated = now()"
+              + " WHERE patient_id = ANY(?) AND episode_id IS NOT NULL AND NOT (episode_id = ANY(?))",
+          ids,
+          keep);
+    }
+    update("DELETE FROM shock_episode WHERE patient_id = ANY(?) AND NOT (episode_id = ANY(?))", ids, keep);
+
+    jdbc.batchUpdate(
+        "INSERT INTO shock_episode (episode_id, patient_id, site_id, encounter_id, cicu_arrival_at,"
+            + " shock_diagnosis_at, age_at_diagnosis, window_start, window_end)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (episode_id) DO UPDATE SET encounter_id = EXCLUDED.encounter_id,"
+            + " cicu_arrival_at = EXCLUDED.cicu_arrival_at,"
+            + " shock_diagnosis_at = EXCLUDED.shock_diagnosis_at,"
+            + " age_at_diagnosis = EXCLUDED.age_at_diagnosis, window_start = EXCLUDED.window_start,"
+            + " window_end = EXCLUDED.window_end, last_updated = now()"
+            + " WHERE (shock_episode.encounter_id, shock_episode.cicu_arrival_at,"
+            + " shock_episode.shock_diagnosis_at, shock_episode.age_at_diagnosis,"
+            + " shock_episode.window_start, shock_episode.window_end) IS DISTINCT FROM"
+            + " (EXCLUDED.encounter_id, EXCLUDED.cicu_arrival_at, EXCLUDED.shock_diagnosis_at,"
+            + " EXCLUDED.age_at_diagnosis, EXCLUDED.window_start, EXCLUDED.window_end)",
+        episodes,
+        200,
+        (ps, e) -> {
+          ps.setString(1, e.episodeId());
+          ps.setString(2, e.patientId());
+          ps.setString(3, e.siteId());
+          ps.setString(4, e.encounterId());
+          ps.setTimestamp(5, ts(e.cicuArrivalAt()));
+          ps.setTimestamp(6, ts(e.shockDiagnosisAt()));
+          if (e.ageAtDiagnosis() == null) {
+            ps.setNull(7, java.sql.Types.INTEGER);
+          } else {
+            ps.setInt(7, e.ageAtDiagnosis());
+          }
+          ps.setTimestamp(8, ts(e.windowStart()));
+          ps.setTimestamp(9, ts(e.windowEnd()));
+        });
+
+    List<Object[]> facts = new ArrayList<>();
+    List<String> keepFacts = new ArrayList<>();
+    for (EpisodeDerivation e : episodes) {
+      for (DerivedFactValue f : e.facts()) {
+        keepFacts.add(f.factId());
+        facts.add(
+            new Object[] {
+              f.factId(), e.episodeId(), e.patientId(), e.siteId(), f.kind(), f.variable(),
+              f.valueCode(), f.valueBoolean(), ts(f.effectiveAt()), toJson(f.evidence())
+            });
+      }
+    }
+    update(
+        "DELETE FROM derived_fact WHERE patient_id = ANY(?) AND NOT (fact_id = ANY(?))",
+        ids,
+        keepFacts.toArray(String[]::new));
+    // Only a changed value touches a derived fact, so its lastUpdated means something.
+    jdbc.batchUpdate(
+        "INSERT INTO derived_fact (fact_id, episode_id, patient_id, site_id, kind, variable,"
+            + " value_code, value_boolean, effective_at, evidence)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
+            + " ON CONFLICT (fact_id) DO UPDATE SET value_code = EXCLUDED.value_code,"
+            + " value_boolean = EXCLUDED.value_boolean, effective_at = EXCLUDED.effective_at,"
+            + " evidence = EXCLUDED.evidence, computed_at = now()"
+            + " WHERE (derived_fact.value_code, derived_fact.value_boolean,"
+            + " derived_fact.effective_at, derived_fact.evidence) IS DISTINCT FROM"
+            + " (EXCLUDED.value_code, EXCLUDED.value_boolean, EXCLUDED.effective_at,"
+            + " EXCLUDED.evidence)",
+        facts);
+
+    // Facts belong to the episode whose window holds their time.
+    assign("measurement", "observation_id", "t2.effective_at", ids);
+    assign("device_therapy", "procedure_id", "COALESCE(t2.started_at, t2.performed_at)", ids);
+    assign("diagnosis", "condition_id", "COALESCE(t2.onset_at, t2.recorded_at)", ids);
+  }
+
+  private void assign(String table, String idColumn, String timeExpr, String[] patientIds) {
+    jdbc.update(
+        con -> {
+          PreparedStatement ps =
+              con.prepareStatement(
+                  "UPDATE " + table + " t SET episode_id = x.episode_id, last_updated = now()"
+                      + " FROM (SELECT t2." + idColumn + " AS id, (SELECT e.episode_id"
+                      + "   FROM shock_episode e WHERE e.patient_id = t2.patient_id AND " + timeExpr
+                      + "   BETWEEN e.window_start AND e.window_end"
+                      + "   ORDER BY e.shock_diagnosis_at LIMIT 1) AS episode_id"
+                      + "   FROM " + table + " t2 WHERE t2.patient_id = ANY(?)) x"
+                      + " WHERE t." + idColumn + " = x.id AND t.episode_id IS DISTINCT FROM x.episode_id");
+          ps.setArray(1, con.createArrayOf("text", patientIds));
+          return ps;
+        });
+  }
+
+  private interface RowHandler {
+    void handle(ResultSet rs) throws SQLException;
+  }
+
+  private void query(String sql, String[] ids, RowHandler handler) {
+    jdbc.query(
+        con -> {
+          PreparedStatement ps = con.prepareStatement(sql);
+          ps.setArray(1, con.createArrayOf("text", ids));
+          return ps;
+        },
+        rs -> {
+          handler.handle(rs);
+        });
+  }
+
+  private void update(String sql, String[] first, String[] second) {
+    jdbc.update(
+        con -> {
+          PreparedStatement ps = con.prepareStatement(sql);
+          ps.setArray(1, con.createArrayOf("text", first));
+          ps.setArray(2, con.createArrayOf("text", second));
+          return ps;
+        });
+  }
+
+  private String toJson(List<String> evidence) {
+    try {
+      return json.writeValueAsString(evidence);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Instant instant(ResultSet rs, int col) throws SQLException {
+    Timestamp t = rs.getTimestamp(col);
+    return t == null ? null : t.toInstant();
+  }
+
+  private static Timestamp ts(Instant i) {
+    return i == null ? null : Timestamp.from(i);
+  }
+}
