@@ -207,7 +207,7 @@ public final class IngestBenchmark {
           new IntakePipeline(
               writer,
               engine,
-              new EpisodeRecomputation(new DerivationStore(jdbc, json), engine),
+              new EpisodeRecomputation(writer.derivationStore(jdbc, json), engine),
               new TransactionTemplate(txManager),
               json,
               fhir,
@@ -405,7 +405,7 @@ public final class IngestBenchmark {
     TimedWriter(JdbcTemplate jdbc, ObjectMapper json) {
       super(jdbc, json);
       for (String k :
-          List.of("findHeads", "allocateRawIds", "insertRaw", "apply", "recordUnmapped", "deadLetter", "ensureSite")) {
+          List.of("findHeads", "allocateRawIds", "insertRaw", "apply", "deriveLoad", "deriveStore", "recordUnmapped", "deadLetter", "ensureSite")) {
         nanos.put(k, new AtomicLong());
       }
     }
@@ -431,6 +431,34 @@ public final class IngestBenchmark {
             }
           });
       return sb.toString();
+    }
+
+    /** Derivations' reads and writes, timed into the same breakdown. */
+    DerivationStore derivationStore(JdbcTemplate jdbc, ObjectMapper json) {
+      return new DerivationStore(jdbc, json) {
+        @Override
+        public Map<String, org.shockreg.registry.derive.PatientClinicalRecord> load(
+            Collection<String> patientIds) {
+          long s = System.nanoTime();
+          try {
+            return super.load(patientIds);
+          } finally {
+            add("deriveLoad", s);
+          }
+        }
+
+        @Override
+        public void store(
+            Collection<String> patientIds,
+            List<org.shockreg.registry.derive.EpisodeDerivation> episodes) {
+          long s = System.nanoTime();
+          try {
+            super.store(patientIds, episodes);
+          } finally {
+            add("deriveStore", s);
+          }
+        }
+      };
     }
 
     private void add(String k, long started) {
@@ -478,10 +506,10 @@ public final class IngestBenchmark {
     }
 
     @Override
-    public void apply(CurationBatch batch) {
+    public java.util.Set<String> apply(CurationBatch batch) {
       long s = System.nanoTime();
       try {
-        super.apply(batch);
+        return super.apply(batch);
       } finally {
         add("apply", s);
       }

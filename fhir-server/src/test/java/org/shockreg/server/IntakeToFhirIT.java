@@ -48,6 +48,7 @@ class IntakeToFhirIT {
   static final String TOKEN = "it-admin-token-0123456789";
   static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
   static final Path DATA_DIR = dataDir();
+  static final String NATIONAL_ID = "urn:oid:2.16.840.1.113883.2.9.4.3.2";
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
@@ -58,6 +59,7 @@ class IntakeToFhirIT {
     registry.add("shockreg.security.tokens[1].token", () -> "it-analyst-token-0123456789");
     registry.add("shockreg.security.tokens[1].role", () -> "analyst");
     registry.add("shockreg.inbox.poll-delay", () -> "200ms");
+    registry.add("shockreg.identity.shared-identifier-system", () -> NATIONAL_ID);
   }
 
   @LocalServerPort int port;
@@ -371,5 +373,49 @@ class IntakeToFhirIT {
     assertThat(jdbc.queryForObject(
             "SELECT seen_count FROM unmapped_code WHERE site_id = 'synthea' AND code = '29463-7'", Integer.class))
         .isEqualTo(82);
+  }
+
+  static String patientWithNationalId(String id, String mrn, String nationalId) {
+    return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"identifier\":["
+        + "{\"system\":\"urn:oid:1.2.3\",\"value\":\"" + mrn + "\"},"
+        + "{\"system\":\"" + NATIONAL_ID + "\",\"value\":\"" + nationalId + "\"}],"
+        + "\"gender\":\"male\",\"birthDate\":\"1958-02-03\"}";
+  }
+
+  static String heartRate(String id, String patient, int value) {
+    return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"status\":\"final\","
+        + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},"
+        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},"
+        + "\"effectiveDateTime\":\"2025-05-01T08:00:00Z\",\"valueQuantity\":{\"value\":" + value
+        + ",\"unit\":\"/min\"}}";
+  }
+
+  @Test
+  void sharedIdentifier_linksAPatientAcrossSites_evenWhenFactsCameFirst() throws Exception {
+    // the spoke hospital: facts arrive before their Patient
+    post("/ingest/site-spoke", "application/fhir+ndjson", heartRate("hr-s", "s-77", 101).getBytes(StandardCharsets.UTF_8), TOKEN);
+    post("/ingest/site-spoke", "application/fhir+ndjson",
+        patientWithNationalId("s-77", "MRN-S-77", "RSSMRA58B03H501X").getBytes(StandardCharsets.UTF_8), TOKEN);
+    // the hub: another id and MRN, the same national id
+    post("/ingest/site-hub", "application/fhir+ndjson",
+        (patientWithNationalId("h-9", "MRN-H-9", "RSSMRA58B03H501X") + "\n" + heartRate("hr-h", "h-9", 88))
+            .getBytes(StandardCharsets.UTF_8), TOKEN);
+
+    List<String> patients = jdbc.queryForList(
+        "SELECT DISTINCT patient_id FROM measurement WHERE site_id IN ('site-spoke', 'site-hub')", String.class);
+    assertThat(patients).hasSize(1);
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM patient WHERE patient_id = ? AND birth_year = 1958", Integer.class, patients.get(0)))
+        .isEqualTo(1);
+    // no orphan site pseudonym is left behind, and neither MRN nor national id is stored in curated data
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM patient WHERE site_id IN ('site-spoke', 'site-hub')", Integer.class))
+        .isEqualTo(1);
+    Bundle both = client.search().forResource(Observation.class)
+        .where(Observation.SUBJECT.hasId("Patient/" + patients.get(0))).returnBundle(Bundle.class).execute();
+    assertThat(both.getEntry()).hasSize(2);
+    assertThat(fhir.newJsonParser().encodeResourceToString(
+            client.read().resource(Patient.class).withId(patients.get(0)).execute()))
+        .doesNotContain("RSSMRA58B03H501X").doesNotContain("MRN-");
   }
 }

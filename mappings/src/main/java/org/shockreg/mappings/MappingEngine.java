@@ -68,6 +68,7 @@ public final class MappingEngine {
   private volatile RuleSet rules;
   private volatile UnitConverter units;
   private final Pseudonymizer pseudonyms;
+  private volatile String sharedIdentifierSystem;
 
   public MappingEngine(RuleSet rules, Pseudonymizer pseudonyms) {
     this.rules = rules;
@@ -83,7 +84,33 @@ public final class MappingEngine {
     return pseudonyms;
   }
 
-  /** Swaps in a new rule set (e.g. after a site mapping file changed). */
+  /** Links patients across sites by this identifier system (null or blank: no linkage). */
+  public void linkPatientsBy(String system) {
+    this.sharedIdentifierSystem = system == null || system.isBlank() ? null : system.trim();
+  }
+
+  public boolean linksPatients() {
+    return sharedIdentifierSystem != null;
+  }
+
+  /** The cross-site pseudonym for these identifiers ({system, value}), or null. */
+  public String linkedPatientId(Iterable<String[]> identifiers) {
+    String system = sharedIdentifierSystem;
+    if (system == null) {
+      return null;
+    }
+    for (String[] i : identifiers) {
+      if (system.equals(i[0]) && i[1] != null && !i[1].isBlank()) {
+        return pseudonyms.linkedPatientId(system, i[1].trim());
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Swaps in a new rule set (e.g. after a site mapping file changed): resources mapped after the
+   * swap see only the new rules.
+   */
   public synchronized void reload(RuleSet newRules) {
     this.units = new UnitConverter(newRules.unitAliases());
     this.rules = newRules;
@@ -127,12 +154,18 @@ public final class MappingEngine {
     } else if (p.hasDeceasedBooleanType()) {
       deceased = p.getDeceasedBooleanType().booleanValue();
     }
-    String patientId = pseudonyms.patientId(source.siteId(), sourceId);
+    String sitePseudonym = pseudonyms.patientId(source.siteId(), sourceId);
+    List<String[]> identifiers = new java.util.ArrayList<>();
+    for (org.hl7.fhir.r4.model.Identifier i : p.getIdentifier()) {
+      identifiers.add(new String[] {i.getSystem(), i.getValue()});
+    }
+    String linked = linkedPatientId(identifiers);
     return MappingOutcome.curated(
         List.of(
             new PatientFact(
-                patientId, source.siteId(), sourceId, sex, birthYear, fullBirthDate(p), deceased,
-                deceasedAt, source)));
+                linked != null ? linked : sitePseudonym, source.siteId(), sourceId, sex, birthYear,
+                fullBirthDate(p), deceased, deceasedAt, linked != null ? sitePseudonym : null,
+                source)));
   }
 
   /** The birth date when sent to the day; it stays hospital-side (age at shock diagnosis). */
@@ -155,17 +188,18 @@ public final class MappingEngine {
               + (subject == null ? "" : subject.getReference())
               + "' does not resolve to a Patient");
     }
-    return pseudonyms.patientId(source.siteId(), sourcePatient);
+    String known = patients.curatedPatientId(source.siteId(), sourcePatient);
+    return known != null ? known : pseudonyms.patientId(source.siteId(), sourcePatient);
   }
 
   // ---- Observation -> measurements ----------------------------------------------------------
 
   private MappingOutcome mapObservation(Observation o, SourceRef source, SourcePatientResolver patients)
       throws MappingRejection {
-    Optional<VariableMatch> top = firstMatch(o.getCode());
+    Optional<VariableMatch> top = firstMatch(o.getCode(), source);
     List<ObservationComponentComponent> matchedComponents = new ArrayList<>();
     for (ObservationComponentComponent c : o.getComponent()) {
-      if (firstMatch(c.getCode()).isPresent()) {
+      if (firstMatch(c.getCode(), source).isPresent()) {
         matchedComponents.add(c);
       }
     }
@@ -204,7 +238,7 @@ public final class MappingEngine {
       variablesDone.add(top.get().rule().variable());
     }
     for (ObservationComponentComponent c : matchedComponents) {
-      VariableMatch m = firstMatch(c.getCode()).orElseThrow();
+      VariableMatch m = firstMatch(c.getCode(), source).orElseThrow();
       if (!c.hasValue() || !variablesDone.add(m.rule().variable())) {
         continue;
       }
@@ -233,14 +267,9 @@ public final class MappingEngine {
     return null;
   }
 
-  private Optional<VariableMatch> firstMatch(CodeableConcept code) {
-    for (org.hl7.fhir.r4.model.Coding c : code.getCoding()) {
-      Optional<VariableMatch> m = rules.variableFor(c.getSystem(), c.getCode());
-      if (m.isPresent()) {
-        return m;
-      }
-    }
-    return Optional.empty();
+  /** The site's own rules first, then the built-in ones. */
+  private Optional<VariableMatch> firstMatch(CodeableConcept code, SourceRef source) {
+    return rules.variableFor(source.siteId(), code.getCoding());
   }
 
   /** A value as received, before unit conversion. */
@@ -447,14 +476,7 @@ public final class MappingEngine {
 
   private MappingOutcome mapProcedure(Procedure p, SourceRef source, SourcePatientResolver patients)
       throws MappingRejection {
-    DeviceMatch match = null;
-    for (org.hl7.fhir.r4.model.Coding c : p.getCode().getCoding()) {
-      Optional<DeviceMatch> m = rules.deviceFor(c.getSystem(), c.getCode());
-      if (m.isPresent()) {
-        match = m.get();
-        break;
-      }
-    }
+    DeviceMatch match = rules.deviceFor(source.siteId(), p.getCode().getCoding()).orElse(null);
     if (match == null) {
       return MappingOutcome.unmapped(primaryCoding(p.getCode()));
     }
@@ -547,14 +569,7 @@ public final class MappingEngine {
 
   private MappingOutcome mapCondition(Condition c, SourceRef source, SourcePatientResolver patients)
       throws MappingRejection {
-    String category = null;
-    for (org.hl7.fhir.r4.model.Coding coding : c.getCode().getCoding()) {
-      Optional<String> cat = rules.diagnosisCategoryFor(coding.getSystem(), coding.getCode());
-      if (cat.isPresent()) {
-        category = cat.get();
-        break;
-      }
-    }
+    String category = rules.diagnosisCategoryFor(source.siteId(), c.getCode().getCoding()).orElse(null);
     if (category == null) {
       return MappingOutcome.unmapped(primaryCoding(c.getCode()));
     }
@@ -606,16 +621,16 @@ public final class MappingEngine {
         || e.getStatus() == Encounter.EncounterStatus.CANCELLED) {
       return MappingOutcome.retracted("status " + e.getStatus().toCode());
     }
-    boolean icu = false;
+    boolean icu = rules.isIntensiveCareLocation(source.siteId(), e.getLocation());
     List<Coding> types = new ArrayList<>();
     for (CodeableConcept type : e.getType()) {
       for (org.hl7.fhir.r4.model.Coding c : type.getCoding()) {
         types.add(new Coding(c.getSystem(), c.getCode(), c.getDisplay()));
-        icu |= rules.isIntensiveCareType(c.getSystem(), c.getCode());
+        icu |= rules.isIntensiveCareType(source.siteId(), c.getSystem(), c.getCode());
       }
     }
     for (org.hl7.fhir.r4.model.Coding c : e.getServiceType().getCoding()) {
-      icu |= rules.isIntensiveCareType(c.getSystem(), c.getCode());
+      icu |= rules.isIntensiveCareType(source.siteId(), c.getSystem(), c.getCode());
     }
     String encounterClass = e.hasClass_() ? e.getClass_().getCode() : null;
     if (!icu && !rules.isInpatientClass(encounterClass)) {

@@ -12,6 +12,14 @@ public interface SourcePatientResolver {
 
   String sourcePatientId(Reference reference);
 
+  /**
+   * The curated Patient id already known for a source patient (cross-site linkage), or null for
+   * the site's own pseudonym.
+   */
+  default String curatedPatientId(String siteId, String sourcePatientId) {
+    return null;
+  }
+
   /** Plain references only: {@code Patient/123} or {@code https://ehr/fhir/Patient/123}. */
   static SourcePatientResolver plain() {
     return ref -> plainPatientId(ref == null ? null : ref.getReference());

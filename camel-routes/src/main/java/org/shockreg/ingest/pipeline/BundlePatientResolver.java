@@ -1,7 +1,10 @@
 package org.shockreg.ingest.pipeline;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.hl7.fhir.r4.model.Reference;
 import org.shockreg.mappings.SourcePatientResolver;
 
@@ -14,14 +17,46 @@ final class BundlePatientResolver implements SourcePatientResolver {
 
   private final Map<String, String> patientIdByFullUrl = new HashMap<>();
   private final Map<String, String> patientIdByIdentifier = new HashMap<>();
+  private final Map<String, String> curatedIdBySourceId = new HashMap<>();
+  private final Function<Iterable<String[]>, String> linker;
+  private final BiFunction<String, String, String> directory;
 
-  void registerPatient(String fullUrl, String patientId, Iterable<String[]> identifiers) {
+  /**
+   * @param linker the cross-site pseudonym for a Patient's identifiers, or null
+   * @param directory where an already curated source patient is filed (site, source id), or null
+   *     when patients are not linked across sites (then nothing needs looking up)
+   */
+  BundlePatientResolver(
+      Function<Iterable<String[]>, String> linker, BiFunction<String, String, String> directory) {
+    this.linker = linker;
+    this.directory = directory;
+  }
+
+  BundlePatientResolver() {
+    this(identifiers -> null, null);
+  }
+
+  void registerPatient(String fullUrl, String patientId, List<String[]> identifiers) {
     if (fullUrl != null) {
       patientIdByFullUrl.put(fullUrl, patientId);
     }
     for (String[] systemValue : identifiers) {
       patientIdByIdentifier.put(identifierKey(systemValue[0], systemValue[1]), patientId);
     }
+    String linked = linker.apply(identifiers);
+    if (linked != null) {
+      curatedIdBySourceId.put(patientId, linked);
+    }
+  }
+
+  @Override
+  public String curatedPatientId(String siteId, String sourcePatientId) {
+    if (directory == null) {
+      return null;
+    }
+    // Looked up once per body; a patient not linked resolves to its site pseudonym anyway.
+    return curatedIdBySourceId.computeIfAbsent(
+        sourcePatientId, id -> directory.apply(siteId, id));
   }
 
   @Override

@@ -111,7 +111,10 @@ public class IntakePipeline {
     requireSite(request.siteId(), request.channel());
     long started = System.nanoTime();
     IntakeReport report = new IntakeReport();
-    BundlePatientResolver resolver = new BundlePatientResolver();
+    BundlePatientResolver resolver =
+        engine.linksPatients()
+            ? new BundlePatientResolver(engine::linkedPatientId, writer::curatedPatientId)
+            : new BundlePatientResolver();
     List<SourceEntry> batch = new ArrayList<>(props.batchSize());
     SourceEntryReader.Format format =
         SourceEntryReader.detect(request.contentType(), request.fileName());

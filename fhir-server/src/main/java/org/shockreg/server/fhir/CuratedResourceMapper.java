@@ -91,8 +91,13 @@ public final class CuratedResourceMapper {
           + " comparator, range_low, range_high, original_value, original_unit,"
           + " original_comparator, codings::text AS codings, flags, last_updated, kind,"
           + " value_code, value_boolean, evidence::text AS evidence,"
+          // the stay of the episode: named by a derived fact, found by time for a measurement
+          + " COALESCE((SELECT e.encounter_id FROM shock_episode e"
+          + " WHERE e.episode_id = curated_observation.episode_id),"
           + " (SELECT e.encounter_id FROM shock_episode e"
-          + " WHERE e.episode_id = curated_observation.episode_id) AS encounter_id";
+          + " WHERE e.patient_id = curated_observation.patient_id"
+          + " AND curated_observation.effective_at BETWEEN e.window_start AND e.window_end"
+          + " ORDER BY e.shock_diagnosis_at LIMIT 1)) AS encounter_id";
 
   private static final Map<String, String> DERIVED_VALUE_SYSTEMS =
       Map.of("cs-etiology", CS_ETIOLOGY, "scai-stage", SCAI_STAGE);
@@ -198,7 +203,7 @@ public final class CuratedResourceMapper {
   }
 
   public static final String PROCEDURE_COLUMNS =
-      "procedure_id, patient_id, episode_id, device, status, started_at, ended_at, performed_at,"
+      "procedure_id, patient_id, device, status, started_at, ended_at, performed_at,"
           + " codings::text AS codings, flags, last_updated";
 
   public RowMapper<Procedure> procedure() {
@@ -232,7 +237,7 @@ public final class CuratedResourceMapper {
   }
 
   public static final String CONDITION_COLUMNS =
-      "condition_id, patient_id, episode_id, category, clinical_status, verification_status,"
+      "condition_id, patient_id, category, clinical_status, verification_status,"
           + " onset_at, recorded_at, abated_at, codings::text AS codings, flags, last_updated";
 
   public RowMapper<Condition> condition() {

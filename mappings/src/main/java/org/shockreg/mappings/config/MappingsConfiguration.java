@@ -6,20 +6,32 @@ import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.identity.Pseudonymizer;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.mappings.rules.RuleSetLoader;
+import org.shockreg.mappings.rules.SiteMappings;
+import org.shockreg.mappings.rules.SiteRulesException;
 import org.shockreg.registry.db.DataDirectoryProperties;
 import org.shockreg.registry.db.GeneratedSecret;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Wires the mapping engine: built-in rules and the pseudonym key. */
+/** Wires the mapping engine: built-in rules, site mapping files and the pseudonym key. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({PseudonymProperties.class, DataDirectoryProperties.class})
+@EnableConfigurationProperties({
+  PseudonymProperties.class,
+  DataDirectoryProperties.class,
+  MappingsProperties.class
+})
 public class MappingsConfiguration {
 
+  /** The built-in rules (all sites); the engine holds them with the site rules on top. */
   @Bean
   RuleSet ruleSet() {
     return new RuleSetLoader().loadBuiltIn();
+  }
+
+  @Bean
+  SiteMappings siteMappings(RuleSet builtIn, MappingsProperties props) {
+    return new SiteMappings(builtIn, props.sitesDir());
   }
 
   @Bean
@@ -28,9 +40,15 @@ public class MappingsConfiguration {
     return new Pseudonymizer(pseudonymKey(props, dirs));
   }
 
+  /** Starts with the site files as they are; a file with errors stops the start, naming them. */
   @Bean
-  MappingEngine mappingEngine(RuleSet rules, Pseudonymizer pseudonymizer) {
-    return new MappingEngine(rules, pseudonymizer);
+  MappingEngine mappingEngine(SiteMappings sites, Pseudonymizer pseudonymizer) {
+    try {
+      return new MappingEngine(sites.load(), pseudonymizer);
+    } catch (SiteRulesException e) {
+      throw new IllegalStateException(
+          "site mapping files in " + sites.directory() + " are not valid: " + e.getMessage(), e);
+    }
   }
 
   static byte[] pseudonymKey(PseudonymProperties props, DataDirectoryProperties dirs)

@@ -76,7 +76,7 @@ public final class EpisodeDeriver {
     List<DiagnosisRow> shocks =
         record.diagnoses().stream()
             .filter(d -> CS.equals(d.category()) && d.time() != null)
-            .sorted(Comparator.comparing(DiagnosisRow::time))
+            .sorted(Comparator.comparing(DiagnosisRow::time).thenComparing(DiagnosisRow::conditionId))
             .toList();
     List<Draft> drafts = new ArrayList<>();
     for (DiagnosisRow d : shocks) {

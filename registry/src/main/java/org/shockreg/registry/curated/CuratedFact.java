@@ -18,6 +18,8 @@ public sealed interface CuratedFact {
   /**
    * The curated Patient: pseudonym, sex, birth year and death only. {@code birthDate} (full, when
    * sent) stays hospital-side with the source link, for age at shock diagnosis; it is never served.
+   * {@code replacesPatientId}: the site pseudonym this patient had before a shared identifier
+   * linked it across sites (facts filed under it move to {@code patientId}), or null.
    */
   record PatientFact(
       String patientId,
@@ -28,6 +30,7 @@ public sealed interface CuratedFact {
       java.time.LocalDate birthDate,
       Boolean deceased,
       Instant deceasedAt,
+      String replacesPatientId,
       SourceRef source)
       implements CuratedFact {}
 

@@ -127,14 +127,7 @@ public class DerivationStore {
     String[] ids = patientIds.toArray(String[]::new);
     String[] keep = episodes.stream().map(EpisodeDerivation::episodeId).toArray(String[]::new);
 
-    // Episodes that no longer exist: detach their facts, then drop them (derived facts cascade).
-    for (String table : new String[] {"measurement", "device_therapy", "diagnosis"}) {
-      update(
-          "UPDATE " + table + " SET episode_id = NULL, last_updated = now()"
-              + " WHERE patient_id = ANY(?) AND episode_id IS NOT NULL AND NOT (episode_id = ANY(?))",
-          ids,
-          keep);
-    }
+    // Episodes that no longer exist go (their derived facts cascade).
     update("DELETE FROM shock_episode WHERE patient_id = ANY(?) AND NOT (episode_id = ANY(?))", ids, keep);
 
     jdbc.batchUpdate(
@@ -199,27 +192,6 @@ public class DerivationStore {
             + " EXCLUDED.evidence)",
         facts);
 
-    // Facts belong to the episode whose window holds their time.
-    assign("measurement", "observation_id", "t2.effective_at", ids);
-    assign("device_therapy", "procedure_id", "COALESCE(t2.started_at, t2.performed_at)", ids);
-    assign("diagnosis", "condition_id", "COALESCE(t2.onset_at, t2.recorded_at)", ids);
-  }
-
-  private void assign(String table, String idColumn, String timeExpr, String[] patientIds) {
-    jdbc.update(
-        con -> {
-          PreparedStatement ps =
-              con.prepareStatement(
-                  "UPDATE " + table + " t SET episode_id = x.episode_id, last_updated = now()"
-                      + " FROM (SELECT t2." + idColumn + " AS id, (SELECT e.episode_id"
-                      + "   FROM shock_episode e WHERE e.patient_id = t2.patient_id AND " + timeExpr
-                      + "   BETWEEN e.window_start AND e.window_end"
-                      + "   ORDER BY e.shock_diagnosis_at LIMIT 1) AS episode_id"
-                      + "   FROM " + table + " t2 WHERE t2.patient_id = ANY(?)) x"
-                      + " WHERE t." + idColumn + " = x.id AND t.episode_id IS DISTINCT FROM x.episode_id");
-          ps.setArray(1, con.createArrayOf("text", patientIds));
-          return ps;
-        });
   }
 
   private interface RowHandler {

@@ -228,6 +228,49 @@ public class RegistryWriter {
           ps.setString(3, p.patientId());
           ps.setObject(4, p.birthDate());
         });
+    for (PatientFact p : patients) {
+      if (p.replacesPatientId() != null && !p.replacesPatientId().equals(p.patientId())) {
+        mergePatient(p.replacesPatientId(), p.patientId());
+      }
+    }
+  }
+
+  /**
+   * Moves everything filed under a site pseudonym to the cross-site one (facts that arrived before
+   * their Patient named the shared identifier); derived facts are recomputed for the new one.
+   */
+  private void mergePatient(String from, String to) {
+    Integer exists =
+        jdbc.queryForObject("SELECT count(*) FROM patient WHERE patient_id = ?", Integer.class, from);
+    if (exists == null || exists == 0) {
+      return;
+    }
+    jdbc.update("DELETE FROM derived_fact WHERE patient_id = ?", from);
+    for (String table : new String[] {"measurement", "device_therapy", "diagnosis"}) {
+      jdbc.update(
+          "UPDATE " + table + " SET patient_id = ?, last_updated = now()"
+              + " WHERE patient_id = ?",
+          to,
+          from);
+    }
+    jdbc.update("UPDATE research_subject SET episode_id = NULL WHERE patient_id = ?", from);
+    jdbc.update("DELETE FROM shock_episode WHERE patient_id = ?", from);
+    for (String table : new String[] {"encounter", "device_removal", "research_subject"}) {
+      jdbc.update("UPDATE " + table + " SET patient_id = ? WHERE patient_id = ?", to, from);
+    }
+    jdbc.update("UPDATE patient_source_link SET patient_id = ? WHERE patient_id = ?", to, from);
+    jdbc.update("DELETE FROM patient WHERE patient_id = ?", from);
+  }
+
+  /** The curated patient a source patient of a site is filed under, or null when never seen. */
+  public String curatedPatientId(String siteId, String sourcePatientId) {
+    List<String> ids =
+        jdbc.queryForList(
+            "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?",
+            String.class,
+            siteId,
+            sourcePatientId);
+    return ids.isEmpty() ? null : ids.get(0);
   }
 
   private void upsertEncounters(List<EncounterFact> encounters) {
