@@ -202,6 +202,12 @@ class LocalCodesIT {
     assertThat(siteB.get("file").asText()).isEqualTo(SITE_B + ".yaml");
     assertThat(siteB.get("measurements").asInt()).isEqualTo(1);
     assertThat(siteB.get("conceptMap").asText()).isEqualTo("ConceptMap/site-" + SITE_B);
+    // what site B had already sent under the unknown code is mapped again by the reload
+    assertThat(loaded.get("remapped").get("curated").asInt()).isEqualTo(1);
+    assertThat(
+            new java.math.BigDecimal(
+                jdbc.queryForObject("SELECT value FROM measurement WHERE site_id = ?", String.class, SITE_B)))
+        .isEqualByComparingTo("2.9973");
 
     // a new version of the source resource (changed content: the same content would be "unchanged")
     Parameters again = ingest(SITE_B, localLactate("lac-1", "pb-1", "36"));

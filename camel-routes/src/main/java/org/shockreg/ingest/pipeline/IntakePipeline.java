@@ -155,6 +155,36 @@ public class IntakePipeline {
     return report;
   }
 
+  /**
+   * Maps again every stored source resource whose latest version no rule knew, e.g. after a site
+   * mapping file gained its local codes: data already sent becomes curated without a re-send.
+   */
+  public IntakeReport remapUnmapped() {
+    IntakeReport total = new IntakeReport();
+    for (String site : writer.sitesWithUnmappedSources()) {
+      long after = 0;
+      while (true) {
+        List<Map.Entry<Long, String>> page = writer.unmappedSources(site, after, props.batchSize());
+        if (page.isEmpty()) {
+          break;
+        }
+        StringBuilder ndjson = new StringBuilder();
+        for (Map.Entry<Long, String> e : page) {
+          ndjson.append(e.getValue()).append('\n');
+          after = e.getKey();
+        }
+        byte[] body = ndjson.toString().getBytes(StandardCharsets.UTF_8);
+        IntakeReport r =
+            ingest(
+                new IntakeRequest(
+                    site, IntakeRequest.CHANNEL_REMAP, "remap-after-reload",
+                    "application/fhir+ndjson", null, IntakeRequest.Body.of(body), true));
+        total.add(r);
+      }
+    }
+    return total;
+  }
+
   private long deadLetterBody(IntakeRequest request, String code, String reason) {
     byte[] payload;
     try (InputStream in = request.body().open()) {
@@ -235,7 +265,7 @@ public class IntakePipeline {
     List<Candidate> changed = new ArrayList<>();
     for (Candidate c : candidates.values()) {
       c.head = heads.get(c.key(site));
-      if (c.head != null && Arrays.equals(c.head.contentHash(), c.hash)) {
+      if (c.head != null && Arrays.equals(c.head.contentHash(), c.hash) && !request.remap()) {
         report.unchanged++;
       } else {
         changed.add(c);
@@ -280,6 +310,7 @@ public class IntakePipeline {
     Set<SourceKey> replaced = new HashSet<>();
     List<RawResource> raws = new ArrayList<>(changed.size());
     List<Long> rawIdList = new ArrayList<>(changed.size());
+    List<String[]> remapped = new ArrayList<>();
     Map<UnmappedCode, Integer> unmapped = new HashMap<>();
     for (int i = 0; i < changed.size(); i++) {
       Candidate c = changed.get(i);
@@ -294,8 +325,12 @@ public class IntakePipeline {
       if (resource.getIdElement().isEmpty()) {
         resource.setId(c.id);
       }
-      SourceRef source = new SourceRef(site, c.type, c.id, c.version, rawIds[i]);
+      // Remapping the stored version: its raw row stays, only its outcome may change.
+      boolean sameContent = c.head != null && Arrays.equals(c.head.contentHash(), c.hash);
+      long rawId = sameContent ? c.head.rawId() : rawIds[i];
+      SourceRef source = new SourceRef(site, c.type, c.id, c.version, rawId);
       MappingOutcome outcome = engine.map(resource, source, resolver);
+      String stored = outcome.kind().name().toLowerCase(java.util.Locale.ROOT);
       switch (outcome.kind()) {
         case CURATED -> {
           report.curated++;
@@ -319,15 +354,23 @@ public class IntakePipeline {
       if (c.head != null) {
         replaced.add(c.key(site));
       }
+      if (sameContent) {
+        remapped.add(new String[] {c.type, c.id, stored});
+        continue;
+      }
       raws.add(
-          new RawResource(site, c.type, c.id, c.version, c.hash, c.compact, request.channel()));
+          new RawResource(site, c.type, c.id, c.version, c.hash, c.compact, request.channel(), stored));
       rawIdList.add(rawIds[i]);
     }
     writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray());
+    writer.updateOutcomes(site, remapped);
     Set<String> affected = writer.apply(new CurationBatch(facts, replaced));
     // Derived facts of the touched patients only, in the same transaction as their inputs.
     derivations.recompute(affected);
-    writer.recordUnmapped(unmapped);
+    if (!request.remap()) {
+      // Remapped resources were counted when they were received.
+      writer.recordUnmapped(unmapped);
+    }
   }
 
   private Candidate prepare(SourceEntry e, List<Rejection> rejections) {

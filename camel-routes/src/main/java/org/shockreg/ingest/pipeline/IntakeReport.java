@@ -59,6 +59,19 @@ public final class IntakeReport {
     return List.copyOf(issues);
   }
 
+  /** Adds another report's counts (and issues) to this one. */
+  public void add(IntakeReport o) {
+    received += o.received;
+    curated += o.curated;
+    unchanged += o.unchanged;
+    rejected += o.rejected;
+    unmapped += o.unmapped;
+    skipped += o.skipped;
+    retracted += o.retracted;
+    ignored += o.ignored;
+    issues.addAll(o.issues);
+  }
+
   @Override
   public String toString() {
     return "received=" + received + " curated=" + curated + " unchanged=" + unchanged

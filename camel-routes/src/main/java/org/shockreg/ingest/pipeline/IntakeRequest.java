@@ -8,7 +8,22 @@ import java.io.InputStream;
  * be opened more than once (a rejected body is re-read into the dead-letter store).
  */
 public record IntakeRequest(
-    String siteId, String channel, String origin, String contentType, String fileName, Body body) {
+    String siteId,
+    String channel,
+    String origin,
+    String contentType,
+    String fileName,
+    Body body,
+    boolean remap) {
+
+  /**
+   * A body from a source. With {@code remap}, resources identical to what is stored are mapped
+   * again all the same (after the rules changed) instead of counting as unchanged.
+   */
+  public IntakeRequest(
+      String siteId, String channel, String origin, String contentType, String fileName, Body body) {
+    this(siteId, channel, origin, contentType, fileName, body, false);
+  }
 
   /** A re-openable body. */
   @FunctionalInterface
@@ -24,4 +39,5 @@ public record IntakeRequest(
   public static final String CHANNEL_INBOX = "inbox";
   public static final String CHANNEL_DEMO = "demo";
   public static final String CHANNEL_REPLAY = "replay";
+  public static final String CHANNEL_REMAP = "remap";
 }

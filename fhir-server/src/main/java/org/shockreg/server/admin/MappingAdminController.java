@@ -9,6 +9,8 @@ import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.mappings.rules.SiteMappings;
 import org.shockreg.mappings.rules.SiteRules;
 import org.shockreg.mappings.rules.SiteRulesException;
+import org.shockreg.ingest.pipeline.IntakePipeline;
+import org.shockreg.ingest.pipeline.IntakeReport;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -24,10 +26,13 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class MappingAdminController {
 
+  private final IntakePipeline pipeline;
+
   private final SiteMappings sites;
   private final MappingEngine engine;
 
-  public MappingAdminController(SiteMappings sites, MappingEngine engine) {
+  public MappingAdminController(SiteMappings sites, MappingEngine engine, IntakePipeline pipeline) {
+    this.pipeline = pipeline;
     this.sites = sites;
     this.engine = engine;
   }
@@ -49,6 +54,14 @@ public class MappingAdminController {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("status", "reloaded");
       body.putAll(describe(rules));
+      // Data already received under codes nobody knew is mapped again by the new rules.
+      IntakeReport remapped = pipeline.remapUnmapped();
+      Map<String, Object> remap = new LinkedHashMap<>();
+      remap.put("resources", remapped.received());
+      remap.put("curated", remapped.curated());
+      remap.put("stillUnmapped", remapped.unmapped());
+      remap.put("rejected", remapped.rejected());
+      body.put("remapped", remap);
       return ResponseEntity.ok(body);
     } catch (SiteRulesException e) {
       ProblemDetail p =

@@ -37,7 +37,7 @@ public final class EpisodeDeriver {
       Set.of("heart-failure", "cardiomyopathy", "ischemic-cardiomyopathy");
   static final Set<String> ISCHEMIC_CATEGORIES = Set.of("ischemic-cardiomyopathy", "prior-mi");
 
-  /** CS diagnoses without a hospital stay less than this apart are one episode. */
+  /** CS diagnoses without a hospital stay at most this far apart are one episode. */
   static final Duration UNANCHORED_GROUPING = Duration.ofDays(30);
   static final Duration PRE_DIAGNOSIS = Duration.ofHours(6);
   static final Duration AT_DIAGNOSIS_AFTER = Duration.ofHours(1);

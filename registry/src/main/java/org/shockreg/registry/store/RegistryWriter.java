@@ -146,15 +146,17 @@ public class RegistryWriter {
       RawResource r = resources.get(i);
       heads.add(
           new Object[] {
-            r.siteId(), r.resourceType(), r.resourceId(), ids[i], r.versionId(), r.contentHash()
+            r.siteId(), r.resourceType(), r.resourceId(), ids[i], r.versionId(), r.contentHash(),
+            r.outcome()
           });
     }
     jdbc.batchUpdate(
         "INSERT INTO source_resource_head (site_id, resource_type, resource_id, raw_id,"
-            + " version_id, content_hash) VALUES (?, ?, ?, ?, ?, ?)"
+            + " version_id, content_hash, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (site_id, resource_type, resource_id) DO UPDATE SET"
             + " raw_id = EXCLUDED.raw_id, version_id = EXCLUDED.version_id,"
-            + " content_hash = EXCLUDED.content_hash, last_seen = now()",
+            + " content_hash = EXCLUDED.content_hash, outcome = EXCLUDED.outcome,"
+            + " last_seen = now()",
         heads);
   }
 
@@ -260,6 +262,46 @@ public class RegistryWriter {
     }
     jdbc.update("UPDATE patient_source_link SET patient_id = ? WHERE patient_id = ?", to, from);
     jdbc.update("DELETE FROM patient WHERE patient_id = ?", from);
+  }
+
+  /** Records what mapping made of stored source resources mapped again ({type, id, outcome}). */
+  public void updateOutcomes(String siteId, List<String[]> outcomes) {
+    if (outcomes.isEmpty()) {
+      return;
+    }
+    jdbc.batchUpdate(
+        "UPDATE source_resource_head SET outcome = ? WHERE site_id = ? AND resource_type = ?"
+            + " AND resource_id = ?",
+        outcomes,
+        500,
+        (ps, o) -> {
+          ps.setString(1, o[2]);
+          ps.setString(2, siteId);
+          ps.setString(3, o[0]);
+          ps.setString(4, o[1]);
+        });
+  }
+
+  /**
+   * The stored JSON of up to {@code limit} source resources of a site whose latest version no
+   * rule mapped, after raw id {@code afterRawId} (keyset), for mapping them again.
+   */
+  public List<Map.Entry<Long, String>> unmappedSources(String siteId, long afterRawId, int limit) {
+    return jdbc.query(
+        "SELECT h.raw_id, r.content::text FROM source_resource_head h"
+            + " JOIN raw_resource r ON r.raw_id = h.raw_id"
+            + " WHERE h.site_id = ? AND h.outcome = 'unmapped' AND h.raw_id > ?"
+            + " ORDER BY h.raw_id LIMIT ?",
+        (rs, i) -> Map.entry(rs.getLong(1), rs.getString(2)),
+        siteId,
+        afterRawId,
+        limit);
+  }
+
+  public List<String> sitesWithUnmappedSources() {
+    return jdbc.queryForList(
+        "SELECT DISTINCT site_id FROM source_resource_head WHERE outcome = 'unmapped' ORDER BY 1",
+        String.class);
   }
 
   /** The curated patient a source patient of a site is filed under, or null when never seen. */
