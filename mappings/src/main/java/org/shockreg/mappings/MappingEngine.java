@@ -288,10 +288,22 @@ public final class MappingEngine {
       throws MappingRejection {
     VariableRule rule = match.rule();
     Set<String> flags = new LinkedHashSet<>(baseFlags);
-    RawValue raw = rawValue(rule, value);
+    RawValue sent = rawValue(rule, value);
 
     String registryUnit = rule.unit();
     String fromUcum;
+    boolean siteUnit =
+        (sent.unit() == null || sent.unit().isBlank())
+            && match.declaredBySite()
+            && match.source().unit() != null;
+    // The site's mapping file says which unit this local code comes in.
+    RawValue raw =
+        siteUnit
+            ? new RawValue(sent.value(), sent.comparator(), sent.low(), sent.high(), match.source().unit())
+            : sent;
+    if (siteUnit) {
+      flags.add(FLAG_UNIT_ASSUMED);
+    }
     if (raw.unit() == null || raw.unit().isBlank()) {
       if (!Boolean.TRUE.equals(rule.assumeUnitWhenMissing())) {
         throw new MappingRejection(

@@ -25,7 +25,15 @@ import org.shockreg.mappings.rules.RuleFiles.VariableRule;
 public final class RuleSet {
 
   /** A source code matched to a registry variable. */
-  public record VariableMatch(VariableRule rule, CodeRef source) {}
+  /**
+   * A source code matched to a registry variable. {@code declaredBySite}: a site mapping file
+   * names the unit its values come in, so a value sent without one is read in that unit.
+   */
+  public record VariableMatch(VariableRule rule, CodeRef source, boolean declaredBySite) {
+    public VariableMatch(VariableRule rule, CodeRef source) {
+      this(rule, source, false);
+    }
+  }
 
   /** A procedure code matched to a device, as an insertion or a removal. */
   public record DeviceMatch(DeviceRule rule, boolean removal) {}

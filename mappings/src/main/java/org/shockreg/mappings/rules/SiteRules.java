@@ -68,7 +68,7 @@ public final class SiteRules {
       CodeRef source = new CodeRef(m.system(), m.code(), m.display(), m.unit(), null);
       variableByCode.put(
           RuleSet.key(m.system(), m.code()),
-          new VariableMatch(builtIn.variables().get(m.variable()), source));
+          new VariableMatch(builtIn.variables().get(m.variable()), source, true));
     }
     for (SiteDevice d : devices) {
       deviceByCode.put(

@@ -159,6 +159,22 @@ class SiteRulesPrecedenceTest {
   }
 
   @Test
+  void localLactateWithoutUnit_isReadInTheUnitTheSiteFileDeclares_andFlagged() {
+    MeasurementFact f =
+        single(map(observation("99LAB", "LACT", "27", null), SITE), MeasurementFact.class);
+    assertThat(f.value()).isEqualByComparingTo("2.9973");
+    assertThat(f.unit()).isEqualTo("mmol/L");
+    assertThat(f.flags()).contains("unit-assumed");
+  }
+
+  @Test
+  void builtInLactateWithoutUnit_isStillRejected() {
+    MappingOutcome outcome = map(observation(LOINC, "2524-7", "2.1", null), SITE);
+    assertThat(outcome.kind()).isEqualTo(Kind.REJECTED);
+    assertThat(outcome.reasonCode()).isEqualTo("missing-unit");
+  }
+
+  @Test
   void theSameLocalCode_fromAnotherSite_isUnmapped() {
     MappingOutcome outcome = map(observation("99LAB", "LACT", "27", "mg/dL"), OTHER);
     assertThat(outcome.kind()).isEqualTo(Kind.UNMAPPED);
