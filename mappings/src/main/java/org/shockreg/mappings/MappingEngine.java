@@ -93,6 +93,25 @@ public final class MappingEngine {
     return sharedIdentifierSystem != null;
   }
 
+  /**
+   * The curated id of a site's Patient: the cross-site pseudonym when it carries the shared
+   * identifier, else the pseudonym of its record number (identifier typed MR, else its first
+   * identifier), else that of its logical id (data-dictionary.md §5: site and source patient
+   * identifier).
+   */
+  public String curatedPatientId(String siteId, String logicalId, List<String[]> identifiers) {
+    String linked = linkedPatientId(identifiers);
+    if (linked != null) {
+      return linked;
+    }
+    for (String[] i : identifiers) {
+      if (i[1] != null && !i[1].isBlank()) {
+        return pseudonyms.patientIdByIdentifier(siteId, i[0], i[1].trim());
+      }
+    }
+    return logicalId == null ? null : pseudonyms.patientId(siteId, logicalId);
+  }
+
   /** The cross-site pseudonym for these identifiers ({system, value}), or null. */
   public String linkedPatientId(Iterable<String[]> identifiers) {
     String system = sharedIdentifierSystem;
@@ -154,18 +173,35 @@ public final class MappingEngine {
     } else if (p.hasDeceasedBooleanType()) {
       deceased = p.getDeceasedBooleanType().booleanValue();
     }
-    String sitePseudonym = pseudonyms.patientId(source.siteId(), sourceId);
-    List<String[]> identifiers = new java.util.ArrayList<>();
-    for (org.hl7.fhir.r4.model.Identifier i : p.getIdentifier()) {
-      identifiers.add(new String[] {i.getSystem(), i.getValue()});
-    }
-    String linked = linkedPatientId(identifiers);
+    // Facts that arrived before their Patient were filed under the logical id's pseudonym.
+    String byLogicalId = pseudonyms.patientId(source.siteId(), sourceId);
+    String patientId = curatedPatientId(source.siteId(), sourceId, identifiers(p));
     return MappingOutcome.curated(
         List.of(
             new PatientFact(
-                linked != null ? linked : sitePseudonym, source.siteId(), sourceId, sex, birthYear,
-                fullBirthDate(p), deceased, deceasedAt, linked != null ? sitePseudonym : null,
-                source)));
+                patientId, source.siteId(), sourceId, sex, birthYear, fullBirthDate(p), deceased,
+                deceasedAt, patientId.equals(byLogicalId) ? null : byLogicalId, source)));
+  }
+
+  /** {system, value} of a Patient's identifiers, the record number (type MR) first. */
+  public static List<String[]> identifiers(Patient p) {
+    List<String[]> out = new java.util.ArrayList<>();
+    for (org.hl7.fhir.r4.model.Identifier i : p.getIdentifier()) {
+      if (!i.hasValue()) {
+        continue;
+      }
+      String[] sv = {i.getSystem(), i.getValue()};
+      boolean mrn =
+          i.hasType()
+              && i.getType().getCoding().stream()
+                  .anyMatch(c -> "MR".equals(c.getCode()));
+      if (mrn) {
+        out.add(0, sv);
+      } else {
+        out.add(sv);
+      }
+    }
+    return out;
   }
 
   /** The birth date when sent to the day; it stays hospital-side (age at shock diagnosis). */

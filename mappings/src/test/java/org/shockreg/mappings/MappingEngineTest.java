@@ -1181,11 +1181,14 @@ class MappingEngineTest {
     }
 
     @Test
-    void patientPseudonym_matchesTheSubjectOfItsObservations() {
+    void patientPseudonym_isOfItsRecordNumber_andReplacesThatOfItsLogicalId() {
       PatientFact p = single(parse(Patient.class, PATIENT_JSON), PAT_SOURCE);
+      // Without the Patient at hand, an Observation is filed under the logical id's pseudonym;
+      // the Patient (keyed by its record number) takes those facts over when it arrives.
       MeasurementFact m = singleMeasurement(map(observation(LOINC, "2524-7", ucum("2.1", "mmol/L"))));
 
-      assertThat(m.patientId()).isEqualTo(p.patientId());
+      assertThat(p.replacesPatientId()).isEqualTo(m.patientId());
+      assertThat(p.patientId()).isNotEqualTo(m.patientId());
     }
 
     @Test

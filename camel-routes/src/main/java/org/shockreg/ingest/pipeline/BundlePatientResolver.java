@@ -1,39 +1,46 @@
 package org.shockreg.ingest.pipeline;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 import org.hl7.fhir.r4.model.Reference;
 import org.shockreg.mappings.SourcePatientResolver;
 
 /**
  * Resolves patient references within one intake body: {@code urn:uuid:} fullUrls of transaction
- * bundles, conditional references ({@code Patient?identifier=system|value}) and logical
- * references by identifier, against the Patients seen so far in the body; plain references as is.
+ * bundles, conditional references ({@code Patient?identifier=system|value}) and logical references
+ * by identifier, against the Patients seen so far in the body; plain references as is. Then finds
+ * the curated Patient each source patient is filed under: from this body's Patients, else from the
+ * registry (once per patient per body).
  */
 final class BundlePatientResolver implements SourcePatientResolver {
+
+  /** How curated Patient ids are made (the mapping engine's pseudonyms). */
+  interface PatientIds {
+    String forPatient(String logicalId, List<String[]> identifiers);
+
+    String forIdentifier(String system, String value);
+  }
+
+  private static final String BY_IDENTIFIER = "identifier|";
+  private static final String NONE = "";
 
   private final Map<String, String> patientIdByFullUrl = new HashMap<>();
   private final Map<String, String> patientIdByIdentifier = new HashMap<>();
   private final Map<String, String> curatedIdBySourceId = new HashMap<>();
-  private final Function<Iterable<String[]>, String> linker;
+  private final PatientIds ids;
   private final BiFunction<String, String, String> directory;
 
   /**
-   * @param linker the cross-site pseudonym for a Patient's identifiers, or null
-   * @param directory where an already curated source patient is filed (site, source id), or null
-   *     when patients are not linked across sites (then nothing needs looking up)
+   * @param ids how curated ids are made
+   * @param directory where an already curated source patient is filed (site, logical id), or null
    */
-  BundlePatientResolver(
-      Function<Iterable<String[]>, String> linker, BiFunction<String, String, String> directory) {
-    this.linker = linker;
+  BundlePatientResolver(PatientIds ids, BiFunction<String, String, String> directory) {
+    this.ids = ids;
     this.directory = directory;
-  }
-
-  BundlePatientResolver() {
-    this(identifiers -> null, null);
   }
 
   void registerPatient(String fullUrl, String patientId, List<String[]> identifiers) {
@@ -43,20 +50,24 @@ final class BundlePatientResolver implements SourcePatientResolver {
     for (String[] systemValue : identifiers) {
       patientIdByIdentifier.put(identifierKey(systemValue[0], systemValue[1]), patientId);
     }
-    String linked = linker.apply(identifiers);
-    if (linked != null) {
-      curatedIdBySourceId.put(patientId, linked);
-    }
+    curatedIdBySourceId.put(patientId, ids.forPatient(patientId, identifiers));
   }
 
   @Override
   public String curatedPatientId(String siteId, String sourcePatientId) {
-    if (directory == null) {
-      return null;
+    if (sourcePatientId.startsWith(BY_IDENTIFIER)) {
+      String token = sourcePatientId.substring(BY_IDENTIFIER.length());
+      int bar = token.indexOf('|');
+      return ids.forIdentifier(token.substring(0, bar), token.substring(bar + 1));
     }
-    // Looked up once per body; a patient not linked resolves to its site pseudonym anyway.
-    return curatedIdBySourceId.computeIfAbsent(
-        sourcePatientId, id -> directory.apply(siteId, id));
+    String known =
+        curatedIdBySourceId.computeIfAbsent(
+            sourcePatientId,
+            id -> {
+              String found = directory == null ? null : directory.apply(siteId, id);
+              return found == null ? NONE : found;
+            });
+    return known.isEmpty() ? null : known;
   }
 
   @Override
@@ -66,9 +77,8 @@ final class BundlePatientResolver implements SourcePatientResolver {
     }
     String r = ref.getReference();
     if (r == null || r.isBlank()) {
-      if (ref.hasIdentifier()) {
-        return patientIdByIdentifier.get(
-            identifierKey(ref.getIdentifier().getSystem(), ref.getIdentifier().getValue()));
+      if (ref.hasIdentifier() && ref.getIdentifier().hasValue()) {
+        return byIdentifier(ref.getIdentifier().getSystem(), ref.getIdentifier().getValue());
       }
       return null;
     }
@@ -78,21 +88,26 @@ final class BundlePatientResolver implements SourcePatientResolver {
       return known != null ? known : r.substring("urn:uuid:".length());
     }
     if (r.startsWith("Patient?")) {
-      String query = r.substring("Patient?".length());
-      for (String part : query.split("&")) {
+      for (String part : r.substring("Patient?".length()).split("&")) {
         if (part.startsWith("identifier=")) {
-          String token = java.net.URLDecoder.decode(
-              part.substring("identifier=".length()), java.nio.charset.StandardCharsets.UTF_8);
+          String token = URLDecoder.decode(part.substring("identifier=".length()), StandardCharsets.UTF_8);
           int bar = token.indexOf('|');
-          String system = bar >= 0 ? token.substring(0, bar) : null;
-          String value = bar >= 0 ? token.substring(bar + 1) : token;
-          return patientIdByIdentifier.get(identifierKey(system, value));
+          return byIdentifier(bar >= 0 ? token.substring(0, bar) : null, bar >= 0 ? token.substring(bar + 1) : token);
         }
       }
       return null;
     }
     String known = patientIdByFullUrl.get(r);
     return known != null ? known : SourcePatientResolver.plainPatientId(r);
+  }
+
+  /**
+   * A Patient of this body with that identifier; else the identifier itself stands for the
+   * patient (its pseudonym is the one the Patient gets when it comes with that record number).
+   */
+  private String byIdentifier(String system, String value) {
+    String known = patientIdByIdentifier.get(identifierKey(system, value));
+    return known != null ? known : BY_IDENTIFIER + (system == null ? "" : system) + "|" + value;
   }
 
   private static String identifierKey(String system, String value) {

@@ -111,10 +111,21 @@ public class IntakePipeline {
     requireSite(request.siteId(), request.channel());
     long started = System.nanoTime();
     IntakeReport report = new IntakeReport();
+    String siteId = request.siteId();
     BundlePatientResolver resolver =
-        engine.linksPatients()
-            ? new BundlePatientResolver(engine::linkedPatientId, writer::curatedPatientId)
-            : new BundlePatientResolver();
+        new BundlePatientResolver(
+            new BundlePatientResolver.PatientIds() {
+              @Override
+              public String forPatient(String logicalId, List<String[]> identifiers) {
+                return engine.curatedPatientId(siteId, logicalId, identifiers);
+              }
+
+              @Override
+              public String forIdentifier(String system, String value) {
+                return engine.curatedPatientId(siteId, null, List.<String[]>of(new String[] {system, value}));
+              }
+            },
+            writer::curatedPatientId);
     List<SourceEntry> batch = new ArrayList<>(props.batchSize());
     SourceEntryReader.Format format =
         SourceEntryReader.detect(request.contentType(), request.fileName());
@@ -416,13 +427,23 @@ public class IntakePipeline {
     return raw != null ? raw : r.toString();
   }
 
+  /** {system, value} of a Patient's identifiers, the record number (type MR) first. */
   private static List<String[]> identifiers(ObjectNode patient) {
     List<String[]> out = new ArrayList<>();
     JsonNode ids = patient.get("identifier");
     if (ids != null && ids.isArray()) {
       for (JsonNode i : ids) {
         if (i.hasNonNull("value")) {
-          out.add(new String[] {i.path("system").asText(null), i.get("value").asText()});
+          String[] sv = {i.path("system").asText(null), i.get("value").asText()};
+          boolean mrn = false;
+          for (JsonNode c : i.path("type").path("coding")) {
+            mrn |= "MR".equals(c.path("code").asText());
+          }
+          if (mrn) {
+            out.add(0, sv);
+          } else {
+            out.add(sv);
+          }
         }
       }
     }

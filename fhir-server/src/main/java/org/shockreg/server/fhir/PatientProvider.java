@@ -51,6 +51,8 @@ public class PatientProvider implements IResourceProvider {
       @Description(shortDefinition = "Birth date; only the year is kept, so compare at year precision")
           @OptionalParam(name = Patient.SP_BIRTHDATE)
           DateRangeParam birthdate,
+      @Description(shortDefinition = "Date of death") @OptionalParam(name = Patient.SP_DEATH_DATE)
+          DateRangeParam deathDate,
       SummaryEnum summary,
       SearchTotalModeEnum total) {
     SqlSearch s = new SqlSearch("Patient", "patient", PATIENT_COLUMNS, mapper.patient());
@@ -71,6 +73,7 @@ public class PatientProvider implements IResourceProvider {
         s.where("birth_year " + (strict ? "<" : "<=") + " " + s.param(year));
       }
     }
+    SearchClauses.dateRange(s, "deceased_at", deathDate);
     return reader.search(s, summary, total);
   }
 }

@@ -43,6 +43,14 @@ public final class Pseudonymizer {
   }
 
   /**
+   * The curated Patient id of a site's patient known by its record number (or first identifier):
+   * stable even when the source re-sends the Patient under a new logical id.
+   */
+  public String patientIdByIdentifier(String siteId, String system, String value) {
+    return digest("patient-identifier", siteId, system == null ? "" : system, value);
+  }
+
+  /**
    * The curated Patient id of a person known by a shared identifier (cross-site linkage): the
    * same at every site, since the site is not part of it.
    */

@@ -121,8 +121,11 @@ class RuleSetLoaderTest {
   @Test
   void molarMasses_areThoseOfTheDictionary() {
     assertThat(rules.variables().get("lactate").molarMass()).isEqualByComparingTo("90.08");
-    // 1 mg/dL = 88.4 umol/L  <=>  M = 10000 / 88.4 = 113.12 g/mol
-    assertThat(rules.variables().get("creatinine").molarMass()).isEqualByComparingTo("113.12");
+    // 1 mg/dL = 88.4 umol/L exactly  <=>  M = 10000 / 88.4 = 113.1221719... g/mol
+    assertThat(
+            java.math.BigDecimal.valueOf(10000)
+                .divide(rules.variables().get("creatinine").molarMass(), java.math.MathContext.DECIMAL64))
+        .isCloseTo(new java.math.BigDecimal("88.4"), org.assertj.core.data.Offset.offset(new java.math.BigDecimal("1e-9")));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
