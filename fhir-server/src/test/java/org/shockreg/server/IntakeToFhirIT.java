@@ -418,4 +418,56 @@ class IntakeToFhirIT {
             client.read().resource(Patient.class).withId(patients.get(0)).execute()))
         .doesNotContain("RSSMRA58B03H501X").doesNotContain("MRN-");
   }
+
+  int total(String query) throws Exception {
+    HttpResponse<String> res = get("/fhir/" + query + "&_summary=count", TOKEN);
+    assertThat(res.statusCode()).as(query + ": " + res.body()).isEqualTo(200);
+    return fhir.newJsonParser().parseResource(Bundle.class, res.body()).getTotal();
+  }
+
+  @Test
+  void observationSearch_byValueQuantityWithUnits_valueConcept_encounterAndFocus() throws Exception {
+    post("/ingest/site-values", "application/fhir+json", resource("transaction-bundle.json"), TOKEN);
+    String patient = jdbc.queryForObject("SELECT patient_id FROM patient WHERE site_id = 'site-values'", String.class);
+    String subject = "Observation?subject=Patient/" + patient;
+    String ucum = "%7Chttp://unitsofmeasure.org%7C";
+    // lactate 45 mg/dL is stored as 4.9956 mmol/L
+    assertThat(total(subject + "&code=lactate&value-quantity=gt4" + ucum + "mmol/L")).isEqualTo(1);
+    assertThat(total(subject + "&code=lactate&value-quantity=lt4" + ucum + "mmol/L")).isZero();
+    assertThat(total(subject + "&code=lactate&value-quantity=ge4995.6" + ucum + "umol/L")).isEqualTo(1);
+    // SBP 78 mm[Hg]: 11 kPa is 82.5 mm[Hg]; eq honours the precision given
+    assertThat(total(subject + "&code=sbp&value-quantity=le11" + ucum + "kPa")).isEqualTo(1);
+    assertThat(total(subject + "&code=sbp&value-quantity=78")).isEqualTo(1);
+    assertThat(total(subject + "&code=sbp&value-quantity=78.6")).isZero();
+    assertThat(total(subject + "&code=sbp&value-quantity=ne78")).isZero();
+    assertThat(total(subject + "&code=sbp&value-quantity=ap80")).isEqualTo(1);
+    // the derived etiology: shock without MI or heart failure is "other"
+    assertThat(total(subject + "&value-concept=https://fhir.shockreg.org/CodeSystem/cs-etiology%7Cother")).isEqualTo(1);
+    assertThat(total(subject + "&value-concept=https://fhir.shockreg.org/CodeSystem/cs-etiology%7Chf-cs")).isZero();
+    // no stay was sent, so no Observation names an encounter; nothing has a focus yet
+    assertThat(total(subject + "&encounter=Encounter/none")).isZero();
+    assertThat(total(subject + "&focus=ResearchSubject/none")).isZero();
+    assertThat(get("/fhir/Observation?value-quantity=abc", TOKEN).statusCode()).isEqualTo(400);
+    assertThat(get("/fhir/Observation?value-quantity=5%7Chttp://unitsofmeasure.org%7Cfurlongs", TOKEN).statusCode())
+        .isEqualTo(400);
+    // Patient death-date
+    assertThat(total("Patient?_id=" + patient + "&death-date=ge2000")).isZero();
+  }
+
+  @Test
+  void heartReplacementTherapy_isAnOutcomeOnTheCuratedPatient() throws Exception {
+    String ndjson =
+        "{\"resourceType\":\"Patient\",\"id\":\"hrt-1\",\"gender\":\"male\",\"birthDate\":\"1970-01-01\"}\n"
+            + "{\"resourceType\":\"Procedure\",\"id\":\"lvad-1\",\"status\":\"completed\",\"code\":{\"coding\":"
+            + "[{\"system\":\"http://snomed.info/sct\",\"code\":\"232967006\"}]},\"subject\":{\"reference\":\"Patient/hrt-1\"},"
+            + "\"performedDateTime\":\"2025-04-10T09:00:00Z\"}\n";
+    post("/ingest/site-hrt", "application/fhir+ndjson", ndjson.getBytes(StandardCharsets.UTF_8), TOKEN);
+    String id = jdbc.queryForObject("SELECT patient_id FROM patient WHERE site_id = 'site-hrt'", String.class);
+    Patient p = client.read().resource(Patient.class).withId(id).execute();
+    org.hl7.fhir.r4.model.Extension hrt =
+        p.getExtensionByUrl("https://fhir.shockreg.org/StructureDefinition/heart-replacement-therapy");
+    assertThat(hrt).isNotNull();
+    assertThat(((Coding) hrt.getExtensionByUrl("device").getValue()).getCode()).isEqualTo("durable-lvad");
+    assertThat(hrt.getExtensionByUrl("date").getValue().primitiveValue()).startsWith("2025-04-10T09:00:00");
+  }
 }

@@ -56,7 +56,15 @@ public final class CuratedResourceMapper {
   }
 
   public static final String PATIENT_COLUMNS =
-      "patient_id, sex, birth_year, deceased, deceased_at, last_updated";
+      "patient_id, sex, birth_year, deceased, deceased_at, last_updated,"
+          // outcome: the first heart replacement therapy (durable LVAD or transplant), if any
+          + " (SELECT t.device || ' ' || t.procedure_id || ' '"
+          + " || to_char(COALESCE(t.started_at, t.performed_at) AT TIME ZONE 'UTC',"
+          + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+          + " FROM device_therapy t WHERE t.patient_id = patient.patient_id"
+          + " AND t.device IN ('durable-lvad', 'heart-transplant')"
+          + " AND COALESCE(t.started_at, t.performed_at) IS NOT NULL"
+          + " ORDER BY COALESCE(t.started_at, t.performed_at) LIMIT 1) AS heart_replacement";
 
   public RowMapper<Patient> patient() {
     return (rs, i) -> {
@@ -71,6 +79,16 @@ public final class CuratedResourceMapper {
       if (!rs.wasNull()) {
         // Only the year is kept: the exact birth date never enters curated data.
         p.setBirthDateElement(new DateType(String.format("%04d", year)));
+      }
+      String hrt = rs.getString("heart_replacement");
+      if (hrt != null) {
+        // "<device> <procedure id> <instant>"
+        String[] parts = hrt.split(" ");
+        org.hl7.fhir.r4.model.Extension e = p.addExtension();
+        e.setUrl(HEART_REPLACEMENT_THERAPY);
+        e.addExtension("device", coding(TMCS_DEVICE, parts[0], null));
+        e.addExtension("procedure", new Reference("Procedure/" + parts[1]));
+        e.addExtension("date", new DateTimeType(parts[2]));
       }
       Timestamp deceasedAt = rs.getTimestamp("deceased_at");
       if (deceasedAt != null) {

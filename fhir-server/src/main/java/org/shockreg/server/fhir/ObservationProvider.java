@@ -11,6 +11,7 @@ import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.QuantityAndListParam;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
@@ -28,11 +29,13 @@ public class ObservationProvider implements IResourceProvider {
   private final RegistryReader reader;
   private final CuratedResourceMapper mapper;
   private final RuleSet rules;
+  private final QuantityClauses quantities;
 
   public ObservationProvider(RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
     this.reader = reader;
     this.mapper = mapper;
     this.rules = rules;
+    this.quantities = new QuantityClauses(rules);
   }
 
   @Override
@@ -62,6 +65,18 @@ public class ObservationProvider implements IResourceProvider {
           TokenAndListParam category,
       @Description(shortDefinition = "Effective time") @OptionalParam(name = Observation.SP_DATE)
           DateRangeParam date,
+      @Description(shortDefinition = "Value with prefix and UCUM unit (converted where commensurable)")
+          @OptionalParam(name = Observation.SP_VALUE_QUANTITY)
+          QuantityAndListParam valueQuantity,
+      @Description(shortDefinition = "Coded value of a derived fact (etiology, SCAI stage)")
+          @OptionalParam(name = Observation.SP_VALUE_CONCEPT)
+          TokenAndListParam valueConcept,
+      @Description(shortDefinition = "The shock episode's hospital stay")
+          @OptionalParam(name = Observation.SP_ENCOUNTER)
+          ReferenceOrListParam encounter,
+      @Description(shortDefinition = "What the Observation is about (trial subjects, with the trial issue)")
+          @OptionalParam(name = Observation.SP_FOCUS)
+          ReferenceOrListParam focus,
       SummaryEnum summary,
       SearchTotalModeEnum total) {
     SqlSearch s =
@@ -91,6 +106,34 @@ public class ObservationProvider implements IResourceProvider {
           return "variable = ANY(" + q.param(variables.toArray(String[]::new)) + ")";
         });
     SearchClauses.dateRange(s, "effective_at", date);
+    quantities.where(s, valueQuantity);
+    SearchClauses.tokens(
+        s,
+        valueConcept,
+        (q, t) -> {
+          if (t.getSystem() != null
+              && !t.getSystem().isEmpty()
+              && !RegistryCodeSystems.CS_ETIOLOGY.equals(t.getSystem())
+              && !RegistryCodeSystems.SCAI_STAGE.equals(t.getSystem())) {
+            return "false";
+          }
+          return "value_code = " + q.param(t.getValue());
+        });
+    if (encounter != null && !encounter.getValuesAsQueryTokens().isEmpty()) {
+      String[] ids =
+          encounter.getValuesAsQueryTokens().stream().map(r -> r.getIdPart()).toArray(String[]::new);
+      // the encounter an Observation shows is its episode's stay (see CuratedResourceMapper)
+      s.where(
+          "EXISTS (SELECT 1 FROM shock_episode e WHERE e.encounter_id = ANY("
+              + s.param(ids)
+              + ") AND e.patient_id = curated_observation.patient_id"
+              + " AND (e.episode_id = curated_observation.episode_id"
+              + " OR curated_observation.effective_at BETWEEN e.window_start AND e.window_end))");
+    }
+    if (focus != null && !focus.getValuesAsQueryTokens().isEmpty()) {
+      // No curated Observation has a focus yet: eligibility and endpoint facts come with trials.
+      s.where("false");
+    }
     return reader.search(s, summary, total);
   }
 }

@@ -13,6 +13,8 @@ public final class RegistryCodeSystems {
   public static final String DIAGNOSIS_CATEGORY = BASE + "/CodeSystem/diagnosis-category";
   public static final String DATA_FLAG = BASE + "/CodeSystem/data-flag";
   public static final String ORIGINAL_QUANTITY = BASE + "/StructureDefinition/original-quantity";
+  public static final String HEART_REPLACEMENT_THERAPY =
+      BASE + "/StructureDefinition/heart-replacement-therapy";
   public static final String SOURCE_RANGE = BASE + "/StructureDefinition/source-range";
   public static final String OBSERVATION_CATEGORY =
       "http://terminology.hl7.org/CodeSystem/observation-category";
