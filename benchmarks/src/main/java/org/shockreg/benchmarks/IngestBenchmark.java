@@ -81,15 +81,11 @@ public final class IngestBenchmark {
 
   private IngestBenchmark() {}
 
-  public static void main(String[] args) {
-    int status = 0;
-    try {
-      run();
-    } catch (Throwable t) {
-      t.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+  public static void main(String[] args) throws Exception {
+    // A failure propagates (stack trace, exit 1); System.exit also ends the embedded PostgreSQL's
+    // non-daemon threads when all went well.
+    run();
+    System.exit(0);
   }
 
   /** One posted body: site and NDJSON bytes. */
