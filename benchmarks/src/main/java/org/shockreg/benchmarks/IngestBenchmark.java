@@ -81,11 +81,16 @@ public final class IngestBenchmark {
 
   private IngestBenchmark() {}
 
-  public static void main(String[] args) throws Exception {
-    // A failure propagates (stack trace, exit 1); System.exit also ends the embedded PostgreSQL's
-    // non-daemon threads when all went well.
-    run();
-    System.exit(0);
+  public static void main(String[] args) {
+    // System.exit, also on failure: the embedded PostgreSQL's threads would keep the JVM alive.
+    int status = 1;
+    try {
+      run();
+      status = 0;
+    } catch (Throwable t) {
+      org.slf4j.LoggerFactory.getLogger(IngestBenchmark.class).error("event=benchmark_failed", t);
+    }
+    System.exit(status);
   }
 
   /** One posted body: site and NDJSON bytes. */
