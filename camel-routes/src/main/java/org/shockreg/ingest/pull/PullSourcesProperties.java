@@ -1,0 +1,95 @@
+package org.shockreg.ingest.pull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Pull sources, {@code shockreg.sources.<sourceId>.*} (interfaces.md, "Pull sources"). The source
+ * id is also the site id its data is curated under. Validated at start by {@link
+ * PullSourcesValidator}: a bad entry stops the start with a message naming the source and key.
+ */
+@ConfigurationProperties("shockreg")
+public record PullSourcesProperties(Map<String, PullSource> sources) {
+
+  public Map<String, PullSource> sources() {
+    return sources == null ? Map.of() : sources;
+  }
+
+  /**
+   * One EHR endpoint.
+   *
+   * @param type {@code fhir-rest} or {@code fhir-bulk}
+   * @param enabled false keeps the configuration but never pulls
+   * @param baseUrl the FHIR base URL
+   * @param auth how to authenticate
+   * @param schedule a duration ({@code 5m}) or a cron expression ({@code 0 0/15 * * * ?})
+   * @param resourceTypes what to pull; default Observation, Procedure, Condition, Encounter, Patient
+   * @param since ISO date: the first run's lower bound (no watermark yet)
+   * @param pageSize {@code _count}, default 200
+   * @param timeout per-request timeout, default 30s
+   */
+  public record PullSource(
+      String type,
+      Boolean enabled,
+      String baseUrl,
+      Auth auth,
+      String schedule,
+      List<String> resourceTypes,
+      String since,
+      Integer pageSize,
+      Duration timeout) {
+
+    public static final List<String> DEFAULT_TYPES =
+        List.of("Patient", "Encounter", "Condition", "Observation", "Procedure");
+
+    public boolean isEnabled() {
+      return enabled == null || enabled;
+    }
+
+    public List<String> types() {
+      return resourceTypes == null || resourceTypes.isEmpty() ? DEFAULT_TYPES : resourceTypes;
+    }
+
+    public int count() {
+      return pageSize == null ? 200 : pageSize;
+    }
+
+    public Duration requestTimeout() {
+      return timeout == null ? Duration.ofSeconds(30) : timeout;
+    }
+
+    public Auth authOrNone() {
+      return auth == null ? new Auth("none", null, null, null, null, null, null, null, null, null) : auth;
+    }
+  }
+
+  /**
+   * Authentication.
+   *
+   * @param type {@code none}, {@code basic}, {@code bearer} or {@code smart-backend}
+   * @param username basic
+   * @param password basic (from the environment, never committed)
+   * @param token bearer (from the environment)
+   * @param clientId smart-backend: the client id registered at the EHR
+   * @param privateKey smart-backend: PEM file of the signing key (RSA for RS384, EC P-384 for ES384)
+   * @param keyId smart-backend: the {@code kid} the EHR knows the public key by (default: a JWK
+   *     thumbprint)
+   * @param algorithm smart-backend: {@code RS384} (default) or {@code ES384}
+   * @param tokenUrl smart-backend: the token endpoint
+   * @param scope smart-backend: e.g. {@code system/Observation.read system/Patient.read}
+   */
+  public record Auth(
+      String type,
+      String username,
+      String password,
+      String token,
+      String clientId,
+      Path privateKey,
+      String keyId,
+      String algorithm,
+      String tokenUrl,
+      String scope) {}
+}
