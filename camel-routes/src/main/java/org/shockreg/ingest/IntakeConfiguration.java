@@ -8,7 +8,6 @@ import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeProperties;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.config.MappingsConfiguration;
-import org.shockreg.mappings.identity.IdentityProperties;
 import org.shockreg.mappings.derive.EpisodeRecomputation;
 import org.shockreg.registry.derive.DerivationStore;
 import org.shockreg.registry.store.RegistryWriter;
@@ -24,11 +23,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** Wires the intake pipeline that every channel (HTTP, drop folder, pulls, demo) feeds. */
 @Configuration(proxyBeanMethods = false)
 @Import(MappingsConfiguration.class)
-@EnableConfigurationProperties({
-  IntakeProperties.class,
-  InboxProperties.class,
-  IdentityProperties.class
-})
+@EnableConfigurationProperties({IntakeProperties.class, InboxProperties.class})
 public class IntakeConfiguration {
 
   @Bean
@@ -39,13 +34,6 @@ public class IntakeConfiguration {
   @Bean
   RegistryWriter registryWriter(JdbcTemplate jdbc, ObjectMapper json) {
     return new RegistryWriter(jdbc, json);
-  }
-
-  /** Applies cross-site linkage settings to the mapping engine. */
-  @Bean
-  Object patientLinkage(MappingEngine engine, IdentityProperties identity) {
-    engine.linkPatientsBy(identity.sharedIdentifierSystem());
-    return identity;
   }
 
   @Bean

@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.param.TokenAndListParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Date;
@@ -121,17 +122,6 @@ final class SearchClauses {
   }
 
   private static String jsonString(String v) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : v.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        b.append('\\');
-      }
-      if (c < 0x20) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.append('"').toString();
+    return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(v)) + "\"";
   }
 }

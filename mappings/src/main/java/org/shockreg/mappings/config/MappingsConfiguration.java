@@ -3,6 +3,7 @@ package org.shockreg.mappings.config;
 import java.io.IOException;
 import java.util.Base64;
 import org.shockreg.mappings.MappingEngine;
+import org.shockreg.mappings.identity.IdentityProperties;
 import org.shockreg.mappings.identity.Pseudonymizer;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.mappings.rules.RuleSetLoader;
@@ -19,7 +20,8 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties({
   PseudonymProperties.class,
   DataDirectoryProperties.class,
-  MappingsProperties.class
+  MappingsProperties.class,
+  IdentityProperties.class
 })
 public class MappingsConfiguration {
 
@@ -42,9 +44,12 @@ public class MappingsConfiguration {
 
   /** Starts with the site files as they are; a file with errors stops the start, naming them. */
   @Bean
-  MappingEngine mappingEngine(SiteMappings sites, Pseudonymizer pseudonymizer) {
+  MappingEngine mappingEngine(
+      SiteMappings sites, Pseudonymizer pseudonymizer, IdentityProperties identity) {
     try {
-      return new MappingEngine(sites.load(), pseudonymizer);
+      MappingEngine engine = new MappingEngine(sites.load(), pseudonymizer);
+      engine.linkPatientsBy(identity.sharedIdentifierSystem());
+      return engine;
     } catch (SiteRulesException e) {
       throw new IllegalStateException(
           "site mapping files in " + sites.directory() + " are not valid: " + e.getMessage(), e);
