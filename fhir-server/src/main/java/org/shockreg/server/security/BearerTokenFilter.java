@@ -67,6 +67,8 @@ public class BearerTokenFilter extends OncePerRequestFilter {
         || path.equals("/favicon.ico")
         || path.startsWith("/static/")
         || path.equals("/")
+        || (path.equals("/.well-known/jwks.json")
+            && ("GET".equals(method) || "HEAD".equals(method)))
         || ("OPTIONS".equals(method) && path.startsWith("/fhir"));
   }
 

@@ -1,0 +1,371 @@
+package org.shockreg.ingest.pull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.annotation.PreDestroy;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.shockreg.ingest.pipeline.IntakePipeline;
+import org.shockreg.ingest.pull.PullSourcesProperties.PullSource;
+import org.shockreg.ingest.pull.auth.AccessTokenProvider;
+import org.shockreg.ingest.pull.auth.AccessTokenProviders;
+import org.shockreg.registry.store.RegistryWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Service;
+
+/**
+ * The pull sources of this process: validated at start, run by {@link FhirRestPullRoutes} on
+ * their schedule or on demand ({@link #trigger}), never two runs of one source at once, a source
+ * that keeps failing backed off. Runs are recorded in {@code pull_run}.
+ */
+@Service
+public class FhirRestPullService {
+
+  private static final Logger log = LoggerFactory.getLogger(FhirRestPullService.class);
+  public static final String TYPE_REST = "fhir-rest";
+  public static final String TYPE_BULK = "fhir-bulk";
+
+  /** Failed runs in a row after which a source is backed off. */
+  static final int FAILURES_BEFORE_BACKOFF = 3;
+
+  static final Duration MAX_BACKOFF = Duration.ofHours(1);
+
+  /** What {@link #trigger} did. */
+  public enum TriggerResult {
+    STARTED,
+    UNKNOWN,
+    RUNNING,
+    NOT_RUNNABLE
+  }
+
+  /** One source's live state. */
+  final class SourceState {
+    final String id;
+    final PullSource config;
+    final PullSchedule schedule;
+    final AtomicBoolean running = new AtomicBoolean();
+    final Map<String, Instant> watermarks = new ConcurrentHashMap<>();
+    volatile int consecutiveFailures;
+    volatile Instant backedOffUntil;
+    volatile Instant nextFire;
+    FhirRestPuller puller;
+
+    SourceState(String id, PullSource config) {
+      this.id = id;
+      this.config = config;
+      this.schedule = PullSchedule.parse(config.schedule());
+    }
+
+    boolean runnable() {
+      return config.isEnabled() && TYPE_REST.equals(config.type());
+    }
+  }
+
+  private final Map<String, SourceState> sources = new LinkedHashMap<>();
+  private final PullStore store;
+  private final MeterRegistry meters;
+  private final Clock clock;
+  private final ExecutorService onDemand =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "fhir-pull-on-demand");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile boolean initialized;
+
+  public FhirRestPullService(
+      PullSourcesProperties props,
+      NamedParameterJdbcTemplate jdbc,
+      IntakePipeline pipeline,
+      RegistryWriter writer,
+      ObjectMapper json,
+      ObjectProvider<MeterRegistry> meters) {
+    PullSourcesValidator.validate(props);
+    this.store = new PullStore(jdbc);
+    this.meters = meters.getIfAvailable(SimpleMeterRegistry::new);
+    this.clock = Clock.systemUTC();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+    for (Map.Entry<String, PullSource> e : new java.util.TreeMap<>(props.sources()).entrySet()) {
+      SourceState s = new SourceState(e.getKey(), e.getValue());
+      sources.put(s.id, s);
+      if (TYPE_BULK.equals(s.config.type())) {
+        log.warn(
+            "event=pull_source_skipped source={} type=fhir-bulk reason=\"bulk data export is not implemented yet\"",
+            s.id);
+        continue;
+      }
+      if (!s.config.isEnabled()) {
+        log.info("event=pull_source_disabled source={}", s.id);
+        continue;
+      }
+      AccessTokenProvider auth = AccessTokenProviders.forSource(s.id, s.config.authOrNone(), http, clock);
+      FhirPageClient client =
+          new FhirPageClient(
+              s.id, http, auth, s.config.requestTimeout(), FhirPageClient.Retry.DEFAULT,
+              d -> Thread.sleep(d.toMillis()));
+      s.puller = new FhirRestPuller(s.id, s.config, client, store, pipeline, writer, json);
+      s.nextFire = s.schedule.next(clock.instant(), ZoneId.systemDefault());
+      Gauge.builder("shockreg.pull.lag.seconds", s, this::lagSeconds)
+          .tag("source", s.id)
+          .description("now minus the oldest watermark of the source")
+          .register(this.meters);
+      log.info(
+          "event=pull_source_configured source={} baseUrl={} schedule=\"{}\" types={}",
+          s.id, s.config.baseUrl(), s.schedule.text(), s.config.types());
+    }
+  }
+
+  /** The sources that get a route. */
+  public List<String> runnableSources() {
+    return sources.values().stream().filter(SourceState::runnable).map(s -> s.id).toList();
+  }
+
+  public PullSchedule schedule(String sourceId) {
+    return sources.get(sourceId).schedule;
+  }
+
+  /**
+   * A scheduler tick (from the source's timer route). Runs when due, not backed off and not
+   * already running; the run happens in the calling thread.
+   */
+  public void tick(String sourceId) {
+    init();
+    SourceState s = sources.get(sourceId);
+    Instant now = clock.instant();
+    if (s.schedule.isCron()) {
+      if (now.isBefore(s.nextFire)) {
+        return;
+      }
+      s.nextFire = s.schedule.next(now, ZoneId.systemDefault());
+    } else {
+      s.nextFire = now.plus(s.schedule.interval());
+    }
+    if (s.backedOffUntil != null && now.isBefore(s.backedOffUntil)) {
+      log.info(
+          "event=pull_run_skipped source={} reason=backed_off until={} consecutiveFailures={}",
+          s.id, s.backedOffUntil, s.consecutiveFailures);
+      return;
+    }
+    if (!s.running.compareAndSet(false, true)) {
+      log.info("event=pull_run_skipped source={} reason=still_running", s.id);
+      return;
+    }
+    runClaimed(s);
+  }
+
+  /** Starts a run now, in the background (ignores backoff: an operator asked). */
+  public TriggerResult trigger(String sourceId) {
+    init();
+    SourceState s = sources.get(sourceId);
+    if (s == null) {
+      return TriggerResult.UNKNOWN;
+    }
+    if (!s.runnable()) {
+      return TriggerResult.NOT_RUNNABLE;
+    }
+    if (!s.running.compareAndSet(false, true)) {
+      return TriggerResult.RUNNING;
+    }
+    onDemand.execute(() -> runClaimed(s));
+    return TriggerResult.STARTED;
+  }
+
+  public boolean isRunning(String sourceId) {
+    SourceState s = sources.get(sourceId);
+    return s != null && s.running.get();
+  }
+
+  private void runClaimed(SourceState s) {
+    long runId = -1;
+    FhirRestPuller.Progress p = new FhirRestPuller.Progress();
+    String state;
+    try {
+      runId = store.startRun(s.id);
+      long id = runId;
+      log.info("event=pull_run_started source={} routeId=fhir-pull-{} run={}", s.id, s.id, runId);
+      s.puller.run(
+          p,
+          new FhirRestPuller.Listener() {
+            @Override
+            public void page(FhirRestPuller.Progress pr, long resourcesInPage) {
+              meters.counter("shockreg.pull.pages", "source", s.id).increment();
+              meters.counter("shockreg.pull.resources", "source", s.id).increment(resourcesInPage);
+              store.progress(id, pr.resources(), pr.pages(), pr.errors(), pr.lastError());
+            }
+
+            @Override
+            public void error(FhirRestPuller.Progress pr) {
+              meters.counter("shockreg.pull.errors", "source", s.id).increment();
+            }
+
+            @Override
+            public void watermark(String resourceType, Instant watermark) {
+              s.watermarks.put(resourceType, watermark);
+            }
+          });
+      state = p.partial() ? "partial" : "succeeded";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      state = "failed";
+      p.lastError = "interrupted (shutdown)";
+    } catch (Exception e) {
+      // Recorded in pull_run (state failed, last_error) and counted; the watermark stays.
+      state = "failed";
+      p.errors++;
+      p.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+      meters.counter("shockreg.pull.errors", "source", s.id).increment();
+      log.warn("event=pull_run_failed source={} run={} error=\"{}\"", s.id, runId, p.lastError, e);
+    }
+    try {
+      if (runId >= 0) {
+        store.finishRun(runId, state, p.resources(), p.pages(), p.errors(), p.lastError());
+      }
+    } catch (RuntimeException e) {
+      log.error("event=pull_run_not_recorded source={} run={} error=\"{}\"", s.id, runId, e.getMessage(), e);
+    } finally {
+      afterRun(s, state);
+      s.running.set(false);
+    }
+    log.info(
+        "event=pull_run_finished source={} run={} state={} resources={} pages={} errors={}",
+        s.id, runId, state, p.resources(), p.pages(), p.errors());
+  }
+
+  private void afterRun(SourceState s, String state) {
+    if (!"failed".equals(state)) {
+      s.consecutiveFailures = 0;
+      s.backedOffUntil = null;
+      return;
+    }
+    int failures = ++s.consecutiveFailures;
+    if (failures >= FAILURES_BEFORE_BACKOFF) {
+      Duration interval = s.schedule.nominalInterval(clock.instant(), ZoneId.systemDefault());
+      Duration backoff = interval.multipliedBy(1L << Math.min(failures - FAILURES_BEFORE_BACKOFF + 1, 20));
+      Duration cap = interval.compareTo(MAX_BACKOFF) > 0 ? interval : MAX_BACKOFF;
+      if (backoff.compareTo(cap) > 0) {
+        backoff = cap;
+      }
+      s.backedOffUntil = clock.instant().plus(backoff);
+      log.warn(
+          "event=pull_source_backed_off source={} consecutiveFailures={} until={}",
+          s.id, failures, s.backedOffUntil);
+    }
+  }
+
+  /** Runs left 'running' by an earlier process are marked failed; watermarks loaded for the lag gauge. */
+  private void init() {
+    if (initialized) {
+      return;
+    }
+    synchronized (this) {
+      if (initialized) {
+        return;
+      }
+      int abandoned = store.abandonRunning("abandoned: the process stopped during the run");
+      if (abandoned > 0) {
+        log.warn("event=pull_runs_abandoned count={}", abandoned);
+      }
+      for (SourceState s : sources.values()) {
+        s.watermarks.putAll(store.watermarks(s.id));
+      }
+      initialized = true;
+    }
+  }
+
+  private double lagSeconds(SourceState s) {
+    Optional<Instant> oldest = s.watermarks.values().stream().min(Instant::compareTo);
+    return oldest.map(w -> (double) Duration.between(w, clock.instant()).toSeconds()).orElse(Double.NaN);
+  }
+
+  /** A source's view for operations. */
+  public record SourceStatus(
+      String id,
+      String type,
+      boolean enabled,
+      String baseUrl,
+      String schedule,
+      String state,
+      LastRun lastRun,
+      Map<String, Instant> watermarks,
+      int consecutiveFailures,
+      Instant backedOffUntil,
+      Instant nextScheduledRun,
+      List<String> resourceTypes) {}
+
+  /** The last run of a source. */
+  public record LastRun(
+      long runId,
+      Instant started,
+      Instant finished,
+      String state,
+      long resources,
+      long pages,
+      long errors,
+      String lastError) {}
+
+  public List<SourceStatus> status() {
+    init();
+    List<SourceStatus> out = new ArrayList<>();
+    for (SourceState s : sources.values()) {
+      out.add(status(s));
+    }
+    return out;
+  }
+
+  public Optional<SourceStatus> status(String sourceId) {
+    init();
+    return Optional.ofNullable(sources.get(sourceId)).map(this::status);
+  }
+
+  private SourceStatus status(SourceState s) {
+    LastRun last =
+        store
+            .lastRun(s.id)
+            .map(r -> new LastRun(r.runId(), r.started(), r.finished(), r.state(), r.resources(), r.pages(), r.errors(), r.lastError()))
+            .orElse(null);
+    Map<String, Instant> wm = store.watermarks(s.id);
+    String state;
+    if (TYPE_BULK.equals(s.config.type())) {
+      state = "not-implemented";
+    } else if (!s.config.isEnabled()) {
+      state = "disabled";
+    } else if (s.running.get()) {
+      state = "running";
+    } else if (s.backedOffUntil != null && clock.instant().isBefore(s.backedOffUntil)) {
+      state = "backed-off";
+    } else {
+      state = "idle";
+    }
+    Instant next = s.runnable() ? s.nextFire : null;
+    return new SourceStatus(
+        s.id, s.config.type(), s.config.isEnabled(), s.config.baseUrl(), s.schedule.text(), state, last, wm,
+        s.consecutiveFailures, s.backedOffUntil, next, s.config.types());
+  }
+
+  @PreDestroy
+  void stop() {
+    onDemand.shutdownNow();
+  }
+}
