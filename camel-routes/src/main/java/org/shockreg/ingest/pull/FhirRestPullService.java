@@ -81,6 +81,7 @@ public class FhirRestPullService {
   private final Map<String, SourceState> sources = new LinkedHashMap<>();
   private final PullStore store;
   private final MeterRegistry meters;
+  private final PullSourceLock clusterLock;
   private final Clock clock;
   private final ExecutorService onDemand =
       Executors.newCachedThreadPool(
@@ -100,6 +101,7 @@ public class FhirRestPullService {
       ObjectProvider<MeterRegistry> meters) {
     PullSourcesValidator.validate(props);
     this.store = new PullStore(jdbc);
+    this.clusterLock = new PullSourceLock(jdbc.getJdbcTemplate().getDataSource());
     this.meters = meters.getIfAvailable(SimpleMeterRegistry::new);
     this.clock = Clock.systemUTC();
     HttpClient http =
@@ -198,6 +200,25 @@ public class FhirRestPullService {
   }
 
   private void runClaimed(SourceState s) {
+    PullSourceLock.Held lock;
+    try {
+      lock = clusterLock.tryLock(s.id);
+    } catch (java.sql.SQLException e) {
+      log.warn("event=pull_run_skipped source={} reason=lock_unavailable error=\"{}\"", s.id, e.getMessage());
+      s.running.set(false);
+      return;
+    }
+    if (lock == null) {
+      log.info("event=pull_run_skipped source={} reason=running_on_another_instance", s.id);
+      s.running.set(false);
+      return;
+    }
+    try (lock) {
+      runLocked(s);
+    }
+  }
+
+  private void runLocked(SourceState s) {
     long runId = -1;
     FhirRestPuller.Progress p = new FhirRestPuller.Progress();
     String state;

@@ -1,0 +1,91 @@
+package org.shockreg.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.shockreg.ingest.pull.FhirRestPullService;
+import org.shockreg.registry.testing.TestDatabase;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Two ShockReg instances on one database never pull the same source at once: the second finds
+ * the source's cluster lock taken and skips its run.
+ */
+class TwoInstancesPullIT {
+
+  static final String EHR_TOKEN = "ehr-secret-token-42";
+
+  @Test
+  void twoInstancesOnOneDatabase_neverPullTheSameSourceAtOnce() throws Exception {
+    TestDatabase.Database db = TestDatabase.newDatabase();
+    try (TestEhr ehr = new TestEhr(EHR_TOKEN)) {
+      ehr.put(FhirRestPullIT.patient("tw-1", 1961), FhirRestPullIT.heartRate("tw-hr-1", "tw-1", 1, 90));
+      ehr.put(FhirRestPullIT.patient("tw-2", 1962), FhirRestPullIT.heartRate("tw-hr-2", "tw-2", 2, 91));
+      // the first run's pages are slow, so it still holds the source when the second one starts
+      ehr.slowNext(2, Duration.ofMillis(1500));
+      try (ConfigurableApplicationContext a = start(db, ehr, "a");
+          ConfigurableApplicationContext b = start(db, ehr, "b")) {
+        FhirRestPullService serviceA = a.getBean(FhirRestPullService.class);
+        FhirRestPullService serviceB = b.getBean(FhirRestPullService.class);
+        JdbcTemplate jdbc = new JdbcTemplate(a.getBean(javax.sql.DataSource.class));
+
+        assertThat(serviceA.trigger("shared-ehr")).isEqualTo(FhirRestPullService.TriggerResult.STARTED);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !ehr.requests.isEmpty());
+        int requestsBefore = ehr.requests.size();
+        assertThat(serviceB.trigger("shared-ehr")).isEqualTo(FhirRestPullService.TriggerResult.STARTED);
+        await().atMost(Duration.ofSeconds(30))
+            .until(() -> !serviceA.isRunning("shared-ehr") && !serviceB.isRunning("shared-ehr"));
+
+        // one run recorded: instance B skipped, it did not pull alongside A
+        assertThat(jdbc.queryForObject(
+                "SELECT count(*) FROM pull_run WHERE source_id = 'shared-ehr'", Integer.class))
+            .isEqualTo(1);
+        assertThat(jdbc.queryForObject(
+                "SELECT state FROM pull_run WHERE source_id = 'shared-ehr'", String.class))
+            .isEqualTo("succeeded");
+        assertThat(ehr.requests.size()).isGreaterThanOrEqualTo(requestsBefore);
+        assertThat(jdbc.queryForObject(
+                "SELECT count(*) FROM measurement WHERE site_id = 'shared-ehr'", Integer.class))
+            .isEqualTo(2);
+
+        // with the lock free again, B runs
+        assertThat(serviceB.trigger("shared-ehr")).isEqualTo(FhirRestPullService.TriggerResult.STARTED);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !serviceB.isRunning("shared-ehr"));
+        assertThat(jdbc.queryForObject(
+                "SELECT count(*) FROM pull_run WHERE source_id = 'shared-ehr'", Integer.class))
+            .isEqualTo(2);
+      }
+    }
+  }
+
+  private static ConfigurableApplicationContext start(TestDatabase.Database db, TestEhr ehr, String name)
+      throws Exception {
+    Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "two-" + name + "-");
+    String p = "--shockreg.sources.shared-ehr.";
+    List<String> args = new ArrayList<>(List.of(
+        "--spring.datasource.url=" + db.url(),
+        "--spring.datasource.username=" + db.username(),
+        "--spring.datasource.password=" + db.password(),
+        "--shockreg.data-dir=" + dataDir,
+        "--server.port=0",
+        "--shockreg.mllp.port=-1",
+        "--shockreg.inbox.enabled=false",
+        p + "type=fhir-rest",
+        p + "base-url=" + ehr.baseUrl(),
+        p + "schedule=1h",
+        p + "resource-types=Patient,Observation",
+        p + "page-size=1",
+        p + "timeout=5s",
+        p + "auth.type=bearer",
+        p + "auth.token=" + EHR_TOKEN));
+    return new SpringApplicationBuilder(ShockRegApplication.class).run(args.toArray(String[]::new));
+  }
+}
