@@ -82,10 +82,12 @@ class FhirRestPullIT {
     registry.add(p + "timeout", () -> "2s");
     registry.add(p + "auth.type", () -> "bearer");
     registry.add(p + "auth.token", () -> EHR_TOKEN);
-    // accepted in configuration, skipped (bulk export comes later)
+    // a bulk source beside the REST one
     registry.add("shockreg.sources.later-bulk.type", () -> "fhir-bulk");
     registry.add("shockreg.sources.later-bulk.base-url", () -> "https://bulk.example.org/fhir");
     registry.add("shockreg.sources.later-bulk.schedule", () -> "0 0 2 * * *");
+    // listed by /admin/sources, never run: its host does not exist
+    registry.add("shockreg.sources.later-bulk.enabled", () -> "false");
   }
 
   static TestEhr startEhr() {

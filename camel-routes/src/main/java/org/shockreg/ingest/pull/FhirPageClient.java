@@ -74,6 +74,19 @@ public class FhirPageClient {
    * one token renewal). Throws {@link TransientFailure} when every attempt failed transiently.
    */
   public Page get(String url) throws TransientFailure, InterruptedException {
+    HttpResponse<String> res = send("GET", url, java.util.Map.of(), true, HttpResponse.BodyHandlers.ofString());
+    return new Page(res.statusCode(), res.headers().firstValue("Content-Type").orElse(null), res.body());
+  }
+
+  /**
+   * Sends one request with the same retries as {@link #get}: {@code Accept:
+   * application/fhir+json} unless {@code headers} say otherwise, the {@code Authorization} header
+   * (when {@code authorize}) asked for before every attempt, one renewal after a 401. Returns the
+   * first answer that is neither transient nor a first 401.
+   */
+  public <T> HttpResponse<T> send(
+      String method, String url, java.util.Map<String, String> headers, boolean authorize,
+      HttpResponse.BodyHandler<T> handler) throws TransientFailure, InterruptedException {
     boolean reauthorized = false;
     String lastProblem = null;
     Throwable lastCause = null;
@@ -83,13 +96,18 @@ public class FhirPageClient {
         HttpRequest.Builder req =
             HttpRequest.newBuilder(URI.create(url))
                 .timeout(timeout)
-                .header("Accept", "application/fhir+json")
-                .GET();
-        Optional<String> authorization = auth.authorization();
-        authorization.ifPresent(h -> req.header("Authorization", h));
-        HttpResponse<String> res = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (!headers.containsKey("Accept")) {
+          req.header("Accept", "application/fhir+json");
+        }
+        headers.forEach(req::header);
+        if (authorize) {
+          Optional<String> authorization = auth.authorization();
+          authorization.ifPresent(h -> req.header("Authorization", h));
+        }
+        HttpResponse<T> res = http.send(req.build(), handler);
         int status = res.statusCode();
-        if (status == 401 && !reauthorized) {
+        if (status == 401 && authorize && !reauthorized) {
           // The token may have expired between asking and sending: renew once, do not count it.
           auth.invalidate();
           reauthorized = true;
@@ -102,7 +120,7 @@ public class FhirPageClient {
           lastCause = null;
           wait = retryAfter(res).orElse(null);
         } else {
-          return new Page(status, res.headers().firstValue("Content-Type").orElse(null), res.body());
+          return res;
         }
       } catch (HttpTimeoutException e) {
         lastProblem = "timeout after " + timeout.toMillis() + " ms from " + url;
@@ -129,6 +147,10 @@ public class FhirPageClient {
       sleeper.sleep(backoff);
     }
     throw new TransientFailure(lastProblem + " (after " + retry.maxAttempts() + " attempts)", lastCause);
+  }
+
+  Sleeper sleeper() {
+    return sleeper;
   }
 
   static Optional<Duration> retryAfter(HttpResponse<?> res) {

@@ -4,7 +4,7 @@ import org.apache.camel.builder.RouteBuilder;
 import org.springframework.stereotype.Component;
 
 /**
- * One route per enabled {@code fhir-rest} source, {@code fhir-pull-<sourceId>}, driven by a
+ * One route per enabled {@code fhir-rest} or {@code fhir-bulk} source, {@code fhir-pull-<sourceId>}, driven by a
  * {@code timer} endpoint: for a duration schedule the timer fires every interval (first after one
  * interval); for a cron schedule it ticks every second and {@link FhirRestPullService#tick} runs
  * the source when Spring's {@code CronExpression} says it is due. A timer has a thread of its

@@ -23,6 +23,7 @@ import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pull.PullSourcesProperties.PullSource;
 import org.shockreg.ingest.pull.auth.AccessTokenProvider;
 import org.shockreg.ingest.pull.auth.AccessTokenProviders;
+import org.shockreg.registry.db.DataDirectoryProperties;
 import org.shockreg.registry.store.RegistryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,7 @@ public class FhirRestPullService {
     volatile Instant backedOffUntil;
     volatile Instant nextFire;
     FhirRestPuller puller;
+    FhirBulkPuller bulk;
 
     SourceState(String id, PullSource config) {
       this.id = id;
@@ -74,7 +76,7 @@ public class FhirRestPullService {
     }
 
     boolean runnable() {
-      return config.isEnabled() && TYPE_REST.equals(config.type());
+      return config.isEnabled() && (TYPE_REST.equals(config.type()) || TYPE_BULK.equals(config.type()));
     }
   }
 
@@ -98,7 +100,8 @@ public class FhirRestPullService {
       IntakePipeline pipeline,
       RegistryWriter writer,
       ObjectMapper json,
-      ObjectProvider<MeterRegistry> meters) {
+      ObjectProvider<MeterRegistry> meters,
+      DataDirectoryProperties dirs) {
     PullSourcesValidator.validate(props);
     this.store = new PullStore(jdbc);
     this.clusterLock = new PullSourceLock(jdbc.getJdbcTemplate().getDataSource());
@@ -112,12 +115,6 @@ public class FhirRestPullService {
     for (Map.Entry<String, PullSource> e : new java.util.TreeMap<>(props.sources()).entrySet()) {
       SourceState s = new SourceState(e.getKey(), e.getValue());
       sources.put(s.id, s);
-      if (TYPE_BULK.equals(s.config.type())) {
-        log.warn(
-            "event=pull_source_skipped source={} type=fhir-bulk reason=\"bulk data export is not implemented yet\"",
-            s.id);
-        continue;
-      }
       if (!s.config.isEnabled()) {
         log.info("event=pull_source_disabled source={}", s.id);
         continue;
@@ -127,7 +124,14 @@ public class FhirRestPullService {
           new FhirPageClient(
               s.id, http, auth, s.config.requestTimeout(), FhirPageClient.Retry.DEFAULT,
               d -> Thread.sleep(d.toMillis()));
-      s.puller = new FhirRestPuller(s.id, s.config, client, store, pipeline, writer, json);
+      if (TYPE_BULK.equals(s.config.type())) {
+        s.bulk =
+            new FhirBulkPuller(
+                s.id, s.config, client, store, pipeline, writer, json, dirs.resolve("bulk").resolve(s.id),
+                FhirBulkPuller.Polling.DEFAULT, clock);
+      } else {
+        s.puller = new FhirRestPuller(s.id, s.config, client, store, pipeline, writer, json);
+      }
       s.nextFire = s.schedule.next(clock.instant(), ZoneId.systemDefault());
       Gauge.builder("shockreg.pull.lag.seconds", s, this::lagSeconds)
           .tag("source", s.id)
@@ -226,8 +230,7 @@ public class FhirRestPullService {
       runId = store.startRun(s.id);
       long id = runId;
       log.info("event=pull_run_started source={} routeId=fhir-pull-{} run={}", s.id, s.id, runId);
-      s.puller.run(
-          p,
+      FhirRestPuller.Listener listener =
           new FhirRestPuller.Listener() {
             @Override
             public void page(FhirRestPuller.Progress pr, long resourcesInPage) {
@@ -245,7 +248,12 @@ public class FhirRestPullService {
             public void watermark(String resourceType, Instant watermark) {
               s.watermarks.put(resourceType, watermark);
             }
-          });
+          };
+      if (s.bulk != null) {
+        s.bulk.run(p, listener);
+      } else {
+        s.puller.run(p, listener);
+      }
       state = p.partial() ? "partial" : "succeeded";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -368,9 +376,7 @@ public class FhirRestPullService {
             .orElse(null);
     Map<String, Instant> wm = store.watermarks(s.id);
     String state;
-    if (TYPE_BULK.equals(s.config.type())) {
-      state = "not-implemented";
-    } else if (!s.config.isEnabled()) {
+    if (!s.config.isEnabled()) {
       state = "disabled";
     } else if (s.running.get()) {
       state = "running";

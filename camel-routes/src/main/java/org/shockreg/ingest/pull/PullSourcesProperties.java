@@ -30,6 +30,8 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
    * @param since ISO date: the first run's lower bound (no watermark yet)
    * @param pageSize {@code _count}, default 200
    * @param timeout per-request timeout, default 30s
+   * @param group {@code fhir-bulk} only: export {@code Group/<group>/$export} instead of the
+   *     system-level {@code $export}
    */
   public record PullSource(
       String type,
@@ -40,7 +42,25 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
       List<String> resourceTypes,
       String since,
       Integer pageSize,
-      Duration timeout) {
+      Duration timeout,
+      String group) {
+
+    @org.springframework.boot.context.properties.bind.ConstructorBinding
+    public PullSource {}
+
+    /** Without a group. */
+    public PullSource(
+        String type,
+        Boolean enabled,
+        String baseUrl,
+        Auth auth,
+        String schedule,
+        List<String> resourceTypes,
+        String since,
+        Integer pageSize,
+        Duration timeout) {
+      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, null);
+    }
 
     public static final List<String> DEFAULT_TYPES =
         List.of("Patient", "Encounter", "Condition", "Observation", "Procedure");

@@ -20,6 +20,7 @@ public final class PullSourcesValidator {
 
   static final Pattern SOURCE_ID = Pattern.compile("[a-z0-9-]{1,40}");
   static final Set<String> TYPES = Set.of(FhirRestPullService.TYPE_REST, FhirRestPullService.TYPE_BULK);
+  static final Pattern GROUP_ID = Pattern.compile("[A-Za-z0-9.-]{1,64}");
   static final Set<String> AUTH_TYPES = Set.of("none", "basic", "bearer", "smart-backend");
 
   /** The resource types a pull may ask for: what intake curates, plus their context. */
@@ -95,6 +96,13 @@ public final class PullSourcesValidator {
       }
       if (s.requestTimeout().isNegative() || s.requestTimeout().isZero()) {
         out.add(k + "timeout: must be positive");
+      }
+      if (s.group() != null) {
+        if (!FhirRestPullService.TYPE_BULK.equals(s.type())) {
+          out.add(k + "group: only a fhir-bulk source exports a Group");
+        } else if (!GROUP_ID.matcher(s.group()).matches()) {
+          out.add(k + "group: '" + s.group() + "' is not a FHIR id ([A-Za-z0-9.-]{1,64})");
+        }
       }
       PullSourcesProperties.Auth auth = s.authOrNone();
       String authType = auth.type() == null ? "none" : auth.type();

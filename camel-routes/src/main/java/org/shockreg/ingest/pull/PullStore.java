@@ -119,4 +119,39 @@ public class PullStore {
                     rs.getString(9)));
     return rows.stream().findFirst();
   }
+
+  /** The open Bulk Data export job of a source ({@code bulk_job}). */
+  public record BulkJob(String sourceId, String statusUrl, String kickoffUrl, Instant since, Instant kickedOffAt) {}
+
+  public Optional<BulkJob> bulkJob(String sourceId) {
+    return jdbc.query(
+            "SELECT source_id, status_url, kickoff_url, since, kicked_off_at FROM bulk_job WHERE source_id = :s",
+            new MapSqlParameterSource("s", sourceId),
+            (rs, i) ->
+                new BulkJob(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getTimestamp(4) == null ? null : rs.getTimestamp(4).toInstant(),
+                    rs.getTimestamp(5).toInstant()))
+        .stream()
+        .findFirst();
+  }
+
+  /** Records the status URL of a job just kicked off (replaces an older record). */
+  public void saveBulkJob(String sourceId, String statusUrl, String kickoffUrl, Instant since) {
+    jdbc.update(
+        "INSERT INTO bulk_job (source_id, status_url, kickoff_url, since, kicked_off_at)"
+            + " VALUES (:s, :u, :k, :since, now())"
+            + " ON CONFLICT (source_id) DO UPDATE SET status_url = EXCLUDED.status_url,"
+            + " kickoff_url = EXCLUDED.kickoff_url, since = EXCLUDED.since, kicked_off_at = now()",
+        new MapSqlParameterSource("s", sourceId)
+            .addValue("u", statusUrl)
+            .addValue("k", kickoffUrl)
+            .addValue("since", since == null ? null : Timestamp.from(since), java.sql.Types.TIMESTAMP));
+  }
+
+  public void deleteBulkJob(String sourceId) {
+    jdbc.update("DELETE FROM bulk_job WHERE source_id = :s", new MapSqlParameterSource("s", sourceId));
+  }
 }
