@@ -36,12 +36,16 @@ public class TestEhrProvider implements IResourceProvider {
       @Description(shortDefinition = "when the resource last changed")
           @OptionalParam(name = "_lastUpdated")
           DateRangeParam lastUpdated,
+      @Description(shortDefinition = "Observation or Procedure code, system|code, comma = OR")
+          @OptionalParam(name = "code")
+          ca.uhn.fhir.rest.param.TokenOrListParam code,
       @Sort SortSpec sort,
       @Count Integer count) {
     List<Resource> all = ehr.snapshot(type.getSimpleName());
     List<Resource> matches =
         all.stream()
             .filter(r -> lastUpdated == null || TestEhr.within(r.getMeta().getLastUpdated(), lastUpdated))
+            .filter(r -> code == null || hasCode(r, code))
             .sorted(
                 sort != null && "_lastUpdated".equals(sort.getParamName())
                     ? Comparator.comparing((Resource r) -> r.getMeta().getLastUpdated())
@@ -50,5 +54,23 @@ public class TestEhrProvider implements IResourceProvider {
             .map(Resource::copy)
             .toList();
     return new SimpleBundleProvider(matches);
+  }
+
+  private static boolean hasCode(Resource r, ca.uhn.fhir.rest.param.TokenOrListParam code) {
+    org.hl7.fhir.r4.model.CodeableConcept cc =
+        r instanceof org.hl7.fhir.r4.model.Observation o
+            ? o.getCode()
+            : r instanceof org.hl7.fhir.r4.model.Procedure p ? p.getCode() : null;
+    if (cc == null) {
+      return true;
+    }
+    for (ca.uhn.fhir.rest.param.TokenParam t : code.getValuesAsQueryTokens()) {
+      for (org.hl7.fhir.r4.model.Coding c : cc.getCoding()) {
+        if (t.getValue().equals(c.getCode()) && (t.getSystem() == null || t.getSystem().equals(c.getSystem()))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 }

@@ -3,6 +3,7 @@ package org.shockreg.ingest.pull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.shockreg.mappings.MappingEngine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.net.http.HttpClient;
@@ -101,7 +102,8 @@ public class FhirRestPullService {
       RegistryWriter writer,
       ObjectMapper json,
       ObjectProvider<MeterRegistry> meters,
-      DataDirectoryProperties dirs) {
+      DataDirectoryProperties dirs,
+      MappingEngine engine) {
     PullSourcesValidator.validate(props);
     this.store = new PullStore(jdbc);
     this.clusterLock = new PullSourceLock(jdbc.getJdbcTemplate().getDataSource());
@@ -130,7 +132,11 @@ public class FhirRestPullService {
                 s.id, s.config, client, store, pipeline, writer, json, dirs.resolve("bulk").resolve(s.id),
                 FhirBulkPuller.Polling.DEFAULT, clock);
       } else {
-        s.puller = new FhirRestPuller(s.id, s.config, client, store, pipeline, writer, json);
+        String site = s.id;
+        s.puller =
+            new FhirRestPuller(
+                s.id, s.config, client, store, pipeline, writer, json,
+                type -> engine.rules().searchTokens(site, type));
       }
       s.nextFire = s.schedule.next(clock.instant(), ZoneId.systemDefault());
       Gauge.builder("shockreg.pull.lag.seconds", s, this::lagSeconds)

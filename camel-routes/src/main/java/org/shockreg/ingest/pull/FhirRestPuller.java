@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -81,6 +82,7 @@ public class FhirRestPuller {
   private final IntakePipeline pipeline;
   private final RegistryWriter writer;
   private final ObjectMapper json;
+  private final java.util.function.Function<String, List<String>> codeTokens;
 
   public FhirRestPuller(
       String sourceId,
@@ -90,6 +92,23 @@ public class FhirRestPuller {
       IntakePipeline pipeline,
       RegistryWriter writer,
       ObjectMapper json) {
+    this(sourceId, source, client, store, pipeline, writer, json, type -> List.of());
+  }
+
+  /**
+   * @param codeTokens the {@code system|code} tokens to filter a type's search on (when the
+   *     source has {@code code-filter} on), from the active mapping rules
+   */
+  public FhirRestPuller(
+      String sourceId,
+      PullSource source,
+      FhirPageClient client,
+      PullStore store,
+      IntakePipeline pipeline,
+      RegistryWriter writer,
+      ObjectMapper json,
+      java.util.function.Function<String, List<String>> codeTokens) {
+    this.codeTokens = codeTokens;
     this.sourceId = sourceId;
     this.source = source;
     this.base = source.baseUrl().replaceAll("/+$", "");
@@ -118,6 +137,10 @@ public class FhirRestPuller {
     } else if (source.since() != null) {
       url.append("_lastUpdated=").append(enc("ge" + format(PullSourcesValidator.parseSince(source.since()))))
           .append('&');
+    }
+    List<String> codes = source.filtersCodes() ? codeTokens.apply(type) : List.of();
+    if (!codes.isEmpty()) {
+      url.append("code=").append(enc(String.join(",", codes))).append('&');
     }
     return url.append("_count=").append(source.count()).append("&_sort=_lastUpdated").toString();
   }

@@ -32,6 +32,10 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
    * @param timeout per-request timeout, default 30s
    * @param group {@code fhir-bulk} only: export {@code Group/<group>/$export} instead of the
    *     system-level {@code $export}
+   * @param codeFilter {@code fhir-rest}: ask only for the Observation and Procedure codes the
+   *     mapping rules know (built-in and the site's), so only registry-relevant data moves; off by
+   *     default, since data under codes nobody mapped yet then never arrives (nor shows in the
+   *     unmapped-codes report)
    */
   public record PullSource(
       String type,
@@ -43,10 +47,30 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
       String since,
       Integer pageSize,
       Duration timeout,
-      String group) {
+      String group,
+      Boolean codeFilter) {
 
     @org.springframework.boot.context.properties.bind.ConstructorBinding
     public PullSource {}
+
+    /** Without a code filter. */
+    public PullSource(
+        String type,
+        Boolean enabled,
+        String baseUrl,
+        Auth auth,
+        String schedule,
+        List<String> resourceTypes,
+        String since,
+        Integer pageSize,
+        Duration timeout,
+        String group) {
+      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, group, null);
+    }
+
+    public boolean filtersCodes() {
+      return Boolean.TRUE.equals(codeFilter);
+    }
 
     /** Without a group. */
     public PullSource(

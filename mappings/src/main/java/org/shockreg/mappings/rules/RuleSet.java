@@ -186,6 +186,34 @@ public final class RuleSet {
     return code != null && inpatientClasses.contains(code);
   }
 
+  /**
+   * The {@code system|code} tokens a source search can filter on so only registry-relevant data
+   * moves: for Observation every measurement source code and panel, for Procedure every device
+   * code, built-in and the site's own. Empty (no filter) for other types: diagnosis rules use
+   * prefixes (I21.*), which a FHIR token search cannot express.
+   */
+  public List<String> searchTokens(String siteId, String resourceType) {
+    java.util.TreeSet<String> tokens = new java.util.TreeSet<>();
+    SiteRules site = sites.get(siteId);
+    if ("Observation".equals(resourceType)) {
+      for (VariableRule v : variables.values()) {
+        for (CodeRef c : v.sources()) {
+          tokens.add(key(c.system(), c.code()));
+        }
+      }
+      tokens.addAll(panelCodes);
+      if (site != null) {
+        site.measurements().forEach(m -> tokens.add(key(m.system(), m.code())));
+      }
+    } else if ("Procedure".equals(resourceType)) {
+      tokens.addAll(deviceByCode.keySet());
+      if (site != null) {
+        site.devices().forEach(d -> tokens.add(key(d.system(), d.code())));
+      }
+    }
+    return List.copyOf(tokens);
+  }
+
   public Map<String, VariableRule> variables() {
     return Collections.unmodifiableMap(variables);
   }
