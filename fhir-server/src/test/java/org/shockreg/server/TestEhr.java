@@ -40,6 +40,10 @@ import org.hl7.fhir.r4.model.Resource;
 public class TestEhr implements AutoCloseable {
 
   private final String token;
+  /** Which bearer tokens the EHR takes: by default the one it was made with. */
+  private volatile java.util.function.Predicate<String> acceptsToken;
+  /** Requests refused for their token. */
+  public final AtomicInteger refusedTokens = new AtomicInteger();
   private final Map<String, Resource> store = new LinkedHashMap<>();
   private Instant clock = Instant.parse("2026-01-01T00:00:00Z");
   private final Tomcat tomcat = new Tomcat();
@@ -57,7 +61,14 @@ public class TestEhr implements AutoCloseable {
   private final AtomicInteger malformedNextPages = new AtomicInteger();
 
   public TestEhr(String token) throws LifecycleException, IOException {
+    this(token, Map.of());
+  }
+
+  /** With more servlets on the EHR's host, by path (a token endpoint, say). */
+  public TestEhr(String token, Map<String, jakarta.servlet.http.HttpServlet> extraServlets)
+      throws LifecycleException, IOException {
     this.token = token;
+    this.acceptsToken = token::equals;
     RestfulServer server = new FaultyServer();
     server.setFhirContext(FhirContext.forR4Cached());
     server.registerProviders(
@@ -75,9 +86,21 @@ public class TestEhr implements AutoCloseable {
     Context ctx = tomcat.addContext("", null);
     Tomcat.addServlet(ctx, "fhir", server);
     ctx.addServletMappingDecoded("/fhir/*", "fhir");
+    for (Map.Entry<String, jakarta.servlet.http.HttpServlet> extra : extraServlets.entrySet()) {
+      Tomcat.addServlet(ctx, extra.getKey(), extra.getValue());
+      ctx.addServletMappingDecoded(extra.getKey(), extra.getKey());
+    }
     tomcat.getConnector();
     tomcat.start();
     port = tomcat.getConnector().getLocalPort();
+  }
+
+  public void acceptTokens(java.util.function.Predicate<String> accepts) {
+    this.acceptsToken = accepts;
+  }
+
+  public int port() {
+    return port;
   }
 
   public String baseUrl() {
@@ -173,8 +196,9 @@ public class TestEhr implements AutoCloseable {
     @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
     public boolean check(HttpServletRequest request) {
       String auth = request.getHeader("Authorization");
-      if (!("Bearer " + token).equals(auth)) {
-        throw new AuthenticationException("missing or wrong bearer token");
+      if (auth == null || !auth.startsWith("Bearer ") || !acceptsToken.test(auth.substring(7))) {
+        refusedTokens.incrementAndGet();
+        throw new AuthenticationException("missing, wrong or expired bearer token");
       }
       return true;
     }
