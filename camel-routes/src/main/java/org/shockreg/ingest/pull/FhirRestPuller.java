@@ -84,17 +84,6 @@ public class FhirRestPuller {
   private final ObjectMapper json;
   private final java.util.function.Function<String, List<String>> codeTokens;
 
-  public FhirRestPuller(
-      String sourceId,
-      PullSource source,
-      FhirPageClient client,
-      PullStore store,
-      IntakePipeline pipeline,
-      RegistryWriter writer,
-      ObjectMapper json) {
-    this(sourceId, source, client, store, pipeline, writer, json, type -> List.of());
-  }
-
   /**
    * @param codeTokens the {@code system|code} tokens to filter a type's search on (when the
    *     source has {@code code-filter} on), from the active mapping rules
