@@ -66,8 +66,42 @@ class TwoInstancesPullIT {
     }
   }
 
+  @Test
+  void scheduledPulls_fireOnOneInstanceOfTheCluster() throws Exception {
+    TestDatabase.Database db = TestDatabase.newDatabase();
+    try (TestEhr ehr = new TestEhr(EHR_TOKEN)) {
+      ehr.put(FhirRestPullIT.patient("cl-1", 1961), FhirRestPullIT.heartRate("cl-hr-1", "cl-1", 1, 90));
+      try (ConfigurableApplicationContext a = start(db, ehr, "a", "2s");
+          ConfigurableApplicationContext b = start(db, ehr, "b", "2s")) {
+        JdbcTemplate jdbc = new JdbcTemplate(a.getBean(javax.sql.DataSource.class));
+        // both schedulers checked into one clustered job store, sharing one trigger for the source
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForObject(
+            "SELECT count(*) FROM qrtz_scheduler_state", Integer.class) == 2);
+        assertThat(jdbc.queryForObject(
+                "SELECT count(*) FROM qrtz_triggers WHERE trigger_name LIKE '%shared-ehr%'", Integer.class))
+            .isEqualTo(1);
+        long started = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+            "SELECT count(*) FROM pull_run WHERE source_id = 'shared-ehr'", Integer.class) >= 4);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        int runs = jdbc.queryForObject("SELECT count(*) FROM pull_run WHERE source_id = 'shared-ehr'", Integer.class);
+        // one firing per interval for the whole cluster (two unclustered timers would give about
+        // twice as many runs); the first run may predate the measured span by one interval
+        assertThat(runs).isLessThanOrEqualTo((int) Math.floor(seconds / 2.0) + 2);
+        assertThat(jdbc.queryForObject(
+                "SELECT count(*) FROM measurement WHERE site_id = 'shared-ehr'", Integer.class))
+            .isEqualTo(1);
+      }
+    }
+  }
+
   private static ConfigurableApplicationContext start(TestDatabase.Database db, TestEhr ehr, String name)
       throws Exception {
+    return start(db, ehr, name, "1h");
+  }
+
+  private static ConfigurableApplicationContext start(
+      TestDatabase.Database db, TestEhr ehr, String name, String schedule) throws Exception {
     Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "two-" + name + "-");
     String p = "--shockreg.sources.shared-ehr.";
     List<String> args = new ArrayList<>(List.of(
@@ -80,7 +114,7 @@ class TwoInstancesPullIT {
         "--shockreg.inbox.enabled=false",
         p + "type=fhir-rest",
         p + "base-url=" + ehr.baseUrl(),
-        p + "schedule=1h",
+        p + "schedule=" + schedule,
         p + "resource-types=Patient,Observation",
         p + "page-size=1",
         p + "timeout=5s",

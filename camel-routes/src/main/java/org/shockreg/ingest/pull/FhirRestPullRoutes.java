@@ -4,23 +4,21 @@ import org.apache.camel.builder.RouteBuilder;
 import org.springframework.stereotype.Component;
 
 /**
- * One route per enabled {@code fhir-rest} or {@code fhir-bulk} source, {@code fhir-pull-<sourceId>}, driven by a
- * {@code timer} endpoint: for a duration schedule the timer fires every interval (first after one
- * interval); for a cron schedule it ticks every second and {@link FhirRestPullService#tick} runs
- * the source when Spring's {@code CronExpression} says it is due. A timer has a thread of its
- * own, so sources never wait for each other, and a tick while a run is still going is skipped.
+ * One route per enabled source, {@code fhir-pull-<sourceId>}, fired by a Quartz trigger (a
+ * repeat interval for a duration schedule, a cron trigger for a cron schedule) in the clustered
+ * JDBC job store (see {@link PullSchedulingConfiguration}): with several ShockReg instances on
+ * one database each firing happens on one instance only; the per-source advisory lock of the
+ * service still guards runs started by hand. {@code stateful=true}: a firing waits for the
+ * previous one of the same source instead of overlapping it.
  *
  * <p>A run's failure is not an exchange failure: it is recorded in {@code pull_run} (state,
  * last_error), counted in {@code shockreg.pull.errors} and logged by the service; bad pages are
- * in the dead-letter store. Nothing is swallowed, and the timer keeps its schedule.
+ * in the dead-letter store. Nothing is swallowed, and the trigger keeps its schedule.
  */
 @Component
 public class FhirRestPullRoutes extends RouteBuilder {
 
   static final String ROUTE_PREFIX = "fhir-pull-";
-
-  /** Tick of the timer of a cron-scheduled source. */
-  static final long CRON_TICK_MS = 1000;
 
   private final FhirRestPullService service;
 
@@ -32,11 +30,41 @@ public class FhirRestPullRoutes extends RouteBuilder {
   public void configure() {
     for (String id : service.runnableSources()) {
       PullSchedule schedule = service.schedule(id);
-      long period = schedule.isCron() ? CRON_TICK_MS : schedule.interval().toMillis();
-      fromF("timer:%s%s?delay=%d&period=%d&fixedRate=false", ROUTE_PREFIX, id, period, period)
+      String trigger;
+      if (schedule.isCron()) {
+        trigger = "cron=" + quartzCron(schedule.text()).replace(' ', '+');
+      } else {
+        long ms = schedule.interval().toMillis();
+        // first firing after one interval, as before: a start is not a reason to pull
+        trigger = "trigger.repeatInterval=" + ms + "&trigger.repeatCount=-1&triggerStartDelay=" + ms;
+      }
+      fromF("quartz://shockreg-pull/%s?%s&stateful=true", id, trigger)
           .routeId(ROUTE_PREFIX + id)
           .setHeader("ShockRegSourceId", constant(id))
-          .process(exchange -> service.tick(id));
+          .process(exchange -> service.fire(id));
     }
+  }
+
+  /**
+   * Spring's six-field cron (what the configuration takes) as Quartz's: one of day-of-month and
+   * day-of-week must be {@code ?}, and numeric days of week count from Sunday = 1, not 0.
+   */
+  static String quartzCron(String spring) {
+    String[] f = spring.trim().split("\\s+");
+    if (f.length != 6) {
+      throw new IllegalArgumentException("cron needs six fields: " + spring);
+    }
+    String dom = f[3];
+    String dow = f[5];
+    if (dow.equals("*") || dow.equals("?")) {
+      dow = "?";
+      if (dom.equals("?")) {
+        dom = "*";
+      }
+    } else {
+      dom = "?";
+      dow = java.util.regex.Pattern.compile("\\d+").matcher(dow).replaceAll(m -> Integer.toString(Integer.parseInt(m.group()) % 7 + 1));
+    }
+    return String.join(" ", f[0], f[1], f[2], dom, f[4], dow);
   }
 }

@@ -159,21 +159,14 @@ public class FhirRestPullService {
   }
 
   /**
-   * A scheduler tick (from the source's timer route). Runs when due, not backed off and not
-   * already running; the run happens in the calling thread.
+   * A firing of the source's trigger (its Quartz job, on one instance of the cluster): runs
+   * unless backed off or already running; the run happens in the calling thread.
    */
-  public void tick(String sourceId) {
+  public void fire(String sourceId) {
     init();
     SourceState s = sources.get(sourceId);
     Instant now = clock.instant();
-    if (s.schedule.isCron()) {
-      if (now.isBefore(s.nextFire)) {
-        return;
-      }
-      s.nextFire = s.schedule.next(now, ZoneId.systemDefault());
-    } else {
-      s.nextFire = now.plus(s.schedule.interval());
-    }
+    s.nextFire = s.schedule.next(now, ZoneId.systemDefault());
     if (s.backedOffUntil != null && now.isBefore(s.backedOffUntil)) {
       log.info(
           "event=pull_run_skipped source={} reason=backed_off until={} consecutiveFailures={}",
