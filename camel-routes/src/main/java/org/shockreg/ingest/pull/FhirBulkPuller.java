@@ -101,11 +101,16 @@ public class FhirBulkPuller {
   /** The kick-off URL: {@code _since} is the oldest watermark of the types, else {@code since}. */
   String kickoffUrl(Instant since) {
     StringBuilder url = new StringBuilder(base);
-    if (source.group() != null) {
+    if ("group".equals(source.level())) {
       url.append("/Group/").append(enc(source.group()));
+    } else if ("patient".equals(source.level())) {
+      url.append("/Patient");
     }
     url.append("/$export?_type=").append(enc(String.join(",", source.types())))
         .append("&_outputFormat=").append(enc(NDJSON));
+    if (!source.typeFilters().isEmpty()) {
+      url.append("&_typeFilter=").append(enc(String.join(",", source.typeFilters())));
+    }
     if (since != null) {
       url.append("&_since=").append(enc(FhirRestPuller.format(since)));
     }

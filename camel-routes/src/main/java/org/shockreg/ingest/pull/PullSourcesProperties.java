@@ -32,6 +32,10 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
    * @param timeout per-request timeout, default 30s
    * @param group {@code fhir-bulk} only: export {@code Group/<group>/$export} instead of the
    *     system-level {@code $export}
+   * @param exportLevel {@code fhir-bulk}: {@code system} (default, {@code $export}), {@code
+   *     patient} ({@code Patient/$export}) or {@code group} (needs {@code group})
+   * @param typeFilter {@code fhir-bulk}: {@code _typeFilter} entries such as {@code
+   *     Observation?code=http://loinc.org|2524-7}
    * @param codeFilter {@code fhir-rest}: ask only for the Observation and Procedure codes the
    *     mapping rules know (built-in and the site's), so only registry-relevant data moves; off by
    *     default, since data under codes nobody mapped yet then never arrives (nor shows in the
@@ -48,10 +52,41 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
       Integer pageSize,
       Duration timeout,
       String group,
-      Boolean codeFilter) {
+      Boolean codeFilter,
+      String exportLevel,
+      List<String> typeFilter) {
 
     @org.springframework.boot.context.properties.bind.ConstructorBinding
     public PullSource {}
+
+    /** Without bulk export options. */
+    public PullSource(
+        String type,
+        Boolean enabled,
+        String baseUrl,
+        Auth auth,
+        String schedule,
+        List<String> resourceTypes,
+        String since,
+        Integer pageSize,
+        Duration timeout,
+        String group,
+        Boolean codeFilter) {
+      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, group,
+          codeFilter, null, null);
+    }
+
+    /** {@code system}, {@code patient} or {@code group}: a group id implies {@code group}. */
+    public String level() {
+      if (exportLevel != null && !exportLevel.isBlank()) {
+        return exportLevel.trim();
+      }
+      return group != null ? "group" : "system";
+    }
+
+    public List<String> typeFilters() {
+      return typeFilter == null ? List.of() : typeFilter;
+    }
 
     /** Without a code filter. */
     public PullSource(
@@ -65,7 +100,8 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
         Integer pageSize,
         Duration timeout,
         String group) {
-      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, group, null);
+      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, group,
+          null, null, null);
     }
 
     public boolean filtersCodes() {

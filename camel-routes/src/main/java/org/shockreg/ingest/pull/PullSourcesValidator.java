@@ -104,6 +104,25 @@ public final class PullSourcesValidator {
           out.add(k + "group: '" + s.group() + "' is not a FHIR id ([A-Za-z0-9.-]{1,64})");
         }
       }
+      boolean bulk = FhirRestPullService.TYPE_BULK.equals(s.type());
+      if (s.exportLevel() != null || !s.typeFilters().isEmpty()) {
+        if (!bulk) {
+          out.add(k + "export-level/type-filter: only a fhir-bulk source exports");
+        }
+      }
+      if (!java.util.Set.of("system", "patient", "group").contains(s.level())) {
+        out.add(k + "export-level: '" + s.level() + "' is not one of system, patient, group");
+      } else if ("group".equals(s.level()) && s.group() == null) {
+        out.add(k + "group: export-level group needs the group id");
+      } else if (!"group".equals(s.level()) && s.group() != null) {
+        out.add(k + "export-level: '" + s.level() + "' does not export a group; leave it out or say group");
+      }
+      for (String f : s.typeFilters()) {
+        int q = f.indexOf('?');
+        if (q <= 0 || q == f.length() - 1 || !s.types().contains(f.substring(0, q))) {
+          out.add(k + "type-filter: '" + f + "' is not <one of resource-types>?<search>");
+        }
+      }
       PullSourcesProperties.Auth auth = s.authOrNone();
       String authType = auth.type() == null ? "none" : auth.type();
       if (!AUTH_TYPES.contains(authType)) {

@@ -62,4 +62,33 @@ class FhirBulkPullerTest {
     assertThat(PullSourcesValidator.problems(new PullSourcesProperties(Map.of("b", badId)))).singleElement().asString().contains("b.group");
     assertThat(PullSourcesValidator.problems(new PullSourcesProperties(Map.of("c", ok)))).isEmpty();
   }
+
+  static PullSource bulk(String level, List<String> typeFilter) {
+    return new PullSource("fhir-bulk", null, "https://ehr.example.org/fhir", null, "1h",
+        List.of("Patient", "Observation"), null, null, null, null, null, level, typeFilter);
+  }
+
+  @Test
+  void kickoffUrl_patientLevel_withTypeFilter() {
+    FhirBulkPuller p =
+        new FhirBulkPuller("x", bulk("patient", List.of("Observation?code=http://loinc.org|2524-7")), null, null,
+            null, null, new ObjectMapper(), Path.of("unused"), FhirBulkPuller.Polling.DEFAULT, Clock.systemUTC());
+    String url = java.net.URLDecoder.decode(p.kickoffUrl(null), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(url)
+        .startsWith("https://ehr.example.org/fhir/Patient/$export?_type=Patient,Observation")
+        .contains("&_typeFilter=Observation?code=http://loinc.org|2524-7");
+  }
+
+  @Test
+  void exportLevelAndTypeFilter_areValidated() {
+    assertThat(PullSourcesValidator.problems(new PullSourcesProperties(Map.of("a", bulk("patient", List.of())))))
+        .isEmpty();
+    assertThat(PullSourcesValidator.problems(new PullSourcesProperties(Map.of("b", bulk("ward", null)))))
+        .singleElement().asString().contains("b.export-level");
+    assertThat(PullSourcesValidator.problems(new PullSourcesProperties(Map.of("c", bulk("group", null)))))
+        .singleElement().asString().contains("c.group");
+    assertThat(PullSourcesValidator.problems(
+            new PullSourcesProperties(Map.of("d", bulk(null, List.of("Procedure?code=x", "nonsense"))))))
+        .hasSize(2);
+  }
 }
