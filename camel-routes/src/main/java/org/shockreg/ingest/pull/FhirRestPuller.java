@@ -84,6 +84,14 @@ public class FhirRestPuller {
   private final ObjectMapper json;
   private final java.util.function.Function<String, List<String>> codeTokens;
 
+  /** The search parameter of each type's own date, for servers that ignore _lastUpdated. */
+  static final java.util.Map<String, String> DATE_PARAMS =
+      java.util.Map.of(
+          "Observation", "date", "Procedure", "date", "Encounter", "date", "Condition", "onset-date");
+
+  /** Types whose searches returned data at or before the watermark: _lastUpdated is ignored. */
+  final java.util.Set<String> ignoresLastUpdated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /**
    * @param codeTokens the {@code system|code} tokens to filter a type's search on (when the
    *     source has {@code code-filter} on), from the active mapping rules
@@ -126,6 +134,12 @@ public class FhirRestPuller {
     } else if (source.since() != null) {
       url.append("_lastUpdated=").append(enc("ge" + format(PullSourcesValidator.parseSince(source.since()))))
           .append('&');
+    }
+    String dateParam = DATE_PARAMS.get(type);
+    if (watermark != null && dateParam != null && ignoresLastUpdated.contains(type)) {
+      // The server ignored _lastUpdated last time: narrow by the resource's own date instead
+      // (data re-sent under an older clinical date is then missed; content hash dedupes the rest).
+      url.append(dateParam).append('=').append(enc("gt" + format(watermark))).append('&');
     }
     List<String> codes = source.filtersCodes() ? codeTokens.apply(type) : List.of();
     if (!codes.isEmpty()) {
@@ -248,6 +262,7 @@ public class FhirRestPuller {
       url = next;
     }
     if (stale > 0) {
+      ignoresLastUpdated.add(type);
       log.info(
           "event=pull_server_ignores_lastUpdated source={} type={} stale={} note=\"dedupe by content hash\"",
           sourceId, type, stale);

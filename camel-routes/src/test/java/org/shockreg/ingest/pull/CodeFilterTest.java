@@ -52,4 +52,17 @@ class CodeFilterTest {
     assertThat(puller(source(true)).firstUrl("Condition", null)).doesNotContain("code=");
     assertThat(puller(source(null)).firstUrl("Observation", null)).doesNotContain("code=");
   }
+
+  @Test
+  void aServerThatIgnoresLastUpdated_isNarrowedByTheResourcesOwnDate() {
+    FhirRestPuller p = puller(source(null));
+    java.time.Instant watermark = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    assertThat(p.firstUrl("Observation", watermark)).doesNotContain("date=");
+    p.ignoresLastUpdated.add("Observation");
+    p.ignoresLastUpdated.add("Patient");
+    assertThat(URLDecoder.decode(p.firstUrl("Observation", watermark), StandardCharsets.UTF_8))
+        .contains("&date=gt2026-01-01T00:00:00Z&");
+    // Patients have no date of their own: the full search stays, content hash dedupes
+    assertThat(p.firstUrl("Patient", watermark)).doesNotContain("date=");
+  }
 }
