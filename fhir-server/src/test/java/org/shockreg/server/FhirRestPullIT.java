@@ -412,4 +412,28 @@ class FhirRestPullIT {
     assertThat(done.path("lastRun").path("state").asText()).isEqualTo("succeeded");
     assertThat(done.path("lastRun").path("resources").asLong()).isZero();
   }
+
+  @Test
+  @Order(8)
+  void aResourceTheRulesReject_isDeadLettered_andTheRestOfItsPageIsCurated() throws Exception {
+    int before = measurements();
+    Observation bad = heartRate("hr-bad", "p-1", 20, 99);
+    bad.setValue(new Quantity().setValue(99).setUnit("furlongs"));
+    EHR.put(bad, heartRate("hr-good", "p-2", 21, 98));
+
+    JsonNode run = runAndWait().path("lastRun");
+
+    assertThat(run.path("state").asText()).isEqualTo("succeeded");
+    assertThat(measurements()).isEqualTo(before + 1);
+    List<Map<String, Object>> dead =
+        jdbc.queryForList(
+            "SELECT channel, reason_code, convert_from(payload, 'UTF8') AS payload FROM dead_letter"
+                + " WHERE site_id = ? AND resource_id = 'hr-bad'",
+            SOURCE);
+    assertThat(dead).singleElement().satisfies(d -> {
+      assertThat(d.get("channel")).isEqualTo("pull");
+      assertThat(d.get("reason_code")).isEqualTo("unknown-unit");
+      assertThat((String) d.get("payload")).contains("furlongs");
+    });
+  }
 }
