@@ -470,4 +470,20 @@ class IntakeToFhirIT {
     assertThat(((Coding) hrt.getExtensionByUrl("device").getValue()).getCode()).isEqualTo("durable-lvad");
     assertThat(hrt.getExtensionByUrl("date").getValue().primitiveValue()).startsWith("2025-04-10T09:00:00");
   }
+
+  @Test
+  void lastUpdatedAndElements_areHonoured() throws Exception {
+    post("/ingest/site-lu", "application/fhir+json", resource("transaction-bundle.json"), TOKEN);
+    String patient = jdbc.queryForObject("SELECT patient_id FROM patient WHERE site_id = 'site-lu'", String.class);
+    String subject = "Observation?subject=Patient/" + patient;
+    assertThat(total(subject + "&_lastUpdated=ge2000-01-01")).isPositive();
+    assertThat(total(subject + "&_lastUpdated=gt2999-01-01")).isZero();
+    assertThat(total("Patient?_id=" + patient + "&_lastUpdated=le2999-01-01")).isEqualTo(1);
+    HttpResponse<String> elements = get("/fhir/" + subject + "&code=lactate&_elements=code", TOKEN);
+    assertThat(elements.statusCode()).isEqualTo(200);
+    Observation o = (Observation) fhir.newJsonParser().parseResource(Bundle.class, elements.body())
+        .getEntryFirstRep().getResource();
+    assertThat(o.hasCode()).isTrue();
+    assertThat(o.hasValue()).isFalse();
+  }
 }

@@ -42,6 +42,9 @@ public class ConditionProvider implements IResourceProvider {
   @Search
   public IBundleProvider search(
       @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenOrListParam id,
+      @Description(shortDefinition = "When the curated resource last changed")
+          @OptionalParam(name = "_lastUpdated")
+          DateRangeParam lastUpdated,
       @Description(shortDefinition = "The curated patient")
           @OptionalParam(name = Condition.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceOrListParam subject,
@@ -63,6 +66,7 @@ public class ConditionProvider implements IResourceProvider {
         code,
         (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.DIAGNOSIS_CATEGORY, "category"));
     SearchClauses.dateRange(s, "onset_at", onset);
+    SearchClauses.dateRange(s, "last_updated", lastUpdated);
     return reader.search(s, summary, total);
   }
 }

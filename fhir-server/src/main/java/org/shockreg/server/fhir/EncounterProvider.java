@@ -41,6 +41,9 @@ public class EncounterProvider implements IResourceProvider {
   @Search
   public IBundleProvider search(
       @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenOrListParam id,
+      @Description(shortDefinition = "When the curated resource last changed")
+          @OptionalParam(name = "_lastUpdated")
+          DateRangeParam lastUpdated,
       @Description(shortDefinition = "The curated patient")
           @OptionalParam(name = Encounter.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceOrListParam subject,
@@ -55,6 +58,7 @@ public class EncounterProvider implements IResourceProvider {
     SearchClauses.patient(s, "patient_id", subject);
     SearchClauses.patient(s, "patient_id", patient);
     SearchClauses.dateRange(s, "period_start", date);
+    SearchClauses.dateRange(s, "last_updated", lastUpdated);
     return reader.search(s, summary, total);
   }
 }

@@ -51,6 +51,9 @@ public class ObservationProvider implements IResourceProvider {
   @Search
   public IBundleProvider search(
       @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenOrListParam id,
+      @Description(shortDefinition = "When the curated resource last changed")
+          @OptionalParam(name = "_lastUpdated")
+          DateRangeParam lastUpdated,
       @Description(shortDefinition = "The curated patient")
           @OptionalParam(name = Observation.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceOrListParam subject,
@@ -134,6 +137,7 @@ public class ObservationProvider implements IResourceProvider {
       // No curated Observation has a focus yet: eligibility and endpoint facts come with trials.
       s.where("false");
     }
+    SearchClauses.dateRange(s, "last_updated", lastUpdated);
     return reader.search(s, summary, total);
   }
 }

@@ -45,6 +45,9 @@ public class PatientProvider implements IResourceProvider {
   public IBundleProvider search(
       @Description(shortDefinition = "Logical id (pseudonym)") @OptionalParam(name = "_id")
           TokenOrListParam id,
+      @Description(shortDefinition = "When the curated resource last changed")
+          @OptionalParam(name = "_lastUpdated")
+          DateRangeParam lastUpdated,
       @Description(shortDefinition = "male, female, other, unknown")
           @OptionalParam(name = Patient.SP_GENDER)
           TokenAndListParam gender,
@@ -74,6 +77,7 @@ public class PatientProvider implements IResourceProvider {
       }
     }
     SearchClauses.dateRange(s, "deceased_at", deathDate);
+    SearchClauses.dateRange(s, "last_updated", lastUpdated);
     return reader.search(s, summary, total);
   }
 }

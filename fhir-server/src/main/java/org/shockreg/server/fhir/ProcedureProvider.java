@@ -42,6 +42,9 @@ public class ProcedureProvider implements IResourceProvider {
   @Search
   public IBundleProvider search(
       @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenOrListParam id,
+      @Description(shortDefinition = "When the curated resource last changed")
+          @OptionalParam(name = "_lastUpdated")
+          DateRangeParam lastUpdated,
       @Description(shortDefinition = "The curated patient")
           @OptionalParam(name = Procedure.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceOrListParam subject,
@@ -63,6 +66,7 @@ public class ProcedureProvider implements IResourceProvider {
         code,
         (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.TMCS_DEVICE, "device"));
     SearchClauses.dateRange(s, "COALESCE(started_at, performed_at)", date);
+    SearchClauses.dateRange(s, "last_updated", lastUpdated);
     return reader.search(s, summary, total);
   }
 }
