@@ -66,7 +66,6 @@ public class FhirRestPullService {
     final Map<String, Instant> watermarks = new ConcurrentHashMap<>();
     volatile int consecutiveFailures;
     volatile Instant backedOffUntil;
-    volatile Instant nextFire;
     FhirRestPuller puller;
     FhirBulkPuller bulk;
 
@@ -138,7 +137,6 @@ public class FhirRestPullService {
                 s.id, s.config, client, store, pipeline, writer, json,
                 type -> engine.rules().searchTokens(site, type));
       }
-      s.nextFire = s.schedule.next(clock.instant(), ZoneId.systemDefault());
       Gauge.builder("shockreg.pull.lag.seconds", s, this::lagSeconds)
           .tag("source", s.id)
           .description("now minus the oldest watermark of the source")
@@ -166,7 +164,6 @@ public class FhirRestPullService {
     init();
     SourceState s = sources.get(sourceId);
     Instant now = clock.instant();
-    s.nextFire = s.schedule.next(now, ZoneId.systemDefault());
     if (s.backedOffUntil != null && now.isBefore(s.backedOffUntil)) {
       log.info(
           "event=pull_run_skipped source={} reason=backed_off until={} consecutiveFailures={}",
@@ -384,7 +381,15 @@ public class FhirRestPullService {
     } else {
       state = "idle";
     }
-    Instant next = s.runnable() ? s.nextFire : null;
+    // An estimate from the schedule: the trigger itself lives in Quartz and may fire on another instance.
+    Instant next = null;
+    if (s.runnable()) {
+      if (s.schedule.isCron()) {
+        next = s.schedule.next(clock.instant(), ZoneId.systemDefault());
+      } else if (last != null && last.started() != null) {
+        next = last.started().plus(s.schedule.interval());
+      }
+    }
     return new SourceStatus(
         s.id, s.config.type(), s.config.isEnabled(), s.config.baseUrl(), s.schedule.text(), state, last, wm,
         s.consecutiveFailures, s.backedOffUntil, next, s.config.types());

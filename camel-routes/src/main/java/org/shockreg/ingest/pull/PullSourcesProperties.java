@@ -56,26 +56,6 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
       String exportLevel,
       List<String> typeFilter) {
 
-    @org.springframework.boot.context.properties.bind.ConstructorBinding
-    public PullSource {}
-
-    /** Without bulk export options. */
-    public PullSource(
-        String type,
-        Boolean enabled,
-        String baseUrl,
-        Auth auth,
-        String schedule,
-        List<String> resourceTypes,
-        String since,
-        Integer pageSize,
-        Duration timeout,
-        String group,
-        Boolean codeFilter) {
-      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, group,
-          codeFilter, null, null);
-    }
-
     /** {@code system}, {@code patient} or {@code group}: a group id implies {@code group}. */
     public String level() {
       if (exportLevel != null && !exportLevel.isBlank()) {
@@ -88,38 +68,8 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
       return typeFilter == null ? List.of() : typeFilter;
     }
 
-    /** Without a code filter. */
-    public PullSource(
-        String type,
-        Boolean enabled,
-        String baseUrl,
-        Auth auth,
-        String schedule,
-        List<String> resourceTypes,
-        String since,
-        Integer pageSize,
-        Duration timeout,
-        String group) {
-      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, group,
-          null, null, null);
-    }
-
     public boolean filtersCodes() {
       return Boolean.TRUE.equals(codeFilter);
-    }
-
-    /** Without a group. */
-    public PullSource(
-        String type,
-        Boolean enabled,
-        String baseUrl,
-        Auth auth,
-        String schedule,
-        List<String> resourceTypes,
-        String since,
-        Integer pageSize,
-        Duration timeout) {
-      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, null);
     }
 
     public static final List<String> DEFAULT_TYPES =

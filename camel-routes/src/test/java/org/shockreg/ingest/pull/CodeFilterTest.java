@@ -18,7 +18,7 @@ class CodeFilterTest {
   static PullSource source(Boolean codeFilter) {
     return new PullSource(
         "fhir-rest", null, "https://ehr.example.org/fhir/", null, "1h", null, null, 50, null, null,
-        codeFilter);
+        codeFilter, null, null);
   }
 
   static FhirRestPuller puller(PullSource source) {

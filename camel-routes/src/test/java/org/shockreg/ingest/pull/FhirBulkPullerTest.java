@@ -19,7 +19,7 @@ class FhirBulkPullerTest {
   static FhirBulkPuller puller(String group) {
     PullSource s =
         new PullSource("fhir-bulk", null, "https://ehr.example.org/fhir/", null, "1h", List.of("Patient", "Observation"),
-            null, null, null, group);
+            null, null, null, group, null, null, null);
     return new FhirBulkPuller("x", s, null, null, null, null, new ObjectMapper(), Path.of("unused"),
         FhirBulkPuller.Polling.DEFAULT, Clock.systemUTC());
   }
@@ -55,9 +55,9 @@ class FhirBulkPullerTest {
 
   @Test
   void group_onlyForBulkSources_andAFhirId() {
-    PullSource rest = new PullSource("fhir-rest", null, "https://x.example/fhir", null, "1h", null, null, null, null, "g1");
-    PullSource badId = new PullSource("fhir-bulk", null, "https://x.example/fhir", null, "1h", null, null, null, null, "a b");
-    PullSource ok = new PullSource("fhir-bulk", null, "https://x.example/fhir", null, "1h", null, null, null, null, "hf-cs");
+    PullSource rest = new PullSource("fhir-rest", null, "https://x.example/fhir", null, "1h", null, null, null, null, "g1", null, null, null);
+    PullSource badId = new PullSource("fhir-bulk", null, "https://x.example/fhir", null, "1h", null, null, null, null, "a b", null, null, null);
+    PullSource ok = new PullSource("fhir-bulk", null, "https://x.example/fhir", null, "1h", null, null, null, null, "hf-cs", null, null, null);
     assertThat(PullSourcesValidator.problems(new PullSourcesProperties(Map.of("a", rest)))).singleElement().asString().contains("a.group");
     assertThat(PullSourcesValidator.problems(new PullSourcesProperties(Map.of("b", badId)))).singleElement().asString().contains("b.group");
     assertThat(PullSourcesValidator.problems(new PullSourcesProperties(Map.of("c", ok)))).isEmpty();

@@ -16,7 +16,7 @@ class PullSourcesValidatorTest {
 
   static PullSource source(String type, String url, String schedule, List<String> types, String since, Integer pageSize) {
     return new PullSource(type, null, url, new Auth("none", null, null, null, null, null, null, null, null, null),
-        schedule, types, since, pageSize, null);
+        schedule, types, since, pageSize, null, null, null, null, null);
   }
 
   static PullSourcesProperties props(String id, PullSource s) {
