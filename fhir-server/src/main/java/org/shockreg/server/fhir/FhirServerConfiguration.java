@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.shockreg.mappings.rules.RuleSet;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -58,16 +59,26 @@ public class FhirServerConfiguration {
     return new EncounterProvider(reader, mapper);
   }
 
-  /** Every {@link IResourceProvider} bean is served; a new resource type is one more bean. */
+  /**
+   * Every {@link IResourceProvider} bean is served; a new resource type is one more bean. Beans
+   * that are {@link FhirOperationProvider}s (system-level operations) and {@link
+   * FhirServerInterceptor}s are registered too, so features plug in without editing this class.
+   */
   @Bean
   ServletRegistrationBean<RestfulServer> fhirServlet(
-      FhirContext fhir, KeysetPagingProvider paging, List<IResourceProvider> providers) {
+      FhirContext fhir,
+      KeysetPagingProvider paging,
+      List<IResourceProvider> providers,
+      ObjectProvider<FhirOperationProvider> operationProviders,
+      ObjectProvider<FhirServerInterceptor> interceptors) {
     RestfulServer server = new RestfulServer(fhir);
     server.setServerName("ShockReg");
     server.setImplementationDescription("ShockReg curated cardiogenic shock registry (read-only)");
     server.setDefaultResponseEncoding(EncodingEnum.JSON);
     server.setPagingProvider(paging);
     server.setResourceProviders(providers);
+    operationProviders.orderedStream().forEach(server::registerProvider);
+    interceptors.orderedStream().forEach(server::registerInterceptor);
     ServletRegistrationBean<RestfulServer> bean = new ServletRegistrationBean<>(server, "/fhir/*");
     bean.setName("fhir");
     bean.setLoadOnStartup(1);
