@@ -193,6 +193,11 @@ final class LoadDriver {
       long t0 = System.nanoTime();
       HttpResponse<byte[]> r = get(url);
       long nanos = System.nanoTime() - t0;
+      if (r.statusCode() == 200 && k.sortedByDateDescending() && !sortedByDateDescending(r.body())) {
+        // A server that ignores _sort answers 200 with row order: that is not what was asked.
+        stats.record(-2, nanos, url + " -> 200 but not sorted by date descending (_sort ignored)");
+        return;
+      }
       stats.record(r.statusCode(), nanos, r.statusCode() == 200 ? null : url + " -> " + snippet(r.body()));
     } catch (IOException e) {
       stats.record(0, 0, url + " -> " + e);
@@ -211,6 +216,30 @@ final class LoadDriver {
             .GET()
             .build(),
         HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** Whether the bundle's Observations come latest effective time first. */
+  private boolean sortedByDateDescending(byte[] body) throws IOException {
+    String previous = null;
+    for (JsonNode e : json.readTree(body).path("entry")) {
+      JsonNode res = e.path("resource");
+      if (!"Observation".equals(res.path("resourceType").asText())) {
+        continue;
+      }
+      String t = res.path("effectiveDateTime").asText(null);
+      if (t == null) {
+        t = res.path("effectivePeriod").path("start").asText(null);
+      }
+      if (t == null) {
+        continue;
+      }
+      // Comparable as text: the server writes UTC instants (...Z) in one format.
+      if (previous != null && previous.compareTo(t) < 0) {
+        return false;
+      }
+      previous = t;
+    }
+    return true;
   }
 
   private String nextLink(byte[] body) throws IOException {

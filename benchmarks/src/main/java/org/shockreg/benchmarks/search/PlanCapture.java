@@ -70,7 +70,8 @@ final class PlanCapture {
   }
 
   /** Where the current log file ends (a mark for {@link #plansSince}). */
-  long[] mark() throws IOException {
+  long[] mark() throws IOException, InterruptedException {
+    Thread.sleep(300); // earlier entries reach the file first
     Optional<Path> f = currentLog();
     return new long[] {f.isPresent() ? Files.size(f.get()) : 0, f.isPresent() ? f.get().hashCode() : 0};
   }

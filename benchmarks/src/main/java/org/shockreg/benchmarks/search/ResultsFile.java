@@ -244,8 +244,17 @@ final class ResultsFile {
     StringBuilder sb = new StringBuilder();
     s.errors.forEach(
         (status, n) ->
-            sb.append(sb.isEmpty() ? "" : ", ").append(n).append(" x ").append(status <= 0 ? "no answer" : "HTTP " + status));
+            sb.append(sb.isEmpty() ? "" : ", ").append(n).append(" x ").append(statusText(status)));
     return sb.toString();
+  }
+
+  private static String statusText(int status) {
+    return switch (status) {
+      case 0 -> "no answer";
+      case -1 -> "no next link";
+      case -2 -> "200 unsorted (_sort ignored)";
+      default -> "HTTP " + status;
+    };
   }
 
   private static int errorTotal(Phase p) {

@@ -30,7 +30,12 @@ final class SearchSet {
    * A query kind: its name and a generator of relative URLs ({@code Observation?...}). {@code
    * followNext}: the measured request is the bundle's {@code next} link, not the search itself.
    */
-  record Kind(String name, Function<SplittableRandom, String> query, boolean followNext) {}
+  record Kind(String name, Function<SplittableRandom, String> query, boolean followNext) {
+    /** {@code _sort=-date}: the answer is checked, since a server may ignore the parameter. */
+    boolean sortedByDateDescending() {
+      return name.contains("_sort=-date");
+    }
+  }
 
   /** A measured variable: registry code, unit, and a high value (90th percentile). */
   record Variable(String code, String unit, double p90) {}
