@@ -22,7 +22,20 @@ import org.springframework.jdbc.core.JdbcTemplate;
 final class PlanCapture {
 
   /** One statement's share of a phase. */
-  record Statement(String query, long calls, double totalMillis, double meanMillis, long rows) {}
+  record Statement(String query, long calls, double totalMillis, double meanMillis, long rows) {
+
+    private static final java.util.regex.Pattern MAIN_FROM =
+        java.util.regex.Pattern.compile(
+            "FROM (curated_observation|patient|encounter|diagnosis|device_therapy|measurement|derived_fact)"
+                + " (WHERE|ORDER)");
+
+    /** The statement from its main FROM on (the column list is the same for every search). */
+    String shortQuery(int max) {
+      java.util.regex.Matcher m = MAIN_FROM.matcher(query);
+      String q = m.find() ? "SELECT ... " + query.substring(m.start()) : query;
+      return q.length() > max ? q.substring(0, max) + "..." : q;
+    }
+  }
 
   private final JdbcTemplate jdbc;
   private final Path logDir;

@@ -143,7 +143,7 @@ final class ResultsFile {
             requestMillis,
             requestMillis == 0 ? 0 : 100 * dbMillis / requestMillis));
     run.sequentialStatements().stream()
-        .limit(3)
+        .limit(5)
         .forEach(
             st ->
                 sb.append(
@@ -153,8 +153,7 @@ final class ResultsFile {
                         st.totalMillis(),
                         st.calls(),
                         st.meanMillis(),
-                        (st.query().length() > 160 ? st.query().substring(0, 160) + "..." : st.query())
-                            .replace("`", "'"))));
+                        st.shortQuery(300).replace("`", "'"))));
     sb.append('\n');
     sb.append(
             "| date (UTC) | N observations | query kind | seq p50 ms | seq p95 ms | seq p99 ms | ")

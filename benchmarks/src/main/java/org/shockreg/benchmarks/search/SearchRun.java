@@ -193,7 +193,7 @@ final class SearchRun {
                         st.calls(),
                         st.meanMillis(),
                         st.rows(),
-                        st.query().length() > 220 ? st.query().substring(0, 220) + "..." : st.query())));
+                        st.shortQuery(400))));
     return sb.toString();
   }
 
