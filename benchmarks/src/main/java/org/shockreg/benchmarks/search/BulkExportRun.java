@@ -62,6 +62,8 @@ final class BulkExportRun {
     }
   }
 
+  private static final long MIN_POLL_MILLIS = 100;
+
   private final HttpClient client;
   private final String fhirBase;
   private final String token;
@@ -109,7 +111,8 @@ final class BulkExportRun {
         cancel(statusUri);
         return failed(label, "not complete after " + timeoutSeconds + " s");
       }
-      Thread.sleep(Math.min(pollCapMillis, retryAfterMillis(r)));
+      // Retry-After up to the cap (so sleeping does not dominate), never a busy loop.
+      Thread.sleep(Math.max(MIN_POLL_MILLIS, Math.min(pollCapMillis, retryAfterMillis(r))));
     }
     long manifestAt = System.nanoTime();
     Map<String, Long> perType = new LinkedHashMap<>();

@@ -220,7 +220,7 @@ final class LoadDriver {
 
   /** Whether the bundle's Observations come latest effective time first. */
   private boolean sortedByDateDescending(byte[] body) throws IOException {
-    String previous = null;
+    java.time.Instant previous = null;
     for (JsonNode e : json.readTree(body).path("entry")) {
       JsonNode res = e.path("resource");
       if (!"Observation".equals(res.path("resourceType").asText())) {
@@ -230,16 +230,28 @@ final class LoadDriver {
       if (t == null) {
         t = res.path("effectivePeriod").path("start").asText(null);
       }
-      if (t == null) {
+      java.time.Instant at = instant(t);
+      if (at == null) {
         continue;
       }
-      // Comparable as text: the server writes UTC instants (...Z) in one format.
-      if (previous != null && previous.compareTo(t) < 0) {
+      if (previous != null && previous.isBefore(at)) {
         return false;
       }
-      previous = t;
+      previous = at;
     }
     return true;
+  }
+
+  /** A FHIR dateTime with a time and offset as an instant; anything else (a bare date): null. */
+  private static java.time.Instant instant(String t) {
+    if (t == null) {
+      return null;
+    }
+    try {
+      return java.time.OffsetDateTime.parse(t).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 
   private String nextLink(byte[] body) throws IOException {

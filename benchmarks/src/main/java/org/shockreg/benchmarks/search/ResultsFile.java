@@ -79,7 +79,8 @@ final class ResultsFile {
         (HTTP/1.1 keep-alive, `Accept: application/fhir+json`), dealt round-robin over the kinds in
         shuffled blocks; latency = request sent to body read. "next link" measures only the
         `next` page (its first search is set-up). A non-200 answer is an error, counted per kind
-        and status (400 = parameter not supported yet).
+        and status (400 = parameter not supported yet); `_sort=-date` answers are also checked for
+        their order (a 200 in row order counts as "unsorted").
       - **export**: `GET /fhir/$export` with `Prefer: respond-async` (then `_type=Observation`),
         status polled honouring `Retry-After` up to the poll cap, every `output[].url` downloaded
         with the same token and its lines counted; resources/s = resources / seconds from

@@ -28,14 +28,12 @@ final class SearchSet {
 
   /**
    * A query kind: its name and a generator of relative URLs ({@code Observation?...}). {@code
-   * followNext}: the measured request is the bundle's {@code next} link, not the search itself.
+   * followNext}: the measured request is the bundle's {@code next} link, not the search itself;
+   * {@code sortedByDateDescending}: the answer is checked for that order, since a server that does
+   * not know {@code _sort} may ignore it.
    */
-  record Kind(String name, Function<SplittableRandom, String> query, boolean followNext) {
-    /** {@code _sort=-date}: the answer is checked, since a server may ignore the parameter. */
-    boolean sortedByDateDescending() {
-      return name.contains("_sort=-date");
-    }
-  }
+  record Kind(
+      String name, Function<SplittableRandom, String> query, boolean followNext, boolean sortedByDateDescending) {}
 
   /** A measured variable: registry code, unit, and a high value (90th percentile). */
   record Variable(String code, String unit, double p90) {}
@@ -145,7 +143,7 @@ final class SearchSet {
   }
 
   private void kind(String name, Function<SplittableRandom, String> query) {
-    kinds.add(new Kind(name, query, false));
+    kinds.add(new Kind(name, query, false, false));
   }
 
   private void define() {
@@ -192,7 +190,12 @@ final class SearchSet {
           return "Observation?patient=" + enc(pick(r, patients)) + "&code="
               + enc(REGISTRY_VARIABLE + "|" + v.code()) + "&date=ge" + date(effectiveFrom);
         });
-    kind("Observation _sort=-date", r -> "Observation?patient=" + enc(pick(r, patients)) + "&_sort=-date");
+    kinds.add(
+        new Kind(
+            "Observation _sort=-date",
+            r -> "Observation?patient=" + enc(pick(r, patients)) + "&_sort=-date",
+            false,
+            true));
     kind(
         "Observation _count",
         r -> "Observation?code=" + enc(REGISTRY_VARIABLE + "|" + pick(r, variables)) + "&_count=" + (10 + r.nextInt(191)));
@@ -211,7 +214,8 @@ final class SearchSet {
         new Kind(
             "Observation next link",
             r -> "Observation?patient=" + enc(pick(r, patients)) + "&_count=10",
-            true));
+            true,
+            false));
     // ---- Procedure ----
     kind("Procedure patient", r -> "Procedure?patient=" + enc(pick(r, patients)));
     kind("Procedure code", r -> "Procedure?code=" + enc(TMCS_DEVICE + "|" + pick(r, devices)));
