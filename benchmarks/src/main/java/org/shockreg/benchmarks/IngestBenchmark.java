@@ -668,7 +668,9 @@ public final class IngestBenchmark {
 
   private static final String HEADER =
       """
-      # Ingest benchmark results
+      # Benchmark results
+
+      ## Ingest benchmark
 
       Run from the repository root (not part of `./mvnw verify`):
 
