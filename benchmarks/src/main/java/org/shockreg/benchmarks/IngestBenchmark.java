@@ -668,7 +668,9 @@ public final class IngestBenchmark {
 
   private static final String HEADER =
       """
-      # Ingest benchmark results
+      # Benchmark results
+
+      ## Ingest benchmark
 
       Run from the repository root (not part of `./mvnw verify`):
 
@@ -740,8 +742,19 @@ public final class IngestBenchmark {
             repostPeakHeap / 1048576.0,
             peakRss > 0 ? String.format(Locale.ROOT, "%.0f", peakRss / 1048576.0) : "n/a",
             machine.replace("|", "/"));
-    Files.writeString(file, row, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    // The ingest table ends where the search benchmark's section starts (if it is there).
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    int section = text.indexOf("\n" + SEARCH_SECTION);
+    if (section < 0) {
+      Files.writeString(file, row, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } else {
+      String before = text.substring(0, section).stripTrailing() + "\n";
+      Files.writeString(file, before + row + text.substring(section), StandardCharsets.UTF_8);
+    }
   }
+
+  /** Heading of the search benchmark's section (search.ResultsFile), which follows the ingest table. */
+  private static final String SEARCH_SECTION = "## Search and export benchmark";
 
   // ---- helpers -----------------------------------------------------------------------------------
 
