@@ -1,0 +1,219 @@
+package org.shockreg.server.bulk;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/** The {@code bulk_export_job} rows of one instance ({@code owner}: its export directory). */
+final class BulkExportJobStore {
+
+  private static final TypeReference<List<BulkExportJob.File>> FILES = new TypeReference<>() {};
+
+  private final NamedParameterJdbcTemplate jdbc;
+  private final ObjectMapper json;
+  private final String owner;
+
+  BulkExportJobStore(NamedParameterJdbcTemplate jdbc, ObjectMapper json, String owner) {
+    this.jdbc = jdbc;
+    this.json = json;
+    this.owner = owner;
+  }
+
+  void insert(
+      String jobId,
+      String level,
+      String groupId,
+      String requestUrl,
+      List<String> types,
+      Instant since,
+      String outputFormat) {
+    jdbc.update(
+        "INSERT INTO bulk_export_job (job_id, owner, export_level, group_id, request_url,"
+            + " resource_types, since, output_format, status)"
+            + " VALUES (:job, :owner, :level, :group, :url, :types, :since, :format, 'accepted')",
+        new MapSqlParameterSource("job", jobId)
+            .addValue("owner", owner)
+            .addValue("level", level)
+            .addValue("group", groupId)
+            .addValue("url", requestUrl)
+            .addValue("types", types.toArray(String[]::new))
+            .addValue("since", time(since))
+            .addValue("format", outputFormat));
+  }
+
+  /** The job, unless it never existed, was deleted or has expired. */
+  Optional<BulkExportJob> find(String jobId) {
+    return jdbc
+        .query(
+            "SELECT * FROM bulk_export_job WHERE job_id = :job"
+                + " AND (expires_at IS NULL OR expires_at > now())",
+            new MapSqlParameterSource("job", jobId),
+            this::job)
+        .stream()
+        .findFirst();
+  }
+
+  /** Jobs waiting or running, mine only (and not over capacity), oldest first. */
+  long openJobs() {
+    Long n =
+        jdbc.queryForObject(
+            "SELECT count(*) FROM bulk_export_job WHERE owner = :owner"
+                + " AND status IN ('accepted', 'in-progress')",
+            new MapSqlParameterSource("owner", owner),
+            Long.class);
+    return n == null ? 0 : n;
+  }
+
+  /** Claims a queued job for running; false when it was deleted meanwhile. */
+  boolean start(String jobId) {
+    return jdbc.update(
+            "UPDATE bulk_export_job SET status = 'in-progress', started_at = now(),"
+                + " attempts = attempts + 1, exported = 0"
+                + " WHERE job_id = :job AND status = 'accepted'",
+            new MapSqlParameterSource("job", jobId))
+        == 1;
+  }
+
+  /** Records progress; false when the job is no longer running (deleted through any instance). */
+  boolean progress(String jobId, long exported) {
+    return jdbc.update(
+            "UPDATE bulk_export_job SET exported = :n WHERE job_id = :job AND status = 'in-progress'",
+            new MapSqlParameterSource("job", jobId).addValue("n", exported))
+        == 1;
+  }
+
+  boolean complete(
+      String jobId,
+      Instant transactionTime,
+      long exported,
+      List<BulkExportJob.File> files,
+      java.time.Duration retention) {
+    return jdbc.update(
+            "UPDATE bulk_export_job SET status = 'completed', transaction_time = :tt,"
+                + " exported = :n, output = CAST(:output AS jsonb), finished_at = now(),"
+                + " expires_at = now() + CAST(:retention AS interval)"
+                + " WHERE job_id = :job AND status = 'in-progress'",
+            new MapSqlParameterSource("job", jobId)
+                .addValue("tt", time(transactionTime))
+                .addValue("n", exported)
+                .addValue("output", toJson(files))
+                .addValue("retention", retention.toMillis() + " milliseconds"))
+        == 1;
+  }
+
+  void fail(String jobId, String error, java.time.Duration retention) {
+    jdbc.update(
+        "UPDATE bulk_export_job SET status = 'failed', error = :error, finished_at = now(),"
+            + " expires_at = now() + CAST(:retention AS interval)"
+            + " WHERE job_id = :job AND status IN ('accepted', 'in-progress')",
+        new MapSqlParameterSource("job", jobId)
+            .addValue("error", error)
+            .addValue("retention", retention.toMillis() + " milliseconds"));
+  }
+
+  /** Deletes the job row; false when there was none. */
+  boolean delete(String jobId) {
+    return jdbc.update(
+            "DELETE FROM bulk_export_job WHERE job_id = :job", new MapSqlParameterSource("job", jobId))
+        == 1;
+  }
+
+  /**
+   * After a restart: my jobs that were running go back to the queue (their partial files are
+   * discarded by the caller); a job interrupted {@code maxAttempts} times fails instead.
+   */
+  List<String> requeueInterrupted(int maxAttempts, java.time.Duration retention) {
+    MapSqlParameterSource p =
+        new MapSqlParameterSource("owner", owner)
+            .addValue("max", maxAttempts)
+            .addValue("retention", retention.toMillis() + " milliseconds");
+    jdbc.update(
+        "UPDATE bulk_export_job SET status = 'failed', finished_at = now(),"
+            + " error = 'the export was interrupted by server restarts ' || attempts || ' times',"
+            + " expires_at = now() + CAST(:retention AS interval)"
+            + " WHERE owner = :owner AND status = 'in-progress' AND attempts >= :max",
+        p);
+    jdbc.update(
+        "UPDATE bulk_export_job SET status = 'accepted', exported = 0"
+            + " WHERE owner = :owner AND status = 'in-progress'",
+        p);
+    return jdbc.queryForList(
+        "SELECT job_id FROM bulk_export_job WHERE owner = :owner AND status = 'accepted'"
+            + " ORDER BY created_at",
+        p,
+        String.class);
+  }
+
+  /** Removes my expired jobs' rows and returns their ids (whose files the caller deletes). */
+  List<String> deleteExpired() {
+    return jdbc.queryForList(
+        "DELETE FROM bulk_export_job WHERE owner = :owner AND expires_at <= now() RETURNING job_id",
+        new MapSqlParameterSource("owner", owner),
+        String.class);
+  }
+
+  /** All my job ids, to tell orphaned directories from live ones. */
+  List<String> jobIds() {
+    return jdbc.queryForList(
+        "SELECT job_id FROM bulk_export_job WHERE owner = :owner",
+        new MapSqlParameterSource("owner", owner),
+        String.class);
+  }
+
+  private BulkExportJob job(ResultSet rs, int i) throws SQLException {
+    Array types = rs.getArray("resource_types");
+    return new BulkExportJob(
+        rs.getString("job_id"),
+        rs.getString("export_level"),
+        rs.getString("group_id"),
+        rs.getString("request_url"),
+        Arrays.stream((Object[]) types.getArray()).map(Object::toString).toList(),
+        instant(rs.getTimestamp("since")),
+        rs.getString("output_format"),
+        rs.getString("status"),
+        rs.getInt("attempts"),
+        rs.getLong("exported"),
+        instant(rs.getTimestamp("transaction_time")),
+        fromJson(rs.getString("output")),
+        rs.getString("error"),
+        instant(rs.getTimestamp("created_at")),
+        instant(rs.getTimestamp("finished_at")),
+        instant(rs.getTimestamp("expires_at")));
+  }
+
+  private static Instant instant(Timestamp ts) {
+    return ts == null ? null : ts.toInstant();
+  }
+
+  private static OffsetDateTime time(Instant i) {
+    return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+  }
+
+  private String toJson(List<BulkExportJob.File> files) {
+    try {
+      return json.writeValueAsString(files);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private List<BulkExportJob.File> fromJson(String value) {
+    try {
+      return value == null ? List.of() : json.readValue(value, FILES);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("stored export output is not valid JSON", e);
+    }
+  }
+}

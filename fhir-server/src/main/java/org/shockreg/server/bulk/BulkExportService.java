@@ -1,0 +1,408 @@
+package org.shockreg.server.bulk;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.shockreg.server.fhir.GroupMembers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Runs {@code $export} jobs: a bounded executor ({@code max-concurrent-jobs}) over jobs persisted
+ * in {@code bulk_export_job}, files under {@code <data-dir>/bulk-export/<job id>/}, progress
+ * heartbeats, cancel, expiry clean-up, and a restart that runs again the jobs it interrupted (the
+ * client keeps polling the same status URL and gets a manifest of a fresh, consistent snapshot).
+ */
+public class BulkExportService implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(BulkExportService.class);
+  private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final int MAX_ATTEMPTS = 3;
+
+  /** A kick-off, validated. {@code groupId} only for level group. */
+  public record Kickoff(
+      String level, String groupId, String requestUrl, List<ExportedType> types, Instant since, String outputFormat) {}
+
+  /** Thrown when the queue is full (429). */
+  public static final class QueueFullException extends RuntimeException {
+    QueueFullException() {
+      super("export queue is full");
+    }
+  }
+
+  private final BulkExportJobStore store;
+  private final NdjsonExporter exporter;
+  private final BulkExportProperties props;
+  private final Path root;
+  private final ObjectProvider<GroupMembers> groups;
+  private final MeterRegistry meters;
+  private final Map<ExportedType, Counter> exportedCounters = new EnumMap<>(ExportedType.class);
+  private final Map<String, Running> running = new ConcurrentHashMap<>();
+  private final ThreadPoolExecutor jobs;
+  private final ExecutorService helpers;
+  private final ScheduledExecutorService housekeeping;
+  private volatile boolean started;
+  private volatile boolean stopping;
+
+  BulkExportService(
+      BulkExportJobStore store,
+      NdjsonExporter.Factory exporterFactory,
+      BulkExportProperties props,
+      Path root,
+      ObjectProvider<GroupMembers> groups,
+      MeterRegistry meters) {
+    this.store = store;
+    this.props = props;
+    this.root = root;
+    this.groups = groups;
+    this.meters = meters;
+    this.jobs =
+        new ThreadPoolExecutor(
+            props.maxConcurrentJobs(),
+            props.maxConcurrentJobs(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            threads("bulk-export-job-"));
+    int helperThreads = props.maxConcurrentJobs() * (props.threadsPerJob() - 1);
+    this.helpers = helperThreads > 0 ? Executors.newFixedThreadPool(helperThreads, threads("bulk-export-range-")) : null;
+    this.housekeeping = Executors.newSingleThreadScheduledExecutor(threads("bulk-export-housekeeping-"));
+    this.exporter = exporterFactory.create(helpers);
+    for (ExportedType t : ExportedType.values()) {
+      exportedCounters.put(
+          t,
+          Counter.builder("shockreg.bulk.export.resources")
+              .description("Resources written to Bulk Data export files")
+              .tag("type", t.resourceType())
+              .register(meters));
+    }
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  // ---- API used by the operations
+
+  /** Queues a job and returns its id. */
+  public String kickOff(Kickoff k) {
+    if (store.openJobs() >= (long) props.maxConcurrentJobs() + props.maxQueuedJobs()) {
+      throw new QueueFullException();
+    }
+    String jobId = UUID.randomUUID().toString();
+    store.insert(
+        jobId,
+        k.level(),
+        k.groupId(),
+        k.requestUrl(),
+        k.types().stream().map(ExportedType::resourceType).toList(),
+        k.since(),
+        k.outputFormat());
+    log.info(
+        "event=bulk_export_accepted job={} level={} types={} since={}",
+        jobId,
+        k.level(),
+        k.types().stream().map(ExportedType::resourceType).toList(),
+        k.since());
+    submit(jobId);
+    return jobId;
+  }
+
+  /** The job, unless unknown, deleted or expired; a running job shows its live progress. */
+  public Optional<BulkExportJob> find(String jobId) {
+    if (jobId == null || !JOB_ID.matcher(jobId).matches()) {
+      return Optional.empty();
+    }
+    return store.find(jobId);
+  }
+
+  /** Live count of exported resources of a job running here, else the stored one. */
+  public long progress(BulkExportJob job) {
+    Running r = running.get(job.jobId());
+    return r != null ? r.exported.sum() : job.exported();
+  }
+
+  /** Cancels a queued or running job, or deletes a finished one; false when unknown. */
+  public boolean delete(String jobId) {
+    if (find(jobId).isEmpty()) {
+      return false;
+    }
+    boolean existed = store.delete(jobId);
+    Running r = running.get(jobId);
+    if (r != null) {
+      r.cancelled = true; // the runner removes its files when it stops
+    } else {
+      deleteFiles(jobId);
+    }
+    if (existed) {
+      log.info("event=bulk_export_deleted job={} running={}", jobId, r != null);
+    }
+    return existed;
+  }
+
+  /** A file of a completed job, if it is one of its outputs and exists. */
+  public Optional<Path> file(BulkExportJob job, String name) {
+    if (!BulkExportJob.COMPLETED.equals(job.status())
+        || job.output().stream().noneMatch(f -> f.file().equals(name))) {
+      return Optional.empty();
+    }
+    Path file = root.resolve(job.jobId()).resolve(name);
+    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+  }
+
+  public Duration retryAfter() {
+    return props.retryAfter();
+  }
+
+  public boolean groupsAvailable() {
+    return groups.getIfAvailable() != null;
+  }
+
+  /** The members of a Group, or empty when there is no such Group (or no cohorts at all). */
+  public Optional<List<String>> groupMembers(String groupId) {
+    GroupMembers g = groups.getIfAvailable();
+    return g == null ? Optional.empty() : g.patientIds(groupId);
+  }
+
+  // ---- running
+
+  private void submit(String jobId) {
+    jobs.execute(() -> run(jobId));
+  }
+
+  private void run(String jobId) {
+    if (stopping || !store.start(jobId)) {
+      return; // deleted while queued, or shutting down (it stays queued for the next start)
+    }
+    BulkExportJob job = store.find(jobId).orElse(null);
+    if (job == null) {
+      return;
+    }
+    Running r = new Running();
+    running.put(jobId, r);
+    Timer.Sample sample = Timer.start(meters);
+    long startNanos = System.nanoTime();
+    Path dir = root.resolve(jobId);
+    String outcome = "failed";
+    try {
+      deleteFiles(jobId);
+      Files.createDirectories(dir);
+      List<String> patients = null;
+      if ("group".equals(job.level())) {
+        patients =
+            groupMembers(job.groupId())
+                .orElseThrow(() -> new IllegalStateException("the Group no longer exists"));
+      }
+      List<ExportedType> types =
+          job.resourceTypes().stream().map(t -> ExportedType.byResourceType(t).orElseThrow()).toList();
+      log.info("event=bulk_export_started job={} level={} attempt={}", jobId, job.level(), job.attempts());
+      NdjsonExporter.Result result =
+          exporter.export(new NdjsonExporter.Request(types, job.since(), patients), dir, r);
+      List<BulkExportJob.File> files =
+          result.files().stream()
+              .map(f -> new BulkExportJob.File(f.type().resourceType(), f.fileName(), f.count()))
+              .toList();
+      if (!store.complete(jobId, result.transactionTime(), result.resources(), files, props.retention())) {
+        throw new CancellationException(); // deleted meanwhile
+      }
+      outcome = "completed";
+      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      log.info(
+          "event=bulk_export_completed job={} resources={} files={} seconds={} resources_per_second={}",
+          jobId,
+          result.resources(),
+          files.size(),
+          String.format("%.2f", seconds),
+          Math.round(result.resources() / Math.max(seconds, 1e-3)));
+    } catch (CancellationException e) {
+      deleteFiles(jobId);
+      outcome = stopping ? "interrupted" : "cancelled";
+      log.info("event=bulk_export_{} job={} resources={}", outcome, jobId, r.exported.sum());
+    } catch (Exception | LinkageError e) {
+      deleteFiles(jobId);
+      if (stopping) {
+        outcome = "interrupted"; // the failure is the shutdown itself: run it again on the next start
+        log.info("event=bulk_export_interrupted job={}", jobId);
+      } else {
+        String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()));
+        store.fail(jobId, reason, props.retention());
+        log.warn("event=bulk_export_failed job={} reason=\"{}\"", jobId, reason.replace('"', '\''), e);
+      }
+    } finally {
+      running.remove(jobId);
+      sample.stop(
+          Timer.builder("shockreg.bulk.export.job")
+              .description("Bulk Data export jobs, by outcome")
+              .tag("outcome", outcome)
+              .register(meters));
+    }
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    String line = nl < 0 ? s : s.substring(0, nl);
+    return line.length() > 300 ? line.substring(0, 300) : line;
+  }
+
+  /** A job running here: cancel flag (read per row batch) and live progress. */
+  private final class Running implements NdjsonExporter.Control {
+    final LongAdder exported = new LongAdder();
+    volatile boolean cancelled;
+
+    @Override
+    public boolean cancelled() {
+      return cancelled || stopping;
+    }
+
+    @Override
+    public void exported(ExportedType type, long resources) {
+      exported.add(resources);
+      exportedCounters.get(type).increment(resources);
+    }
+  }
+
+  // ---- housekeeping
+
+  /** Progress into the row; a job deleted through another instance is noticed and cancelled here. */
+  void heartbeat() {
+    running.forEach(
+        (jobId, r) -> {
+          if (!store.progress(jobId, r.exported.sum())) {
+            r.cancelled = true;
+          }
+        });
+  }
+
+  /** On start: jobs interrupted by a stop are queued again (their partial files discarded). */
+  public void recoverInterruptedJobs() {
+    List<String> ids = store.requeueInterrupted(MAX_ATTEMPTS, props.retention());
+    for (String id : ids) {
+      deleteFiles(id);
+      submit(id);
+    }
+    if (!ids.isEmpty()) {
+      log.info("event=bulk_export_requeued jobs={}", ids.size());
+    }
+  }
+
+  /** Expired jobs (rows and files) and directories no job owns any more. */
+  void cleanUp() {
+    List<String> expired = store.deleteExpired();
+    expired.forEach(this::deleteFiles);
+    Set<String> live = new HashSet<>(store.jobIds());
+    int orphans = 0;
+    if (Files.isDirectory(root)) {
+      try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+        for (Path d : dirs) {
+          String name = d.getFileName().toString();
+          if (!live.contains(name) && !running.containsKey(name) && JOB_ID.matcher(name).matches()) {
+            deleteFiles(name);
+            orphans++;
+          }
+        }
+      } catch (IOException e) {
+        log.warn("event=bulk_export_cleanup_failed reason=\"{}\"", e.getMessage());
+      }
+    }
+    if (!expired.isEmpty() || orphans > 0) {
+      log.info("event=bulk_export_cleanup expired={} orphaned_directories={}", expired.size(), orphans);
+    }
+  }
+
+  private void deleteFiles(String jobId) {
+    Path dir = root.resolve(jobId);
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      log.warn("event=bulk_export_delete_failed job={} reason=\"{}\"", jobId, e.getMessage());
+    }
+  }
+
+  // ---- lifecycle
+
+  @Override
+  public void start() {
+    try {
+      Files.createDirectories(root);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create the export directory " + root, e);
+    }
+    recoverInterruptedJobs();
+    long cleanup = Math.max(100, props.cleanupInterval().toMillis());
+    housekeeping.scheduleWithFixedDelay(safely(this::cleanUp), cleanup, cleanup, TimeUnit.MILLISECONDS);
+    long beat = Math.max(100, props.heartbeat().toMillis());
+    housekeeping.scheduleWithFixedDelay(safely(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+    started = true;
+  }
+
+  private Runnable safely(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.warn("event=bulk_export_housekeeping_failed reason=\"{}\"", e.getMessage());
+      }
+    };
+  }
+
+  /** Running jobs stop at their next row batch and stay queued in the database for the next start. */
+  @Override
+  public void stop() {
+    stopping = true;
+    housekeeping.shutdownNow();
+    jobs.shutdownNow();
+    try {
+      jobs.awaitTermination(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (helpers != null) {
+      helpers.shutdownNow();
+    }
+    started = false;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return started;
+  }
+}

@@ -1,0 +1,91 @@
+package org.shockreg.server.bulk;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.shockreg.server.fhir.CuratedResourceMapper;
+import org.springframework.jdbc.core.RowMapper;
+
+/**
+ * The curated resource types an export writes, each read from the table (or view) the search API
+ * reads and rendered by the same {@link CuratedResourceMapper} row mapper and columns, so an
+ * exported resource is the one a search returns. Every type is in the Patient compartment
+ * ({@code patient_id}), has a {@code row_id} (the export's range key) and {@code last_updated}.
+ */
+public enum ExportedType {
+  PATIENT("Patient", "patient", CuratedResourceMapper.PATIENT_COLUMNS, CuratedResourceMapper::patient),
+  ENCOUNTER(
+      "Encounter", "encounter", CuratedResourceMapper.ENCOUNTER_COLUMNS, CuratedResourceMapper::encounter),
+  CONDITION(
+      "Condition", "diagnosis", CuratedResourceMapper.CONDITION_COLUMNS, CuratedResourceMapper::condition),
+  PROCEDURE(
+      "Procedure",
+      "device_therapy",
+      CuratedResourceMapper.PROCEDURE_COLUMNS,
+      CuratedResourceMapper::procedure),
+  OBSERVATION(
+      "Observation",
+      "curated_observation",
+      CuratedResourceMapper.OBSERVATION_COLUMNS,
+      CuratedResourceMapper::observation);
+
+  private final String resourceType;
+  private final String table;
+  private final String columns;
+  private final Function<CuratedResourceMapper, RowMapper<? extends IBaseResource>> mapper;
+
+  ExportedType(
+      String resourceType,
+      String table,
+      String columns,
+      Function<CuratedResourceMapper, RowMapper<? extends IBaseResource>> mapper) {
+    this.resourceType = resourceType;
+    this.table = table;
+    this.columns = columns;
+    this.mapper = mapper;
+  }
+
+  public String resourceType() {
+    return resourceType;
+  }
+
+  /** A table or view name from this enum, never from a request. */
+  String table() {
+    return table;
+  }
+
+  RowMapper<? extends IBaseResource> mapper(CuratedResourceMapper m) {
+    return mapper.apply(m);
+  }
+
+  /**
+   * The rows of one row-id range, oldest first; optional filters by {@code last_updated} (strictly
+   * after {@code _since}) and by patient (a Group's members). Values are always bound parameters.
+   */
+  String rangeSql(boolean since, boolean patients) {
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(columns)
+            .append(" FROM ")
+            .append(table)
+            .append(" WHERE row_id > ? AND row_id <= ?");
+    if (since) {
+      sql.append(" AND last_updated > ?");
+    }
+    if (patients) {
+      sql.append(" AND patient_id = ANY(?)");
+    }
+    return sql.append(" ORDER BY row_id").toString();
+  }
+
+  /** All exported types, in the order a manifest lists them. */
+  public static List<ExportedType> all() {
+    return List.of(values());
+  }
+
+  public static Optional<ExportedType> byResourceType(String resourceType) {
+    return Arrays.stream(values()).filter(t -> t.resourceType.equals(resourceType)).findFirst();
+  }
+}
