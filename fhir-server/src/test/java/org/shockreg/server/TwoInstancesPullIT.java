@@ -80,14 +80,17 @@ class TwoInstancesPullIT {
         assertThat(jdbc.queryForObject(
                 "SELECT count(*) FROM qrtz_triggers WHERE trigger_name LIKE '%shared-ehr%'", Integer.class))
             .isEqualTo(1);
+        // runs from before both instances had checked in (slow starts) are not part of the span
+        String countRuns = "SELECT count(*) FROM pull_run WHERE source_id = 'shared-ehr'";
+        int before = jdbc.queryForObject(countRuns, Integer.class);
         long started = System.nanoTime();
-        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
-            "SELECT count(*) FROM pull_run WHERE source_id = 'shared-ehr'", Integer.class) >= 4);
+        await().atMost(Duration.ofSeconds(40)).until(() -> jdbc.queryForObject(countRuns, Integer.class) >= before + 4);
         double seconds = (System.nanoTime() - started) / 1e9;
-        int runs = jdbc.queryForObject("SELECT count(*) FROM pull_run WHERE source_id = 'shared-ehr'", Integer.class);
+        int runs = jdbc.queryForObject(countRuns, Integer.class) - before;
         // one firing per interval for the whole cluster (two unclustered timers would give about
-        // twice as many runs); the first run may predate the measured span by one interval
-        assertThat(runs).isLessThanOrEqualTo((int) Math.floor(seconds / 2.0) + 2);
+        // twice as many runs); a run in flight at the start and one misfire catch-up under load
+        // may add one interval each
+        assertThat(runs).isLessThanOrEqualTo((int) Math.floor(seconds / 2.0) + 3);
         assertThat(jdbc.queryForObject(
                 "SELECT count(*) FROM measurement WHERE site_id = 'shared-ehr'", Integer.class))
             .isEqualTo(1);
