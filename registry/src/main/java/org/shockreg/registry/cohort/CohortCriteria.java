@@ -1,0 +1,60 @@
+package org.shockreg.registry.cohort;
+
+import java.util.List;
+
+/**
+ * What a patient must have to belong to a cohort. Criteria combine with AND; the values of one
+ * list criterion combine with OR. {@code null} (or an empty list) means the criterion is not used.
+ *
+ * <p>Episode criteria ({@code shockEpisode}, {@code etiology}, {@code site}, {@code
+ * scaiAtDiagnosis}, {@code ageAtDiagnosis}) must all hold for one and the same shock episode, the
+ * patient's <em>qualifying episode</em>; the others are about the patient.
+ *
+ * @param shockEpisode true: the patient has a shock episode; false: the patient has none
+ * @param etiology derived {@code cs-etiology} of the episode: {@code ami-cs}, {@code hf-cs}, {@code
+ *     other}
+ * @param site site of the episode (where the shock was diagnosed)
+ * @param scaiAtDiagnosis derived SCAI stage at shock diagnosis of the episode ({@code A}-{@code E})
+ * @param ageMin lowest age at shock diagnosis (years, included)
+ * @param ageMax highest age at shock diagnosis (years, included)
+ * @param device DEV codes: the patient has a curated device therapy of one of them (any time)
+ * @param sex administrative gender of the curated Patient ({@code unknown} also matches none)
+ */
+public record CohortCriteria(
+    Boolean shockEpisode,
+    List<String> etiology,
+    List<String> site,
+    List<String> scaiAtDiagnosis,
+    Integer ageMin,
+    Integer ageMax,
+    List<String> device,
+    List<String> sex) {
+
+  public CohortCriteria {
+    etiology = copy(etiology);
+    site = copy(site);
+    scaiAtDiagnosis = copy(scaiAtDiagnosis);
+    device = copy(device);
+    sex = copy(sex);
+  }
+
+  /** Whether any criterion asks for a shock episode with some property. */
+  public boolean hasEpisodeCriteria() {
+    return Boolean.TRUE.equals(shockEpisode)
+        || !etiology.isEmpty()
+        || !site.isEmpty()
+        || !scaiAtDiagnosis.isEmpty()
+        || ageMin != null
+        || ageMax != null;
+  }
+
+  /** The same criteria, restricted to one site (a per-site template's instance). */
+  public CohortCriteria withSite(String siteId) {
+    return new CohortCriteria(
+        shockEpisode, etiology, List.of(siteId), scaiAtDiagnosis, ageMin, ageMax, device, sex);
+  }
+
+  private static List<String> copy(List<String> values) {
+    return values == null ? List.of() : List.copyOf(values);
+  }
+}
