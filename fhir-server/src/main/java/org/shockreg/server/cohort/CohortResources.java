@@ -30,6 +30,7 @@ public final class CohortResources {
   public static final String SITE = RegistryCodeSystems.BASE + "/CodeSystem/site";
   public static final String MEMBERS_OMITTED = RegistryCodeSystems.BASE + "/StructureDefinition/members-omitted";
   static final String GENDER = "http://hl7.org/fhir/administrative-gender";
+  static final String SUBJECT_STATUS = "http://hl7.org/fhir/research-subject-status";
   static final String NEAREST =
       "per member: the value nearest the shock diagnosis within the index episode window"
           + " (implausible values excluded)";
@@ -88,6 +89,19 @@ public final class CohortResources {
     }
     codes(g, "device", "Device therapy (any time)", RegistryCodeSystems.TMCS_DEVICE, c.device(), deviceDisplays);
     codes(g, "sex", "Administrative gender", GENDER, c.sex(), Map.of());
+    CohortCriteria.ResearchSubject rs = c.researchSubject();
+    if (rs != null) {
+      Group.GroupCharacteristicComponent subject =
+          g.addCharacteristic()
+              .setCode(criterion("research-subject", "Research subject of the study"))
+              .setExclude(false);
+      if (rs.study() != null) {
+        subject.setValue(new Reference("ResearchStudy/" + rs.study()));
+      } else {
+        subject.setValue(new BooleanType(true));
+      }
+      codes(g, "research-subject-status", "Research subject status", SUBJECT_STATUS, rs.status(), Map.of());
+    }
   }
 
   private static void codes(

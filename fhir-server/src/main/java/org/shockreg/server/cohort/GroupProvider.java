@@ -30,12 +30,12 @@ import org.springframework.jdbc.core.RowMapper;
 /**
  * Cohorts as FHIR Groups (docs/cohorts.md). Membership is computed from the curated tables when a
  * Group is read, so it is always current. A search pages by keyset over the cohort list (the
- * defined cohorts in file order, then per-site cohorts in site registration order), so next links
- * hold while sites are added.
+ * defined cohorts in file order, then each template's cohorts: per site in registration order,
+ * per study by id), so next links hold while sites are added.
  */
 public class GroupProvider implements IResourceProvider {
 
-  /** Keyset row ids: defined cohorts 1..n; per-site template i from (i + 1) * TEMPLATE_BLOCK. */
+  /** Keyset row ids: defined cohorts 1..n; template i's cohorts from (i + 1) * TEMPLATE_BLOCK + 1. */
   static final long TEMPLATE_BLOCK = 1_000_000L;
 
   private final CohortEngine engine;
@@ -136,11 +136,17 @@ public class GroupProvider implements IResourceProvider {
         new StringBuilder(
             "(SELECT c.ord AS row_id, c.id AS cohort_id"
                 + " FROM unnest(CAST(:cohort_ids AS text[])) WITH ORDINALITY AS c(id, ord)");
-    for (int i = 0; i < engine.catalog().templates().size(); i++) {
-      sql.append(" UNION ALL SELECT CAST(:template_base_").append(i).append(" AS bigint)")
-          .append(" + row_number() OVER (ORDER BY site.created_at, site.site_id) AS row_id,")
-          .append(" CAST(:template_prefix_").append(i).append(" AS text) || site.site_id")
-          .append(" || CAST(:template_suffix_").append(i).append(" AS text) AS cohort_id FROM site");
+    List<CohortDefinition> templates = engine.catalog().templates();
+    for (int i = 0; i < templates.size(); i++) {
+      // Sites in registration order, studies by id: a new site or study is listed after the others.
+      String rows =
+          templates.get(i).forEach() == CohortDefinition.ForEach.SITE
+              ? "site.site_id AS v, row_number() OVER (ORDER BY site.created_at, site.site_id) AS n FROM site"
+              : "study.study_id AS v, row_number() OVER (ORDER BY study.study_id) AS n FROM research_study study";
+      sql.append(" UNION ALL SELECT CAST(:template_base_").append(i).append(" AS bigint) + t.n,")
+          .append(" CAST(:template_prefix_").append(i).append(" AS text) || t.v")
+          .append(" || CAST(:template_suffix_").append(i).append(" AS text) FROM (SELECT ")
+          .append(rows).append(") AS t");
     }
     return sql.append(") AS cohort_group").toString();
   }
@@ -151,11 +157,10 @@ public class GroupProvider implements IResourceProvider {
             "cohort_ids", engine.catalog().cohorts().stream().map(CohortDefinition::id).toArray(String[]::new));
     List<CohortDefinition> templates = engine.catalog().templates();
     for (int i = 0; i < templates.size(); i++) {
-      String id = templates.get(i).id();
-      int at = id.indexOf(CohortDefinition.SITE_PLACEHOLDER);
+      CohortDefinition t = templates.get(i);
       s.params().addValue("template_base_" + i, (i + 1) * TEMPLATE_BLOCK);
-      s.params().addValue("template_prefix_" + i, id.substring(0, at));
-      s.params().addValue("template_suffix_" + i, id.substring(at + CohortDefinition.SITE_PLACEHOLDER.length()));
+      s.params().addValue("template_prefix_" + i, t.idPrefix());
+      s.params().addValue("template_suffix_" + i, t.idSuffix());
     }
   }
 }

@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 import java.util.stream.Stream;
 
 /**
  * The cohort definitions in force: the built-in ones (classpath {@value #BUILT_IN}) and those of a
  * local directory ({@code *.yaml}/{@code *.yml}, read in name order), validated together at start.
- * Ids are unique across all files. Per-site templates stand for one cohort per registered site.
+ * Ids are unique across all files. Templates stand for one cohort per registered site or per study.
  */
 public final class CohortCatalog {
 
@@ -27,8 +27,8 @@ public final class CohortCatalog {
   private final List<CohortDefinition> templates;
 
   public CohortCatalog(List<CohortDefinition> definitions) {
-    this.cohorts = definitions.stream().filter(d -> !d.perSite()).toList();
-    this.templates = definitions.stream().filter(CohortDefinition::perSite).toList();
+    this.cohorts = definitions.stream().filter(d -> !d.isTemplate()).toList();
+    this.templates = definitions.stream().filter(CohortDefinition::isTemplate).toList();
   }
 
   /**
@@ -84,30 +84,33 @@ public final class CohortCatalog {
     return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"));
   }
 
-  /** The cohorts that are not per-site templates, in file order. */
+  /** The cohorts that are not templates, in file order. */
   public List<CohortDefinition> cohorts() {
     return cohorts;
   }
 
-  /** The per-site templates, in file order. */
+  /** The templates ({@code for-each}), in file order. */
   public List<CohortDefinition> templates() {
     return templates;
   }
 
   /**
    * The cohort with this id: a plain definition first, else the first template whose pattern
-   * fits the id with a site that exists.
+   * fits the id with a site (or study) that {@code exists}.
    */
-  public Optional<CohortDefinition> resolve(String id, Predicate<String> siteExists) {
+  public Optional<CohortDefinition> resolve(
+      String id, BiPredicate<CohortDefinition.ForEach, String> exists) {
     for (CohortDefinition d : cohorts) {
       if (d.id().equals(id)) {
         return Optional.of(d);
       }
     }
     for (CohortDefinition t : templates) {
-      String site = t.siteOf(id);
-      if (site != null && CohortDefinitionReader.SITE_ID.matcher(site).matches() && siteExists.test(site)) {
-        return Optional.of(t.forSite(site));
+      String value = t.valueOf(id);
+      if (value != null
+          && CohortDefinitionReader.SITE_ID.matcher(value).matches()
+          && exists.test(t.forEach(), value)) {
+        return Optional.of(t.instance(value));
       }
     }
     return Optional.empty();

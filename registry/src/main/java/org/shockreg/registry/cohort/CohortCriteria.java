@@ -19,6 +19,8 @@ import java.util.List;
  * @param ageMax highest age at shock diagnosis (years, included)
  * @param device DEV codes: the patient has a curated device therapy of one of them (any time)
  * @param sex administrative gender of the curated Patient ({@code unknown} also matches none)
+ * @param researchSubject the patient is a ResearchSubject (table {@code research_subject}), of a
+ *     study and with a status when given
  */
 public record CohortCriteria(
     Boolean shockEpisode,
@@ -28,7 +30,20 @@ public record CohortCriteria(
     Integer ageMin,
     Integer ageMax,
     List<String> device,
-    List<String> sex) {
+    List<String> sex,
+    ResearchSubject researchSubject) {
+
+  /**
+   * A research-subject criterion.
+   *
+   * @param study study id; null: any study
+   * @param status ResearchSubject status codes (OR); empty: any status
+   */
+  public record ResearchSubject(String study, List<String> status) {
+    public ResearchSubject {
+      status = status == null ? List.of() : List.copyOf(status);
+    }
+  }
 
   public CohortCriteria {
     etiology = copy(etiology);
@@ -51,7 +66,15 @@ public record CohortCriteria(
   /** The same criteria, restricted to one site (a per-site template's instance). */
   public CohortCriteria withSite(String siteId) {
     return new CohortCriteria(
-        shockEpisode, etiology, List.of(siteId), scaiAtDiagnosis, ageMin, ageMax, device, sex);
+        shockEpisode, etiology, List.of(siteId), scaiAtDiagnosis, ageMin, ageMax, device, sex, researchSubject);
+  }
+
+  /** The same criteria, restricted to research subjects of one study (a per-study template's instance). */
+  public CohortCriteria withStudy(String studyId) {
+    List<String> status = researchSubject == null ? List.of() : researchSubject.status();
+    return new CohortCriteria(
+        shockEpisode, etiology, site, scaiAtDiagnosis, ageMin, ageMax, device, sex,
+        new ResearchSubject(studyId, status));
   }
 
   private static List<String> copy(List<String> values) {

@@ -31,7 +31,13 @@ public final class CohortDefinitionReader {
   private static final Set<String> CRITERIA_KEYS =
       Set.of(
           "shock-episode", "etiology", "site", "scai-stage-at-diagnosis", "age-at-diagnosis",
-          "device", "sex");
+          "device", "sex", "research-subject");
+  /** ResearchSubject.status codes of FHIR R4. */
+  static final Set<String> SUBJECT_STATUSES =
+      Set.of(
+          "candidate", "eligible", "follow-up", "ineligible", "not-registered", "off-study", "on-study",
+          "on-study-intervention", "on-study-observation", "pending-on-study", "potential-candidate",
+          "screening", "withdrawn");
 
   private final Set<String> knownDevices;
   private final ObjectMapper yaml =
@@ -111,46 +117,53 @@ public final class CohortDefinitionReader {
     String name = text(node, "name", label, p, true);
     String description = text(node, "description", label, p, false);
     String study = text(node, "study", label, p, false);
-    String forEach = text(node, "for-each", label, p, false);
-    boolean perSite = false;
-    if (forEach != null) {
-      if (!"site".equals(forEach)) {
-        p.add(label + ".for-each", "'" + forEach + "' is not supported (allowed: site)");
-      } else {
-        perSite = true;
+    String forEachKey = text(node, "for-each", label, p, false);
+    CohortDefinition.ForEach forEach = null;
+    if (forEachKey != null) {
+      forEach = CohortDefinition.ForEach.of(forEachKey);
+      if (forEach == null) {
+        p.add(label + ".for-each", "'" + forEachKey + "' is not supported (allowed: site, study)");
       }
     }
     if (id != null) {
       String bare = id;
-      if (perSite) {
-        int first = id.indexOf(CohortDefinition.SITE_PLACEHOLDER);
-        if (first < 0 || id.indexOf(CohortDefinition.SITE_PLACEHOLDER, first + 1) >= 0) {
-          p.add(label + ".id", "a per-site template's id must contain {site} exactly once");
+      boolean misplaced = false;
+      for (CohortDefinition.ForEach f : CohortDefinition.ForEach.values()) {
+        String placeholder = f.placeholder();
+        if (f == forEach) {
+          int first = id.indexOf(placeholder);
+          if (first < 0 || id.indexOf(placeholder, first + 1) >= 0) {
+            p.add(label + ".id", "a for-each: " + f.key() + " template's id must contain " + placeholder + " exactly once");
+          }
+          // The longest site or study id (40) must still give a valid id.
+          bare = bare.replace(placeholder, "s".repeat(40));
+        } else if (id.contains(placeholder)) {
+          p.add(label + ".id", placeholder + " is only allowed with for-each: " + f.key());
+          misplaced = true;
         }
-        // The longest site id (40) must still give a valid id.
-        bare = id.replace(CohortDefinition.SITE_PLACEHOLDER, "s".repeat(40));
-      } else if (id.contains(CohortDefinition.SITE_PLACEHOLDER)) {
-        p.add(label + ".id", "{site} is only allowed with for-each: site");
-        bare = null;
       }
-      if (bare != null && !CohortDefinition.ID.matcher(bare).matches()) {
+      if (!misplaced && !CohortDefinition.ID.matcher(bare).matches()) {
         p.add(
             label + ".id",
             "'" + id + "' is not a valid cohort id (lower-case letters, digits, '-' and '.', at most"
-                + " 64 characters" + (perSite ? " with a 40-character site id in place of {site})" : ")"));
+                + " 64 characters" + (forEach != null ? " with a 40-character id in place of " + forEach.placeholder() + ")" : ")"));
       }
     }
     if (study != null && !SITE_ID.matcher(study).matches()) {
       p.add(label + ".study", "'" + study + "' is not a valid study id ([a-z0-9-]{1,40})");
     }
-    CohortCriteria criteria = criteria(node.get("criteria"), label + ".criteria", perSite, p);
+    if (study != null && forEach == CohortDefinition.ForEach.STUDY) {
+      p.add(label + ".study", "a for-each: study template gets its study from for-each; remove this key");
+    }
+    CohortCriteria criteria = criteria(node.get("criteria"), label + ".criteria", forEach, p);
     if (id == null || name == null || criteria == null) {
       return null;
     }
-    return new CohortDefinition(id, name, description, study, perSite, criteria, source);
+    return new CohortDefinition(id, name, description, study, forEach, criteria, source);
   }
 
-  private CohortCriteria criteria(JsonNode node, String at, boolean perSite, Problems p) {
+  private CohortCriteria criteria(
+      JsonNode node, String at, CohortDefinition.ForEach forEach, Problems p) {
     if (node == null || !node.isObject() || node.isEmpty()) {
       p.add(at, "expected a mapping with at least one criterion (" + String.join(", ", sorted(CRITERIA_KEYS)) + ")");
       return null;
@@ -188,13 +201,33 @@ public final class CohortDefinitionReader {
         }
       }
     }
-    if (perSite && node.has("site")) {
-      p.add(at + ".site", "a per-site template gets its site from for-each; remove this key");
+    CohortCriteria.ResearchSubject researchSubject = null;
+    JsonNode rs = node.get("research-subject");
+    if (rs != null) {
+      String k = at + ".research-subject";
+      if (!rs.isObject()) {
+        p.add(k, "expected a mapping with study and/or status ({} for any study and status)");
+      } else {
+        unknownKeys(rs, Set.of("study", "status"), k, p);
+        String study = text(rs, "study", k, p, false);
+        if (study != null && !SITE_ID.matcher(study).matches()) {
+          p.add(k + ".study", "'" + study + "' is not a valid study id ([a-z0-9-]{1,40})");
+        }
+        if (study != null && forEach == CohortDefinition.ForEach.STUDY) {
+          p.add(k + ".study", "a for-each: study template gets its study from for-each; remove this key");
+        }
+        researchSubject =
+            new CohortCriteria.ResearchSubject(study, codes(rs, "status", k, SUBJECT_STATUSES, null, p));
+      }
     }
-    CohortCriteria c = new CohortCriteria(shockEpisode, etiology, site, scai, ageMin, ageMax, device, sex);
+    if (forEach == CohortDefinition.ForEach.SITE && node.has("site")) {
+      p.add(at + ".site", "a for-each: site template gets its site from for-each; remove this key");
+    }
+    CohortCriteria c =
+        new CohortCriteria(shockEpisode, etiology, site, scai, ageMin, ageMax, device, sex, researchSubject);
     if (Boolean.FALSE.equals(shockEpisode)
         && (!c.etiology().isEmpty() || !c.site().isEmpty() || !c.scaiAtDiagnosis().isEmpty()
-            || ageMin != null || ageMax != null || perSite)) {
+            || ageMin != null || ageMax != null || forEach == CohortDefinition.ForEach.SITE)) {
       p.add(at + ".shock-episode", "false contradicts the episode criteria of this cohort");
     }
     return p.list.size() == before ? c : null;

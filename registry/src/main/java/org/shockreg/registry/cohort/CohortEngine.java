@@ -34,9 +34,9 @@ public final class CohortEngine {
     return catalog;
   }
 
-  /** The cohort with this id, per-site templates resolved against the registered sites. */
+  /** The cohort with this id, templates resolved against the registered sites and studies. */
   public Optional<CohortDefinition> find(String id) {
-    return catalog.resolve(id, this::siteExists);
+    return catalog.resolve(id, this::exists);
   }
 
   /** Registered site ids in registration order (the order per-site cohorts are listed in). */
@@ -45,10 +45,18 @@ public final class CohortEngine {
         .queryForList("SELECT site_id FROM site ORDER BY created_at, site_id", String.class);
   }
 
-  private boolean siteExists(String siteId) {
-    Integer found =
-        jdbc.queryForObject(
-            "SELECT count(*) FROM site WHERE site_id = :s", new MapSqlParameterSource("s", siteId), Integer.class);
+  /** Study ids (table {@code research_study}) in id order (the order per-study cohorts are listed in). */
+  public List<String> studies() {
+    return jdbc.getJdbcTemplate()
+        .queryForList("SELECT study_id FROM research_study ORDER BY study_id", String.class);
+  }
+
+  private boolean exists(CohortDefinition.ForEach kind, String value) {
+    String sql =
+        kind == CohortDefinition.ForEach.SITE
+            ? "SELECT count(*) FROM site WHERE site_id = :v"
+            : "SELECT count(*) FROM research_study WHERE study_id = :v";
+    Integer found = jdbc.queryForObject(sql, new MapSqlParameterSource("v", value), Integer.class);
     return found != null && found > 0;
   }
 

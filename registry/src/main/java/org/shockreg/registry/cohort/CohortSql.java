@@ -65,6 +65,18 @@ public final class CohortSql {
       // A Patient without a gender is 'unknown' too.
       patient.add(c.sex().contains("unknown") ? "(" + sex + " OR p.sex IS NULL)" : sex);
     }
+    CohortCriteria.ResearchSubject rs = c.researchSubject();
+    if (rs != null) {
+      StringBuilder subject =
+          new StringBuilder("EXISTS (SELECT 1 FROM research_subject rsc WHERE rsc.patient_id = p.patient_id");
+      if (rs.study() != null) {
+        subject.append(" AND rsc.study_id = ").append(param(rs.study()));
+      }
+      if (!rs.status().isEmpty()) {
+        subject.append(" AND rsc.status = ANY(").append(param(array(rs.status()))).append(")");
+      }
+      patient.add(subject.append(")").toString());
+    }
     this.memberWhere = patient.isEmpty() ? "TRUE" : String.join(" AND ", patient);
   }
 

@@ -80,7 +80,7 @@ class CohortDefinitionReaderTest {
     assertThat(problems)
         .containsExactlyInAnyOrder(
             "test.yaml: cohorts[0] (bad).criteria.colour: unknown key (allowed here: age-at-diagnosis,"
-                + " device, etiology, scai-stage-at-diagnosis, sex, shock-episode, site)",
+                + " device, etiology, research-subject, scai-stage-at-diagnosis, sex, shock-episode, site)",
             "test.yaml: cohorts[0] (bad).criteria.etiology[0]: unknown value 'hf' (allowed: ami-cs, hf-cs, other)",
             "test.yaml: cohorts[0] (bad).criteria.device[0]: unknown value 'iabpp' (allowed: iabp, impella,"
                 + " tandemheart, va-ecmo, vad-unspecified)",
@@ -124,11 +124,11 @@ class CohortDefinitionReaderTest {
         read("cohorts:\n  - {id: 'site-{site}-hf', for-each: site, name: 'HF-CS at {site}', criteria: {etiology: hf-cs}}\n");
     assertThat(problems).isEmpty();
     CohortDefinition t = ok.get(0);
-    assertThat(t.perSite()).isTrue();
-    assertThat(t.siteOf("site-hospital-a-hf")).isEqualTo("hospital-a");
-    assertThat(t.siteOf("site--hf")).isNull();
-    assertThat(t.siteOf("hf-cs")).isNull();
-    CohortDefinition a = t.forSite("hospital-a");
+    assertThat(t.forEach()).isEqualTo(CohortDefinition.ForEach.SITE);
+    assertThat(t.valueOf("site-hospital-a-hf")).isEqualTo("hospital-a");
+    assertThat(t.valueOf("site--hf")).isNull();
+    assertThat(t.valueOf("hf-cs")).isNull();
+    CohortDefinition a = t.instance("hospital-a");
     assertThat(a.id()).isEqualTo("site-hospital-a-hf");
     assertThat(a.name()).isEqualTo("HF-CS at hospital-a");
     assertThat(a.criteria().site()).containsExactly("hospital-a");
@@ -137,11 +137,62 @@ class CohortDefinitionReaderTest {
     read("cohorts:\n  - {id: by-site, for-each: site, name: n, criteria: {site: [a]}}\n");
     assertThat(problems)
         .containsExactlyInAnyOrder(
-            "test.yaml: cohorts[0] (by-site).id: a per-site template's id must contain {site} exactly once",
-            "test.yaml: cohorts[0] (by-site).criteria.site: a per-site template gets its site from for-each; remove this key");
+            "test.yaml: cohorts[0] (by-site).id: a for-each: site template's id must contain {site} exactly once",
+            "test.yaml: cohorts[0] (by-site).criteria.site: a for-each: site template gets its site from for-each; remove this key");
     problems.clear();
     read("cohorts:\n  - {id: 'x-{site}', name: n, criteria: {sex: male}}\n");
     assertThat(problems).containsExactly("test.yaml: cohorts[0] (x-{site}).id: {site} is only allowed with for-each: site");
+  }
+
+  @Test
+  void researchSubjectCriterion_andStudyTemplates() {
+    List<CohortDefinition> defs =
+        read(
+            """
+            cohorts:
+              - id: candidates
+                name: Potential candidates of ALTSHOCK-2
+                criteria:
+                  research-subject: {study: altshock-2, status: [potential-candidate, on-study]}
+              - id: '{study}-randomized'
+                for-each: study
+                name: Randomized in {study}
+                criteria:
+                  research-subject: {status: on-study}
+            """);
+    assertThat(problems).isEmpty();
+    assertThat(defs.get(0).criteria().researchSubject())
+        .isEqualTo(new CohortCriteria.ResearchSubject("altshock-2", List.of("potential-candidate", "on-study")));
+    CohortDefinition randomized = defs.get(1).instance("altshock-2");
+    assertThat(randomized.id()).isEqualTo("altshock-2-randomized");
+    assertThat(randomized.study()).isEqualTo("altshock-2");
+    assertThat(randomized.criteria().researchSubject())
+        .isEqualTo(new CohortCriteria.ResearchSubject("altshock-2", List.of("on-study")));
+
+    read(
+        """
+        cohorts:
+          - id: '{study}-x'
+            for-each: study
+            name: n
+            study: altshock-2
+            criteria:
+              research-subject: {study: altshock-2, status: [randomised]}
+        """);
+    assertThat(problems)
+        .containsExactlyInAnyOrder(
+            "test.yaml: cohorts[0] ({study}-x).study: a for-each: study template gets its study from for-each; remove this key",
+            "test.yaml: cohorts[0] ({study}-x).criteria.research-subject.study: a for-each: study template gets its study"
+                + " from for-each; remove this key",
+            "test.yaml: cohorts[0] ({study}-x).criteria.research-subject.status[0]: unknown value 'randomised' (allowed:"
+                + " candidate, eligible, follow-up, ineligible, not-registered, off-study, on-study, on-study-intervention,"
+                + " on-study-observation, pending-on-study, potential-candidate, screening, withdrawn)");
+    problems.clear();
+    read("cohorts:\n  - {id: 'a-{site}', for-each: study, name: n, criteria: {sex: male}}\n");
+    assertThat(problems)
+        .containsExactlyInAnyOrder(
+            "test.yaml: cohorts[0] (a-{site}).id: a for-each: study template's id must contain {study} exactly once",
+            "test.yaml: cohorts[0] (a-{site}).id: {site} is only allowed with for-each: site");
   }
 
   @Test
@@ -156,17 +207,24 @@ class CohortDefinitionReaderTest {
     CohortCatalog builtIn = CohortCatalog.load(reader, dir.resolve("missing"));
     assertThat(builtIn.cohorts()).extracting(CohortDefinition::id)
         .containsExactly("all-cs", "hf-cs", "ami-cs", "iabp", "impella", "va-ecmo");
-    assertThat(builtIn.templates()).extracting(CohortDefinition::id).containsExactly("site-{site}");
-    assertThat(builtIn.resolve("site-hospital-a", "hospital-a"::equals))
+    assertThat(builtIn.templates()).extracting(CohortDefinition::id).containsExactly("site-{site}", "{study}-screening");
+    java.util.function.BiPredicate<CohortDefinition.ForEach, String> known =
+        (kind, v) -> kind == CohortDefinition.ForEach.SITE ? v.equals("hospital-a") : v.equals("altshock-2");
+    assertThat(builtIn.resolve("site-hospital-a", known))
         .hasValueSatisfying(d -> assertThat(d.criteria().site()).containsExactly("hospital-a"));
-    assertThat(builtIn.resolve("site-nowhere", "hospital-a"::equals)).isEmpty();
-    assertThat(builtIn.resolve("hf-cs", s -> false)).isPresent();
+    assertThat(builtIn.resolve("site-nowhere", known)).isEmpty();
+    assertThat(builtIn.resolve("hf-cs", (k, v) -> false)).isPresent();
+    CohortDefinition screening = builtIn.resolve("altshock-2-screening", known).orElseThrow();
+    assertThat(screening.study()).isEqualTo("altshock-2");
+    assertThat(screening.name()).isEqualTo("Screened for study altshock-2");
+    assertThat(screening.criteria().researchSubject()).isEqualTo(new CohortCriteria.ResearchSubject("altshock-2", List.of()));
+    assertThat(builtIn.resolve("other-study-screening", known)).isEmpty();
 
     Files.writeString(dir.resolve("women.yaml"), "cohorts:\n  - {id: women, name: Women, criteria: {sex: female}}\n");
     Files.writeString(dir.resolve("notes.txt"), "not a cohort file");
     CohortCatalog local = CohortCatalog.load(reader, dir);
     assertThat(local.cohorts()).extracting(CohortDefinition::id).endsWith("women");
-    assertThat(local.resolve("women", s -> false).orElseThrow().source()).endsWith("women.yaml");
+    assertThat(local.resolve("women", (k, v) -> false).orElseThrow().source()).endsWith("women.yaml");
   }
 
   @Test

@@ -108,6 +108,10 @@ class CohortEngineTest {
         "INSERT INTO research_subject (subject_id, study_id, patient_id, episode_id, status, assigned_arm, randomized_at)"
             + " VALUES ('s2', 'altshock-2', 'p2', NULL, 'on-study', 'standard-care', ?)",
         ts(T2.plus(Duration.ofHours(2))));
+    // screened, not randomized
+    jdbc.update(
+        "INSERT INTO research_subject (subject_id, study_id, patient_id, episode_id, status)"
+            + " VALUES ('s3', 'altshock-2', 'p3', 'e3b', 'screening')");
   }
 
   void patient(String id, String site, String sex) {
@@ -175,6 +179,10 @@ class CohortEngineTest {
     assertThat(engine.find("site-hospital-c")).isEmpty();
     assertThat(engine.find("nothing")).isEmpty();
     assertThat(engine.sites()).containsExactly("hospital-a", "hospital-b");
+    assertThat(engine.studies()).containsExactly("altshock-2");
+    // per-study template: research subjects of the study, any status
+    assertThat(engine.members(cohort("altshock-2-screening"))).containsExactly("p1", "p2", "p3");
+    assertThat(engine.find("other-study-screening")).isEmpty();
   }
 
   @Test
@@ -188,6 +196,10 @@ class CohortEngineTest {
     assertThat(engine.members(local("{etiology: other, age-at-diagnosis: {max: 50}}"))).containsExactly("p3");
     assertThat(engine.members(local("{etiology: hf-cs, age-at-diagnosis: {max: 50}}"))).isEmpty();
     assertThat(engine.members(local("{etiology: [hf-cs, ami-cs], site: hospital-a}"))).containsExactly("p1", "p2");
+    assertThat(engine.members(local("{research-subject: {status: [on-study]}}"))).containsExactly("p1", "p2");
+    assertThat(engine.members(local("{research-subject: {study: altshock-2, status: screening}}"))).containsExactly("p3");
+    assertThat(engine.members(local("{research-subject: {study: other}}"))).isEmpty();
+    assertThat(engine.members(local("{research-subject: {}, etiology: hf-cs}"))).containsExactly("p1", "p3");
   }
 
   @Test
@@ -241,6 +253,15 @@ class CohortEngineTest {
     // p1 and p4 (no episode: any therapy); p2's IABP was before its episode
     assertThat(s.tmcs().get("iabp")).isEqualTo(2);
     assertThat(s.anyTmcs()).isEqualTo(3);
+  }
+
+  @Test
+  void studyScreeningSummary_reportsThatStudysRandomizations() {
+    CohortSummary s = engine.summary(cohort("altshock-2-screening"));
+    assertThat(s.n()).isEqualTo(3);
+    assertThat(s.randomization().study()).isEqualTo("altshock-2");
+    assertThat(s.randomization().randomized()).isEqualTo(2);
+    assertThat(s.randomization().cicuArrivalToRandomization()).isEqualTo(dist(2, 0, "1.75", "1.625", "1.875"));
   }
 
   @Test
