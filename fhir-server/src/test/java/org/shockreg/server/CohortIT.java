@@ -125,6 +125,15 @@ class CohortIT {
         + "\"period\":{\"start\":\"" + start + "\",\"end\":\"" + end + "\"}}";
   }
 
+  /** An intensive-care encounter (type ICU): its start is the CICU arrival. */
+  static String icu(String id, String patient, String start, String end) {
+    return "{\"resourceType\":\"Encounter\",\"id\":\"" + id + "\",\"status\":\"finished\","
+        + "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"IMP\"},"
+        + "\"type\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-RoleCode\",\"code\":\"ICU\"}]}],"
+        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},"
+        + "\"period\":{\"start\":\"" + start + "\",\"end\":\"" + end + "\"}}";
+  }
+
   static String condition(String id, String patient, String icd10cm, String onset) {
     return "{\"resourceType\":\"Condition\",\"id\":\"" + id + "\","
         + "\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"" + icd10cm + "\"}]},"
@@ -171,6 +180,7 @@ class CohortIT {
         SITE_A,
         patient("a1", "female", "1960-06-15"),
         stay("stay-a1", "a1", "2025-03-01T00:00:00Z", "2025-03-10T12:00:00Z"),
+        icu("icu-a1", "a1", "2025-03-01T04:00:00Z", "2025-03-05T00:00:00Z"),
         condition("cs-a1", "a1", "R57.0", "2025-03-01T06:00:00Z"),
         condition("hf-a1", "a1", "I50.22", "2024-03-01T00:00:00Z"),
         condition("icm-a1", "a1", "I25.5", "2024-03-01T00:00:00Z"),
@@ -218,6 +228,17 @@ class CohortIT {
               "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?",
               String.class, p[0], p[1]));
     }
+    // A study with a1 randomized to early IABP at 06:30 (CICU arrival 04:00, IABP 07:00). The EDC
+    // path that records randomizations is not part of this work, so the rows are written here.
+    jdbc.update("INSERT INTO research_study (study_id, definition) VALUES ('it-study', '{}'::jsonb)");
+    jdbc.update(
+        "INSERT INTO research_subject (subject_id, study_id, patient_id, status, assigned_arm, randomized_at)"
+            + " VALUES ('it-subject-a1', 'it-study', ?, 'on-study', 'early-iabp', '2025-03-01T06:30:00Z')",
+        curated.get("a1"));
+    jdbc.update(
+        "INSERT INTO research_subject (subject_id, study_id, patient_id, status)"
+            + " VALUES ('it-subject-b1', 'it-study', ?, 'ineligible')",
+        curated.get("b1"));
   }
 
   // ---- helpers ------------------------------------------------------------------------------
@@ -295,6 +316,7 @@ class CohortIT {
     expected.put("site-" + SITE_B, refs("b1", "b2"));
     expected.put("women-hf-ami", refs("a1", "b2"));
     expected.put("elderly", refs("a2"));
+    expected.put("it-study-screening", refs("a1", "b1"));
     expected.forEach(
         (id, refs) -> {
           Group g = client.read().resource(Group.class).withId(id).execute();
@@ -372,7 +394,9 @@ class CohortIT {
         new ArrayList<>(List.of("all-cs", "hf-cs", "ami-cs", "iabp", "impella", "va-ecmo", "women-hf-ami", "elderly"));
     jdbc.queryForList("SELECT site_id FROM site ORDER BY created_at, site_id", String.class)
         .forEach(s -> expected.add("site-" + s));
-    assertThat(expected).contains("site-" + SITE_A, "site-" + SITE_B);
+    jdbc.queryForList("SELECT study_id FROM research_study ORDER BY study_id", String.class)
+        .forEach(s -> expected.add(s + "-screening"));
+    assertThat(expected).contains("site-" + SITE_A, "site-" + SITE_B, "it-study-screening");
 
     Bundle page = client.search().forResource(Group.class).count(3).returnBundle(Bundle.class).execute();
     List<String> seen = new ArrayList<>();
@@ -427,7 +451,7 @@ class CohortIT {
     assertThat(integer(param(s, "n"))).isEqualTo(4);
     assertThat(integer(param(s, "with-shock-episode"))).isEqualTo(4);
     // ages 64 (a1), 75 (a2), 54 (b1); b2 has no birth date: 54, 64, 75
-    assertThat(dist(param(s, "age-at-diagnosis"), "a")).containsExactly("3", "1", "64", "59", "69.5");
+    assertThat(dist(param(s, "age"), "a")).containsExactly("3", "1", "64", "59", "69.5");
     assertThat(counts(param(s, "sex"))).containsExactly(
         Map.entry("male", 2), Map.entry("female", 2), Map.entry("other", 0), Map.entry("unknown", 0));
     assertThat(counts(param(s, "etiology"))).containsExactly(
@@ -449,19 +473,45 @@ class CohortIT {
     assertThat(counts(param(s, "scai-stage-at-diagnosis"))).containsExactly(
         Map.entry("A", 1), Map.entry("B", 1), Map.entry("C", 1), Map.entry("D", 0), Map.entry("E", 1),
         Map.entry("unknown", 0));
+    // a1: CICU arrival 04:00 -> randomized 06:30 = 2.5 h -> IABP 07:00 = 0.5 h
     ParametersParameterComponent randomization = param(s, "randomization");
+    assertThat(integer(part(randomization, "randomized"))).isEqualTo(1);
+    assertThat(dist(part(randomization, "cicu-arrival-to-randomization"), "h")).containsExactly("1", "0", "2.5", "2.5", "2.5");
+    assertThat(dist(part(randomization, "randomization-to-iabp"), "h")).containsExactly("1", "0", "0.5", "0.5", "0.5");
+    assertThat(randomization.getPart()).extracting(ParametersParameterComponent::getName).doesNotContain("note", "study");
+  }
+
+  @Test
+  void withoutRandomizedMembers_theTimingIsANote() {
+    ParametersParameterComponent randomization = param(summary("site-" + SITE_B), "randomization");
     assertThat(integer(part(randomization, "randomized"))).isZero();
     assertThat(((StringType) part(randomization, "note").getValue()).getValue())
         .contains("no member of this cohort has a recorded trial randomization");
     assertThat(randomization.getPart()).extracting(ParametersParameterComponent::getName)
-        .doesNotContain("cicu-arrival-to-randomization", "randomization-to-iabp");
+        .containsExactly("randomized", "note");
+  }
+
+  @Test
+  void studyScreeningGroup_fromTheStudyTable() {
+    Group g = client.read().resource(Group.class).withId("it-study-screening").execute();
+    assertThat(members(g)).containsExactlyInAnyOrderElementsOf(refs("a1", "b1"));
+    assertThat(g.getCharacteristicFirstRep().getCode().getCodingFirstRep().getCode()).isEqualTo("research-subject");
+    assertThat(((Reference) g.getCharacteristicFirstRep().getValue()).getReference()).isEqualTo("ResearchStudy/it-study");
+    Parameters s = summary("it-study-screening");
+    assertThat(integer(param(s, "n"))).isEqualTo(2);
+    ParametersParameterComponent randomization = param(s, "randomization");
+    assertThat(((StringType) part(randomization, "study").getValue()).getValue()).isEqualTo("it-study");
+    assertThat(integer(part(randomization, "randomized"))).isEqualTo(1);
+    assertThat(dist(part(randomization, "cicu-arrival-to-randomization"), "h")).containsExactly("1", "0", "2.5", "2.5", "2.5");
+    assertThatThrownBy(() -> client.read().resource(Group.class).withId("no-study-screening").execute())
+        .isInstanceOf(ResourceNotFoundException.class);
   }
 
   @Test
   void hfCsSummary() {
     Parameters s = summary("hf-cs");
     assertThat(integer(param(s, "n"))).isEqualTo(2);
-    assertThat(dist(param(s, "age-at-diagnosis"), "a")).containsExactly("1", "1", "64", "64", "64");
+    assertThat(dist(param(s, "age"), "a")).containsExactly("1", "1", "64", "64", "64");
     assertThat(counts(param(s, "sex"))).containsEntry("female", 2).containsEntry("male", 0);
     assertThat(counts(param(s, "etiology"))).containsEntry("hf-cs", 2).containsEntry("ami-cs", 0);
     assertThat(((DecimalType) part(param(s, "hf-cs-ischemic"), "share").getValue()).getValue())
@@ -480,7 +530,7 @@ class CohortIT {
     assertThat(counts(param(s, "etiology"))).containsEntry("hf-cs", 1).containsEntry("unknown", 1);
     assertThat(counts(param(s, "scai-stage-at-diagnosis"))).containsEntry("C", 1).containsEntry("unknown", 1);
     assertThat(counts(param(s, "tmcs"))).containsEntry("iabp", 2).containsEntry("any", 2);
-    assertThat(dist(param(s, "age-at-diagnosis"), "a")).containsExactly("1", "1", "64", "64", "64");
+    assertThat(dist(param(s, "age"), "a")).containsExactly("1", "1", "64", "64", "64");
     // no HF-CS among... one: a1 is ischaemic
     assertThat(((DecimalType) part(param(s, "hf-cs-ischemic"), "share").getValue()).getValue())
         .isEqualByComparingTo("1");
@@ -499,6 +549,6 @@ class CohortIT {
     assertThat(dist(param(b, "lactate"), "mmol/L")).containsExactly("1", "1", "1.5", "1.5", "1.5");
     Parameters elderly = summary("elderly");
     assertThat(integer(param(elderly, "n"))).isEqualTo(1);
-    assertThat(dist(param(elderly, "age-at-diagnosis"), "a")).containsExactly("1", "0", "75", "75", "75");
+    assertThat(dist(param(elderly, "age"), "a")).containsExactly("1", "0", "75", "75", "75");
   }
 }

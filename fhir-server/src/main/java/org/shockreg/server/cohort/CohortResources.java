@@ -131,7 +131,7 @@ public final class CohortResources {
     p.addParameter().setName("group").setValue(new Reference("Group/" + cohort.id()).setDisplay(cohort.name()));
     p.addParameter().setName("n").setValue(new IntegerType(s.n()));
     p.addParameter().setName("with-shock-episode").setValue(new IntegerType(s.withEpisode()));
-    p.addParameter(distribution("age-at-diagnosis", s.ageAtDiagnosis(), "a",
+    p.addParameter(distribution("age", s.ageAtDiagnosis(), "a",
         "per member: age at shock diagnosis of the index episode (years)"));
     p.addParameter(counts("sex", s.sex()));
     p.addParameter(counts("etiology", s.etiology()));
