@@ -2,6 +2,7 @@ package org.shockreg.server.cohort;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.registry.cohort.CohortCatalog;
@@ -46,7 +47,7 @@ public class CohortConfiguration {
       CohortEngine engine, CohortProperties props, RuleSet rules, RegistryReader reader) {
     Map<String, String> devices =
         rules.devices().values().stream()
-            .collect(java.util.stream.Collectors.toMap(DeviceRule::device, d -> d.display() == null ? d.device() : d.display()));
+            .collect(Collectors.toMap(DeviceRule::device, d -> d.display() == null ? d.device() : d.display()));
     return new GroupProvider(engine, new CohortResources(props.memberLimit(), devices), reader);
   }
 
