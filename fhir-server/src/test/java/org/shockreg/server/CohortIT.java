@@ -433,13 +433,33 @@ class CohortIT {
         .isInstanceOf(InvalidRequestException.class);
     HttpResponse<String> res =
         http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/Group?_lastUpdated=gt2020-01-01"))
+            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/Group?code=hf-cs&colour=blue"))
                 .header("Authorization", "Bearer " + TOKEN)
                 .GET()
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(res.statusCode()).isEqualTo(400);
     assertThat(fhir.newJsonParser().parseResource(res.body())).isInstanceOf(OperationOutcome.class);
+    assertThatThrownBy(
+            () -> client.search().byUrl("Group?code:text=hf").returnBundle(Bundle.class).execute())
+        .isInstanceOf(InvalidRequestException.class);
+  }
+
+  @Test
+  void lastUpdated_isTheTimeOfReading() {
+    java.util.Date before = new java.util.Date(System.currentTimeMillis() - 1000);
+    Group g = client.read().resource(Group.class).withId("hf-cs").execute();
+    assertThat(g.getMeta().getLastUpdated()).isAfterOrEqualTo(before);
+    Bundle since =
+        client.search().forResource(Group.class).where(Group.CODE.exactly().code("hf-cs"))
+            .lastUpdated(new ca.uhn.fhir.rest.param.DateRangeParam().setLowerBound("gt2020-01-01"))
+            .returnBundle(Bundle.class).execute();
+    assertThat(since.getEntry()).hasSize(1);
+    Bundle before2020 =
+        client.search().forResource(Group.class)
+            .lastUpdated(new ca.uhn.fhir.rest.param.DateRangeParam().setUpperBound("lt2020-01-01"))
+            .returnBundle(Bundle.class).execute();
+    assertThat(before2020.getEntry()).isEmpty();
   }
 
   // ---- $cohort-summary ----------------------------------------------------------------------

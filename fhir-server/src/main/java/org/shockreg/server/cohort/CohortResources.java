@@ -1,6 +1,7 @@
 package org.shockreg.server.cohort;
 
 import java.math.BigDecimal;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.BooleanType;
@@ -47,6 +48,8 @@ public final class CohortResources {
   public Group group(CohortDefinition cohort, List<String> members) {
     Group g = new Group();
     g.setId(cohort.id());
+    // Computed now from the curated data: the time of reading is when this content was made.
+    g.getMeta().setLastUpdated(new Date());
     g.setType(Group.GroupType.PERSON);
     g.setActual(true);
     g.getCode().addCoding(new Coding(COHORT, cohort.id(), cohort.name())).setText(cohort.name());

@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
@@ -17,6 +18,7 @@ import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
@@ -66,19 +68,20 @@ public class GroupProvider implements IResourceProvider {
       @Description(shortDefinition = "Cohort code in https://fhir.shockreg.org/CodeSystem/cohort, e.g. hf-cs")
           @OptionalParam(name = Group.SP_CODE)
           TokenAndListParam code,
-      @Description(shortDefinition = "Not supported: a Group is computed when read and has no stored version")
+      @Description(
+              shortDefinition =
+                  "A Group is computed when read: its lastUpdated is the time of reading, so it matches"
+                      + " ranges that hold now")
           @OptionalParam(name = "_lastUpdated")
           DateRangeParam lastUpdated,
       SummaryEnum summary,
       SearchTotalModeEnum total) {
-    if (lastUpdated != null && !lastUpdated.isEmpty()) {
-      // Declared so it is refused rather than silently ignored (HAPI skips undeclared _ params).
-      throw new InvalidRequestException(
-          "SR-COHORT-3: _lastUpdated is not supported on Group: membership is computed from the curated"
-              + " data when the Group is read, so a Group has no stored last update");
-    }
+    boolean updatedInRange = lastUpdated == null || lastUpdated.isEmpty() || holdsNow(lastUpdated);
     SqlSearch s = new SqlSearch("Group", cohortTable(), "cohort_id", mapper());
     tableParams(s);
+    if (!updatedInRange) {
+      s.where("FALSE");
+    }
     if (id != null && !id.getValuesAsQueryTokens().isEmpty()) {
       String[] ids = id.getValuesAsQueryTokens().stream().map(TokenParam::getValue).toArray(String[]::new);
       s.where("cohort_id = ANY(" + s.param(ids) + ")");
@@ -104,6 +107,27 @@ public class GroupProvider implements IResourceProvider {
       }
     }
     return reader.search(s, summary, total);
+  }
+
+  /**
+   * Whether the range holds the present: every Group is computed when read, so its lastUpdated is
+   * now (an incremental client re-reads Groups and never misses a change of membership).
+   */
+  static boolean holdsNow(DateRangeParam range) {
+    Date now = new Date();
+    Date lower = range.getLowerBoundAsInstant();
+    Date upper = range.getUpperBoundAsInstant();
+    if (lower != null) {
+      boolean strict = range.getLowerBound().getPrefix() == ParamPrefixEnum.GREATERTHAN;
+      if (strict ? !now.after(lower) : now.before(lower)) {
+        return false;
+      }
+    }
+    if (upper != null) {
+      boolean strict = range.getUpperBound().getPrefix() == ParamPrefixEnum.LESSTHAN;
+      return strict ? now.before(upper) : !now.after(upper);
+    }
+    return true;
   }
 
   /** "Table 1" of the cohort as it is now. */
