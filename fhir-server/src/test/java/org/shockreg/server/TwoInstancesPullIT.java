@@ -109,6 +109,9 @@ class TwoInstancesPullIT {
         "--spring.datasource.username=" + db.username(),
         "--spring.datasource.password=" + db.password(),
         "--shockreg.data-dir=" + dataDir,
+        // Quartz keys its JDBC connection providers by scheduler name, JVM-wide: a name of this
+        // database's own keeps the other ITs' cached contexts out of this two-instance cluster
+        "--spring.quartz.properties.org.quartz.scheduler.instanceName=two-instances-" + db.url().hashCode(),
         "--server.port=0",
         "--shockreg.mllp.port=-1",
         "--shockreg.inbox.enabled=false",
