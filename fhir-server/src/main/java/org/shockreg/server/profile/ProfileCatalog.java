@@ -1,0 +1,133 @@
+package org.shockreg.server.profile;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.context.support.ValidationSupportContext;
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.shockreg.mappings.rules.RuleSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The registry's StructureDefinitions with snapshots. The differentials come from {@link
+ * ProfileBuilder}; HAPI's {@link SnapshotGeneratingValidationSupport} expands them against the R4
+ * base definitions. That takes seconds (the base definitions are parsed first), so it runs once in
+ * the background from startup and the first request that needs it waits for it.
+ */
+@Component
+public class ProfileCatalog {
+
+  private static final Logger log = LoggerFactory.getLogger(ProfileCatalog.class);
+
+  private final CompletableFuture<Map<String, StructureDefinition>> definitions;
+  private final List<StructureDefinition> differentials;
+
+  public ProfileCatalog(RuleSet rules, FhirContext fhir) {
+    differentials = new ProfileBuilder(rules).build();
+    definitions = new CompletableFuture<>();
+    Thread worker =
+        new Thread(
+            () -> {
+              try {
+                definitions.complete(withSnapshots(fhir, differentials));
+              } catch (RuntimeException | Error e) {
+                log.error("event=profile_snapshots_failed error={}", e.toString());
+                definitions.completeExceptionally(e);
+              }
+            },
+            "profile-snapshots");
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  /** Every definition (extensions, base profiles, then the profiles derived from them). */
+  public List<StructureDefinition> all() {
+    return List.copyOf(definitions().values());
+  }
+
+  public Optional<StructureDefinition> byId(String id) {
+    return Optional.ofNullable(definitions().get(id));
+  }
+
+  /** The profiles constraining resource {@code type} (not extensions), base profile first. */
+  public List<StructureDefinition> profilesOf(String type) {
+    return definitions().values().stream().filter(sd -> type.equals(sd.getType())).toList();
+  }
+
+  /**
+   * The canonical URLs of the profiles of resource {@code type}, base profile first; known without
+   * waiting for the snapshots.
+   */
+  public List<String> profileUrls(String type) {
+    return differentials.stream()
+        .filter(sd -> type.equals(sd.getType()))
+        .map(StructureDefinition::getUrl)
+        .toList();
+  }
+
+  private Map<String, StructureDefinition> definitions() {
+    try {
+      return definitions.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InternalErrorException("SR-PROF-1: interrupted while the profiles were generated");
+    } catch (ExecutionException e) {
+      throw new InternalErrorException("SR-PROF-2: the registry profiles could not be generated");
+    }
+  }
+
+  private static Map<String, StructureDefinition> withSnapshots(
+      FhirContext fhir, List<StructureDefinition> differentials) {
+    long started = System.nanoTime();
+    PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(fhir);
+    differentials.forEach(ours::addStructureDefinition);
+    SnapshotGeneratingValidationSupport snapshots = new SnapshotGeneratingValidationSupport(fhir);
+    // No cache: each generated snapshot replaces its differential in "ours" before the profiles
+    // derived from it are expanded.
+    ValidationSupportChain chain =
+        new ValidationSupportChain(
+            ValidationSupportChain.CacheConfiguration.disabled(),
+            ours,
+            new DefaultProfileValidationSupport(fhir),
+            snapshots,
+            new InMemoryTerminologyServerValidationSupport(fhir),
+            new CommonCodeSystemsTerminologyService(fhir));
+    ValidationSupportContext context = new ValidationSupportContext(chain);
+    Map<String, StructureDefinition> out = new LinkedHashMap<>();
+    List<String> failed = new ArrayList<>();
+    for (StructureDefinition differential : differentials) {
+      StructureDefinition sd =
+          (StructureDefinition)
+              snapshots.generateSnapshot(
+                  context, differential.copy(), differential.getUrl(), null, differential.getName());
+      if (sd == null || !sd.hasSnapshot()) {
+        failed.add(differential.getIdElement().getIdPart());
+        continue;
+      }
+      ours.addStructureDefinition(sd);
+      out.put(sd.getIdElement().getIdPart(), sd);
+    }
+    if (!failed.isEmpty()) {
+      throw new IllegalStateException("no snapshot for " + failed);
+    }
+    log.info(
+        "event=profile_snapshots_generated profiles={} elapsedMs={}",
+        out.size(),
+        (System.nanoTime() - started) / 1_000_000);
+    return out;
+  }
+}
