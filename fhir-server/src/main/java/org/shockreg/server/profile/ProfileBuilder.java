@@ -3,6 +3,7 @@ package org.shockreg.server.profile;
 import static org.shockreg.server.fhir.RegistryCodeSystems.*;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +45,20 @@ final class ProfileBuilder {
   private static final String LOINC = "http://loinc.org";
   private static final String SNOMED = "http://snomed.info/sct";
 
-  private final RuleSet rules;
+  private final Collection<VariableRule> variables;
+  private final String version;
+
+  /**
+   * @param variables the measured variables (rule file measurements.yaml)
+   * @param version the rules' version, which the profiles carry
+   */
+  ProfileBuilder(Collection<VariableRule> variables, String version) {
+    this.variables = variables;
+    this.version = version;
+  }
 
   ProfileBuilder(RuleSet rules) {
-    this.rules = rules;
+    this(rules.variables().values(), rules.version());
   }
 
   /** Every definition, extensions and base profiles before the profiles derived from them. */
@@ -63,7 +74,7 @@ final class ProfileBuilder {
     out.add(deviceTherapy());
     out.add(diagnosis());
     out.add(observation());
-    for (VariableRule v : rules.variables().values()) {
+    for (VariableRule v : variables) {
       out.add(measurement(v));
     }
     for (DerivedVariable d : RegistryProfiles.DERIVED) {
@@ -79,7 +90,7 @@ final class ProfileBuilder {
     StructureDefinition sd = new StructureDefinition();
     sd.setId(url.substring(url.lastIndexOf('/') + 1));
     sd.setUrl(url);
-    sd.setVersion(rules.version());
+    sd.setVersion(version);
     sd.setName(name);
     sd.setTitle(title);
     sd.setStatus(PublicationStatus.ACTIVE);

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
@@ -20,25 +21,41 @@ import org.hl7.fhir.r4.model.StructureDefinition;
 import org.shockreg.mappings.rules.RuleSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
  * The registry's StructureDefinitions with snapshots. The differentials come from {@link
  * ProfileBuilder}; HAPI's {@link SnapshotGeneratingValidationSupport} expands them against the R4
  * base definitions. That takes seconds (the base definitions are parsed first), so it runs once in
- * the background from startup and the first request that needs it waits for it.
+ * the background when the application is ready; a request that needs it meanwhile waits for it.
  */
 @Component
 public class ProfileCatalog {
 
   private static final Logger log = LoggerFactory.getLogger(ProfileCatalog.class);
 
-  private final CompletableFuture<Map<String, StructureDefinition>> definitions;
+  private final CompletableFuture<Map<String, StructureDefinition>> definitions =
+      new CompletableFuture<>();
   private final List<StructureDefinition> differentials;
+  private final FhirContext fhir;
+  private final AtomicBoolean started = new AtomicBoolean();
 
   public ProfileCatalog(RuleSet rules, FhirContext fhir) {
-    differentials = new ProfileBuilder(rules).build();
-    definitions = new CompletableFuture<>();
+    this.differentials = new ProfileBuilder(rules).build();
+    this.fhir = fhir;
+  }
+
+  /**
+   * Starts the snapshot generation in the background once the application is ready, so it does not
+   * compete with startup for the CPU; a request that comes earlier starts it itself.
+   */
+  @EventListener(ApplicationReadyEvent.class)
+  public void start() {
+    if (!started.compareAndSet(false, true)) {
+      return;
+    }
     Thread worker =
         new Thread(
             () -> {
@@ -80,6 +97,7 @@ public class ProfileCatalog {
   }
 
   private Map<String, StructureDefinition> definitions() {
+    start();
     try {
       return definitions.get();
     } catch (InterruptedException e) {
@@ -90,7 +108,8 @@ public class ProfileCatalog {
     }
   }
 
-  private static Map<String, StructureDefinition> withSnapshots(
+  /** Expands the differentials, in order (a profile's base before the profile). */
+  static Map<String, StructureDefinition> withSnapshots(
       FhirContext fhir, List<StructureDefinition> differentials) {
     long started = System.nanoTime();
     PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(fhir);
