@@ -81,7 +81,7 @@ class ProfileValidationIT {
   static final String DATA_FLAG = "https://fhir.shockreg.org/CodeSystem/data-flag";
   static final String SD_BASE = "https://fhir.shockreg.org/StructureDefinition/";
   static final Path DATA_DIR = IntakeToFhirIT.dataDir();
-  static final int DEMO_PATIENTS = 12;
+  static final int DEMO_PATIENTS = 6;
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
