@@ -107,6 +107,8 @@ class ProfileValidationIT {
   @BeforeAll
   void loadFetchAndPrepareValidator() throws Exception {
     fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+    // the first StructureDefinition request waits for the snapshots (10-20 s on a busy machine)
+    fhir.getRestfulClientFactory().setSocketTimeout(120_000);
     client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
     client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
     assertThat(demo.isLoaded()).as("demo cohort loaded before the server answers").isTrue();

@@ -3,6 +3,7 @@ package org.shockreg.server.profile;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import ca.uhn.fhir.context.support.ValidationSupportContext;
+import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.commons.codec.digest.DigestUtils;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
@@ -21,54 +26,65 @@ import org.hl7.fhir.r4.model.StructureDefinition;
 import org.shockreg.mappings.rules.RuleSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
  * The registry's StructureDefinitions with snapshots. The differentials come from {@link
  * ProfileBuilder}; HAPI's {@link SnapshotGeneratingValidationSupport} expands them against the R4
- * base definitions. That takes seconds (the base definitions are parsed first), so it runs once in
- * the background when the application is ready; a request that needs it meanwhile waits for it.
+ * base definitions. That takes 10-20 s of CPU (parsing the base definitions), so it runs on first
+ * use, not at startup: the first StructureDefinition request waits for it, the CapabilityStatement
+ * does not need it (the profile URLs are known from the differentials).
  */
 @Component
 public class ProfileCatalog {
 
   private static final Logger log = LoggerFactory.getLogger(ProfileCatalog.class);
 
-  private final CompletableFuture<Map<String, StructureDefinition>> definitions =
-      new CompletableFuture<>();
+  /**
+   * One generator thread per JVM, and the results shared by every application context in it (test
+   * suites start many): the same differentials are expanded once, not once per context, and never
+   * two expansions compete for the CPU.
+   */
+  private static final ExecutorService GENERATOR =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "profile-snapshots");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private static final ConcurrentMap<String, CompletableFuture<Map<String, StructureDefinition>>> GENERATED =
+      new ConcurrentHashMap<>();
+
   private final List<StructureDefinition> differentials;
   private final FhirContext fhir;
-  private final AtomicBoolean started = new AtomicBoolean();
+  private final String key;
+  private volatile CompletableFuture<Map<String, StructureDefinition>> definitions;
 
   public ProfileCatalog(RuleSet rules, FhirContext fhir) {
     this.differentials = new ProfileBuilder(rules).build();
     this.fhir = fhir;
+    IParser json = fhir.newJsonParser();
+    StringBuilder content = new StringBuilder(fhir.getVersion().getVersion().name());
+    differentials.forEach(sd -> content.append(json.encodeResourceToString(sd)));
+    this.key = DigestUtils.sha256Hex(content.toString());
   }
 
-  /**
-   * Starts the snapshot generation in the background once the application is ready, so it does not
-   * compete with startup for the CPU; a request that comes earlier starts it itself.
-   */
-  @EventListener(ApplicationReadyEvent.class)
-  public void start() {
-    if (!started.compareAndSet(false, true)) {
-      return;
+  /** Starts the snapshot generation, or joins the one running for the same differentials. */
+  private void start() {
+    if (definitions == null) {
+      definitions =
+          GENERATED.computeIfAbsent(
+              key,
+              k ->
+                  CompletableFuture.supplyAsync(() -> withSnapshots(fhir, differentials), GENERATOR)
+                      .whenComplete(
+                          (done, failure) -> {
+                            if (failure != null) {
+                              log.error("event=profile_snapshots_failed error={}", failure.toString());
+                            }
+                          }));
     }
-    Thread worker =
-        new Thread(
-            () -> {
-              try {
-                definitions.complete(withSnapshots(fhir, differentials));
-              } catch (RuntimeException | Error e) {
-                log.error("event=profile_snapshots_failed error={}", e.toString());
-                definitions.completeExceptionally(e);
-              }
-            },
-            "profile-snapshots");
-    worker.setDaemon(true);
-    worker.start();
   }
 
   /** Every definition (extensions, base profiles, then the profiles derived from them). */
@@ -78,11 +94,6 @@ public class ProfileCatalog {
 
   public Optional<StructureDefinition> byId(String id) {
     return Optional.ofNullable(definitions().get(id));
-  }
-
-  /** The profiles constraining resource {@code type} (not extensions), base profile first. */
-  public List<StructureDefinition> profilesOf(String type) {
-    return definitions().values().stream().filter(sd -> type.equals(sd.getType())).toList();
   }
 
   /**
