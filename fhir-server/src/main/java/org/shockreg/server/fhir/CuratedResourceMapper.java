@@ -34,6 +34,7 @@ import org.shockreg.mappings.rules.RuleFiles.DiagnosisCategoryRule;
 import org.shockreg.mappings.rules.RuleFiles.VariableRule;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.registry.curated.Coding;
+import org.shockreg.server.profile.RegistryProfiles;
 import org.springframework.jdbc.core.RowMapper;
 
 /**
@@ -71,6 +72,7 @@ public final class CuratedResourceMapper {
       Patient p = new Patient();
       p.setId(rs.getString("patient_id"));
       meta(p, rs, null);
+      p.getMeta().addProfile(RegistryProfiles.PATIENT);
       String sex = rs.getString("sex");
       if (sex != null) {
         p.setGender(AdministrativeGender.fromCode(sex));
@@ -139,6 +141,9 @@ public final class CuratedResourceMapper {
       o.setStatus(Observation.ObservationStatus.fromCode(rs.getString("status")));
       String variable = rs.getString("variable");
       VariableRule rule = rules.variables().get(variable);
+      if (rule != null || RegistryProfiles.derived(variable).isPresent()) {
+        o.getMeta().addProfile(RegistryProfiles.observation(variable));
+      }
       if (rule != null && rule.category() != null) {
         o.addCategory()
             .addCoding(
@@ -229,6 +234,7 @@ public final class CuratedResourceMapper {
       Procedure p = new Procedure();
       p.setId(rs.getString("procedure_id"));
       meta(p, rs, rs.getArray("flags"));
+      p.getMeta().addProfile(RegistryProfiles.DEVICE_THERAPY);
       p.setStatus(Procedure.ProcedureStatus.fromCode(rs.getString("status")));
       String device = rs.getString("device");
       DeviceRule rule = rules.devices().get(device);
@@ -263,6 +269,7 @@ public final class CuratedResourceMapper {
       Condition c = new Condition();
       c.setId(rs.getString("condition_id"));
       meta(c, rs, rs.getArray("flags"));
+      c.getMeta().addProfile(RegistryProfiles.DIAGNOSIS);
       String clinical = rs.getString("clinical_status");
       if (clinical != null) {
         c.getClinicalStatus()
@@ -308,6 +315,7 @@ public final class CuratedResourceMapper {
       Encounter e = new Encounter();
       e.setId(rs.getString("encounter_id"));
       meta(e, rs, rs.getArray("flags"));
+      e.getMeta().addProfile(RegistryProfiles.ENCOUNTER);
       String status = rs.getString("status");
       e.setStatus(
           status == null ? Encounter.EncounterStatus.UNKNOWN : Encounter.EncounterStatus.fromCode(status));
