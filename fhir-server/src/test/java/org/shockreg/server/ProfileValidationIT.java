@@ -47,7 +47,9 @@ import org.hl7.fhir.r4.model.ConceptMap;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Provenance;
@@ -118,9 +120,18 @@ class ProfileValidationIT {
     for (Class<? extends Resource> type :
         List.of(
             Patient.class, Observation.class, Procedure.class, Condition.class, Encounter.class,
-            CodeSystem.class, ConceptMap.class, StructureDefinition.class, Provenance.class)) {
+            CodeSystem.class, ConceptMap.class, StructureDefinition.class, Provenance.class,
+            Group.class)) {
       served.put(type.getSimpleName(), fetchAll(type));
     }
+    // operation answers are served resources too: each cohort's "table 1"
+    List<Resource> summaries = new ArrayList<>();
+    for (Resource group : served.get("Group")) {
+      summaries.add(
+          client.operation().onInstance(group.getIdElement().toUnqualifiedVersionless())
+              .named("$cohort-summary").withNoParameters(Parameters.class).useHttpGet().execute());
+    }
+    served.put("Parameters", summaries);
 
     PrePopulatedValidationSupport registry = new PrePopulatedValidationSupport(fhir);
     served.get("StructureDefinition").forEach(registry::addStructureDefinition);
@@ -176,7 +187,8 @@ class ProfileValidationIT {
     assertThat(provenanceExtensions)
         .contains(SD_BASE + "source-received-version", SD_BASE + "intake-channel");
     assertThat(flags).contains("implausible", "unit-assumed", "preliminary", "derived", "needs-review");
-    for (String type : List.of("Patient", "Condition", "Encounter", "CodeSystem", "ConceptMap", "Provenance")) {
+    for (String type :
+        List.of("Patient", "Condition", "Encounter", "CodeSystem", "ConceptMap", "Provenance", "Group", "Parameters")) {
       assertThat(served.get(type)).as(type).isNotEmpty();
     }
   }
