@@ -24,7 +24,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
   private final long ttlMillis;
   private final Map<String, Held> searches;
 
-  private record Held(SqlSearch search, long createdAt) {}
+  private record Held(PagedQuery search, long createdAt) {}
 
   public KeysetPagingProvider(
       NamedParameterJdbcTemplate jdbc, int defaultPageSize, int maxPageSize, Duration ttl, int maxSearches) {
@@ -43,12 +43,22 @@ public final class KeysetPagingProvider implements IPagingProvider {
 
   /** A first page of a new search; its size is counted only when asked for. */
   public KeysetBundleProvider start(SqlSearch search, boolean count) {
+    return start(search, count, false);
+  }
+
+  /**
+   * A first page of a new search; its size is counted only when asked for; {@code countOnly}
+   * ({@code _count=0}) answers the total without entries.
+   */
+  KeysetBundleProvider start(PagedQuery search, boolean count, boolean countOnly) {
     String uuid = UUID.randomUUID().toString();
-    synchronized (searches) {
-      searches.put(uuid, new Held(search, System.currentTimeMillis()));
+    if (!countOnly) {
+      synchronized (searches) {
+        searches.put(uuid, new Held(search, System.currentTimeMillis()));
+      }
     }
-    Integer size = count ? jdbc.queryForObject(search.countSql(), search.params(), Integer.class) : null;
-    return new KeysetBundleProvider(uuid, search, jdbc, null, null, size);
+    Integer size = count || countOnly ? search.count(jdbc) : null;
+    return new KeysetBundleProvider(uuid, search, jdbc, null, null, size, countOnly);
   }
 
   @Override
@@ -80,18 +90,18 @@ public final class KeysetPagingProvider implements IPagingProvider {
     if (held == null || System.currentTimeMillis() - held.createdAt() > ttlMillis) {
       throw new ResourceGoneException("SR-PAGE-2: search " + searchId + " has expired; run it again");
     }
-    // pageId = "<last row id>-<page size>"
-    long after;
+    // pageId = "<page size>-<cursor>"
+    String cursor;
     int pageSize;
     try {
       int dash = pageId.indexOf('-');
-      after = Long.parseLong(pageId.substring(0, dash));
-      pageSize = Math.min(Integer.parseInt(pageId.substring(dash + 1)), maxPageSize);
+      pageSize = Math.min(Integer.parseInt(pageId.substring(0, dash)), maxPageSize);
+      cursor = pageId.substring(dash + 1);
     } catch (RuntimeException e) {
       throw new InvalidRequestException("SR-PAGE-3: invalid _pageId");
     }
     return new KeysetBundleProvider(
-        searchId, held.search(), jdbc, after == 0 ? null : after, Math.max(pageSize, 1), null);
+        searchId, held.search(), jdbc, "first".equals(cursor) ? null : cursor, Math.max(pageSize, 1), null, false);
   }
 
   @Override
