@@ -3,7 +3,6 @@ package org.shockreg.server.fhir;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
-import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -30,7 +29,7 @@ public final class CuratedSearchGuard implements FhirServerInterceptor {
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
   public boolean check(RequestDetails request) {
     RestOperationTypeEnum op = request.getRestOperationType();
-    if (!CURATED_TYPES.contains(request.getResourceName())) {
+    if (request.getResourceName() == null || !CURATED_TYPES.contains(request.getResourceName())) {
       return true;
     }
     Map<String, String[]> parameters = request.getParameters();
@@ -72,7 +71,8 @@ public final class CuratedSearchGuard implements FhirServerInterceptor {
       }
     }
     for (String value : values(parameters, "_total")) {
-      if (SearchTotalModeEnum.fromCode(value) == null) {
+      // R4 spells it "estimate"; HAPI's enum "estimated"
+      if (!Set.of("none", "estimate", "estimated", "accurate").contains(value)) {
         throw new InvalidRequestException("SR-SEARCH-34: _total must be none, estimate or accurate");
       }
     }

@@ -8,6 +8,7 @@ import static org.shockreg.server.fhir.CuratedResourceMapper.PROCEDURE_COLUMNS;
 
 import ca.uhn.fhir.model.api.Include;
 import ca.uhn.fhir.model.api.annotation.Description;
+import ca.uhn.fhir.model.valueset.BundleTypeEnum;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.IncludeParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -102,7 +103,7 @@ public class PatientProvider implements IResourceProvider {
    * The patient's curated record: the Patient, then its Observations (measurements and derived
    * facts), Procedures, Conditions and Encounters, paged like a search.
    */
-  @Operation(name = "$everything", idempotent = true)
+  @Operation(name = "$everything", idempotent = true, bundleType = BundleTypeEnum.SEARCHSET)
   public IBundleProvider everything(@IdParam IdType id, RequestDetails request) {
     Patient patient = read(id);
     String pid = patient.getIdElement().getIdPart();

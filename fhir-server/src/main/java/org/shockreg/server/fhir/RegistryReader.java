@@ -59,15 +59,23 @@ public final class RegistryReader {
       PagedQuery search, SummaryEnum summary, SearchTotalModeEnum total, RequestDetails request) {
     boolean countOnly = summary == SummaryEnum.COUNT || countZero(request);
     boolean count =
-        countOnly || total == SearchTotalModeEnum.ACCURATE || total == SearchTotalModeEnum.ESTIMATED;
+        countOnly
+            || total == SearchTotalModeEnum.ACCURATE
+            || total == SearchTotalModeEnum.ESTIMATED
+            || "estimate".equals(first(request, "_total"));
     return paging.start(search, count, countOnly);
   }
 
   private static boolean countZero(RequestDetails request) {
+    String count = first(request, Constants.PARAM_COUNT);
+    return count != null && "0".equals(count.trim());
+  }
+
+  private static String first(RequestDetails request, String name) {
     if (request == null) {
-      return false;
+      return null;
     }
-    String[] values = request.getParameters().get(Constants.PARAM_COUNT);
-    return values != null && values.length > 0 && "0".equals(values[0].trim());
+    String[] values = request.getParameters().get(name);
+    return values == null || values.length == 0 ? null : values[0];
   }
 }
