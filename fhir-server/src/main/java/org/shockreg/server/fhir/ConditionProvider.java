@@ -88,7 +88,7 @@ public class ConditionProvider implements IResourceProvider {
         "false");
     SearchClauses.date(s, "onset_at", onset);
     SearchClauses.date(s, "last_updated", lastUpdated);
-    SORTS.apply(s, sort);
+    SORTS.apply(s, sort, lastUpdated);
     s.includes(includes.of(include, null));
     return reader.search(s, summary, total, request);
   }

@@ -80,7 +80,7 @@ public class EncounterProvider implements IResourceProvider {
     SearchClauses.patient(s, "patient_id", patient);
     SearchDates.period(s, "period_start", "period_end", date);
     SearchClauses.date(s, "last_updated", lastUpdated);
-    SORTS.apply(s, sort);
+    SORTS.apply(s, sort, lastUpdated);
     s.includes(includes.of(include, revInclude));
     return reader.search(s, summary, total, request);
   }

@@ -168,7 +168,7 @@ public class ObservationProvider implements IResourceProvider {
       s.where("false");
     }
     SearchClauses.date(s, "last_updated", lastUpdated);
-    SORTS.apply(s, sort);
+    SORTS.apply(s, sort, lastUpdated);
     s.includes(includes.of(include, null));
     return reader.search(s, summary, total, request);
   }

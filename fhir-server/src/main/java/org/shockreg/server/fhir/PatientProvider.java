@@ -94,7 +94,7 @@ public class PatientProvider implements IResourceProvider {
     SearchDates.year(s, "birth_year", birthdate);
     SearchClauses.date(s, "deceased_at", deathDate);
     SearchClauses.date(s, "last_updated", lastUpdated);
-    SORTS.apply(s, sort);
+    SORTS.apply(s, sort, lastUpdated);
     s.includes(includes.of(null, revInclude));
     return reader.search(s, summary, total, request);
   }

@@ -24,6 +24,19 @@ final class SearchSorts {
     return this;
   }
 
+  /**
+   * Applies {@code _sort}. Without one, a search filtered by {@code _lastUpdated} is read in
+   * {@code _lastUpdated} order (incremental sync: an index range instead of a row-order scan that
+   * skips every older row); otherwise row order ({@code row_id}, insertion order).
+   */
+  void apply(SqlSearch s, SortSpec spec, Object lastUpdated) {
+    if (spec == null && lastUpdated != null) {
+      s.sortBy(keys.get("_lastUpdated"));
+      return;
+    }
+    apply(s, spec);
+  }
+
   void apply(SqlSearch s, SortSpec spec) {
     Set<String> used = new HashSet<>();
     for (SortSpec k = spec; k != null; k = k.getChain()) {
