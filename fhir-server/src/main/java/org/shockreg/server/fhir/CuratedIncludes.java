@@ -39,10 +39,15 @@ final class CuratedIncludes {
     this.mapper = mapper;
   }
 
+  /** The include values ({@code Type:param}) of HAPI's parsed includes; unknown targets answer 400. */
+  static List<String> values(Set<Include> includes) {
+    return List.copyOf(valueSet(includes));
+  }
+
   /** The include function for a search, or null when nothing is included. */
-  Function<List<IBaseResource>, List<IBaseResource>> of(Set<Include> includes, Set<Include> revIncludes) {
-    Set<String> forward = values(includes);
-    Set<String> reverse = values(revIncludes);
+  Function<List<IBaseResource>, List<IBaseResource>> of(List<String> includes, List<String> revIncludes) {
+    Set<String> forward = new LinkedHashSet<>(includes);
+    Set<String> reverse = new LinkedHashSet<>(revIncludes);
     if (forward.isEmpty() && reverse.isEmpty()) {
       return null;
     }
@@ -104,7 +109,7 @@ final class CuratedIncludes {
         + " OR curated_observation.effective_at BETWEEN e.window_start AND e.window_end))";
   }
 
-  private static Set<String> values(Set<Include> includes) {
+  private static Set<String> valueSet(Set<Include> includes) {
     Set<String> out = new LinkedHashSet<>();
     if (includes != null) {
       for (Include i : includes) {

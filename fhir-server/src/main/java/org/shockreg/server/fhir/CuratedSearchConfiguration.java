@@ -1,7 +1,9 @@
 package org.shockreg.server.fhir;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /** Beans of the curated search that plug into the FHIR server (see {@link FhirServerConfiguration}). */
 @Configuration(proxyBeanMethods = false)
@@ -10,5 +12,21 @@ public class CuratedSearchConfiguration {
   @Bean
   CuratedSearchGuard curatedSearchGuard() {
     return new CuratedSearchGuard();
+  }
+
+  /** Searches with a next page held in PostgreSQL too, unless {@code shockreg.fhir.persist-searches=false}. */
+  @Bean
+  HeldSearches heldSearches(
+      KeysetPagingProvider paging,
+      JdbcTemplate jdbc,
+      ObjectMapper json,
+      RegistryReader reader,
+      CuratedResourceMapper mapper,
+      FhirServerProperties props) {
+    HeldSearches held = new HeldSearches(jdbc, json, reader, mapper, props.searchTtl());
+    if (props.persistSearches()) {
+      paging.persistTo(held);
+    }
+    return held;
   }
 }

@@ -81,7 +81,7 @@ public class EncounterProvider implements IResourceProvider {
     SearchDates.period(s, "period_start", "period_end", date);
     SearchClauses.date(s, "last_updated", lastUpdated);
     SORTS.apply(s, sort, lastUpdated);
-    s.includes(includes.of(include, revInclude));
+    s.includes(includes, CuratedIncludes.values(include), CuratedIncludes.values(revInclude));
     return reader.search(s, summary, total, request);
   }
 }

@@ -18,6 +18,10 @@ final class EverythingQuery implements PagedQuery {
     this.parts = List.copyOf(parts);
   }
 
+  List<SqlSearch> parts() {
+    return parts;
+  }
+
   @Override
   public Page page(NamedParameterJdbcTemplate jdbc, String cursor, int limit) {
     int part = 0;

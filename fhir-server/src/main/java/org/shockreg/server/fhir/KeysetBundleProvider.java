@@ -54,6 +54,10 @@ public final class KeysetBundleProvider implements IBundleProvider {
     return page.resources();
   }
 
+  PagedQuery search() {
+    return search;
+  }
+
   @Override
   public String getCurrentPageId() {
     return (pageSize == null ? "" : pageSize + "-") + (cursor == null ? "first" : cursor);

@@ -14,7 +14,9 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 /**
  * Holds compiled searches (not their results) so next links can re-run them from a keyset
  * cursor. Memory per search is its WHERE clause and parameters; searches expire after {@code ttl}
- * and the oldest go first beyond {@code maxSearches}.
+ * and the oldest go first beyond {@code maxSearches}. With {@link #persistTo} a search that has a
+ * next page is also held in PostgreSQL ({@link HeldSearches}), so its links survive a restart and
+ * work on every instance.
  */
 public final class KeysetPagingProvider implements IPagingProvider {
 
@@ -25,6 +27,8 @@ public final class KeysetPagingProvider implements IPagingProvider {
   private final Map<String, Held> searches;
 
   private record Held(PagedQuery search, long createdAt) {}
+
+  private volatile HeldSearches store;
 
   public KeysetPagingProvider(
       NamedParameterJdbcTemplate jdbc, int defaultPageSize, int maxPageSize, Duration ttl, int maxSearches) {
@@ -61,6 +65,18 @@ public final class KeysetPagingProvider implements IPagingProvider {
     return new KeysetBundleProvider(uuid, search, jdbc, null, null, size, countOnly);
   }
 
+  /** Also hold searches in PostgreSQL (see {@link HeldSearches}). */
+  void persistTo(HeldSearches store) {
+    this.store = store;
+  }
+
+  /** Forgets the searches held in memory (as a restart would). */
+  void forgetInMemory() {
+    synchronized (searches) {
+      searches.clear();
+    }
+  }
+
   @Override
   public int getDefaultPageSize() {
     return defaultPageSize;
@@ -87,6 +103,17 @@ public final class KeysetPagingProvider implements IPagingProvider {
     synchronized (searches) {
       held = searches.get(searchId);
     }
+    HeldSearches db = store;
+    if (held == null && db != null && searchId != null) {
+      PagedQuery restored = db.load(searchId);
+      if (restored != null) {
+        // the database row says it has not expired; its creation time is not needed again
+        held = new Held(restored, System.currentTimeMillis());
+        synchronized (searches) {
+          searches.put(searchId, held);
+        }
+      }
+    }
     if (held == null || System.currentTimeMillis() - held.createdAt() > ttlMillis) {
       throw new ResourceGoneException("SR-PAGE-2: search " + searchId + " has expired; run it again");
     }
@@ -106,7 +133,12 @@ public final class KeysetPagingProvider implements IPagingProvider {
 
   @Override
   public String storeResultList(RequestDetails request, IBundleProvider provider) {
-    // Searches are held when they start; the uuid is the handle.
+    // Searches are held in memory when they start; the uuid is the handle. One with a next page
+    // is held in the database too.
+    HeldSearches db = store;
+    if (db != null && provider instanceof KeysetBundleProvider k && k.getNextPageId() != null) {
+      db.save(provider.getUuid(), k.search());
+    }
     return provider.getUuid();
   }
 }

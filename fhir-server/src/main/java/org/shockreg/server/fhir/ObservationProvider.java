@@ -169,7 +169,7 @@ public class ObservationProvider implements IResourceProvider {
     }
     SearchClauses.date(s, "last_updated", lastUpdated);
     SORTS.apply(s, sort, lastUpdated);
-    s.includes(includes.of(include, null));
+    s.includes(includes, CuratedIncludes.values(include), CuratedIncludes.values(null));
     return reader.search(s, summary, total, request);
   }
 

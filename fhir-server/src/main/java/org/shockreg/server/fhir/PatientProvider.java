@@ -95,7 +95,7 @@ public class PatientProvider implements IResourceProvider {
     SearchClauses.date(s, "deceased_at", deathDate);
     SearchClauses.date(s, "last_updated", lastUpdated);
     SORTS.apply(s, sort, lastUpdated);
-    s.includes(includes.of(null, revInclude));
+    s.includes(includes, CuratedIncludes.values(null), CuratedIncludes.values(revInclude));
     return reader.search(s, summary, total, request);
   }
 

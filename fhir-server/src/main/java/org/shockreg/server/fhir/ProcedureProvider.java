@@ -89,7 +89,7 @@ public class ProcedureProvider implements IResourceProvider {
     SearchClauses.date(s, "COALESCE(started_at, performed_at)", date);
     SearchClauses.date(s, "last_updated", lastUpdated);
     SORTS.apply(s, sort, lastUpdated);
-    s.includes(includes.of(include, null));
+    s.includes(includes, CuratedIncludes.values(include), CuratedIncludes.values(null));
     return reader.search(s, summary, total, request);
   }
 }
