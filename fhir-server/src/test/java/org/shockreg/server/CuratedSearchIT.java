@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.io.IOException;
 import java.net.URI;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.fhir.KeysetPagingProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -68,6 +70,7 @@ class CuratedSearchIT {
 
   @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
+  @Autowired KeysetPagingProvider paging;
   final HttpClient http = HttpClient.newHttpClient();
   final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
@@ -688,5 +691,41 @@ class CuratedSearchIT {
     assertThat(descending.subList(8, 12)).containsExactly("d04", "d03", "d02", "d01");
     // unsorted is row order: the original rows come in the order they were inserted
     assertThat(seen.get(2).stream().filter(original::contains).toList()).containsExactlyElementsOf(expected);
+  }
+
+  // ---- next links across a restart ----
+
+  @Test
+  void nextLinks_surviveLosingTheInMemorySearches_untilTheyExpire() {
+    Bundle page = search("Observation?subject=" + p("pb") + "&_sort=date&_count=1");
+    List<String> seen = new ArrayList<>(page.getEntry().stream().map(this::src).toList());
+    String searchId = page.getLink("next").getUrl().replaceAll(".*_getpages=([^&]+).*", "$1");
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM fhir_search WHERE search_id = ?", Integer.class, searchId))
+        .isEqualTo(1);
+    while (page.getLink("next") != null) {
+      paging.forgetInMemory(); // as after a restart, or on another instance
+      page = client.loadPage().next(page).execute();
+      seen.addAll(page.getEntry().stream().map(this::src).toList());
+    }
+    assertThat(seen).containsExactly("ob3", "ob1", "ob2");
+
+    Bundle everything = search("Patient/" + p("pb") + "/$everything?_count=2");
+    Set<String> all = new HashSet<>(everything.getEntry().stream().map(this::src).toList());
+    while (everything.getLink("next") != null) {
+      paging.forgetInMemory();
+      everything = client.loadPage().next(everything).execute();
+      all.addAll(everything.getEntry().stream().map(this::src).toList());
+    }
+    assertThat(all).isEqualTo(set("pb", "ob1", "ob2", "ob3", "xb", "cb", "eb"));
+
+    Bundle expiring = search("Patient?_sort=birthdate&_count=1&_revinclude=Encounter:subject");
+    assertThat(included(expiring)).isEqualTo(set("ea"));
+    paging.forgetInMemory();
+    Bundle second = client.loadPage().next(expiring).execute();
+    assertThat(matches(second)).isEqualTo(set("pb"));
+    assertThat(included(second)).isEqualTo(set("eb"));
+    jdbc.update("UPDATE fhir_search SET expires_at = now() - interval '1 second'");
+    paging.forgetInMemory();
+    assertThatThrownBy(() -> client.loadPage().next(second).execute()).isInstanceOf(ResourceGoneException.class);
   }
 }

@@ -70,8 +70,8 @@ public final class KeysetPagingProvider implements IPagingProvider {
     this.store = store;
   }
 
-  /** Forgets the searches held in memory (as a restart would). */
-  void forgetInMemory() {
+  /** Forgets the searches held in memory, as a restart would (tests, operations). */
+  public void forgetInMemory() {
     synchronized (searches) {
       searches.clear();
     }
