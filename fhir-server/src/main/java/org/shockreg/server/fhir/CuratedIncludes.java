@@ -103,7 +103,10 @@ final class CuratedIncludes {
    * derived fact names its episode; a measurement falls in the episode's time window).
    */
   static String observationInEncounters(String idsParam) {
-    return "EXISTS (SELECT 1 FROM shock_episode e WHERE e.encounter_id = ANY(" + idsParam + ")"
+    // the patient filter is implied by the EXISTS; stated on its own it lets the patient index serve
+    return "curated_observation.patient_id IN (SELECT e.patient_id FROM shock_episode e"
+        + " WHERE e.encounter_id = ANY(" + idsParam + "))"
+        + " AND EXISTS (SELECT 1 FROM shock_episode e WHERE e.encounter_id = ANY(" + idsParam + ")"
         + " AND e.patient_id = curated_observation.patient_id"
         + " AND (e.episode_id = curated_observation.episode_id"
         + " OR curated_observation.effective_at BETWEEN e.window_start AND e.window_end))";
