@@ -168,7 +168,9 @@ public class ObservationProvider implements IResourceProvider {
       s.where("false");
     }
     SearchClauses.date(s, "last_updated", lastUpdated);
-    SORTS.apply(s, sort, lastUpdated);
+    // without _sort: _lastUpdated order when filtered by it, else date order when filtered by date
+    // (an index range on the date instead of sorting a whole day's or month's rows by row id)
+    SORTS.apply(s, sort, lastUpdated != null ? "_lastUpdated" : date != null ? "date" : null);
     s.includes(includes, CuratedIncludes.values(include), CuratedIncludes.values(null));
     return reader.search(s, summary, total, request);
   }

@@ -30,8 +30,13 @@ final class SearchSorts {
    * skips every older row); otherwise row order ({@code row_id}, insertion order).
    */
   void apply(SqlSearch s, SortSpec spec, Object lastUpdated) {
-    if (spec == null && lastUpdated != null) {
-      s.sortBy(keys.get("_lastUpdated"));
+    apply(s, spec, lastUpdated != null ? "_lastUpdated" : null);
+  }
+
+  /** Applies {@code _sort}, or without one the sort key {@code defaultKey} (null: row order). */
+  void apply(SqlSearch s, SortSpec spec, String defaultKey) {
+    if (spec == null && defaultKey != null) {
+      s.sortBy(keys.get(defaultKey));
       return;
     }
     apply(s, spec);
