@@ -77,6 +77,7 @@ public class ConditionProvider implements IResourceProvider {
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {
+    CuratedSearchGuard.check(request);
     SqlSearch s = new SqlSearch("Condition", "diagnosis", CONDITION_COLUMNS, mapper.condition());
     SearchClauses.ids(s, "condition_id", id);
     SearchClauses.patient(s, "patient_id", subject);

@@ -9,11 +9,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @Configuration(proxyBeanMethods = false)
 public class CuratedSearchConfiguration {
 
-  @Bean
-  CuratedSearchGuard curatedSearchGuard() {
-    return new CuratedSearchGuard();
-  }
-
   /** Searches with a next page held in PostgreSQL too, unless {@code shockreg.fhir.persist-searches=false}. */
   @Bean
   HeldSearches heldSearches(

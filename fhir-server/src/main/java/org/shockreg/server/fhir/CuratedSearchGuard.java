@@ -1,7 +1,5 @@
 package org.shockreg.server.fhir;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -13,9 +11,11 @@ import java.util.Set;
  * Strict search parameters for the curated types. HAPI's plain server rejects unknown search
  * parameters by method matching, but skips every {@code _}-prefixed name it does not know
  * ({@code _foo}, {@code _has}, {@code _tag} ...): those, and malformed {@code _count},
- * {@code _summary} and {@code _total} values, answer 400 here instead of being ignored.
+ * {@code _summary} and {@code _total} values, answer 400 here instead of being ignored. Called
+ * first thing by each search method (an interceptor would do too, but HAPI logs every exception
+ * an interceptor throws as an error with its stack trace).
  */
-public final class CuratedSearchGuard implements FhirServerInterceptor {
+final class CuratedSearchGuard {
 
   static final Set<String> CURATED_TYPES = Set.of("Patient", "Observation", "Procedure", "Condition", "Encounter");
 
@@ -26,11 +26,15 @@ public final class CuratedSearchGuard implements FhirServerInterceptor {
 
   private static final Set<String> EVERYTHING_PARAMETERS = Set.of("_count", "_format", "_pretty", "_elements");
 
-  @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
-  public boolean check(RequestDetails request) {
+  private CuratedSearchGuard() {}
+
+  static void check(RequestDetails request) {
+    if (request == null) {
+      return;
+    }
     RestOperationTypeEnum op = request.getRestOperationType();
     if (request.getResourceName() == null || !CURATED_TYPES.contains(request.getResourceName())) {
-      return true;
+      return;
     }
     Map<String, String[]> parameters = request.getParameters();
     if (op == RestOperationTypeEnum.SEARCH_TYPE) {
@@ -52,7 +56,6 @@ public final class CuratedSearchGuard implements FhirServerInterceptor {
       }
       checkResultParameters(parameters);
     }
-    return true;
   }
 
   private static void checkResultParameters(Map<String, String[]> parameters) {

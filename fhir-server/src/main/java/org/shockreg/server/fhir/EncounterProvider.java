@@ -74,6 +74,7 @@ public class EncounterProvider implements IResourceProvider {
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {
+    CuratedSearchGuard.check(request);
     SqlSearch s = new SqlSearch("Encounter", "encounter", ENCOUNTER_COLUMNS, mapper.encounter());
     SearchClauses.ids(s, "encounter_id", id);
     SearchClauses.patient(s, "patient_id", subject);

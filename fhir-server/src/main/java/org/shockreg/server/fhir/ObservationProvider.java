@@ -106,6 +106,7 @@ public class ObservationProvider implements IResourceProvider {
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {
+    CuratedSearchGuard.check(request);
     SqlSearch s =
         new SqlSearch("Observation", "curated_observation", OBSERVATION_COLUMNS, mapper.observation());
     SearchClauses.ids(s, "observation_id", id);

@@ -88,6 +88,7 @@ public class PatientProvider implements IResourceProvider {
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {
+    CuratedSearchGuard.check(request);
     SqlSearch s = new SqlSearch("Patient", "patient", PATIENT_COLUMNS, mapper.patient());
     SearchClauses.ids(s, "patient_id", id);
     SearchClauses.tokens(s, gender, (q, t) -> SearchClauses.gender(q, t, "sex"), "sex IS NULL");
@@ -105,6 +106,7 @@ public class PatientProvider implements IResourceProvider {
    */
   @Operation(name = "$everything", idempotent = true, bundleType = BundleTypeEnum.SEARCHSET)
   public IBundleProvider everything(@IdParam IdType id, RequestDetails request) {
+    CuratedSearchGuard.check(request);
     Patient patient = read(id);
     String pid = patient.getIdElement().getIdPart();
     return reader.search(

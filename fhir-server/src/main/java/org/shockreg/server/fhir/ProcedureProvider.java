@@ -77,6 +77,7 @@ public class ProcedureProvider implements IResourceProvider {
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {
+    CuratedSearchGuard.check(request);
     SqlSearch s = new SqlSearch("Procedure", "device_therapy", PROCEDURE_COLUMNS, mapper.procedure());
     SearchClauses.ids(s, "procedure_id", id);
     SearchClauses.patient(s, "patient_id", subject);
