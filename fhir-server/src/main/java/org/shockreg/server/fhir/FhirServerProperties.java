@@ -10,11 +10,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param defaultPageSize entries per page when {@code _count} is not given
  * @param maxPageSize the largest {@code _count} honoured
  * @param searchTtl how long a search's next links stay valid
- * @param maxHeldSearches how many searches are held for paging at once
+ * @param maxHeldSearches how many searches are held in memory for paging at once
+ * @param persistSearches also hold searches with a next page in PostgreSQL, so next links survive
+ *     a restart and work on every instance over the same database
  */
 @ConfigurationProperties("shockreg.fhir")
 public record FhirServerProperties(
     @DefaultValue("50") int defaultPageSize,
     @DefaultValue("1000") int maxPageSize,
     @DefaultValue("1h") Duration searchTtl,
-    @DefaultValue("10000") int maxHeldSearches) {}
+    @DefaultValue("10000") int maxHeldSearches,
+    @DefaultValue("true") boolean persistSearches) {}

@@ -1,75 +1,66 @@
 package org.shockreg.server.fhir;
 
-import java.util.ArrayList;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import java.util.Date;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.InstantType;
-import ca.uhn.fhir.rest.api.server.IBundleProvider;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * A search result read page by page with keyset paging: each page is "rows after the last row_id
- * seen", so next links stay correct while ingest adds or changes data, and no page costs an
- * offset scan. Page ids are the cursor; the search itself is held by {@link KeysetPagingProvider}.
+ * One page of a search read with keyset paging: "rows after the cursor", so next links stay
+ * correct while ingest adds or changes data, and no page costs an offset scan. The page id is
+ * {@code <page size>-<cursor>}; the search itself is held by {@link KeysetPagingProvider}.
  */
 public final class KeysetBundleProvider implements IBundleProvider {
 
   private final String uuid;
-  private final SqlSearch search;
+  private final PagedQuery search;
   private final NamedParameterJdbcTemplate jdbc;
-  private final Long after;
+  private final String cursor;
   private final Integer pageSize;
   private final Integer size;
+  private final boolean countOnly;
   private final Date published = new Date();
   private String nextPageId;
 
   KeysetBundleProvider(
       String uuid,
-      SqlSearch search,
+      PagedQuery search,
       NamedParameterJdbcTemplate jdbc,
-      Long after,
+      String cursor,
       Integer pageSize,
-      Integer size) {
+      Integer size,
+      boolean countOnly) {
     this.uuid = uuid;
     this.search = search;
     this.jdbc = jdbc;
-    this.after = after;
+    this.cursor = cursor;
     this.pageSize = pageSize;
     this.size = size;
+    this.countOnly = countOnly;
   }
 
   @Override
   public List<IBaseResource> getResources(int fromIndex, int toIndex) {
     // A next link does not repeat _count: the page size travels in the page id.
     int limit = pageSize != null ? pageSize : Math.max(0, toIndex - fromIndex);
-    if (limit == 0) {
+    if (limit == 0 || countOnly) {
       return List.of();
     }
-    MapSqlParameterSource p = new MapSqlParameterSource(search.params().getValues());
-    List<long[]> rowIds = new ArrayList<>();
-    List<IBaseResource> rows =
-        jdbc.query(
-            search.pageSql(after, limit, p),
-            p,
-            (rs, i) -> {
-              rowIds.add(new long[] {rs.getLong("row_id")});
-              return search.mapper().mapRow(rs, i);
-            });
-    if (rows.size() > limit) {
-      rows = new ArrayList<>(rows.subList(0, limit));
-      nextPageId = rowIds.get(limit - 1)[0] + "-" + limit;
-    } else {
-      nextPageId = null;
-    }
-    return rows;
+    PagedQuery.Page page = search.page(jdbc, cursor, limit);
+    nextPageId = page.nextCursor() == null ? null : limit + "-" + page.nextCursor();
+    return page.resources();
+  }
+
+  PagedQuery search() {
+    return search;
   }
 
   @Override
   public String getCurrentPageId() {
-    return (after == null ? "0" : after.toString()) + (pageSize == null ? "" : "-" + pageSize);
+    return (pageSize == null ? "" : pageSize + "-") + (cursor == null ? "first" : cursor);
   }
 
   @Override

@@ -14,7 +14,9 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 /**
  * Holds compiled searches (not their results) so next links can re-run them from a keyset
  * cursor. Memory per search is its WHERE clause and parameters; searches expire after {@code ttl}
- * and the oldest go first beyond {@code maxSearches}.
+ * and the oldest go first beyond {@code maxSearches}. With {@link #persistTo} a search that has a
+ * next page is also held in PostgreSQL ({@link HeldSearches}), so its links survive a restart and
+ * work on every instance.
  */
 public final class KeysetPagingProvider implements IPagingProvider {
 
@@ -24,7 +26,9 @@ public final class KeysetPagingProvider implements IPagingProvider {
   private final long ttlMillis;
   private final Map<String, Held> searches;
 
-  private record Held(SqlSearch search, long createdAt) {}
+  private record Held(PagedQuery search, long createdAt) {}
+
+  private volatile HeldSearches store;
 
   public KeysetPagingProvider(
       NamedParameterJdbcTemplate jdbc, int defaultPageSize, int maxPageSize, Duration ttl, int maxSearches) {
@@ -43,12 +47,34 @@ public final class KeysetPagingProvider implements IPagingProvider {
 
   /** A first page of a new search; its size is counted only when asked for. */
   public KeysetBundleProvider start(SqlSearch search, boolean count) {
+    return start(search, count, false);
+  }
+
+  /**
+   * A first page of a new search; its size is counted only when asked for; {@code countOnly}
+   * ({@code _count=0}) answers the total without entries.
+   */
+  KeysetBundleProvider start(PagedQuery search, boolean count, boolean countOnly) {
     String uuid = UUID.randomUUID().toString();
-    synchronized (searches) {
-      searches.put(uuid, new Held(search, System.currentTimeMillis()));
+    if (!countOnly) {
+      synchronized (searches) {
+        searches.put(uuid, new Held(search, System.currentTimeMillis()));
+      }
     }
-    Integer size = count ? jdbc.queryForObject(search.countSql(), search.params(), Integer.class) : null;
-    return new KeysetBundleProvider(uuid, search, jdbc, null, null, size);
+    Integer size = count || countOnly ? search.count(jdbc) : null;
+    return new KeysetBundleProvider(uuid, search, jdbc, null, null, size, countOnly);
+  }
+
+  /** Also hold searches in PostgreSQL (see {@link HeldSearches}). */
+  void persistTo(HeldSearches store) {
+    this.store = store;
+  }
+
+  /** Forgets the searches held in memory, as a restart would (tests, operations). */
+  public void forgetInMemory() {
+    synchronized (searches) {
+      searches.clear();
+    }
   }
 
   @Override
@@ -77,26 +103,42 @@ public final class KeysetPagingProvider implements IPagingProvider {
     synchronized (searches) {
       held = searches.get(searchId);
     }
+    HeldSearches db = store;
+    if (held == null && db != null && searchId != null) {
+      PagedQuery restored = db.load(searchId);
+      if (restored != null) {
+        // the database row says it has not expired; its creation time is not needed again
+        held = new Held(restored, System.currentTimeMillis());
+        synchronized (searches) {
+          searches.put(searchId, held);
+        }
+      }
+    }
     if (held == null || System.currentTimeMillis() - held.createdAt() > ttlMillis) {
       throw new ResourceGoneException("SR-PAGE-2: search " + searchId + " has expired; run it again");
     }
-    // pageId = "<last row id>-<page size>"
-    long after;
+    // pageId = "<page size>-<cursor>"
+    String cursor;
     int pageSize;
     try {
       int dash = pageId.indexOf('-');
-      after = Long.parseLong(pageId.substring(0, dash));
-      pageSize = Math.min(Integer.parseInt(pageId.substring(dash + 1)), maxPageSize);
+      pageSize = Math.min(Integer.parseInt(pageId.substring(0, dash)), maxPageSize);
+      cursor = pageId.substring(dash + 1);
     } catch (RuntimeException e) {
       throw new InvalidRequestException("SR-PAGE-3: invalid _pageId");
     }
     return new KeysetBundleProvider(
-        searchId, held.search(), jdbc, after == 0 ? null : after, Math.max(pageSize, 1), null);
+        searchId, held.search(), jdbc, "first".equals(cursor) ? null : cursor, Math.max(pageSize, 1), null, false);
   }
 
   @Override
   public String storeResultList(RequestDetails request, IBundleProvider provider) {
-    // Searches are held when they start; the uuid is the handle.
+    // Searches are held in memory when they start; the uuid is the handle. One with a next page
+    // is held in the database too.
+    HeldSearches db = store;
+    if (db != null && provider instanceof KeysetBundleProvider k && k.getNextPageId() != null) {
+      db.save(provider.getUuid(), k.search());
+    }
     return provider.getUuid();
   }
 }

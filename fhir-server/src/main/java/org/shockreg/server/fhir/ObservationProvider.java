@@ -2,40 +2,59 @@ package org.shockreg.server.fhir;
 
 import static org.shockreg.server.fhir.CuratedResourceMapper.OBSERVATION_COLUMNS;
 
+import ca.uhn.fhir.model.api.Include;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.IncludeParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.Search;
+import ca.uhn.fhir.rest.annotation.Sort;
 import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
+import ca.uhn.fhir.rest.api.SortSpec;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
-import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.param.DateAndListParam;
 import ca.uhn.fhir.rest.param.QuantityAndListParam;
+import ca.uhn.fhir.rest.param.ReferenceAndListParam;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
+import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
-import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.server.IResourceProvider;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.shockreg.mappings.rules.RuleFiles.VariableRule;
 import org.shockreg.mappings.rules.RuleSet;
+import org.shockreg.server.fhir.SqlSearch.KeyType;
 
-/** Curated measurements (and, later, derived facts) as FHIR Observation. */
+/** Curated measurements and derived facts (view {@code curated_observation}) as FHIR Observation. */
 public class ObservationProvider implements IResourceProvider {
+
+  static final SearchSorts SORTS =
+      new SearchSorts()
+          .key("date", "effective_at", KeyType.TIMESTAMP, true)
+          .key("_lastUpdated", "last_updated", KeyType.TIMESTAMP, false)
+          .key("_id", "observation_id", KeyType.TEXT, false)
+          .key("code", "variable", KeyType.TEXT, false)
+          .key("value-quantity", "value", KeyType.NUMERIC, true);
 
   private final RegistryReader reader;
   private final CuratedResourceMapper mapper;
   private final RuleSet rules;
   private final QuantityClauses quantities;
+  private final CuratedIncludes includes;
 
   public ObservationProvider(RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
     this.reader = reader;
     this.mapper = mapper;
     this.rules = rules;
     this.quantities = new QuantityClauses(rules);
+    this.includes = new CuratedIncludes(reader, mapper);
   }
 
   @Override
@@ -50,38 +69,44 @@ public class ObservationProvider implements IResourceProvider {
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenOrListParam id,
+      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenAndListParam id,
       @Description(shortDefinition = "When the curated resource last changed")
           @OptionalParam(name = "_lastUpdated")
-          DateRangeParam lastUpdated,
-      @Description(shortDefinition = "The curated patient")
+          DateAndListParam lastUpdated,
+      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
           @OptionalParam(name = Observation.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
-          ReferenceOrListParam subject,
-      @Description(shortDefinition = "The curated patient")
-          @OptionalParam(name = Observation.SP_PATIENT)
-          ReferenceOrListParam patient,
-      @Description(shortDefinition = "Registry variable (RV) or source code, system|code")
+          ReferenceAndListParam subject,
+      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
+          @OptionalParam(name = Observation.SP_PATIENT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+          ReferenceAndListParam patient,
+      @Description(shortDefinition = "Registry variable (RV) or source code, system|code; :not, :missing")
           @OptionalParam(name = Observation.SP_CODE)
           TokenAndListParam code,
-      @Description(shortDefinition = "vital-signs, laboratory or exam")
+      @Description(shortDefinition = "vital-signs, laboratory or exam; :not")
           @OptionalParam(name = Observation.SP_CATEGORY)
           TokenAndListParam category,
-      @Description(shortDefinition = "Effective time") @OptionalParam(name = Observation.SP_DATE)
-          DateRangeParam date,
+      @Description(shortDefinition = "Effective time (every prefix, at the value's precision)")
+          @OptionalParam(name = Observation.SP_DATE)
+          DateAndListParam date,
       @Description(shortDefinition = "Value with prefix and UCUM unit (converted where commensurable)")
           @OptionalParam(name = Observation.SP_VALUE_QUANTITY)
           QuantityAndListParam valueQuantity,
-      @Description(shortDefinition = "Coded value of a derived fact (etiology, SCAI stage)")
+      @Description(shortDefinition = "Coded value of a derived fact (etiology, SCAI stage); :not, :missing")
           @OptionalParam(name = Observation.SP_VALUE_CONCEPT)
           TokenAndListParam valueConcept,
       @Description(shortDefinition = "The shock episode's hospital stay")
-          @OptionalParam(name = Observation.SP_ENCOUNTER)
-          ReferenceOrListParam encounter,
+          @OptionalParam(name = Observation.SP_ENCOUNTER, targetTypes = {org.hl7.fhir.r4.model.Encounter.class})
+          ReferenceAndListParam encounter,
       @Description(shortDefinition = "What the Observation is about (trial subjects, with the trial issue)")
           @OptionalParam(name = Observation.SP_FOCUS)
-          ReferenceOrListParam focus,
+          ReferenceAndListParam focus,
+      @Sort SortSpec sort,
+      @IncludeParam(allow = {"Observation:subject", "Observation:patient", "Observation:encounter"})
+          Set<Include> include,
       SummaryEnum summary,
-      SearchTotalModeEnum total) {
+      SearchTotalModeEnum total,
+      RequestDetails request) {
+    CuratedSearchGuard.check(request);
     SqlSearch s =
         new SqlSearch("Observation", "curated_observation", OBSERVATION_COLUMNS, mapper.observation());
     SearchClauses.ids(s, "observation_id", id);
@@ -90,7 +115,8 @@ public class ObservationProvider implements IResourceProvider {
     SearchClauses.tokens(
         s,
         code,
-        (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.REGISTRY_VARIABLE, "variable"));
+        (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.REGISTRY_VARIABLE, "variable"),
+        "false");
     SearchClauses.tokens(
         s,
         category,
@@ -100,15 +126,10 @@ public class ObservationProvider implements IResourceProvider {
               && !RegistryCodeSystems.OBSERVATION_CATEGORY.equals(t.getSystem())) {
             return "false";
           }
-          List<String> variables = new ArrayList<>();
-          for (VariableRule v : rules.variables().values()) {
-            if (t.getValue().equals(v.category())) {
-              variables.add(v.variable());
-            }
-          }
-          return "variable = ANY(" + q.param(variables.toArray(String[]::new)) + ")";
-        });
-    SearchClauses.dateRange(s, "effective_at", date);
+          return "variable = ANY(" + q.param(categoryVariables(t.getValue())) + ")";
+        },
+        "NOT (variable = ANY(" + s.param(categoryVariables(null)) + "))");
+    SearchClauses.date(s, "effective_at", date);
     quantities.where(s, valueQuantity);
     SearchClauses.tokens(
         s,
@@ -121,23 +142,48 @@ public class ObservationProvider implements IResourceProvider {
             return "false";
           }
           return "value_code = " + q.param(t.getValue());
-        });
-    if (encounter != null && !encounter.getValuesAsQueryTokens().isEmpty()) {
-      String[] ids =
-          encounter.getValuesAsQueryTokens().stream().map(r -> r.getIdPart()).toArray(String[]::new);
-      // the encounter an Observation shows is its episode's stay (see CuratedResourceMapper)
-      s.where(
-          "EXISTS (SELECT 1 FROM shock_episode e WHERE e.encounter_id = ANY("
-              + s.param(ids)
-              + ") AND e.patient_id = curated_observation.patient_id"
-              + " AND (e.episode_id = curated_observation.episode_id"
-              + " OR curated_observation.effective_at BETWEEN e.window_start AND e.window_end))");
+        },
+        "value_code IS NULL");
+    if (encounter != null) {
+      for (ReferenceOrListParam or : encounter.getValuesAsQueryTokens()) {
+        List<String> ids = new ArrayList<>();
+        for (ReferenceParam r : or.getValuesAsQueryTokens()) {
+          if (r.hasChain() || r.getMissing() != null) {
+            throw new InvalidRequestException("SR-SEARCH-23: encounter takes Encounter/x or x, without chains");
+          }
+          if (r.getResourceType() != null && !"Encounter".equals(r.getResourceType())) {
+            throw new InvalidRequestException("SR-SEARCH-2: encounter must point to an Encounter, not " + r.getResourceType());
+          }
+          if (r.getIdPart() == null || r.getIdPart().isBlank()) {
+            throw new InvalidRequestException("SR-SEARCH-12: '" + r.getValue() + "' is not an Encounter reference");
+          }
+          ids.add(r.getIdPart());
+        }
+        if (!ids.isEmpty()) {
+          s.where(CuratedIncludes.observationInEncounters(s.param(ids.toArray(String[]::new))));
+        }
+      }
     }
     if (focus != null && !focus.getValuesAsQueryTokens().isEmpty()) {
       // No curated Observation has a focus yet: eligibility and endpoint facts come with trials.
       s.where("false");
     }
-    SearchClauses.dateRange(s, "last_updated", lastUpdated);
-    return reader.search(s, summary, total);
+    SearchClauses.date(s, "last_updated", lastUpdated);
+    // without _sort: _lastUpdated order when filtered by it, else date order when filtered by date
+    // (an index range on the date instead of sorting a whole day's or month's rows by row id)
+    SORTS.apply(s, sort, lastUpdated != null ? "_lastUpdated" : date != null ? "date" : null);
+    s.includes(includes, CuratedIncludes.values(include), CuratedIncludes.values(null));
+    return reader.search(s, summary, total, request);
+  }
+
+  /** The registry variables of an Observation category (null: of any category). */
+  private String[] categoryVariables(String category) {
+    List<String> variables = new ArrayList<>();
+    for (VariableRule v : rules.variables().values()) {
+      if (category == null ? v.category() != null : category.equals(v.category())) {
+        variables.add(v.variable());
+      }
+    }
+    return variables.toArray(String[]::new);
   }
 }

@@ -54,6 +54,9 @@ final class QuantityClauses {
   }
 
   private String clause(SqlSearch s, QuantityParam q) {
+    if (q.getMissing() != null) {
+      return q.getMissing() ? "value IS NULL" : "value IS NOT NULL";
+    }
     if (q.getValue() == null) {
       throw new InvalidRequestException("SR-SEARCH-4: value-quantity needs a number");
     }

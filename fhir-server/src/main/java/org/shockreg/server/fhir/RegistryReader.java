@@ -1,8 +1,10 @@
 package org.shockreg.server.fhir;
 
+import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -22,6 +24,15 @@ public final class RegistryReader {
     this.paging = paging;
   }
 
+  NamedParameterJdbcTemplate jdbc() {
+    return jdbc;
+  }
+
+  /** The most resources one page may include per included type (the largest page size). */
+  int maxIncludes() {
+    return paging.getMaximumPageSize();
+  }
+
   public <T extends IBaseResource> T read(
       String table, String idColumn, String columns, RowMapper<T> mapper, IdType id) {
     List<T> rows =
@@ -36,7 +47,35 @@ public final class RegistryReader {
   }
 
   public IBundleProvider search(SqlSearch search, SummaryEnum summary, SearchTotalModeEnum total) {
-    boolean count = summary == SummaryEnum.COUNT || total == SearchTotalModeEnum.ACCURATE;
-    return paging.start(search, count);
+    return search(search, summary, total, null);
+  }
+
+  /**
+   * A search's first page. The total is counted for {@code _summary=count}, {@code _count=0},
+   * and {@code _total=accurate} or {@code estimate} (both exact); {@code _count=0} answers the
+   * total without entries.
+   */
+  public IBundleProvider search(
+      PagedQuery search, SummaryEnum summary, SearchTotalModeEnum total, RequestDetails request) {
+    boolean countOnly = summary == SummaryEnum.COUNT || countZero(request);
+    boolean count =
+        countOnly
+            || total == SearchTotalModeEnum.ACCURATE
+            || total == SearchTotalModeEnum.ESTIMATED
+            || "estimate".equals(first(request, "_total"));
+    return paging.start(search, count, countOnly);
+  }
+
+  private static boolean countZero(RequestDetails request) {
+    String count = first(request, Constants.PARAM_COUNT);
+    return count != null && "0".equals(count.trim());
+  }
+
+  private static String first(RequestDetails request, String name) {
+    if (request == null) {
+      return null;
+    }
+    String[] values = request.getParameters().get(name);
+    return values == null || values.length == 0 ? null : values[0];
   }
 }

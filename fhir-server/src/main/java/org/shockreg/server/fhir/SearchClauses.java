@@ -1,12 +1,17 @@
 package org.shockreg.server.fhir;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.param.DateAndListParam;
+import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
+import ca.uhn.fhir.rest.param.ReferenceAndListParam;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.param.TokenParamModifier;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.sql.Timestamp;
@@ -18,6 +23,9 @@ import java.util.function.BiFunction;
 /** Translates HAPI's typed search parameters into SQL clauses with bound parameters. */
 final class SearchClauses {
 
+  private static final FhirContext FHIR = FhirContext.forR4Cached();
+  static final String ADMINISTRATIVE_GENDER = "http://hl7.org/fhir/administrative-gender";
+
   private SearchClauses() {}
 
   /** {@code subject}/{@code patient}: {@code Patient/x} or {@code x}, comma = OR. */
@@ -25,18 +33,86 @@ final class SearchClauses {
     if (refs == null || refs.getValuesAsQueryTokens().isEmpty()) {
       return;
     }
+    List<String> alternatives = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     for (ReferenceParam r : refs.getValuesAsQueryTokens()) {
-      if (r.getChain() != null) {
-        throw new InvalidRequestException("SR-SEARCH-1: chained patient references are not supported yet");
+      if (r.getMissing() != null) {
+        alternatives.add(column + (r.getMissing() ? " IS NULL" : " IS NOT NULL"));
+        continue;
       }
       String type = r.getResourceType();
       if (type != null && !"Patient".equals(type)) {
         throw new InvalidRequestException("SR-SEARCH-2: reference must point to a Patient, not " + type);
       }
-      ids.add(r.getIdPart());
+      if (r.hasChain()) {
+        alternatives.add(column + " IN (SELECT patient.patient_id FROM patient WHERE " + patientChain(s, r) + ")");
+        continue;
+      }
+      String id = r.getIdPart();
+      if (id == null || id.isBlank() || !id.matches("[A-Za-z0-9\\-.]{1,64}")) {
+        throw new InvalidRequestException("SR-SEARCH-12: '" + r.getValue() + "' is not a Patient reference");
+      }
+      ids.add(id);
     }
-    s.where(column + " = ANY(" + s.param(ids.toArray(String[]::new)) + ")");
+    if (!ids.isEmpty()) {
+      alternatives.add(column + " = ANY(" + s.param(ids.toArray(String[]::new)) + ")");
+    }
+    s.where(alternatives.size() == 1 ? alternatives.get(0) : "(" + String.join(" OR ", alternatives) + ")");
+  }
+
+  /** {@code subject}/{@code patient} with AND by repetition. */
+  static void patient(SqlSearch s, String column, ReferenceAndListParam and) {
+    if (and == null) {
+      return;
+    }
+    for (ReferenceOrListParam or : and.getValuesAsQueryTokens()) {
+      patient(s, column, or);
+    }
+  }
+
+  /**
+   * A chained patient parameter ({@code subject:Patient.gender=female}, {@code
+   * patient.birthdate=ge1950}): the Patient search parameter over the {@code patient} table.
+   */
+  private static String patientChain(SqlSearch s, ReferenceParam r) {
+    String chain = r.getChain();
+    switch (chain) {
+      case "_id" -> {
+        return "patient.patient_id = " + s.param(r.getValue());
+      }
+      case "gender" -> {
+        TokenParam t = r.toTokenParam(FHIR);
+        if (t.getModifier() != null) {
+          throw new InvalidRequestException("SR-SEARCH-13: modifiers are not supported in a chain");
+        }
+        return gender(s, t, "patient.sex");
+      }
+      case "birthdate" -> {
+        return SearchDates.yearClause(s, "patient.birth_year", chainedDate(r));
+      }
+      case "death-date" -> {
+        return SearchDates.pointClause(s, "patient.deceased_at", chainedDate(r));
+      }
+      default ->
+          throw new InvalidRequestException(
+              "SR-SEARCH-1: unsupported chain '" + chain + "': chain to Patient _id, gender, birthdate or death-date");
+    }
+  }
+
+  private static DateParam chainedDate(ReferenceParam r) {
+    try {
+      return r.toDateParam(FHIR);
+    } catch (RuntimeException e) {
+      throw new InvalidRequestException("SR-SEARCH-11: '" + r.getValue() + "' is not a FHIR date or dateTime");
+    }
+  }
+
+  /** Patient {@code gender} against a column holding the administrative-gender code. */
+  static String gender(SqlSearch s, TokenParam t, String column) {
+    if (t.getSystem() != null && !t.getSystem().isEmpty() && !ADMINISTRATIVE_GENDER.equals(t.getSystem())) {
+      return "false";
+    }
+    return column + " = " + s.param(t.getValue());
   }
 
   /** {@code _id}, comma = OR. */
@@ -44,28 +120,71 @@ final class SearchClauses {
     if (ids == null || ids.getValuesAsQueryTokens().isEmpty()) {
       return;
     }
+    for (TokenParam t : ids.getValuesAsQueryTokens()) {
+      if (t.getModifier() != null || t.getMissing() != null || (t.getSystem() != null && !t.getSystem().isEmpty())) {
+        throw new InvalidRequestException("SR-SEARCH-14: _id takes plain ids, without modifiers or systems");
+      }
+    }
     String[] values = ids.getValuesAsQueryTokens().stream().map(TokenParam::getValue).toArray(String[]::new);
     s.where(column + " = ANY(" + s.param(values) + ")");
   }
 
+  /** {@code _id}: comma = OR, repetition = AND. */
+  static void ids(SqlSearch s, String column, TokenAndListParam and) {
+    if (and == null) {
+      return;
+    }
+    for (TokenOrListParam or : and.getValuesAsQueryTokens()) {
+      ids(s, column, or);
+    }
+  }
+
   /**
    * A token parameter: AND by repetition, OR by comma. {@code clause} turns one token into a SQL
-   * condition (using {@code s.param} for values).
+   * condition (using {@code s.param} for values). {@code :not} matches resources without a
+   * matching coding (those without the element too); {@code :missing} is not supported here.
    */
   static void tokens(SqlSearch s, TokenAndListParam and, BiFunction<SqlSearch, TokenParam, String> clause) {
+    tokens(s, and, clause, null);
+  }
+
+  /**
+   * As {@link #tokens(SqlSearch, TokenAndListParam, BiFunction)}; {@code missing} is the SQL
+   * condition "the element is absent" for {@code :missing=true} (null: {@code :missing} answers 400).
+   */
+  static void tokens(
+      SqlSearch s, TokenAndListParam and, BiFunction<SqlSearch, TokenParam, String> clause, String missing) {
     if (and == null) {
       return;
     }
     for (TokenOrListParam or : and.getValuesAsQueryTokens()) {
       List<String> alternatives = new ArrayList<>();
+      List<String> negated = new ArrayList<>();
       for (TokenParam t : or.getValuesAsQueryTokens()) {
-        if (t.getModifier() != null) {
-          throw new InvalidRequestException(
-              "SR-SEARCH-3: token modifier :" + t.getModifier().getValue() + " is not supported yet");
+        if (t.getMissing() != null) {
+          if (missing == null) {
+            throw new InvalidRequestException("SR-SEARCH-15: :missing is not supported on this parameter");
+          }
+          alternatives.add(t.getMissing() ? missing : "NOT (" + missing + ")");
+          continue;
         }
-        alternatives.add(clause.apply(s, t));
+        TokenParamModifier modifier = t.getModifier();
+        if (modifier != null && modifier != TokenParamModifier.NOT) {
+          throw new InvalidRequestException(
+              "SR-SEARCH-3: token modifier " + modifier.getValue() + " is not supported (only :not and :missing)");
+        }
+        if (t.getValue() == null || t.getValue().isEmpty()) {
+          throw new InvalidRequestException("SR-SEARCH-16: a token needs a code");
+        }
+        (modifier == TokenParamModifier.NOT ? negated : alternatives).add(clause.apply(s, t));
       }
-      if (!alternatives.isEmpty()) {
+      if (!negated.isEmpty()) {
+        if (!alternatives.isEmpty()) {
+          throw new InvalidRequestException("SR-SEARCH-17: :not cannot be mixed with other values in one OR list");
+        }
+        // code:not=a,b: neither a nor b (as HAPI's JPA server reads it)
+        s.where("NOT COALESCE((" + String.join(" OR ", negated) + "), false)");
+      } else if (!alternatives.isEmpty()) {
         s.where("(" + String.join(" OR ", alternatives) + ")");
       }
     }
@@ -86,6 +205,11 @@ final class SearchClauses {
       String op = range.getUpperBound().getPrefix() == ParamPrefixEnum.LESSTHAN ? "<" : "<=";
       s.where(column + " " + op + " " + s.param(new Timestamp(upper.getTime())));
     }
+  }
+
+  /** A date parameter on a point-in-time column: every prefix, the value's precision as a range. */
+  static void date(SqlSearch s, String column, DateAndListParam and) {
+    SearchDates.point(s, column, and);
   }
 
   /**

@@ -1,0 +1,27 @@
+package org.shockreg.server.fhir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** Beans of the curated search that plug into the FHIR server (see {@link FhirServerConfiguration}). */
+@Configuration(proxyBeanMethods = false)
+public class CuratedSearchConfiguration {
+
+  /** Searches with a next page held in PostgreSQL too, unless {@code shockreg.fhir.persist-searches=false}. */
+  @Bean
+  HeldSearches heldSearches(
+      KeysetPagingProvider paging,
+      JdbcTemplate jdbc,
+      ObjectMapper json,
+      RegistryReader reader,
+      CuratedResourceMapper mapper,
+      FhirServerProperties props) {
+    HeldSearches held = new HeldSearches(jdbc, json, reader, mapper, props.searchTtl());
+    if (props.persistSearches()) {
+      paging.persistTo(held);
+    }
+    return held;
+  }
+}
