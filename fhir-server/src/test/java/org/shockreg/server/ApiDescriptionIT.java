@@ -150,9 +150,11 @@ class ApiDescriptionIT {
       if (!hasSearch(resource)) {
         continue;
       }
-      HttpResponse<String> res = get("/fhir/" + resource.getType() + "?not-a-parameter=1", TOKEN);
-      assertThat(res.statusCode()).as(resource.getType()).isEqualTo(400);
-      assertThat(res.body()).contains("OperationOutcome");
+      for (String unknown : List.of("not-a-parameter=1", "_not-a-parameter=1", "_has:Observation:subject:code=x")) {
+        HttpResponse<String> res = get("/fhir/" + resource.getType() + "?" + unknown, TOKEN);
+        assertThat(res.statusCode()).as(resource.getType() + "?" + unknown).isEqualTo(400);
+        assertThat(res.body()).contains("OperationOutcome");
+      }
     }
   }
 

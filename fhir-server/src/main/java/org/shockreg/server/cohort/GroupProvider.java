@@ -1,5 +1,7 @@
 package org.shockreg.server.cohort;
 
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.shockreg.server.fhir.CuratedSearchGuard;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -75,7 +77,9 @@ public class GroupProvider implements IResourceProvider {
           @OptionalParam(name = "_lastUpdated")
           DateRangeParam lastUpdated,
       SummaryEnum summary,
-      SearchTotalModeEnum total) {
+      SearchTotalModeEnum total,
+      RequestDetails request) {
+    CuratedSearchGuard.checkSearch(request, "_id", "_lastUpdated");
     boolean updatedInRange = lastUpdated == null || lastUpdated.isEmpty() || holdsNow(lastUpdated);
     SqlSearch s = new SqlSearch("Group", cohortTable(), "cohort_id", mapper());
     tableParams(s);

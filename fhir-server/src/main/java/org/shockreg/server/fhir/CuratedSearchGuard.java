@@ -15,7 +15,7 @@ import java.util.Set;
  * first thing by each search method (an interceptor would do too, but HAPI logs every exception
  * an interceptor throws as an error with its stack trace).
  */
-final class CuratedSearchGuard {
+public final class CuratedSearchGuard {
 
   static final Set<String> CURATED_TYPES = Set.of("Patient", "Observation", "Procedure", "Condition", "Encounter");
 
@@ -56,6 +56,31 @@ final class CuratedSearchGuard {
       }
       checkResultParameters(parameters);
     }
+  }
+
+  /** Result parameters HAPI applies to any search, whatever the provider declares. */
+  private static final Set<String> GENERAL_RESULT_PARAMETERS =
+      Set.of("_count", "_summary", "_elements", "_total", "_format", "_pretty");
+
+  /**
+   * The same strictness for the other resource types (terminology, profiles, cohorts,
+   * Provenance): a {@code _}-parameter that is neither one HAPI applies to every search nor one
+   * the search method declares ({@code declared}) answers 400 instead of being ignored.
+   */
+  public static void checkSearch(RequestDetails request, String... declared) {
+    if (request == null || request.getRestOperationType() != RestOperationTypeEnum.SEARCH_TYPE) {
+      return;
+    }
+    Set<String> allowed = Set.of(declared);
+    Map<String, String[]> parameters = request.getParameters();
+    for (String name : parameters.keySet()) {
+      String bare = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
+      if (bare.startsWith("_") && !GENERAL_RESULT_PARAMETERS.contains(bare) && !allowed.contains(bare)) {
+        throw new InvalidRequestException(
+            "SR-SEARCH-30: unknown search parameter '" + name + "' for " + request.getResourceName());
+      }
+    }
+    checkResultParameters(parameters);
   }
 
   private static void checkResultParameters(Map<String, String[]> parameters) {

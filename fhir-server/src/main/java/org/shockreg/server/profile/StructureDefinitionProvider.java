@@ -1,5 +1,7 @@
 package org.shockreg.server.profile;
 
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.shockreg.server.fhir.CuratedSearchGuard;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.Count;
 import ca.uhn.fhir.rest.annotation.IdParam;
@@ -71,7 +73,9 @@ public class StructureDefinitionProvider implements IResourceProvider {
           @OptionalParam(name = StructureDefinition.SP_TYPE)
           TokenOrListParam type,
       @Offset Integer offset,
-      @Count Integer count) {
+      @Count Integer count,
+      RequestDetails request) {
+    CuratedSearchGuard.checkSearch(request, "_id", "_offset");
     List<IBaseResource> matches =
         catalog.all().stream()
             .filter(sd -> matchesToken(id, sd.getIdElement().getIdPart()))

@@ -1,5 +1,7 @@
 package org.shockreg.server.provenance;
 
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.shockreg.server.fhir.CuratedSearchGuard;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
@@ -88,7 +90,9 @@ public class ProvenanceProvider implements IResourceProvider {
               })
           ReferenceOrListParam target,
       SummaryEnum summary,
-      SearchTotalModeEnum total) {
+      SearchTotalModeEnum total,
+      RequestDetails request) {
+    CuratedSearchGuard.checkSearch(request, "_id");
     Set<CuratedFactKind> kinds = EnumSet.allOf(CuratedFactKind.class);
     List<Filter> filters = new ArrayList<>();
     if (id != null && !id.getValuesAsQueryTokens().isEmpty()) {

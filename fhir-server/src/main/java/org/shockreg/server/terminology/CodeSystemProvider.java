@@ -1,5 +1,7 @@
 package org.shockreg.server.terminology;
 
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.shockreg.server.fhir.CuratedSearchGuard;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
@@ -57,7 +59,9 @@ public class CodeSystemProvider implements IResourceProvider {
           UriOrListParam url,
       @Description(shortDefinition = "The system its codes are in (same as url)")
           @OptionalParam(name = CodeSystem.SP_SYSTEM)
-          UriOrListParam system) {
+          UriOrListParam system,
+      RequestDetails request) {
+    CuratedSearchGuard.checkSearch(request, "_id");
     List<IBaseResource> out =
         terminology.get().codeSystems().stream()
             .filter(cs -> TerminologySearch.matchesId(id, cs.getIdElement().getIdPart()))

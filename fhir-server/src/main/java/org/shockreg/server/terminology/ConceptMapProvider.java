@@ -1,5 +1,7 @@
 package org.shockreg.server.terminology;
 
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.shockreg.server.fhir.CuratedSearchGuard;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
@@ -60,7 +62,9 @@ public class ConceptMapProvider implements IResourceProvider {
           UriOrListParam sourceSystem,
       @Description(shortDefinition = "A target code system of the map, e.g. https://fhir.shockreg.org/CodeSystem/registry-variable")
           @OptionalParam(name = ConceptMap.SP_TARGET_SYSTEM)
-          UriOrListParam targetSystem) {
+          UriOrListParam targetSystem,
+      RequestDetails request) {
+    CuratedSearchGuard.checkSearch(request, "_id");
     List<IBaseResource> out =
         terminology.get().conceptMaps().stream()
             .filter(cm -> TerminologySearch.matchesId(id, cm.getIdElement().getIdPart()))
