@@ -53,6 +53,8 @@ import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.ResearchSubject;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,7 +123,7 @@ class ProfileValidationIT {
         List.of(
             Patient.class, Observation.class, Procedure.class, Condition.class, Encounter.class,
             CodeSystem.class, ConceptMap.class, StructureDefinition.class, Provenance.class,
-            Group.class)) {
+            Group.class, ResearchStudy.class, ResearchSubject.class)) {
       served.put(type.getSimpleName(), fetchAll(type));
     }
     // operation answers are served resources too: each cohort's "table 1"
@@ -188,7 +190,7 @@ class ProfileValidationIT {
         .contains(SD_BASE + "source-received-version", SD_BASE + "intake-channel");
     assertThat(flags).contains("implausible", "unit-assumed", "preliminary", "derived", "needs-review");
     for (String type :
-        List.of("Patient", "Condition", "Encounter", "CodeSystem", "ConceptMap", "Provenance", "Group", "Parameters")) {
+        List.of("Patient", "Condition", "Encounter", "CodeSystem", "ConceptMap", "Provenance", "Group", "Parameters", "ResearchStudy")) {
       assertThat(served.get(type)).as(type).isNotEmpty();
     }
   }
