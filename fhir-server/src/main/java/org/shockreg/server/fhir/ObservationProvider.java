@@ -115,7 +115,18 @@ public class ObservationProvider implements IResourceProvider {
     SearchClauses.tokens(
         s,
         code,
-        (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.REGISTRY_VARIABLE, "variable"),
+        (q, t) -> {
+          String clause = SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.REGISTRY_VARIABLE, "variable");
+          if (!RegistryCodeSystems.REGISTRY_VARIABLE.equals(t.getSystem())) {
+            return clause;
+          }
+          // Name the view branch that can hold the variable, in constants the planner folds: the
+          // other branch of curated_observation is then pruned even in the driver's cached
+          // generic plan (which otherwise walked all of measurement for a derived variable).
+          return rules.variables().containsKey(t.getValue())
+              ? "(" + clause + " AND NOT COALESCE('derived' = ANY(flags), false))"
+              : "(" + clause + " AND kind IS NOT NULL)";
+        },
         "false");
     SearchClauses.tokens(
         s,
