@@ -120,11 +120,13 @@ public class ObservationProvider implements IResourceProvider {
           if (!RegistryCodeSystems.REGISTRY_VARIABLE.equals(t.getSystem())) {
             return clause;
           }
-          // Name the view branch that can hold the variable, in constants the planner folds: the
-          // other branch of curated_observation is then pruned even in the driver's cached
-          // generic plan (which otherwise walked all of measurement for a derived variable).
+          // Name the view branch that can hold the variable: kind is a NULL constant in the
+          // measurement branch of curated_observation and NOT NULL in derived_fact, so the planner
+          // (PostgreSQL 17 folds IS [NOT] NULL on NOT NULL columns) prunes the other branch even in
+          // the driver's cached generic plan, which otherwise walked all of measurement for a
+          // derived variable; no column is added to the measurement side, so counts stay index-only.
           return rules.variables().containsKey(t.getValue())
-              ? "(" + clause + " AND NOT COALESCE('derived' = ANY(flags), false))"
+              ? "(" + clause + " AND kind IS NULL)"
               : "(" + clause + " AND kind IS NOT NULL)";
         },
         "false");
