@@ -25,6 +25,7 @@ import org.hl7.fhir.r4.model.ResearchStudy.ResearchStudyStatus;
 import org.shockreg.registry.study.StudyCatalog;
 import org.shockreg.registry.study.StudyDefinition;
 import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
@@ -46,9 +47,11 @@ public class ResearchStudyProvider implements IResourceProvider {
 
   @Read
   public ResearchStudy read(@IdParam IdType id) {
-    SqlSearch s = new SqlSearch("ResearchStudy", "research_study", "study_id, definition, last_updated", ROWS);
-    s.where("study_id = " + s.param(id.getIdPart()));
-    List<ResearchStudy> found = query(s);
+    List<ResearchStudy> found =
+        jdbc.query(
+            "SELECT study_id, definition::text AS definition, last_updated FROM research_study WHERE study_id = :id",
+            new MapSqlParameterSource("id", id.getIdPart()),
+            ROWS);
     if (found.isEmpty()) {
       throw new ResourceNotFoundException(id);
     }

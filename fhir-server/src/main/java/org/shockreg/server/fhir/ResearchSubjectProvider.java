@@ -22,12 +22,14 @@ import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
@@ -177,9 +179,9 @@ public class ResearchSubjectProvider implements IResourceProvider {
     if (arm != null) {
       subject.setAssignedArm(arm);
     }
-    java.sql.Timestamp randomized = rs.getTimestamp("randomized_at");
+    Timestamp randomized = rs.getTimestamp("randomized_at");
     if (randomized != null) {
-      subject.setPeriod(new Period().setStartElement(new org.hl7.fhir.r4.model.DateTimeType(new Date(randomized.getTime()))));
+      subject.setPeriod(new Period().setStartElement(new DateTimeType(new Date(randomized.getTime()))));
     }
     return subject;
   }
