@@ -110,7 +110,7 @@ public class GroupProvider implements IResourceProvider {
         }
       }
     }
-    return reader.search(s, summary, total);
+    return reader.search(s, summary, total, request);
   }
 
   /**

@@ -4,6 +4,7 @@ import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -38,14 +39,7 @@ public final class CuratedSearchGuard {
     }
     Map<String, String[]> parameters = request.getParameters();
     if (op == RestOperationTypeEnum.SEARCH_TYPE) {
-      for (String name : parameters.keySet()) {
-        String bare = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
-        if (bare.startsWith("_") && !SEARCH_RESULT_PARAMETERS.contains(bare)) {
-          throw new InvalidRequestException(
-              "SR-SEARCH-30: unknown search parameter '" + name + "' for " + request.getResourceName());
-        }
-      }
-      checkResultParameters(parameters);
+      requireKnown(request, SEARCH_RESULT_PARAMETERS);
     } else if ((op == RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE
             || op == RestOperationTypeEnum.EXTENDED_OPERATION_TYPE)
         && "$everything".equals(request.getOperation())) {
@@ -71,11 +65,17 @@ public final class CuratedSearchGuard {
     if (request == null || request.getRestOperationType() != RestOperationTypeEnum.SEARCH_TYPE) {
       return;
     }
-    Set<String> allowed = Set.of(declared);
+    Set<String> allowed = new HashSet<>(GENERAL_RESULT_PARAMETERS);
+    allowed.addAll(Set.of(declared));
+    requireKnown(request, allowed);
+  }
+
+  /** Every {@code _}-parameter of a search must be one of {@code allowed}; then checks their values. */
+  private static void requireKnown(RequestDetails request, Set<String> allowed) {
     Map<String, String[]> parameters = request.getParameters();
     for (String name : parameters.keySet()) {
       String bare = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
-      if (bare.startsWith("_") && !GENERAL_RESULT_PARAMETERS.contains(bare) && !allowed.contains(bare)) {
+      if (bare.startsWith("_") && !allowed.contains(bare)) {
         throw new InvalidRequestException(
             "SR-SEARCH-30: unknown search parameter '" + name + "' for " + request.getResourceName());
       }

@@ -46,10 +46,6 @@ public final class RegistryReader {
     return rows.get(0);
   }
 
-  public IBundleProvider search(SqlSearch search, SummaryEnum summary, SearchTotalModeEnum total) {
-    return search(search, summary, total, null);
-  }
-
   /**
    * A search's first page. The total is counted for {@code _summary=count}, {@code _count=0},
    * and {@code _total=accurate} or {@code estimate} (both exact); {@code _count=0} answers the

@@ -3,8 +3,6 @@ package org.shockreg.server.fhir;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.param.DateAndListParam;
 import ca.uhn.fhir.rest.param.DateParam;
-import ca.uhn.fhir.rest.param.DateRangeParam;
-import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.ReferenceAndListParam;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
@@ -14,9 +12,7 @@ import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.param.TokenParamModifier;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import java.sql.Timestamp;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.function.BiFunction;
 
@@ -187,23 +183,6 @@ final class SearchClauses {
       } else if (!alternatives.isEmpty()) {
         s.where("(" + String.join(" OR ", alternatives) + ")");
       }
-    }
-  }
-
-  /** A date parameter on a timestamp column, with its prefixes and precision. */
-  static void dateRange(SqlSearch s, String column, DateRangeParam range) {
-    if (range == null || range.isEmpty()) {
-      return;
-    }
-    Date lower = range.getLowerBoundAsInstant();
-    Date upper = range.getUpperBoundAsInstant();
-    if (lower != null) {
-      String op = range.getLowerBound().getPrefix() == ParamPrefixEnum.GREATERTHAN ? ">" : ">=";
-      s.where(column + " " + op + " " + s.param(new Timestamp(lower.getTime())));
-    }
-    if (upper != null) {
-      String op = range.getUpperBound().getPrefix() == ParamPrefixEnum.LESSTHAN ? "<" : "<=";
-      s.where(column + " " + op + " " + s.param(new Timestamp(upper.getTime())));
     }
   }
 

@@ -118,7 +118,7 @@ public class ProvenanceProvider implements IResourceProvider {
     for (Filter f : filters) {
       s.where(f.clause().apply(s));
     }
-    return reader.search(s, summary, total);
+    return reader.search(s, summary, total, request);
   }
 
   /** A search condition and the kinds of fact it can match at all. */
