@@ -27,8 +27,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public class DerivationStore {
 
-  /** Measurements derivations read; the rest only get their episode assigned. */
-  private static final String[] DRIVING_VARIABLES = {"lactate", "sbp", "map"};
+  /** Measurements derivations read (SCAI staging, trial screening). */
+  private static final String[] DRIVING_VARIABLES = {"lactate", "sbp", "map", "lvef"};
 
   private final JdbcTemplate jdbc;
   private final ObjectMapper json;
@@ -170,7 +170,8 @@ public class DerivationStore {
         facts.add(
             new Object[] {
               f.factId(), e.episodeId(), e.patientId(), e.siteId(), f.kind(), f.variable(),
-              f.valueCode(), f.valueBoolean(), ts(f.effectiveAt()), toJson(f.evidence())
+              f.valueCode(), f.valueBoolean(), ts(f.effectiveAt()), toJson(f.evidence()),
+              f.valueNumber(), f.unit(), f.focus(), f.detail(), f.flags().toArray(String[]::new)
             });
       }
     }
@@ -181,15 +182,20 @@ public class DerivationStore {
     // Only a changed value touches a derived fact, so its lastUpdated means something.
     jdbc.batchUpdate(
         "INSERT INTO derived_fact (fact_id, episode_id, patient_id, site_id, kind, variable,"
-            + " value_code, value_boolean, effective_at, evidence)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
-            + " ON CONFLICT (fact_id) DO UPDATE SET value_code = EXCLUDED.value_code,"
+            + " value_code, value_boolean, effective_at, evidence, value_number, unit, focus, detail, flags)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::jsonb, ?)"
+            + " ON CONFLICT (fact_id) DO UPDATE SET episode_id = EXCLUDED.episode_id,"
+            + " value_code = EXCLUDED.value_code,"
             + " value_boolean = EXCLUDED.value_boolean, effective_at = EXCLUDED.effective_at,"
-            + " evidence = EXCLUDED.evidence, computed_at = now()"
-            + " WHERE (derived_fact.value_code, derived_fact.value_boolean,"
-            + " derived_fact.effective_at, derived_fact.evidence) IS DISTINCT FROM"
-            + " (EXCLUDED.value_code, EXCLUDED.value_boolean, EXCLUDED.effective_at,"
-            + " EXCLUDED.evidence)",
+            + " evidence = EXCLUDED.evidence, value_number = EXCLUDED.value_number, unit = EXCLUDED.unit,"
+            + " focus = EXCLUDED.focus, detail = EXCLUDED.detail, flags = EXCLUDED.flags, computed_at = now()"
+            + " WHERE (derived_fact.episode_id, derived_fact.value_code, derived_fact.value_boolean,"
+            + " derived_fact.effective_at, derived_fact.evidence, derived_fact.value_number,"
+            + " derived_fact.unit, derived_fact.focus, derived_fact.detail, derived_fact.flags)"
+            + " IS DISTINCT FROM"
+            + " (EXCLUDED.episode_id, EXCLUDED.value_code, EXCLUDED.value_boolean, EXCLUDED.effective_at,"
+            + " EXCLUDED.evidence, EXCLUDED.value_number, EXCLUDED.unit, EXCLUDED.focus, EXCLUDED.detail,"
+            + " EXCLUDED.flags)",
         facts);
 
   }
