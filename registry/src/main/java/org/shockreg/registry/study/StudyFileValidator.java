@@ -89,9 +89,8 @@ final class StudyFileValidator {
         problem("identifiers[" + i + "]", "system and value");
       }
     }
-    if (s.screening() == null) {
-      problem("screening", "missing: criteria and randomization-window-hours");
-    } else {
+    // No screening section: an observational study, no automated screening.
+    if (s.screening() != null) {
       if (s.screening().randomizationWindowHours() == null || s.screening().randomizationWindowHours() <= 0) {
         problem("screening.randomization-window-hours", "must be > 0");
       }
