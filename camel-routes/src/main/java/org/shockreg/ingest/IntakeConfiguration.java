@@ -11,6 +11,8 @@ import org.shockreg.mappings.config.MappingsConfiguration;
 import org.shockreg.mappings.derive.EpisodeRecomputation;
 import org.shockreg.registry.derive.DerivationStore;
 import org.shockreg.registry.store.RegistryWriter;
+import org.shockreg.registry.study.StudyCatalog;
+import org.shockreg.registry.trial.TrialStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -22,7 +24,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /** Wires the intake pipeline that every channel (HTTP, drop folder, pulls, demo) feeds. */
 @Configuration(proxyBeanMethods = false)
-@Import(MappingsConfiguration.class)
+@Import({MappingsConfiguration.class, org.shockreg.ingest.trial.TrialConfiguration.class})
 @EnableConfigurationProperties({IntakeProperties.class, InboxProperties.class})
 public class IntakeConfiguration {
 
@@ -37,8 +39,10 @@ public class IntakeConfiguration {
   }
 
   @Bean
-  EpisodeRecomputation episodeRecomputation(JdbcTemplate jdbc, ObjectMapper json, MappingEngine engine) {
-    return new EpisodeRecomputation(new DerivationStore(jdbc, json), engine);
+  EpisodeRecomputation episodeRecomputation(
+      JdbcTemplate jdbc, ObjectMapper json, MappingEngine engine, TrialStore trials, StudyCatalog studies) {
+    return new EpisodeRecomputation(
+        new DerivationStore(jdbc, json), engine, trials, () -> studies.studies().values());
   }
 
   @Bean

@@ -53,7 +53,7 @@ public final class MappingEngine {
 
   /** The resource types the engine curates; anything else is not registry data. */
   public static final Set<String> CURATED_TYPES =
-      Set.of("Patient", "Observation", "Procedure", "Condition", "Encounter");
+      Set.of("Patient", "Observation", "Procedure", "Condition", "Encounter", "ResearchSubject");
 
   public static final String FLAG_IMPLAUSIBLE = "implausible";
   public static final String FLAG_UNIT_ASSUMED = "unit-assumed";
@@ -69,6 +69,7 @@ public final class MappingEngine {
   private volatile UnitConverter units;
   private final Pseudonymizer pseudonyms;
   private volatile String sharedIdentifierSystem;
+  private volatile org.shockreg.registry.study.StudyCatalog studies;
 
   public MappingEngine(RuleSet rules, Pseudonymizer pseudonyms) {
     this.rules = rules;
@@ -87,6 +88,22 @@ public final class MappingEngine {
   /** Links patients across sites by this identifier system (null or blank: no linkage). */
   public void linkPatientsBy(String system) {
     this.sharedIdentifierSystem = system == null || system.isBlank() ? null : system.trim();
+  }
+
+  /** Accepts randomizations (source ResearchSubjects) for these studies. */
+  public void acceptStudies(org.shockreg.registry.study.StudyCatalog catalog) {
+    this.studies = catalog;
+  }
+
+  private MappingOutcome mapResearchSubject(
+      org.hl7.fhir.r4.model.ResearchSubject subject, SourceRef source, SourcePatientResolver patients)
+      throws MappingRejection {
+    org.shockreg.registry.study.StudyCatalog catalog = studies;
+    if (catalog == null) {
+      return MappingOutcome.skipped("no studies configured");
+    }
+    return RandomizationMapping.map(
+        subject, source, catalog, individual -> patientIdFor(individual, source, patients), pseudonyms);
   }
 
   public boolean linksPatients() {
@@ -143,6 +160,7 @@ public final class MappingEngine {
         case "Procedure" -> mapProcedure((Procedure) resource, source, patients);
         case "Condition" -> mapCondition((Condition) resource, source, patients);
         case "Encounter" -> mapEncounter((Encounter) resource, source, patients);
+        case "ResearchSubject" -> mapResearchSubject((org.hl7.fhir.r4.model.ResearchSubject) resource, source, patients);
         default -> MappingOutcome.skipped("resource type not curated");
       };
     } catch (MappingRejection r) {

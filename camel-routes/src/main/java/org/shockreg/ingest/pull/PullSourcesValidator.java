@@ -27,7 +27,7 @@ public final class PullSourcesValidator {
   static final Set<String> RESOURCE_TYPES =
       Set.of(
           "Patient", "Encounter", "Condition", "Observation", "Procedure", "MedicationAdministration",
-          "MedicationRequest", "DiagnosticReport", "Device", "DeviceUseStatement");
+          "MedicationRequest", "DiagnosticReport", "Device", "DeviceUseStatement", "ResearchSubject");
 
   private PullSourcesValidator() {}
 

@@ -9,6 +9,7 @@ import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
 import org.shockreg.ingest.pipeline.UnparseableBodyException;
 import org.shockreg.registry.store.RegistryWriter;
+import org.shockreg.server.edc.RandomizationController;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -27,10 +28,14 @@ public class AdminController {
   private final IntakePipeline pipeline;
   private final RegistryWriter writer;
 
-  public AdminController(JdbcTemplate jdbc, IntakePipeline pipeline, RegistryWriter writer) {
+  private final RandomizationController randomizations;
+
+  public AdminController(
+      JdbcTemplate jdbc, IntakePipeline pipeline, RegistryWriter writer, RandomizationController randomizations) {
     this.jdbc = jdbc;
     this.pipeline = pipeline;
     this.writer = writer;
+    this.randomizations = randomizations;
   }
 
   @GetMapping("/admin/dead-letters")
@@ -72,11 +77,19 @@ public class AdminController {
   public ResponseEntity<?> replay(@PathVariable long id) {
     List<Map<String, Object>> rows =
         jdbc.queryForList(
-            "SELECT site_id, content_type, payload FROM dead_letter WHERE dead_letter_id = ?", id);
+            "SELECT site_id, channel, origin, content_type, payload FROM dead_letter WHERE dead_letter_id = ?", id);
     if (rows.isEmpty()) {
       return notFound("dead letter " + id + " does not exist");
     }
     Map<String, Object> row = rows.get(0);
+    if (RandomizationController.CHANNEL.equals(row.get("channel"))) {
+      // An EDC randomization refused earlier (e.g. its patient had not arrived yet).
+      String origin = (String) row.get("origin");
+      ResponseEntity<?> res =
+          randomizations.apply(origin.substring(origin.indexOf(':') + 1), (byte[]) row.get("payload"), false);
+      writer.markReplayed(id, res.getStatusCode().is2xxSuccessful());
+      return res;
+    }
     String site = (String) row.get("site_id");
     if (site == null) {
       ProblemDetail p =

@@ -110,7 +110,7 @@ public final class CuratedResourceMapper {
       "observation_id, patient_id, episode_id, variable, status, effective_at, value, unit,"
           + " comparator, range_low, range_high, original_value, original_unit,"
           + " original_comparator, codings::text AS codings, flags, last_updated, kind,"
-          + " value_code, value_boolean, evidence::text AS evidence,"
+          + " value_code, value_boolean, evidence::text AS evidence, focus, detail::text AS detail,"
           // the stay of the episode: named by a derived fact, found by time for a measurement
           + " COALESCE((SELECT e.encounter_id FROM shock_episode e"
           + " WHERE e.episode_id = curated_observation.episode_id),"
@@ -119,14 +119,7 @@ public final class CuratedResourceMapper {
           + " AND curated_observation.effective_at BETWEEN e.window_start AND e.window_end"
           + " ORDER BY e.shock_diagnosis_at LIMIT 1)) AS encounter_id";
 
-  private static final Map<String, String> DERIVED_VALUE_SYSTEMS =
-      Map.of("cs-etiology", CS_ETIOLOGY, "scai-stage", SCAI_STAGE);
-  private static final Map<String, String> DERIVED_DISPLAY =
-      Map.of(
-          "cs-etiology", "Cardiogenic shock etiology",
-          "hf-cs-ischemic", "HF-CS of ischemic origin",
-          "hf-cs-de-novo", "De novo HF-CS",
-          "scai-stage", "SCAI shock stage");
+  private static final TypeReference<List<Map<String, Object>>> COMPONENTS = new TypeReference<>() {};
   private static final Map<String, String> KIND_TEXT =
       Map.of(
           "scai-stage-at-diagnosis", "SCAI stage at shock diagnosis",
@@ -152,7 +145,10 @@ public final class CuratedResourceMapper {
       }
       String kind = rs.getString("kind");
       CodeableConcept code = o.getCode();
-      String display = rule != null ? rule.display() : DERIVED_DISPLAY.get(variable);
+      String display =
+          rule != null
+              ? rule.display()
+              : RegistryProfiles.derived(variable).map(RegistryProfiles.DerivedVariable::display).orElse(null);
       code.addCoding(coding(REGISTRY_VARIABLE, variable, display));
       addCodings(code, rs.getString("codings"));
       o.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
@@ -204,8 +200,20 @@ public final class CuratedResourceMapper {
       o.getCode().setText(text);
     }
     String valueCode = rs.getString("value_code");
+    String focus = rs.getString("focus");
+    if (focus != null) {
+      o.addFocus(new Reference(focus));
+    }
+    String detail = rs.getString("detail");
+    if (detail != null) {
+      components(o, detail);
+    }
     if (valueCode != null) {
-      String system = DERIVED_VALUE_SYSTEMS.getOrDefault(variable, REGISTRY_VARIABLE);
+      String system =
+          RegistryProfiles.derived(variable)
+              .filter(d -> d.value() == RegistryProfiles.ValueKind.CODED)
+              .map(RegistryProfiles.DerivedVariable::valueSystem)
+              .orElse(REGISTRY_VARIABLE);
       o.setValue(new CodeableConcept().addCoding(coding(system, valueCode, null)));
     } else {
       boolean b = rs.getBoolean("value_boolean");
@@ -223,6 +231,39 @@ public final class CuratedResourceMapper {
         throw new IllegalStateException("stored evidence is not valid JSON", e);
       }
     }
+  }
+
+  /** Eligibility: one component per criterion (status and evidence, or the window as a Period). */
+  private void components(Observation o, String detail) {
+    List<Map<String, Object>> parts;
+    try {
+      parts = json.readValue(detail, COMPONENTS);
+    } catch (IOException e) {
+      throw new IllegalStateException("stored detail is not valid JSON", e);
+    }
+    for (Map<String, Object> part : parts) {
+      Observation.ObservationComponentComponent c = o.addComponent();
+      c.getCode().addCoding(coding(ELIGIBILITY_CRITERION, (String) part.get("key"), null));
+      Object status = part.get("status");
+      if (status != null) {
+        c.setValue(new CodeableConcept().addCoding(coding(CRITERION_STATUS, (String) status, null)));
+      } else if (part.get("end") != null) {
+        org.hl7.fhir.r4.model.Period window = new org.hl7.fhir.r4.model.Period();
+        window.setStartElement(instant((String) part.get("start")));
+        window.setEndElement(instant((String) part.get("end")));
+        c.setValue(window);
+      }
+      Object evidence = part.get("evidence");
+      if (evidence instanceof List<?> refs) {
+        for (Object ref : refs) {
+          c.addExtension(CRITERION_EVIDENCE, new Reference((String) ref));
+        }
+      }
+    }
+  }
+
+  private static DateTimeType instant(String iso) {
+    return new DateTimeType(Date.from(java.time.Instant.parse(iso)), TemporalPrecisionEnum.SECOND, UTC);
   }
 
   public static final String PROCEDURE_COLUMNS =

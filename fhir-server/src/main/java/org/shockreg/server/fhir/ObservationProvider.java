@@ -177,9 +177,19 @@ public class ObservationProvider implements IResourceProvider {
         }
       }
     }
-    if (focus != null && !focus.getValuesAsQueryTokens().isEmpty()) {
-      // No curated Observation has a focus yet: eligibility and endpoint facts come with trials.
-      s.where("false");
+    if (focus != null) {
+      // Trial facts (eligibility, endpoint, timing) are focused on their ResearchSubject.
+      for (ReferenceOrListParam or : focus.getValuesAsQueryTokens()) {
+        List<String> refs = new ArrayList<>();
+        for (ReferenceParam r : or.getValuesAsQueryTokens()) {
+          if (r.hasChain() || r.getIdPart() == null || r.getIdPart().isBlank()) {
+            throw new InvalidRequestException("SR-SEARCH-13: focus takes ResearchSubject/<id> or <id>");
+          }
+          String type = r.getResourceType() == null ? "ResearchSubject" : r.getResourceType();
+          refs.add(type + "/" + r.getIdPart());
+        }
+        s.where("kind IS NOT NULL AND focus = ANY(" + s.param(refs.toArray(String[]::new)) + ")");
+      }
     }
     SearchClauses.date(s, "last_updated", lastUpdated);
     // without _sort: _lastUpdated order when filtered by it, else date order when filtered by date

@@ -20,4 +20,10 @@ public final class RegistryCodeSystems {
       "http://terminology.hl7.org/CodeSystem/observation-category";
   public static final String ENCOUNTER_CLASS = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
   public static final String UCUM = "http://unitsofmeasure.org";
+  public static final String ELIGIBILITY_CRITERION = BASE + "/CodeSystem/eligibility-criterion";
+  public static final String CRITERION_STATUS = BASE + "/CodeSystem/criterion-status";
+  public static final String ENDPOINT_OUTCOME = BASE + "/CodeSystem/endpoint-outcome";
+  public static final String PROTOCOL_DEVIATION = BASE + "/CodeSystem/protocol-deviation";
+  public static final String RESEARCH_SUBJECT_STATUS = "http://hl7.org/fhir/research-subject-status";
+  public static final String CRITERION_EVIDENCE = BASE + "/StructureDefinition/criterion-evidence";
 }

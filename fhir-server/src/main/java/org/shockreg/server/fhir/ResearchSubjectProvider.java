@@ -46,7 +46,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  */
 public class ResearchSubjectProvider implements IResourceProvider {
 
-  static final String COLUMNS = "subject_id, study_id, patient_id, status, assigned_arm, randomized_at, last_updated";
+  static final String COLUMNS =
+      "subject_id, study_id, patient_id, status, assigned_arm, actual_arm, randomized_at, last_updated";
   static final String STATUS_SYSTEM = "http://hl7.org/fhir/research-subject-status";
 
   private final RegistryReader reader;
@@ -178,6 +179,10 @@ public class ResearchSubjectProvider implements IResourceProvider {
     String arm = rs.getString("assigned_arm");
     if (arm != null) {
       subject.setAssignedArm(arm);
+    }
+    String actual = rs.getString("actual_arm");
+    if (actual != null) {
+      subject.setActualArm(actual);
     }
     Timestamp randomized = rs.getTimestamp("randomized_at");
     if (randomized != null) {

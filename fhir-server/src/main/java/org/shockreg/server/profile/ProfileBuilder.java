@@ -69,6 +69,7 @@ final class ProfileBuilder {
     out.add(heartReplacementTherapy());
     out.add(sourceReceivedVersion());
     out.add(intakeChannel());
+    out.add(criterionEvidence());
     out.add(patient());
     out.add(encounter());
     out.add(deviceTherapy());
@@ -281,6 +282,20 @@ final class ProfileBuilder {
             + " cohort), on the Provenance entity naming that source.",
         "Provenance.entity",
         "code");
+  }
+
+  private StructureDefinition criterionEvidence() {
+    StructureDefinition sd =
+        simpleExtension(
+            CRITERION_EVIDENCE,
+            "CriterionEvidence",
+            "Evidence of an eligibility criterion",
+            "A curated fact one eligibility criterion rests on, on that criterion's component of an"
+                + " eligibility Observation (data-dictionary.md section 4); repeated per fact.",
+            "Observation.component",
+            "Reference");
+    element(sd, "Extension").setMax("*");
+    return sd;
   }
 
   // ---- resources -------------------------------------------------------------------------------
@@ -502,12 +517,23 @@ final class ProfileBuilder {
       element(sd, "Observation.value[x].coding").setMin(1).setMax("1");
       element(sd, "Observation.value[x].coding.system").setMin(1).setFixed(new UriType(d.valueSystem()));
       element(sd, "Observation.value[x].coding.code").setMin(1);
+    } else if (d.value() == RegistryProfiles.ValueKind.QUANTITY) {
+      type(value, "Quantity");
+      element(sd, "Observation.value[x].system").setMin(1).setFixed(new UriType(UCUM));
+      element(sd, "Observation.value[x].code").setMin(1).setFixed(new CodeType(d.valueSystem()));
     } else {
       type(value, "boolean");
     }
     element(sd, "Observation.derivedFrom").setMustSupport(true)
         .setShort("The curated facts the value rests on");
-    prohibited(sd, "Observation.component", "A derived fact has a single value.");
+    if (RegistryProfiles.ELIGIBILITY.equals(d.variable())) {
+      element(sd, "Observation.focus").setMin(1).setMax("1").setMustSupport(true)
+          .setShort("The ResearchSubject (study and episode) screened");
+      element(sd, "Observation.component").setMustSupport(true)
+          .setShort("One per criterion: status (criterion-status) with its evidence; the window as a Period");
+    } else {
+      prohibited(sd, "Observation.component", "A derived fact has a single value.");
+    }
     return sd;
   }
 

@@ -26,7 +26,9 @@ public final class RegistryProfiles {
   /** What a derived fact's value is (data-dictionary.md section 3). */
   public enum ValueKind {
     CODED,
-    BOOLEAN
+    BOOLEAN,
+    /** A Quantity in the UCUM unit named as {@code valueSystem} (hours: {@code h}). */
+    QUANTITY
   }
 
   /**
@@ -44,7 +46,27 @@ public final class RegistryProfiles {
           new DerivedVariable("hf-cs-ischemic", "HF-CS of ischemic origin", ValueKind.BOOLEAN, null),
           new DerivedVariable("hf-cs-de-novo", "De novo HF-CS", ValueKind.BOOLEAN, null),
           new DerivedVariable(
-              "scai-stage", "SCAI shock stage", ValueKind.CODED, RegistryCodeSystems.SCAI_STAGE));
+              "scai-stage", "SCAI shock stage", ValueKind.CODED, RegistryCodeSystems.SCAI_STAGE),
+          // Trials (data-dictionary.md section 4), each focused on its ResearchSubject.
+          new DerivedVariable(
+              "eligibility", "Trial eligibility", ValueKind.CODED, RegistryCodeSystems.RESEARCH_SUBJECT_STATUS),
+          new DerivedVariable(
+              "primary-endpoint-60d", "Primary endpoint at day 60", ValueKind.CODED,
+              RegistryCodeSystems.ENDPOINT_OUTCOME),
+          new DerivedVariable(
+              "hours-diagnosis-to-randomization", "Hours from shock diagnosis to randomization",
+              ValueKind.QUANTITY, "h"),
+          new DerivedVariable(
+              "hours-cicu-to-randomization", "Hours from CICU arrival to randomization", ValueKind.QUANTITY, "h"),
+          new DerivedVariable(
+              "hours-randomization-to-intervention", "Hours from randomization to the study intervention",
+              ValueKind.QUANTITY, "h"),
+          new DerivedVariable("tmcs-escalation", "Control-arm escalation to tMCS", ValueKind.BOOLEAN, null),
+          new DerivedVariable(
+              "protocol-deviation", "Protocol deviation", ValueKind.CODED, RegistryCodeSystems.PROTOCOL_DEVIATION));
+
+  /** The derived variable whose Observations carry one component per eligibility criterion. */
+  public static final String ELIGIBILITY = "eligibility";
 
   public static Optional<DerivedVariable> derived(String variable) {
     return DERIVED.stream().filter(d -> d.variable().equals(variable)).findFirst();

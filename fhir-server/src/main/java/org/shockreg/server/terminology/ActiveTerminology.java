@@ -1,6 +1,7 @@
 package org.shockreg.server.terminology;
 
 import org.shockreg.mappings.MappingEngine;
+import org.shockreg.registry.study.StudyCatalog;
 import org.springframework.stereotype.Component;
 
 /**
@@ -11,16 +12,18 @@ import org.springframework.stereotype.Component;
 public class ActiveTerminology {
 
   private final MappingEngine engine;
+  private final StudyCatalog studies;
   private volatile RegistryTerminology current;
 
-  public ActiveTerminology(MappingEngine engine) {
+  public ActiveTerminology(MappingEngine engine, StudyCatalog studies) {
     this.engine = engine;
+    this.studies = studies;
   }
 
   RegistryTerminology get() {
     RegistryTerminology t = current;
     if (t == null || t.rules() != engine.rules()) {
-      t = new RegistryTerminology(engine.rules());
+      t = new RegistryTerminology(engine.rules(), studies.studies().values());
       current = t;
     }
     return t;

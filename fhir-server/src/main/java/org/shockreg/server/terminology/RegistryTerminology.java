@@ -20,6 +20,7 @@ import org.hl7.fhir.r4.model.Enumerations.ConceptMapEquivalence;
 import org.hl7.fhir.r4.model.Enumerations.PublicationStatus;
 import org.hl7.fhir.r4.model.StringType;
 import org.shockreg.mappings.MappingEngine;
+import org.shockreg.registry.study.StudyDefinition;
 import org.shockreg.mappings.rules.RuleFiles.CodeRef;
 import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
 import org.shockreg.mappings.rules.RuleFiles.DiagnosisCategoryRule;
@@ -56,7 +57,27 @@ final class RegistryTerminology {
       "hf-cs-de-novo", "De novo HF-CS",
       "scai-stage", "SCAI shock stage",
       "eligibility", "Trial eligibility",
-      "primary-endpoint-60d", "Primary endpoint at day 60");
+      "primary-endpoint-60d", "Primary endpoint at day 60",
+      "hours-diagnosis-to-randomization", "Hours from shock diagnosis to randomization",
+      "hours-cicu-to-randomization", "Hours from CICU arrival to randomization",
+      "hours-randomization-to-intervention", "Hours from randomization to the study intervention",
+      "tmcs-escalation", "Control-arm escalation to tMCS",
+      "protocol-deviation", "Protocol deviation");
+
+  static final Map<String, String> CRITERION_STATUSES = ordered(
+      "met", "Met: the curated facts satisfy the criterion",
+      "not-met", "Not met: the curated facts contradict the criterion",
+      "unknown", "Unknown: the facts needed are missing (or the criterion is not automatable)");
+
+  static final Map<String, String> ENDPOINT_OUTCOMES = ordered(
+      "success", "Alive at the endpoint day, or durable LVAD / heart transplant before death and by that day",
+      "failure", "Dead by the endpoint day without durable LVAD / heart transplant before",
+      "incomplete", "Follow-up ends before the endpoint day and no death is recorded");
+
+  static final Map<String, String> PROTOCOL_DEVIATIONS = ordered(
+      "late-intervention", "The intervention arm's device did not start within its window after randomization",
+      "randomized-after-window", "Randomized after the randomization window closed",
+      "duplicate-randomization", "A second randomization of the same shock episode");
 
   static final Map<String, String> ETIOLOGIES = ordered(
       "ami-cs", "Acute myocardial infarction-related cardiogenic shock",
@@ -81,8 +102,18 @@ final class RegistryTerminology {
   private final Map<String, CodeSystem> codeSystems = new LinkedHashMap<>();
   private final Map<String, ConceptMap> conceptMaps = new LinkedHashMap<>();
 
-  RegistryTerminology(RuleSet rules) {
+  RegistryTerminology(RuleSet rules, java.util.Collection<StudyDefinition> studies) {
     this.rules = rules;
+    Map<String, String> criteria = new LinkedHashMap<>();
+    Map<String, String> arms = new LinkedHashMap<>();
+    for (StudyDefinition study : studies) {
+      for (StudyDefinition.Criterion c : study.criteria()) {
+        criteria.putIfAbsent(c.key(), c.description() != null ? c.description() : c.key());
+      }
+      for (StudyDefinition.Arm a : study.arms()) {
+        arms.putIfAbsent(a.code(), a.name() != null ? a.name() : a.code());
+      }
+    }
     add(registryVariables());
     add(devices());
     add(fixed("cs-etiology", "CardiogenicShockEtiology", "Cardiogenic shock etiology",
@@ -93,6 +124,17 @@ final class RegistryTerminology {
     add(fixed("data-flag", "DataFlag", "Data quality flags",
         "Flags on curated facts, in meta.tag (data-dictionary.md section 1).", DATA_FLAGS));
     add(diagnosisCategories());
+    add(fixed("criterion-status", "CriterionStatus", "Eligibility criterion status",
+        "The status of one eligibility criterion for a shock episode (data-dictionary.md section 4).",
+        CRITERION_STATUSES));
+    add(fixed("endpoint-outcome", "EndpointOutcome", "Endpoint outcome",
+        "The primary endpoint of a randomized subject (data-dictionary.md section 4).", ENDPOINT_OUTCOMES));
+    add(fixed("protocol-deviation", "ProtocolDeviation", "Protocol deviation",
+        "Protocol deviations the registry derives for randomized subjects (docs/trials.md).", PROTOCOL_DEVIATIONS));
+    add(fixed("eligibility-criterion", "EligibilityCriterion", "Eligibility criterion",
+        "The eligibility criteria of the registry's studies, by key (study definitions, docs/trials.md).",
+        criteria));
+    add(fixed("trial-arm", "TrialArm", "Trial arm", "The arms of the registry's studies.", arms));
     add(builtInMeasurements());
     add(builtInDevices());
     add(builtInDiagnoses());

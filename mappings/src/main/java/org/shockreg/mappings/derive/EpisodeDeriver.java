@@ -224,7 +224,7 @@ public final class EpisodeDeriver {
   }
 
   /** A SCAI stage with the facts it rests on and when the decisive one happened. */
-  record Stage(String code, List<String> evidence, Instant decisiveAt) {}
+  public record Stage(String code, List<String> evidence, Instant decisiveAt) {}
 
   /** One criterion's matching facts: references and times. */
   private static final class Hits {
@@ -256,7 +256,7 @@ public final class EpisodeDeriver {
    * SCAI stage over a window (data-dictionary.md §3, operationalised): measurements flagged
    * implausible are left out; a therapy counts when it is in place at some time in the window.
    */
-  Stage stage(PatientClinicalRecord r, Instant from, Instant to) {
+  public Stage stage(PatientClinicalRecord r, Instant from, Instant to) {
     List<MeasurementRow> in =
         r.measurements().stream()
             .filter(m -> !m.implausible() && m.value() != null && m.effectiveAt() != null)
@@ -340,7 +340,7 @@ public final class EpisodeDeriver {
     return b == null || a.isAfter(b) ? a : b;
   }
 
-  static String hash(String s) {
+  public static String hash(String s) {
     try {
       byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(h, 0, 16);

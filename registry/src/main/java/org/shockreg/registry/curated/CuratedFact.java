@@ -100,4 +100,12 @@ public sealed interface CuratedFact {
       Set<String> flags,
       SourceRef source)
       implements CuratedFact {}
+
+  /**
+   * A randomization sent as a source ResearchSubject (data-dictionary.md section 4); the curated
+   * ResearchSubject it makes on-study is derived from it and the patient's episodes.
+   */
+  record RandomizationFact(
+      String randomizationId, String patientId, String studyId, String arm, Instant randomizedAt, SourceRef source)
+      implements CuratedFact {}
 }

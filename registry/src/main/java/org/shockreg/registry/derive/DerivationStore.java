@@ -38,6 +38,24 @@ public class DerivationStore {
     this.json = json;
   }
 
+  /**
+   * Takes a transaction-level lock per patient, in sorted order (no deadlocks between two
+   * transactions locking overlapping sets), so derivations for one patient never interleave.
+   */
+  public void lockPatients(Collection<String> patientIds) {
+    String[] sorted = patientIds.stream().sorted().toArray(String[]::new);
+    jdbc.query(
+        con -> {
+          PreparedStatement ps =
+              con.prepareStatement(
+                  "SELECT pg_advisory_xact_lock(hashtextextended('patient:' || p, 0))"
+                      + " FROM unnest(?::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n");
+          ps.setArray(1, con.createArrayOf("text", sorted));
+          return ps;
+        },
+        rs -> {});
+  }
+
   public Map<String, PatientClinicalRecord> load(Collection<String> patientIds) {
     Map<String, PatientClinicalRecord> out = new HashMap<>();
     if (patientIds.isEmpty()) {

@@ -25,6 +25,7 @@ import org.shockreg.registry.curated.CuratedFact.DiagnosisFact;
 import org.shockreg.registry.curated.CuratedFact.EncounterFact;
 import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
 import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.curated.CuratedFact.RandomizationFact;
 import org.shockreg.registry.curated.CurationBatch;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceRef.SourceKey;
@@ -176,9 +177,34 @@ public class RegistryWriter {
     upsertDeviceTherapies(batch.factsOf(DeviceTherapyFact.class));
     upsertDeviceRemovals(batch.factsOf(DeviceRemovalFact.class));
     upsertDiagnoses(batch.factsOf(DiagnosisFact.class));
+    upsertRandomizations(batch.factsOf(RandomizationFact.class));
     affected.addAll(removeStaleFacts(batch));
     closeTherapiesByRemovals(batch);
     return affected;
+  }
+
+  /** Randomizations from source ResearchSubjects: a newer version replaces arm and time. */
+  private void upsertRandomizations(List<RandomizationFact> facts) {
+    if (facts.isEmpty()) {
+      return;
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO randomization (randomization_id, study_id, patient_id, arm, randomized_at, origin,"
+            + " site_id, source_type, source_id, source_version, raw_id) VALUES (?, ?, ?, ?, ?, 'intake', ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (randomization_id) DO UPDATE SET study_id = EXCLUDED.study_id,"
+            + " patient_id = EXCLUDED.patient_id, arm = EXCLUDED.arm, randomized_at = EXCLUDED.randomized_at,"
+            + " source_version = EXCLUDED.source_version, raw_id = EXCLUDED.raw_id",
+        facts,
+        500,
+        (ps, r) -> {
+          ps.setString(1, r.randomizationId());
+          ps.setString(2, r.studyId());
+          ps.setString(3, r.patientId());
+          ps.setString(4, r.arm());
+          ps.setTimestamp(5, ts(r.randomizedAt()));
+          ps.setString(6, r.source().siteId());
+          setSource(ps, 7, r.source());
+        });
   }
 
   private void ensurePatients(List<CuratedFact> facts) {
@@ -505,6 +531,7 @@ public class RegistryWriter {
     patients.addAll(deleteStale("diagnosis", "condition_id", kept));
     patients.addAll(deleteStale("encounter", "encounter_id", kept));
     patients.addAll(deleteStale("device_removal", "source_id", kept));
+    patients.addAll(deleteStale("randomization", "randomization_id", kept));
     return patients;
   }
 
@@ -593,6 +620,8 @@ public class RegistryWriter {
       return e.encounterId();
     } else if (f instanceof DeviceRemovalFact r) {
       return r.source().resourceId();
+    } else if (f instanceof RandomizationFact r) {
+      return r.randomizationId();
     }
     return f.patientId();
   }

@@ -43,6 +43,7 @@ public final class StudyCatalog {
 
   private final Map<String, StudyDefinition> studies;
   private final Map<String, Source> sources;
+  private volatile Set<String> changedAtRegistration = Set.of();
 
   private StudyCatalog(Map<String, StudyDefinition> studies, Map<String, Source> sources) {
     this.studies = studies;
@@ -181,6 +182,11 @@ public final class StudyCatalog {
   /** Where a study was read from: file name and the line of each key path. */
   record Source(String file, Map<String, Integer> lines) {}
 
+  /** The studies that {@link #register} found new or changed. */
+  public Set<String> changedAtRegistration() {
+    return changedAtRegistration;
+  }
+
   public Map<String, StudyDefinition> studies() {
     return Map.copyOf(studies);
   }
@@ -211,6 +217,7 @@ public final class StudyCatalog {
         changed.add(s.id());
       }
     }
+    changedAtRegistration = Set.copyOf(changed);
     return changed;
   }
 

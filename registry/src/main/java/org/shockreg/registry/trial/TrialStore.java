@@ -116,7 +116,7 @@ public class TrialStore {
     }
     jdbc.batchUpdate(
         "INSERT INTO research_subject (subject_id, " + columns + ")"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (subject_id) DO UPDATE SET " + set + ", last_updated = now()"
             + " WHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")",
         subjects,
@@ -165,6 +165,18 @@ public class TrialStore {
         jdbc.queryForList(
             "SELECT subject_id FROM research_subject WHERE randomization_id = ?", String.class, randomizationId);
     return ids.isEmpty() ? null : ids.get(0);
+  }
+
+  /** Randomizations of the patient in the study that no subject counts (a second one of an episode). */
+  public int randomizationsWithoutSubject(String patientId, String studyId) {
+    Integer n =
+        jdbc.queryForObject(
+            "SELECT count(*) FROM randomization r WHERE r.patient_id = ? AND r.study_id = ?"
+                + " AND NOT EXISTS (SELECT 1 FROM research_subject s WHERE s.randomization_id = r.randomization_id)",
+            Integer.class,
+            patientId,
+            studyId);
+    return n == null ? 0 : n;
   }
 
   public boolean patientExists(String patientId) {
