@@ -208,7 +208,7 @@ public final class IngestBenchmark {
           new IntakePipeline(
               writer,
               engine,
-              new EpisodeRecomputation(writer.derivationStore(jdbc, json), engine),
+              screening(writer, jdbc, json, engine, ds),
               new TransactionTemplate(txManager),
               json,
               fhir,
@@ -406,7 +406,7 @@ public final class IngestBenchmark {
     TimedWriter(JdbcTemplate jdbc, ObjectMapper json) {
       super(jdbc, json);
       for (String k :
-          List.of("findHeads", "allocateRawIds", "insertRaw", "apply", "deriveLoad", "deriveStore", "recordUnmapped", "deadLetter", "ensureSite")) {
+          List.of("findHeads", "allocateRawIds", "insertRaw", "apply", "deriveLoad", "deriveStore", "trialLoad", "trialStore", "recordUnmapped", "deadLetter", "ensureSite")) {
         nanos.put(k, new AtomicLong());
       }
     }
@@ -432,6 +432,32 @@ public final class IngestBenchmark {
             }
           });
       return sb.toString();
+    }
+
+    /** Trial screening's reads and writes (randomizations, follow-up, subjects), timed likewise. */
+    org.shockreg.registry.trial.TrialStore trialStore(JdbcTemplate jdbc, ObjectMapper json) {
+      return new org.shockreg.registry.trial.TrialStore(jdbc, json) {
+        @Override
+        public Map<String, org.shockreg.registry.trial.PatientFollowUp> loadFollowUp(Collection<String> patientIds) {
+          long s = System.nanoTime();
+          try {
+            return super.loadFollowUp(patientIds);
+          } finally {
+            add("trialLoad", s);
+          }
+        }
+
+        @Override
+        public void storeSubjects(
+            Collection<String> patientIds, List<org.shockreg.registry.trial.SubjectRecord> subjects) {
+          long s = System.nanoTime();
+          try {
+            super.storeSubjects(patientIds, subjects);
+          } finally {
+            add("trialStore", s);
+          }
+        }
+      };
     }
 
     /** Derivations' reads and writes, timed into the same breakdown. */
@@ -772,5 +798,23 @@ public final class IngestBenchmark {
         Files.delete(p);
       }
     }
+  }
+
+  /**
+   * Derivations with trial screening (every built-in study, as the server runs them) unless
+   * {@code -Dbench.screening=false}, so the two runs show what screening costs per resource.
+   */
+  private static EpisodeRecomputation screening(
+      TimedWriter writer, JdbcTemplate jdbc, ObjectMapper json, MappingEngine engine, javax.sql.DataSource ds) {
+    if (!Boolean.parseBoolean(System.getProperty("bench.screening", "true"))) {
+      System.out.println("bench: trial screening off");
+      return new EpisodeRecomputation(writer.derivationStore(jdbc, json), engine);
+    }
+    org.shockreg.registry.study.StudyCatalog studies = org.shockreg.registry.study.StudyCatalog.load(null);
+    studies.register(ds);
+    engine.acceptStudies(studies);
+    System.out.println("bench: trial screening on, studies " + studies.studies().keySet());
+    return new EpisodeRecomputation(
+        writer.derivationStore(jdbc, json), engine, writer.trialStore(jdbc, json), () -> studies.studies().values());
   }
 }

@@ -324,7 +324,12 @@ class LocalCodesIT {
             "cs-etiology", List.of("ami-cs", "hf-cs", "other"),
             "scai-stage", List.of("A", "B", "C", "D", "E"),
             "data-flag", List.of("implausible", "unit-assumed", "preliminary", "derived", "needs-review"),
-            "diagnosis-category", List.of("cardiogenic-shock", "acute-mi", "heart-failure"));
+            "diagnosis-category", List.of("cardiogenic-shock", "acute-mi", "heart-failure"),
+            "criterion-status", List.of("met", "not-met", "unknown"),
+            "endpoint-outcome", List.of("success", "failure", "incomplete"),
+            "protocol-deviation", List.of("late-intervention", "randomized-after-window"),
+            "eligibility-criterion", List.of("age", "etiology", "lvef", "hypotension-hypoperfusion", "scai", "exclusion"),
+            "trial-arm", List.of("early-iabp", "standard-care"));
     for (Map.Entry<String, List<String>> e : expected.entrySet()) {
       Bundle b =
           client.search().forResource(CodeSystem.class)
@@ -341,7 +346,7 @@ class LocalCodesIT {
     assertThat(all.statusCode()).isEqualTo(200);
     Bundle bundle = fhir.newJsonParser().setParserErrorHandler(new ca.uhn.fhir.parser.StrictErrorHandler())
         .parseResource(Bundle.class, all.body());
-    assertThat(bundle.getEntry()).hasSize(6);
+    assertThat(bundle.getEntry()).hasSize(11);
     for (Bundle.BundleEntryComponent e : bundle.getEntry()) {
       CodeSystem cs = (CodeSystem) e.getResource();
       assertThat(cs.getUrl()).startsWith("https://fhir.shockreg.org/CodeSystem/");

@@ -294,7 +294,8 @@ final class ProfileBuilder {
                 + " eligibility Observation (data-dictionary.md section 4); repeated per fact.",
             "Observation.component",
             "Reference");
-    element(sd, "Extension").setMax("*");
+    // repeated per fact on one component: the root element (first in the differential) is 0..*
+    sd.getDifferential().getElementFirstRep().setMax("*");
     return sd;
   }
 
@@ -527,8 +528,6 @@ final class ProfileBuilder {
     element(sd, "Observation.derivedFrom").setMustSupport(true)
         .setShort("The curated facts the value rests on");
     if (RegistryProfiles.ELIGIBILITY.equals(d.variable())) {
-      element(sd, "Observation.focus").setMin(1).setMax("1").setMustSupport(true)
-          .setShort("The ResearchSubject (study and episode) screened");
       element(sd, "Observation.component").setMustSupport(true)
           .setShort("One per criterion: status (criterion-status) with its evidence; the window as a Period");
     } else {

@@ -84,18 +84,22 @@ public final class StudyCatalog {
   private static void add(Map<String, StudyDefinition> byId, Map<String, Source> sources, String file,
       InputStream in, List<String> problems) throws IOException {
     String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    Map<String, Integer> lines = YamlLines.of(text);
     StudyDefinition s;
     try {
       s = YAML.readValue(text, StudyDefinition.class);
     } catch (JsonProcessingException e) {
       String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? path(m) : "";
-      int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+      // the key's own line when the file is valid YAML; else where the parser stopped
+      Integer line = lines.get(path);
+      if (line == null && e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+        line = e.getLocation().getLineNr();
+      }
       problems.add(
-          file + ": " + (path.isEmpty() ? "" : path + " ") + (line > 0 ? "(line " + line + ")" : "") + ": "
+          file + ": " + (path.isEmpty() ? "" : path + " ") + (line != null ? "(line " + line + ")" : "") + ": "
               + e.getOriginalMessage().lines().findFirst().orElse("unreadable"));
       return;
     }
-    Map<String, Integer> lines = YamlLines.of(text);
     int before = problems.size();
     StudyFileValidator check = new StudyFileValidator(file, lines, problems::add);
     if (s == null || s.id() == null || !ID.matcher(s.id()).matches()) {
