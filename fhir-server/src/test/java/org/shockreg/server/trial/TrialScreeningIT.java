@@ -16,7 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.shockreg.ingest.trial.StudyRescreening;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -320,6 +323,20 @@ class TrialScreeningIT {
         .extracting(f -> f.path("valueCodeableConcept").path("coding").get(0).path("code").asText())
         .containsExactly("late-intervention");
   }
+
+  @Test
+  void aNewOrChangedStudy_isAppliedToTheEpisodesAlreadyStored_once() throws Exception {
+    ingest(new SourceRecords("stored", T0).candidate());
+    String p = patient("stored");
+    // as if altshock-2 had just been added: no subjects of it yet
+    jdbc.update("DELETE FROM research_subject WHERE patient_id = ? AND study_id = 'altshock-2'", p);
+    new StudyRescreening(Set.of("altshock-2"), trials, derivations, new TransactionTemplate(txManager)).run(null);
+    assertThat(subject("stored", "altshock-2").path("status").asText()).isEqualTo("potential-candidate");
+  }
+
+  @Autowired org.shockreg.registry.trial.TrialStore trials;
+  @Autowired org.shockreg.mappings.derive.EpisodeRecomputation derivations;
+  @Autowired org.springframework.transaction.PlatformTransactionManager txManager;
 
   // ---- helpers ---------------------------------------------------------------------------------
 
