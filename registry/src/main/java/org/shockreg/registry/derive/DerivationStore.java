@@ -1,13 +1,14 @@
 package org.shockreg.registry.derive;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static org.shockreg.registry.db.JdbcValues.instant;
+import static org.shockreg.registry.db.JdbcValues.ts;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.shockreg.registry.db.JdbcValues;
 import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -244,20 +245,7 @@ public class DerivationStore {
         });
   }
 
-  private String toJson(List<String> evidence) {
-    try {
-      return json.writeValueAsString(evidence);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Instant instant(ResultSet rs, int col) throws SQLException {
-    Timestamp t = rs.getTimestamp(col);
-    return t == null ? null : t.toInstant();
-  }
-
-  private static Timestamp ts(Instant i) {
-    return i == null ? null : Timestamp.from(i);
+  private String toJson(Object value) {
+    return JdbcValues.json(json, value);
   }
 }

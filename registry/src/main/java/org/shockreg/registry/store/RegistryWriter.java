@@ -283,7 +283,7 @@ public class RegistryWriter {
     }
     jdbc.update("UPDATE research_subject SET episode_id = NULL WHERE patient_id = ?", from);
     jdbc.update("DELETE FROM shock_episode WHERE patient_id = ?", from);
-    for (String table : new String[] {"encounter", "device_removal", "research_subject"}) {
+    for (String table : new String[] {"encounter", "device_removal", "research_subject", "randomization"}) {
       jdbc.update("UPDATE " + table + " SET patient_id = ? WHERE patient_id = ?", to, from);
     }
     jdbc.update("UPDATE patient_source_link SET patient_id = ? WHERE patient_id = ?", to, from);
