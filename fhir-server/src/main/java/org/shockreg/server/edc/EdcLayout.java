@@ -143,7 +143,9 @@ public final class EdcLayout {
       covered.add(i.source());
     });
     List<ExportField> extras = new ArrayList<>();
-    extras.add(new ExportField("screening_result", "Automated screening result", "screening-result", "text"));
+    if (study.screening() != null) {
+      extras.add(new ExportField("screening_result", "Automated screening result", "screening-result", "text"));
+    }
     for (StudyDefinition.Criterion c : study.criteria()) {
       extras.add(
           new ExportField(
