@@ -92,9 +92,10 @@ final class OdmWriter {
     xml.writeAttribute("Description", "ShockReg export of the study definition " + study.id());
     open("Protocol");
     int order = 1;
+    // every exported subject is randomized; screening data exist only for subjects with an episode
     for (String event : formsOfEvent.keySet()) {
       empty("StudyEventRef", "StudyEventOID", "Event." + event, "OrderNumber", Integer.toString(order++),
-          "Mandatory", "Yes");
+          "Mandatory", yesNo(event.equals(Section.RANDOMIZATION.event)));
     }
     close();
     for (Map.Entry<String, List<Section>> e : formsOfEvent.entrySet()) {
@@ -104,7 +105,7 @@ final class OdmWriter {
       order = 1;
       for (Section form : e.getValue()) {
         empty("FormRef", "FormOID", form.formOid(), "OrderNumber", Integer.toString(order++), "Mandatory",
-            form.form.equals("screening") || form.form.equals("randomization") ? "Yes" : "No");
+            yesNo(form.form.equals(Section.RANDOMIZATION.form)));
       }
       close();
     }
@@ -114,7 +115,7 @@ final class OdmWriter {
       order = 1;
       for (Section s : sections) {
         empty("ItemGroupRef", "ItemGroupOID", s.groupOid(), "OrderNumber", Integer.toString(order++), "Mandatory",
-            "No");
+            yesNo(s == Section.RANDOMIZATION));
       }
       close();
     }
@@ -221,6 +222,10 @@ final class OdmWriter {
     xml.writeEndDocument();
     xml.flush();
     xml.close();
+  }
+
+  private static String yesNo(boolean yes) {
+    return yes ? "Yes" : "No";
   }
 
   // ---- indented output --------------------------------------------------------------------------
