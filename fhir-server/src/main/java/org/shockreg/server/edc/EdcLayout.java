@@ -1,6 +1,7 @@
 package org.shockreg.server.edc;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -175,7 +176,7 @@ public final class EdcLayout {
       }
     }
     // ODM items in form order (the export order within a section)
-    odm.sort(java.util.Comparator.comparing(Item::section));
+    odm.sort(Comparator.comparing(Item::section));
     this.odmItems = List.copyOf(odm);
 
     List<String> src = new ArrayList<>();

@@ -91,6 +91,17 @@ class OdmWriterTest {
   }
 
   @Test
+  void aStudyWithoutRandomizedSubjects_isMetadataWithAnEmptyClinicalData() throws Exception {
+    byte[] xml = odm(new EdcLayout(EdcFixtures.altshock2()));
+
+    assertThat(OdmSchema.problems(new ByteArrayInputStream(xml))).isEmpty();
+    OdmDocument doc = new OdmDocument(xml);
+    assertThat(doc.all("ClinicalData")).hasSize(1);
+    assertThat(doc.subjectKeys()).isEmpty();
+    assertThat(doc.itemDefs()).isNotEmpty();
+  }
+
+  @Test
   void theSchemaCheck_rejectsAnOdmWithoutGlobalVariables() throws Exception {
     String invalid =
         "<ODM xmlns=\"http://www.cdisc.org/ns/odm/v1.3\" FileType=\"Snapshot\" FileOID=\"x\""

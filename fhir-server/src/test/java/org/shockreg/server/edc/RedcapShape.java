@@ -47,7 +47,7 @@ public final class RedcapShape {
     return rows;
   }
 
-  /** The dictionary's fields in order, or an exception naming what is not REDCap-shaped. */
+  /** The dictionary's fields in order; what is not REDCap-shaped is added to {@code problems}. */
   public static List<Field> dictionary(String csv, List<String> problems) throws IOException {
     List<List<String>> rows = parse(csv);
     List<Field> fields = new ArrayList<>();
