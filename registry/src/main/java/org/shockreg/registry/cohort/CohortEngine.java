@@ -132,16 +132,9 @@ public final class CohortEngine {
     return calculator.summarize(rows, cohort.study(), randomizations);
   }
 
-  /**
-   * The member's value of a variable nearest its shock diagnosis within the index episode window
-   * (ties: the earlier, then by id); implausible values and those without a time do not count.
-   */
+  /** The member's baseline value of a variable within its index episode ({@link BaselineSql}). */
   private static String nearest(String variable) {
-    return "SELECT x.value FROM measurement x WHERE x.patient_id = i.patient_id AND x.variable = " + variable
-        + " AND x.value IS NOT NULL AND x.effective_at BETWEEN i.window_start AND i.window_end"
-        + " AND NOT ('implausible' = ANY(x.flags))"
-        + " ORDER BY abs(extract(epoch FROM x.effective_at - i.shock_diagnosis_at)), x.effective_at,"
-        + " x.observation_id LIMIT 1";
+    return BaselineSql.nearest(variable, "i.patient_id", "i.window_start", "i.window_end", "i.shock_diagnosis_at");
   }
 
   private static MemberRow member(ResultSet rs) throws SQLException {

@@ -142,7 +142,7 @@ public final class CohortSummaryCalculator {
   }
 
   /** Hours between two instants, to the second, as an exact decimal rounded to 2 places. */
-  static BigDecimal hours(Instant from, Instant to) {
+  public static BigDecimal hours(Instant from, Instant to) {
     return BigDecimal.valueOf(Duration.between(from, to).toSeconds())
         .divide(BigDecimal.valueOf(3600), 2, RoundingMode.HALF_UP);
   }
