@@ -157,17 +157,22 @@ public final class EpisodeDeriver {
 
     List<DerivedFactValue> facts = new ArrayList<>();
     etiology(r, episodeId, t, windowEnd, facts);
+    // Unknown is not A: a window without pressure, lactate or device gets no SCAI fact.
     Stage atDiagnosis = stage(r, t.minus(PRE_DIAGNOSIS), t.plus(AT_DIAGNOSIS_AFTER));
-    facts.add(
-        new DerivedFactValue(
-            hash("derived|" + episodeId + "|" + KIND_SCAI_AT_DIAGNOSIS),
-            KIND_SCAI_AT_DIAGNOSIS, "scai-stage", atDiagnosis.code, null, t, atDiagnosis.evidence));
+    if (atDiagnosis.known()) {
+      facts.add(
+          new DerivedFactValue(
+              hash("derived|" + episodeId + "|" + KIND_SCAI_AT_DIAGNOSIS),
+              KIND_SCAI_AT_DIAGNOSIS, "scai-stage", atDiagnosis.code, null, t, atDiagnosis.evidence));
+    }
     Stage worst = stage(r, t.minus(PRE_DIAGNOSIS), t.plus(FIRST_DAY));
-    facts.add(
-        new DerivedFactValue(
-            hash("derived|" + episodeId + "|" + KIND_SCAI_WORST_24H),
-            KIND_SCAI_WORST_24H, "scai-stage", worst.code, null,
-            worst.decisiveAt != null ? worst.decisiveAt : t, worst.evidence));
+    if (worst.known()) {
+      facts.add(
+          new DerivedFactValue(
+              hash("derived|" + episodeId + "|" + KIND_SCAI_WORST_24H),
+              KIND_SCAI_WORST_24H, "scai-stage", worst.code, null,
+              worst.decisiveAt != null ? worst.decisiveAt : t, worst.evidence));
+    }
     return new EpisodeDerivation(
         episodeId, r.patientId(), draft.first.siteId(), encounterId, windowStart, windowEnd, cicu, t, age,
         facts);
@@ -224,7 +229,16 @@ public final class EpisodeDeriver {
   }
 
   /** A SCAI stage with the facts it rests on and when the decisive one happened. */
-  public record Stage(String code, List<String> evidence, Instant decisiveAt) {}
+  public record Stage(String code, List<String> evidence, Instant decisiveAt) {
+
+    /** False when the window held no blood pressure, lactate or tMCS device (stage unknown). */
+    public boolean known() {
+      return code != null;
+    }
+  }
+
+  /** What SCAI staging reads; A needs at least one of them (or a device) in the window. */
+  static final Set<String> STAGING_VARIABLES = Set.of("sbp", "map", "lactate");
 
   /** One criterion's matching facts: references and times. */
   private static final class Hits {
@@ -304,7 +318,8 @@ public final class EpisodeDeriver {
     if (b.any()) {
       return new Stage("B", b.refs, b.first);
     }
-    return new Stage("A", List.of(), null);
+    boolean anyInput = devices.size() > 0 || in.stream().anyMatch(m -> STAGING_VARIABLES.contains(m.variable()));
+    return new Stage(anyInput ? "A" : null, List.of(), null);
   }
 
   private static Hits measurements(List<MeasurementRow> in, String variable, Predicate<BigDecimal> test) {

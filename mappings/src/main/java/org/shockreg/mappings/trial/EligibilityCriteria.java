@@ -130,20 +130,10 @@ final class EligibilityCriteria {
 
   /** SCAI stage over the window; unknown when it holds no blood pressure, lactate or device at all. */
   private CriterionResult scai(Criterion c, PatientClinicalRecord r, Instant from, Instant to) {
-    boolean anyInput =
-        !inWindow(r, "sbp", from, to).isEmpty()
-            || !inWindow(r, "map", from, to).isEmpty()
-            || !inWindow(r, "lactate", from, to).isEmpty()
-            || r.therapies().stream()
-                .anyMatch(
-                    d -> tmcsDevices.contains(d.device())
-                        && d.start() != null
-                        && !d.start().isAfter(to)
-                        && (d.end() == null || !d.end().isBefore(from)));
-    if (!anyInput) {
+    EpisodeDeriver.Stage stage = deriver.stage(r, from, to);
+    if (!stage.known()) {
       return CriterionResult.of(c.key(), c.type(), UNKNOWN, List.of());
     }
-    EpisodeDeriver.Stage stage = deriver.stage(r, from, to);
     return CriterionResult.of(c.key(), c.type(), c.in().contains(stage.code()) ? MET : NOT_MET, stage.evidence());
   }
 

@@ -454,10 +454,11 @@ class EpisodeDeriverTest {
   @Nested
   class ScaiStage {
 
+    /** The stage at diagnosis, or "none" when the episode has no SCAI fact (unknown). */
     String stage(Rec r) {
-      DerivedFactValue f = atDiagnosis(r);
-      assertThat(f.variable()).isEqualTo("scai-stage");
-      return f.valueCode();
+      Optional<DerivedFactValue> f = fact(only(r), EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS);
+      f.ifPresent(x -> assertThat(x.variable()).isEqualTo("scai-stage"));
+      return f.map(DerivedFactValue::valueCode).orElse("none");
     }
 
     @Test
@@ -539,27 +540,31 @@ class EpisodeDeriverTest {
     }
 
     @Test
-    void nothing_isA() {
-      DerivedFactValue at = atDiagnosis(shockInStay());
-      assertThat(at.valueCode()).isEqualTo("A");
-      assertThat(at.evidence()).isEmpty();
-      DerivedFactValue w = worst(shockInStay());
+    void nothingInTheWindow_isUnknown_noStageA() {
+      EpisodeDerivation e = only(shockInStay());
+      assertThat(fact(e, EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS)).isEmpty();
+      assertThat(fact(e, EpisodeDeriver.KIND_SCAI_WORST_24H)).isEmpty();
+    }
+
+    @Test
+    void onePressureInTheWindow_isEnoughForA() {
+      DerivedFactValue w = worst(shockInStay().m("sbp", "sbp", h(2), "120"));
       assertThat(w.valueCode()).isEqualTo("A");
       assertThat(w.effectiveAt()).isEqualTo(T);
     }
 
-    @ParameterizedTest(name = "{0} is not tMCS -> A")
+    @ParameterizedTest(name = "{0} is not tMCS -> no stage")
     @ValueSource(strings = {"durable-lvad", "heart-transplant", "vv-ecmo"})
     void devicesOutsideTheTmcsSet_doNotCount(String device) {
-      assertThat(stage(shockInStay().device("dev", device, h(-1), null))).isEqualTo("A");
+      assertThat(stage(shockInStay().device("dev", device, h(-1), null))).isEqualTo("none");
     }
 
     @Test
     void implausibleValues_areExcluded() {
       Rec lactate = shockInStay().implausible("lac", "lactate", T, "40");
-      assertThat(stage(lactate)).isEqualTo("A");
+      assertThat(stage(lactate)).isEqualTo("none");
       Rec sbp = shockInStay().implausible("sbp", "sbp", T, "25");
-      assertThat(stage(sbp)).isEqualTo("A");
+      assertThat(stage(sbp)).isEqualTo("none");
       Rec mixed = shockInStay().implausible("lac-bad", "lactate", T, "45").m("lac-ok", "lactate", T, "3");
       DerivedFactValue f = atDiagnosis(mixed);
       assertThat(f.valueCode()).isEqualTo("B");
@@ -568,7 +573,7 @@ class EpisodeDeriverTest {
 
     @Test
     void measurementsOfOtherVariables_areIgnored() {
-      assertThat(stage(shockInStay().m("hr", "hr", T, "30").m("dbp", "dbp", T, "20"))).isEqualTo("A");
+      assertThat(stage(shockInStay().m("hr", "hr", T, "30").m("dbp", "dbp", T, "20"))).isEqualTo("none");
     }
   }
 
@@ -595,7 +600,7 @@ class EpisodeDeriverTest {
     void atDiagnosis_reachesOneHourAfter() {
       assertThat(atDiagnosis(shockInStay().m("lac", "lactate", h(1), "9")).valueCode()).isEqualTo("E");
       Rec later = shockInStay().m("lac", "lactate", h(1).plusSeconds(60), "9");
-      assertThat(atDiagnosis(later).valueCode()).isEqualTo("A");
+      assertThat(fact(only(later), EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS)).isEmpty();
       assertThat(worst(later).valueCode()).isEqualTo("E");
     }
 
@@ -605,14 +610,15 @@ class EpisodeDeriverTest {
       assertThat(atDiagnosis(inside).valueCode()).isEqualTo("E");
       assertThat(worst(inside).valueCode()).isEqualTo("E");
       Rec before = shockInStay().m("lac", "lactate", h(-6).minusSeconds(60), "9");
-      assertThat(atDiagnosis(before).valueCode()).isEqualTo("A");
-      assertThat(worst(before).valueCode()).isEqualTo("A");
+      assertThat(fact(only(before), EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS)).isEmpty();
+      assertThat(fact(only(before), EpisodeDeriver.KIND_SCAI_WORST_24H)).isEmpty();
     }
 
     @Test
     void worst_reaches24HoursAfter() {
       assertThat(worst(shockInStay().m("lac", "lactate", h(24), "9")).valueCode()).isEqualTo("E");
-      assertThat(worst(shockInStay().m("lac", "lactate", h(24).plusSeconds(60), "9")).valueCode()).isEqualTo("A");
+      assertThat(fact(only(shockInStay().m("lac", "lactate", h(24).plusSeconds(60), "9")), EpisodeDeriver.KIND_SCAI_WORST_24H))
+          .isEmpty();
     }
 
     @Test
@@ -628,14 +634,14 @@ class EpisodeDeriverTest {
     @Test
     void aDeviceStartedAfterTheDiagnosisHour_countsOnlyForTheWorst() {
       Rec r = shockInStay().device("iabp", "iabp", h(2), null);
-      assertThat(atDiagnosis(r).valueCode()).isEqualTo("A");
+      assertThat(fact(only(r), EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS)).isEmpty();
       assertThat(worst(r).valueCode()).isEqualTo("C");
       assertThat(worst(r).evidence()).containsExactly("Procedure/iabp");
     }
 
     @Test
     void aDeviceRemovedBeforeTheWindow_doesNotCount() {
-      Rec r = shockInStay().device("iabp", "iabp", days(-3), days(-1));
+      Rec r = shockInStay().device("iabp", "iabp", days(-3), days(-1)).m("sbp", "sbp", T, "110");
       assertThat(atDiagnosis(r).valueCode()).isEqualTo("A");
       assertThat(worst(r).valueCode()).isEqualTo("A");
     }
@@ -679,7 +685,7 @@ class EpisodeDeriverTest {
 
     @Test
     void derivedFacts_areOnePerKind_withDistinctIds() {
-      EpisodeDerivation e = only(shockInStay().dx("hf-1", "heart-failure", days(-3)));
+      EpisodeDerivation e = only(shockInStay().dx("hf-1", "heart-failure", days(-3)).m("lac", "lactate", T, "1.2"));
       assertThat(e.facts())
           .extracting(DerivedFactValue::kind)
           .containsExactlyInAnyOrder(
