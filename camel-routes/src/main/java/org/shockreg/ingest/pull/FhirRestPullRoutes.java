@@ -32,7 +32,7 @@ public class FhirRestPullRoutes extends RouteBuilder {
       PullSchedule schedule = service.schedule(id);
       String trigger;
       if (schedule.isCron()) {
-        trigger = "cron=" + quartzCron(schedule.text()).replace(' ', '+');
+        trigger = "cron=" + schedule.cron().replace(' ', '+');
       } else {
         long ms = schedule.interval().toMillis();
         // first firing after one interval, as before: a start is not a reason to pull
@@ -43,28 +43,5 @@ public class FhirRestPullRoutes extends RouteBuilder {
           .setHeader("ShockRegSourceId", constant(id))
           .process(exchange -> service.fire(id));
     }
-  }
-
-  /**
-   * Spring's six-field cron (what the configuration takes) as Quartz's: one of day-of-month and
-   * day-of-week must be {@code ?}, and numeric days of week count from Sunday = 1, not 0.
-   */
-  static String quartzCron(String spring) {
-    String[] f = spring.trim().split("\\s+");
-    if (f.length != 6) {
-      throw new IllegalArgumentException("cron needs six fields: " + spring);
-    }
-    String dom = f[3];
-    String dow = f[5];
-    if (dow.equals("*") || dow.equals("?")) {
-      dow = "?";
-      if (dom.equals("?")) {
-        dom = "*";
-      }
-    } else {
-      dom = "?";
-      dow = java.util.regex.Pattern.compile("\\d+").matcher(dow).replaceAll(m -> Integer.toString(Integer.parseInt(m.group()) % 7 + 1));
-    }
-    return String.join(" ", f[0], f[1], f[2], dom, f[4], dow);
   }
 }
