@@ -33,8 +33,10 @@ public class IntakeConfiguration {
     return FhirContext.forR4Cached();
   }
 
+  /** Nothing is written before the pseudonym key is known to be the database's own. */
   @Bean
-  RegistryWriter registryWriter(JdbcTemplate jdbc, ObjectMapper json) {
+  RegistryWriter registryWriter(JdbcTemplate jdbc, ObjectMapper json, MappingEngine engine) {
+    PseudonymKeyCheck.verify(jdbc, engine.pseudonyms());
     return new RegistryWriter(jdbc, json);
   }
 

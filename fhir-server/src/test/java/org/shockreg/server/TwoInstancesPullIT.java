@@ -1,6 +1,7 @@
 package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
@@ -95,6 +96,23 @@ class TwoInstancesPullIT {
     }
   }
 
+  @Test
+  void anInstanceWithAnotherPseudonymKey_isRefused_beforeItCuratesAnything() throws Exception {
+    TestDatabase.Database db = TestDatabase.newDatabase();
+    try (TestEhr ehr = new TestEhr(EHR_TOKEN);
+        ConfigurableApplicationContext a = start(db, ehr, "a", "1h")) {
+      assertThatThrownBy(() -> start(db, ehr, "other-key", "1h", OTHER_KEY))
+          .hasStackTraceContaining("is not the key this database was curated with");
+      // a lost key generated anew in an empty data dir is just such another key
+      assertThatThrownBy(() -> start(db, ehr, "lost-key", "1h", null))
+          .hasStackTraceContaining("Restore the original key");
+    }
+  }
+
+  /** Every instance on one database shares the pseudonym key (docs/pseudonym-key.md). */
+  static final String SHARED_KEY = "c2hvY2tyZWctdHdvLWluc3RhbmNlcy1rZXktMDEyMzQ1Njc4OQ==";
+  static final String OTHER_KEY = "YW5vdGhlci1wc2V1ZG9ueW0ta2V5LTAxMjM0NTY3ODk=";
+
   private static ConfigurableApplicationContext start(TestDatabase.Database db, TestEhr ehr, String name)
       throws Exception {
     return start(db, ehr, name, "1h");
@@ -102,6 +120,11 @@ class TwoInstancesPullIT {
 
   private static ConfigurableApplicationContext start(
       TestDatabase.Database db, TestEhr ehr, String name, String schedule) throws Exception {
+    return start(db, ehr, name, schedule, SHARED_KEY);
+  }
+
+  private static ConfigurableApplicationContext start(
+      TestDatabase.Database db, TestEhr ehr, String name, String schedule, String key) throws Exception {
     Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "two-" + name + "-");
     String p = "--shockreg.sources.shared-ehr.";
     List<String> args = new ArrayList<>(List.of(
@@ -109,6 +132,7 @@ class TwoInstancesPullIT {
         "--spring.datasource.username=" + db.username(),
         "--spring.datasource.password=" + db.password(),
         "--shockreg.data-dir=" + dataDir,
+        "--shockreg.pseudonym.key=" + (key == null ? "" : key),
         // Quartz keys its JDBC connection providers by scheduler name, JVM-wide: a name of this
         // database's own keeps the other ITs' cached contexts out of this two-instance cluster
         "--spring.quartz.properties.org.quartz.scheduler.instanceName=two-instances-" + db.url().hashCode(),

@@ -37,6 +37,14 @@ public final class Pseudonymizer {
     }
   }
 
+  /**
+   * A fingerprint of the key (an HMAC of a fixed label: it identifies the key without revealing
+   * it), stored in the database so that a start with another key is refused.
+   */
+  public String fingerprint() {
+    return digest("key-fingerprint", "shockreg");
+  }
+
   /** The curated Patient id of a source patient of a site. */
   public String patientId(String siteId, String sourcePatientId) {
     return digest("patient", siteId, sourcePatientId);
