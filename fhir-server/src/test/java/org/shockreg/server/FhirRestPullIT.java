@@ -82,6 +82,8 @@ class FhirRestPullIT {
     registry.add(p + "timeout", () -> "2s");
     registry.add(p + "auth.type", () -> "bearer");
     registry.add(p + "auth.token", () -> EHR_TOKEN);
+    // exact watermark assertions below; the default overlap is tested in PullOverlapIT
+    registry.add(p + "overlap", () -> "0s");
     // a bulk source beside the REST one
     registry.add("shockreg.sources.later-bulk.type", () -> "fhir-bulk");
     registry.add("shockreg.sources.later-bulk.base-url", () -> "https://bulk.example.org/fhir");
@@ -91,8 +93,12 @@ class FhirRestPullIT {
   }
 
   static TestEhr startEhr() {
+    return startEhr(EHR_TOKEN);
+  }
+
+  static TestEhr startEhr(String token) {
     try {
-      return new TestEhr(EHR_TOKEN);
+      return new TestEhr(token);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -120,6 +120,18 @@ public class TestEhr implements AutoCloseable {
     return clock;
   }
 
+  /**
+   * Stores resources as a transaction that committed late: visible only now, with a lastUpdated
+   * before what the EHR has already served.
+   */
+  public synchronized void putLate(Duration beforeClock, Resource... resources) {
+    Instant at = clock.minus(beforeClock);
+    for (Resource r : resources) {
+      r.getMeta().setVersionId("1").setLastUpdated(Date.from(at));
+      store.put(r.fhirType() + "/" + r.getIdElement().getIdPart(), r.copy());
+    }
+  }
+
   synchronized List<Resource> snapshot(String type) {
     List<Resource> out = new ArrayList<>();
     for (Resource r : store.values()) {

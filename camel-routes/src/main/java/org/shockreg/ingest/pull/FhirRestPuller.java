@@ -151,11 +151,13 @@ public class FhirRestPuller {
   private void pullType(String type, Progress p, Listener listener)
       throws FhirPageClient.TransientFailure, InterruptedException {
     Instant start = store.watermark(sourceId, type).orElse(null);
+    // search again from a little before the watermark (late commits); the watermark itself only moves forward
+    Instant from = start == null ? null : start.minus(source.overlapOrDefault());
     Instant committed = start;
     Instant seenMax = null; // greatest lastUpdated seen in this run of this type
     boolean sorted = true;
     long stale = 0;
-    String url = firstUrl(type, start);
+    String url = firstUrl(type, from);
     while (url != null) {
       FhirPageClient.Page page = client.get(url);
       p.pages++;
@@ -201,7 +203,7 @@ public class FhirRestPuller {
         if (lu == null) {
           continue;
         }
-        if (start != null && !lu.isAfter(start)) {
+        if (from != null && !lu.isAfter(from)) {
           stale++;
         }
         seen.add(lu);

@@ -54,7 +54,29 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
       String group,
       Boolean codeFilter,
       String exportLevel,
-      List<String> typeFilter) {
+      List<String> typeFilter,
+      Duration overlap) {
+
+    @org.springframework.boot.context.properties.bind.ConstructorBinding
+    public PullSource {}
+
+    /** A source configured without an overlap (the default 10 minutes). */
+    public PullSource(
+        String type, Boolean enabled, String baseUrl, Auth auth, String schedule, List<String> resourceTypes,
+        String since, Integer pageSize, Duration timeout, String group, Boolean codeFilter, String exportLevel,
+        List<String> typeFilter) {
+      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, group, codeFilter,
+          exportLevel, typeFilter, null);
+    }
+
+    /**
+     * How far before the watermark each fhir-rest run searches again: EHR transactions that
+     * commit late carry an earlier lastUpdated than what was already seen. Re-read resources are
+     * unchanged by content hash, so the overlap costs a little traffic and no duplicates.
+     */
+    public Duration overlapOrDefault() {
+      return overlap == null ? Duration.ofMinutes(10) : overlap;
+    }
 
     /** {@code system}, {@code patient} or {@code group}: a group id implies {@code group}. */
     public String level() {

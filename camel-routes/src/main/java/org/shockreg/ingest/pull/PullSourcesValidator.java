@@ -97,6 +97,9 @@ public final class PullSourcesValidator {
       if (s.requestTimeout().isNegative() || s.requestTimeout().isZero()) {
         out.add(k + "timeout: must be positive");
       }
+      if (s.overlapOrDefault().isNegative()) {
+        out.add(k + "overlap: must not be negative");
+      }
       if (s.group() != null) {
         if (!FhirRestPullService.TYPE_BULK.equals(s.type())) {
           out.add(k + "group: only a fhir-bulk source exports a Group");
