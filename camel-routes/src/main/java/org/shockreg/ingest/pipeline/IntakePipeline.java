@@ -14,8 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -59,6 +57,7 @@ public class IntakePipeline {
   private final EpisodeRecomputation derivations;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
+  private final ContentHash contentHash;
   private final FhirContext fhir;
   private final IntakeProperties props;
   private final MeterRegistry meters;
@@ -78,6 +77,7 @@ public class IntakePipeline {
     this.derivations = derivations;
     this.tx = tx;
     this.json = json;
+    this.contentHash = new ContentHash(json);
     this.fhir = fhir;
     this.props = props;
     this.meters = meters;
@@ -412,7 +412,7 @@ public class IntakePipeline {
       if (meta != null) {
         r.remove("meta");
       }
-      byte[] hash = sha256(json.writeValueAsBytes(r));
+      byte[] hash = contentHash.of(r);
       if (meta != null) {
         r.set("meta", meta);
       }
@@ -448,14 +448,6 @@ public class IntakePipeline {
       }
     }
     return out;
-  }
-
-  private static byte[] sha256(byte[] bytes) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static String brief(String message) {
