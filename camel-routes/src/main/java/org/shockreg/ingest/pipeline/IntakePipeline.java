@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +40,7 @@ import org.shockreg.registry.intake.UnmappedCode;
 import org.shockreg.registry.store.RegistryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -284,8 +286,9 @@ public class IntakePipeline {
     }
 
     if (!changed.isEmpty()) {
-      tx.executeWithoutResult(
-          status -> curate(request, changed, report, resolver, rejections));
+      // rows are written in key order, so two batches touching the same resources lock alike
+      changed.sort(Comparator.comparing((Candidate c) -> c.type).thenComparing(c -> c.id));
+      curateRetrying(request, changed, report, resolver, rejections);
     }
     for (Rejection r : rejections) {
       report.rejected++;
@@ -305,6 +308,40 @@ public class IntakePipeline {
     }
     sample.stop(meters.timer("shockreg.intake.batch", "channel", request.channel()));
     meters.counter("shockreg.intake.resources", "channel", request.channel()).increment(entries.size());
+  }
+
+  /** Attempts at a batch that lost a deadlock or a serialization conflict to a concurrent one. */
+  static final int MAX_ATTEMPTS = 5;
+
+  /**
+   * Curates a batch in one transaction; a deadlock or serialization failure against another batch
+   * (a lab feed and an ADT feed for the same patients) rolls it back and runs it again, bounded.
+   * Each attempt counts into its own report, so only the committed one counts.
+   */
+  private void curateRetrying(
+      IntakeRequest request,
+      List<Candidate> changed,
+      IntakeReport report,
+      BundlePatientResolver resolver,
+      List<Rejection> rejections) {
+    for (int attempt = 1; ; attempt++) {
+      IntakeReport counted = new IntakeReport();
+      List<Rejection> rejected = new ArrayList<>();
+      try {
+        tx.executeWithoutResult(status -> curate(request, changed, counted, resolver, rejected));
+        report.add(counted);
+        rejections.addAll(rejected);
+        return;
+      } catch (ConcurrencyFailureException e) {
+        if (attempt >= MAX_ATTEMPTS) {
+          throw e;
+        }
+        meters.counter("shockreg.intake.retries", "channel", request.channel()).increment();
+        log.info(
+            "event=intake_batch_retry site={} channel={} attempt={} reason={}",
+            request.siteId(), request.channel(), attempt, e.getClass().getSimpleName());
+      }
+    }
   }
 
   private void curate(
