@@ -19,7 +19,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -286,8 +285,6 @@ public class IntakePipeline {
     }
 
     if (!changed.isEmpty()) {
-      // rows are written in key order, so two batches touching the same resources lock alike
-      changed.sort(Comparator.comparing((Candidate c) -> c.type).thenComparing(c -> c.id));
       curateRetrying(request, changed, report, resolver, rejections);
     }
     for (Rejection r : rejections) {

@@ -171,14 +171,15 @@ public class RegistryWriter {
       affected.add(f.patientId());
     }
     ensurePatients(batch.facts());
-    // Each table's rows in key order: concurrent batches then take row locks in the same order.
-    upsertPatients(sorted(batch.factsOf(PatientFact.class)));
-    upsertEncounters(sorted(batch.factsOf(EncounterFact.class)));
-    upsertMeasurements(sorted(batch.factsOf(MeasurementFact.class)));
-    upsertDeviceTherapies(sorted(batch.factsOf(DeviceTherapyFact.class)));
-    upsertDeviceRemovals(sorted(batch.factsOf(DeviceRemovalFact.class)));
-    upsertDiagnoses(sorted(batch.factsOf(DiagnosisFact.class)));
-    upsertRandomizations(sorted(batch.factsOf(RandomizationFact.class)));
+    // Arrival order (row ids are the API's default order); a deadlock between two batches is
+    // retried by the pipeline.
+    upsertPatients(batch.factsOf(PatientFact.class));
+    upsertEncounters(batch.factsOf(EncounterFact.class));
+    upsertMeasurements(batch.factsOf(MeasurementFact.class));
+    upsertDeviceTherapies(batch.factsOf(DeviceTherapyFact.class));
+    upsertDeviceRemovals(batch.factsOf(DeviceRemovalFact.class));
+    upsertDiagnoses(batch.factsOf(DiagnosisFact.class));
+    upsertRandomizations(batch.factsOf(RandomizationFact.class));
     affected.addAll(removeStaleFacts(batch));
     closeTherapiesByRemovals(batch);
     return affected;
@@ -208,13 +209,8 @@ public class RegistryWriter {
         });
   }
 
-  private static <T extends CuratedFact> List<T> sorted(List<T> facts) {
-    facts.sort(java.util.Comparator.comparing(RegistryWriter::factId));
-    return facts;
-  }
-
   private void ensurePatients(List<CuratedFact> facts) {
-    Map<String, String> patientSites = new java.util.TreeMap<>();
+    Map<String, String> patientSites = new LinkedHashMap<>();
     for (CuratedFact f : facts) {
       patientSites.putIfAbsent(f.patientId(), f.source().siteId());
     }
