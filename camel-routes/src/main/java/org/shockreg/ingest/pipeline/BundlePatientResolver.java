@@ -53,6 +53,17 @@ final class BundlePatientResolver implements SourcePatientResolver {
     curatedIdBySourceId.put(patientId, ids.forPatient(patientId, identifiers));
   }
 
+  /**
+   * A fullUrl of this body that carries a Patient: references to it name that patient whichever of
+   * its versions is taken in. Only the version taken in registers its identifiers ({@link
+   * #registerPatient}): an older version's may be outdated.
+   */
+  void registerFullUrl(String fullUrl, String patientId) {
+    if (fullUrl != null) {
+      patientIdByFullUrl.putIfAbsent(fullUrl, patientId);
+    }
+  }
+
   @Override
   public String curatedPatientId(String siteId, String sourcePatientId) {
     if (sourcePatientId.startsWith(BY_IDENTIFIER)) {

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -222,12 +223,15 @@ public class IntakePipeline {
     final SourceEntry entry;
     final String type;
     final String id;
-    final String version;
+    final SourceVersion version;
     final byte[] hash;
     final String compact;
     SourceHead head;
+    /** Why it is not applied, when a newer version of it is in the body or stored. */
+    String olderThan;
 
-    Candidate(SourceEntry entry, String type, String id, String version, byte[] hash, String compact) {
+    Candidate(
+        SourceEntry entry, String type, String id, SourceVersion version, byte[] hash, String compact) {
       this.entry = entry;
       this.type = type;
       this.id = id;
@@ -238,6 +242,11 @@ public class IntakePipeline {
 
     SourceKey key(String site) {
       return new SourceKey(site, type, id);
+    }
+
+    RawResource raw(String site, String channel, String outcome) {
+      return new RawResource(
+          site, type, id, version.versionId(), version.lastUpdated(), hash, compact, channel, outcome);
     }
   }
 
@@ -250,6 +259,8 @@ public class IntakePipeline {
     String site = request.siteId();
     List<Rejection> rejections = new ArrayList<>();
     Map<SourceKey, Candidate> candidates = new LinkedHashMap<>();
+    // Versions not applied because a newer version of the same resource is in the body or stored.
+    List<Candidate> older = new ArrayList<>();
     for (SourceEntry e : entries) {
       report.received++;
       if (e.resource() == null) {
@@ -265,11 +276,25 @@ public class IntakePipeline {
         continue;
       }
       if ("Patient".equals(c.type)) {
-        resolver.registerPatient(e.fullUrl(), c.id, identifiers(e.resource()));
+        resolver.registerFullUrl(e.fullUrl(), c.id);
       }
-      // The same resource twice in one body: the later one wins, the earlier counts as unchanged.
-      if (candidates.put(c.key(site), c) != null) {
-        report.unchanged++;
+      // The same resource twice in one body (a history Bundle, an export with several versions):
+      // the newer version wins whatever the order, the other is an older version. When the two
+      // cannot be ordered the later one wins and the earlier counts as unchanged.
+      Candidate kept = candidates.get(c.key(site));
+      if (kept == null) {
+        candidates.put(c.key(site), c);
+      } else if (c.version.isOlderThan(kept.version)) {
+        c.olderThan = "version in the same body (" + kept.version.describe() + ")";
+        older.add(c);
+      } else {
+        if (kept.version.isOlderThan(c.version)) {
+          kept.olderThan = "version in the same body (" + c.version.describe() + ")";
+          older.add(kept);
+        } else {
+          report.unchanged++;
+        }
+        candidates.put(c.key(site), c);
       }
     }
 
@@ -277,15 +302,37 @@ public class IntakePipeline {
     List<Candidate> changed = new ArrayList<>();
     for (Candidate c : candidates.values()) {
       c.head = heads.get(c.key(site));
+      SourceVersion stored =
+          c.head == null ? null : new SourceVersion(c.head.versionId(), c.head.lastUpdated());
       if (c.head != null && Arrays.equals(c.head.contentHash(), c.hash) && !request.remap()) {
         report.unchanged++;
+      } else if (stored != null && c.version.isOlderThan(stored)) {
+        // Late, or replayed from the dead-letter store: the stored newer version keeps its facts.
+        c.olderThan = "stored version (" + stored.describe() + ")";
+        older.add(c);
       } else {
         changed.add(c);
       }
     }
+    // Who a Patient is (its identifiers, hence its pseudonym) comes from the version taken in,
+    // also when it is unchanged; an older version's identifiers may be outdated.
+    for (Candidate c : candidates.values()) {
+      if ("Patient".equals(c.type) && c.olderThan == null) {
+        resolver.registerPatient(c.entry.fullUrl(), c.id, identifiers(c.entry.resource()));
+      }
+    }
 
-    if (!changed.isEmpty()) {
-      curateRetrying(request, changed, report, resolver, rejections);
+    if (!changed.isEmpty() || !older.isEmpty()) {
+      curateRetrying(request, changed, older, report, resolver, rejections);
+    }
+    older.sort(Comparator.comparingInt(c -> c.entry.index()));
+    for (Candidate c : older) {
+      report.skipped++;
+      report.skips.add(
+          new IntakeReport.Skip(
+              c.type, c.id, c.entry.index(), "older-version",
+              "this version (" + c.version.describe() + ") is older than the " + c.olderThan
+                  + "; kept in the raw store, not curated"));
     }
     for (Rejection r : rejections) {
       report.rejected++;
@@ -318,6 +365,7 @@ public class IntakePipeline {
   private void curateRetrying(
       IntakeRequest request,
       List<Candidate> changed,
+      List<Candidate> older,
       IntakeReport report,
       BundlePatientResolver resolver,
       List<Rejection> rejections) {
@@ -325,7 +373,17 @@ public class IntakePipeline {
       IntakeReport counted = new IntakeReport();
       List<Rejection> rejected = new ArrayList<>();
       try {
-        tx.executeWithoutResult(status -> curate(request, changed, counted, resolver, rejected));
+        tx.executeWithoutResult(
+            status -> {
+              // One round trip for the ids of both. Older versions take the later ids: Provenance
+              // counts the raw rows up to a fact's own to tell a create from an update, and a
+              // version that was not applied must not turn a first version into an update.
+              long[] rawIds = writer.allocateRawIds(changed.size() + older.size());
+              if (!changed.isEmpty()) {
+                curate(request, changed, rawIds, counted, resolver, rejected);
+              }
+              storeOlder(request, older, Arrays.copyOfRange(rawIds, changed.size(), rawIds.length));
+            });
         report.add(counted);
         rejections.addAll(rejected);
         return;
@@ -341,14 +399,24 @@ public class IntakePipeline {
     }
   }
 
+  /** Older versions go to the raw store only: nothing received is lost, nothing is curated. */
+  private void storeOlder(IntakeRequest request, List<Candidate> older, long[] rawIds) {
+    List<RawResource> raws = new ArrayList<>(older.size());
+    for (Candidate c : older) {
+      raws.add(c.raw(request.siteId(), request.channel(), "skipped"));
+    }
+    writer.insertOlderVersions(raws, rawIds);
+  }
+
+  /** Maps and applies the changed resources; {@code rawIds[i]} is reserved for {@code changed[i]}. */
   private void curate(
       IntakeRequest request,
       List<Candidate> changed,
+      long[] rawIds,
       IntakeReport report,
       BundlePatientResolver resolver,
       List<Rejection> rejections) {
     String site = request.siteId();
-    long[] rawIds = writer.allocateRawIds(changed.size());
     IParser parser = fhir.newJsonParser();
     parser.setParserErrorHandler(new LenientErrorHandler(false).setErrorOnInvalidValue(true));
     List<CuratedFact> facts = new ArrayList<>();
@@ -373,7 +441,7 @@ public class IntakePipeline {
       // Remapping the stored version: its raw row stays, only its outcome may change.
       boolean sameContent = c.head != null && Arrays.equals(c.head.contentHash(), c.hash);
       long rawId = sameContent ? c.head.rawId() : rawIds[i];
-      SourceRef source = new SourceRef(site, c.type, c.id, c.version, rawId);
+      SourceRef source = new SourceRef(site, c.type, c.id, c.version.versionId(), rawId);
       MappingOutcome outcome = engine.map(resource, source, resolver);
       String stored = outcome.kind().name().toLowerCase(java.util.Locale.ROOT);
       switch (outcome.kind()) {
@@ -403,8 +471,7 @@ public class IntakePipeline {
         remapped.add(new String[] {c.type, c.id, stored});
         continue;
       }
-      raws.add(
-          new RawResource(site, c.type, c.id, c.version, c.hash, c.compact, request.channel(), stored));
+      raws.add(c.raw(site, request.channel(), stored));
       rawIdList.add(rawIds[i]);
     }
     writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray());
@@ -440,7 +507,12 @@ public class IntakePipeline {
       return null;
     }
     JsonNode meta = r.get("meta");
-    String version = meta != null && meta.hasNonNull("versionId") ? meta.get("versionId").asText() : null;
+    SourceVersion version =
+        meta == null
+            ? SourceVersion.NONE
+            : SourceVersion.of(
+                meta.hasNonNull("versionId") ? meta.get("versionId").asText() : null,
+                meta.hasNonNull("lastUpdated") ? meta.get("lastUpdated").asText() : null);
     try {
       // The content hash leaves out meta: a re-export of the same data (new lastUpdated) is unchanged.
       if (meta != null) {

@@ -13,6 +13,12 @@ public final class IntakeReport {
   public record Issue(
       String resourceType, String resourceId, int index, String code, String reason, long deadLetterId) {}
 
+  /**
+   * One resource received but not applied, and why: for now a version older than the one the
+   * registry holds ({@code older-version}); it is kept in the raw store, not dead-lettered.
+   */
+  public record Skip(String resourceType, String resourceId, int index, String code, String reason) {}
+
   int received;
   int curated;
   int unchanged;
@@ -22,6 +28,7 @@ public final class IntakeReport {
   int retracted;
   int ignored;
   final List<Issue> issues = new ArrayList<>();
+  final List<Skip> skips = new ArrayList<>();
 
   public int received() {
     return received;
@@ -59,7 +66,12 @@ public final class IntakeReport {
     return List.copyOf(issues);
   }
 
-  /** Adds another report's counts (and issues) to this one. */
+  /** The skipped resources that have a reason of their own (older versions). */
+  public List<Skip> skips() {
+    return List.copyOf(skips);
+  }
+
+  /** Adds another report's counts (and issues and skips) to this one. */
   public void add(IntakeReport o) {
     received += o.received;
     curated += o.curated;
@@ -70,6 +82,7 @@ public final class IntakeReport {
     retracted += o.retracted;
     ignored += o.ignored;
     issues.addAll(o.issues);
+    skips.addAll(o.skips);
   }
 
   @Override

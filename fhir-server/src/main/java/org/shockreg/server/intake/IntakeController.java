@@ -78,6 +78,15 @@ public class IntakeController {
       issue.addPart().setName("reason").setValue(new StringType(i.reason()));
       issue.addPart().setName("deadLetter").setValue(new StringType(Long.toString(i.deadLetterId())));
     }
+    // Skipped with a reason of their own (an older version): not errors, so not issues.
+    for (IntakeReport.Skip s : r.skips()) {
+      ParametersParameterComponent skip = p.addParameter().setName("skip");
+      skip.addPart().setName("resourceType").setValue(new StringType(s.resourceType()));
+      skip.addPart().setName("id").setValue(new StringType(s.resourceId()));
+      skip.addPart().setName("index").setValue(new IntegerType(s.index()));
+      skip.addPart().setName("code").setValue(new StringType(s.code()));
+      skip.addPart().setName("reason").setValue(new StringType(s.reason()));
+    }
     return p;
   }
 

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -70,7 +71,7 @@ public class RegistryWriter {
     return n != null && n > 0;
   }
 
-  /** The latest stored version of each of these source resources that has been seen before. */
+  /** The newest stored version of each of these source resources that has been seen before. */
   public Map<SourceKey, SourceHead> findHeads(String siteId, Collection<SourceKey> keys) {
     Map<SourceKey, SourceHead> heads = new HashMap<>();
     if (keys.isEmpty()) {
@@ -82,8 +83,8 @@ public class RegistryWriter {
         con -> {
           PreparedStatement ps =
               con.prepareStatement(
-                  "SELECT h.resource_type, h.resource_id, h.raw_id, h.version_id, h.content_hash"
-                      + " FROM source_resource_head h"
+                  "SELECT h.resource_type, h.resource_id, h.raw_id, h.version_id, h.content_hash,"
+                      + " h.source_last_updated FROM source_resource_head h"
                       + " JOIN unnest(?::text[], ?::text[]) AS k(resource_type, resource_id)"
                       + " ON h.resource_type = k.resource_type AND h.resource_id = k.resource_id"
                       + " WHERE h.site_id = ?");
@@ -94,7 +95,15 @@ public class RegistryWriter {
         },
         rs -> {
           SourceKey key = new SourceKey(siteId, rs.getString(1), rs.getString(2));
-          heads.put(key, new SourceHead(key, rs.getLong(3), rs.getString(4), rs.getBytes(5)));
+          OffsetDateTime lastUpdated = rs.getObject(6, OffsetDateTime.class);
+          heads.put(
+              key,
+              new SourceHead(
+                  key,
+                  rs.getLong(3),
+                  rs.getString(4),
+                  lastUpdated == null ? null : lastUpdated.toInstant(),
+                  rs.getBytes(5)));
         });
     return heads;
   }
@@ -117,7 +126,10 @@ public class RegistryWriter {
     return ids;
   }
 
-  /** Appends raw resources (with ids from {@link #allocateRawIds}) and moves their heads. */
+  /**
+   * Appends raw resources (with ids from {@link #allocateRawIds}) and moves their heads to them.
+   * The caller has made sure none is older than its current head.
+   */
   public void insertRaw(List<RawResource> resources, long[] ids) {
     if (resources.isEmpty()) {
       return;
@@ -142,23 +154,61 @@ public class RegistryWriter {
           ps.setString(7, r.json());
           ps.setString(8, r.channel());
         });
-    List<Object[]> heads = new ArrayList<>(resources.size());
-    for (int i = 0; i < ids.length; i++) {
-      RawResource r = resources.get(i);
-      heads.add(
-          new Object[] {
-            r.siteId(), r.resourceType(), r.resourceId(), ids[i], r.versionId(), r.contentHash(),
-            r.outcome()
-          });
-    }
+    // Bound with explicit types, so a missing versionId or lastUpdated is a typed NULL.
     jdbc.batchUpdate(
         "INSERT INTO source_resource_head (site_id, resource_type, resource_id, raw_id,"
-            + " version_id, content_hash, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            + " version_id, source_last_updated, content_hash, outcome)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (site_id, resource_type, resource_id) DO UPDATE SET"
             + " raw_id = EXCLUDED.raw_id, version_id = EXCLUDED.version_id,"
+            + " source_last_updated = EXCLUDED.source_last_updated,"
             + " content_hash = EXCLUDED.content_hash, outcome = EXCLUDED.outcome,"
             + " last_seen = now()",
-        heads);
+        positions,
+        500,
+        (ps, i) -> {
+          RawResource r = resources.get(i);
+          ps.setString(1, r.siteId());
+          ps.setString(2, r.resourceType());
+          ps.setString(3, r.resourceId());
+          ps.setLong(4, ids[i]);
+          ps.setString(5, r.versionId());
+          ps.setTimestamp(6, ts(r.lastUpdated()));
+          ps.setBytes(7, r.contentHash());
+          ps.setString(8, r.outcome());
+        });
+  }
+
+  /**
+   * Appends versions that are older than their source's head to the raw store only: every version
+   * received is kept, but the head and the curated facts stay with the newer version. A version
+   * stored before with the same content (a history Bundle sent again) is not stored twice.
+   */
+  public void insertOlderVersions(List<RawResource> resources, long[] ids) {
+    if (resources.isEmpty()) {
+      return;
+    }
+    MapSqlParameterSource[] rows = new MapSqlParameterSource[resources.size()];
+    for (int i = 0; i < rows.length; i++) {
+      RawResource r = resources.get(i);
+      rows[i] =
+          new MapSqlParameterSource("rawId", ids[i])
+              .addValue("site", r.siteId())
+              .addValue("type", r.resourceType())
+              .addValue("id", r.resourceId())
+              .addValue("version", r.versionId(), Types.VARCHAR)
+              .addValue("hash", r.contentHash(), Types.BINARY)
+              .addValue("content", r.json())
+              .addValue("channel", r.channel());
+    }
+    named.batchUpdate(
+        "INSERT INTO raw_resource (raw_id, site_id, resource_type, resource_id, version_id,"
+            + " content_hash, content, channel)"
+            + " SELECT :rawId, :site, :type, :id, :version, :hash, CAST(:content AS jsonb), :channel"
+            + " WHERE NOT EXISTS (SELECT 1 FROM raw_resource r WHERE r.site_id = :site"
+            + " AND r.resource_type = :type AND r.resource_id = :id"
+            + " AND r.version_id IS NOT DISTINCT FROM :version AND r.content_hash = :hash)",
+        rows);
   }
 
   /**
