@@ -155,7 +155,7 @@ public final class MappingEngine {
   public MappingOutcome map(Resource resource, SourceRef source, SourcePatientResolver patients) {
     try {
       return switch (resource.fhirType()) {
-        case "Patient" -> mapPatient((Patient) resource, source);
+        case "Patient" -> mapPatient((Patient) resource, source, patients);
         case "Observation" -> mapObservation((Observation) resource, source, patients);
         case "Procedure" -> mapProcedure((Procedure) resource, source, patients);
         case "Condition" -> mapCondition((Condition) resource, source, patients);
@@ -170,7 +170,8 @@ public final class MappingEngine {
 
   // ---- Patient -------------------------------------------------------------------------------
 
-  private MappingOutcome mapPatient(Patient p, SourceRef source) throws MappingRejection {
+  private MappingOutcome mapPatient(Patient p, SourceRef source, SourcePatientResolver patients)
+      throws MappingRejection {
     String sourceId = p.getIdElement().getIdPart();
     if (sourceId == null) {
       throw new MappingRejection("missing-id", "Patient has no id");
@@ -193,7 +194,13 @@ public final class MappingEngine {
     }
     // Facts that arrived before their Patient were filed under the logical id's pseudonym.
     String byLogicalId = pseudonyms.patientId(source.siteId(), sourceId);
-    String patientId = curatedPatientId(source.siteId(), sourceId, identifiers(p));
+    List<String[]> identifiers = identifiers(p);
+    // A patient already curated keeps its id when it gains or changes identifiers; only a shared
+    // (cross-site) identifier moves it, merging into the linked patient.
+    String existing = patients.curatedPatientId(source.siteId(), sourceId);
+    String linked = linkedPatientId(identifiers);
+    String patientId =
+        linked != null ? linked : existing != null ? existing : curatedPatientId(source.siteId(), sourceId, identifiers);
     return MappingOutcome.curated(
         List.of(
             new PatientFact(
@@ -201,24 +208,34 @@ public final class MappingEngine {
                 deceasedAt, patientId.equals(byLogicalId) ? null : byLogicalId, source)));
   }
 
-  /** {system, value} of a Patient's identifiers, the record number (type MR) first. */
+  /** {system, value} of a Patient's identifiers in {@link #identifierOrder}. */
   public static List<String[]> identifiers(Patient p) {
-    List<String[]> out = new java.util.ArrayList<>();
+    List<String[]> records = new java.util.ArrayList<>();
+    List<String[]> others = new java.util.ArrayList<>();
     for (org.hl7.fhir.r4.model.Identifier i : p.getIdentifier()) {
       if (!i.hasValue()) {
         continue;
       }
-      String[] sv = {i.getSystem(), i.getValue()};
       boolean mrn =
-          i.hasType()
-              && i.getType().getCoding().stream()
-                  .anyMatch(c -> "MR".equals(c.getCode()));
-      if (mrn) {
-        out.add(0, sv);
-      } else {
-        out.add(sv);
-      }
+          i.hasType() && i.getType().getCoding().stream().anyMatch(c -> "MR".equals(c.getCode()));
+      (mrn ? records : others).add(new String[] {i.getSystem(), i.getValue()});
     }
+    return identifierOrder(records, others);
+  }
+
+  /**
+   * The order a patient's identifiers are considered in, independent of how the source listed
+   * them: record numbers (type MR) first, each group by system then value. A re-sent Patient with
+   * its identifiers reordered keeps its pseudonym.
+   */
+  public static List<String[]> identifierOrder(List<String[]> recordNumbers, List<String[]> others) {
+    java.util.Comparator<String[]> bySystemValue =
+        java.util.Comparator.<String[], String>comparing(i -> i[0] == null ? "" : i[0]).thenComparing(i -> i[1]);
+    List<String[]> out = new java.util.ArrayList<>(recordNumbers);
+    out.sort(bySystemValue);
+    List<String[]> rest = new java.util.ArrayList<>(others);
+    rest.sort(bySystemValue);
+    out.addAll(rest);
     return out;
   }
 

@@ -23,6 +23,9 @@ final class BundlePatientResolver implements SourcePatientResolver {
     String forPatient(String logicalId, List<String[]> identifiers);
 
     String forIdentifier(String system, String value);
+
+    /** The cross-site pseudonym when one of the identifiers is the shared one, else null. */
+    String linked(List<String[]> identifiers);
   }
 
   private static final String BY_IDENTIFIER = "identifier|";
@@ -43,14 +46,18 @@ final class BundlePatientResolver implements SourcePatientResolver {
     this.directory = directory;
   }
 
-  void registerPatient(String fullUrl, String patientId, List<String[]> identifiers) {
+  void registerPatient(String siteId, String fullUrl, String patientId, List<String[]> identifiers) {
     if (fullUrl != null) {
       patientIdByFullUrl.put(fullUrl, patientId);
     }
     for (String[] systemValue : identifiers) {
       patientIdByIdentifier.put(identifierKey(systemValue[0], systemValue[1]), patientId);
     }
-    curatedIdBySourceId.put(patientId, ids.forPatient(patientId, identifiers));
+    // the id it is already filed under wins (the mapping engine keeps it too); else its pseudonym
+    String filed = directory == null ? null : directory.apply(siteId, patientId);
+    String linked = ids.linked(identifiers);
+    curatedIdBySourceId.put(
+        patientId, linked != null ? linked : filed != null ? filed : ids.forPatient(patientId, identifiers));
   }
 
   /**

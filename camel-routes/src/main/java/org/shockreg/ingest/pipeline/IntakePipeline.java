@@ -126,6 +126,11 @@ public class IntakePipeline {
               public String forIdentifier(String system, String value) {
                 return engine.curatedPatientId(siteId, null, List.<String[]>of(new String[] {system, value}));
               }
+
+              @Override
+              public String linked(List<String[]> identifiers) {
+                return engine.linkedPatientId(identifiers);
+              }
             },
             writer::curatedPatientId);
     List<SourceEntry> batch = new ArrayList<>(props.batchSize());
@@ -318,7 +323,7 @@ public class IntakePipeline {
     // also when it is unchanged; an older version's identifiers may be outdated.
     for (Candidate c : candidates.values()) {
       if ("Patient".equals(c.type) && c.olderThan == null) {
-        resolver.registerPatient(c.entry.fullUrl(), c.id, identifiers(c.entry.resource()));
+        resolver.registerPatient(site, c.entry.fullUrl(), c.id, identifiers(c.entry.resource()));
       }
     }
 
@@ -535,25 +540,21 @@ public class IntakePipeline {
 
   /** {system, value} of a Patient's identifiers, the record number (type MR) first. */
   private static List<String[]> identifiers(ObjectNode patient) {
-    List<String[]> out = new ArrayList<>();
+    List<String[]> records = new ArrayList<>();
+    List<String[]> others = new ArrayList<>();
     JsonNode ids = patient.get("identifier");
     if (ids != null && ids.isArray()) {
       for (JsonNode i : ids) {
         if (i.hasNonNull("value")) {
-          String[] sv = {i.path("system").asText(null), i.get("value").asText()};
           boolean mrn = false;
           for (JsonNode c : i.path("type").path("coding")) {
             mrn |= "MR".equals(c.path("code").asText());
           }
-          if (mrn) {
-            out.add(0, sv);
-          } else {
-            out.add(sv);
-          }
+          (mrn ? records : others).add(new String[] {i.path("system").asText(null), i.get("value").asText()});
         }
       }
     }
-    return out;
+    return MappingEngine.identifierOrder(records, others);
   }
 
   private static String brief(String message) {
