@@ -103,7 +103,13 @@ public final class MappingEngine {
       return MappingOutcome.skipped("no studies configured");
     }
     return RandomizationMapping.map(
-        subject, source, catalog, individual -> patientIdFor(individual, source, patients), pseudonyms);
+        subject, source, catalog, individual -> patientIdFor(individual, source, patients), pseudonyms,
+        times(source));
+  }
+
+  /** How the site's times without an offset are read (its time zone, else UTC). */
+  private FhirTimes times(SourceRef source) {
+    return FhirTimes.in(rules.timeZone(source.siteId()));
   }
 
   public boolean linksPatients() {
@@ -188,7 +194,7 @@ public final class MappingEngine {
     Instant deceasedAt = null;
     if (p.hasDeceasedDateTimeType()) {
       deceased = true;
-      deceasedAt = FhirTimes.toInstant(p.getDeceasedDateTimeType());
+      deceasedAt = times(source).instant(p.getDeceasedDateTimeType());
     } else if (p.hasDeceasedBooleanType()) {
       deceased = p.getDeceasedBooleanType().booleanValue();
     }
@@ -290,7 +296,7 @@ public final class MappingEngine {
           "status " + (status == null ? "missing" : status.toCode()) + " is not curated");
     }
     String patientId = patientIdFor(o.getSubject(), source, patients);
-    Instant effective = effectiveTime(o);
+    Instant effective = effectiveTime(o, times(source));
     Set<String> baseFlags = new LinkedHashSet<>();
     if (status == Observation.ObservationStatus.PRELIMINARY) {
       baseFlags.add(FLAG_PRELIMINARY);
@@ -322,18 +328,18 @@ public final class MappingEngine {
     return MappingOutcome.curated(facts);
   }
 
-  private static Instant effectiveTime(Observation o) {
+  private static Instant effectiveTime(Observation o, FhirTimes times) {
     if (o.hasEffectiveDateTimeType()) {
-      return FhirTimes.toInstant(o.getEffectiveDateTimeType());
+      return times.instant(o.getEffectiveDateTimeType());
     }
     if (o.hasEffectivePeriod() && o.getEffectivePeriod().hasStartElement()) {
-      return FhirTimes.toInstant(o.getEffectivePeriod().getStartElement());
+      return times.instant(o.getEffectivePeriod().getStartElement());
     }
     if (o.hasEffectiveInstantType()) {
-      return FhirTimes.toInstant(o.getEffectiveInstantType());
+      return times.instant(o.getEffectiveInstantType());
     }
     if (o.hasIssuedElement()) {
-      return FhirTimes.toInstant(o.getIssuedElement());
+      return times.instant(o.getIssuedElement());
     }
     return null;
   }
@@ -579,10 +585,10 @@ public final class MappingEngine {
     Instant end = null;
     Instant performedAt = null;
     if (p.hasPerformedPeriod()) {
-      start = FhirTimes.toInstant(p.getPerformedPeriod().getStartElement());
-      end = FhirTimes.toInstant(p.getPerformedPeriod().getEndElement());
+      start = times(source).instant(p.getPerformedPeriod().getStartElement());
+      end = times(source).instant(p.getPerformedPeriod().getEndElement());
     } else if (p.hasPerformedDateTimeType()) {
-      performedAt = FhirTimes.toInstant(p.getPerformedDateTimeType());
+      performedAt = times(source).instant(p.getPerformedDateTimeType());
       start = performedAt;
     }
     DeviceRule rule = match.rule();
@@ -663,13 +669,13 @@ public final class MappingEngine {
     String patientId = patientIdFor(c.getSubject(), source, patients);
     Instant onset = null;
     if (c.hasOnsetDateTimeType()) {
-      onset = FhirTimes.toInstant(c.getOnsetDateTimeType());
+      onset = times(source).instant(c.getOnsetDateTimeType());
     } else if (c.hasOnsetPeriod()) {
-      onset = FhirTimes.toInstant(c.getOnsetPeriod().getStartElement());
+      onset = times(source).instant(c.getOnsetPeriod().getStartElement());
     }
-    Instant recorded = FhirTimes.toInstant(c.getRecordedDateElement());
+    Instant recorded = times(source).instant(c.getRecordedDateElement());
     Instant abated =
-        c.hasAbatementDateTimeType() ? FhirTimes.toInstant(c.getAbatementDateTimeType()) : null;
+        c.hasAbatementDateTimeType() ? times(source).instant(c.getAbatementDateTimeType()) : null;
     Set<String> flags = new LinkedHashSet<>();
     if (onset == null && recorded == null) {
       flags.add(FLAG_NEEDS_REVIEW);
@@ -720,8 +726,8 @@ public final class MappingEngine {
       return MappingOutcome.skipped("not an inpatient or intensive-care encounter");
     }
     String patientId = patientIdFor(e.getSubject(), source, patients);
-    Instant start = e.hasPeriod() ? FhirTimes.toInstant(e.getPeriod().getStartElement()) : null;
-    Instant end = e.hasPeriod() ? FhirTimes.toInstant(e.getPeriod().getEndElement()) : null;
+    Instant start = e.hasPeriod() ? times(source).instant(e.getPeriod().getStartElement()) : null;
+    Instant end = e.hasPeriod() ? times(source).instant(e.getPeriod().getEndElement()) : null;
     Set<String> flags = new LinkedHashSet<>();
     if (start == null) {
       flags.add(FLAG_NEEDS_REVIEW);

@@ -26,7 +26,8 @@ final class RandomizationMapping {
   }
 
   static MappingOutcome map(
-      ResearchSubject s, SourceRef source, StudyCatalog studies, PatientLookup patients, Pseudonymizer pseudonyms)
+      ResearchSubject s, SourceRef source, StudyCatalog studies, PatientLookup patients, Pseudonymizer pseudonyms,
+      FhirTimes times)
       throws MappingRejection {
     if (!s.hasAssignedArm() || !s.hasPeriod() || !s.getPeriod().hasStart()) {
       return MappingOutcome.skipped("ResearchSubject without assignedArm and period.start is not a randomization");
@@ -40,7 +41,7 @@ final class RandomizationMapping {
       throw new MappingRejection(
           "unknown-arm", "arm '" + s.getAssignedArm() + "' is not an arm of study " + study.id());
     }
-    Instant at = FhirTimes.toInstant(s.getPeriod().getStartElement());
+    Instant at = times.instant(s.getPeriod().getStartElement());
     String patientId = patients.patientId(s.getIndividual());
     String id = pseudonyms.factId("Randomization", source.siteId(), source.resourceType(), source.resourceId(), "");
     return MappingOutcome.curated(

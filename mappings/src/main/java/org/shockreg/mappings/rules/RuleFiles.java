@@ -59,6 +59,7 @@ public final class RuleFiles {
   public record SiteFile(
       String site,
       String description,
+      String timeZone,
       Map<String, String> systems,
       List<SiteMeasurement> measurements,
       List<SiteDevice> devices,

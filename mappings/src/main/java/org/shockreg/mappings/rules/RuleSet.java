@@ -240,6 +240,12 @@ public final class RuleSet {
     return sites;
   }
 
+  /** The site's time zone for times sent without an offset (site mapping file), else UTC. */
+  public java.time.ZoneId timeZone(String siteId) {
+    SiteRules s = sites.get(siteId);
+    return s == null || s.timeZone() == null ? java.time.ZoneOffset.UTC : s.timeZone();
+  }
+
   // ---- lookups for a resource of a site: the site's rules first, then the built-in ones -------
   //
   // Each looks through all of the resource's codings with the site's rules before it looks with

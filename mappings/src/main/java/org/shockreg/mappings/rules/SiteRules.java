@@ -28,6 +28,7 @@ public final class SiteRules {
   private final String version;
   private final Instant modified;
   private final String description;
+  private final java.time.ZoneId timeZone;
   private final List<SiteMeasurement> measurements;
   private final List<SiteDevice> devices;
   private final List<SiteDiagnosis> diagnoses;
@@ -48,6 +49,7 @@ public final class SiteRules {
       String version,
       Instant modified,
       String description,
+      java.time.ZoneId timeZone,
       List<SiteMeasurement> measurements,
       List<SiteDevice> devices,
       List<SiteDiagnosis> diagnoses,
@@ -59,6 +61,7 @@ public final class SiteRules {
     this.version = version;
     this.modified = modified;
     this.description = description;
+    this.timeZone = timeZone;
     this.measurements = List.copyOf(measurements);
     this.devices = List.copyOf(devices);
     this.diagnoses = List.copyOf(diagnoses);
@@ -92,6 +95,11 @@ public final class SiteRules {
 
   public String siteId() {
     return siteId;
+  }
+
+  /** Where the site's clocks are: times it sends without an offset are local to it (null: UTC). */
+  public java.time.ZoneId timeZone() {
+    return timeZone;
   }
 
   /** The file the rules came from. */

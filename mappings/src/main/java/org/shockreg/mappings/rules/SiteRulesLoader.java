@@ -156,10 +156,18 @@ public final class SiteRulesLoader {
       return Optional.empty();
     }
     if (parsed == null) {
-      parsed = new SiteFile(null, null, null, null, null, null, null);
+      parsed = new SiteFile(null, null, null, null, null, null, null, null);
     }
     if (parsed.site() != null && !parsed.site().equals(siteId)) {
       p.add("site", "'" + parsed.site() + "' does not match the file name (site " + siteId + ")");
+    }
+    java.time.ZoneId timeZone = null;
+    if (parsed.timeZone() != null) {
+      try {
+        timeZone = java.time.ZoneId.of(parsed.timeZone().trim());
+      } catch (java.time.DateTimeException e) {
+        p.add("time-zone", "'" + parsed.timeZone() + "' is not a time zone id (e.g. Europe/Rome, America/New_York)");
+      }
     }
     Map<String, String> systems = parsed.systems() == null ? Map.of() : parsed.systems();
     systems.forEach(
@@ -189,6 +197,7 @@ public final class SiteRulesLoader {
             version,
             modified,
             parsed.description(),
+            timeZone,
             measurements,
             devices,
             diagnoses,
