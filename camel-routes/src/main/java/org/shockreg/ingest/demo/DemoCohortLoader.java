@@ -6,6 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.shockreg.ingest.demo.SyntheticCohortGenerator.SourceResourceSink;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
@@ -20,7 +22,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Loads the synthetic demo cohort once, through the real intake path (NDJSON per site, as a
- * hospital would post it). Idempotent twice over: a load is recorded, and a re-sent resource is
+ * hospital would post it), then the demo's ALTSHOCK-2 trial subjects ({@link TrialCohortGenerator}).
+ * Idempotent twice over: each load is recorded under its cohort key, and a re-sent resource is
  * unchanged by content hash anyway.
  */
 @Component
@@ -51,27 +54,40 @@ public class DemoCohortLoader implements ApplicationRunner {
 
   @Override
   public void run(ApplicationArguments args) {
-    String cohortKey = "synthetic-v1-seed" + props.seed() + "-n" + props.patients();
+    SyntheticCohortGenerator base = new SyntheticCohortGenerator(props.seed());
+    load(
+        "synthetic-v1-seed" + props.seed() + "-n" + props.patients(),
+        sink -> base.generate(props.patients(), sink));
+    if (props.trialSubjects() > 0) {
+      // After the base cohort, under a key of its own: a data dir from before the trial gets only
+      // the trial added; a change of its size or of the generator's version loads it anew.
+      TrialCohortGenerator trial = new TrialCohortGenerator(props.seed());
+      load(
+          "altshock-2-trial-v1-seed" + props.seed() + "-n" + props.trialSubjects(),
+          sink -> trial.generate(props.trialSubjects(), sink));
+    }
+    done = true;
+  }
+
+  /** Sends one generated cohort through intake unless a load under this key is recorded. */
+  private void load(String cohortKey, Consumer<SourceResourceSink> generator) {
     Integer already =
         jdbc.queryForObject(
             "SELECT count(*) FROM demo_load WHERE cohort_key = ?", Integer.class, cohortKey);
     if (already != null && already > 0) {
       log.info("event=demo_cohort_present cohort={}", cohortKey);
-      done = true;
       return;
     }
     long started = System.nanoTime();
     Map<String, ByteArrayOutputStream> ndjsonBySite = new LinkedHashMap<>();
     IParser parser = fhir.newJsonParser().setPrettyPrint(false);
-    new SyntheticCohortGenerator(props.seed())
-        .generate(
-            props.patients(),
-            (site, resource) -> {
-              ByteArrayOutputStream out =
-                  ndjsonBySite.computeIfAbsent(site, s -> new ByteArrayOutputStream());
-              out.writeBytes(parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8));
-              out.write('\n');
-            });
+    generator.accept(
+        (site, resource) -> {
+          ByteArrayOutputStream out =
+              ndjsonBySite.computeIfAbsent(site, s -> new ByteArrayOutputStream());
+          out.writeBytes(parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8));
+          out.write('\n');
+        });
     long total = 0;
     for (Map.Entry<String, ByteArrayOutputStream> site : ndjsonBySite.entrySet()) {
       IntakeReport report =
@@ -89,7 +105,6 @@ public class DemoCohortLoader implements ApplicationRunner {
         "INSERT INTO demo_load (cohort_key, resources) VALUES (?, ?) ON CONFLICT DO NOTHING",
         cohortKey,
         total);
-    done = true;
     log.info(
         "event=demo_cohort_loaded cohort={} resources={} elapsedMs={}",
         cohortKey,

@@ -108,6 +108,11 @@ abstract class SourceRecord {
     this.icuRef = "Encounter/" + icuId;
   }
 
+  /** The encounter a fact at this time is filed under: the hospital stay, from CICU arrival the ICU stay. */
+  String encounterAt(long at) {
+    return at < icuAt ? stayRef : icuRef;
+  }
+
   /** {@code [idPrefix]prefix-000123[-0007]}. */
   String ownId(String prefix, int seq, int seqDigits) {
     return idPrefix + id(prefix, number, seq, seqDigits);
@@ -213,6 +218,57 @@ abstract class SourceRecord {
   }
 
   // --- Conditions ----------------------------------------------------------------------------
+
+  /**
+   * Heart failure as the cause of the shock: known chronic HF (55%, sometimes decompensated) or
+   * acute HF, and its cause on the problem list: ischemic cardiomyopathy 22%, prior MI 18% (so 40%
+   * ischemic), dilated cardiomyopathy 20%, none recorded 20%.
+   */
+  void emitHeartFailureHistory(boolean snomed) {
+    if (chance(0.55)) {
+      // Known chronic HF: diagnosed months to years earlier, so the episode is not de novo.
+      DemoDiagnosis chronic = chance(0.6) ? DemoDiagnosis.CHRONIC_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
+      chronicCondition(chronic, snomed, between(60 * DAY, 6 * 365 * DAY));
+      if (chance(0.5)) {
+        condition(
+            DemoDiagnosis.ACUTE_ON_CHRONIC_SYSTOLIC_HF.coding(snomed),
+            shockAt - between(0, 12 * HOUR),
+            false,
+            shockAt + between(HOUR, DAY),
+            true);
+      }
+    } else {
+      DemoDiagnosis acute = chance(0.7) ? DemoDiagnosis.ACUTE_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
+      long onset = shockAt - between(0, 24 * HOUR);
+      condition(acute.coding(snomed), onset, false, onset + between(HOUR, DAY), true);
+    }
+    double cause = rng.nextDouble();
+    if (cause < 0.22) {
+      chronicCondition(
+          DemoDiagnosis.ISCHEMIC_CARDIOMYOPATHY, snomed, between(180 * DAY, 8 * 365 * DAY));
+    } else if (cause < 0.40) {
+      chronicCondition(DemoDiagnosis.OLD_MI, snomed, between(365 * DAY, 15 * 365 * DAY));
+    } else if (cause < 0.60) {
+      chronicCondition(
+          DemoDiagnosis.DILATED_CARDIOMYOPATHY, snomed, between(180 * DAY, 8 * 365 * DAY));
+    }
+  }
+
+  /** Common comorbidities the registry does not map (they land in the unmapped-codes report). */
+  void emitComorbidities(boolean snomed) {
+    if (chance(0.30)) {
+      chronicCondition(DemoDiagnosis.TYPE_2_DIABETES, snomed, between(365 * DAY, 20 * 365 * DAY));
+    }
+    if (chance(0.45)) {
+      chronicCondition(DemoDiagnosis.HYPERTENSION, snomed, between(365 * DAY, 25 * 365 * DAY));
+    }
+    if (chance(0.20)) {
+      chronicCondition(DemoDiagnosis.ATRIAL_FIBRILLATION, snomed, between(60 * DAY, 10 * 365 * DAY));
+    }
+    if (chance(0.12)) {
+      chronicCondition(DemoDiagnosis.CKD_STAGE_3, snomed, between(365 * DAY, 8 * 365 * DAY));
+    }
+  }
 
   /** A problem-list entry with a date-only onset, as EHRs send for old diagnoses. */
   void chronicCondition(DemoDiagnosis diagnosis, boolean snomed, long yearsAgo) {
@@ -406,7 +462,7 @@ abstract class SourceRecord {
         laboratory && chance(0.04) ? ObservationStatus.PRELIMINARY : ObservationStatus.FINAL);
     observation.addCategory(concept(OBSERVATION_CATEGORY, category, categoryDisplay(category)));
     observation.setSubject(new Reference(patientRef));
-    observation.setEncounter(new Reference(at < icuAt ? stayRef : icuRef));
+    observation.setEncounter(new Reference(encounterAt(at)));
     observation.setEffective(dateTime(at));
     if (laboratory) {
       observation.setIssuedElement(instant(at + 40 * MINUTE));
@@ -524,13 +580,13 @@ abstract class SourceRecord {
     stamp(procedure, updatedAfter + HOUR);
     procedure.setStatus(Procedure.ProcedureStatus.COMPLETED);
     procedure.setSubject(new Reference(patientRef));
-    procedure.setEncounter(new Reference(at < icuAt ? stayRef : icuRef));
+    procedure.setEncounter(new Reference(encounterAt(at)));
     return procedure;
   }
 
   // --- helpers -------------------------------------------------------------------------------
 
-  private void stamp(Resource resource, long lastUpdatedAt) {
+  void stamp(Resource resource, long lastUpdatedAt) {
     resource.getMeta().setLastUpdatedElement(instant(lastUpdatedAt));
   }
 

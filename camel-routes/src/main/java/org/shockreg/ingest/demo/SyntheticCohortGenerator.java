@@ -292,48 +292,7 @@ public final class SyntheticCohortGenerator {
             onset + between(HOUR, 6 * HOUR),
             true);
       }
-      if (chance(0.30)) {
-        chronicCondition(DemoDiagnosis.TYPE_2_DIABETES, snomed, between(365 * DAY, 20 * 365 * DAY));
-      }
-      if (chance(0.45)) {
-        chronicCondition(DemoDiagnosis.HYPERTENSION, snomed, between(365 * DAY, 25 * 365 * DAY));
-      }
-      if (chance(0.20)) {
-        chronicCondition(DemoDiagnosis.ATRIAL_FIBRILLATION, snomed, between(60 * DAY, 10 * 365 * DAY));
-      }
-      if (chance(0.12)) {
-        chronicCondition(DemoDiagnosis.CKD_STAGE_3, snomed, between(365 * DAY, 8 * 365 * DAY));
-      }
-    }
-
-    private void emitHeartFailureHistory(boolean snomed) {
-      if (chance(0.55)) {
-        // Known chronic HF: diagnosed months to years earlier, so the episode is not de novo.
-        DemoDiagnosis chronic = chance(0.6) ? DemoDiagnosis.CHRONIC_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
-        chronicCondition(chronic, snomed, between(60 * DAY, 6 * 365 * DAY));
-        if (chance(0.5)) {
-          condition(
-              DemoDiagnosis.ACUTE_ON_CHRONIC_SYSTOLIC_HF.coding(snomed),
-              shockAt - between(0, 12 * HOUR),
-              false,
-              shockAt + between(HOUR, DAY),
-              true);
-        }
-      } else {
-        DemoDiagnosis acute = chance(0.7) ? DemoDiagnosis.ACUTE_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
-        long onset = shockAt - between(0, 24 * HOUR);
-        condition(acute.coding(snomed), onset, false, onset + between(HOUR, DAY), true);
-      }
-      double cause = rng.nextDouble();
-      if (cause < 0.22) {
-        chronicCondition(
-            DemoDiagnosis.ISCHEMIC_CARDIOMYOPATHY, snomed, between(180 * DAY, 8 * 365 * DAY));
-      } else if (cause < 0.40) {
-        chronicCondition(DemoDiagnosis.OLD_MI, snomed, between(365 * DAY, 15 * 365 * DAY));
-      } else if (cause < 0.60) {
-        chronicCondition(
-            DemoDiagnosis.DILATED_CARDIOMYOPATHY, snomed, between(180 * DAY, 8 * 365 * DAY));
-      }
+      emitComorbidities(snomed);
     }
 
     // --- Observations ------------------------------------------------------------------------
