@@ -32,6 +32,7 @@ class EmbeddedDefaultRestartIT {
       "--shockreg.data-dir=" + dataDir,
       "--shockreg.demo=true",
       "--shockreg.demo-cohort.patients=24",
+      "--shockreg.demo-cohort.trial-subjects=0",
       "--server.port=0",
       "--shockreg.mllp.port=-1",
       "--shockreg.inbox.enabled=false"
