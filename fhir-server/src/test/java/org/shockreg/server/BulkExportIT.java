@@ -411,6 +411,89 @@ class BulkExportIT {
     jdbc.update("DELETE FROM measurement WHERE observation_id LIKE 'load-%'");
   }
 
+  // ---- deletions (tombstones)
+
+  @Test
+  @Order(13)
+  void sinceExport_listsRetractedResourcesInTheDeletedFiles_perGroupOnlyItsPatients() throws Exception {
+    // site c: a heart rate and an AMI; site d: a heart rate. Each site is a Group (SiteGroups).
+    assertThat(curated("bulk-c", patient("c1", "female", "1950-01-01") + heartRate("c1", "hr-c1", 88) + condition("c1")))
+        .isEqualTo(3);
+    assertThat(curated("bulk-d", patient("d1", "male", "1951-01-01") + heartRate("d1", "hr-d1", 99))).isEqualTo(2);
+    String hrC1 = curatedId("measurement", "observation_id", "bulk-c", "hr-c1");
+    String amiC1 = curatedId("diagnosis", "condition_id", "bulk-c", "ami-c1");
+    String hrD1 = curatedId("measurement", "observation_id", "bulk-d", "hr-d1");
+    String since = export(base() + "/$export?_type=Patient").json.get("transactionTime").asText();
+
+    // the same sources sent again as entered-in-error: intake retracts (hard-deletes) the facts
+    assertThat(curated("bulk-c", heartRate("c1", "hr-c1", 88).replace("\"final\"", "\"entered-in-error\"")
+            + condition("c1").replace("\"code\":{", ENTERED_IN_ERROR + "\"code\":{")))
+        .isZero();
+    assertThat(curated("bulk-d", heartRate("d1", "hr-d1", 99).replace("\"final\"", "\"entered-in-error\""))).isZero();
+
+    Manifest system = export(base() + "/$export?_since=" + enc(since));
+    assertThat(system.deletedReferences())
+        .contains("Observation/" + hrC1, "Observation/" + hrD1, "Condition/" + amiC1)
+        .doesNotHaveDuplicates();
+    assertThat(system.resources())
+        .extracting(r -> r.fhirType() + "/" + r.getIdElement().getIdPart())
+        .doesNotContain("Observation/" + hrC1, "Observation/" + hrD1, "Condition/" + amiC1);
+    for (JsonNode d : system.json.get("deleted")) {
+      assertThat(d.get("type").asText()).isEqualTo("Bundle");
+      assertThat(system.files.get(d.get("url").asText())).hasSize(d.get("count").asInt());
+    }
+
+    // _type limits the deletions too; a Group lists only its own patients' deletions
+    assertThat(export(base() + "/Patient/$export?_type=Observation&_since=" + enc(since)).deletedReferences())
+        .contains("Observation/" + hrC1, "Observation/" + hrD1)
+        .allMatch(ref -> ref.startsWith("Observation/"));
+    assertThat(export(base() + "/Group/site-bulk-c/$export?_since=" + enc(since)).deletedReferences())
+        .containsExactlyInAnyOrder("Observation/" + hrC1, "Condition/" + amiC1);
+
+    // without _since there is nothing to report: the array is there and empty
+    Manifest full = export(base() + "/$export?_type=Observation");
+    assertThat(full.json.get("deleted")).isEmpty();
+  }
+
+  @Test
+  @Order(14)
+  void aResourceCreatedAgainAfterItsDeletion_isNotListedAsDeleted() throws Exception {
+    assertThat(curated("bulk-e", patient("e1", "female", "1952-01-01") + versioned(heartRate("e1", "hr-e1", 70), 1)))
+        .isEqualTo(2);
+    String since = export(base() + "/$export?_type=Patient").json.get("transactionTime").asText();
+    String id = curatedId("measurement", "observation_id", "bulk-e", "hr-e1");
+    assertThat(curated("bulk-e", versioned(heartRate("e1", "hr-e1", 70).replace("\"final\"", "\"entered-in-error\""), 2)))
+        .isZero();
+    // the trigger recorded the deletion, whatever the delete path
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM curated_deletion WHERE resource_type = 'Observation' AND resource_id = ?",
+            Integer.class,
+            id))
+        .isEqualTo(1);
+    // a newer, corrected version of the same source brings the fact back
+    assertThat(curated("bulk-e", versioned(heartRate("e1", "hr-e1", 72), 3))).isEqualTo(1);
+    String again = curatedId("measurement", "observation_id", "bulk-e", "hr-e1");
+    assertThat(again).as("the curated id follows the source, so it comes back").isEqualTo(id);
+
+    Manifest m = export(base() + "/$export?_type=Observation&_since=" + enc(since));
+    assertThat(m.deletedReferences()).doesNotContain("Observation/" + again);
+    assertThat(m.resources()).extracting(r -> r.getIdElement().getIdPart()).contains(again);
+  }
+
+  static String versioned(String resource, int version) {
+    return resource.replaceFirst(",", ",\"meta\":{\"versionId\":\"" + version + "\"},");
+  }
+
+  static final String ENTERED_IN_ERROR =
+      "\"verificationStatus\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-ver-status\","
+          + "\"code\":\"entered-in-error\"}]},";
+
+  String curatedId(String table, String idColumn, String site, String sourceId) {
+    // table and column names are constants of this test
+    return jdbc.queryForObject(
+        "SELECT " + idColumn + " FROM " + table + " WHERE site_id = ? AND source_id = ?", String.class, site, sourceId);
+  }
+
   // ---- client side of the protocol
 
   record Manifest(JsonNode json, Map<String, List<String>> files, FhirContext fhir) {
@@ -433,6 +516,23 @@ class BulkExportIT {
       }
       return all;
     }
+
+    /** The DELETE request urls of the manifest's "deleted" Bundles, e.g. {@code Observation/<id>}. */
+    List<String> deletedReferences() {
+      List<String> refs = new ArrayList<>();
+      for (JsonNode d : json.get("deleted")) {
+        for (String line : files.get(d.get("url").asText())) {
+          org.hl7.fhir.r4.model.Bundle b = fhir.newJsonParser().parseResource(org.hl7.fhir.r4.model.Bundle.class, line);
+          assertThat(b.getType()).isEqualTo(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
+          for (var e : b.getEntry()) {
+            assertThat(e.hasResource()).isFalse();
+            assertThat(e.getRequest().getMethod()).isEqualTo(org.hl7.fhir.r4.model.Bundle.HTTPVerb.DELETE);
+            refs.add(e.getRequest().getUrl());
+          }
+        }
+      }
+      return refs;
+    }
   }
 
   Manifest export(String kickoffUrl) throws Exception {
@@ -448,7 +548,10 @@ class BulkExportIT {
     assertThat(done.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
     JsonNode manifest = json.readTree(done.body());
     Map<String, List<String>> files = new TreeMap<>();
-    for (JsonNode out : manifest.get("output")) {
+    List<JsonNode> listed = new ArrayList<>();
+    manifest.get("output").forEach(listed::add);
+    manifest.withArray("deleted").forEach(listed::add);
+    for (JsonNode out : listed) {
       String url = out.get("url").asText();
       assertThat(url).startsWith(base() + "/$export-file?");
       HttpResponse<String> file = get(url, token);

@@ -13,6 +13,8 @@ import java.util.List;
  * @param status accepted, in-progress, completed or failed
  * @param exported resources written so far (while running) or in total
  * @param output the manifest's files (completed jobs)
+ * @param deleted the manifest's "deleted" files: NDJSON of DELETE transaction Bundles (type
+ *     {@code Bundle}), only with {@code _since}
  */
 public record BulkExportJob(
     String jobId,
@@ -27,6 +29,7 @@ public record BulkExportJob(
     long exported,
     Instant transactionTime,
     List<File> output,
+    List<File> deleted,
     String error,
     Instant createdAt,
     Instant finishedAt,

@@ -99,16 +99,19 @@ final class BulkExportJobStore {
       Instant transactionTime,
       long exported,
       List<BulkExportJob.File> files,
+      List<BulkExportJob.File> deleted,
       java.time.Duration retention) {
     return jdbc.update(
             "UPDATE bulk_export_job SET status = 'completed', transaction_time = :tt,"
-                + " exported = :n, output = CAST(:output AS jsonb), finished_at = now(),"
+                + " exported = :n, output = CAST(:output AS jsonb),"
+                + " deleted = CAST(:deleted AS jsonb), finished_at = now(),"
                 + " expires_at = now() + CAST(:retention AS interval)"
                 + " WHERE job_id = :job AND status = 'in-progress'",
             new MapSqlParameterSource("job", jobId)
                 .addValue("tt", time(transactionTime))
                 .addValue("n", exported)
                 .addValue("output", toJson(files))
+                .addValue("deleted", toJson(deleted))
                 .addValue("retention", retention.toMillis() + " milliseconds"))
         == 1;
   }
@@ -187,6 +190,7 @@ final class BulkExportJobStore {
         rs.getLong("exported"),
         instant(rs.getTimestamp("transaction_time")),
         fromJson(rs.getString("output")),
+        fromJson(rs.getString("deleted")),
         rs.getString("error"),
         instant(rs.getTimestamp("created_at")),
         instant(rs.getTimestamp("finished_at")),

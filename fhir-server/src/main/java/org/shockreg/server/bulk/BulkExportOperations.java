@@ -308,6 +308,16 @@ public class BulkExportOperations implements FhirOperationProvider {
           .put("url", fileUrl(request, job.jobId(), f.file()))
           .put("count", f.count());
     }
+    // IG 2.0: DELETE transaction Bundles of what was deleted after _since; without _since there
+    // is nothing to report and the array stays empty (the IG allows empty or absent)
+    ArrayNode deleted = m.putArray("deleted");
+    for (BulkExportJob.File f : job.deleted()) {
+      deleted
+          .addObject()
+          .put("type", f.type())
+          .put("url", fileUrl(request, job.jobId(), f.file()))
+          .put("count", f.count());
+    }
     m.putArray("error");
     return m;
   }

@@ -174,10 +174,11 @@ public class BulkExportService implements SmartLifecycle {
     return existed;
   }
 
-  /** A file of a completed job, if it is one of its outputs and exists. */
+  /** A file of a completed job, if it is one of its output or deleted files and exists. */
   public Optional<Path> file(BulkExportJob job, String name) {
     if (!BulkExportJob.COMPLETED.equals(job.status())
-        || job.output().stream().noneMatch(f -> f.file().equals(name))) {
+        || Stream.concat(job.output().stream(), job.deleted().stream())
+            .noneMatch(f -> f.file().equals(name))) {
       return Optional.empty();
     }
     Path file = root.resolve(job.jobId()).resolve(name);
@@ -236,16 +237,23 @@ public class BulkExportService implements SmartLifecycle {
           result.files().stream()
               .map(f -> new BulkExportJob.File(f.type().resourceType(), f.fileName(), f.count()))
               .toList();
-      if (!store.complete(jobId, result.transactionTime(), result.resources(), files, props.retention())) {
+      List<BulkExportJob.File> deleted =
+          result.deleted().stream()
+              .map(f -> new BulkExportJob.File("Bundle", f.fileName(), f.count()))
+              .toList();
+      if (!store.complete(
+          jobId, result.transactionTime(), result.resources(), files, deleted, props.retention())) {
         throw new CancellationException(); // deleted meanwhile
       }
       outcome = "completed";
       double seconds = (System.nanoTime() - startNanos) / 1e9;
       log.info(
-          "event=bulk_export_completed job={} resources={} files={} seconds={} resources_per_second={}",
+          "event=bulk_export_completed job={} resources={} files={} deletions={} seconds={}"
+              + " resources_per_second={}",
           jobId,
           result.resources(),
           files.size(),
+          result.deleted().stream().mapToLong(NdjsonExporter.DeletedFile::deletions).sum(),
           String.format("%.2f", seconds),
           Math.round(result.resources() / Math.max(seconds, 1e-3)));
     } catch (CancellationException e) {

@@ -15,36 +15,56 @@ import org.springframework.jdbc.core.RowMapper;
  * ({@code patient_id}), has a {@code row_id} (the export's range key) and {@code last_updated}.
  */
 public enum ExportedType {
-  PATIENT("Patient", "patient", CuratedResourceMapper.PATIENT_COLUMNS, CuratedResourceMapper::patient),
+  PATIENT(
+      "Patient",
+      "patient",
+      CuratedResourceMapper.PATIENT_COLUMNS,
+      CuratedResourceMapper::patient,
+      "EXISTS (SELECT 1 FROM patient x WHERE x.patient_id = d.resource_id)"),
   ENCOUNTER(
-      "Encounter", "encounter", CuratedResourceMapper.ENCOUNTER_COLUMNS, CuratedResourceMapper::encounter),
+      "Encounter",
+      "encounter",
+      CuratedResourceMapper.ENCOUNTER_COLUMNS,
+      CuratedResourceMapper::encounter,
+      "EXISTS (SELECT 1 FROM encounter x WHERE x.encounter_id = d.resource_id)"),
   CONDITION(
-      "Condition", "diagnosis", CuratedResourceMapper.CONDITION_COLUMNS, CuratedResourceMapper::condition),
+      "Condition",
+      "diagnosis",
+      CuratedResourceMapper.CONDITION_COLUMNS,
+      CuratedResourceMapper::condition,
+      "EXISTS (SELECT 1 FROM diagnosis x WHERE x.condition_id = d.resource_id)"),
   PROCEDURE(
       "Procedure",
       "device_therapy",
       CuratedResourceMapper.PROCEDURE_COLUMNS,
-      CuratedResourceMapper::procedure),
+      CuratedResourceMapper::procedure,
+      "EXISTS (SELECT 1 FROM device_therapy x WHERE x.procedure_id = d.resource_id)"),
+  // the two tables behind the view, each by its primary key (cheaper than probing the union view)
   OBSERVATION(
       "Observation",
       "curated_observation",
       CuratedResourceMapper.OBSERVATION_COLUMNS,
-      CuratedResourceMapper::observation);
+      CuratedResourceMapper::observation,
+      "(EXISTS (SELECT 1 FROM measurement x WHERE x.observation_id = d.resource_id)"
+          + " OR EXISTS (SELECT 1 FROM derived_fact x WHERE x.fact_id = d.resource_id))");
 
   private final String resourceType;
   private final String table;
   private final String columns;
   private final Function<CuratedResourceMapper, RowMapper<? extends IBaseResource>> mapper;
+  private final String exists;
 
   ExportedType(
       String resourceType,
       String table,
       String columns,
-      Function<CuratedResourceMapper, RowMapper<? extends IBaseResource>> mapper) {
+      Function<CuratedResourceMapper, RowMapper<? extends IBaseResource>> mapper,
+      String exists) {
     this.resourceType = resourceType;
     this.table = table;
     this.columns = columns;
     this.mapper = mapper;
+    this.exists = exists;
   }
 
   public String resourceType() {
@@ -78,6 +98,24 @@ public enum ExportedType {
       sql.append(" AND patient_id = ANY(?)");
     }
     return sql.append(" ORDER BY row_id").toString();
+  }
+
+  /**
+   * The ids of this type deleted after {@code _since} (first parameter) and absent now, each once;
+   * optionally only those of some patients (second parameter). A deletion row of an id that was
+   * created again and still exists is not listed: the resource is current, the deletion is history
+   * (it is in the export's output when it changed after {@code _since}). Read in the export's
+   * snapshot, so output and deletions agree.
+   */
+  String deletedSql(boolean patients) {
+    return "SELECT DISTINCT d.resource_id FROM curated_deletion d"
+        + " WHERE d.resource_type = '"
+        + resourceType
+        + "' AND d.deleted_at > ?"
+        + (patients ? " AND d.patient_id = ANY(?)" : "")
+        + " AND NOT "
+        + exists
+        + " ORDER BY d.resource_id";
   }
 
   /** All exported types, in the order a manifest lists them. */

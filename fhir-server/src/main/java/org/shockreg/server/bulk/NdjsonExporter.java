@@ -61,7 +61,15 @@ final class NdjsonExporter {
   /** One finished NDJSON file. */
   record OutputFile(ExportedType type, int sequence, String fileName, long count) {}
 
-  record Result(Instant transactionTime, List<OutputFile> files, long resources) {}
+  /** One finished NDJSON file of deletion Bundles: {@code count} Bundles, {@code deletions} entries. */
+  record DeletedFile(String fileName, long count, long deletions) {}
+
+  /** {@code deleted}: the manifest's "deleted" files, empty without {@code _since}. */
+  record Result(
+      Instant transactionTime, List<OutputFile> files, long resources, List<DeletedFile> deleted) {}
+
+  /** Entries per deletion Bundle: keeps one Bundle (one NDJSON line) small. */
+  static final int DELETIONS_PER_BUNDLE = 1000;
 
   /** The job's side: cancellation and progress. */
   interface Control {
@@ -113,6 +121,7 @@ final class NdjsonExporter {
     Instant transactionTime = safeTransactionTime();
     Output output = new Output(dir);
     AtomicBoolean abort = new AtomicBoolean();
+    List<DeletedFile> deleted;
     try (Connection leader = dataSource.getConnection()) {
       beginSnapshotTransaction(leader);
       try {
@@ -164,6 +173,8 @@ final class NdjsonExporter {
         if (failure != null) {
           throw failure;
         }
+        // in the same snapshot as the output, so a resource is either current or deleted
+        deleted = request.since() == null ? List.of() : writeDeletions(leader, request, dir, control);
       } finally {
         endTransaction(leader);
       }
@@ -171,7 +182,7 @@ final class NdjsonExporter {
     if (control.cancelled()) {
       throw new CancellationException();
     }
-    return new Result(transactionTime, output.files(), output.total());
+    return new Result(transactionTime, output.files(), output.total(), deleted);
   }
 
   /** See the class comment: read before the snapshot, so no open writer can be missed. */
@@ -284,6 +295,90 @@ final class NdjsonExporter {
       }
       if (closeFailure != null) {
         throw closeFailure;
+      }
+    }
+  }
+
+  /**
+   * The Bulk Data IG 2.0 "deleted" files: NDJSON lines of transaction Bundles whose entries are
+   * DELETE requests for the resources of the requested types deleted after {@code _since} (of the
+   * requested patients only, for a Group) and absent in the snapshot. Streamed by a cursor; one
+   * Bundle per type and per {@link #DELETIONS_PER_BUNDLE} ids, files rolled like the output files.
+   */
+  private List<DeletedFile> writeDeletions(Connection c, Request request, Path dir, Control control)
+      throws SQLException, IOException {
+    IParser parser = fhir.newJsonParser().setPrettyPrint(false);
+    DeletedFiles files = new DeletedFiles(dir, parser);
+    try {
+      for (ExportedType type : request.types()) {
+        if (control.cancelled()) {
+          throw new CancellationException();
+        }
+        try (PreparedStatement ps = c.prepareStatement(type.deletedSql(request.patientIds() != null))) {
+          ps.setFetchSize(fetchSize);
+          ps.setObject(1, OffsetDateTime.ofInstant(request.since(), ZoneOffset.UTC));
+          if (request.patientIds() != null) {
+            ps.setArray(2, c.createArrayOf("text", request.patientIds().toArray()));
+          }
+          List<String> ids = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              ids.add(rs.getString(1));
+              if (ids.size() == DELETIONS_PER_BUNDLE) {
+                files.write(DeletionBundles.bundle(type.resourceType(), ids), ids.size());
+                ids.clear();
+              }
+            }
+          }
+          if (!ids.isEmpty()) {
+            files.write(DeletionBundles.bundle(type.resourceType(), ids), ids.size());
+          }
+        }
+      }
+    } finally {
+      files.close();
+    }
+    return files.finished;
+  }
+
+  /** The rolling "deleted" files of one export, {@code Bundle.deleted.<n>.ndjson}. */
+  private final class DeletedFiles {
+    private final Path dir;
+    private final IParser parser;
+    private final List<DeletedFile> finished = new ArrayList<>();
+    private Writer writer;
+    private String fileName;
+    private long lines;
+    private long deletions;
+
+    DeletedFiles(Path dir, IParser parser) {
+      this.dir = dir;
+      this.parser = parser;
+    }
+
+    void write(IBaseResource bundle, int entries) throws IOException {
+      if (writer == null) {
+        fileName = "Bundle.deleted." + (finished.size() + 1) + ".ndjson";
+        writer =
+            new BufferedWriter(
+                new OutputStreamWriter(Files.newOutputStream(dir.resolve(fileName)), StandardCharsets.UTF_8),
+                1 << 16);
+      }
+      writer.write(parser.encodeResourceToString(bundle));
+      writer.write('\n');
+      deletions += entries;
+      if (++lines >= maxResourcesPerFile) {
+        close();
+      }
+    }
+
+    void close() throws IOException {
+      if (writer != null) {
+        writer.close();
+        finished.add(new DeletedFile(fileName, lines, deletions));
+        writer = null;
+        lines = 0;
+        deletions = 0;
       }
     }
   }
