@@ -22,7 +22,6 @@ final class TrialFacts {
       StudyDefinition study, EpisodeDerivation e, Randomization rnd, RandomizedCourse.Course course,
       RandomizedCourse.Outcome outcome, String focus) {
     List<DerivedFactValue> facts = new ArrayList<>();
-    String ref = "ResearchSubject/" + focus.substring(focus.indexOf('/') + 1);
     hours(facts, study, e, TrialScreener.HOURS_DIAGNOSIS, course.hoursDiagnosisToRandomization(), rnd, List.of(), focus);
     hours(facts, study, e, TrialScreener.HOURS_CICU, course.hoursCicuToRandomization(), rnd, List.of(), focus);
     hours(
@@ -37,7 +36,7 @@ final class TrialFacts {
     for (String deviation : course.deviations()) {
       facts.add(
           fact(e, study, TrialScreener.VARIABLE_DEVIATION + ":" + deviation, TrialScreener.VARIABLE_DEVIATION, deviation,
-              null, null, rnd, List.of(ref), focus, List.of(TrialScreener.FLAG_NEEDS_REVIEW)));
+              null, null, rnd, List.of(focus), focus, List.of(TrialScreener.FLAG_NEEDS_REVIEW)));
     }
     if (outcome != null) {
       String code = study.primaryEndpoint().code();

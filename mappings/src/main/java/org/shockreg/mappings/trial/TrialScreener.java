@@ -45,6 +45,8 @@ public final class TrialScreener {
   public static final String SCREENING = "screening";
   public static final String ON_STUDY = "on-study";
 
+  static final String FLAG_NEEDS_REVIEW = MappingEngine.FLAG_NEEDS_REVIEW;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final EligibilityCriteria criteria;
@@ -219,6 +221,4 @@ public final class TrialScreener {
       throw new IllegalStateException(ex);
     }
   }
-
-  static final String FLAG_NEEDS_REVIEW = MappingEngine.FLAG_NEEDS_REVIEW;
 }
