@@ -58,7 +58,6 @@ public class IntakePipeline {
   private final MappingEngine engine;
   private final EpisodeRecomputation derivations;
   private final TransactionTemplate tx;
-  private final ObjectMapper json;
   private final ContentHash contentHash;
   private final FhirContext fhir;
   private final IntakeProperties props;
@@ -78,7 +77,6 @@ public class IntakePipeline {
     this.engine = engine;
     this.derivations = derivations;
     this.tx = tx;
-    this.json = json;
     this.contentHash = new ContentHash(json);
     this.fhir = fhir;
     this.props = props;
@@ -520,14 +518,8 @@ public class IntakePipeline {
                 meta.hasNonNull("lastUpdated") ? meta.get("lastUpdated").asText() : null);
     try {
       // The content hash leaves out meta: a re-export of the same data (new lastUpdated) is unchanged.
-      if (meta != null) {
-        r.remove("meta");
-      }
-      byte[] hash = contentHash.of(r);
-      if (meta != null) {
-        r.set("meta", meta);
-      }
-      return new Candidate(e, type, id, version, hash, json.writeValueAsString(r));
+      ContentHash.Hashed hashed = contentHash.withoutMeta(r);
+      return new Candidate(e, type, id, version, hashed.hash(), hashed.json());
     } catch (JsonProcessingException ex) {
       rejections.add(new Rejection(type, id, e.index(), "unparseable-resource", brief(ex.getMessage()), raw));
       return null;
