@@ -8,6 +8,8 @@ import java.util.Set;
 /**
  * A fact the mapping engine curated from one source resource. Every fact carries its {@link
  * SourceRef}; a newer version of the same source resource replaces all facts that came from it.
+ * Each time taken from a source date carries its {@link TimePrecision} beside it (null: not
+ * known, read as precise).
  */
 public sealed interface CuratedFact {
 
@@ -31,8 +33,18 @@ public sealed interface CuratedFact {
       Boolean deceased,
       Instant deceasedAt,
       String replacesPatientId,
-      SourceRef source)
-      implements CuratedFact {}
+      SourceRef source,
+      TimePrecision deceasedPrecision)
+      implements CuratedFact {
+
+    public PatientFact(
+        String patientId, String siteId, String sourcePatientId, String sex, Integer birthYear,
+        java.time.LocalDate birthDate, Boolean deceased, Instant deceasedAt, String replacesPatientId,
+        SourceRef source) {
+      this(patientId, siteId, sourcePatientId, sex, birthYear, birthDate, deceased, deceasedAt,
+          replacesPatientId, source, null);
+    }
+  }
 
   /** A measurement in the registry unit (FHIR Observation). */
   record MeasurementFact(
@@ -51,8 +63,19 @@ public sealed interface CuratedFact {
       String originalComparator,
       List<Coding> codings,
       Set<String> flags,
-      SourceRef source)
-      implements CuratedFact {}
+      SourceRef source,
+      TimePrecision effectivePrecision)
+      implements CuratedFact {
+
+    public MeasurementFact(
+        String observationId, String patientId, String variable, String status, Instant effectiveAt,
+        BigDecimal value, String unit, String comparator, BigDecimal rangeLow, BigDecimal rangeHigh,
+        BigDecimal originalValue, String originalUnit, String originalComparator, List<Coding> codings,
+        Set<String> flags, SourceRef source) {
+      this(observationId, patientId, variable, status, effectiveAt, value, unit, comparator, rangeLow,
+          rangeHigh, originalValue, originalUnit, originalComparator, codings, flags, source, null);
+    }
+  }
 
   /** A temporary MCS or heart replacement therapy (FHIR Procedure). */
   record DeviceTherapyFact(
@@ -65,12 +88,29 @@ public sealed interface CuratedFact {
       Instant performedAt,
       List<Coding> codings,
       Set<String> flags,
-      SourceRef source)
-      implements CuratedFact {}
+      SourceRef source,
+      TimePrecision startedPrecision,
+      TimePrecision endedPrecision,
+      TimePrecision performedPrecision)
+      implements CuratedFact {
+
+    public DeviceTherapyFact(
+        String procedureId, String patientId, String device, String status, Instant startedAt,
+        Instant endedAt, Instant performedAt, List<Coding> codings, Set<String> flags, SourceRef source) {
+      this(procedureId, patientId, device, status, startedAt, endedAt, performedAt, codings, flags, source,
+          null, null, null);
+    }
+  }
 
   /** A removal procedure: closes the open therapy of that device; never a therapy of its own. */
-  record DeviceRemovalFact(String patientId, String device, Instant removedAt, SourceRef source)
-      implements CuratedFact {}
+  record DeviceRemovalFact(
+      String patientId, String device, Instant removedAt, SourceRef source, TimePrecision removedPrecision)
+      implements CuratedFact {
+
+    public DeviceRemovalFact(String patientId, String device, Instant removedAt, SourceRef source) {
+      this(patientId, device, removedAt, source, null);
+    }
+  }
 
   /** A diagnosis in a registry category (FHIR Condition). */
   record DiagnosisFact(
@@ -84,8 +124,20 @@ public sealed interface CuratedFact {
       Instant abatedAt,
       List<Coding> codings,
       Set<String> flags,
-      SourceRef source)
-      implements CuratedFact {}
+      SourceRef source,
+      TimePrecision onsetPrecision,
+      TimePrecision recordedPrecision,
+      TimePrecision abatedPrecision)
+      implements CuratedFact {
+
+    public DiagnosisFact(
+        String conditionId, String patientId, String category, String clinicalStatus,
+        String verificationStatus, Instant onsetAt, Instant recordedAt, Instant abatedAt,
+        List<Coding> codings, Set<String> flags, SourceRef source) {
+      this(conditionId, patientId, category, clinicalStatus, verificationStatus, onsetAt, recordedAt,
+          abatedAt, codings, flags, source, null, null, null);
+    }
+  }
 
   /** A hospital or intensive-care encounter (FHIR Encounter). */
   record EncounterFact(
@@ -98,14 +150,37 @@ public sealed interface CuratedFact {
       Instant periodEnd,
       List<Coding> types,
       Set<String> flags,
-      SourceRef source)
-      implements CuratedFact {}
+      SourceRef source,
+      TimePrecision startPrecision,
+      TimePrecision endPrecision)
+      implements CuratedFact {
+
+    public EncounterFact(
+        String encounterId, String patientId, String status, String encounterClass, boolean intensiveCare,
+        Instant periodStart, Instant periodEnd, List<Coding> types, Set<String> flags, SourceRef source) {
+      this(encounterId, patientId, status, encounterClass, intensiveCare, periodStart, periodEnd, types,
+          flags, source, null, null);
+    }
+  }
 
   /**
    * A randomization sent as a source ResearchSubject (data-dictionary.md section 4); the curated
    * ResearchSubject it makes on-study is derived from it and the patient's episodes.
    */
   record RandomizationFact(
-      String randomizationId, String patientId, String studyId, String arm, Instant randomizedAt, SourceRef source)
-      implements CuratedFact {}
+      String randomizationId,
+      String patientId,
+      String studyId,
+      String arm,
+      Instant randomizedAt,
+      SourceRef source,
+      TimePrecision randomizedPrecision)
+      implements CuratedFact {
+
+    public RandomizationFact(
+        String randomizationId, String patientId, String studyId, String arm, Instant randomizedAt,
+        SourceRef source) {
+      this(randomizationId, patientId, studyId, arm, randomizedAt, source, null);
+    }
+  }
 }
