@@ -43,6 +43,8 @@ import org.shockreg.registry.curated.CuratedFact.EncounterFact;
 import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
 import org.shockreg.registry.curated.CuratedFact.PatientFact;
 import org.shockreg.registry.curated.SourceRef;
+import org.shockreg.registry.curated.SourceTime;
+import org.shockreg.registry.curated.TimePrecision;
 
 /**
  * Turns one source FHIR resource into curated facts by the active {@link RuleSet}. The engine
@@ -191,10 +193,10 @@ public final class MappingEngine {
             ? p.getBirthDateElement().getYear()
             : null;
     Boolean deceased = null;
-    Instant deceasedAt = null;
+    SourceTime deceasedAt = null;
     if (p.hasDeceasedDateTimeType()) {
       deceased = true;
-      deceasedAt = times(source).instant(p.getDeceasedDateTimeType());
+      deceasedAt = times(source).time(p.getDeceasedDateTimeType());
     } else if (p.hasDeceasedBooleanType()) {
       deceased = p.getDeceasedBooleanType().booleanValue();
     }
@@ -211,7 +213,8 @@ public final class MappingEngine {
         List.of(
             new PatientFact(
                 patientId, source.siteId(), sourceId, sex, birthYear, fullBirthDate(p), deceased,
-                deceasedAt, patientId.equals(byLogicalId) ? null : byLogicalId, source)));
+                SourceTime.at(deceasedAt), patientId.equals(byLogicalId) ? null : byLogicalId, source,
+                SourceTime.precision(deceasedAt))));
   }
 
   /** {system, value} of a Patient's identifiers in {@link #identifierOrder}. */
@@ -296,12 +299,13 @@ public final class MappingEngine {
           "status " + (status == null ? "missing" : status.toCode()) + " is not curated");
     }
     String patientId = patientIdFor(o.getSubject(), source, patients);
-    Instant effective = effectiveTime(o, times(source));
+    SourceTime effective = effectiveTime(o, times(source));
     Set<String> baseFlags = new LinkedHashSet<>();
     if (status == Observation.ObservationStatus.PRELIMINARY) {
       baseFlags.add(FLAG_PRELIMINARY);
     }
-    if (effective == null) {
+    // Only a date: kept, but no moment for hour windows (docs/derivations.md).
+    if (effective == null || effective.isDate()) {
       baseFlags.add(FLAG_NEEDS_REVIEW);
     }
     String curatedStatus = status.toCode();
@@ -328,18 +332,18 @@ public final class MappingEngine {
     return MappingOutcome.curated(facts);
   }
 
-  private static Instant effectiveTime(Observation o, FhirTimes times) {
+  private static SourceTime effectiveTime(Observation o, FhirTimes times) {
     if (o.hasEffectiveDateTimeType()) {
-      return times.instant(o.getEffectiveDateTimeType());
+      return times.time(o.getEffectiveDateTimeType());
     }
     if (o.hasEffectivePeriod() && o.getEffectivePeriod().hasStartElement()) {
-      return times.instant(o.getEffectivePeriod().getStartElement());
+      return times.time(o.getEffectivePeriod().getStartElement());
     }
     if (o.hasEffectiveInstantType()) {
-      return times.instant(o.getEffectiveInstantType());
+      return times.time(o.getEffectiveInstantType());
     }
     if (o.hasIssuedElement()) {
-      return times.instant(o.getIssuedElement());
+      return times.time(o.getIssuedElement());
     }
     return null;
   }
@@ -359,7 +363,7 @@ public final class MappingEngine {
       Type value,
       String patientId,
       String status,
-      Instant effective,
+      SourceTime effective,
       Set<String> baseFlags,
       SourceRef source)
       throws MappingRejection {
@@ -419,7 +423,7 @@ public final class MappingEngine {
         patientId,
         rule.variable(),
         status,
-        effective,
+        SourceTime.at(effective),
         v,
         registryUnit,
         raw.comparator(),
@@ -430,7 +434,8 @@ public final class MappingEngine {
         converted ? raw.comparator() : null,
         codings,
         flags,
-        source);
+        source,
+        SourceTime.precision(effective));
   }
 
   private BigDecimal convert(BigDecimal value, String fromUcum, VariableRule rule, boolean converted)
@@ -581,25 +586,26 @@ public final class MappingEngine {
           "status " + (status == null ? "missing" : status.toCode()) + " is not curated");
     }
     String patientId = patientIdFor(p.getSubject(), source, patients);
-    Instant start = null;
-    Instant end = null;
-    Instant performedAt = null;
+    SourceTime start = null;
+    SourceTime end = null;
+    SourceTime performedAt = null;
     if (p.hasPerformedPeriod()) {
-      start = times(source).instant(p.getPerformedPeriod().getStartElement());
-      end = times(source).instant(p.getPerformedPeriod().getEndElement());
+      start = times(source).time(p.getPerformedPeriod().getStartElement());
+      end = times(source).time(p.getPerformedPeriod().getEndElement());
     } else if (p.hasPerformedDateTimeType()) {
-      performedAt = times(source).instant(p.getPerformedDateTimeType());
+      performedAt = times(source).time(p.getPerformedDateTimeType());
       start = performedAt;
     }
     DeviceRule rule = match.rule();
     if (match.removal()) {
-      Instant removedAt = end != null ? end : start;
+      SourceTime removedAt = end != null ? end : start;
       if (removedAt == null) {
         throw new MappingRejection(
             "missing-time", rule.device() + " removal has no performed time to close a therapy with");
       }
       return MappingOutcome.curated(
-          List.of(new DeviceRemovalFact(patientId, rule.device(), removedAt, source)));
+          List.of(
+              new DeviceRemovalFact(patientId, rule.device(), removedAt.at(), source, removedAt.precision())));
     }
     String device = applyTextOverrides(rule.device(), p.getCode());
     Set<String> flags = new LinkedHashSet<>();
@@ -607,7 +613,7 @@ public final class MappingEngine {
     if (effectiveRule.flags() != null) {
       flags.addAll(effectiveRule.flags());
     }
-    if (start == null) {
+    if (start == null || start.isDate()) {
       flags.add(FLAG_NEEDS_REVIEW);
     }
     String id =
@@ -619,12 +625,15 @@ public final class MappingEngine {
                 patientId,
                 device,
                 status.toCode(),
-                start,
-                end,
-                performedAt,
+                SourceTime.at(start),
+                SourceTime.at(end),
+                SourceTime.at(performedAt),
                 codings(p.getCode()),
                 flags,
-                source)));
+                source,
+                SourceTime.precision(start),
+                SourceTime.precision(end),
+                SourceTime.precision(performedAt))));
   }
 
   private String applyTextOverrides(String device, CodeableConcept code) {
@@ -667,17 +676,20 @@ public final class MappingEngine {
       return MappingOutcome.retracted("verification status " + verification);
     }
     String patientId = patientIdFor(c.getSubject(), source, patients);
-    Instant onset = null;
+    SourceTime onset = null;
     if (c.hasOnsetDateTimeType()) {
-      onset = times(source).instant(c.getOnsetDateTimeType());
+      onset = times(source).time(c.getOnsetDateTimeType());
     } else if (c.hasOnsetPeriod()) {
-      onset = times(source).instant(c.getOnsetPeriod().getStartElement());
+      onset = times(source).time(c.getOnsetPeriod().getStartElement());
     }
-    Instant recorded = times(source).instant(c.getRecordedDateElement());
-    Instant abated =
-        c.hasAbatementDateTimeType() ? times(source).instant(c.getAbatementDateTimeType()) : null;
+    SourceTime recorded = times(source).time(c.getRecordedDateElement());
+    SourceTime abated =
+        c.hasAbatementDateTimeType() ? times(source).time(c.getAbatementDateTimeType()) : null;
     Set<String> flags = new LinkedHashSet<>();
     if (onset == null && recorded == null) {
+      flags.add(FLAG_NEEDS_REVIEW);
+    } else if (EPISODE_ANCHOR.equals(category) && !momentOf(onset, recorded)) {
+      // Shock diagnosis time anchors hour windows; a date alone opens no episode.
       flags.add(FLAG_NEEDS_REVIEW);
     }
     String id =
@@ -690,12 +702,29 @@ public final class MappingEngine {
                 category,
                 firstCode(c.getClinicalStatus()),
                 verification,
-                onset,
-                recorded,
-                abated,
+                SourceTime.at(onset),
+                SourceTime.at(recorded),
+                SourceTime.at(abated),
                 codings(c.getCode()),
                 flags,
-                source)));
+                source,
+                SourceTime.precision(onset),
+                SourceTime.precision(recorded),
+                SourceTime.precision(abated))));
+  }
+
+  /** The diagnosis category whose time anchors a shock episode. */
+  private static final String EPISODE_ANCHOR = "cardiogenic-shock";
+
+  /**
+   * Whether a diagnosis has a time to the minute for derivations (onset, else the recorded date
+   * when it falls within a date-only onset; docs/derivations.md).
+   */
+  private static boolean momentOf(SourceTime onset, SourceTime recorded) {
+    if (onset != null && !onset.isDate()) {
+      return true;
+    }
+    return recorded != null && !recorded.isDate() && (onset == null || !recorded.at().isBefore(onset.at()));
   }
 
   private static String firstCode(CodeableConcept cc) {
@@ -726,10 +755,10 @@ public final class MappingEngine {
       return MappingOutcome.skipped("not an inpatient or intensive-care encounter");
     }
     String patientId = patientIdFor(e.getSubject(), source, patients);
-    Instant start = e.hasPeriod() ? times(source).instant(e.getPeriod().getStartElement()) : null;
-    Instant end = e.hasPeriod() ? times(source).instant(e.getPeriod().getEndElement()) : null;
+    SourceTime start = e.hasPeriod() ? times(source).time(e.getPeriod().getStartElement()) : null;
+    SourceTime end = e.hasPeriod() ? times(source).time(e.getPeriod().getEndElement()) : null;
     Set<String> flags = new LinkedHashSet<>();
-    if (start == null) {
+    if (start == null || start.isDate()) {
       flags.add(FLAG_NEEDS_REVIEW);
     }
     String id =
@@ -742,10 +771,12 @@ public final class MappingEngine {
                 e.hasStatus() ? e.getStatus().toCode() : null,
                 encounterClass,
                 icu,
-                start,
-                end,
+                SourceTime.at(start),
+                SourceTime.at(end),
                 types,
                 flags,
-                source)));
+                source,
+                SourceTime.precision(start),
+                SourceTime.precision(end))));
   }
 }

@@ -1,6 +1,5 @@
 package org.shockreg.mappings;
 
-import java.time.Instant;
 import java.util.List;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
@@ -41,11 +40,13 @@ final class RandomizationMapping {
       throw new MappingRejection(
           "unknown-arm", "arm '" + s.getAssignedArm() + "' is not an arm of study " + study.id());
     }
-    Instant at = times.instant(s.getPeriod().getStartElement());
+    org.shockreg.registry.curated.SourceTime at = times.time(s.getPeriod().getStartElement());
     String patientId = patients.patientId(s.getIndividual());
     String id = pseudonyms.factId("Randomization", source.siteId(), source.resourceType(), source.resourceId(), "");
     return MappingOutcome.curated(
-        List.of(new RandomizationFact(id, patientId, study.id(), s.getAssignedArm(), at, source)));
+        List.of(new RandomizationFact(
+            id, patientId, study.id(), s.getAssignedArm(), org.shockreg.registry.curated.SourceTime.at(at), source,
+            org.shockreg.registry.curated.SourceTime.precision(at))));
   }
 
   private static StudyDefinition study(Reference ref, StudyCatalog studies) {

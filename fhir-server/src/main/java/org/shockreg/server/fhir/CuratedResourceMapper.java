@@ -11,10 +11,14 @@ import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.TimeZone;
+import java.util.function.Function;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -34,12 +38,15 @@ import org.shockreg.mappings.rules.RuleFiles.DiagnosisCategoryRule;
 import org.shockreg.mappings.rules.RuleFiles.VariableRule;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.registry.curated.Coding;
+import org.shockreg.registry.curated.TimePrecision;
 import org.shockreg.server.profile.RegistryProfiles;
 import org.springframework.jdbc.core.RowMapper;
 
 /**
  * Renders curated rows as FHIR R4 resources per data-dictionary.md: the registry coding first,
- * then the source codings; UCUM quantities; flags in {@code meta.tag}; times in UTC.
+ * then the source codings; UCUM quantities; flags in {@code meta.tag}; times in UTC, except a time
+ * the source sent only as a year, month or date, which is served as that FHIR date (the calendar
+ * date of the site's time zone, as sent).
  */
 public final class CuratedResourceMapper {
 
@@ -50,18 +57,27 @@ public final class CuratedResourceMapper {
 
   private final RuleSet rules;
   private final ObjectMapper json;
+  private final Function<String, ZoneId> siteZones;
 
   public CuratedResourceMapper(RuleSet rules, ObjectMapper json) {
+    this(rules, json, rules::timeZone);
+  }
+
+  /** @param siteZones the time zone of a site's mapping file (the rules in force), for dates */
+  public CuratedResourceMapper(RuleSet rules, ObjectMapper json, Function<String, ZoneId> siteZones) {
     this.rules = rules;
     this.json = json;
+    this.siteZones = siteZones;
   }
 
   public static final String PATIENT_COLUMNS =
-      "patient_id, sex, birth_year, deceased, deceased_at, last_updated,"
+      "patient_id, sex, birth_year, deceased, deceased_at, last_updated, site_id, deceased_precision,"
           // outcome: the first heart replacement therapy (durable LVAD or transplant), if any
           + " (SELECT t.device || ' ' || t.procedure_id || ' '"
           + " || to_char(COALESCE(t.started_at, t.performed_at) AT TIME ZONE 'UTC',"
-          + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+          + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ' ' || t.site_id || ' '"
+          + " || COALESCE(CASE WHEN t.started_at IS NOT NULL THEN t.started_precision"
+          + " ELSE t.performed_precision END, '-')"
           + " FROM device_therapy t WHERE t.patient_id = patient.patient_id"
           + " AND t.device IN ('durable-lvad', 'heart-transplant')"
           + " AND COALESCE(t.started_at, t.performed_at) IS NOT NULL"
@@ -84,17 +100,19 @@ public final class CuratedResourceMapper {
       }
       String hrt = rs.getString("heart_replacement");
       if (hrt != null) {
-        // "<device> <procedure id> <instant>"
+        // "<device> <procedure id> <instant> <site> <precision or ->"
         String[] parts = hrt.split(" ");
         org.hl7.fhir.r4.model.Extension e = p.addExtension();
         e.setUrl(HEART_REPLACEMENT_THERAPY);
         e.addExtension("device", coding(TMCS_DEVICE, parts[0], null));
         e.addExtension("procedure", new Reference("Procedure/" + parts[1]));
-        e.addExtension("date", new DateTimeType(parts[2]));
+        e.addExtension(
+            "date",
+            time(Timestamp.from(java.time.Instant.parse(parts[2])), "-".equals(parts[4]) ? null : parts[4], parts[3]));
       }
       Timestamp deceasedAt = rs.getTimestamp("deceased_at");
       if (deceasedAt != null) {
-        p.setDeceased(dateTime(deceasedAt));
+        p.setDeceased(time(rs, "deceased_at", "deceased_precision"));
       } else {
         boolean deceased = rs.getBoolean("deceased");
         if (!rs.wasNull()) {
@@ -111,6 +129,7 @@ public final class CuratedResourceMapper {
           + " comparator, range_low, range_high, original_value, original_unit,"
           + " original_comparator, codings::text AS codings, flags, last_updated, kind,"
           + " value_code, value_boolean, evidence::text AS evidence, focus, detail::text AS detail,"
+          + " site_id, effective_precision,"
           // the stay of the episode: named by a derived fact, found by time for a measurement
           + " COALESCE((SELECT e.encounter_id FROM shock_episode e"
           + " WHERE e.episode_id = curated_observation.episode_id),"
@@ -159,9 +178,9 @@ public final class CuratedResourceMapper {
       if (kind != null) {
         derived(o, rs, kind, variable);
       }
-      Timestamp effective = rs.getTimestamp("effective_at");
+      DateTimeType effective = time(rs, "effective_at", "effective_precision");
       if (effective != null) {
-        o.setEffective(dateTime(effective));
+        o.setEffective(effective);
       }
       BigDecimal value = rs.getBigDecimal("value");
       if (value != null) {
@@ -268,7 +287,8 @@ public final class CuratedResourceMapper {
 
   public static final String PROCEDURE_COLUMNS =
       "procedure_id, patient_id, device, status, started_at, ended_at, performed_at,"
-          + " codings::text AS codings, flags, last_updated";
+          + " codings::text AS codings, flags, last_updated, site_id, started_precision,"
+          + " ended_precision, performed_precision";
 
   public RowMapper<Procedure> procedure() {
     return (rs, i) -> {
@@ -286,14 +306,14 @@ public final class CuratedResourceMapper {
       Timestamp ended = rs.getTimestamp("ended_at");
       Timestamp performed = rs.getTimestamp("performed_at");
       if (performed != null && ended == null) {
-        p.setPerformed(dateTime(performed));
+        p.setPerformed(time(rs, "performed_at", "performed_precision"));
       } else if (started != null || ended != null) {
         Period period = new Period();
         if (started != null) {
-          period.setStartElement(dateTime(started));
+          period.setStartElement(time(rs, "started_at", "started_precision"));
         }
         if (ended != null) {
-          period.setEndElement(dateTime(ended));
+          period.setEndElement(time(rs, "ended_at", "ended_precision"));
         }
         p.setPerformed(period);
       }
@@ -303,7 +323,8 @@ public final class CuratedResourceMapper {
 
   public static final String CONDITION_COLUMNS =
       "condition_id, patient_id, category, clinical_status, verification_status,"
-          + " onset_at, recorded_at, abated_at, codings::text AS codings, flags, last_updated";
+          + " onset_at, recorded_at, abated_at, codings::text AS codings, flags, last_updated,"
+          + " site_id, onset_precision, recorded_precision, abated_precision";
 
   public RowMapper<Condition> condition() {
     return (rs, i) -> {
@@ -331,17 +352,17 @@ public final class CuratedResourceMapper {
       c.getCode().addCoding(coding(DIAGNOSIS_CATEGORY, category, display));
       addCodings(c.getCode(), rs.getString("codings"));
       c.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
-      Timestamp onset = rs.getTimestamp("onset_at");
+      DateTimeType onset = time(rs, "onset_at", "onset_precision");
       if (onset != null) {
-        c.setOnset(dateTime(onset));
+        c.setOnset(onset);
       }
-      Timestamp recorded = rs.getTimestamp("recorded_at");
+      DateTimeType recorded = time(rs, "recorded_at", "recorded_precision");
       if (recorded != null) {
-        c.setRecordedDate(Date.from(recorded.toInstant()));
+        c.setRecordedDateElement(recorded);
       }
-      Timestamp abated = rs.getTimestamp("abated_at");
+      DateTimeType abated = time(rs, "abated_at", "abated_precision");
       if (abated != null) {
-        c.setAbatement(dateTime(abated));
+        c.setAbatement(abated);
       }
       return c;
     };
@@ -349,7 +370,8 @@ public final class CuratedResourceMapper {
 
   public static final String ENCOUNTER_COLUMNS =
       "encounter_id, patient_id, status, encounter_class, intensive_care, period_start, period_end,"
-          + " types::text AS types, flags, last_updated";
+          + " types::text AS types, flags, last_updated, site_id, period_start_precision,"
+          + " period_end_precision";
 
   public RowMapper<Encounter> encounter() {
     return (rs, i) -> {
@@ -368,13 +390,13 @@ public final class CuratedResourceMapper {
         e.addType(type);
       }
       e.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
-      Timestamp start = rs.getTimestamp("period_start");
-      Timestamp end = rs.getTimestamp("period_end");
+      DateTimeType start = time(rs, "period_start", "period_start_precision");
+      DateTimeType end = time(rs, "period_end", "period_end_precision");
       if (start != null) {
-        e.getPeriod().setStartElement(dateTime(start));
+        e.getPeriod().setStartElement(start);
       }
       if (end != null) {
-        e.getPeriod().setEndElement(dateTime(end));
+        e.getPeriod().setEndElement(end);
       }
       return e;
     };
@@ -417,5 +439,32 @@ public final class CuratedResourceMapper {
   private static DateTimeType dateTime(Timestamp ts) {
     DateTimeType dt = new DateTimeType(Date.from(ts.toInstant()), TemporalPrecisionEnum.SECOND, UTC);
     return dt;
+  }
+
+  /** A stored time at its stored precision (see {@link #time(Timestamp, String, String)}), or null. */
+  private DateTimeType time(ResultSet rs, String column, String precisionColumn) throws SQLException {
+    Timestamp ts = rs.getTimestamp(column);
+    return ts == null ? null : time(ts, rs.getString(precisionColumn), rs.getString("site_id"));
+  }
+
+  /**
+   * A year, month or date as the FHIR date the source sent: the stored instant is the start of that
+   * period in the site's time zone, so its calendar date there is the date as sent (not shifted to
+   * UTC). Anything finer is an instant in UTC, as always.
+   */
+  private DateTimeType time(Timestamp ts, String precision, String siteId) {
+    TimePrecision p = TimePrecision.ofColumn(precision);
+    if (!p.isDate()) {
+      return dateTime(ts);
+    }
+    ZoneId zone = siteId == null ? ZoneOffset.UTC : siteZones.apply(siteId);
+    LocalDate local = ts.toInstant().atZone(zone).toLocalDate();
+    String text =
+        switch (p) {
+          case YEAR -> String.format("%04d", local.getYear());
+          case MONTH -> String.format("%04d-%02d", local.getYear(), local.getMonthValue());
+          default -> local.toString();
+        };
+    return new DateTimeType(text);
   }
 }

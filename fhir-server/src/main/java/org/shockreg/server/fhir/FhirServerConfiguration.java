@@ -29,8 +29,16 @@ public class FhirServerConfiguration {
   }
 
   @Bean
-  CuratedResourceMapper curatedResourceMapper(RuleSet rules, ObjectMapper json) {
-    return new CuratedResourceMapper(rules, json);
+  CuratedResourceMapper curatedResourceMapper(
+      RuleSet rules, ObjectMapper json, ObjectProvider<org.shockreg.mappings.MappingEngine> engine) {
+    // dates render in the site's zone of the rules in force (a reload may add a site's file)
+    return new CuratedResourceMapper(
+        rules,
+        json,
+        site -> {
+          org.shockreg.mappings.MappingEngine e = engine.getIfAvailable();
+          return (e != null ? e.rules() : rules).timeZone(site);
+        });
   }
 
   @Bean

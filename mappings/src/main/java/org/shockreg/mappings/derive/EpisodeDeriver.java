@@ -75,12 +75,13 @@ public final class EpisodeDeriver {
   public List<EpisodeDerivation> derive(PatientClinicalRecord record) {
     List<DiagnosisRow> shocks =
         record.diagnoses().stream()
-            .filter(d -> CS.equals(d.category()) && d.time() != null)
-            .sorted(Comparator.comparing(DiagnosisRow::time).thenComparing(DiagnosisRow::conditionId))
+            // a shock diagnosis sent only as a date has no moment for the hour windows: no episode
+            .filter(d -> CS.equals(d.category()) && d.moment() != null)
+            .sorted(Comparator.comparing(DiagnosisRow::moment).thenComparing(DiagnosisRow::conditionId))
             .toList();
     List<Draft> drafts = new ArrayList<>();
     for (DiagnosisRow d : shocks) {
-      EncounterRow stay = stayAt(record, d.time());
+      EncounterRow stay = stayAt(record, d.moment());
       String anchor = stay != null ? "Encounter/" + stay.encounterId() : null;
       boolean known =
           drafts.stream()
@@ -90,7 +91,7 @@ public final class EpisodeDeriver {
                           || (anchor == null
                               && e.stay == null
                               && e.first.siteId().equals(d.siteId())
-                              && Duration.between(e.first.time(), d.time()).compareTo(UNANCHORED_GROUPING) <= 0));
+                              && Duration.between(e.first.moment(), d.moment()).compareTo(UNANCHORED_GROUPING) <= 0));
       if (!known) {
         drafts.add(new Draft(anchor != null ? anchor : "Condition/" + d.conditionId(), d, stay));
       }
@@ -128,7 +129,7 @@ public final class EpisodeDeriver {
   }
 
   private EpisodeDerivation episode(PatientClinicalRecord r, Draft draft) {
-    Instant t = draft.first.time();
+    Instant t = draft.first.moment();
     String episodeId = hash("episode|" + r.patientId() + "|" + draft.anchor);
     Instant windowStart = t.minus(PRE_DIAGNOSIS);
     Instant windowEnd = t.plus(OPEN_EPISODE);
@@ -143,7 +144,8 @@ public final class EpisodeDeriver {
     Instant cicu =
         r.encounters().stream()
             .filter(EncounterRow::intensiveCare)
-            .filter(e -> e.start() != null)
+            // an arrival known only by its date is not a time of arrival
+            .filter(e -> e.start() != null && !e.startDateOnly())
             .filter(e -> contains(e, t) || (!e.start().isBefore(from) && !e.start().isAfter(to)))
             .map(EncounterRow::start)
             .min(Comparator.naturalOrder())
@@ -273,13 +275,14 @@ public final class EpisodeDeriver {
   public Stage stage(PatientClinicalRecord r, Instant from, Instant to) {
     List<MeasurementRow> in =
         r.measurements().stream()
-            .filter(m -> !m.implausible() && m.value() != null && m.effectiveAt() != null)
+            // date-only measurements and device starts cannot be placed in windows of hours
+            .filter(m -> !m.implausible() && m.value() != null && m.effectiveAt() != null && !m.dateOnly())
             .filter(m -> !m.effectiveAt().isBefore(from) && !m.effectiveAt().isAfter(to))
             .sorted(Comparator.comparing(MeasurementRow::effectiveAt).thenComparing(MeasurementRow::observationId))
             .toList();
     List<TherapyRow> devices =
         r.therapies().stream()
-            .filter(d -> tmcsDevices.contains(d.device()) && d.start() != null)
+            .filter(d -> tmcsDevices.contains(d.device()) && d.start() != null && !d.startDateOnly())
             .filter(d -> !d.start().isAfter(to) && (d.end() == null || !d.end().isBefore(from)))
             .sorted(Comparator.comparing(TherapyRow::start).thenComparing(TherapyRow::procedureId))
             .toList();

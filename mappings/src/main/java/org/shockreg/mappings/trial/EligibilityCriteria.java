@@ -123,7 +123,8 @@ final class EligibilityCriteria {
   private static List<MeasurementRow> inWindow(PatientClinicalRecord r, String variable, Instant from, Instant to) {
     return r.measurements().stream()
         .filter(m -> variable.equals(m.variable()) && !m.implausible() && m.value() != null)
-        .filter(m -> m.effectiveAt() != null && !m.effectiveAt().isBefore(from) && !m.effectiveAt().isAfter(to))
+        // a date-only value counts only when its whole period lies in the window (never for hours)
+        .filter(m -> m.within(from, to))
         .sorted(Comparator.comparing(MeasurementRow::effectiveAt).thenComparing(MeasurementRow::observationId))
         .toList();
   }

@@ -72,7 +72,8 @@ final class RandomizedCourse {
     boolean interventionInTime = false;
     if (interventionArm != null) {
       String device = interventionArm.intervention().device();
-      Optional<TherapyRow> first = firstStart(r, t, d -> d.equals(device));
+      // hours to the intervention need its start time; a date-only start is not one
+      Optional<TherapyRow> first = firstStart(r, t, d -> d.equals(device), true);
       if (first.isPresent()) {
         toIntervention = hours(t, first.get().start());
         interventionProcedure = first.get().procedureId();
@@ -88,7 +89,8 @@ final class RandomizedCourse {
     if (arm != null && arm.escalationWithinHours() != null) {
       Instant until = t.plus(Duration.ofHours(arm.escalationWithinHours()));
       for (TherapyRow d : r.therapies()) {
-        if (tmcsDevices.contains(d.device()) && d.start() != null && !d.start().isBefore(t) && !d.start().isAfter(until)) {
+        if (tmcsDevices.contains(d.device()) && d.start() != null && !d.startDateOnly()
+            && !d.start().isBefore(t) && !d.start().isAfter(until)) {
           escalationEvidence.add("Procedure/" + d.procedureId());
         }
       }
@@ -117,7 +119,7 @@ final class RandomizedCourse {
     Instant t = rnd.randomizedAt();
     Instant day = t.plus(Duration.ofDays(ep.days()));
     Instant death = f.deceasedAt();
-    Optional<TherapyRow> rescue = firstStart(r, t, ep.rescueDevices()::contains);
+    Optional<TherapyRow> rescue = firstStart(r, t, ep.rescueDevices()::contains, false);
     String patient = "Patient/" + rnd.patientId();
     if (rescue.isPresent() && !rescue.get().start().isAfter(day) && (death == null || rescue.get().start().isBefore(death))) {
       return new Outcome(SUCCESS, rescue.get().start(), List.of("Procedure/" + rescue.get().procedureId()), false);
@@ -133,9 +135,10 @@ final class RandomizedCourse {
   }
 
   private static Optional<TherapyRow> firstStart(
-      PatientClinicalRecord r, Instant notBefore, java.util.function.Predicate<String> device) {
+      PatientClinicalRecord r, Instant notBefore, java.util.function.Predicate<String> device, boolean timed) {
     return r.therapies().stream()
         .filter(d -> device.test(d.device()) && d.start() != null && !d.start().isBefore(notBefore))
+        .filter(d -> !timed || !d.startDateOnly())
         .min(Comparator.comparing(TherapyRow::start).thenComparing(TherapyRow::procedureId));
   }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.shockreg.registry.derive.EpisodeDerivation.DerivedFactValue;
+import org.shockreg.registry.curated.TimePrecision;
 import org.shockreg.registry.derive.PatientClinicalRecord.DiagnosisRow;
 import org.shockreg.registry.derive.PatientClinicalRecord.EncounterRow;
 import org.shockreg.registry.derive.PatientClinicalRecord.MeasurementRow;
@@ -76,33 +77,35 @@ public class DerivationStore {
         });
     Map<String, List<DiagnosisRow>> diagnoses = new HashMap<>();
     query(
-        "SELECT patient_id, condition_id, site_id, category, onset_at, recorded_at FROM diagnosis"
-            + " WHERE patient_id = ANY(?)",
+        "SELECT patient_id, condition_id, site_id, category, onset_at, recorded_at,"
+            + " onset_precision, recorded_precision FROM diagnosis WHERE patient_id = ANY(?)",
         ids,
         rs ->
             diagnoses
                 .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
                 .add(
                     new DiagnosisRow(
-                        rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5), instant(rs, 6))));
+                        rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5), instant(rs, 6),
+                        TimePrecision.ofColumn(rs.getString(7)), TimePrecision.ofColumn(rs.getString(8)))));
     Map<String, List<EncounterRow>> encounters = new HashMap<>();
     query(
-        "SELECT patient_id, encounter_id, site_id, intensive_care, period_start, period_end"
-            + " FROM encounter WHERE patient_id = ANY(?)",
+        "SELECT patient_id, encounter_id, site_id, intensive_care, period_start, period_end,"
+            + " period_start_precision IN ('year', 'month', 'day') FROM encounter WHERE patient_id = ANY(?)",
         ids,
         rs ->
             encounters
                 .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
                 .add(
                     new EncounterRow(
-                        rs.getString(2), rs.getString(3), rs.getBoolean(4), instant(rs, 5), instant(rs, 6))));
+                        rs.getString(2), rs.getString(3), rs.getBoolean(4), instant(rs, 5), instant(rs, 6),
+                        rs.getBoolean(7))));
     Map<String, List<MeasurementRow>> measurements = new HashMap<>();
     jdbc.query(
         con -> {
           PreparedStatement ps =
               con.prepareStatement(
                   "SELECT patient_id, observation_id, variable, effective_at, value,"
-                      + " 'implausible' = ANY(flags) FROM measurement"
+                      + " 'implausible' = ANY(flags), effective_precision FROM measurement"
                       + " WHERE patient_id = ANY(?) AND variable = ANY(?) AND effective_at IS NOT NULL");
           ps.setArray(1, con.createArrayOf("text", ids));
           ps.setArray(2, con.createArrayOf("text", DRIVING_VARIABLES));
@@ -113,17 +116,21 @@ public class DerivationStore {
               .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
               .add(
                   new MeasurementRow(
-                      rs.getString(2), rs.getString(3), instant(rs, 4), rs.getBigDecimal(5), rs.getBoolean(6)));
+                      rs.getString(2), rs.getString(3), instant(rs, 4), rs.getBigDecimal(5), rs.getBoolean(6),
+                      TimePrecision.ofColumn(rs.getString(7))));
         });
     Map<String, List<TherapyRow>> therapies = new HashMap<>();
     query(
-        "SELECT patient_id, procedure_id, device, COALESCE(started_at, performed_at), ended_at"
+        "SELECT patient_id, procedure_id, device, COALESCE(started_at, performed_at), ended_at,"
+            + " COALESCE(started_precision, performed_precision) IN ('year', 'month', 'day')"
             + " FROM device_therapy WHERE patient_id = ANY(?)",
         ids,
         rs ->
             therapies
                 .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                .add(new TherapyRow(rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5))));
+                .add(
+                    new TherapyRow(
+                        rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5), rs.getBoolean(6))));
     for (String p : ids) {
       out.put(
           p,

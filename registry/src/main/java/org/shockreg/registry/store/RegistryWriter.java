@@ -30,6 +30,7 @@ import org.shockreg.registry.curated.CuratedFact.RandomizationFact;
 import org.shockreg.registry.curated.CurationBatch;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceRef.SourceKey;
+import org.shockreg.registry.curated.TimePrecision;
 import org.shockreg.registry.intake.DeadLetter;
 import org.shockreg.registry.intake.RawResource;
 import org.shockreg.registry.intake.SourceHead;
@@ -242,9 +243,11 @@ public class RegistryWriter {
     }
     jdbc.batchUpdate(
         "INSERT INTO randomization (randomization_id, study_id, patient_id, arm, randomized_at, origin,"
-            + " site_id, source_type, source_id, source_version, raw_id) VALUES (?, ?, ?, ?, ?, 'intake', ?, ?, ?, ?, ?)"
+            + " site_id, source_type, source_id, source_version, raw_id, randomized_precision)"
+            + " VALUES (?, ?, ?, ?, ?, 'intake', ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (randomization_id) DO UPDATE SET study_id = EXCLUDED.study_id,"
             + " patient_id = EXCLUDED.patient_id, arm = EXCLUDED.arm, randomized_at = EXCLUDED.randomized_at,"
+            + " randomized_precision = EXCLUDED.randomized_precision,"
             + " source_version = EXCLUDED.source_version, raw_id = EXCLUDED.raw_id",
         facts,
         500,
@@ -256,6 +259,7 @@ public class RegistryWriter {
           ps.setTimestamp(5, ts(r.randomizedAt()));
           ps.setString(6, r.source().siteId());
           setSource(ps, 7, r.source());
+          precision(ps, 11, r.randomizedPrecision());
         });
   }
 
@@ -280,8 +284,8 @@ public class RegistryWriter {
     }
     jdbc.batchUpdate(
         "UPDATE patient SET sex = ?, birth_year = ?, deceased = ?, deceased_at = ?,"
-            + " source_type = ?, source_id = ?, source_version = ?, raw_id = ?, last_updated = now()"
-            + " WHERE patient_id = ?",
+            + " source_type = ?, source_id = ?, source_version = ?, raw_id = ?, last_updated = now(),"
+            + " deceased_precision = ? WHERE patient_id = ?",
         patients,
         500,
         (ps, p) -> {
@@ -294,7 +298,8 @@ public class RegistryWriter {
           }
           ps.setTimestamp(4, ts(p.deceasedAt()));
           setSource(ps, 5, p.source());
-          ps.setString(9, p.patientId());
+          precision(ps, 9, p.deceasedPrecision());
+          ps.setString(10, p.patientId());
         });
     jdbc.batchUpdate(
         "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id, birth_date)"
@@ -400,11 +405,14 @@ public class RegistryWriter {
     jdbc.batchUpdate(
         "INSERT INTO encounter (encounter_id, patient_id, site_id, status, encounter_class,"
             + " intensive_care, period_start, period_end, types, flags, source_type, source_id,"
-            + " source_version, raw_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
+            + " source_version, raw_id, period_start_precision, period_end_precision)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (encounter_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
             + " status = EXCLUDED.status, encounter_class = EXCLUDED.encounter_class,"
             + " intensive_care = EXCLUDED.intensive_care, period_start = EXCLUDED.period_start,"
             + " period_end = EXCLUDED.period_end, types = EXCLUDED.types, flags = EXCLUDED.flags,"
+            + " period_start_precision = EXCLUDED.period_start_precision,"
+            + " period_end_precision = EXCLUDED.period_end_precision,"
             + " source_version = EXCLUDED.source_version, raw_id = EXCLUDED.raw_id,"
             + " last_updated = now()",
         encounters,
@@ -422,6 +430,8 @@ public class RegistryWriter {
           ps.setString(9, toJson(e.types()));
           ps.setArray(10, flags(con, e.flags()));
           setSource(ps, 11, e.source());
+          precision(ps, 15, e.startPrecision());
+          precision(ps, 16, e.endPrecision());
         });
   }
 
@@ -433,10 +443,11 @@ public class RegistryWriter {
         "INSERT INTO measurement (observation_id, patient_id, site_id, variable, status,"
             + " effective_at, value, unit, comparator, range_low, range_high, original_value,"
             + " original_unit, original_comparator, codings, flags, source_type, source_id,"
-            + " source_version, raw_id)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
+            + " source_version, raw_id, effective_precision)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (observation_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
             + " status = EXCLUDED.status, effective_at = EXCLUDED.effective_at,"
+            + " effective_precision = EXCLUDED.effective_precision,"
             + " value = EXCLUDED.value, unit = EXCLUDED.unit, comparator = EXCLUDED.comparator,"
             + " range_low = EXCLUDED.range_low, range_high = EXCLUDED.range_high,"
             + " original_value = EXCLUDED.original_value, original_unit = EXCLUDED.original_unit,"
@@ -464,6 +475,7 @@ public class RegistryWriter {
           ps.setString(15, toJson(m.codings()));
           ps.setArray(16, flags(con, m.flags()));
           setSource(ps, 17, m.source());
+          precision(ps, 21, m.effectivePrecision());
         });
   }
 
@@ -474,14 +486,18 @@ public class RegistryWriter {
     jdbc.batchUpdate(
         "INSERT INTO device_therapy (procedure_id, patient_id, site_id, device, status,"
             + " started_at, ended_at, performed_at, codings, flags, source_type, source_id,"
-            + " source_version, raw_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
+            + " source_version, raw_id, started_precision, ended_precision, performed_precision)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (procedure_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
             + " device = EXCLUDED.device, status = EXCLUDED.status,"
-            + " started_at = EXCLUDED.started_at,"
+            + " started_at = EXCLUDED.started_at, started_precision = EXCLUDED.started_precision,"
             // A removal may have closed the therapy; a new version without an end keeps that close.
             + " ended_at = COALESCE(EXCLUDED.ended_at, CASE WHEN device_therapy.removal_source_id"
             + " IS NOT NULL THEN device_therapy.ended_at END),"
-            + " performed_at = EXCLUDED.performed_at, codings = EXCLUDED.codings,"
+            + " ended_precision = CASE WHEN EXCLUDED.ended_at IS NOT NULL THEN EXCLUDED.ended_precision"
+            + " WHEN device_therapy.removal_source_id IS NOT NULL THEN device_therapy.ended_precision END,"
+            + " performed_at = EXCLUDED.performed_at, performed_precision = EXCLUDED.performed_precision,"
+            + " codings = EXCLUDED.codings,"
             + " flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,"
             + " raw_id = EXCLUDED.raw_id, last_updated = now()",
         therapies,
@@ -499,6 +515,9 @@ public class RegistryWriter {
           ps.setString(9, toJson(d.codings()));
           ps.setArray(10, flags(con, d.flags()));
           setSource(ps, 11, d.source());
+          precision(ps, 15, d.startedPrecision());
+          precision(ps, 16, d.endedPrecision());
+          precision(ps, 17, d.performedPrecision());
         });
   }
 
@@ -508,11 +527,12 @@ public class RegistryWriter {
     }
     jdbc.batchUpdate(
         "INSERT INTO device_removal (site_id, source_type, source_id, source_version, raw_id,"
-            + " patient_id, device, removed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            + " patient_id, device, removed_at, removed_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (site_id, source_type, source_id) DO UPDATE SET"
             + " source_version = EXCLUDED.source_version, raw_id = EXCLUDED.raw_id,"
             + " patient_id = EXCLUDED.patient_id, device = EXCLUDED.device,"
-            + " removed_at = EXCLUDED.removed_at, last_updated = now()",
+            + " removed_at = EXCLUDED.removed_at, removed_precision = EXCLUDED.removed_precision,"
+            + " last_updated = now()",
         removals,
         500,
         (ps, r) -> {
@@ -524,6 +544,7 @@ public class RegistryWriter {
           ps.setString(6, r.patientId());
           ps.setString(7, r.device());
           ps.setTimestamp(8, ts(r.removedAt()));
+          precision(ps, 9, r.removedPrecision());
         });
   }
 
@@ -534,13 +555,15 @@ public class RegistryWriter {
     jdbc.batchUpdate(
         "INSERT INTO diagnosis (condition_id, patient_id, site_id, category, clinical_status,"
             + " verification_status, onset_at, recorded_at, abated_at, codings, flags,"
-            + " source_type, source_id, source_version, raw_id)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)"
+            + " source_type, source_id, source_version, raw_id, onset_precision, recorded_precision,"
+            + " abated_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (condition_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
             + " category = EXCLUDED.category, clinical_status = EXCLUDED.clinical_status,"
             + " verification_status = EXCLUDED.verification_status,"
             + " onset_at = EXCLUDED.onset_at, recorded_at = EXCLUDED.recorded_at,"
-            + " abated_at = EXCLUDED.abated_at, codings = EXCLUDED.codings,"
+            + " abated_at = EXCLUDED.abated_at, onset_precision = EXCLUDED.onset_precision,"
+            + " recorded_precision = EXCLUDED.recorded_precision,"
+            + " abated_precision = EXCLUDED.abated_precision, codings = EXCLUDED.codings,"
             + " flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,"
             + " raw_id = EXCLUDED.raw_id, last_updated = now()",
         diagnoses,
@@ -559,6 +582,9 @@ public class RegistryWriter {
           ps.setString(10, toJson(d.codings()));
           ps.setArray(11, flags(con, d.flags()));
           setSource(ps, 12, d.source());
+          precision(ps, 16, d.onsetPrecision());
+          precision(ps, 17, d.recordedPrecision());
+          precision(ps, 18, d.abatedPrecision());
         });
   }
 
@@ -611,7 +637,7 @@ public class RegistryWriter {
     if (table.equals("device_removal")) {
       // A retracted removal reopens the therapy it had closed.
       jdbc.batchUpdate(
-          "UPDATE device_therapy SET ended_at = NULL, removal_source_id = NULL,"
+          "UPDATE device_therapy SET ended_at = NULL, ended_precision = NULL, removal_source_id = NULL,"
               + " last_updated = now() WHERE site_id = ? AND removal_source_id = ?"
               + " AND NOT (? = ANY(?))",
           rows,
@@ -647,7 +673,7 @@ public class RegistryWriter {
         con -> {
           PreparedStatement ps =
               con.prepareStatement(
-                  "UPDATE device_therapy t SET ended_at = r.removed_at,"
+                  "UPDATE device_therapy t SET ended_at = r.removed_at, ended_precision = r.removed_precision,"
                       + " removal_source_id = r.source_id, last_updated = now()"
                       + " FROM device_removal r"
                       + " WHERE t.patient_id = ANY(?) AND t.ended_at IS NULL"
@@ -755,6 +781,11 @@ public class RegistryWriter {
     ps.setString(at + 1, s.resourceId());
     ps.setString(at + 2, s.versionId());
     setLong(ps, at + 3, s.rawId());
+  }
+
+  /** A time's precision column: null for seconds or finer (and for facts that do not know it). */
+  private static void precision(PreparedStatement ps, int at, TimePrecision p) throws SQLException {
+    ps.setString(at, TimePrecision.column(p));
   }
 
   private static void setLong(PreparedStatement ps, int at, Long v) throws SQLException {
