@@ -7,6 +7,7 @@ import org.hl7.fhir.r4.model.ResearchSubject;
 import org.shockreg.mappings.identity.Pseudonymizer;
 import org.shockreg.registry.curated.CuratedFact.RandomizationFact;
 import org.shockreg.registry.curated.SourceRef;
+import org.shockreg.registry.curated.SourceTime;
 import org.shockreg.registry.study.StudyCatalog;
 import org.shockreg.registry.study.StudyDefinition;
 
@@ -40,13 +41,20 @@ final class RandomizationMapping {
       throw new MappingRejection(
           "unknown-arm", "arm '" + s.getAssignedArm() + "' is not an arm of study " + study.id());
     }
-    org.shockreg.registry.curated.SourceTime at = times.time(s.getPeriod().getStartElement());
+    SourceTime at = times.time(s.getPeriod().getStartElement());
+    if (at == null || at.isDate()) {
+      // Hours from shock to randomization and to the device decide the protocol window and the
+      // deviations: a date alone would read as midnight, so it is sent back rather than guessed.
+      throw new MappingRejection(
+          "imprecise-randomization-time",
+          "ResearchSubject period.start '" + s.getPeriod().getStartElement().getValueAsString()
+              + "' needs a time of day (a randomization is timed to the minute)");
+    }
     String patientId = patients.patientId(s.getIndividual());
     String id = pseudonyms.factId("Randomization", source.siteId(), source.resourceType(), source.resourceId(), "");
     return MappingOutcome.curated(
         List.of(new RandomizationFact(
-            id, patientId, study.id(), s.getAssignedArm(), org.shockreg.registry.curated.SourceTime.at(at), source,
-            org.shockreg.registry.curated.SourceTime.precision(at))));
+            id, patientId, study.id(), s.getAssignedArm(), at.at(), source, at.precision())));
   }
 
   private static StudyDefinition study(Reference ref, StudyCatalog studies) {

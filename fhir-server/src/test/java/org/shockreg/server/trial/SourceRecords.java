@@ -107,10 +107,15 @@ final class SourceRecords {
 
   /** A randomization as an incoming ResearchSubject. */
   SourceRecords researchSubject(String study, String arm, Duration at) {
+    return researchSubjectOn(study, arm, at(at));
+  }
+
+  /** A randomization as an incoming ResearchSubject, its period.start as written. */
+  SourceRecords researchSubjectOn(String study, String arm, String start) {
     lines.add(
         "{\"resourceType\":\"ResearchSubject\",\"id\":\"" + patient + "-rs\",\"status\":\"on-study\",\"study\":"
             + "{\"reference\":\"ResearchStudy/" + study + "\"},\"individual\":{\"reference\":\"Patient/" + patient
-            + "\"},\"assignedArm\":\"" + arm + "\",\"period\":{\"start\":\"" + at(at) + "\"}}");
+            + "\"},\"assignedArm\":\"" + arm + "\",\"period\":{\"start\":\"" + start + "\"}}");
     return this;
   }
 

@@ -301,6 +301,14 @@ class TrialScreeningIT {
     JsonNode report = ingest(new SourceRecords("ehr2", T0).candidate().researchSubject("altshock-2", "placebo", Duration.ofHours(3)));
     assertThat(parameter(report, "rejected")).isEqualTo(1);
     assertThat(report.toString()).contains("unknown-arm");
+
+    // a date alone would read as midnight and shift every hours-to-randomization figure
+    String dateOnly = T0.atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
+    JsonNode imprecise =
+        ingest(new SourceRecords("ehr3", T0).candidate().researchSubjectOn("altshock-2", "standard-care", dateOnly));
+    assertThat(parameter(imprecise, "rejected")).isEqualTo(1);
+    assertThat(imprecise.toString()).contains("imprecise-randomization-time");
+    assertThat(subject("ehr3", "altshock-2").path("status").asText()).isNotEqualTo("on-study");
   }
 
   @Test
