@@ -4,8 +4,9 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.hl7.fhir.r4.model.ResearchSubject;
 import org.shockreg.server.fhir.FhirServerInterceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 
 /**
  * Authorization on the parsed FHIR request, after HAPI has decoded the path and picked the
@@ -29,34 +31,48 @@ public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(FhirAuthorizationInterceptor.class);
 
-  @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
-  public void authorize(RequestDetails request, RestOperationTypeEnum op) {
+  /**
+   * After HAPI has parsed the request and chosen its handler, before any parameter is bound or
+   * provider called. A denial is answered here (false: handled) rather than thrown, so that HAPI
+   * does not log each one as an interceptor error.
+   */
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+  public boolean authorize(RequestDetails request, HttpServletRequest req, HttpServletResponse res) throws IOException {
+    RestOperationTypeEnum op = request.getRestOperationType();
     if (op == RestOperationTypeEnum.METADATA) {
-      return;
+      return true;
     }
-    ShockRegPrincipal p =
-        ShockRegPrincipal.current()
-            .orElseThrow(() -> new AuthenticationException("SR-AUTH-1: this endpoint needs Authorization: Bearer <token>"));
+    ShockRegPrincipal p = ShockRegPrincipal.current().orElse(null);
+    if (p == null) {
+      res.setHeader("WWW-Authenticate", "Bearer realm=\"shockreg\"");
+      SecurityErrors.write(req, res, HttpStatus.UNAUTHORIZED, "login", "SR-AUTH-1: this endpoint needs Authorization: Bearer <token>");
+      return false;
+    }
     request.getUserData().put(ShockRegPrincipal.REQUEST_KEY, p);
     String type = request.getResourceName();
     String id = request.getId() == null ? null : request.getId().getIdPart();
-    String denial = FhirAccessRules.denial(p, op, type, id, request.getOperation());
+    String denial = op == null ? "unknown interaction" : FhirAccessRules.denial(p, op, type, id, request.getOperation());
     if (denial != null) {
       log.info(
           "event=access_denied principal={} role={} interaction={} resource_type={} operation={}",
-          p.id(), p.role().code(), op.getCode(), type, request.getOperation());
-      throw new ForbiddenOperationException("SR-AUTH-3: " + denial);
+          p.id(), p.role().code(), op == null ? null : op.getCode(), type, request.getOperation());
+      SecurityErrors.write(req, res, HttpStatus.FORBIDDEN, "forbidden", "SR-AUTH-3: " + denial);
+      return false;
     }
+    return true;
   }
 
   @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
-  public boolean checkResponse(RequestDetails request, IBaseResource resource) {
+  public boolean checkResponse(
+      RequestDetails request, IBaseResource resource, HttpServletRequest req, HttpServletResponse res)
+      throws IOException {
     if (resource == null || request.getRestOperationType() == RestOperationTypeEnum.METADATA) {
       return true;
     }
     ShockRegPrincipal p = ShockRegPrincipal.of(request).orElse(null);
     if (p == null) {
-      throw new AuthenticationException("SR-AUTH-1: this endpoint needs Authorization: Bearer <token>");
+      SecurityErrors.write(req, res, HttpStatus.UNAUTHORIZED, "login", "SR-AUTH-1: this endpoint needs Authorization: Bearer <token>");
+      return false;
     }
     if (p.isAdmin() && !p.scopes().restricted()) {
       return true;
@@ -82,7 +98,9 @@ public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
         log.info(
             "event=access_denied principal={} role={} response_type={} interaction={}",
             p.id(), p.role().code(), type, request.getRestOperationType());
-        throw new ForbiddenOperationException("SR-AUTH-3: the response holds " + type + ", which this caller may not read");
+        SecurityErrors.write(
+            req, res, HttpStatus.FORBIDDEN, "forbidden", "SR-AUTH-3: the response holds " + type + ", which this caller may not read");
+        return false;
       }
     }
     return true;

@@ -17,8 +17,10 @@ import org.shockreg.registry.db.DataDirectoryProperties;
 import org.shockreg.registry.db.GeneratedSecret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.ProviderManager;
@@ -54,6 +56,7 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
 public class SecurityConfiguration {
 
   private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
+  private static final SecurityErrors ERRORS = new SecurityErrors();
 
   @Bean
   StaticTokens staticTokens(SecurityProperties props, DataDirectoryProperties dirs) throws IOException {
@@ -123,19 +126,24 @@ public class SecurityConfiguration {
     return new StrictHttpFirewall();
   }
 
+  /** Before every other filter (see {@link FirewallFilter}). */
   @Bean
-  SecurityErrors securityErrors() {
-    return new SecurityErrors();
+  FilterRegistrationBean<FirewallFilter> firewallFilter(HttpFirewall firewall) {
+    FilterRegistrationBean<FirewallFilter> bean = new FilterRegistrationBean<>(new FirewallFilter(firewall, ERRORS));
+    bean.setOrder(Ordered.HIGHEST_PRECEDENCE);
+    bean.addUrlPatterns("/*");
+    return bean;
+  }
+
+  /** The one RequestRejectedHandler bean (Spring Security takes it only when it is unique). */
+  @Bean
+  RequestRejectedHandler requestRejectedHandler() {
+    return ERRORS;
   }
 
   @Bean
-  RequestRejectedHandler requestRejectedHandler(SecurityErrors errors) {
-    return errors;
-  }
-
-  @Bean
-  SecurityFilterChain securityFilterChain(
-      HttpSecurity http, AuthenticationManager manager, SecurityErrors errors) throws Exception {
+  SecurityFilterChain securityFilterChain(HttpSecurity http, AuthenticationManager manager) throws Exception {
+    SecurityErrors errors = ERRORS;
     PathPatternRequestMatcher.Builder path = PathPatternRequestMatcher.withDefaults();
     http.csrf(c -> c.disable()) // bearer tokens only: no cookies, no session
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
