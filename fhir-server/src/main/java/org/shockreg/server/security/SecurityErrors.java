@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
@@ -22,6 +24,7 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 final class SecurityErrors implements AuthenticationEntryPoint, AccessDeniedHandler, RequestRejectedHandler {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger log = LoggerFactory.getLogger(SecurityErrors.class);
 
   @Override
   public void commence(HttpServletRequest req, HttpServletResponse res, AuthenticationException e)
@@ -44,6 +47,12 @@ final class SecurityErrors implements AuthenticationEntryPoint, AccessDeniedHand
   public void handle(HttpServletRequest req, HttpServletResponse res, AccessDeniedException e)
       throws IOException {
     String who = ShockRegPrincipal.current().map(p -> "role " + p.role().code()).orElse("this caller");
+    // the path without its query string: no search values in logs
+    log.info(
+        "event=access_denied principal={} method={} path={}",
+        ShockRegPrincipal.current().map(ShockRegPrincipal::id).orElse("anonymous"),
+        req.getMethod(),
+        req.getRequestURI());
     write(req, res, HttpStatus.FORBIDDEN, "forbidden", "SR-AUTH-3: " + who + " may not use this endpoint");
   }
 

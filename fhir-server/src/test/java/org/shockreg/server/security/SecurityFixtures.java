@@ -67,6 +67,7 @@ final class SecurityFixtures implements AutoCloseable {
     registry.add("shockreg.data-dir", dataDir::toString);
     registry.add("shockreg.studies.dir", studies::toString);
     registry.add("shockreg.security.reload-interval", () -> "100ms");
+    registry.add("shockreg.mllp.port", () -> "-1"); // several test contexts may be alive at once
     token(registry, 0, "sec-admin", ADMIN, "admin", null, null);
     token(registry, 1, "sec-analyst", ANALYST, "analyst", null, null);
     token(registry, 2, "sec-analyst-2", ANALYST2, "analyst", null, null);

@@ -265,7 +265,7 @@ class SecurityIT {
   @Test
   void firewallRejections_are400WithAReason_notA500() throws Exception {
     for (String target : List.of("/fhir//Provenance", "/fhir/./Provenance", "/fhir/Provenance;x=y", "/fhir/%2e%2e/admin",
-        "/admin/..;/x", "/fhir/Patient%25")) {
+        "/admin/..;/x", "/fhir/Patient%25", "/fhir%2FProvenance", "/fhir/Patient%5Cx")) {
       RawHttp.Response res = RawHttp.send(port, "GET", target, F.ADMIN);
       assertThat(res.status()).as(target).isEqualTo(400);
       assertThat(res.body()).as(target).containsAnyOf("rejected", "Bad Request", "Invalid URI");
