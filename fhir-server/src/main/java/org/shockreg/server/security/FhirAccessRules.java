@@ -13,8 +13,12 @@ public final class FhirAccessRules {
   /** Types only an admin may read. */
   public static final Set<String> ADMIN_ONLY_TYPES = Set.of("Provenance", "AuditEvent");
 
-  /** Types an edc caller may use (its own studies only; the providers filter by study). */
-  public static final Set<String> EDC_TYPES = Set.of("ResearchStudy", "ResearchSubject", "Subscription");
+  /**
+   * Types an edc caller may use (its own studies only; the providers filter by study). Not yet
+   * Subscription: the spec allows it to edc on its studies' ResearchSubjects only, so the
+   * Subscription feature adds it here together with that check of the criteria.
+   */
+  public static final Set<String> EDC_TYPES = Set.of("ResearchStudy", "ResearchSubject");
 
   /** Operations that only read, each tied to the type it reads (checked against the scopes). */
   private static final Set<String> BULK_STATUS_OPERATIONS = Set.of("$export-poll-status", "$export-file");
@@ -66,7 +70,7 @@ public final class FhirAccessRules {
         if (!EDC_TYPES.contains(type)) {
           return "role edc may not use " + type;
         }
-        return interaction == SmartScopes.READ || interaction == SmartScopes.SEARCH || "Subscription".equals(type)
+        return interaction == SmartScopes.READ || interaction == SmartScopes.SEARCH
             ? null
             : "role edc may only read " + type;
       default:
