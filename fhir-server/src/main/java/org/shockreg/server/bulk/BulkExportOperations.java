@@ -6,9 +6,7 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
-import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
@@ -181,8 +179,8 @@ public class BulkExportOperations implements FhirOperationProvider {
                 + " is not supported; use application/fhir+ndjson, application/ndjson or ndjson");
       }
     }
-    ShockRegPrincipal caller = caller(request);
-    List<ExportedType> types = readable(caller, types(type), type != null && !type.isEmpty());
+    ShockRegPrincipal caller = ExportAccess.caller(request);
+    List<ExportedType> types = ExportAccess.readable(caller, types(type), type != null && !type.isEmpty());
     Instant sinceInstant = since == null || since.getValue() == null ? null : since.getValue().toInstant();
     if ("group".equals(level) && service.groupMembers(groupId).isEmpty()) {
       throw new ResourceNotFoundException("SR-BULK-5: Group/" + groupId + " is not known");
@@ -210,31 +208,6 @@ public class BulkExportOperations implements FhirOperationProvider {
     res.setStatus(202);
     res.setHeader("Content-Location", statusUrl(request, jobId));
     writeOutcome(res, OperationOutcome.IssueSeverity.INFORMATION, "informational", "export job accepted");
-  }
-
-  private static ShockRegPrincipal caller(ServletRequestDetails request) {
-    return ShockRegPrincipal.of(request)
-        .orElseThrow(() -> new AuthenticationException("SR-AUTH-1: this endpoint needs Authorization: Bearer <token>"));
-  }
-
-  /**
-   * The requested types the caller's scopes let it read: a type asked for by name that it may not
-   * read is a 403; without {@code _type} the others are left out, and nothing left is a 403.
-   */
-  private static List<ExportedType> readable(ShockRegPrincipal caller, List<ExportedType> types, boolean named) {
-    List<ExportedType> out = new ArrayList<>();
-    for (ExportedType t : types) {
-      if (caller.scopes().permitsReading(t.resourceType())) {
-        out.add(t);
-      } else if (named) {
-        throw new ForbiddenOperationException(
-            "SR-AUTH-3: the token's scopes do not allow reading " + t.resourceType());
-      }
-    }
-    if (out.isEmpty()) {
-      throw new ForbiddenOperationException("SR-AUTH-3: the token's scopes allow none of the exported types");
-    }
-    return out;
   }
 
   private void checkParameterNames(ServletRequestDetails request) {
@@ -297,7 +270,7 @@ public class BulkExportOperations implements FhirOperationProvider {
       throws IOException {
     String id = jobId == null ? null : jobId.getValue();
     // bound to whoever kicked it off: to anyone else it does not exist
-    BulkExportJob job = service.find(id, caller(request).id()).orElseThrow(() -> notFound(id));
+    BulkExportJob job = service.find(id, ExportAccess.caller(request).id()).orElseThrow(() -> notFound(id));
     HttpServletResponse res = request.getServletResponse();
     if (request.getRequestType() == RequestTypeEnum.DELETE) {
       if (!service.delete(id)) {
@@ -373,7 +346,7 @@ public class BulkExportOperations implements FhirOperationProvider {
       throws IOException {
     String id = jobId == null ? null : jobId.getValue();
     String name = file == null ? null : file.getValue();
-    BulkExportJob job = service.find(id, caller(request).id()).orElseThrow(() -> notFound(id));
+    BulkExportJob job = service.find(id, ExportAccess.caller(request).id()).orElseThrow(() -> notFound(id));
     Path path =
         service
             .file(job, name)

@@ -105,8 +105,11 @@ public class SecurityConfiguration {
       JwtAuthenticationProvider provider = new JwtAuthenticationProvider(decoder);
       provider.setJwtAuthenticationConverter(new JwtPrincipals(jwt));
       providers.add(provider);
-      log.info("event=jwt_configured jwk_set_uri={} issuer={} audience={} algorithms={}",
-          jwt.jwkSetUri(), jwt.issuer(), jwt.audience(), List.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256));
+      // the JWK set URL without query or fragment: no credentials in logs
+      java.net.URI u = jwt.jwkSetUri();
+      log.info("event=jwt_configured jwk_set={}://{}{} issuer={} audience={} algorithms={}",
+          u.getScheme(), u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()), u.getPath(),
+          jwt.issuer(), jwt.audience(), List.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256));
     }
     ProviderManager manager = new ProviderManager(providers);
     manager.setEraseCredentialsAfterAuthentication(true);
