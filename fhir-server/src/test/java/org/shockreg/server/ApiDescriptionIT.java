@@ -214,7 +214,8 @@ class ApiDescriptionIT {
     int loaded = 0;
     while (assets.find()) {
       String asset = assets.group(1);
-      String path = asset.startsWith("/") ? asset : "/fhir/swagger-ui/" + asset;
+      // resolved as a browser does ("./x.css" is "x.css"): the firewall refuses unnormalised paths
+      String path = URI.create("/fhir/swagger-ui/").resolve(asset).toString();
       assertThat(get(path, null).statusCode()).as(path).isEqualTo(200);
       loaded++;
     }

@@ -300,10 +300,12 @@ class BulkExportIT {
     assertThat(get(file, null).statusCode()).isEqualTo(401);
     assertThat(get(file, "not-a-token").statusCode()).isEqualTo(401);
     assertThat(kickOff(base() + "/$export", null).statusCode()).isEqualTo(401);
-    // with any /fhir role it works
-    HttpResponse<String> asAnalyst = get(file, ANALYST);
-    assertThat(asAnalyst.statusCode()).isEqualTo(200);
-    assertThat(asAnalyst.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/fhir+ndjson");
+    // only the caller that kicked it off (docs/security.md): to anyone else the job does not exist
+    assertThat(get(file, ANALYST).statusCode()).isEqualTo(404);
+    assertThat(get(status, ANALYST).statusCode()).isEqualTo(404);
+    HttpResponse<String> own = get(file, TOKEN);
+    assertThat(own.statusCode()).isEqualTo(200);
+    assertThat(own.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/fhir+ndjson");
     // unknown jobs and files
     assertThat(get(base() + "/$export-poll-status?_jobId=00000000-0000-0000-0000-000000000000", TOKEN).statusCode())
         .isEqualTo(404);

@@ -43,6 +43,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class EdcExportIT {
 
   static final String EDC = "it-edc-exports-edc-0123456789";
+  static final String ADMIN = "it-edc-exports-admin-0123456789";
   static final String ANALYST = "it-edc-exports-analyst-0123456789";
   static final String SITE = "edc-site";
   static final int BULK = 2500;
@@ -88,6 +89,9 @@ class EdcExportIT {
     registry.add("shockreg.edc-exports.fetch-size", () -> "100");
     registry.add("shockreg.security.tokens[0].token", () -> EDC);
     registry.add("shockreg.security.tokens[0].role", () -> "edc");
+    registry.add("shockreg.security.tokens[0].studies", () -> "altshock-2,edc-local,edc-bulk");
+    registry.add("shockreg.security.tokens[2].token", () -> ADMIN);
+    registry.add("shockreg.security.tokens[2].role", () -> "admin");
     registry.add("shockreg.security.tokens[1].token", () -> ANALYST);
     registry.add("shockreg.security.tokens[1].role", () -> "analyst");
   }
@@ -372,7 +376,9 @@ class EdcExportIT {
     ObjectMapper json = new ObjectMapper();
     for (String path : List.of("/edc/no-such-study/odm", "/edc/no-such-study/export.csv",
         "/edc/no-such-study/data-dictionary.csv")) {
-      HttpResponse<String> res = get(path, EDC, HttpResponse.BodyHandlers.ofString(), "Accept", "application/xml");
+      // an unknown study is none of an edc token's studies (403): an admin sees the 404
+      assertThat(get(path, EDC, HttpResponse.BodyHandlers.ofString()).statusCode()).as(path).isEqualTo(403);
+      HttpResponse<String> res = get(path, ADMIN, HttpResponse.BodyHandlers.ofString(), "Accept", "application/xml");
       assertThat(res.statusCode()).as(path).isEqualTo(404);
       assertThat(res.headers().firstValue("Content-Type")).as(path).hasValue("application/problem+json");
       JsonNode problem = json.readTree(res.body());

@@ -15,6 +15,9 @@ import java.util.List;
  * @param output the manifest's files (completed jobs)
  * @param deleted the manifest's "deleted" files: NDJSON of DELETE transaction Bundles (type
  *     {@code Bundle}), only with {@code _since}
+ * @param principal the id of the caller that kicked it off (ShockRegPrincipal#id): only it may
+ *     poll, download and cancel
+ * @param studyIds the exported patients are limited to these studies' subjects (edc), or null
  */
 public record BulkExportJob(
     String jobId,
@@ -33,7 +36,9 @@ public record BulkExportJob(
     String error,
     Instant createdAt,
     Instant finishedAt,
-    Instant expiresAt) {
+    Instant expiresAt,
+    String principal,
+    List<String> studyIds) {
 
   public static final String ACCEPTED = "accepted";
   public static final String IN_PROGRESS = "in-progress";

@@ -38,11 +38,14 @@ final class BulkExportJobStore {
       String requestUrl,
       List<String> types,
       Instant since,
-      String outputFormat) {
+      String outputFormat,
+      String principal,
+      List<String> studyIds) {
     jdbc.update(
         "INSERT INTO bulk_export_job (job_id, owner, export_level, group_id, request_url,"
-            + " resource_types, since, output_format, status)"
-            + " VALUES (:job, :owner, :level, :group, :url, :types, :since, :format, 'accepted')",
+            + " resource_types, since, output_format, status, principal, study_ids)"
+            + " VALUES (:job, :owner, :level, :group, :url, :types, :since, :format, 'accepted',"
+            + " :principal, :studies)",
         new MapSqlParameterSource("job", jobId)
             .addValue("owner", owner)
             .addValue("level", level)
@@ -50,7 +53,17 @@ final class BulkExportJobStore {
             .addValue("url", requestUrl)
             .addValue("types", types.toArray(String[]::new))
             .addValue("since", time(since))
-            .addValue("format", outputFormat));
+            .addValue("format", outputFormat)
+            .addValue("principal", principal)
+            .addValue("studies", studyIds == null ? null : studyIds.toArray(String[]::new)));
+  }
+
+  /** The patients who are subjects of any of these studies. */
+  List<String> studyPatients(List<String> studyIds) {
+    return jdbc.queryForList(
+        "SELECT DISTINCT patient_id FROM research_subject WHERE study_id = ANY(:studies) ORDER BY patient_id",
+        new MapSqlParameterSource("studies", studyIds.toArray(String[]::new)),
+        String.class);
   }
 
   /** The job, unless it never existed, was deleted or has expired. */
@@ -194,7 +207,13 @@ final class BulkExportJobStore {
         rs.getString("error"),
         instant(rs.getTimestamp("created_at")),
         instant(rs.getTimestamp("finished_at")),
-        instant(rs.getTimestamp("expires_at")));
+        instant(rs.getTimestamp("expires_at")),
+        rs.getString("principal"),
+        strings(rs.getArray("study_ids")));
+  }
+
+  private static List<String> strings(Array array) throws SQLException {
+    return array == null ? null : Arrays.stream((Object[]) array.getArray()).map(Object::toString).toList();
   }
 
   private static Instant instant(Timestamp ts) {

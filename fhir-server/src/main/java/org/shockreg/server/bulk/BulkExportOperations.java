@@ -34,12 +34,15 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.shockreg.server.fhir.FhirOperationProvider;
+import org.shockreg.server.security.ShockRegPrincipal;
 
 /**
  * The Bulk Data Access IG 2.0 export endpoints under {@code /fhir} (so behind the bearer token and
  * in the CapabilityStatement): kick-off at system, Patient and Group level, status polling and
  * cancel ({@code $export-poll-status}), file download ({@code $export-file}). Strict: any
- * parameter besides {@code _outputFormat}, {@code _type} and {@code _since} is a 400.
+ * parameter besides {@code _outputFormat}, {@code _type} and {@code _since} is a 400. A job is
+ * bound to the caller that kicked it off (404 to anyone else) and writes only the types its
+ * scopes let it read; an edc caller's job only its studies' subjects (docs/security.md).
  */
 public class BulkExportOperations implements FhirOperationProvider {
 
@@ -176,7 +179,8 @@ public class BulkExportOperations implements FhirOperationProvider {
                 + " is not supported; use application/fhir+ndjson, application/ndjson or ndjson");
       }
     }
-    List<ExportedType> types = types(type);
+    ShockRegPrincipal caller = ExportAccess.caller(request);
+    List<ExportedType> types = ExportAccess.readable(caller, types(type), type != null && !type.isEmpty());
     Instant sinceInstant = since == null || since.getValue() == null ? null : since.getValue().toInstant();
     if ("group".equals(level) && service.groupMembers(groupId).isEmpty()) {
       throw new ResourceNotFoundException("SR-BULK-5: Group/" + groupId + " is not known");
@@ -186,7 +190,14 @@ public class BulkExportOperations implements FhirOperationProvider {
       jobId =
           service.kickOff(
               new BulkExportService.Kickoff(
-                  level, groupId, request.getCompleteUrl(), types, sinceInstant, NDJSON));
+                  level,
+                  groupId,
+                  request.getCompleteUrl(),
+                  types,
+                  sinceInstant,
+                  NDJSON,
+                  caller.id(),
+                  caller.studyRestriction().map(s -> List.copyOf(new TreeSet<>(s))).orElse(null)));
     } catch (BulkExportService.QueueFullException e) {
       BaseServerResponseException busy =
           new BaseServerResponseException(429, "SR-BULK-6: too many export jobs are waiting; try again later") {};
@@ -258,7 +269,8 @@ public class BulkExportOperations implements FhirOperationProvider {
       ServletRequestDetails request)
       throws IOException {
     String id = jobId == null ? null : jobId.getValue();
-    BulkExportJob job = service.find(id).orElseThrow(() -> notFound(id));
+    // bound to whoever kicked it off: to anyone else it does not exist
+    BulkExportJob job = service.find(id, ExportAccess.caller(request).id()).orElseThrow(() -> notFound(id));
     HttpServletResponse res = request.getServletResponse();
     if (request.getRequestType() == RequestTypeEnum.DELETE) {
       if (!service.delete(id)) {
@@ -334,7 +346,7 @@ public class BulkExportOperations implements FhirOperationProvider {
       throws IOException {
     String id = jobId == null ? null : jobId.getValue();
     String name = file == null ? null : file.getValue();
-    BulkExportJob job = service.find(id).orElseThrow(() -> notFound(id));
+    BulkExportJob job = service.find(id, ExportAccess.caller(request).id()).orElseThrow(() -> notFound(id));
     Path path =
         service
             .file(job, name)

@@ -48,9 +48,20 @@ public class BulkExportService implements SmartLifecycle {
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final int MAX_ATTEMPTS = 3;
 
-  /** A kick-off, validated. {@code groupId} only for level group. */
+  /**
+   * A kick-off, validated. {@code groupId} only for level group; {@code principal} the caller's id
+   * (the job is bound to it); {@code studyIds} limits the patients to those studies' subjects, or
+   * null.
+   */
   public record Kickoff(
-      String level, String groupId, String requestUrl, List<ExportedType> types, Instant since, String outputFormat) {}
+      String level,
+      String groupId,
+      String requestUrl,
+      List<ExportedType> types,
+      Instant since,
+      String outputFormat,
+      String principal,
+      List<String> studyIds) {}
 
   /** Thrown when the queue is full (429). */
   public static final class QueueFullException extends RuntimeException {
@@ -131,7 +142,9 @@ public class BulkExportService implements SmartLifecycle {
         k.requestUrl(),
         k.types().stream().map(ExportedType::resourceType).toList(),
         k.since(),
-        k.outputFormat());
+        k.outputFormat(),
+        k.principal(),
+        k.studyIds());
     log.info(
         "event=bulk_export_accepted job={} level={} types={} since={}",
         jobId,
@@ -148,6 +161,11 @@ public class BulkExportService implements SmartLifecycle {
       return Optional.empty();
     }
     return store.find(jobId);
+  }
+
+  /** The job if {@code principal} kicked it off; to anyone else it does not exist. */
+  public Optional<BulkExportJob> find(String jobId, String principal) {
+    return find(jobId).filter(job -> principal != null && principal.equals(job.principal()));
   }
 
   /** Live count of exported resources of a job running here, else the stored one. */
@@ -227,6 +245,15 @@ public class BulkExportService implements SmartLifecycle {
         patients =
             groupMembers(job.groupId())
                 .orElseThrow(() -> new IllegalStateException("the Group no longer exists"));
+      }
+      if (job.studyIds() != null) {
+        // an edc caller: its studies' subjects only (of the Group, or of all when not a Group)
+        List<String> subjects = store.studyPatients(job.studyIds());
+        if (patients != null) {
+          Set<String> members = new HashSet<>(patients);
+          subjects = subjects.stream().filter(members::contains).toList();
+        }
+        patients = subjects;
       }
       List<ExportedType> types =
           job.resourceTypes().stream().map(t -> ExportedType.byResourceType(t).orElseThrow()).toList();

@@ -28,7 +28,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The trial EDC exports (docs/edc-exports.md), roles admin and edc (BearerTokenFilter): CDISC ODM
+ * The trial EDC exports (docs/edc-exports.md), roles admin and edc of the study (SecurityConfiguration): CDISC ODM
  * 1.3.2, the REDCap-style CSV of the randomized subjects and its REDCap data dictionary. Both
  * exports are written to the response while the rows stream from the database, so memory stays
  * constant; an unknown study is 404 {@code application/problem+json}.

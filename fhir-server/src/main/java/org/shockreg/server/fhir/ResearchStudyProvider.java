@@ -24,6 +24,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchStudy.ResearchStudyStatus;
 import org.shockreg.registry.study.StudyCatalog;
 import org.shockreg.registry.study.StudyDefinition;
+import org.shockreg.server.security.ShockRegPrincipal;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -45,8 +46,12 @@ public class ResearchStudyProvider implements IResourceProvider {
     return ResearchStudy.class;
   }
 
+  /** A study the caller may not see (edc: not its own) is not found. */
   @Read
-  public ResearchStudy read(@IdParam IdType id) {
+  public ResearchStudy read(@IdParam IdType id, RequestDetails request) {
+    if (!ShockRegPrincipal.of(request).map(p -> p.seesStudy(id.getIdPart())).orElse(false)) {
+      throw new ResourceNotFoundException(id);
+    }
     List<ResearchStudy> found =
         jdbc.query(
             "SELECT study_id, definition::text AS definition, last_updated FROM research_study WHERE study_id = :id",
@@ -83,6 +88,9 @@ public class ResearchStudyProvider implements IResourceProvider {
                 : "definition->'identifiers' @> jsonb_build_array(jsonb_build_object('system', "
                     + q.param(t.getSystem()) + "::text, 'value', " + q.param(t.getValue()) + "::text))");
     SearchClauses.date(s, "last_updated", lastUpdated);
+    ShockRegPrincipal.of(request)
+        .flatMap(ShockRegPrincipal::studyRestriction)
+        .ifPresent(own -> s.where("study_id = ANY(" + s.param(own.toArray(String[]::new)) + ")"));
     return new SimpleBundleProvider(List.<IBaseResource>copyOf(query(s)));
   }
 

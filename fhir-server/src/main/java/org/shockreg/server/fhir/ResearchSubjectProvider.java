@@ -20,6 +20,7 @@ import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -35,6 +36,7 @@ import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.hl7.fhir.r4.model.ResearchSubject.ResearchSubjectStatus;
+import org.shockreg.server.security.ShockRegPrincipal;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -65,9 +67,18 @@ public class ResearchSubjectProvider implements IResourceProvider {
     return ResearchSubject.class;
   }
 
+  /** A subject of a study the caller may not see (edc: not its own) is not found, like no subject. */
   @Read
-  public ResearchSubject read(@IdParam IdType id) {
-    return reader.read("research_subject", "subject_id", COLUMNS, ROWS, id);
+  public ResearchSubject read(@IdParam IdType id, RequestDetails request) {
+    ResearchSubject subject = reader.read("research_subject", "subject_id", COLUMNS, ROWS, id);
+    if (!ShockRegPrincipal.of(request).map(p -> p.seesStudy(studyOf(subject))).orElse(false)) {
+      throw new ResourceNotFoundException(id);
+    }
+    return subject;
+  }
+
+  private static String studyOf(ResearchSubject subject) {
+    return subject.getStudy().getReferenceElement().getIdPart();
   }
 
   @Search
@@ -99,6 +110,10 @@ public class ResearchSubjectProvider implements IResourceProvider {
     SearchClauses.ids(s, "subject_id", id);
     SearchClauses.date(s, "last_updated", lastUpdated);
     studies(s, study);
+    // edc: its own studies' subjects only, as if the others did not exist
+    ShockRegPrincipal.of(request)
+        .flatMap(ShockRegPrincipal::studyRestriction)
+        .ifPresent(own -> s.where("study_id = ANY(" + s.param(own.toArray(String[]::new)) + ")"));
     SearchClauses.patient(s, "patient_id", individual);
     SearchClauses.patient(s, "patient_id", patient);
     SearchClauses.tokens(

@@ -38,8 +38,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Provenance of curated facts (admin only: {@code BearerTokenFilter} guards
- * {@code /fhir/Provenance*}). One Provenance per curated Observation, Procedure, Condition,
+ * Provenance of curated facts (admin only: {@code FhirAccessRules}, on the parsed request). One Provenance per curated Observation, Procedure, Condition,
  * Encounter and Patient, id {@code obs-|proc-|cond-|enc-|pat-<curated id>}, linking the fact to
  * the source resource (and version) it was curated from. Nothing is stored for it: it is read from
  * the curated row's source columns and its raw-store row.

@@ -94,6 +94,7 @@ class InterimReportIT {
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.security.tokens[1].token", () -> EDC_TOKEN);
     registry.add("shockreg.security.tokens[1].role", () -> "edc");
+    registry.add("shockreg.security.tokens[1].studies", () -> STUDY);
     registry.add("shockreg.security.tokens[2].token", () -> INGEST_TOKEN);
     registry.add("shockreg.security.tokens[2].role", () -> "ingest");
   }
@@ -625,6 +626,8 @@ class InterimReportIT {
     Parameters p = fhir.newJsonParser().parseResource(Parameters.class, edc.body());
     assertThat(integer(p.getParameter("consort"), "randomized")).isEqualTo(RANDOMIZED);
     assertThat(get("/fhir/ResearchStudy/" + STUDY + "/$interim-report", INGEST_TOKEN).statusCode()).isEqualTo(403);
+    // an edc token reads its own studies' report only
+    assertThat(get("/fhir/ResearchStudy/" + EXAMPLE_STUDY + "/$interim-report", EDC_TOKEN).statusCode()).isEqualTo(403);
   }
 
   @Test
