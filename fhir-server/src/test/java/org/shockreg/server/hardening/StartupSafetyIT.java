@@ -1,4 +1,4 @@
-package org.shockreg.server.limits;
+package org.shockreg.server.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
