@@ -123,8 +123,8 @@ final class HeldSearches {
 
   /** The search a request asked for: a type search or an instance operation such as $everything. */
   static AskedSearch asked(RequestDetails request) {
-    if (request == null || request.getResourceName() == null) {
-      return null;
+    if (request == null || request.getResourceName() == null || request.getCompartmentName() != null) {
+      return null; // not a search this server re-runs by parameters: held in memory only
     }
     String operation = request.getOperation();
     String instance = request.getId() == null ? null : request.getId().getIdPart();
