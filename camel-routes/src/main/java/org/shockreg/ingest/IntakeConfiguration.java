@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.shockreg.ingest.pipeline.IntakeLimits;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeProperties;
 import org.shockreg.mappings.MappingEngine;
@@ -25,7 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** Wires the intake pipeline that every channel (HTTP, drop folder, pulls, demo) feeds. */
 @Configuration(proxyBeanMethods = false)
 @Import({MappingsConfiguration.class, org.shockreg.ingest.trial.TrialConfiguration.class})
-@EnableConfigurationProperties({IntakeProperties.class, InboxProperties.class})
+@EnableConfigurationProperties({IntakeProperties.class, IntakeLimits.class, InboxProperties.class})
 public class IntakeConfiguration {
 
   @Bean
@@ -56,6 +57,7 @@ public class IntakeConfiguration {
       ObjectMapper json,
       FhirContext fhir,
       IntakeProperties props,
+      IntakeLimits limits,
       ObjectProvider<MeterRegistry> meters) {
     return new IntakePipeline(
         writer,
@@ -65,6 +67,7 @@ public class IntakeConfiguration {
         json,
         fhir,
         props,
+        limits,
         meters.getIfAvailable(SimpleMeterRegistry::new));
   }
 }

@@ -53,6 +53,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FhirBulkPullIT {
 
@@ -200,7 +201,8 @@ class FhirBulkPullIT {
 
   @Test
   @Order(1)
-  void firstRun_exportsPatientsAndObservations_andTheyAreCurated() throws Exception {
+  void firstRun_exportsPatientsAndObservations_andTheyAreCurated(
+      org.springframework.boot.test.system.CapturedOutput output) throws Exception {
     EHR.put(patient("bp-1", 1955), patient("bp-2", 1966));
     EHR.put(heartRate("bhr-1", "bp-1", 1, 120), heartRate("bhr-2", "bp-2", 2, 90));
     firstTransactionTime = EHR.put(lactate("blac-1", "bp-1", 54));
@@ -227,6 +229,10 @@ class FhirBulkPullIT {
     assertThat(openJobs()).isZero();
     assertThat(filesLeft()).isZero();
 
+    // file URLs may be pre-signed: logged as host and path only
+    assertThat(output.getOut()).contains("event=bulk_file_ingested").doesNotContain("presigned-secret");
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM dead_letter WHERE origin LIKE '%presigned-secret%'", Integer.class)).isZero();
     assertThat(watermark("Patient")).isEqualTo(firstTransactionTime);
     assertThat(watermark("Observation")).isEqualTo(firstTransactionTime);
     assertThat(jdbc.queryForObject("SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, SOURCE)).isEqualTo(2);

@@ -94,6 +94,7 @@ class ProfileValidationIT {
     registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.demo", () -> "true");
+    registry.add("shockreg.demo-force", () -> "true"); // the test database is configured, not embedded
     registry.add("shockreg.demo-cohort.patients", () -> DEMO_PATIENTS);
     registry.add("shockreg.mllp.port", () -> "-1");
   }

@@ -37,6 +37,9 @@ public class TestBulkEhr implements AutoCloseable {
   /** A kick-off as seen: path and decoded parameters. */
   public record Kickoff(String path, Map<String, String> params, String prefer, String accept) {}
 
+  /** A query as on a pre-signed object-store URL: a credential, never to be logged. */
+  static final String PRESIGNED = "?X-Amz-Signature=presigned-secret-4711";
+
   private record Job(Instant transactionTime, Map<String, String> files, List<String> errors, AtomicInteger polls) {}
 
   private final String token;
@@ -200,13 +203,14 @@ public class TestBulkEhr implements AutoCloseable {
         long count = f.getValue().lines().count();
         out.append(out.length() == 0 ? "" : ",")
             .append("{\"type\":\"").append(f.getKey()).append("\",\"url\":\"").append(baseUrl())
-            .append("/files/").append(id).append('/').append(f.getKey()).append(".ndjson\",\"count\":")
+            .append("/files/").append(id).append('/').append(f.getKey()).append(".ndjson")
+            .append(PRESIGNED).append("\",\"count\":")
             .append(count).append('}');
       }
       StringBuilder err = new StringBuilder();
       for (int i = 0; i < job.errors().size(); i++) {
         err.append(i == 0 ? "" : ",").append("{\"type\":\"OperationOutcome\",\"url\":\"").append(baseUrl())
-            .append("/files/").append(id).append("/error-").append(i).append(".ndjson\"}");
+            .append("/files/").append(id).append("/error-").append(i).append(".ndjson").append(PRESIGNED).append("\"}");
       }
       res.setStatus(200);
       res.setContentType("application/json");

@@ -17,6 +17,7 @@ import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -39,12 +40,36 @@ public class DemoCohortLoader implements ApplicationRunner {
   private final DemoCohortProperties props;
   private volatile boolean done;
 
+  /** Set to load the demo into a database of its own choosing all the same. */
+  public static final String FORCE_PROPERTY = "shockreg.demo-force";
+
   public DemoCohortLoader(
-      IntakePipeline pipeline, JdbcTemplate jdbc, FhirContext fhir, DemoCohortProperties props) {
+      IntakePipeline pipeline,
+      JdbcTemplate jdbc,
+      FhirContext fhir,
+      DemoCohortProperties props,
+      Environment environment) {
+    refuseExternalDatabase(environment);
     this.pipeline = pipeline;
     this.jdbc = jdbc;
     this.fhir = fhir;
     this.props = props;
+  }
+
+  /**
+   * The demo's synthetic patients go into the embedded database only: on a configured
+   * ({@code spring.datasource.url}), possibly productive, database the start fails unless
+   * {@code shockreg.demo-force=true}.
+   */
+  static void refuseExternalDatabase(Environment environment) {
+    String url = environment.getProperty("spring.datasource.url", "");
+    if (!url.isBlank() && !environment.getProperty(FORCE_PROPERTY, Boolean.class, false)) {
+      log.error("event=demo_refused reason=external-database");
+      throw new IllegalStateException(
+          "shockreg.demo=true would load synthetic demo patients into the external database set by"
+              + " spring.datasource.url; start without shockreg.demo, or set " + FORCE_PROPERTY
+              + "=true if this database is meant for the demo");
+    }
   }
 
   /** True once the cohort is in the registry (loaded now or before). */

@@ -7,6 +7,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 import org.shockreg.ingest.InboxProperties;
+import org.shockreg.ingest.pipeline.IntakeLimits;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
@@ -59,18 +60,33 @@ public class InboxRoutes extends RouteBuilder {
             exchange -> {
               Path file = Path.of(exchange.getIn().getHeader(Exchange.FILE_PATH, String.class));
               String siteId = file.getParent().getFileName().toString();
-              IntakeReport report =
-                  pipeline.ingest(
-                      new IntakeRequest(
-                          siteId,
-                          IntakeRequest.CHANNEL_INBOX,
-                          "inbox:" + file.getFileName(),
-                          null,
-                          file.getFileName().toString(),
-                          () -> Files.newInputStream(file)));
+              IntakeRequest request =
+                  new IntakeRequest(
+                      siteId,
+                      IntakeRequest.CHANNEL_INBOX,
+                      "inbox:" + file.getFileName(),
+                      null,
+                      file.getFileName().toString(),
+                      () -> Files.newInputStream(file));
+              rejectIfTooLarge(request, file);
+              IntakeReport report = pipeline.ingest(request);
               exchange.getIn().setHeader("ShockRegIntakeReport", report.toString());
             })
         .log("event=inbox_file_done site=${header.CamelFileParent} file=${header.CamelFileNameOnly} ${header.ShockRegIntakeReport}");
+  }
+
+  /** A file over {@code shockreg.limits.max-body-bytes} is refused like an HTTP body (its start dead-lettered). */
+  private void rejectIfTooLarge(IntakeRequest request, Path file) throws java.io.IOException {
+    IntakeLimits limits = pipeline.limits();
+    long size = Files.size(file);
+    if (size > limits.maxBodyBytes().toBytes()) {
+      pipeline.requireSite(request.siteId(), request.channel());
+      byte[] head;
+      try (java.io.InputStream in = Files.newInputStream(file)) {
+        head = in.readNBytes((int) Math.min(limits.deadLetterSampleBytes().toBytes(), limits.maxBodyBytes().toBytes()));
+      }
+      throw pipeline.rejectTooLarge(request, head, size, true);
+    }
   }
 
   private void writeReason(Exchange exchange) throws Exception {

@@ -63,6 +63,7 @@ public class IntakePipeline {
   private final IntakeProperties props;
   private final MeterRegistry meters;
   private final SourceEntryReader reader;
+  private final IntakeLimits limits;
 
   public IntakePipeline(
       RegistryWriter writer,
@@ -73,6 +74,19 @@ public class IntakePipeline {
       FhirContext fhir,
       IntakeProperties props,
       MeterRegistry meters) {
+    this(writer, engine, derivations, tx, json, fhir, props, IntakeLimits.DEFAULTS, meters);
+  }
+
+  public IntakePipeline(
+      RegistryWriter writer,
+      MappingEngine engine,
+      EpisodeRecomputation derivations,
+      TransactionTemplate tx,
+      ObjectMapper json,
+      FhirContext fhir,
+      IntakeProperties props,
+      IntakeLimits limits,
+      MeterRegistry meters) {
     this.writer = writer;
     this.engine = engine;
     this.derivations = derivations;
@@ -81,7 +95,12 @@ public class IntakePipeline {
     this.fhir = fhir;
     this.props = props;
     this.meters = meters;
-    this.reader = new SourceEntryReader(json);
+    this.limits = limits;
+    this.reader = new SourceEntryReader(json, limits);
+  }
+
+  public IntakeLimits limits() {
+    return limits;
   }
 
   public static boolean isValidSiteId(String siteId) {
@@ -134,6 +153,15 @@ public class IntakePipeline {
     List<SourceEntry> batch = new ArrayList<>(props.batchSize());
     SourceEntryReader.Format format =
         SourceEntryReader.detect(request.contentType(), request.fileName());
+    if (format == SourceEntryReader.Format.BUNDLE_OR_RESOURCE) {
+      try (InputStream in = request.body().open()) {
+        reader.checkEntryCount(in);
+      } catch (SourceEntryReader.TooManyEntries e) {
+        throw rejectBody(request, IntakeLimitException.TOO_MANY_ENTRIES, e.getMessage(), null);
+      } catch (SourceEntryReader.BodyException | IOException e) {
+        // the pass below reports it
+      }
+    }
     try (InputStream in = request.body().open()) {
       reader.read(
           in,
@@ -201,9 +229,42 @@ public class IntakePipeline {
     return total;
   }
 
+  /**
+   * Rejects a body over a limit before anything of it is taken in: dead-lettered (whole, or when
+   * {@code head} is given, only that start of it) and answered as an {@link IntakeLimitException}.
+   */
+  public IntakeLimitException rejectBody(IntakeRequest request, String code, String reason, byte[] head) {
+    long id =
+        head == null
+            ? deadLetterBody(request, code, reason)
+            : writer.deadLetter(
+                DeadLetter.of(
+                    request.siteId(), request.channel(), request.origin(), request.contentType(), head, code,
+                    reason, null, null));
+    log.warn(
+        "event=intake_body_rejected site={} channel={} code={} reason=\"{}\" deadLetter={}",
+        request.siteId(), request.channel(), code, reason, id);
+    meters.counter("shockreg.intake.rejected_bodies", "channel", request.channel(), "code", code).increment();
+    return new IntakeLimitException(code, reason, id);
+  }
+
+  /**
+   * Rejects a body over {@code shockreg.limits.max-body-bytes}: its first bytes ({@code head}) go
+   * to the dead-letter store, with a reason that says only they are kept.
+   */
+  public IntakeLimitException rejectTooLarge(IntakeRequest request, byte[] head, long seenBytes, boolean declared) {
+    long max = limits.maxBodyBytes().toBytes();
+    String reason =
+        "the body is " + (declared ? "" : "more than ") + seenBytes + " bytes, over the limit of " + max
+            + " (shockreg.limits.max-body-bytes); only its first " + head.length
+            + " bytes are kept here, so it cannot be replayed: send the data in smaller bodies";
+    return rejectBody(request, IntakeLimitException.BODY_TOO_LARGE, reason, head);
+  }
+
   private long deadLetterBody(IntakeRequest request, String code, String reason) {
     byte[] payload;
     try (InputStream in = request.body().open()) {
+      // bodies are at most shockreg.limits.max-body-bytes: an unreadable one is kept whole
       payload = in.readAllBytes();
     } catch (IOException e) {
       payload = ("(body could not be re-read: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8);
@@ -267,7 +328,7 @@ public class IntakePipeline {
     for (SourceEntry e : entries) {
       report.received++;
       if (e.resource() == null) {
-        rejections.add(new Rejection(null, null, e.index(), "unparseable-resource", e.error(), e.raw()));
+        rejections.add(new Rejection(null, null, e.index(), e.errorCode(), e.error(), e.raw()));
         continue;
       }
       Candidate c = prepare(e, rejections);

@@ -4,7 +4,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One resource out of an intake body: its JSON tree and, in a Bundle, its fullUrl. When the line
- * or entry could not be read, {@code resource} is null and {@code error} says why; {@code raw}
- * keeps the text as received for the dead-letter store.
+ * or entry could not be read, {@code resource} is null and {@code error} says why ({@code
+ * errorCode} is its reason code for the dead-letter store); {@code raw} keeps the text as received
+ * for the dead-letter store.
  */
-record SourceEntry(int index, String fullUrl, ObjectNode resource, String raw, String error) {}
+record SourceEntry(int index, String fullUrl, ObjectNode resource, String raw, String error, String errorCode) {
+
+  static final String UNPARSEABLE = "unparseable-resource";
+
+  SourceEntry(int index, String fullUrl, ObjectNode resource, String raw, String error) {
+    this(index, fullUrl, resource, raw, error, error == null ? null : UNPARSEABLE);
+  }
+
+  /** A line or entry rejected unread, with a reason code of its own. */
+  static SourceEntry rejected(int index, String raw, String errorCode, String error) {
+    return new SourceEntry(index, null, null, raw, error, errorCode);
+  }
+}

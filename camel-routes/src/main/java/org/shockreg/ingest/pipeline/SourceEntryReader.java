@@ -5,11 +5,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -25,9 +22,11 @@ final class SourceEntryReader {
   }
 
   private final ObjectMapper json;
+  private final IntakeLimits limits;
 
-  SourceEntryReader(ObjectMapper json) {
+  SourceEntryReader(ObjectMapper json, IntakeLimits limits) {
     this.json = json;
+    this.limits = limits;
   }
 
   static Format detect(String contentType, String fileName) {
@@ -47,31 +46,87 @@ final class SourceEntryReader {
   }
 
   /** The body as a whole cannot be read. */
-  static final class BodyException extends Exception {
+  static class BodyException extends Exception {
     BodyException(String message) {
       super(message);
     }
   }
 
   private void readNdjson(InputStream body, Consumer<SourceEntry> sink) throws IOException {
-    BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
-    String line;
+    NdjsonLines lines =
+        new NdjsonLines(body, limits.maxNdjsonLineBytes().toBytes(), limits.sample(limits.maxNdjsonLineBytes().toBytes()));
     int index = 0;
-    while ((line = lines.readLine()) != null) {
+    NdjsonLines.Line line;
+    while ((line = lines.next()) != null) {
       if (line.isBlank()) {
         continue;
       }
+      if (line.tooLong()) {
+        // Only its start was kept: rejected alone, the lines after it go on.
+        sink.accept(
+            SourceEntry.rejected(
+                index, line.text(), LINE_TOO_LONG,
+                "line is " + line.length() + " bytes, over the limit of " + limits.maxNdjsonLineBytes().toBytes()
+                    + " (shockreg.limits.max-ndjson-line-bytes); only its first " + line.kept()
+                    + " bytes are kept here, so it cannot be replayed: send it again after raising the limit"));
+        index++;
+        continue;
+      }
+      String text = line.text();
       try {
-        JsonNode node = json.readTree(line);
+        JsonNode node = json.readTree(line.bytes(), 0, line.kept());
         if (node instanceof ObjectNode o) {
-          sink.accept(new SourceEntry(index, null, o, line, null));
+          sink.accept(new SourceEntry(index, null, o, text, null));
         } else {
-          sink.accept(new SourceEntry(index, null, null, line, "line is not a JSON object"));
+          sink.accept(new SourceEntry(index, null, null, text, "line is not a JSON object"));
         }
       } catch (IOException e) {
-        sink.accept(new SourceEntry(index, null, null, line, "line is not valid JSON: " + brief(e)));
+        sink.accept(new SourceEntry(index, null, null, text, "line is not valid JSON: " + brief(e)));
       }
       index++;
+    }
+  }
+
+  /** Reason code of an NDJSON line over {@code shockreg.limits.max-ndjson-line-bytes}. */
+  static final String LINE_TOO_LONG = "line-too-long";
+
+  /**
+   * Counts a Bundle's entries before anything of it is taken in, so that one with too many is
+   * rejected whole instead of after some batches were committed. Tokens are skipped, no tree is
+   * built; a body that is not well-formed is left to {@link #read} to report.
+   */
+  void checkEntryCount(InputStream body) throws IOException, BodyException {
+    int max = limits.maxBundleEntries();
+    try (JsonParser p = json.getFactory().createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("entry".equals(field) && value == JsonToken.START_ARRAY) {
+          long n = 0;
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (++n > max) {
+              throw new TooManyEntries(
+                  "the Bundle has more than " + max + " entries (shockreg.limits.max-bundle-entries):"
+                      + " nothing of it was taken in; split it into smaller Bundles");
+            }
+            p.skipChildren();
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // not well-formed: read() reports it with its own message
+    }
+  }
+
+  /** A Bundle over {@code shockreg.limits.max-bundle-entries}. */
+  static final class TooManyEntries extends BodyException {
+    TooManyEntries(String message) {
+      super(message);
     }
   }
 

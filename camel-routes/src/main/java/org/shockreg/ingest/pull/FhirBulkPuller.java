@@ -140,7 +140,7 @@ public class FhirBulkPuller {
   public void run(FhirRestPuller.Progress p, FhirRestPuller.Listener listener) throws IOException, InterruptedException {
     PullStore.BulkJob job = store.bulkJob(sourceId).orElse(null);
     if (job != null) {
-      log.info("event=bulk_job_resumed source={} status={} kickedOffAt={}", sourceId, job.statusUrl(), job.kickedOffAt());
+      log.info("event=bulk_job_resumed source={} status={} kickedOffAt={}", sourceId, LoggedUrl.of(job.statusUrl()), job.kickedOffAt());
     } else {
       job = kickOff();
     }
@@ -148,7 +148,7 @@ public class FhirBulkPuller {
     if (manifest == null) {
       // the server no longer knows the job (expired, restarted): forget it, start anew next run
       store.deleteBulkJob(sourceId);
-      throw new BulkFailure("the export job at " + job.statusUrl() + " is gone (404/410); a new one is kicked off next run");
+      throw new BulkFailure("the export job at " + LoggedUrl.of(job.statusUrl()) + " is gone (404/410); a new one is kicked off next run");
     }
     Files.createDirectories(workDir);
     List<Path> files = new ArrayList<>();
@@ -163,7 +163,7 @@ public class FhirBulkPuller {
         Path file = download(f, manifest.requiresAccessToken(), files);
         long n = countLines(file);
         IntakeReport report =
-            pipeline.ingest(new IntakeRequest(sourceId, FhirRestPuller.CHANNEL_PULL, f.url(), NDJSON, null, () -> Files.newInputStream(file)));
+            pipeline.ingest(new IntakeRequest(sourceId, FhirRestPuller.CHANNEL_PULL, LoggedUrl.of(f.url()), NDJSON, null, () -> Files.newInputStream(file)));
         p.pages++;
         p.resources += n;
         if (report.rejected() > 0) {
@@ -172,21 +172,21 @@ public class FhirBulkPuller {
           listener.error(p);
         }
         listener.page(p, n);
-        log.info("event=bulk_file_ingested source={} type={} resources={} url={}", sourceId, f.type(), n, f.url());
+        log.info("event=bulk_file_ingested source={} type={} resources={} url={}", sourceId, f.type(), n, LoggedUrl.of(f.url()));
       }
       for (FileRef f : manifest.error()) {
         Path file = download(f, manifest.requiresAccessToken(), files);
         long id =
             writer.deadLetter(
                 DeadLetter.of(
-                    sourceId, FhirRestPuller.CHANNEL_PULL, f.url(), NDJSON, Files.readAllBytes(file), "bulk-export-error",
+                    sourceId, FhirRestPuller.CHANNEL_PULL, LoggedUrl.of(f.url()), NDJSON, Files.readAllBytes(file), "bulk-export-error",
                     "the export reported errors for " + (f.type() == null ? "some resources" : f.type()) + " (error file)",
                     f.type(), null));
         p.errors++;
         p.partial = true;
         p.lastError = "the export reported errors (dead letter " + id + ")";
         listener.error(p);
-        log.warn("event=bulk_error_file source={} deadLetter={} url={}", sourceId, id, f.url());
+        log.warn("event=bulk_error_file source={} deadLetter={} url={}", sourceId, id, LoggedUrl.of(f.url()));
       }
       // Everything is in: the next export starts where this one's snapshot was taken.
       for (String t : source.types()) {
@@ -209,16 +209,16 @@ public class FhirBulkPuller {
         client.send("GET", url, Map.of("Accept", "application/fhir+json", "Prefer", "respond-async"), true,
             HttpResponse.BodyHandlers.ofString());
     if (res.statusCode() != 202) {
-      throw new BulkFailure("kick-off " + url + " answered HTTP " + res.statusCode() + brief(res.body()));
+      throw new BulkFailure("kick-off " + LoggedUrl.of(url) + " answered HTTP " + res.statusCode() + brief(res.body()));
     }
     String location = res.headers().firstValue("Content-Location").orElse(null);
     if (location == null || location.isBlank()) {
-      throw new BulkFailure("kick-off " + url + " answered 202 without Content-Location");
+      throw new BulkFailure("kick-off " + LoggedUrl.of(url) + " answered 202 without Content-Location");
     }
     String status = URI.create(url).resolve(location.trim()).toString();
     requireSameOrigin(status, "status URL");
     store.saveBulkJob(sourceId, status, url, since);
-    log.info("event=bulk_kicked_off source={} since={} status={}", sourceId, since, status);
+    log.info("event=bulk_kicked_off source={} since={} status={}", sourceId, since, LoggedUrl.of(status));
     return store.bulkJob(sourceId).orElseThrow();
   }
 
@@ -239,7 +239,7 @@ public class FhirBulkPuller {
       if (status != 202) {
         // The job failed (an OperationOutcome): it is over, the next run kicks off again.
         store.deleteBulkJob(sourceId);
-        throw new BulkFailure("export job failed: HTTP " + status + " from " + job.statusUrl() + brief(res.body()));
+        throw new BulkFailure("export job failed: HTTP " + status + " from " + LoggedUrl.of(job.statusUrl()) + brief(res.body()));
       }
       if (clock.instant().isAfter(giveUp)) {
         throw new BulkFailure("export job still running after " + polling.total() + "; polling again next run");
@@ -292,7 +292,7 @@ public class FhirBulkPuller {
         client.send("GET", f.url(), Map.of("Accept", NDJSON), withToken,
             HttpResponse.BodyHandlers.ofFile(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
     if (res.statusCode() != 200) {
-      throw new BulkFailure("download " + f.url() + " answered HTTP " + res.statusCode() + "; the job is polled again next run");
+      throw new BulkFailure("download " + LoggedUrl.of(f.url()) + " answered HTTP " + res.statusCode() + "; the job is polled again next run");
     }
     return file;
   }
@@ -300,9 +300,9 @@ public class FhirBulkPuller {
   private void delete(String statusUrl) throws InterruptedException {
     try {
       HttpResponse<String> res = client.send("DELETE", statusUrl, Map.of(), true, HttpResponse.BodyHandlers.ofString());
-      log.info("event=bulk_job_deleted source={} status={} http={}", sourceId, statusUrl, res.statusCode());
+      log.info("event=bulk_job_deleted source={} status={} http={}", sourceId, LoggedUrl.of(statusUrl), res.statusCode());
     } catch (FhirPageClient.TransientFailure e) {
-      log.warn("event=bulk_job_delete_failed source={} status={} error=\"{}\"", sourceId, statusUrl, e.getMessage());
+      log.warn("event=bulk_job_delete_failed source={} status={} error=\"{}\"", sourceId, LoggedUrl.of(statusUrl), e.getMessage());
     }
   }
 
@@ -311,7 +311,7 @@ public class FhirBulkPuller {
     URI u = URI.create(url);
     if (!(Objects.equals(b.getHost(), u.getHost()) && b.getPort() == u.getPort()
         && b.getScheme().equalsIgnoreCase(u.getScheme()))) {
-      throw new BulkFailure("the " + what + " " + url + " leaves the source; not followed with our credentials");
+      throw new BulkFailure("the " + what + " " + LoggedUrl.of(url) + " leaves the source; not followed with our credentials");
     }
   }
 

@@ -116,17 +116,17 @@ public class FhirPageClient {
           continue;
         }
         if (status == 429 || status >= 500) {
-          lastProblem = "HTTP " + status + " from " + url;
+          lastProblem = "HTTP " + status + " from " + LoggedUrl.of(url);
           lastCause = null;
           wait = retryAfter(res).orElse(null);
         } else {
           return res;
         }
       } catch (HttpTimeoutException e) {
-        lastProblem = "timeout after " + timeout.toMillis() + " ms from " + url;
+        lastProblem = "timeout after " + timeout.toMillis() + " ms from " + LoggedUrl.of(url);
         lastCause = e;
       } catch (IOException e) {
-        lastProblem = "connection error " + e.getClass().getSimpleName() + " " + e.getMessage() + " from " + url;
+        lastProblem = "connection error " + e.getClass().getSimpleName() + " " + e.getMessage() + " from " + LoggedUrl.of(url);
         lastCause = e;
       } catch (RuntimeException e) {
         // The token provider could not get a token: worth another try like a network fault.

@@ -143,7 +143,7 @@ public class FhirRestPullService {
           .register(this.meters);
       log.info(
           "event=pull_source_configured source={} baseUrl={} schedule=\"{}\" types={}",
-          s.id, s.config.baseUrl(), s.schedule.text(), s.config.types());
+          s.id, LoggedUrl.of(s.config.baseUrl()), s.schedule.text(), s.config.types());
     }
   }
 

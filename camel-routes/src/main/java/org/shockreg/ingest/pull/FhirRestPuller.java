@@ -164,7 +164,7 @@ public class FhirRestPuller {
       if (page.status() == 401 || page.status() == 403) {
         // Not this page's fault: the source refuses us. The run fails, the watermark stays.
         throw new FhirPageClient.TransientFailure(
-            "HTTP " + page.status() + " from " + url + ": the source refuses our credentials", null);
+            "HTTP " + page.status() + " from " + LoggedUrl.of(url) + ": the source refuses our credentials", null);
       }
       if (page.status() != 200) {
         pageFault(p, listener, type, url, page, "pull-page-http-" + page.status(),

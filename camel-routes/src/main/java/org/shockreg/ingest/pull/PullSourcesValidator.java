@@ -66,12 +66,12 @@ public final class PullSourcesValidator {
           if (!u.isAbsolute()
               || !("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
               || u.getHost() == null) {
-            out.add(k + "base-url: '" + url + "' is not an absolute http(s) URL");
+            out.add(k + "base-url: '" + LoggedUrl.of(url) + "' is not an absolute http(s) URL");
           } else if (u.getRawQuery() != null || u.getRawFragment() != null) {
-            out.add(k + "base-url: '" + url + "' must not carry a query or fragment");
+            out.add(k + "base-url: '" + LoggedUrl.of(url) + "' must not carry a query or fragment");
           }
         } catch (URISyntaxException ex) {
-          out.add(k + "base-url: '" + url + "' is not a URL: " + ex.getReason());
+          out.add(k + "base-url: '" + LoggedUrl.of(url) + "' is not a URL");
         }
       }
       if (s.schedule() == null || s.schedule().isBlank()) {

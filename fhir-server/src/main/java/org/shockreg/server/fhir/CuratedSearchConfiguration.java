@@ -15,10 +15,8 @@ public class CuratedSearchConfiguration {
       KeysetPagingProvider paging,
       JdbcTemplate jdbc,
       ObjectMapper json,
-      RegistryReader reader,
-      CuratedResourceMapper mapper,
       FhirServerProperties props) {
-    HeldSearches held = new HeldSearches(jdbc, json, reader, mapper, props.searchTtl());
+    HeldSearches held = new HeldSearches(jdbc, json, props.searchTtl());
     if (props.persistSearches()) {
       paging.persistTo(held);
     }

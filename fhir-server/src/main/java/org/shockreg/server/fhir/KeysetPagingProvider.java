@@ -15,7 +15,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * Holds compiled searches (not their results) so next links can re-run them from a keyset
  * cursor. Memory per search is its WHERE clause and parameters; searches expire after {@code ttl}
  * and the oldest go first beyond {@code maxSearches}. With {@link #persistTo} a search that has a
- * next page is also held in PostgreSQL ({@link HeldSearches}), so its links survive a restart and
+ * next page is also held in PostgreSQL ({@link HeldSearches}: its request parameters, re-run
+ * through the normal parsing when a link is followed elsewhere), so its links survive a restart and
  * work on every instance.
  */
 public final class KeysetPagingProvider implements IPagingProvider {
@@ -105,11 +106,13 @@ public final class KeysetPagingProvider implements IPagingProvider {
     }
     HeldSearches db = store;
     if (held == null && db != null && searchId != null) {
-      PagedQuery restored = db.load(searchId);
-      if (restored != null) {
+      SearchReplay.AskedSearch asked = db.load(searchId);
+      KeysetBundleProvider again = asked == null ? null : SearchReplay.rerun(request, asked);
+      if (again != null) {
         // the database row says it has not expired; its creation time is not needed again
-        held = new Held(restored, System.currentTimeMillis());
+        held = new Held(again.search(), System.currentTimeMillis());
         synchronized (searches) {
+          searches.remove(again.getUuid()); // the re-run's own handle is not handed out
           searches.put(searchId, held);
         }
       }
@@ -137,7 +140,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
     // is held in the database too.
     HeldSearches db = store;
     if (db != null && provider instanceof KeysetBundleProvider k && k.getNextPageId() != null) {
-      db.save(provider.getUuid(), k.search());
+      db.save(provider.getUuid(), request);
     }
     return provider.getUuid();
   }

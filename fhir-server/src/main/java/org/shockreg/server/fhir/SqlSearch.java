@@ -55,8 +55,6 @@ public final class SqlSearch implements PagedQuery {
   private final MapSqlParameterSource params = new MapSqlParameterSource();
   private final List<SortKey> sort = new ArrayList<>();
   private Function<List<IBaseResource>, List<IBaseResource>> includes;
-  private List<String> includeValues = List.of();
-  private List<String> revIncludeValues = List.of();
   private int counter;
 
   public SqlSearch(
@@ -90,41 +88,9 @@ public final class SqlSearch implements PagedQuery {
     return this;
   }
 
-  /** The curated includes by value ({@code Observation:subject}), so a held search can be restored. */
+  /** The curated includes by value ({@code Observation:subject}). */
   SqlSearch includes(CuratedIncludes curated, List<String> forward, List<String> reverse) {
-    this.includeValues = List.copyOf(forward);
-    this.revIncludeValues = List.copyOf(reverse);
-    this.includes = curated.of(includeValues, revIncludeValues);
-    return this;
-  }
-
-  List<String> includeValues() {
-    return includeValues;
-  }
-
-  List<String> revIncludeValues() {
-    return revIncludeValues;
-  }
-
-  /** Whether the includes (if any) are known by value; a custom include function is not. */
-  boolean includesByValue() {
-    return includes == null || !includeValues.isEmpty() || !revIncludeValues.isEmpty();
-  }
-
-  List<String> whereClauses() {
-    return List.copyOf(where);
-  }
-
-  List<SortKey> sortKeys() {
-    return List.copyOf(sort);
-  }
-
-  /** Restores a held search's clauses, parameters and sort (see {@link HeldSearches}). */
-  SqlSearch restore(List<String> clauses, java.util.Map<String, Object> values, List<SortKey> keys) {
-    where.addAll(clauses);
-    values.forEach(params::addValue);
-    sort.addAll(keys);
-    counter = values.size();
+    this.includes = curated.of(List.copyOf(forward), List.copyOf(reverse));
     return this;
   }
 

@@ -3,16 +3,26 @@ package org.shockreg.server.intake;
 import ca.uhn.fhir.context.FhirContext;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
 import org.hl7.fhir.r4.model.StringType;
+import org.shockreg.ingest.pipeline.IntakeLimitException;
+import org.shockreg.ingest.pipeline.IntakeLimits;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
 import org.shockreg.ingest.pipeline.UnknownSourceException;
+import org.shockreg.ingest.pipeline.SpooledBody;
 import org.shockreg.ingest.pipeline.UnparseableBodyException;
+import org.shockreg.registry.db.DataDirectoryProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -23,36 +33,71 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /ingest/{sourceId}}: a FHIR Bundle or NDJSON through the intake pipeline,
- * synchronously; answers after commit with a {@code Parameters} report.
+ * synchronously; answers after commit with a {@code Parameters} report. The body is streamed
+ * into a spool (memory while small, a file under {@code <data-dir>/intake-spool} beyond) and
+ * counted as it arrives: over {@code shockreg.limits.max-body-bytes} it is answered 413 and only
+ * its start goes to the dead-letter store (docs/intake.md "Limits").
  */
 @RestController
 public class IntakeController {
 
   static final MediaType FHIR_JSON = MediaType.parseMediaType("application/fhir+json");
 
+  private static final Logger log = LoggerFactory.getLogger(IntakeController.class);
+
   private final IntakePipeline pipeline;
   private final FhirContext fhir;
+  private final Path spool;
 
-  public IntakeController(IntakePipeline pipeline, FhirContext fhir) {
+  public IntakeController(IntakePipeline pipeline, FhirContext fhir, DataDirectoryProperties dirs) {
     this.pipeline = pipeline;
     this.fhir = fhir;
+    this.spool = dirs.resolve("intake-spool");
+    removeLeftovers(spool);
   }
 
   @PostMapping("/ingest/{sourceId}")
   public ResponseEntity<String> ingest(@PathVariable String sourceId, HttpServletRequest request)
       throws IOException {
-    // The body is kept so that, if it cannot be read at all, it goes to the dead-letter store whole.
-    byte[] body = request.getInputStream().readAllBytes();
-    IntakeReport report =
-        pipeline.ingest(
-            new IntakeRequest(
-                sourceId,
-                IntakeRequest.CHANNEL_HTTP,
-                "POST /ingest/" + sourceId,
-                request.getContentType(),
-                null,
-                IntakeRequest.Body.of(body)));
+    // an unknown source is refused before its body is read
+    pipeline.requireSite(sourceId, IntakeRequest.CHANNEL_HTTP);
+    IntakeLimits limits = pipeline.limits();
+    long max = limits.maxBodyBytes().toBytes();
+    int keep = (int) Math.min(limits.deadLetterSampleBytes().toBytes(), max);
+    long declared = request.getContentLengthLong();
+    InputStream in = request.getInputStream();
+    if (declared > max) {
+      // refused up front: only the start is read, for the dead-letter store
+      byte[] head = in.readNBytes(keep);
+      throw pipeline.rejectTooLarge(request(sourceId, request, IntakeRequest.Body.of(head)), head, declared, true);
+    }
+    IntakeReport report;
+    try (SpooledBody body = SpooledBody.read(in, max, keep, spool)) {
+      report = pipeline.ingest(request(sourceId, request, body));
+    } catch (SpooledBody.TooLarge e) {
+      throw pipeline.rejectTooLarge(
+          request(sourceId, request, IntakeRequest.Body.of(e.head())), e.head(), e.seen(), false);
+    }
     return ResponseEntity.ok().contentType(FHIR_JSON).body(encode(toParameters(report)));
+  }
+
+  private static IntakeRequest request(String sourceId, HttpServletRequest request, IntakeRequest.Body body) {
+    return new IntakeRequest(
+        sourceId, IntakeRequest.CHANNEL_HTTP, "POST /ingest/" + sourceId, request.getContentType(), null, body);
+  }
+
+  /** Spool files a crash left behind (a clean run deletes each after its request). */
+  private static void removeLeftovers(Path spool) {
+    if (!Files.isDirectory(spool)) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(spool, "intake-*.body")) {
+      for (Path f : files) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      log.warn("event=intake_spool_cleanup_failed error={}", e.getClass().getSimpleName());
+    }
   }
 
   static Parameters toParameters(IntakeReport r) {
@@ -96,6 +141,14 @@ public class IntakeController {
         HttpStatus.BAD_REQUEST,
         OperationOutcome.IssueType.STRUCTURE,
         "SR-INTAKE-1: " + e.getMessage() + " (kept as dead letter " + e.deadLetterId() + ")");
+  }
+
+  @ExceptionHandler(IntakeLimitException.class)
+  ResponseEntity<String> overLimit(IntakeLimitException e) {
+    return outcome(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        OperationOutcome.IssueType.TOOLONG,
+        "SR-INTAKE-3: " + e.getMessage() + " (kept as dead letter " + e.deadLetterId() + ")");
   }
 
   @ExceptionHandler(UnknownSourceException.class)

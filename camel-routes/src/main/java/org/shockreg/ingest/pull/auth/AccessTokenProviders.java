@@ -1,5 +1,7 @@
 package org.shockreg.ingest.pull.auth;
 
+import org.shockreg.ingest.pull.LoggedUrl;
+
 import com.nimbusds.jose.jwk.JWK;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -119,13 +121,13 @@ public final class AccessTokenProviders {
             : auth.scope().trim().replaceAll("\\s+", " ");
     JWK key = SigningKeys.load(sourceId, auth);
     if ("http".equals(tokenUrl.getScheme()) && !isLoopback(tokenUrl.getHost())) {
-      log.warn("event=token_url_not_https source={} token_url={}", sourceId, tokenUrl);
+      log.warn("event=token_url_not_https source={} token_url={}", sourceId, LoggedUrl.of(tokenUrl.toString()));
     }
     log.info(
         "event=smart_backend_configured source={} client_id={} token_url={} alg={} kid={}",
         sourceId,
         clientId,
-        tokenUrl,
+        LoggedUrl.of(tokenUrl.toString()),
         key.getAlgorithm(),
         key.getKeyID());
     return new SmartBackendTokenProvider(sourceId, clientId, key, tokenUrl, scope, http, clock);

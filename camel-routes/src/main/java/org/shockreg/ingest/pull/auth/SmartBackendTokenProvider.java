@@ -1,5 +1,7 @@
 package org.shockreg.ingest.pull.auth;
 
+import org.shockreg.ingest.pull.LoggedUrl;
+
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -407,7 +409,7 @@ public final class SmartBackendTokenProvider implements AccessTokenProvider {
   }
 
   private String prefix() {
-    return "smart-backend token request for source " + sourceId + " to " + tokenUrl;
+    return "smart-backend token request for source " + sourceId + " to " + LoggedUrl.of(tokenUrl.toString());
   }
 
   @Override
