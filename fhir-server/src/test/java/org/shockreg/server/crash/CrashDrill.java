@@ -61,7 +61,9 @@ public final class CrashDrill {
       double secondsToUp,
       int tries,
       String recovery,
-      String failure) {}
+      String failure,
+      long acknowledged,
+      long stored) {}
 
   /** Everything measured. {@link #passed()} is the verdict. */
   public record Result(
@@ -107,6 +109,7 @@ public final class CrashDrill {
     String key = pseudonymKey(o.seed());
     Path dirA = fresh(work.resolve("run-a"));
     Path dirB = fresh(work.resolve("run-b"));
+    fresh(work.resolve("logs")); // recovery() reads the event lines of this run's logs only
     try {
       // Run A: crash-free.
       long a0 = System.nanoTime();
@@ -131,6 +134,7 @@ public final class CrashDrill {
       List<Restart> restarts = new ArrayList<>();
       RegistryServer b = startOrFail(dirB, key, "b-0");
       int next = 0;
+      List<String> lost = new ArrayList<>();
       List<int[]> plan = killPlan(chunks.size(), postNanos);
       for (int k = 0; k < plan.size(); k++) {
         int chunk = plan.get(k)[0];
@@ -151,17 +155,27 @@ public final class CrashDrill {
         Path previousLog = work.resolve("logs").resolve("b-" + k + ".log");
         Up up = restart(dirB, key, k + 1);
         b = up.server();
+        // Durability: every chunk answered before the kill is committed (synchronous commit), so
+        // its resources must be there before anything is re-posted; the re-post would hide a loss.
+        long acknowledged = chunks.subList(0, chunk).stream().mapToLong(Chunk::resources).sum();
+        long stored = RegistryTotals.count(dirB.resolve("pg"), "SELECT count(*) FROM source_resource_head");
+        long upTo = acknowledged + chunks.get(chunk).resources();
         Restart r =
             new Restart(
                 k + 1, mode, chunk, delay, !answered, up.tries() == 1, up.firstSeconds(), up.tries(),
                 recovery(previousLog, work.resolve("logs").resolve("b-" + (k + 1) + ".log")),
-                up.firstFailure());
+                up.firstFailure(), acknowledged, stored);
         restarts.add(r);
+        if (stored < acknowledged || stored > upTo) {
+          lost.add(String.format(Locale.ROOT,
+              "after restart %d: %d source resources stored, expected the %d acknowledged (up to %d with the one in flight)",
+              r.number(), stored, acknowledged, upTo));
+        }
         say(
-            "restart %d after %s kill at chunk %d (+%d ms, %s): %s in %.1f s; %s",
+            "restart %d after %s kill at chunk %d (+%d ms, %s): %s in %.1f s; %s; %,d resources stored, %,d acknowledged",
             r.number(), mode, chunk, delay, r.inFlight() ? "mid-request" : "between requests",
             r.firstTryUp() ? "up on the first try" : "NOT up on the first try (" + r.failure() + ")",
-            r.secondsToUp(), r.recovery());
+            r.secondsToUp(), r.recovery(), stored, acknowledged);
         // The chunk whose answer never came is sent again, as a client would.
         next = chunk;
       }
@@ -174,7 +188,8 @@ public final class CrashDrill {
       double runB = (System.nanoTime() - b0) / 1e9;
       say("run B done in %.1f s: %s", runB, totalsB);
 
-      List<String> mismatches = new ArrayList<>(RegistryTotals.diff(totalsA, totalsB));
+      List<String> mismatches = new ArrayList<>(lost);
+      mismatches.addAll(RegistryTotals.diff(totalsA, totalsB));
       for (String table : RegistryTotals.TABLES) {
         if (!totalsA.get("sql " + table + " md5").equals(totalsB.get("sql " + table + " md5"))) {
           mismatches.add("rows of " + table + ":");
@@ -298,6 +313,9 @@ public final class CrashDrill {
         int end = restart.indexOf('\n', at);
         seen.add(restart.substring(at, end < 0 ? restart.length() : end).replaceAll(" dataDir=\\S+", ""));
       }
+    }
+    if (restart.contains("automatic recovery in progress")) {
+      seen.add("PostgreSQL replayed its WAL");
     }
     return seen.isEmpty() ? "clean start" : String.join("; ", seen);
   }

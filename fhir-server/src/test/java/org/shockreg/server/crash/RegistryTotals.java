@@ -136,6 +136,19 @@ public final class RegistryTotals {
     return totals;
   }
 
+  /** The single number {@code sql} returns, from the registry on {@code pgData}. */
+  public static long count(Path pgData, String sql) throws Exception {
+    int port = CrashProcesses.readPostmasterPort(pgData).orElseThrow();
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:postgresql://localhost:" + port + "/postgres", "postgres", "");
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /** One line per key whose values differ, "key: expected -> actual"; empty when equal. */
   public static List<String> diff(Map<String, String> expected, Map<String, String> actual) {
     List<String> lines = new ArrayList<>();
