@@ -85,7 +85,9 @@ final class CrashResults {
             r.chunks(),
             kills(rs),
             r.passed() ? "**passed**" : "**FAILED**"));
-    md.append("| restarts | up on the first try | kills mid-request | time to up p50 / max s | totals equal | run A ingest | run A / run B wall s | machine |\n");
+    md.append(
+        "| restarts | up on the first try | kills mid-request | time to up p50 / max s | totals equal"
+            + " | run A ingest | run A / run B wall s | machine |\n");
     md.append("| ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |\n");
     md.append(
         String.format(
@@ -104,7 +106,9 @@ final class CrashResults {
             machine,
             heap,
             note.isEmpty() ? "" : ", " + note));
-    md.append("| # | kill | at chunk | after ms | mid-request | first try | s to up | how the start found things | stored / acknowledged resources |\n");
+    md.append(
+        "| # | kill | at chunk | after ms | mid-request | first try | s to up"
+            + " | how the start found things | stored / acknowledged resources |\n");
     md.append("| ---: | --- | ---: | ---: | --- | --- | ---: | --- | ---: |\n");
     for (Restart x : rs) {
       md.append(

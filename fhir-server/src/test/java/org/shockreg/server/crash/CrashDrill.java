@@ -168,11 +168,13 @@ public final class CrashDrill {
         restarts.add(r);
         if (stored < acknowledged || stored > upTo) {
           lost.add(String.format(Locale.ROOT,
-              "after restart %d: %d source resources stored, expected the %d acknowledged (up to %d with the one in flight)",
+              "after restart %d: %d source resources stored, expected the %d acknowledged"
+                  + " (up to %d with the one in flight)",
               r.number(), stored, acknowledged, upTo));
         }
         say(
-            "restart %d after %s kill at chunk %d (+%d ms, %s): %s in %.1f s; %s; %,d resources stored, %,d acknowledged",
+            "restart %d after %s kill at chunk %d (+%d ms, %s): %s in %.1f s; %s;"
+                + " %,d resources stored, %,d acknowledged",
             r.number(), mode, chunk, delay, r.inFlight() ? "mid-request" : "between requests",
             r.firstTryUp() ? "up on the first try" : "NOT up on the first try (" + r.failure() + ")",
             r.secondsToUp(), r.recovery(), stored, acknowledged);
@@ -281,7 +283,8 @@ public final class CrashDrill {
   /** Posts every chunk again; the summed report counters. */
   private Map<String, Long> postAll(RegistryServer server, List<Chunk> chunks) throws Exception {
     Map<String, Long> sums = new LinkedHashMap<>();
-    for (String k : List.of("received", "curated", "unchanged", "rejected", "unmapped", "skipped", "retracted", "ignored")) {
+    for (String k :
+        List.of("received", "curated", "unchanged", "rejected", "unmapped", "skipped", "retracted", "ignored")) {
       sums.put(k, 0L);
     }
     long t0 = System.nanoTime();
@@ -307,7 +310,10 @@ public final class CrashDrill {
       seen.add("watchdog stopped the postmaster");
     }
     for (String event :
-        List.of("embedded_postgres_orphan_stopped", "embedded_postgres_stale_pidfile_removed", "embedded_postgres_orphan_backends")) {
+        List.of(
+            "embedded_postgres_orphan_stopped",
+            "embedded_postgres_stale_pidfile_removed",
+            "embedded_postgres_orphan_backends")) {
       int at = restart.indexOf("event=" + event);
       if (at >= 0) {
         int end = restart.indexOf('\n', at);
