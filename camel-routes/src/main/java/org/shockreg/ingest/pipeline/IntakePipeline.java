@@ -24,12 +24,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.MappingOutcome;
 import org.shockreg.mappings.derive.EpisodeRecomputation;
 import org.shockreg.registry.curated.Coding;
 import org.shockreg.registry.curated.CuratedFact;
+import org.shockreg.registry.curated.CuratedFact.PatientFact;
 import org.shockreg.registry.curated.CurationBatch;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceRef.SourceKey;
@@ -232,6 +234,10 @@ public class IntakePipeline {
     SourceHead head;
     /** Why it is not applied, when a newer version of it is in the body or stored. */
     String olderThan;
+    /** A DELETE entry (no resource): applying it retracts the source resource's facts. */
+    DeleteEntry deletion;
+    /** Skipped for another reason than its version (a Patient delete): code and reason. */
+    String[] skip;
 
     Candidate(
         SourceEntry entry, String type, String id, SourceVersion version, byte[] hash, String compact) {
@@ -266,11 +272,11 @@ public class IntakePipeline {
     List<Candidate> older = new ArrayList<>();
     for (SourceEntry e : entries) {
       report.received++;
-      if (e.resource() == null) {
+      if (e.resource() == null && e.deletion() == null) {
         rejections.add(new Rejection(null, null, e.index(), "unparseable-resource", e.error(), e.raw()));
         continue;
       }
-      Candidate c = prepare(e, rejections);
+      Candidate c = e.deletion() != null ? prepareDeletion(e, rejections) : prepare(e, rejections);
       if (c == null) {
         continue;
       }
@@ -278,7 +284,16 @@ public class IntakePipeline {
         report.ignored++;
         continue;
       }
-      if ("Patient".equals(c.type)) {
+      if (c.deletion != null && "Patient".equals(c.type)) {
+        // Clinically safe: a deleted Patient keeps its facts (a lost death or outcome changes a
+        // trial's result); the delete is kept raw and reported, facts are retracted one by one.
+        c.skip = new String[] {"patient-delete",
+            "a Patient delete is recorded, not applied: the patient's clinical facts stay; send a"
+                + " delete or entered-in-error for each fact that was wrong"};
+        older.add(c);
+        continue;
+      }
+      if ("Patient".equals(c.type) && c.deletion == null) {
         resolver.registerFullUrl(e.fullUrl(), c.id);
       }
       // The same resource twice in one body (a history Bundle, an export with several versions):
@@ -320,7 +335,7 @@ public class IntakePipeline {
     // Who a Patient is (its identifiers, hence its pseudonym) comes from the version taken in,
     // also when it is unchanged; an older version's identifiers may be outdated.
     for (Candidate c : candidates.values()) {
-      if ("Patient".equals(c.type) && c.olderThan == null) {
+      if ("Patient".equals(c.type) && c.olderThan == null && c.deletion == null) {
         resolver.registerPatient(site, c.entry.fullUrl(), c.id, identifiers(c.entry.resource()));
       }
     }
@@ -332,10 +347,12 @@ public class IntakePipeline {
     for (Candidate c : older) {
       report.skipped++;
       report.skips.add(
-          new IntakeReport.Skip(
-              c.type, c.id, c.entry.index(), "older-version",
-              "this version (" + c.version.describe() + ") is older than the " + c.olderThan
-                  + "; kept in the raw store, not curated"));
+          c.skip != null
+              ? new IntakeReport.Skip(c.type, c.id, c.entry.index(), c.skip[0], c.skip[1])
+              : new IntakeReport.Skip(
+                  c.type, c.id, c.entry.index(), "older-version",
+                  "this version (" + c.version.describe() + ") is older than the " + c.olderThan
+                      + "; kept in the raw store, not curated"));
     }
     for (Rejection r : rejections) {
       report.rejected++;
@@ -375,6 +392,7 @@ public class IntakePipeline {
     for (int attempt = 1; ; attempt++) {
       IntakeReport counted = new IntakeReport();
       List<Rejection> rejected = new ArrayList<>();
+      Map<String, String> merged = new LinkedHashMap<>();
       try {
         tx.executeWithoutResult(
             status -> {
@@ -383,10 +401,12 @@ public class IntakePipeline {
               // version that was not applied must not turn a first version into an update.
               long[] rawIds = writer.allocateRawIds(changed.size() + older.size());
               if (!changed.isEmpty()) {
-                curate(request, changed, rawIds, counted, resolver, rejected);
+                curate(request, changed, rawIds, counted, resolver, rejected, merged);
               }
               storeOlder(request, older, Arrays.copyOfRange(rawIds, changed.size(), rawIds.length));
             });
+        // Only a committed merge tells the rest of this body where a patient went.
+        merged.forEach(resolver::merged);
         report.add(counted);
         rejections.addAll(rejected);
         return;
@@ -418,7 +438,8 @@ public class IntakePipeline {
       long[] rawIds,
       IntakeReport report,
       BundlePatientResolver resolver,
-      List<Rejection> rejections) {
+      List<Rejection> rejections,
+      Map<String, String> merged) {
     String site = request.siteId();
     IParser parser = fhir.newJsonParser();
     parser.setParserErrorHandler(new LenientErrorHandler(false).setErrorOnInvalidValue(true));
@@ -428,8 +449,19 @@ public class IntakePipeline {
     List<Long> rawIdList = new ArrayList<>(changed.size());
     List<String[]> remapped = new ArrayList<>();
     Map<UnmappedCode, Integer> unmapped = new HashMap<>();
+    List<PatientLinks.Merge> merges = new ArrayList<>();
     for (int i = 0; i < changed.size(); i++) {
       Candidate c = changed.get(i);
+      if (c.deletion != null) {
+        // Retracts every fact of the source resource, like an entered-in-error version.
+        report.deleted++;
+        if (c.head != null) {
+          replaced.add(c.key(site));
+        }
+        raws.add(c.raw(site, request.channel(), "deleted"));
+        rawIdList.add(rawIds[i]);
+        continue;
+      }
       Resource resource;
       try {
         resource = (Resource) parser.parseResource(c.compact);
@@ -451,6 +483,9 @@ public class IntakePipeline {
         case CURATED -> {
           report.curated++;
           facts.addAll(outcome.facts());
+          if (resource instanceof Patient patient && patient.hasLink()) {
+            readLinks(site, patient, outcome, c, resolver, merges, report);
+          }
         }
         case UNMAPPED -> {
           report.unmapped++;
@@ -477,14 +512,97 @@ public class IntakePipeline {
       raws.add(c.raw(site, request.channel(), stored));
       rawIdList.add(rawIds[i]);
     }
+    // Under the patients' locks, each fact goes to its patient as committed by now.
+    List<CuratedFact> settled =
+        FactPatients.settle(
+            site, facts, merges, resolver, source -> pseudonym(site, source), writer.merges(),
+            derivations::lockPatients);
     writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray());
     writer.updateOutcomes(site, remapped);
-    Set<String> affected = writer.apply(new CurationBatch(facts, replaced));
+    Set<String> affected = writer.apply(new CurationBatch(settled, replaced));
+    applyMerges(site, merges, affected, merged);
     // Derived facts of the touched patients only, in the same transaction as their inputs.
     derivations.recompute(affected);
     if (!request.remap()) {
       // Remapped resources were counted when they were received.
       writer.recordUnmapped(unmapped);
+    }
+  }
+
+  private String pseudonym(String site, String sourcePatientId) {
+    return engine.curatedPatientId(site, sourcePatientId, List.of());
+  }
+
+  private void readLinks(
+      String site,
+      Patient patient,
+      MappingOutcome outcome,
+      Candidate c,
+      BundlePatientResolver resolver,
+      List<PatientLinks.Merge> merges,
+      IntakeReport report) {
+    for (CuratedFact f : outcome.facts()) {
+      if (f instanceof PatientFact fact) {
+        PatientLinks.read(
+            patient, fact, resolver, source -> pseudonym(site, source),
+            new PatientLinks.Sink() {
+              @Override
+              public void merge(PatientLinks.Merge merge) {
+                merges.add(merge);
+              }
+
+              @Override
+              public void unresolved(PatientLinks.Unresolved link) {
+                log.warn("event=patient_link_unresolved site={} linkType={}", site, link.linkType());
+                report.warnings.add(
+                    new IntakeReport.Warning(
+                        c.type, c.id, c.entry.index(), "unresolved-merge-target",
+                        "link " + link.linkType() + " to " + link.reference()
+                            + " does not resolve to a Patient: the patients are kept apart"));
+              }
+            });
+      }
+    }
+  }
+
+  /**
+   * Merges the curated patients the batch's Patient.links ask for, after its facts are written;
+   * the survivors' derived facts are recomputed with the batch's.
+   */
+  private void applyMerges(
+      String site, List<PatientLinks.Merge> merges, Set<String> affected, Map<String, String> merged) {
+    for (PatientLinks.Merge m : merges) {
+      String survivor = writer.merges().merge(site, m.from(), m.to(), m.linkType(), true);
+      if (survivor == null) {
+        continue;
+      }
+      if (m.mergedSourceId() != null) {
+        writer.merges().linkMerged(site, m.mergedSourceId(), survivor);
+      }
+      writer.merges().keepDeaths(List.of(survivor));
+      affected.remove(m.from());
+      affected.add(survivor);
+      merged.put(m.from(), survivor);
+      log.info("event=patients_merged site={} linkType={}", site, m.linkType());
+    }
+  }
+
+  /** A DELETE entry as a candidate: its "content" is the entry itself, kept raw as received. */
+  private Candidate prepareDeletion(SourceEntry e, List<Rejection> rejections) {
+    DeleteEntry d;
+    try {
+      d = DeleteEntry.of(e.deletion());
+    } catch (DeleteEntry.Refused r) {
+      rejections.add(new Rejection(null, null, e.index(), r.code, r.getMessage(), e.raw()));
+      return null;
+    }
+    try {
+      Candidate c = new Candidate(e, d.type(), d.id(), d.version(), contentHash.of(e.deletion()), e.raw());
+      c.deletion = d;
+      return c;
+    } catch (JsonProcessingException ex) {
+      rejections.add(new Rejection(d.type(), d.id(), e.index(), "unparseable-resource", brief(ex.getMessage()), e.raw()));
+      return null;
     }
   }
 

@@ -5,6 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * One resource out of an intake body: its JSON tree and, in a Bundle, its fullUrl. When the line
  * or entry could not be read, {@code resource} is null and {@code error} says why; {@code raw}
- * keeps the text as received for the dead-letter store.
+ * keeps the text as received for the dead-letter store. A Bundle entry with {@code request.method
+ * = DELETE} has no resource: {@code deletion} is the whole entry (request, response).
  */
-record SourceEntry(int index, String fullUrl, ObjectNode resource, String raw, String error) {}
+record SourceEntry(int index, String fullUrl, ObjectNode resource, String raw, String error, ObjectNode deletion) {
+
+  SourceEntry(int index, String fullUrl, ObjectNode resource, String raw, String error) {
+    this(index, fullUrl, resource, raw, error, null);
+  }
+
+  static SourceEntry deletion(int index, ObjectNode entry) {
+    return new SourceEntry(index, null, null, entry.toString(), null, entry);
+  }
+}

@@ -15,6 +15,9 @@ public sealed interface CuratedFact {
 
   String patientId();
 
+  /** The same fact filed under another patient (a merged patient's survivor). */
+  CuratedFact withPatientId(String patientId);
+
   /**
    * The curated Patient: pseudonym, sex, birth year and death only. {@code birthDate} (full, when
    * sent) stays hospital-side with the source link, for age at shock diagnosis; it is never served.
@@ -32,7 +35,13 @@ public sealed interface CuratedFact {
       Instant deceasedAt,
       String replacesPatientId,
       SourceRef source)
-      implements CuratedFact {}
+      implements CuratedFact {
+    @Override
+    public PatientFact withPatientId(String id) {
+      return new PatientFact(
+          id, siteId, sourcePatientId, sex, birthYear, birthDate, deceased, deceasedAt, replacesPatientId, source);
+    }
+  }
 
   /** A measurement in the registry unit (FHIR Observation). */
   record MeasurementFact(
@@ -52,7 +61,14 @@ public sealed interface CuratedFact {
       List<Coding> codings,
       Set<String> flags,
       SourceRef source)
-      implements CuratedFact {}
+      implements CuratedFact {
+    @Override
+    public MeasurementFact withPatientId(String id) {
+      return new MeasurementFact(
+          observationId, id, variable, status, effectiveAt, value, unit, comparator, rangeLow, rangeHigh,
+          originalValue, originalUnit, originalComparator, codings, flags, source);
+    }
+  }
 
   /** A temporary MCS or heart replacement therapy (FHIR Procedure). */
   record DeviceTherapyFact(
@@ -66,11 +82,22 @@ public sealed interface CuratedFact {
       List<Coding> codings,
       Set<String> flags,
       SourceRef source)
-      implements CuratedFact {}
+      implements CuratedFact {
+    @Override
+    public DeviceTherapyFact withPatientId(String id) {
+      return new DeviceTherapyFact(
+          procedureId, id, device, status, startedAt, endedAt, performedAt, codings, flags, source);
+    }
+  }
 
   /** A removal procedure: closes the open therapy of that device; never a therapy of its own. */
   record DeviceRemovalFact(String patientId, String device, Instant removedAt, SourceRef source)
-      implements CuratedFact {}
+      implements CuratedFact {
+    @Override
+    public DeviceRemovalFact withPatientId(String id) {
+      return new DeviceRemovalFact(id, device, removedAt, source);
+    }
+  }
 
   /** A diagnosis in a registry category (FHIR Condition). */
   record DiagnosisFact(
@@ -85,7 +112,14 @@ public sealed interface CuratedFact {
       List<Coding> codings,
       Set<String> flags,
       SourceRef source)
-      implements CuratedFact {}
+      implements CuratedFact {
+    @Override
+    public DiagnosisFact withPatientId(String id) {
+      return new DiagnosisFact(
+          conditionId, id, category, clinicalStatus, verificationStatus, onsetAt, recordedAt, abatedAt, codings,
+          flags, source);
+    }
+  }
 
   /** A hospital or intensive-care encounter (FHIR Encounter). */
   record EncounterFact(
@@ -99,7 +133,13 @@ public sealed interface CuratedFact {
       List<Coding> types,
       Set<String> flags,
       SourceRef source)
-      implements CuratedFact {}
+      implements CuratedFact {
+    @Override
+    public EncounterFact withPatientId(String id) {
+      return new EncounterFact(
+          encounterId, id, status, encounterClass, intensiveCare, periodStart, periodEnd, types, flags, source);
+    }
+  }
 
   /**
    * A randomization sent as a source ResearchSubject (data-dictionary.md section 4); the curated
@@ -107,5 +147,10 @@ public sealed interface CuratedFact {
    */
   record RandomizationFact(
       String randomizationId, String patientId, String studyId, String arm, Instant randomizedAt, SourceRef source)
-      implements CuratedFact {}
+      implements CuratedFact {
+    @Override
+    public RandomizationFact withPatientId(String id) {
+      return new RandomizationFact(randomizationId, id, studyId, arm, randomizedAt, source);
+    }
+  }
 }

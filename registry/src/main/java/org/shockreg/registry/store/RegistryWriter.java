@@ -47,11 +47,18 @@ public class RegistryWriter {
   private final JdbcTemplate jdbc;
   private final NamedParameterJdbcTemplate named;
   private final ObjectMapper json;
+  private final PatientMerges merges;
 
   public RegistryWriter(JdbcTemplate jdbc, ObjectMapper json) {
     this.jdbc = jdbc;
     this.named = new NamedParameterJdbcTemplate(jdbc);
     this.json = json;
+    this.merges = new PatientMerges(jdbc);
+  }
+
+  /** Patient merges (Patient.link, placeholders), in the caller's transaction. */
+  public PatientMerges merges() {
+    return merges;
   }
 
   /** Registers a site the first time it is named; returns true when it was new. */
@@ -278,28 +285,12 @@ public class RegistryWriter {
     if (patients.isEmpty()) {
       return;
     }
+    // The link first: it says whether this source record is the patient's own or a merged one.
     jdbc.batchUpdate(
-        "UPDATE patient SET sex = ?, birth_year = ?, deceased = ?, deceased_at = ?,"
-            + " source_type = ?, source_id = ?, source_version = ?, raw_id = ?, last_updated = now()"
-            + " WHERE patient_id = ?",
-        patients,
-        500,
-        (ps, p) -> {
-          ps.setString(1, p.sex());
-          setInt(ps, 2, p.birthYear());
-          if (p.deceased() == null) {
-            ps.setNull(3, Types.BOOLEAN);
-          } else {
-            ps.setBoolean(3, p.deceased());
-          }
-          ps.setTimestamp(4, ts(p.deceasedAt()));
-          setSource(ps, 5, p.source());
-          ps.setString(9, p.patientId());
-        });
-    jdbc.batchUpdate(
-        "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id, birth_date)"
-            + " VALUES (?, ?, ?, ?) ON CONFLICT (site_id, source_patient_id) DO UPDATE SET"
-            + " patient_id = EXCLUDED.patient_id, birth_date = EXCLUDED.birth_date",
+        "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id, birth_date, deceased,"
+            + " deceased_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site_id, source_patient_id) DO UPDATE SET"
+            + " patient_id = EXCLUDED.patient_id, birth_date = EXCLUDED.birth_date,"
+            + " deceased = EXCLUDED.deceased, deceased_at = EXCLUDED.deceased_at",
         patients,
         500,
         (ps, p) -> {
@@ -307,39 +298,51 @@ public class RegistryWriter {
           ps.setString(2, p.sourcePatientId());
           ps.setString(3, p.patientId());
           ps.setObject(4, p.birthDate());
+          setBoolean(ps, 5, p.deceased());
+          ps.setTimestamp(6, ts(p.deceasedAt()));
         });
+    // The survivor's own record sets the demographics; a merged record (Patient.link) only fills
+    // gaps, and its death is kept by keepDeaths below.
+    jdbc.batchUpdate(
+        "UPDATE patient SET sex = ?, birth_year = ?, deceased = ?, deceased_at = ?,"
+            + " source_type = ?, source_id = ?, source_version = ?, raw_id = ?, last_updated = now()"
+            + " WHERE patient_id = ? AND NOT EXISTS (SELECT 1 FROM patient_source_link l"
+            + " WHERE l.site_id = ? AND l.source_patient_id = ? AND l.merged)",
+        patients,
+        500,
+        (ps, p) -> {
+          ps.setString(1, p.sex());
+          setInt(ps, 2, p.birthYear());
+          setBoolean(ps, 3, p.deceased());
+          ps.setTimestamp(4, ts(p.deceasedAt()));
+          setSource(ps, 5, p.source());
+          ps.setString(9, p.patientId());
+          ps.setString(10, p.siteId());
+          ps.setString(11, p.sourcePatientId());
+        });
+    jdbc.batchUpdate(
+        "UPDATE patient SET sex = COALESCE(sex, ?), birth_year = COALESCE(birth_year, ?), last_updated = now()"
+            + " WHERE patient_id = ? AND (sex IS NULL OR birth_year IS NULL) AND EXISTS (SELECT 1"
+            + " FROM patient_source_link l WHERE l.site_id = ? AND l.source_patient_id = ? AND l.merged)",
+        patients,
+        500,
+        (ps, p) -> {
+          ps.setString(1, p.sex());
+          setInt(ps, 2, p.birthYear());
+          ps.setString(3, p.patientId());
+          ps.setString(4, p.siteId());
+          ps.setString(5, p.sourcePatientId());
+        });
+    Set<String> ids = new HashSet<>();
     for (PatientFact p : patients) {
+      ids.add(p.patientId());
       if (p.replacesPatientId() != null && !p.replacesPatientId().equals(p.patientId())) {
-        mergePatient(p.replacesPatientId(), p.patientId());
+        // Facts filed before their Patient came (under its logical id's pseudonym, or a site
+        // pseudonym now linked across sites) move to it.
+        merges.merge(p.siteId(), p.replacesPatientId(), p.patientId(), "placeholder", false);
       }
     }
-  }
-
-  /**
-   * Moves everything filed under a site pseudonym to the cross-site one (facts that arrived before
-   * their Patient named the shared identifier); derived facts are recomputed for the new one.
-   */
-  private void mergePatient(String from, String to) {
-    Integer exists =
-        jdbc.queryForObject("SELECT count(*) FROM patient WHERE patient_id = ?", Integer.class, from);
-    if (exists == null || exists == 0) {
-      return;
-    }
-    jdbc.update("DELETE FROM derived_fact WHERE patient_id = ?", from);
-    for (String table : new String[] {"measurement", "device_therapy", "diagnosis"}) {
-      jdbc.update(
-          "UPDATE " + table + " SET patient_id = ?, last_updated = now()"
-              + " WHERE patient_id = ?",
-          to,
-          from);
-    }
-    jdbc.update("UPDATE research_subject SET episode_id = NULL WHERE patient_id = ?", from);
-    jdbc.update("DELETE FROM shock_episode WHERE patient_id = ?", from);
-    for (String table : new String[] {"encounter", "device_removal", "research_subject", "randomization"}) {
-      jdbc.update("UPDATE " + table + " SET patient_id = ? WHERE patient_id = ?", to, from);
-    }
-    jdbc.update("UPDATE patient_source_link SET patient_id = ? WHERE patient_id = ?", to, from);
-    jdbc.update("DELETE FROM patient WHERE patient_id = ?", from);
+    merges.keepDeaths(ids);
   }
 
   /** Records what mapping made of stored source resources mapped again ({type, id, outcome}). */
@@ -762,6 +765,14 @@ public class RegistryWriter {
       ps.setNull(at, Types.BIGINT);
     } else {
       ps.setLong(at, v);
+    }
+  }
+
+  private static void setBoolean(PreparedStatement ps, int at, Boolean v) throws SQLException {
+    if (v == null) {
+      ps.setNull(at, Types.BOOLEAN);
+    } else {
+      ps.setBoolean(at, v);
     }
   }
 
