@@ -25,7 +25,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * A lab feed with Observations for patients never seen, and an ADT feed with those Patients (with
  * record numbers, so their pseudonym is not their logical id's), posted at the same time, again
  * and again: every patient ends up as one curated patient with all its facts, never split between
- * the logical id's pseudonym and the record number's.
+ * the logical id's pseudonym and the record number's. And two versions of the same resources
+ * posted at once: the newer version is curated whichever commits last.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -82,11 +83,58 @@ class PatientRaceIT {
         .isEqualTo(ROUNDS * PATIENTS);
   }
 
+  @Test
+  void twoVersionsOfOneResource_inTwoConcurrentBodies_theNewerWins() throws Exception {
+    String site = "race-versions";
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < ROUNDS; round++) {
+        // new resources (no head yet) and resources whose v1 is stored: v3 and v2 race
+        StringBuilder stored = new StringBuilder();
+        StringBuilder newer = new StringBuilder();
+        StringBuilder older = new StringBuilder();
+        for (int i = 0; i < PATIENTS; i++) {
+          String fresh = "v" + round + "-new-" + i;
+          String seen = "v" + round + "-old-" + i;
+          stored.append(lvef(seen, "1", 10));
+          newer.append(lvef(fresh, "3", 33)).append(lvef(seen, "3", 33));
+          older.append(lvef(fresh, "2", 22)).append(lvef(seen, "2", 22));
+        }
+        post(site, new CyclicBarrier(1), stored.toString());
+        CyclicBarrier start = new CyclicBarrier(2);
+        Future<?> a = pool.submit(() -> post(site, start, newer.toString()));
+        Future<?> b = pool.submit(() -> post(site, start, older.toString()));
+        a.get();
+        b.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(jdbc.queryForList(
+            "SELECT DISTINCT value::int FROM measurement WHERE site_id = ? AND variable = 'lvef'", Integer.class, site))
+        .containsExactly(33);
+    assertThat(jdbc.queryForList(
+            "SELECT DISTINCT version_id FROM source_resource_head WHERE site_id = ? AND resource_type = 'Observation'",
+            String.class, site))
+        .containsExactly("3");
+  }
+
+  static String lvef(String id, String version, int percent) {
+    return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"meta\":{\"versionId\":\"" + version + "\"},"
+        + "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"10230-1\"}]},"
+        + "\"subject\":{\"reference\":\"Patient/pv\"},\"effectiveDateTime\":\"2025-04-01T08:00:00Z\","
+        + "\"valueQuantity\":{\"value\":" + percent + ",\"unit\":\"%\"}}\n";
+  }
+
   Void post(CyclicBarrier start, String ndjson) throws Exception {
+    return post(SITE, start, ndjson);
+  }
+
+  Void post(String site, CyclicBarrier start, String ndjson) throws Exception {
     start.await();
     HttpResponse<String> res =
         http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + SITE))
+            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + site))
                 .header("Content-Type", "application/fhir+ndjson")
                 .header("Authorization", "Bearer " + TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(ndjson, StandardCharsets.UTF_8))

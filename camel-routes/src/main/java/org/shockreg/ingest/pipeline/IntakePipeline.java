@@ -316,32 +316,23 @@ public class IntakePipeline {
       }
     }
 
+    // Identical to the stored version: nothing to do, no lock needed. The rest is compared again
+    // inside the transaction, with the heads locked (see curateRetrying).
     Map<SourceKey, SourceHead> heads = writer.findHeads(site, candidates.keySet());
-    List<Candidate> changed = new ArrayList<>();
+    List<Candidate> pending = new ArrayList<>();
     for (Candidate c : candidates.values()) {
       c.head = heads.get(c.key(site));
-      SourceVersion stored =
-          c.head == null ? null : new SourceVersion(c.head.versionId(), c.head.lastUpdated());
       if (c.head != null && Arrays.equals(c.head.contentHash(), c.hash) && !request.remap()) {
         report.unchanged++;
-      } else if (stored != null && c.version.isOlderThan(stored)) {
-        // Late, or replayed from the dead-letter store: the stored newer version keeps its facts.
-        c.olderThan = "stored version (" + stored.describe() + ")";
-        older.add(c);
+        // Who a Patient is comes from the version taken in, also when it is unchanged.
+        registerPatient(site, c, resolver);
       } else {
-        changed.add(c);
-      }
-    }
-    // Who a Patient is (its identifiers, hence its pseudonym) comes from the version taken in,
-    // also when it is unchanged; an older version's identifiers may be outdated.
-    for (Candidate c : candidates.values()) {
-      if ("Patient".equals(c.type) && c.olderThan == null && c.deletion == null) {
-        resolver.registerPatient(site, c.entry.fullUrl(), c.id, identifiers(c.entry.resource()));
+        pending.add(c);
       }
     }
 
-    if (!changed.isEmpty() || !older.isEmpty()) {
-      curateRetrying(request, changed, older, report, resolver, rejections);
+    if (!pending.isEmpty() || !older.isEmpty()) {
+      older = curateRetrying(request, pending, older, report, resolver, rejections);
     }
     older.sort(Comparator.comparingInt(c -> c.entry.index()));
     for (Candidate c : older) {
@@ -379,29 +370,40 @@ public class IntakePipeline {
 
   /**
    * Curates a batch in one transaction; a deadlock or serialization failure against another batch
-   * (a lab feed and an ADT feed for the same patients) rolls it back and runs it again, bounded.
-   * Each attempt counts into its own report, so only the committed one counts.
+   * (a lab feed and an ADT feed for the same patients), or a source head another delivery wrote
+   * meanwhile, rolls it back and runs it again, bounded. Each attempt counts into its own report,
+   * so only the committed one counts. Returns the versions not applied (older) of that attempt.
    */
-  private void curateRetrying(
+  private List<Candidate> curateRetrying(
       IntakeRequest request,
-      List<Candidate> changed,
-      List<Candidate> older,
+      List<Candidate> pending,
+      List<Candidate> bodyOlder,
       IntakeReport report,
       BundlePatientResolver resolver,
       List<Rejection> rejections) {
+    String site = request.siteId();
     for (int attempt = 1; ; attempt++) {
       IntakeReport counted = new IntakeReport();
       List<Rejection> rejected = new ArrayList<>();
       Map<String, String> merged = new LinkedHashMap<>();
+      List<Candidate> older = new ArrayList<>(bodyOlder);
       try {
         tx.executeWithoutResult(
             status -> {
+              // Versions are compared with the heads as locked now: two deliveries racing for one
+              // source resource take turns, the second compares with what the first committed.
+              List<Candidate> changed = new ArrayList<>();
+              Set<SourceKey> firstVersions = new HashSet<>();
+              classify(request, pending, changed, older, firstVersions, counted);
+              for (Candidate c : changed) {
+                registerPatient(site, c, resolver);
+              }
               // One round trip for the ids of both. Older versions take the later ids: Provenance
               // counts the raw rows up to a fact's own to tell a create from an update, and a
               // version that was not applied must not turn a first version into an update.
               long[] rawIds = writer.allocateRawIds(changed.size() + older.size());
               if (!changed.isEmpty()) {
-                curate(request, changed, rawIds, counted, resolver, rejected, merged);
+                curate(request, changed, rawIds, counted, resolver, rejected, merged, firstVersions);
               }
               storeOlder(request, older, Arrays.copyOfRange(rawIds, changed.size(), rawIds.length));
             });
@@ -409,7 +411,7 @@ public class IntakePipeline {
         merged.forEach(resolver::merged);
         report.add(counted);
         rejections.addAll(rejected);
-        return;
+        return older;
       } catch (ConcurrencyFailureException e) {
         if (attempt >= MAX_ATTEMPTS) {
           throw e;
@@ -419,6 +421,54 @@ public class IntakePipeline {
             "event=intake_batch_retry site={} channel={} attempt={} reason={}",
             request.siteId(), request.channel(), attempt, e.getClass().getSimpleName());
       }
+    }
+  }
+
+  /**
+   * Sorts the candidates against their heads, read and row-locked in key order in this
+   * transaction: identical (unchanged), older than the stored version (not applied), or to apply
+   * ({@code firstVersions}: those with no head yet).
+   */
+  private void classify(
+      IntakeRequest request,
+      List<Candidate> pending,
+      List<Candidate> changed,
+      List<Candidate> older,
+      Set<SourceKey> firstVersions,
+      IntakeReport counted) {
+    String site = request.siteId();
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<SourceKey> keys = new ArrayList<>(pending.size());
+    for (Candidate c : pending) {
+      keys.add(c.key(site));
+    }
+    Map<SourceKey, SourceHead> heads = writer.lockHeads(site, keys);
+    for (Candidate c : pending) {
+      c.olderThan = null;
+      c.head = heads.get(c.key(site));
+      SourceVersion stored =
+          c.head == null ? null : new SourceVersion(c.head.versionId(), c.head.lastUpdated());
+      if (c.head != null && Arrays.equals(c.head.contentHash(), c.hash) && !request.remap()) {
+        counted.unchanged++;
+      } else if (stored != null && c.version.isOlderThan(stored)) {
+        // Late, or replayed from the dead-letter store: the stored newer version keeps its facts.
+        c.olderThan = "stored version (" + stored.describe() + ")";
+        older.add(c);
+      } else {
+        changed.add(c);
+        if (c.head == null) {
+          firstVersions.add(c.key(site));
+        }
+      }
+    }
+  }
+
+  /** Who a Patient is (its identifiers, hence its pseudonym) comes from the version taken in. */
+  private void registerPatient(String site, Candidate c, BundlePatientResolver resolver) {
+    if ("Patient".equals(c.type) && c.olderThan == null && c.deletion == null) {
+      resolver.registerPatient(site, c.entry.fullUrl(), c.id, identifiers(c.entry.resource()));
     }
   }
 
@@ -439,7 +489,8 @@ public class IntakePipeline {
       IntakeReport report,
       BundlePatientResolver resolver,
       List<Rejection> rejections,
-      Map<String, String> merged) {
+      Map<String, String> merged,
+      Set<SourceKey> firstVersions) {
     String site = request.siteId();
     IParser parser = fhir.newJsonParser();
     parser.setParserErrorHandler(new LenientErrorHandler(false).setErrorOnInvalidValue(true));
@@ -517,7 +568,7 @@ public class IntakePipeline {
         FactPatients.settle(
             site, facts, merges, resolver, source -> pseudonym(site, source), writer.merges(),
             derivations::lockPatients);
-    writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray());
+    writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray(), firstVersions);
     writer.updateOutcomes(site, remapped);
     Set<String> affected = writer.apply(new CurationBatch(settled, replaced));
     applyMerges(site, merges, affected, merged);

@@ -80,6 +80,20 @@ public class RegistryWriter {
 
   /** The newest stored version of each of these source resources that has been seen before. */
   public Map<SourceKey, SourceHead> findHeads(String siteId, Collection<SourceKey> keys) {
+    return heads(siteId, keys, false);
+  }
+
+  /**
+   * As {@link #findHeads}, and row-locks the heads (in key order, so two batches never deadlock
+   * on them) until the caller's transaction ends: a concurrent delivery of the same resource
+   * compares with what this one commits. Heads that do not exist yet are guarded by {@link
+   * #insertRaw(List, long[], Set)}.
+   */
+  public Map<SourceKey, SourceHead> lockHeads(String siteId, Collection<SourceKey> keys) {
+    return heads(siteId, keys, true);
+  }
+
+  private Map<SourceKey, SourceHead> heads(String siteId, Collection<SourceKey> keys, boolean lock) {
     Map<SourceKey, SourceHead> heads = new HashMap<>();
     if (keys.isEmpty()) {
       return heads;
@@ -94,7 +108,8 @@ public class RegistryWriter {
                       + " h.source_last_updated FROM source_resource_head h"
                       + " JOIN unnest(?::text[], ?::text[]) AS k(resource_type, resource_id)"
                       + " ON h.resource_type = k.resource_type AND h.resource_id = k.resource_id"
-                      + " WHERE h.site_id = ?");
+                      + " WHERE h.site_id = ?"
+                      + (lock ? " ORDER BY h.resource_type, h.resource_id FOR UPDATE OF h" : ""));
           ps.setArray(1, con.createArrayOf("text", types));
           ps.setArray(2, con.createArrayOf("text", ids));
           ps.setString(3, siteId);
@@ -138,6 +153,15 @@ public class RegistryWriter {
    * The caller has made sure none is older than its current head.
    */
   public void insertRaw(List<RawResource> resources, long[] ids) {
+    insertRaw(resources, ids, Set.of());
+  }
+
+  /**
+   * As {@link #insertRaw(List, long[])}; {@code firstVersions} are the resources the caller found
+   * no head for. Their heads are inserted only if still absent: when a concurrent delivery created
+   * one meanwhile, {@link SourceHeadRaceException} rolls the batch back to be compared again.
+   */
+  public void insertRaw(List<RawResource> resources, long[] ids, Set<SourceKey> firstVersions) {
     if (resources.isEmpty()) {
       return;
     }
@@ -161,6 +185,16 @@ public class RegistryWriter {
           ps.setString(7, r.json());
           ps.setString(8, r.channel());
         });
+    List<Integer> firsts = new ArrayList<>();
+    if (!firstVersions.isEmpty()) {
+      positions = new ArrayList<>();
+      for (int i = 0; i < ids.length; i++) {
+        RawResource r = resources.get(i);
+        boolean first = firstVersions.contains(new SourceKey(r.siteId(), r.resourceType(), r.resourceId()));
+        (first ? firsts : positions).add(i);
+      }
+      insertFirstHeads(resources, ids, firsts);
+    }
     // Bound with explicit types, so a missing versionId or lastUpdated is a typed NULL.
     jdbc.batchUpdate(
         "INSERT INTO source_resource_head (site_id, resource_type, resource_id, raw_id,"
@@ -184,6 +218,60 @@ public class RegistryWriter {
           ps.setBytes(7, r.contentHash());
           ps.setString(8, r.outcome());
         });
+  }
+
+  /** Heads of first versions, in one statement that says how many it inserted. */
+  private void insertFirstHeads(List<RawResource> resources, long[] ids, List<Integer> firsts) {
+    if (firsts.isEmpty()) {
+      return;
+    }
+    int n = firsts.size();
+    String[] sites = new String[n];
+    String[] types = new String[n];
+    String[] rids = new String[n];
+    Long[] raw = new Long[n];
+    String[] versions = new String[n];
+    String[] updated = new String[n];
+    String[] hashes = new String[n];
+    String[] outcomes = new String[n];
+    for (int k = 0; k < n; k++) {
+      int i = firsts.get(k);
+      RawResource r = resources.get(i);
+      sites[k] = r.siteId();
+      types[k] = r.resourceType();
+      rids[k] = r.resourceId();
+      raw[k] = ids[i];
+      versions[k] = r.versionId();
+      updated[k] = r.lastUpdated() == null ? null : r.lastUpdated().toString();
+      hashes[k] = java.util.HexFormat.of().formatHex(r.contentHash());
+      outcomes[k] = r.outcome();
+    }
+    Integer inserted =
+        jdbc.query(
+            con -> {
+              PreparedStatement ps =
+                  con.prepareStatement(
+                      "WITH ins AS (INSERT INTO source_resource_head (site_id, resource_type, resource_id,"
+                          + " raw_id, version_id, source_last_updated, content_hash, outcome)"
+                          + " SELECT s, t, i, r, v, u::timestamptz, decode(h, 'hex'), o FROM unnest(?::text[],"
+                          + " ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])"
+                          + " AS x(s, t, i, r, v, u, h, o)"
+                          + " ON CONFLICT (site_id, resource_type, resource_id) DO NOTHING RETURNING 1)"
+                          + " SELECT count(*) FROM ins");
+              ps.setArray(1, con.createArrayOf("text", sites));
+              ps.setArray(2, con.createArrayOf("text", types));
+              ps.setArray(3, con.createArrayOf("text", rids));
+              ps.setArray(4, con.createArrayOf("bigint", raw));
+              ps.setArray(5, con.createArrayOf("text", versions));
+              ps.setArray(6, con.createArrayOf("text", updated));
+              ps.setArray(7, con.createArrayOf("text", hashes));
+              ps.setArray(8, con.createArrayOf("text", outcomes));
+              return ps;
+            },
+            rs -> rs.next() ? rs.getInt(1) : 0);
+    if (inserted == null || inserted < n) {
+      throw new SourceHeadRaceException(n - (inserted == null ? 0 : inserted));
+    }
   }
 
   /**
