@@ -223,42 +223,6 @@ public class IntakePipeline {
             null));
   }
 
-  /** A resource of a batch on its way in. */
-  private static final class Candidate {
-    final SourceEntry entry;
-    final String type;
-    final String id;
-    final SourceVersion version;
-    final byte[] hash;
-    final String compact;
-    SourceHead head;
-    /** Why it is not applied, when a newer version of it is in the body or stored. */
-    String olderThan;
-    /** A DELETE entry (no resource): applying it retracts the source resource's facts. */
-    DeleteEntry deletion;
-    /** Skipped for another reason than its version (a Patient delete): code and reason. */
-    String[] skip;
-
-    Candidate(
-        SourceEntry entry, String type, String id, SourceVersion version, byte[] hash, String compact) {
-      this.entry = entry;
-      this.type = type;
-      this.id = id;
-      this.version = version;
-      this.hash = hash;
-      this.compact = compact;
-    }
-
-    SourceKey key(String site) {
-      return new SourceKey(site, type, id);
-    }
-
-    RawResource raw(String site, String channel, String outcome) {
-      return new RawResource(
-          site, type, id, version.versionId(), version.lastUpdated(), hash, compact, channel, outcome);
-    }
-  }
-
   private record Rejection(
       String type, String id, int index, String code, String reason, String payload) {}
 
@@ -535,7 +499,8 @@ public class IntakePipeline {
           report.curated++;
           facts.addAll(outcome.facts());
           if (resource instanceof Patient patient && patient.hasLink()) {
-            readLinks(site, patient, outcome, c, resolver, merges, report);
+            PatientLinks.read(
+                site, patient, outcome.facts(), c, resolver, sourceId -> pseudonym(site, sourceId), merges, report);
           }
         }
         case UNMAPPED -> {
@@ -571,7 +536,7 @@ public class IntakePipeline {
     writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray(), firstVersions);
     writer.updateOutcomes(site, remapped);
     Set<String> affected = writer.apply(new CurationBatch(settled, replaced));
-    applyMerges(site, merges, affected, merged);
+    PatientLinks.apply(writer.merges(), site, merges, affected, merged);
     // Derived facts of the touched patients only, in the same transaction as their inputs.
     derivations.recompute(affected);
     if (!request.remap()) {
@@ -582,60 +547,6 @@ public class IntakePipeline {
 
   private String pseudonym(String site, String sourcePatientId) {
     return engine.curatedPatientId(site, sourcePatientId, List.of());
-  }
-
-  private void readLinks(
-      String site,
-      Patient patient,
-      MappingOutcome outcome,
-      Candidate c,
-      BundlePatientResolver resolver,
-      List<PatientLinks.Merge> merges,
-      IntakeReport report) {
-    for (CuratedFact f : outcome.facts()) {
-      if (f instanceof PatientFact fact) {
-        PatientLinks.read(
-            patient, fact, resolver, source -> pseudonym(site, source),
-            new PatientLinks.Sink() {
-              @Override
-              public void merge(PatientLinks.Merge merge) {
-                merges.add(merge);
-              }
-
-              @Override
-              public void unresolved(PatientLinks.Unresolved link) {
-                log.warn("event=patient_link_unresolved site={} linkType={}", site, link.linkType());
-                report.warnings.add(
-                    new IntakeReport.Warning(
-                        c.type, c.id, c.entry.index(), "unresolved-merge-target",
-                        "link " + link.linkType() + " to " + link.reference()
-                            + " does not resolve to a Patient: the patients are kept apart"));
-              }
-            });
-      }
-    }
-  }
-
-  /**
-   * Merges the curated patients the batch's Patient.links ask for, after its facts are written;
-   * the survivors' derived facts are recomputed with the batch's.
-   */
-  private void applyMerges(
-      String site, List<PatientLinks.Merge> merges, Set<String> affected, Map<String, String> merged) {
-    for (PatientLinks.Merge m : merges) {
-      String survivor = writer.merges().merge(site, m.from(), m.to(), m.linkType(), true);
-      if (survivor == null) {
-        continue;
-      }
-      if (m.mergedSourceId() != null) {
-        writer.merges().linkMerged(site, m.mergedSourceId(), survivor);
-      }
-      writer.merges().keepDeaths(List.of(survivor));
-      affected.remove(m.from());
-      affected.add(survivor);
-      merged.put(m.from(), survivor);
-      log.info("event=patients_merged site={} linkType={}", site, m.linkType());
-    }
   }
 
   /** A DELETE entry as a candidate: its "content" is the entry itself, kept raw as received. */

@@ -1,11 +1,17 @@
 package org.shockreg.ingest.pipeline;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Patient.PatientLinkComponent;
 import org.hl7.fhir.r4.model.Reference;
+import org.shockreg.registry.curated.CuratedFact;
 import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.store.PatientMerges;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a source Patient's {@code link} asks of the registry. {@code replaced-by}: this record was
@@ -18,31 +24,38 @@ import org.shockreg.registry.curated.CuratedFact.PatientFact;
  */
 final class PatientLinks {
 
+  private static final Logger log = LoggerFactory.getLogger(PatientLinks.class);
+
   /** One merge: {@code from} goes into {@code to}; {@code mergedSourceId} is the merged record's. */
   record Merge(String from, String to, String linkType, String mergedSourceId) {}
-
-  /** A link whose other could not be resolved to a Patient: reported, nothing merges. */
-  record Unresolved(String linkType, String reference) {}
-
-  interface Sink {
-    void merge(Merge merge);
-
-    void unresolved(Unresolved link);
-  }
 
   private PatientLinks() {}
 
   /**
+   * Adds the merges a curated Patient's links ask for to {@code merges}; a link whose other does
+   * not resolve to a Patient is reported as a warning and merges nothing.
+   *
    * @param pseudonym the curated id of a source patient never seen (its logical id's pseudonym)
    */
   static void read(
+      String siteId,
       Patient patient,
-      PatientFact fact,
+      List<CuratedFact> facts,
+      Candidate c,
       BundlePatientResolver resolver,
       Function<String, String> pseudonym,
-      Sink sink) {
-    List<PatientLinkComponent> links = patient.getLink();
-    for (PatientLinkComponent link : links) {
+      List<Merge> merges,
+      IntakeReport report) {
+    PatientFact fact = null;
+    for (CuratedFact f : facts) {
+      if (f instanceof PatientFact p) {
+        fact = p;
+      }
+    }
+    if (fact == null) {
+      return;
+    }
+    for (PatientLinkComponent link : patient.getLink()) {
       if (link.getType() == null) {
         continue;
       }
@@ -53,25 +66,50 @@ final class PatientLinks {
       }
       Reference other = link.getOther();
       String source = resolver.sourcePatientId(other);
-      if (source == null || source.equals(fact.sourcePatientId())) {
-        sink.unresolved(new Unresolved(type, describe(other)));
+      String known = source == null ? null : resolver.curatedPatientId(siteId, source);
+      String curated = known != null ? known : source == null ? null : pseudonym.apply(source);
+      if (curated == null || source.equals(fact.sourcePatientId())) {
+        log.warn("event=patient_link_unresolved site={} linkType={}", siteId, type);
+        report.warnings.add(
+            new IntakeReport.Warning(
+                c.type, c.id, c.entry.index(), "unresolved-merge-target",
+                "link " + type + " to " + describe(other)
+                    + " does not resolve to another Patient: the patients are kept apart"));
         continue;
       }
-      String known = resolver.curatedPatientId(fact.siteId(), source);
-      String curated = known != null ? known : pseudonym.apply(source);
-      if (curated == null) {
-        sink.unresolved(new Unresolved(type, describe(other)));
-        continue;
-      }
-      boolean logical = !BundlePatientResolver.isIdentifierToken(source);
       if (replacedBy) {
-        sink.merge(new Merge(fact.patientId(), curated, type, fact.sourcePatientId()));
+        merges.add(new Merge(fact.patientId(), curated, type, fact.sourcePatientId()));
       } else {
-        sink.merge(new Merge(curated, fact.patientId(), type, logical ? source : null));
+        boolean logical = !BundlePatientResolver.isIdentifierToken(source);
+        merges.add(new Merge(curated, fact.patientId(), type, logical ? source : null));
       }
     }
   }
 
+  /**
+   * Merges the curated patients the batch's links ask for, after its facts are written: the
+   * survivors' derived facts are recomputed with the batch's ({@code affected}); {@code merged}
+   * collects merged id -> survivor for the rest of the body once the batch commits.
+   */
+  static void apply(
+      PatientMerges store, String siteId, List<Merge> merges, Set<String> affected, Map<String, String> merged) {
+    for (Merge m : merges) {
+      String survivor = store.merge(siteId, m.from(), m.to(), m.linkType(), true);
+      if (survivor == null) {
+        continue;
+      }
+      if (m.mergedSourceId() != null) {
+        store.linkMerged(siteId, m.mergedSourceId(), survivor);
+      }
+      store.keepDeaths(List.of(survivor));
+      affected.remove(m.from());
+      affected.add(survivor);
+      merged.put(m.from(), survivor);
+      log.info("event=patients_merged site={} linkType={}", siteId, m.linkType());
+    }
+  }
+
+  /** The reference for the sender's answer, without an identifier value. */
   private static String describe(Reference r) {
     if (r == null) {
       return "(none)";
@@ -80,7 +118,7 @@ final class PatientLinks {
       return r.getReference();
     }
     if (r.hasIdentifier()) {
-      return "identifier " + r.getIdentifier().getSystem() + "|(value)";
+      return "an identifier of system " + r.getIdentifier().getSystem();
     }
     return "(empty reference)";
   }
