@@ -51,6 +51,7 @@ class BundleDeleteIT {
     registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.mllp.port", () -> "-1");
+    registry.add("shockreg.bulk-export.retry-after", () -> "1s");
   }
 
   @LocalServerPort int port;
@@ -73,6 +74,7 @@ class BundleDeleteIT {
     String observationId = jdbc.queryForObject(
         "SELECT observation_id FROM measurement WHERE site_id = ? AND source_id = 'lvef-1'", String.class, site);
     assertThat(curatedLvef(site)).hasSize(1);
+    String since = jdbc.queryForObject("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", String.class);
 
     Parameters answer = post(site, bundle("transaction", delete("Observation/lvef-1", null, null)));
     assertThat(count(answer, "deleted")).isEqualTo(1);
@@ -88,6 +90,8 @@ class BundleDeleteIT {
             "SELECT count(*) FROM curated_deletion WHERE resource_type = 'Observation' AND resource_id = ?",
             Integer.class, observationId))
         .isEqualTo(1);
+    // and Bulk export with _since lists it in its deleted files
+    assertThat(sinceExportDeletions(since)).contains("Observation/" + observationId);
     // the same delete again changes nothing
     Parameters again = post(site, bundle("transaction", delete("Observation/lvef-1", null, null)));
     assertThat(count(again, "unchanged")).isEqualTo(1);
@@ -156,6 +160,45 @@ class BundleDeleteIT {
   }
 
   // ---- fixtures -------------------------------------------------------------------------------
+
+  /** The DELETE urls of a Bulk export's deleted files ({@code _type=Observation&_since=}). */
+  List<String> sinceExportDeletions(String since) throws Exception {
+    HttpResponse<String> kick = http.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/$export?_type=Observation&_since="
+                + java.net.URLEncoder.encode(since, StandardCharsets.UTF_8)))
+            .header("Prefer", "respond-async").header("Accept", "application/fhir+json")
+            .header("Authorization", "Bearer " + TOKEN).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(kick.statusCode()).as(kick.body()).isEqualTo(202);
+    String status = kick.headers().firstValue("Content-Location").orElseThrow();
+    HttpResponse<String> done;
+    for (int i = 0; ; i++) {
+      done = get(status);
+      if (done.statusCode() != 202) {
+        break;
+      }
+      assertThat(i).as("export still running").isLessThan(60);
+      Thread.sleep(500);
+    }
+    assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+    List<String> urls = new ArrayList<>();
+    for (var d : new com.fasterxml.jackson.databind.ObjectMapper().readTree(done.body()).withArray("deleted")) {
+      for (String line : get(d.get("url").asText()).body().split("\n")) {
+        if (!line.isBlank()) {
+          for (Bundle.BundleEntryComponent e : fhir.newJsonParser().parseResource(Bundle.class, line).getEntry()) {
+            urls.add(e.getRequest().getUrl());
+          }
+        }
+      }
+    }
+    return urls;
+  }
+
+  HttpResponse<String> get(String url) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
 
   static String patient() {
     return "{\"resourceType\":\"Patient\",\"id\":\"p-1\",\"gender\":\"female\",\"birthDate\":\"1955-01-01\"}";
