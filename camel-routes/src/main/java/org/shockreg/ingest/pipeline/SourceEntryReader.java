@@ -152,6 +152,9 @@ final class SourceEntryReader {
             String fullUrl = entry.hasNonNull("fullUrl") ? entry.get("fullUrl").asText() : null;
             if (resource instanceof ObjectNode r) {
               sink.accept(new SourceEntry(index, fullUrl, r, null, null));
+            } else if (resource == null && "DELETE".equalsIgnoreCase(entry.path("request").path("method").asText())) {
+              // A transaction's or a history Bundle's delete: it retracts what the resource gave.
+              sink.accept(SourceEntry.deletion(index, entry));
             } else if (!entry.has("request") || entry.has("resource")) {
               sink.accept(
                   new SourceEntry(index, fullUrl, null, entry.toString(), "bundle entry has no resource"));
