@@ -491,6 +491,13 @@ public class IntakePipeline {
   private Candidate prepare(SourceEntry e, List<Rejection> rejections) {
     ObjectNode r = e.resource();
     String raw = e.raw();
+    String unstorable = StorableText.problem(r);
+    if (unstorable != null) {
+      String type = r.path("resourceType").isTextual() ? r.get("resourceType").asText() : null;
+      String id = r.path("id").isTextual() ? r.get("id").asText() : null;
+      rejections.add(new Rejection(type, id, e.index(), "invalid-characters", unstorable, text(r, raw)));
+      return null;
+    }
     JsonNode typeNode = r.get("resourceType");
     if (typeNode == null || !typeNode.isTextual()) {
       rejections.add(
