@@ -557,8 +557,12 @@ public final class MappingEngine {
       return List.of(new Coding("", code.hasText() ? "text:" + code.getText() : "(no code)", null));
     }
     org.hl7.fhir.r4.model.Coding c = code.getCodingFirstRep();
+    // A coding with a system but no code is still listed (the report's code is never null).
     return List.of(
-        new Coding(c.getSystem() == null ? "" : c.getSystem(), c.getCode(), c.getDisplay()));
+        new Coding(
+            c.getSystem() == null ? "" : c.getSystem(),
+            c.getCode() == null ? "(no code)" : c.getCode(),
+            c.getDisplay()));
   }
 
   // ---- Procedure -> device therapies --------------------------------------------------------
