@@ -251,7 +251,12 @@ public final class MappingEngine {
         || p.getBirthDateElement().getPrecision() != ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY) {
       return null;
     }
-    return java.time.LocalDate.parse(p.getBirthDateElement().getValueAsString());
+    // From the parsed fields: the text as sent may not be ISO (HAPI accepts " 2025-01-01 ").
+    org.hl7.fhir.r4.model.DateType d = p.getBirthDateElement();
+    if (d.getValue() == null) {
+      return null;
+    }
+    return java.time.LocalDate.of(d.getYear(), d.getMonth() + 1, d.getDay());
   }
 
   private String patientIdFor(Reference subject, SourceRef source, SourcePatientResolver patients)
@@ -396,7 +401,7 @@ public final class MappingEngine {
                   () ->
                       new MappingRejection(
                           "unknown-unit",
-                          rule.variable() + " unit '" + raw.unit() + "' is not a UCUM unit"));
+                          rule.variable() + " unit '" + abbreviate(raw.unit()) + "' is not a UCUM unit"));
     }
     boolean converted = !fromUcum.equals(registryUnit);
     boolean massMolar = converted && !units.commensurable(fromUcum, registryUnit);
@@ -514,6 +519,11 @@ public final class MappingEngine {
     }
     throw new MappingRejection(
         "unparseable-text", rule.variable() + " text '" + text + "' holds no single value or range");
+  }
+
+  /** A source value quoted in a reason, cut (a fuzzed unit can be a megabyte long). */
+  private static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "\u2026";
   }
 
   private static String unitOf(Quantity q) {
