@@ -41,6 +41,7 @@ import org.shockreg.registry.store.RegistryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -437,6 +438,12 @@ public class IntakePipeline {
         rejections.add(
             new Rejection(c.type, c.id, c.entry.index(), "invalid-resource", brief(e.getMessage()), c.compact));
         continue;
+      } catch (RuntimeException e) {
+        // HAPI's parser throws e.g. a NullPointerException on an extension that is not an object.
+        rejections.add(
+            new Rejection(c.type, c.id, c.entry.index(), "invalid-resource",
+                "the resource's structure cannot be parsed (" + e.getClass().getSimpleName() + ")", c.compact));
+        continue;
       }
       if (resource.getIdElement().isEmpty()) {
         resource.setId(c.id);
@@ -445,7 +452,22 @@ public class IntakePipeline {
       boolean sameContent = c.head != null && Arrays.equals(c.head.contentHash(), c.hash);
       long rawId = sameContent ? c.head.rawId() : rawIds[i];
       SourceRef source = new SourceRef(site, c.type, c.id, c.version.versionId(), rawId);
-      MappingOutcome outcome = engine.map(resource, source, resolver);
+      MappingOutcome outcome;
+      try {
+        outcome = engine.map(resource, source, resolver);
+      } catch (DataAccessException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // A mapping bug on one odd resource must not fail (and lose) the rest of its batch.
+        // Class and place only: the message may quote the resource's values (a birth date).
+        log.error(
+            "event=mapping_failed site={} type={} error={} at={}", site, c.type, e.getClass().getName(),
+            e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+        rejections.add(
+            new Rejection(c.type, c.id, c.entry.index(), "mapping-failed",
+                "the registry could not map this resource (" + e.getClass().getSimpleName() + ")", c.compact));
+        continue;
+      }
       String stored = outcome.kind().name().toLowerCase(java.util.Locale.ROOT);
       switch (outcome.kind()) {
         case CURATED -> {
