@@ -150,14 +150,15 @@ public class IntakePipeline {
         processBatch(request, batch, report, resolver);
       }
     } catch (SourceEntryReader.BodyException e) {
-      long id = deadLetterBody(request, "unparseable-body", e.getMessage());
+      String reason = Reasons.withoutValues(e.getMessage());
+      long id = deadLetterBody(request, "unparseable-body", reason);
       log.warn(
           "event=intake_body_rejected site={} channel={} reason=\"{}\" deadLetter={}",
           request.siteId(),
           request.channel(),
-          e.getMessage(),
+          reason,
           id);
-      throw new UnparseableBodyException(e.getMessage(), id);
+      throw new UnparseableBodyException(reason, id);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -340,6 +341,7 @@ public class IntakePipeline {
     }
     for (Rejection r : rejections) {
       report.rejected++;
+      String reason = Reasons.withoutValues(r.reason());
       long id =
           writer.deadLetter(
               DeadLetter.of(
@@ -349,10 +351,10 @@ public class IntakePipeline {
                   "application/fhir+json",
                   (r.payload() == null ? "" : r.payload()).getBytes(StandardCharsets.UTF_8),
                   r.code(),
-                  r.reason(),
+                  reason,
                   r.type(),
                   r.id()));
-      report.issues.add(new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), r.reason(), id));
+      report.issues.add(new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), reason, id));
     }
     sample.stop(meters.timer("shockreg.intake.batch", "channel", request.channel()));
     meters.counter("shockreg.intake.resources", "channel", request.channel()).increment(entries.size());
