@@ -12,7 +12,6 @@ import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -27,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -319,18 +319,18 @@ class PrivacyScanIT {
     answers.add(new Seen("GET " + kickoff, kick.statusCode(), kick.body()));
     assertThat(kick.statusCode()).as(kick.body()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
-    HttpResponse<String>[] done = new HttpResponse[1];
+    AtomicReference<HttpResponse<String>> done = new AtomicReference<>();
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(
         () -> {
-          done[0] = http.send(
+          done.set(http.send(
               HttpRequest.newBuilder(URI.create(status)).header("Authorization", "Bearer " + TOKEN).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
-          return done[0].statusCode() != 202;
+              HttpResponse.BodyHandlers.ofString()));
+          return done.get().statusCode() != 202;
         });
-    answers.add(new Seen("GET " + status, done[0].statusCode(), done[0].body()));
-    assertThat(done[0].statusCode()).isEqualTo(200);
+    answers.add(new Seen("GET " + status, done.get().statusCode(), done.get().body()));
+    assertThat(done.get().statusCode()).isEqualTo(200);
     int files = 0;
-    for (JsonNode out : json.readTree(done[0].body()).path("output")) {
+    for (JsonNode out : json.readTree(done.get().body()).path("output")) {
       String url = out.get("url").asText();
       HttpResponse<String> file =
           http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN).GET().build(),
@@ -400,14 +400,5 @@ class PrivacyScanIT {
       answers.add(new Seen(method + " " + path, res.statusCode(), res.body()));
     }
     return res;
-  }
-
-  static {
-    // the temp dir of the data dir must exist before Spring reads the properties
-    try {
-      Files.createDirectories(Path.of("target"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
