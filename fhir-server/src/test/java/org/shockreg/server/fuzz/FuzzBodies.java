@@ -15,9 +15,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
+import java.util.random.RandomGenerator;
 
 /** Intake bodies made from mutated seeds, with how many resources they carry. */
 final class FuzzBodies {
@@ -52,16 +50,17 @@ final class FuzzBodies {
             .maxStringLength(Integer.MAX_VALUE).build());
   }
 
-  static Arbitrary<Body> ndjson() {
+  /** One to six lines, each up to three mutations; one line in twenty a broken line of the corpus. */
+  static Body ndjson(RandomGenerator random) {
     Seeds seeds = Seeds.get();
-    Arbitrary<Line> line =
-        Combinators.combine(
-                Arbitraries.integers().between(0, seeds.resources.size() - 1),
-                Arbitraries.integers().between(0, 19).map(i -> i == 0 && !seeds.brokenLines.isEmpty()),
-                Mutation.any().list().ofMaxSize(3),
-                Mutation.Text.any())
-            .as(Line::new);
-    return line.list().ofMinSize(1).ofMaxSize(6).map(FuzzBodies::ndjsonBody);
+    int n = random.nextInt(1, 7);
+    List<Line> lines = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int seed = random.nextInt(seeds.resources.size());
+      boolean broken = random.nextInt(20) == 0 && !seeds.brokenLines.isEmpty();
+      lines.add(new Line(seed, broken, Mutation.list(random, 3), Mutation.Text.any(random)));
+    }
+    return ndjsonBody(lines);
   }
 
   static Body ndjsonBody(List<Line> lines) {
@@ -82,28 +81,32 @@ final class FuzzBodies {
     return new Body("application/fhir+ndjson", bytes, n, n, how.toString());
   }
 
+  static final String[] BUNDLE_TYPES = {"collection", "transaction", "batch", "searchset", "history", "message"};
+
   /** A Bundle (a Synthea slice, a corpus Bundle or seeds put together) or a single resource. */
-  static Arbitrary<Body> bundle() {
+  static Body bundle(RandomGenerator random) {
     Seeds seeds = Seeds.get();
-    Arbitrary<JsonNode> seed =
-        Arbitraries.oneOf(
-            Arbitraries.of(seeds.bundles).map(b -> (JsonNode) b),
-            Arbitraries.of(seeds.resources).map(r -> (JsonNode) r),
-            Combinators.combine(
-                    Arbitraries.of("collection", "transaction", "batch", "searchset", "history", "message"),
-                    Arbitraries.of(seeds.resources).list().ofMinSize(1).ofMaxSize(8))
-                .as(FuzzBodies::compose));
-    return Combinators.combine(seed, Mutation.any().list().ofMaxSize(5), Mutation.Text.any())
-        .as(
-            (s, mutations, text) -> {
-              byte[] bytes =
-                  Mutator.change(
-                      Mutator.apply(s, mutations).write().getBytes(StandardCharsets.UTF_8), text);
-              int[] bounds = countEntries(bytes);
-              return new Body(
-                  "application/fhir+json", bytes, bounds[0], bounds[1],
-                  "bundle " + s.path("resourceType").asText() + " " + mutations + " " + text.change());
-            });
+    JsonNode seed =
+        switch (random.nextInt(3)) {
+          case 0 -> seeds.bundles.get(random.nextInt(seeds.bundles.size()));
+          case 1 -> seeds.resources.get(random.nextInt(seeds.resources.size()));
+          default -> {
+            String type = BUNDLE_TYPES[random.nextInt(BUNDLE_TYPES.length)];
+            int n = random.nextInt(1, 9);
+            List<ObjectNode> resources = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              resources.add(seeds.resources.get(random.nextInt(seeds.resources.size())));
+            }
+            yield compose(type, resources);
+          }
+        };
+    List<Mutation> mutations = Mutation.list(random, 5);
+    Mutation.Text text = Mutation.Text.any(random);
+    byte[] bytes = Mutator.change(Mutator.apply(seed, mutations).write().getBytes(StandardCharsets.UTF_8), text);
+    int[] bounds = countEntries(bytes);
+    return new Body(
+        "application/fhir+json", bytes, bounds[0], bounds[1],
+        "bundle " + seed.path("resourceType").asText() + " " + mutations + " " + text.change());
   }
 
   static ObjectNode compose(String type, List<ObjectNode> resources) {

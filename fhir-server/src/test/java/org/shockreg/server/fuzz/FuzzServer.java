@@ -19,9 +19,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The running application for the jqwik fuzzers: jqwik has no Spring test context, so the app is
- * started here once per JVM (real HTTP on a random port, a fresh database of the test PostgreSQL)
- * and shared by every fuzz class; it is closed when the JVM ends, like Spring's cached contexts.
+ * The running application for the fuzzers: started here once per JVM (real HTTP on a random port,
+ * a fresh database of the test PostgreSQL, a token of its own) and shared by every fuzz class, so
+ * their static generators and checks reach it without a Spring test context; it is closed when the
+ * JVM ends, like Spring's cached contexts.
  */
 final class FuzzServer {
 

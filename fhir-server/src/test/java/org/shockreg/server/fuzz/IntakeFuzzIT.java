@@ -10,12 +10,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
@@ -28,33 +26,24 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * For every body: no exception escapes but a whole-body refusal (dead-lettered byte for byte),
  * no hang, and nothing is lost: {@code received} is the number of resources sent and the sum of
  * every outcome, and each rejection has a dead letter with its raw payload and reason. Each try
- * posts to a site of its own (so a shrunk case replays alone), then posts the same body again:
- * nothing new is curated. More tries: {@code -Dfuzz.factor=20}.
+ * posts to a site of its own (so a failing seed replays alone), then posts the same body again:
+ * nothing new is curated. More tries: {@code -Dfuzz.factor=20}; one seed: {@code -Dfuzz.seed=S}
+ * ({@link FuzzTries}).
  */
-@AddLifecycleHook(FuzzTries.class)
 class IntakeFuzzIT {
 
   static final Duration LIMIT = Duration.ofSeconds(60);
   private static final AtomicInteger sites = new AtomicInteger();
 
-  @Provide
-  Arbitrary<FuzzBodies.Body> ndjsonBodies() {
-    return FuzzBodies.ndjson();
+  @TestFactory
+  Stream<DynamicTest> ndjsonBodies_loseNothing() {
+    return FuzzTries.of("IntakeFuzzIT.ndjsonBodies_loseNothing", 400, FuzzBodies::ndjson, IntakeFuzzIT::ingestTwice);
   }
 
-  @Provide
-  Arbitrary<FuzzBodies.Body> jsonBodies() {
-    return FuzzBodies.bundle();
-  }
-
-  @Property(tries = 400)
-  void ndjsonBodies_loseNothing(@ForAll("ndjsonBodies") FuzzBodies.Body body) {
-    ingestTwice(body);
-  }
-
-  @Property(tries = 300)
-  void bundlesAndResources_loseNothing(@ForAll("jsonBodies") FuzzBodies.Body body) {
-    ingestTwice(body);
+  @TestFactory
+  Stream<DynamicTest> bundlesAndResources_loseNothing() {
+    return FuzzTries.of(
+        "IntakeFuzzIT.bundlesAndResources_loseNothing", 300, FuzzBodies::bundle, IntakeFuzzIT::ingestTwice);
   }
 
   // ---- crashers the fuzzers found, kept as regression cases ------------------------------------
@@ -77,7 +66,7 @@ class IntakeFuzzIT {
   }
 
   /** PostgreSQL text cannot hold NUL: the id's insert failed the whole batch (a 500). */
-  @Example
+  @Test
   void nulInAnId_rejectsThatResourceAlone() {
     IntakeReport r =
         ingest("fz-nul-id", ndjson(LACTATE.formatted("\\u0000", "\"2524-7\"", "Patient/p1"),
@@ -88,7 +77,7 @@ class IntakeFuzzIT {
   }
 
   /** jsonb refuses an unpaired surrogate escape: the raw insert failed the whole batch. */
-  @Example
+  @Test
   void unpairedSurrogateInAReference_rejectsThatResourceAlone() {
     IntakeReport r = ingest("fz-surrogate", ndjson(LACTATE.formatted("lac-s", "\"2524-7\"", "\\udc00")));
     assertThat(r.rejected()).isEqualTo(1);
@@ -96,7 +85,7 @@ class IntakeFuzzIT {
   }
 
   /** A NUL in the Bundle's resourceType ended up in the dead letter's reason text. */
-  @Example
+  @Test
   void nulInTheBodysResourceType_isRefusedWholeAndDeadLettered() {
     assertThat(
             ingest("fz-nul-body", json("{\"resourceType\":\"\\u0000\",\"entry\":[{\"resource\":"
@@ -105,7 +94,7 @@ class IntakeFuzzIT {
   }
 
   /** A coding with a system and no code: the unmapped-code row had a null code (a 500). */
-  @Example
+  @Test
   void codingWithoutCode_isListedAsUnmapped() {
     IntakeReport r = ingest("fz-no-code", ndjson(LACTATE.formatted("lac-n", "[]", "Patient/p1")));
     assertThat(r.unmapped()).isEqualTo(1);
@@ -116,7 +105,7 @@ class IntakeFuzzIT {
   }
 
   /** A megabyte code: the unmapped-code row exceeded PostgreSQL's btree row size (a 500). */
-  @Example
+  @Test
   void megabyteCode_isListedCut() {
     IntakeReport r =
         ingest("fz-long-code", ndjson(LACTATE.formatted("lac-l", "\"" + "x".repeat(1_100_000) + "\"", "Patient/p1")));
@@ -128,7 +117,7 @@ class IntakeFuzzIT {
   }
 
   /** HAPI reads " 1937-02-19 " as a day; LocalDate.parse of the text did not (a 500). */
-  @Example
+  @Test
   void birthDateWithSpaces_isCurated() {
     IntakeReport r =
         ingest("fz-birth-spaces", ndjson("{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\" 1937-02-19 \"}"));
@@ -136,7 +125,7 @@ class IntakeFuzzIT {
   }
 
   /** UCUM's parser spent minutes on a megabyte unit code (a hang, then a timeout). */
-  @Example
+  @Test
   void megabyteUnit_isRejectedQuickly() {
     String obs = LACTATE.formatted("lac-u", "\"2524-7\"", "Patient/p1")
         .replace("\"unit\":\"mmol/L\"", "\"unit\":\"" + "x".repeat(1_100_000) + "\"");
@@ -147,7 +136,7 @@ class IntakeFuzzIT {
   }
 
   /** HAPI's parser threw a NullPointerException on an extension that is a string (a 500). */
-  @Example
+  @Test
   void extensionThatIsNotAnObject_isRejected() {
     IntakeReport r =
         ingest("fz-ext-string", ndjson(
@@ -158,7 +147,7 @@ class IntakeFuzzIT {
   }
 
   /** One code with two displays in a batch: the unmapped-code upsert hit its row twice (a 500). */
-  @Example
+  @Test
   void sameUnmappedCodeWithTwoDisplays_isCountedTwice() {
     String spo2 =
         "{\"resourceType\":\"Observation\",\"id\":\"%s\",\"status\":\"final\",\"code\":{\"coding\":"

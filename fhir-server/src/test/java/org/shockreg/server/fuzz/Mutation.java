@@ -1,14 +1,13 @@
 package org.shockreg.server.fuzz;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
 
 /**
  * One change to a JSON payload: {@code target} picks the node (modulo the candidates of the kind),
- * {@code variant} the replacement. Plain numbers, so jqwik shrinks a failing case to a short list
- * of small, readable mutations.
+ * {@code variant} the replacement. Plain numbers, so a failing case prints as a short list of
+ * small, readable mutations.
  */
 record Mutation(Kind kind, int target, int variant) {
 
@@ -29,12 +28,20 @@ record Mutation(Kind kind, int target, int variant) {
     EMPTY_VALUE
   }
 
-  static Arbitrary<Mutation> any() {
-    return Combinators.combine(
-            Arbitraries.of(Kind.class),
-            Arbitraries.integers().between(0, 1_000_000),
-            Arbitraries.integers().between(0, 1_000))
-        .as(Mutation::new);
+  static Mutation any(RandomGenerator random) {
+    Kind[] kinds = Kind.values();
+    return new Mutation(
+        kinds[random.nextInt(kinds.length)], random.nextInt(0, 1_000_001), random.nextInt(0, 1_001));
+  }
+
+  /** Up to {@code max} mutations (none is a case too: the seed as it is). */
+  static List<Mutation> list(RandomGenerator random, int max) {
+    int n = random.nextInt(0, max + 1);
+    List<Mutation> mutations = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      mutations.add(any(random));
+    }
+    return mutations;
   }
 
   /** Changes to the bytes of a whole body or line after it is written. */
@@ -48,18 +55,15 @@ record Mutation(Kind kind, int target, int variant) {
   }
 
   record Text(TextChange change, int position) {
+    /** Weight of NONE against 1 for each other change. */
+    private static final int UNCHANGED_WEIGHT = 12;
+
     /** Mostly no change: a body broken as a whole tests little of what is inside it. */
-    static Arbitrary<Text> any() {
-      return Combinators.combine(
-              Arbitraries.frequency(
-                  Tuple.of(12, TextChange.NONE),
-                  Tuple.of(1, TextChange.TRUNCATE),
-                  Tuple.of(1, TextChange.GARBAGE),
-                  Tuple.of(1, TextChange.BYTE_ORDER_MARK),
-                  Tuple.of(1, TextChange.INVALID_UTF8),
-                  Tuple.of(1, TextChange.TRAILING_CONTENT)),
-              Arbitraries.integers().between(0, 1_000_000))
-          .as(Text::new);
+    static Text any(RandomGenerator random) {
+      TextChange[] changes = TextChange.values();
+      int roll = random.nextInt(UNCHANGED_WEIGHT + changes.length - 1);
+      TextChange change = roll < UNCHANGED_WEIGHT ? TextChange.NONE : changes[roll - UNCHANGED_WEIGHT + 1];
+      return new Text(change, random.nextInt(0, 1_000_001));
     }
   }
 }

@@ -10,24 +10,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
+import java.util.random.RandomGenerator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.shockreg.ingest.pipeline.IntakeRequest;
 
 /**
  * Fuzzes the curated FHIR API's search parameter handling over HTTP: mutated {@code date},
  * {@code value-quantity}, {@code code}, {@code _count}, {@code _sort}, {@code _include}, chains,
  * modifiers and odd text, on every resource type, on a registry holding two Synthea slices. Never
- * a 5xx: 200 with a Bundle (whose next link works too) or a 4xx with an OperationOutcome.
+ * a 5xx: 200 with a Bundle (whose next link works too) or a 4xx with an OperationOutcome. A hang
+ * fails on the client's 30 s timeout. Tries, seeds and replay: {@link FuzzTries}.
  */
-@AddLifecycleHook(FuzzTries.class)
 class SearchFuzzIT {
 
   static final String[] TYPES = {
@@ -171,45 +168,40 @@ class SearchFuzzIT {
     return all;
   }
 
-  @Provide
-  Arbitrary<Search> searches() {
-    return Arbitraries.of(TYPES)
-        .flatMap(
-            type -> {
-              List<String> names = new ArrayList<>(COMMON);
-              names.addAll(DECLARED.getOrDefault(type, List.of()));
-              Arbitrary<String> name =
-                  Arbitraries.frequencyOf(
-                      net.jqwik.api.Tuple.of(3, Arbitraries.of(names)),
-                      net.jqwik.api.Tuple.of(1, Arbitraries.of(NAMES)));
-              Arbitrary<Param> param =
-                  name.flatMap(
-                      n ->
-                          Combinators.combine(
-                                  Arbitraries.frequencyOf(
-                                      net.jqwik.api.Tuple.of(3, Arbitraries.just("")),
-                                      net.jqwik.api.Tuple.of(1, Arbitraries.of(MODIFIERS))),
-                                  Arbitraries.frequencyOf(
-                                      net.jqwik.api.Tuple.of(2, Arbitraries.of(fitting(n))),
-                                      net.jqwik.api.Tuple.of(1, Arbitraries.of(VALUES))),
-                                  Arbitraries.frequency(
-                                      net.jqwik.api.Tuple.of(6, 0), net.jqwik.api.Tuple.of(3, 1),
-                                      net.jqwik.api.Tuple.of(1, 2)))
-                              .as((modifier, value, encoding) -> new Param(n, modifier, value, encoding)));
-              return Combinators.combine(param.list().ofMinSize(1).ofMaxSize(3), Arbitraries.integers().between(0, 4))
-                  .as((params, p) -> new Search(type, params, p == 0));
-            });
+  /** A search on one type with one to three parameters, one in five as POST {@code _search}. */
+  static Search search(RandomGenerator random) {
+    String type = pick(random, TYPES);
+    List<String> names = new ArrayList<>(COMMON);
+    names.addAll(DECLARED.getOrDefault(type, List.of()));
+    int n = random.nextInt(1, 4);
+    List<Param> params = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      // mostly the names the type declares, with values that fit them; else anything
+      String name = random.nextInt(4) < 3 ? names.get(random.nextInt(names.size())) : pick(random, NAMES);
+      String modifier = random.nextInt(4) < 3 ? "" : pick(random, MODIFIERS);
+      List<String> fitting = fitting(name);
+      String value = random.nextInt(3) < 2 ? fitting.get(random.nextInt(fitting.size())) : pick(random, VALUES);
+      int roll = random.nextInt(10);
+      int encoding = roll < 6 ? 0 : roll < 9 ? 1 : 2;
+      params.add(new Param(name, modifier, value, encoding));
+    }
+    return new Search(type, params, random.nextInt(5) == 0);
+  }
+
+  private static String pick(RandomGenerator random, String[] from) {
+    return from[random.nextInt(from.length)];
   }
 
   /** How often each status was answered: printed after the run, so a reader sees what was covered. */
   static final Map<Integer, Integer> statuses = new ConcurrentSkipListMap<>();
 
-  @Property(tries = 600)
-  void searches_answer200Or4xxWithOperationOutcome(@ForAll("searches") Search search) throws Exception {
-    check(search);
+  @TestFactory
+  Stream<DynamicTest> searches_answer200Or4xxWithOperationOutcome() {
+    return FuzzTries.of(
+        "SearchFuzzIT.searches_answer200Or4xxWithOperationOutcome", 600, SearchFuzzIT::search, SearchFuzzIT::check);
   }
 
-  @AfterContainer
+  @AfterAll
   static void printStatuses() {
     System.out.println("event=search_fuzz_statuses " + statuses);
   }
@@ -261,13 +253,13 @@ class SearchFuzzIT {
 
   // ---- crashers found, kept as regression cases ----------------------------------------------
 
-  @Example
+  @Test
   void plainObservationSearch_isABundle() throws Exception {
     check(new Search("Observation", List.of(new Param("_count", "", "2", 0)), false));
   }
 
   /** A NUL reached PostgreSQL as a bound parameter: a 500 whose diagnostics held the SQL. */
-  @Example
+  @Test
   void nulInAParameter_is400() throws Exception {
     for (String query : List.of("code=%00", "patient._id=%00", "_id=a%00b", "subject=Patient%2F%00")) {
       HttpResponse<String> res = FuzzServer.get().get("/fhir/Observation?" + query);
@@ -277,7 +269,7 @@ class SearchFuzzIT {
   }
 
   /** HAPI's QuantityParam let a NumberFormatException out: a 500. */
-  @Example
+  @Test
   void valueQuantityThatIsADate_is400() throws Exception {
     Search s = new Search("Observation", List.of(new Param("value-quantity", "", "ge2025-01-01", 0)), false);
     HttpResponse<String> res = FuzzServer.get().get(s.path() + "?" + s.query());
