@@ -183,7 +183,8 @@ public final class MappingEngine {
       throw new MappingRejection("missing-id", "Patient has no id");
     }
     String sex =
-        p.hasGender() && p.getGender() != AdministrativeGender.NULL
+        // a code sent as extensions only: hasGender() is true, getGender() null
+        p.getGender() != null && p.getGender() != AdministrativeGender.NULL
             ? p.getGender().toCode()
             : null;
     Integer birthYear =
@@ -456,7 +457,7 @@ public final class MappingEngine {
       if (!q.hasValue()) {
         throw new MappingRejection("missing-value", rule.variable() + " quantity has no value");
       }
-      String comparator = q.hasComparator() ? q.getComparator().toCode() : null;
+      String comparator = q.getComparator() != null ? q.getComparator().toCode() : null;
       return new RawValue(q.getValue(), comparator, null, null, unitOf(q));
     }
     if (value instanceof Range r) {
@@ -753,7 +754,7 @@ public final class MappingEngine {
             new EncounterFact(
                 id,
                 patientId,
-                e.hasStatus() ? e.getStatus().toCode() : null,
+                e.getStatus() != null ? e.getStatus().toCode() : null,
                 encounterClass,
                 icu,
                 start,

@@ -163,6 +163,25 @@ class IntakeFuzzIT {
         .isEqualTo(2);
   }
 
+  /**
+   * A code sent as extensions only ({@code _status}, {@code _gender}, {@code _comparator}): HAPI
+   * says it is there but its value is null, and the mapping threw a NullPointerException
+   * (mapping-failed; found by the JUnit port of the fuzzers).
+   */
+  @Test
+  void codeWithExtensionsOnly_isMappedWithoutIt() {
+    String ext = "{\"extension\":[{\"url\":\"http://x.example/e\",\"valueString\":\"x\"}]}";
+    IntakeReport r =
+        ingest("fz-ext-only", ndjson(
+            "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"_gender\":" + ext + ",\"birthDate\":\"1937-02-19\"}",
+            "{\"resourceType\":\"Encounter\",\"id\":\"e1\",\"_status\":" + ext + ",\"class\":{\"system\":"
+                + "\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"IMP\"},\"subject\":"
+                + "{\"reference\":\"Patient/p1\"},\"period\":{\"start\":\"2025-03-01T10:00:00Z\"}}",
+            LACTATE.formatted("lac-c", "\"2524-7\"", "Patient/p1")
+                .replace("\"value\":4.2", "\"value\":4.2,\"_comparator\":" + ext)));
+    assertThat(r.received()).isEqualTo(3);
+  }
+
   static void ingestTwice(FuzzBodies.Body body) {
     String site = "fz-" + sites.incrementAndGet();
     IntakeReport first = ingest(site, body);
