@@ -43,6 +43,7 @@ import org.shockreg.registry.store.RegistryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -179,14 +180,15 @@ public class IntakePipeline {
         processBatch(request, batch, report, resolver);
       }
     } catch (SourceEntryReader.BodyException e) {
-      long id = deadLetterBody(request, "unparseable-body", e.getMessage());
+      String reason = Reasons.withoutValues(e.getMessage());
+      long id = deadLetterBody(request, "unparseable-body", reason);
       log.warn(
           "event=intake_body_rejected site={} channel={} reason=\"{}\" deadLetter={}",
           request.siteId(),
           request.channel(),
-          e.getMessage(),
+          reason,
           id);
-      throw new UnparseableBodyException(e.getMessage(), id);
+      throw new UnparseableBodyException(reason, id);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -372,6 +374,7 @@ public class IntakePipeline {
     }
     for (Rejection r : rejections) {
       report.rejected++;
+      String reason = Reasons.withoutValues(r.reason());
       long id =
           writer.deadLetter(
               DeadLetter.of(
@@ -381,10 +384,10 @@ public class IntakePipeline {
                   "application/fhir+json",
                   (r.payload() == null ? "" : r.payload()).getBytes(StandardCharsets.UTF_8),
                   r.code(),
-                  r.reason(),
+                  reason,
                   r.type(),
                   r.id()));
-      report.issues.add(new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), r.reason(), id));
+      report.issues.add(new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), reason, id));
     }
     sample.stop(meters.timer("shockreg.intake.batch", "channel", request.channel()));
     meters.counter("shockreg.intake.resources", "channel", request.channel()).increment(entries.size());
@@ -545,6 +548,12 @@ public class IntakePipeline {
         rejections.add(
             new Rejection(c.type, c.id, c.entry.index(), "invalid-resource", brief(e.getMessage()), c.compact));
         continue;
+      } catch (RuntimeException e) {
+        // HAPI's parser throws e.g. a NullPointerException on an extension that is not an object.
+        rejections.add(
+            new Rejection(c.type, c.id, c.entry.index(), "invalid-resource",
+                "the resource's structure cannot be parsed (" + e.getClass().getSimpleName() + ")", c.compact));
+        continue;
       }
       if (resource.getIdElement().isEmpty()) {
         resource.setId(c.id);
@@ -553,7 +562,22 @@ public class IntakePipeline {
       boolean sameContent = c.head != null && Arrays.equals(c.head.contentHash(), c.hash);
       long rawId = sameContent ? c.head.rawId() : rawIds[i];
       SourceRef source = new SourceRef(site, c.type, c.id, c.version.versionId(), rawId);
-      MappingOutcome outcome = engine.map(resource, source, resolver);
+      MappingOutcome outcome;
+      try {
+        outcome = engine.map(resource, source, resolver);
+      } catch (DataAccessException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // A mapping bug on one odd resource must not fail (and lose) the rest of its batch.
+        // Class and place only: the message may quote the resource's values (a birth date).
+        log.error(
+            "event=mapping_failed site={} type={} error={} at={}", site, c.type, e.getClass().getName(),
+            e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+        rejections.add(
+            new Rejection(c.type, c.id, c.entry.index(), "mapping-failed",
+                "the registry could not map this resource (" + e.getClass().getSimpleName() + ")", c.compact));
+        continue;
+      }
       String stored = outcome.kind().name().toLowerCase(java.util.Locale.ROOT);
       switch (outcome.kind()) {
         case CURATED -> {
@@ -632,6 +656,13 @@ public class IntakePipeline {
   private Candidate prepare(SourceEntry e, List<Rejection> rejections) {
     ObjectNode r = e.resource();
     String raw = e.raw();
+    String unstorable = StorableText.problem(r);
+    if (unstorable != null) {
+      String type = r.path("resourceType").isTextual() ? r.get("resourceType").asText() : null;
+      String id = r.path("id").isTextual() ? r.get("id").asText() : null;
+      rejections.add(new Rejection(type, id, e.index(), "invalid-characters", unstorable, text(r, raw)));
+      return null;
+    }
     JsonNode typeNode = r.get("resourceType");
     if (typeNode == null || !typeNode.isTextual()) {
       rejections.add(

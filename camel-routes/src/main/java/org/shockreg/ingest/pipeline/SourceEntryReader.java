@@ -180,7 +180,7 @@ final class SourceEntryReader {
       }
       if (!"Bundle".equals(resourceType)) {
         if (sawEntries) {
-          throw new BodyException("body has entries but is a " + resourceType + ", not a Bundle");
+          throw new BodyException("body has entries but is a '" + resourceType + "', not a Bundle");
         }
         sink.accept(new SourceEntry(0, null, topLevel, null, null));
       }

@@ -715,7 +715,18 @@ public class RegistryWriter {
     if (counts.isEmpty()) {
       return;
     }
-    List<Map.Entry<UnmappedCode, Integer>> rows = new ArrayList<>(counts.entrySet());
+    // One row per key: the same code seen with two displays would hit its row twice in one
+    // (rewritten, multi-row) INSERT, which PostgreSQL refuses (found by fuzzing).
+    Map<List<String>, UnmappedCode> codes = new LinkedHashMap<>();
+    Map<List<String>, Integer> seen = new HashMap<>();
+    counts.forEach(
+        (c, n) -> {
+          List<String> key = java.util.Arrays.asList(c.siteId(), c.resourceType(), c.system(), c.code());
+          codes.merge(key, c, (was, now) -> now.display() != null ? now : was);
+          seen.merge(key, n, Integer::sum);
+        });
+    List<Map.Entry<UnmappedCode, Integer>> rows = new ArrayList<>();
+    codes.forEach((key, c) -> rows.add(Map.entry(c, seen.get(key))));
     // Sorted, so concurrent batches lock rows in the same order.
     rows.sort(
         (a, b) ->
