@@ -87,7 +87,7 @@ public final class TestDatabase {
               .setDataDirectory(dir)
               .setCleanDataDirectory(true)
               .setServerConfig("unix_socket_directories", sockets.toString())
-              .setServerConfig("max_connections", "300")
+              .setServerConfig("max_connections", "500")
               .setServerConfig("fsync", "off")
               .setServerConfig("synchronous_commit", "off")
               .start();
