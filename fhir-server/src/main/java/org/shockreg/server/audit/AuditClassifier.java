@@ -92,8 +92,17 @@ final class AuditClassifier {
       c.event(AuditCodes.PATIENT_RECORD, null, randomization ? "C" : action)
           .entity("ResearchStudy", "ResearchStudy/" + m.group(1));
     } else if ((m = FHIR_TYPE.matcher(path)).matches()) {
-      // refused before HAPI parsed it (401): the type and id from the path
-      c.event(AuditCodes.REST, null, action).entity(m.group(1), m.group(2) == null ? m.group(1) : m.group(1) + "/" + m.group(2));
+      // refused before HAPI parsed it (401), or not matched by any handler (400): from the path
+      String id = m.group(2);
+      boolean get = "GET".equals(method);
+      if (get && id == null) {
+        c.event(AuditCodes.REST, AuditCodes.interaction("search-type"), "E");
+      } else if (get && !id.startsWith("_")) {
+        c.event(AuditCodes.REST, AuditCodes.interaction("read"), "R");
+      } else {
+        c.event(AuditCodes.REST, null, action);
+      }
+      c.entity(m.group(1), id == null ? m.group(1) : m.group(1) + "/" + id);
     } else if (path.equals("/fhir") || path.startsWith("/fhir/")) {
       c.event(AuditCodes.REST, null, action).entity(null, null);
     } else {
