@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param purgeInterval how often the retention purge runs
  * @param queueCapacity events waiting for the writer; when full, a request writes its own event
  * @param batchSize events per INSERT batch
+ * @param linger how long the writer lets a batch fill before it writes it
  */
 @ConfigurationProperties("shockreg.audit")
 public record AuditProperties(
@@ -20,7 +21,8 @@ public record AuditProperties(
     @DefaultValue("P2Y") Period retention,
     @DefaultValue("24h") Duration purgeInterval,
     @DefaultValue("10000") int queueCapacity,
-    @DefaultValue("500") int batchSize) {
+    @DefaultValue("500") int batchSize,
+    @DefaultValue("200ms") Duration linger) {
 
   public AuditProperties {
     if (queueCapacity < 1 || batchSize < 1) {

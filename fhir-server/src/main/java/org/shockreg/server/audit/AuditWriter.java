@@ -18,7 +18,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Writes audit events without holding up the request that caused them: {@link #record} puts the
  * event on a bounded queue, one writer thread drains it in batches (one multi-row INSERT per
  * batch). Nothing is dropped: when the queue is full the request thread writes its event itself
- * (back-pressure), and a failed batch is retried until it is written. On a clean stop the queue is
+ * (back-pressure), and a failed batch is retried until it is written. A batch waits up to {@code
+ * shockreg.audit.linger} to fill, so a steady flow of requests costs few commits. On a clean stop the queue is
  * drained before the datasource closes: this lifecycle stops after the web server (lower phase), and
  * events recorded after that are written synchronously.
  */
@@ -42,6 +43,8 @@ public class AuditWriter implements SmartLifecycle {
   private final Object wake = new Object();
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong synchronous = new AtomicLong();
+  private final AtomicLong enqueued = new AtomicLong();
+  private final AtomicLong dequeuedWritten = new AtomicLong();
   private volatile boolean running;
   private Thread thread;
 
@@ -57,6 +60,7 @@ public class AuditWriter implements SmartLifecycle {
       return;
     }
     if (running && queue.offer(event)) {
+      enqueued.incrementAndGet();
       return;
     }
     synchronous.incrementAndGet();
@@ -68,12 +72,12 @@ public class AuditWriter implements SmartLifecycle {
     return written.get();
   }
 
-  /** Waits until every event queued before the call is written (tests, operations). */
+  /** Waits (up to 30 s) until every event queued before the call is written (tests, operations). */
   public void flush() {
+    long target = enqueued.get();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     synchronized (wake) {
-      while (!queue.isEmpty() && System.nanoTime() < deadline) {
-        wake.notifyAll();
+      while (dequeuedWritten.get() < target && System.nanoTime() < deadline) {
         try {
           wake.wait(20);
         } catch (InterruptedException e) {
@@ -81,9 +85,6 @@ public class AuditWriter implements SmartLifecycle {
           return;
         }
       }
-    }
-    synchronized (this) {
-      // the batch the writer took last is written once it gives the lock back
     }
   }
 
@@ -95,12 +96,11 @@ public class AuditWriter implements SmartLifecycle {
         if (first == null) {
           continue;
         }
-        synchronized (this) {
-          batch.add(first);
-          queue.drainTo(batch, props.batchSize() - 1);
-          writeUntilDone(batch);
-          batch.clear();
-        }
+        batch.add(first);
+        gather(batch);
+        writeUntilDone(batch);
+        dequeuedWritten.addAndGet(batch.size());
+        batch.clear();
         synchronized (wake) {
           wake.notifyAll();
         }
@@ -110,6 +110,26 @@ public class AuditWriter implements SmartLifecycle {
           break;
         }
       }
+    }
+  }
+
+  /**
+   * Lets a batch fill for up to {@code linger} (not while stopping): a steady trickle of requests
+   * then costs one INSERT and commit per linger period instead of one per request.
+   */
+  private void gather(List<AuditRecord> batch) throws InterruptedException {
+    long deadline = System.nanoTime() + props.linger().toNanos();
+    while (batch.size() < props.batchSize()) {
+      queue.drainTo(batch, props.batchSize() - batch.size());
+      long left = deadline - System.nanoTime();
+      if (batch.size() >= props.batchSize() || left <= 0 || !running) {
+        return;
+      }
+      AuditRecord next = queue.poll(left, TimeUnit.NANOSECONDS);
+      if (next == null) {
+        return;
+      }
+      batch.add(next);
     }
   }
 
@@ -208,6 +228,7 @@ public class AuditWriter implements SmartLifecycle {
     queue.drainTo(rest);
     if (!rest.isEmpty()) {
       insert(rest);
+      dequeuedWritten.addAndGet(rest.size());
     }
     log.info("event=audit_writer_stopped written={} synchronous={}", written.get(), synchronous.get());
   }
