@@ -19,6 +19,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 public class AuditFilter extends OncePerRequestFilter {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditFilter.class);
+
   private final AuditWriter writer;
   private final Clock clock;
 
@@ -33,6 +35,7 @@ public class AuditFilter extends OncePerRequestFilter {
     AuditContext context = new AuditContext();
     req.setAttribute(AuditContext.ATTRIBUTE, context);
     boolean async = false;
+    boolean failed = false;
     try {
       chain.doFilter(req, res);
       if (req.isAsyncStarted()) {
@@ -40,18 +43,27 @@ public class AuditFilter extends OncePerRequestFilter {
         async = true;
         req.getAsyncContext().addListener(new Completion(req, res, context));
       }
+    } catch (ServletException | IOException | RuntimeException e) {
+      failed = true; // answered by the container's error page, after this filter: a 500
+      throw e;
     } finally {
       if (!async) {
-        record(req, res, context);
+        record(req, failed && res.getStatus() < 400 ? 500 : res.getStatus(), context);
       }
     }
   }
 
-  private void record(HttpServletRequest req, HttpServletResponse res, AuditContext context) {
-    int status = res.getStatus();
+  private void record(HttpServletRequest req, int status, AuditContext context) {
     AuditRecord event = AuditClassifier.classify(req, status, context, clock.instant());
-    if (event != null) {
+    if (event == null) {
+      return;
+    }
+    try {
       writer.record(event);
+    } catch (RuntimeException e) {
+      // only a synchronous write (full queue, or stopped) can fail here: the database is away
+      log.error("event=audit_record_failed method={} path={} status={} error={}",
+          event.httpMethod(), event.httpPath(), status, e.getClass().getSimpleName());
     }
   }
 
@@ -68,7 +80,7 @@ public class AuditFilter extends OncePerRequestFilter {
 
     @Override
     public void onComplete(AsyncEvent event) {
-      record(req, res, context);
+      record(req, res.getStatus(), context);
     }
 
     @Override

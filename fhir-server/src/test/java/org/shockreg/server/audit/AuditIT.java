@@ -224,6 +224,12 @@ class AuditIT {
     Map<String, Object> list = last("GET", "/admin/dead-letters");
     assertThat(list).containsEntry("action", "R").containsEntry("outcome", 0);
     assertThat(query(list)).isEqualTo("status=all");
+
+    HttpResponse<String> csv = get("/edc/altshock-2/export.csv", ADMIN);
+    assertThat(csv.statusCode()).as(csv.body()).isEqualTo(200);
+    assertThat(last("GET", "/edc/altshock-2/export.csv")).containsEntry("type_code", "110106").containsEntry("action", "R")
+        .containsEntry("entity_type", "ResearchStudy").containsEntry("entity_what", "ResearchStudy/altshock-2")
+        .containsEntry("agent_who", "token:audit-admin").containsEntry("outcome", 0);
   }
 
   @Test
