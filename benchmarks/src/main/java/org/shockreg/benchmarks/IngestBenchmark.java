@@ -406,7 +406,7 @@ public final class IngestBenchmark {
     TimedWriter(JdbcTemplate jdbc, ObjectMapper json) {
       super(jdbc, json);
       for (String k :
-          List.of("findHeads", "allocateRawIds", "insertRaw", "apply", "deriveLoad", "deriveStore", "trialLoad", "trialStore", "recordUnmapped", "deadLetter", "ensureSite")) {
+          List.of("findHeads", "lockHeads", "allocateRawIds", "insertRaw", "apply", "deriveLoad", "deriveStore", "trialLoad", "trialStore", "recordUnmapped", "deadLetter", "ensureSite")) {
         nanos.put(k, new AtomicLong());
       }
     }
@@ -523,10 +523,20 @@ public final class IngestBenchmark {
     }
 
     @Override
-    public void insertRaw(List<RawResource> resources, long[] ids) {
+    public Map<SourceKey, SourceHead> lockHeads(String siteId, Collection<SourceKey> keys) {
       long s = System.nanoTime();
       try {
-        super.insertRaw(resources, ids);
+        return super.lockHeads(siteId, keys);
+      } finally {
+        add("lockHeads", s);
+      }
+    }
+
+    @Override
+    public void insertRaw(List<RawResource> resources, long[] ids, java.util.Set<SourceKey> firstVersions) {
+      long s = System.nanoTime();
+      try {
+        super.insertRaw(resources, ids, firstVersions);
       } finally {
         add("insertRaw", s);
       }

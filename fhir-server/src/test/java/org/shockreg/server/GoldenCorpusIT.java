@@ -63,7 +63,7 @@ class GoldenCorpusIT {
   static final Pattern PLACEHOLDER = Pattern.compile("\\{(patients?|encounter)(?::([^}]+))?\\}");
   static final Pattern PATIENT_SCOPE = Pattern.compile("\\{patients?(?::[^}]+)?\\}");
   static final Set<String> COUNTS =
-      Set.of("received", "curated", "unchanged", "rejected", "unmapped", "skipped", "retracted", "ignored");
+      Set.of("received", "curated", "unchanged", "rejected", "unmapped", "skipped", "retracted", "deleted", "ignored");
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) throws IOException {

@@ -117,8 +117,9 @@ class SmartBackendAuthIT {
   }
 
   @Test
-  void onlyTheJwksIsOpen() throws Exception {
-    assertThat(get("/.well-known/other.json", null).statusCode()).isEqualTo(401);
+  void wellKnownIsOpenToReadOnly() throws Exception {
+    // /.well-known/* is open by the contract (interfaces.md "Security"): nothing else is there
+    assertThat(get("/.well-known/other.json", null).statusCode()).isEqualTo(404);
     HttpResponse<String> post =
         http.send(
             HttpRequest.newBuilder(

@@ -185,7 +185,8 @@ public final class MappingEngine {
       throw new MappingRejection("missing-id", "Patient has no id");
     }
     String sex =
-        p.hasGender() && p.getGender() != AdministrativeGender.NULL
+        // a code sent as extensions only: hasGender() is true, getGender() null
+        p.getGender() != null && p.getGender() != AdministrativeGender.NULL
             ? p.getGender().toCode()
             : null;
     Integer birthYear =
@@ -254,7 +255,12 @@ public final class MappingEngine {
         || p.getBirthDateElement().getPrecision() != ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY) {
       return null;
     }
-    return java.time.LocalDate.parse(p.getBirthDateElement().getValueAsString());
+    // From the parsed fields: the text as sent may not be ISO (HAPI accepts " 2025-01-01 ").
+    org.hl7.fhir.r4.model.DateType d = p.getBirthDateElement();
+    if (d.getValue() == null) {
+      return null;
+    }
+    return java.time.LocalDate.of(d.getYear(), d.getMonth() + 1, d.getDay());
   }
 
   private String patientIdFor(Reference subject, SourceRef source, SourcePatientResolver patients)
@@ -400,7 +406,7 @@ public final class MappingEngine {
                   () ->
                       new MappingRejection(
                           "unknown-unit",
-                          rule.variable() + " unit '" + raw.unit() + "' is not a UCUM unit"));
+                          rule.variable() + " unit '" + abbreviate(raw.unit()) + "' is not a UCUM unit"));
     }
     boolean converted = !fromUcum.equals(registryUnit);
     boolean massMolar = converted && !units.commensurable(fromUcum, registryUnit);
@@ -456,7 +462,7 @@ public final class MappingEngine {
       if (!q.hasValue()) {
         throw new MappingRejection("missing-value", rule.variable() + " quantity has no value");
       }
-      String comparator = q.hasComparator() ? q.getComparator().toCode() : null;
+      String comparator = q.getComparator() != null ? q.getComparator().toCode() : null;
       return new RawValue(q.getValue(), comparator, null, null, unitOf(q));
     }
     if (value instanceof Range r) {
@@ -521,6 +527,11 @@ public final class MappingEngine {
         "unparseable-text", rule.variable() + " text '" + text + "' holds no single value or range");
   }
 
+  /** A source value quoted in a reason, cut (a fuzzed unit can be a megabyte long). */
+  private static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "\u2026";
+  }
+
   private static String unitOf(Quantity q) {
     if (q.hasCode() && (!q.hasSystem() || UCUM.equals(q.getSystem()))) {
       return q.getCode();
@@ -562,8 +573,12 @@ public final class MappingEngine {
       return List.of(new Coding("", code.hasText() ? "text:" + code.getText() : "(no code)", null));
     }
     org.hl7.fhir.r4.model.Coding c = code.getCodingFirstRep();
+    // A coding with a system but no code is still listed (the report's code is never null).
     return List.of(
-        new Coding(c.getSystem() == null ? "" : c.getSystem(), c.getCode(), c.getDisplay()));
+        new Coding(
+            c.getSystem() == null ? "" : c.getSystem(),
+            c.getCode() == null ? "(no code)" : c.getCode(),
+            c.getDisplay()));
   }
 
   // ---- Procedure -> device therapies --------------------------------------------------------
@@ -768,7 +783,7 @@ public final class MappingEngine {
             new EncounterFact(
                 id,
                 patientId,
-                e.hasStatus() ? e.getStatus().toCode() : null,
+                e.getStatus() != null ? e.getStatus().toCode() : null,
                 encounterClass,
                 icu,
                 SourceTime.at(start),

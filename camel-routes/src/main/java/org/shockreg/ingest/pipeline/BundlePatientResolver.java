@@ -3,8 +3,10 @@ package org.shockreg.ingest.pipeline;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 import org.hl7.fhir.r4.model.Reference;
 import org.shockreg.mappings.SourcePatientResolver;
@@ -34,6 +36,8 @@ final class BundlePatientResolver implements SourcePatientResolver {
   private final Map<String, String> patientIdByFullUrl = new HashMap<>();
   private final Map<String, String> patientIdByIdentifier = new HashMap<>();
   private final Map<String, String> curatedIdBySourceId = new HashMap<>();
+  /** Source patients looked up and not found since the last {@link #drainUnlinked}. */
+  private final Set<String> unlinked = new HashSet<>();
   private final PatientIds ids;
   private final BiFunction<String, String, String> directory;
 
@@ -85,7 +89,36 @@ final class BundlePatientResolver implements SourcePatientResolver {
               String found = directory == null ? null : directory.apply(siteId, id);
               return found == null ? NONE : found;
             });
-    return known.isEmpty() ? null : known;
+    if (known.isEmpty()) {
+      unlinked.add(sourcePatientId);
+      return null;
+    }
+    return known;
+  }
+
+  /**
+   * The source patients (logical ids) that resolved to no link since the last call: their facts
+   * were filed under the logical id's pseudonym, which a concurrent body may just have linked to
+   * another patient. The caller checks them again under the patients' locks.
+   */
+  Set<String> drainUnlinked() {
+    Set<String> out = new HashSet<>(unlinked);
+    unlinked.clear();
+    return out;
+  }
+
+  /** A source patient is now known to be filed under {@code curatedId} (committed elsewhere). */
+  void linked(String sourcePatientId, String curatedId) {
+    curatedIdBySourceId.put(sourcePatientId, curatedId);
+  }
+
+  /** After a merge committed: what this body knew as {@code from} is {@code to} now. */
+  void merged(String from, String to) {
+    curatedIdBySourceId.replaceAll((source, curated) -> curated.equals(from) ? to : curated);
+  }
+
+  static boolean isIdentifierToken(String sourcePatientId) {
+    return sourcePatientId.startsWith(BY_IDENTIFIER);
   }
 
   @Override

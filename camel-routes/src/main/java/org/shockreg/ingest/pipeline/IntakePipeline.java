@@ -24,12 +24,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.MappingOutcome;
 import org.shockreg.mappings.derive.EpisodeRecomputation;
 import org.shockreg.registry.curated.Coding;
 import org.shockreg.registry.curated.CuratedFact;
+import org.shockreg.registry.curated.CuratedFact.PatientFact;
 import org.shockreg.registry.curated.CurationBatch;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceRef.SourceKey;
@@ -41,6 +43,7 @@ import org.shockreg.registry.store.RegistryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -177,14 +180,15 @@ public class IntakePipeline {
         processBatch(request, batch, report, resolver);
       }
     } catch (SourceEntryReader.BodyException e) {
-      long id = deadLetterBody(request, "unparseable-body", e.getMessage());
+      String reason = Reasons.withoutValues(e.getMessage());
+      long id = deadLetterBody(request, "unparseable-body", reason);
       log.warn(
           "event=intake_body_rejected site={} channel={} reason=\"{}\" deadLetter={}",
           request.siteId(),
           request.channel(),
-          e.getMessage(),
+          reason,
           id);
-      throw new UnparseableBodyException(e.getMessage(), id);
+      throw new UnparseableBodyException(reason, id);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -282,38 +286,6 @@ public class IntakePipeline {
             null));
   }
 
-  /** A resource of a batch on its way in. */
-  private static final class Candidate {
-    final SourceEntry entry;
-    final String type;
-    final String id;
-    final SourceVersion version;
-    final byte[] hash;
-    final String compact;
-    SourceHead head;
-    /** Why it is not applied, when a newer version of it is in the body or stored. */
-    String olderThan;
-
-    Candidate(
-        SourceEntry entry, String type, String id, SourceVersion version, byte[] hash, String compact) {
-      this.entry = entry;
-      this.type = type;
-      this.id = id;
-      this.version = version;
-      this.hash = hash;
-      this.compact = compact;
-    }
-
-    SourceKey key(String site) {
-      return new SourceKey(site, type, id);
-    }
-
-    RawResource raw(String site, String channel, String outcome) {
-      return new RawResource(
-          site, type, id, version.versionId(), version.lastUpdated(), hash, compact, channel, outcome);
-    }
-  }
-
   private record Rejection(
       String type, String id, int index, String code, String reason, String payload) {}
 
@@ -327,11 +299,11 @@ public class IntakePipeline {
     List<Candidate> older = new ArrayList<>();
     for (SourceEntry e : entries) {
       report.received++;
-      if (e.resource() == null) {
+      if (e.resource() == null && e.deletion() == null) {
         rejections.add(new Rejection(null, null, e.index(), e.errorCode(), e.error(), e.raw()));
         continue;
       }
-      Candidate c = prepare(e, rejections);
+      Candidate c = e.deletion() != null ? prepareDeletion(e, rejections) : prepare(e, rejections);
       if (c == null) {
         continue;
       }
@@ -339,7 +311,16 @@ public class IntakePipeline {
         report.ignored++;
         continue;
       }
-      if ("Patient".equals(c.type)) {
+      if (c.deletion != null && "Patient".equals(c.type)) {
+        // Clinically safe: a deleted Patient keeps its facts (a lost death or outcome changes a
+        // trial's result); the delete is kept raw and reported, facts are retracted one by one.
+        c.skip = new String[] {"patient-delete",
+            "a Patient delete is recorded, not applied: the patient's clinical facts stay; send a"
+                + " delete or entered-in-error for each fact that was wrong"};
+        older.add(c);
+        continue;
+      }
+      if ("Patient".equals(c.type) && c.deletion == null) {
         resolver.registerFullUrl(e.fullUrl(), c.id);
       }
       // The same resource twice in one body (a history Bundle, an export with several versions):
@@ -362,44 +343,38 @@ public class IntakePipeline {
       }
     }
 
+    // Identical to the stored version: nothing to do, no lock needed. The rest is compared again
+    // inside the transaction, with the heads locked (see curateRetrying).
     Map<SourceKey, SourceHead> heads = writer.findHeads(site, candidates.keySet());
-    List<Candidate> changed = new ArrayList<>();
+    List<Candidate> pending = new ArrayList<>();
     for (Candidate c : candidates.values()) {
       c.head = heads.get(c.key(site));
-      SourceVersion stored =
-          c.head == null ? null : new SourceVersion(c.head.versionId(), c.head.lastUpdated());
       if (c.head != null && Arrays.equals(c.head.contentHash(), c.hash) && !request.remap()) {
         report.unchanged++;
-      } else if (stored != null && c.version.isOlderThan(stored)) {
-        // Late, or replayed from the dead-letter store: the stored newer version keeps its facts.
-        c.olderThan = "stored version (" + stored.describe() + ")";
-        older.add(c);
+        // Who a Patient is comes from the version taken in, also when it is unchanged.
+        registerPatient(site, c, resolver);
       } else {
-        changed.add(c);
-      }
-    }
-    // Who a Patient is (its identifiers, hence its pseudonym) comes from the version taken in,
-    // also when it is unchanged; an older version's identifiers may be outdated.
-    for (Candidate c : candidates.values()) {
-      if ("Patient".equals(c.type) && c.olderThan == null) {
-        resolver.registerPatient(site, c.entry.fullUrl(), c.id, identifiers(c.entry.resource()));
+        pending.add(c);
       }
     }
 
-    if (!changed.isEmpty() || !older.isEmpty()) {
-      curateRetrying(request, changed, older, report, resolver, rejections);
+    if (!pending.isEmpty() || !older.isEmpty()) {
+      older = curateRetrying(request, pending, older, report, resolver, rejections);
     }
     older.sort(Comparator.comparingInt(c -> c.entry.index()));
     for (Candidate c : older) {
       report.skipped++;
       report.skips.add(
-          new IntakeReport.Skip(
-              c.type, c.id, c.entry.index(), "older-version",
-              "this version (" + c.version.describe() + ") is older than the " + c.olderThan
-                  + "; kept in the raw store, not curated"));
+          c.skip != null
+              ? new IntakeReport.Skip(c.type, c.id, c.entry.index(), c.skip[0], c.skip[1])
+              : new IntakeReport.Skip(
+                  c.type, c.id, c.entry.index(), "older-version",
+                  "this version (" + c.version.describe() + ") is older than the " + c.olderThan
+                      + "; kept in the raw store, not curated"));
     }
     for (Rejection r : rejections) {
       report.rejected++;
+      String reason = Reasons.withoutValues(r.reason());
       long id =
           writer.deadLetter(
               DeadLetter.of(
@@ -409,10 +384,10 @@ public class IntakePipeline {
                   "application/fhir+json",
                   (r.payload() == null ? "" : r.payload()).getBytes(StandardCharsets.UTF_8),
                   r.code(),
-                  r.reason(),
+                  reason,
                   r.type(),
                   r.id()));
-      report.issues.add(new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), r.reason(), id));
+      report.issues.add(new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), reason, id));
     }
     sample.stop(meters.timer("shockreg.intake.batch", "channel", request.channel()));
     meters.counter("shockreg.intake.resources", "channel", request.channel()).increment(entries.size());
@@ -423,34 +398,48 @@ public class IntakePipeline {
 
   /**
    * Curates a batch in one transaction; a deadlock or serialization failure against another batch
-   * (a lab feed and an ADT feed for the same patients) rolls it back and runs it again, bounded.
-   * Each attempt counts into its own report, so only the committed one counts.
+   * (a lab feed and an ADT feed for the same patients), or a source head another delivery wrote
+   * meanwhile, rolls it back and runs it again, bounded. Each attempt counts into its own report,
+   * so only the committed one counts. Returns the versions not applied (older) of that attempt.
    */
-  private void curateRetrying(
+  private List<Candidate> curateRetrying(
       IntakeRequest request,
-      List<Candidate> changed,
-      List<Candidate> older,
+      List<Candidate> pending,
+      List<Candidate> bodyOlder,
       IntakeReport report,
       BundlePatientResolver resolver,
       List<Rejection> rejections) {
+    String site = request.siteId();
     for (int attempt = 1; ; attempt++) {
       IntakeReport counted = new IntakeReport();
       List<Rejection> rejected = new ArrayList<>();
+      Map<String, String> merged = new LinkedHashMap<>();
+      List<Candidate> older = new ArrayList<>(bodyOlder);
       try {
         tx.executeWithoutResult(
             status -> {
+              // Versions are compared with the heads as locked now: two deliveries racing for one
+              // source resource take turns, the second compares with what the first committed.
+              List<Candidate> changed = new ArrayList<>();
+              Set<SourceKey> firstVersions = new HashSet<>();
+              classify(request, pending, changed, older, firstVersions, counted);
+              for (Candidate c : changed) {
+                registerPatient(site, c, resolver);
+              }
               // One round trip for the ids of both. Older versions take the later ids: Provenance
               // counts the raw rows up to a fact's own to tell a create from an update, and a
               // version that was not applied must not turn a first version into an update.
               long[] rawIds = writer.allocateRawIds(changed.size() + older.size());
               if (!changed.isEmpty()) {
-                curate(request, changed, rawIds, counted, resolver, rejected);
+                curate(request, changed, rawIds, counted, resolver, rejected, merged, firstVersions);
               }
               storeOlder(request, older, Arrays.copyOfRange(rawIds, changed.size(), rawIds.length));
             });
+        // Only a committed merge tells the rest of this body where a patient went.
+        merged.forEach(resolver::merged);
         report.add(counted);
         rejections.addAll(rejected);
-        return;
+        return older;
       } catch (ConcurrencyFailureException e) {
         if (attempt >= MAX_ATTEMPTS) {
           throw e;
@@ -460,6 +449,54 @@ public class IntakePipeline {
             "event=intake_batch_retry site={} channel={} attempt={} reason={}",
             request.siteId(), request.channel(), attempt, e.getClass().getSimpleName());
       }
+    }
+  }
+
+  /**
+   * Sorts the candidates against their heads, read and row-locked in key order in this
+   * transaction: identical (unchanged), older than the stored version (not applied), or to apply
+   * ({@code firstVersions}: those with no head yet).
+   */
+  private void classify(
+      IntakeRequest request,
+      List<Candidate> pending,
+      List<Candidate> changed,
+      List<Candidate> older,
+      Set<SourceKey> firstVersions,
+      IntakeReport counted) {
+    String site = request.siteId();
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<SourceKey> keys = new ArrayList<>(pending.size());
+    for (Candidate c : pending) {
+      keys.add(c.key(site));
+    }
+    Map<SourceKey, SourceHead> heads = writer.lockHeads(site, keys);
+    for (Candidate c : pending) {
+      c.olderThan = null;
+      c.head = heads.get(c.key(site));
+      SourceVersion stored =
+          c.head == null ? null : new SourceVersion(c.head.versionId(), c.head.lastUpdated());
+      if (c.head != null && Arrays.equals(c.head.contentHash(), c.hash) && !request.remap()) {
+        counted.unchanged++;
+      } else if (stored != null && c.version.isOlderThan(stored)) {
+        // Late, or replayed from the dead-letter store: the stored newer version keeps its facts.
+        c.olderThan = "stored version (" + stored.describe() + ")";
+        older.add(c);
+      } else {
+        changed.add(c);
+        if (c.head == null) {
+          firstVersions.add(c.key(site));
+        }
+      }
+    }
+  }
+
+  /** Who a Patient is (its identifiers, hence its pseudonym) comes from the version taken in. */
+  private void registerPatient(String site, Candidate c, BundlePatientResolver resolver) {
+    if ("Patient".equals(c.type) && c.olderThan == null && c.deletion == null) {
+      resolver.registerPatient(site, c.entry.fullUrl(), c.id, identifiers(c.entry.resource()));
     }
   }
 
@@ -479,7 +516,9 @@ public class IntakePipeline {
       long[] rawIds,
       IntakeReport report,
       BundlePatientResolver resolver,
-      List<Rejection> rejections) {
+      List<Rejection> rejections,
+      Map<String, String> merged,
+      Set<SourceKey> firstVersions) {
     String site = request.siteId();
     IParser parser = fhir.newJsonParser();
     parser.setParserErrorHandler(new LenientErrorHandler(false).setErrorOnInvalidValue(true));
@@ -489,14 +528,31 @@ public class IntakePipeline {
     List<Long> rawIdList = new ArrayList<>(changed.size());
     List<String[]> remapped = new ArrayList<>();
     Map<UnmappedCode, Integer> unmapped = new HashMap<>();
+    List<PatientLinks.Merge> merges = new ArrayList<>();
     for (int i = 0; i < changed.size(); i++) {
       Candidate c = changed.get(i);
+      if (c.deletion != null) {
+        // Retracts every fact of the source resource, like an entered-in-error version.
+        report.deleted++;
+        if (c.head != null) {
+          replaced.add(c.key(site));
+        }
+        raws.add(c.raw(site, request.channel(), "deleted"));
+        rawIdList.add(rawIds[i]);
+        continue;
+      }
       Resource resource;
       try {
         resource = (Resource) parser.parseResource(c.compact);
       } catch (DataFormatException | ClassCastException e) {
         rejections.add(
             new Rejection(c.type, c.id, c.entry.index(), "invalid-resource", brief(e.getMessage()), c.compact));
+        continue;
+      } catch (RuntimeException e) {
+        // HAPI's parser throws e.g. a NullPointerException on an extension that is not an object.
+        rejections.add(
+            new Rejection(c.type, c.id, c.entry.index(), "invalid-resource",
+                "the resource's structure cannot be parsed (" + e.getClass().getSimpleName() + ")", c.compact));
         continue;
       }
       if (resource.getIdElement().isEmpty()) {
@@ -506,12 +562,31 @@ public class IntakePipeline {
       boolean sameContent = c.head != null && Arrays.equals(c.head.contentHash(), c.hash);
       long rawId = sameContent ? c.head.rawId() : rawIds[i];
       SourceRef source = new SourceRef(site, c.type, c.id, c.version.versionId(), rawId);
-      MappingOutcome outcome = engine.map(resource, source, resolver);
+      MappingOutcome outcome;
+      try {
+        outcome = engine.map(resource, source, resolver);
+      } catch (DataAccessException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // A mapping bug on one odd resource must not fail (and lose) the rest of its batch.
+        // Class and place only: the message may quote the resource's values (a birth date).
+        log.error(
+            "event=mapping_failed site={} type={} error={} at={}", site, c.type, e.getClass().getName(),
+            e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+        rejections.add(
+            new Rejection(c.type, c.id, c.entry.index(), "mapping-failed",
+                "the registry could not map this resource (" + e.getClass().getSimpleName() + ")", c.compact));
+        continue;
+      }
       String stored = outcome.kind().name().toLowerCase(java.util.Locale.ROOT);
       switch (outcome.kind()) {
         case CURATED -> {
           report.curated++;
           facts.addAll(outcome.facts());
+          if (resource instanceof Patient patient && patient.hasLink()) {
+            PatientLinks.read(
+                site, patient, outcome.facts(), c, resolver, sourceId -> pseudonym(site, sourceId), merges, report);
+          }
         }
         case UNMAPPED -> {
           report.unmapped++;
@@ -538,9 +613,15 @@ public class IntakePipeline {
       raws.add(c.raw(site, request.channel(), stored));
       rawIdList.add(rawIds[i]);
     }
-    writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray());
+    // Under the patients' locks, each fact goes to its patient as committed by now.
+    List<CuratedFact> settled =
+        FactPatients.settle(
+            site, facts, merges, resolver, source -> pseudonym(site, source), writer.merges(),
+            derivations::lockPatients);
+    writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray(), firstVersions);
     writer.updateOutcomes(site, remapped);
-    Set<String> affected = writer.apply(new CurationBatch(facts, replaced));
+    Set<String> affected = writer.apply(new CurationBatch(settled, replaced));
+    PatientLinks.apply(writer.merges(), site, merges, affected, merged);
     // Derived facts of the touched patients only, in the same transaction as their inputs.
     derivations.recompute(affected);
     if (!request.remap()) {
@@ -549,9 +630,39 @@ public class IntakePipeline {
     }
   }
 
+  private String pseudonym(String site, String sourcePatientId) {
+    return engine.curatedPatientId(site, sourcePatientId, List.of());
+  }
+
+  /** A DELETE entry as a candidate: its "content" is the entry itself, kept raw as received. */
+  private Candidate prepareDeletion(SourceEntry e, List<Rejection> rejections) {
+    DeleteEntry d;
+    try {
+      d = DeleteEntry.of(e.deletion());
+    } catch (DeleteEntry.Refused r) {
+      rejections.add(new Rejection(null, null, e.index(), r.code, r.getMessage(), e.raw()));
+      return null;
+    }
+    try {
+      Candidate c = new Candidate(e, d.type(), d.id(), d.version(), contentHash.of(e.deletion()), e.raw());
+      c.deletion = d;
+      return c;
+    } catch (JsonProcessingException ex) {
+      rejections.add(new Rejection(d.type(), d.id(), e.index(), "unparseable-resource", brief(ex.getMessage()), e.raw()));
+      return null;
+    }
+  }
+
   private Candidate prepare(SourceEntry e, List<Rejection> rejections) {
     ObjectNode r = e.resource();
     String raw = e.raw();
+    String unstorable = StorableText.problem(r);
+    if (unstorable != null) {
+      String type = r.path("resourceType").isTextual() ? r.get("resourceType").asText() : null;
+      String id = r.path("id").isTextual() ? r.get("id").asText() : null;
+      rejections.add(new Rejection(type, id, e.index(), "invalid-characters", unstorable, text(r, raw)));
+      return null;
+    }
     JsonNode typeNode = r.get("resourceType");
     if (typeNode == null || !typeNode.isTextual()) {
       rejections.add(

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What an intake did with a body. {@code received} = curated + unchanged + rejected + unmapped +
- * skipped + retracted + ignored.
+ * skipped + retracted + deleted + ignored.
  */
 public final class IntakeReport {
 
@@ -19,6 +19,12 @@ public final class IntakeReport {
    */
   public record Skip(String resourceType, String resourceId, int index, String code, String reason) {}
 
+  /**
+   * Something about a resource that was taken in but not done, not counted on its own: a
+   * Patient.link merge whose target cannot be resolved ({@code unresolved-merge-target}).
+   */
+  public record Warning(String resourceType, String resourceId, int index, String code, String reason) {}
+
   int received;
   int curated;
   int unchanged;
@@ -26,9 +32,11 @@ public final class IntakeReport {
   int unmapped;
   int skipped;
   int retracted;
+  int deleted;
   int ignored;
   final List<Issue> issues = new ArrayList<>();
   final List<Skip> skips = new ArrayList<>();
+  final List<Warning> warnings = new ArrayList<>();
 
   public int received() {
     return received;
@@ -58,6 +66,11 @@ public final class IntakeReport {
     return retracted;
   }
 
+  /** DELETE entries applied: the facts of those source resources were retracted. */
+  public int deleted() {
+    return deleted;
+  }
+
   public int ignored() {
     return ignored;
   }
@@ -71,6 +84,10 @@ public final class IntakeReport {
     return List.copyOf(skips);
   }
 
+  public List<Warning> warnings() {
+    return List.copyOf(warnings);
+  }
+
   /** Adds another report's counts (and issues and skips) to this one. */
   public void add(IntakeReport o) {
     received += o.received;
@@ -80,15 +97,17 @@ public final class IntakeReport {
     unmapped += o.unmapped;
     skipped += o.skipped;
     retracted += o.retracted;
+    deleted += o.deleted;
     ignored += o.ignored;
     issues.addAll(o.issues);
     skips.addAll(o.skips);
+    warnings.addAll(o.warnings);
   }
 
   @Override
   public String toString() {
     return "received=" + received + " curated=" + curated + " unchanged=" + unchanged
         + " rejected=" + rejected + " unmapped=" + unmapped + " skipped=" + skipped
-        + " retracted=" + retracted + " ignored=" + ignored;
+        + " retracted=" + retracted + " deleted=" + deleted + " ignored=" + ignored;
   }
 }

@@ -152,6 +152,9 @@ final class SourceEntryReader {
             String fullUrl = entry.hasNonNull("fullUrl") ? entry.get("fullUrl").asText() : null;
             if (resource instanceof ObjectNode r) {
               sink.accept(new SourceEntry(index, fullUrl, r, null, null));
+            } else if (resource == null && "DELETE".equalsIgnoreCase(entry.path("request").path("method").asText())) {
+              // A transaction's or a history Bundle's delete: it retracts what the resource gave.
+              sink.accept(SourceEntry.deletion(index, entry));
             } else if (!entry.has("request") || entry.has("resource")) {
               sink.accept(
                   new SourceEntry(index, fullUrl, null, entry.toString(), "bundle entry has no resource"));
@@ -177,7 +180,7 @@ final class SourceEntryReader {
       }
       if (!"Bundle".equals(resourceType)) {
         if (sawEntries) {
-          throw new BodyException("body has entries but is a " + resourceType + ", not a Bundle");
+          throw new BodyException("body has entries but is a '" + resourceType + "', not a Bundle");
         }
         sink.accept(new SourceEntry(0, null, topLevel, null, null));
       }

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import jakarta.servlet.http.HttpServletRequest;
-import java.security.Principal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
@@ -23,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.shockreg.server.fhir.SearchReplay.AskedSearch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.shockreg.server.security.ShockRegPrincipal;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -140,14 +139,9 @@ final class HeldSearches {
     return new AskedSearch(request.getResourceName(), operation, instance, parameters, principal(request));
   }
 
-  /** Who asked, as the servlet container knows it (the authenticated principal), or null. */
+  /** Who asked ({@link ShockRegPrincipal#id()}), or null outside an authenticated request. */
   static String principal(RequestDetails request) {
-    if (request instanceof ca.uhn.fhir.rest.server.servlet.ServletRequestDetails s) {
-      HttpServletRequest http = s.getServletRequest();
-      Principal p = http == null ? null : http.getUserPrincipal();
-      return p == null ? null : p.getName();
-    }
-    return null;
+    return ShockRegPrincipal.of(request).map(ShockRegPrincipal::id).orElse(null);
   }
 
   private ObjectNode parametersJson(Map<String, String[]> parameters) {

@@ -27,7 +27,8 @@ public final class KeysetPagingProvider implements IPagingProvider {
   private final long ttlMillis;
   private final Map<String, Held> searches;
 
-  private record Held(PagedQuery search, long createdAt) {}
+  /** A held search and who asked it: its next links work only for the same caller. */
+  private record Held(PagedQuery search, long createdAt, String principal) {}
 
   private volatile HeldSearches store;
 
@@ -59,7 +60,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
     String uuid = UUID.randomUUID().toString();
     if (!countOnly) {
       synchronized (searches) {
-        searches.put(uuid, new Held(search, System.currentTimeMillis()));
+        searches.put(uuid, new Held(search, System.currentTimeMillis(), HeldSearches.principal(null)));
       }
     }
     Integer size = count || countOnly ? search.count(jdbc) : null;
@@ -110,12 +111,16 @@ public final class KeysetPagingProvider implements IPagingProvider {
       KeysetBundleProvider again = asked == null ? null : SearchReplay.rerun(request, asked);
       if (again != null) {
         // the database row says it has not expired; its creation time is not needed again
-        held = new Held(again.search(), System.currentTimeMillis());
+        held = new Held(again.search(), System.currentTimeMillis(), asked.principal());
         synchronized (searches) {
           searches.remove(again.getUuid()); // the re-run's own handle is not handed out
           searches.put(searchId, held);
         }
       }
+    }
+    if (held != null && !java.util.Objects.equals(held.principal(), HeldSearches.principal(request))) {
+      // Another caller's search: as if it did not exist (its id is no capability to read it).
+      held = null;
     }
     if (held == null || System.currentTimeMillis() - held.createdAt() > ttlMillis) {
       throw new ResourceGoneException("SR-PAGE-2: search " + searchId + " has expired; run it again");

@@ -24,10 +24,12 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.DateAndListParam;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
 import ca.uhn.fhir.rest.server.IResourceProvider;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
 import org.shockreg.server.fhir.SqlSearch.KeyType;
 
 /** Curated patients: pseudonym, sex, birth year, death. */
@@ -56,9 +58,24 @@ public class PatientProvider implements IResourceProvider {
     return Patient.class;
   }
 
+  /**
+   * A merged patient's old id answers with the surviving Patient itself (its own id), carrying
+   * {@code link} type {@code replaces} to the old id: a reader holding an old reference gets the
+   * patient's whole current record in one read, and sees from the link why the id differs.
+   */
   @Read
   public Patient read(@IdParam IdType id) {
-    return reader.read("patient", "patient_id", PATIENT_COLUMNS, mapper.patient(), id);
+    try {
+      return reader.read("patient", "patient_id", PATIENT_COLUMNS, mapper.patient(), id);
+    } catch (ResourceNotFoundException e) {
+      String survivor = reader.survivor(id.getIdPart());
+      if (survivor == null) {
+        throw e;
+      }
+      Patient p = reader.read("patient", "patient_id", PATIENT_COLUMNS, mapper.patient(), new IdType("Patient", survivor));
+      p.addLink().setType(Patient.LinkType.REPLACES).setOther(new Reference("Patient/" + id.getIdPart()));
+      return p;
+    }
   }
 
   @Search
@@ -90,7 +107,7 @@ public class PatientProvider implements IResourceProvider {
       RequestDetails request) {
     CuratedSearchGuard.check(request);
     SqlSearch s = new SqlSearch("Patient", "patient", PATIENT_COLUMNS, mapper.patient());
-    SearchClauses.ids(s, "patient_id", id);
+    SearchClauses.patientIds(s, "patient_id", id);
     SearchClauses.tokens(s, gender, (q, t) -> SearchClauses.gender(q, t, "sex"), "sex IS NULL");
     SearchDates.year(s, "birth_year", birthdate);
     SearchClauses.date(s, "deceased_at", deathDate);

@@ -46,6 +46,16 @@ public final class RegistryReader {
     return rows.get(0);
   }
 
+  /** The surviving patient of a merged patient id, or null when it was not merged. */
+  public String survivor(String patientId) {
+    List<String> ids =
+        jdbc.queryForList(
+            "SELECT surviving_patient_id FROM patient_merge WHERE merged_patient_id = :id",
+            new MapSqlParameterSource("id", patientId),
+            String.class);
+    return ids.isEmpty() ? null : ids.get(0);
+  }
+
   /**
    * A search's first page. The total is counted for {@code _summary=count}, {@code _count=0},
    * and {@code _total=accurate} or {@code estimate} (both exact); {@code _count=0} answers the

@@ -51,7 +51,7 @@ public final class SearchClauses {
       ids.add(id);
     }
     if (!ids.isEmpty()) {
-      alternatives.add(column + " = ANY(" + s.param(ids.toArray(String[]::new)) + ")");
+      alternatives.add(patientIn(s, column, ids.toArray(String[]::new)));
     }
     s.where(alternatives.size() == 1 ? alternatives.get(0) : "(" + String.join(" OR ", alternatives) + ")");
   }
@@ -109,6 +109,35 @@ public final class SearchClauses {
       return "false";
     }
     return column + " = " + s.param(t.getValue());
+  }
+
+  /**
+   * {@code column} is one of these patients; a merged patient's id stands for its survivor (the
+   * old id answers with the merged one, docs/intake.md). The ids are resolved once (an InitPlan),
+   * so the index on {@code column} is used as for a plain list.
+   */
+  static String patientIn(SqlSearch s, String column, String[] ids) {
+    return column + " = ANY(ARRAY(SELECT COALESCE(m.surviving_patient_id, i) FROM unnest(CAST("
+        + s.param(ids) + " AS text[])) AS i LEFT JOIN patient_merge m ON m.merged_patient_id = i))";
+  }
+
+  /** Patient {@code _id}, comma = OR; a merged patient's id finds its survivor. */
+  static void patientIds(SqlSearch s, String column, TokenAndListParam and) {
+    if (and == null) {
+      return;
+    }
+    for (TokenOrListParam or : and.getValuesAsQueryTokens()) {
+      checkIds(or);
+      s.where(patientIn(s, column, or.getValuesAsQueryTokens().stream().map(TokenParam::getValue).toArray(String[]::new)));
+    }
+  }
+
+  private static void checkIds(TokenOrListParam ids) {
+    for (TokenParam t : ids.getValuesAsQueryTokens()) {
+      if (t.getModifier() != null || t.getMissing() != null || (t.getSystem() != null && !t.getSystem().isEmpty())) {
+        throw new InvalidRequestException("SR-SEARCH-14: _id takes plain ids, without modifiers or systems");
+      }
+    }
   }
 
   /** {@code _id}, comma = OR. */

@@ -110,6 +110,7 @@ public class IntakeController {
     p.addParameter().setName("unmapped").setValue(new IntegerType(r.unmapped()));
     p.addParameter().setName("skipped").setValue(new IntegerType(r.skipped()));
     p.addParameter().setName("retracted").setValue(new IntegerType(r.retracted()));
+    p.addParameter().setName("deleted").setValue(new IntegerType(r.deleted()));
     p.addParameter().setName("ignored").setValue(new IntegerType(r.ignored()));
     for (IntakeReport.Issue i : r.issues()) {
       ParametersParameterComponent issue = p.addParameter().setName("issue");
@@ -132,6 +133,15 @@ public class IntakeController {
       skip.addPart().setName("index").setValue(new IntegerType(s.index()));
       skip.addPart().setName("code").setValue(new StringType(s.code()));
       skip.addPart().setName("reason").setValue(new StringType(s.reason()));
+    }
+    // Taken in, but part of it not done (a merge whose target cannot be resolved): not counted.
+    for (IntakeReport.Warning w : r.warnings()) {
+      ParametersParameterComponent warning = p.addParameter().setName("warning");
+      warning.addPart().setName("resourceType").setValue(new StringType(w.resourceType()));
+      warning.addPart().setName("id").setValue(new StringType(w.resourceId()));
+      warning.addPart().setName("index").setValue(new IntegerType(w.index()));
+      warning.addPart().setName("code").setValue(new StringType(w.code()));
+      warning.addPart().setName("reason").setValue(new StringType(w.reason()));
     }
     return p;
   }

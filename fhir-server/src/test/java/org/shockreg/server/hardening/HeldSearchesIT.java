@@ -38,6 +38,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class HeldSearchesIT {
 
   static final String TOKEN = "it-admin-token-held-0123456789ab";
+  static final String OTHER = "it-other-admin-held-0123456789ab";
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
@@ -45,6 +46,8 @@ class HeldSearchesIT {
     registry.add("shockreg.data-dir", HeldSearchesIT::dataDir);
     registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registry.add("shockreg.security.tokens[1].token", () -> OTHER);
+    registry.add("shockreg.security.tokens[1].role", () -> "admin");
   }
 
   static String dataDir() {
@@ -86,8 +89,12 @@ class HeldSearchesIT {
   }
 
   HttpResponse<String> get(String url) throws Exception {
+    return get(url, TOKEN);
+  }
+
+  HttpResponse<String> get(String url, String token) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN).build(),
+        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -105,6 +112,20 @@ class HeldSearchesIT {
 
   static String searchId(Bundle page) {
     return page.getLink("next").getUrl().replaceAll(".*_getpages=([^&]+).*", "$1");
+  }
+
+  @Test
+  void aNextLinkWorksOnlyForTheCallerWhoSearched_inMemoryAndFromTheDatabase() throws Exception {
+    String base = "http://localhost:" + port + "/fhir/";
+    Bundle first = bundle(base + "Patient?gender=male&_sort=birthdate&_count=1");
+    String next = first.getLink("next").getUrl();
+    assertThat(get(next, OTHER).statusCode()).isEqualTo(410);
+    paging.forgetInMemory();
+    assertThat(get(next, OTHER).statusCode()).isEqualTo(410);
+    assertThat(jdbc.queryForObject("SELECT principal FROM fhir_search WHERE search_id = ?", String.class, searchId(first)))
+        .isEqualTo("token:token-0");
+    assertThat(get(next).statusCode()).isEqualTo(200);
+    assertThat(get(next, OTHER).statusCode()).isEqualTo(410); // held again in memory: still the first caller's
   }
 
   @Test

@@ -22,6 +22,8 @@ import org.fhir.ucum.UcumException;
 public final class UnitConverter {
 
   private static final MathContext MC = MathContext.DECIMAL64;
+  static final int MAX_UNIT_CHARS = 100;
+  private static final int MAX_CACHED_UNITS = 10_000;
 
   private final UcumEssenceService ucum;
   private final Map<String, String> aliases;
@@ -46,6 +48,10 @@ public final class UnitConverter {
       return Optional.empty();
     }
     String u = unit.trim();
+    if (u.length() > MAX_UNIT_CHARS) {
+      // UCUM's parser takes minutes on a megabyte "unit"; no real unit is that long.
+      return Optional.empty();
+    }
     // Aliases first, also case-insensitively: "Mmol/L" is valid UCUM (megamole) but never meant.
     String alias = aliases.get(u);
     if (alias == null) {
@@ -56,6 +62,11 @@ public final class UnitConverter {
   }
 
   private boolean isValid(String ucumCode) {
+    if (validUnits.size() >= MAX_CACHED_UNITS) {
+      // Distinct units a source can send are unbounded; the cache is not.
+      Boolean known = validUnits.get(ucumCode);
+      return known != null ? known : ucum.validate(ucumCode) == null;
+    }
     return validUnits.computeIfAbsent(ucumCode, c -> ucum.validate(c) == null);
   }
 

@@ -17,6 +17,9 @@ public sealed interface CuratedFact {
 
   String patientId();
 
+  /** The same fact filed under another patient (a merged patient's survivor). */
+  CuratedFact withPatientId(String patientId);
+
   /**
    * The curated Patient: pseudonym, sex, birth year and death only. {@code birthDate} (full, when
    * sent) stays hospital-side with the source link, for age at shock diagnosis; it is never served.
@@ -43,6 +46,13 @@ public sealed interface CuratedFact {
         SourceRef source) {
       this(patientId, siteId, sourcePatientId, sex, birthYear, birthDate, deceased, deceasedAt,
           replacesPatientId, source, null);
+    }
+
+    @Override
+    public PatientFact withPatientId(String id) {
+      return new PatientFact(
+          id, siteId, sourcePatientId, sex, birthYear, birthDate, deceased, deceasedAt, replacesPatientId, source,
+          deceasedPrecision);
     }
   }
 
@@ -75,6 +85,13 @@ public sealed interface CuratedFact {
       this(observationId, patientId, variable, status, effectiveAt, value, unit, comparator, rangeLow,
           rangeHigh, originalValue, originalUnit, originalComparator, codings, flags, source, null);
     }
+
+    @Override
+    public MeasurementFact withPatientId(String id) {
+      return new MeasurementFact(
+          observationId, id, variable, status, effectiveAt, value, unit, comparator, rangeLow, rangeHigh,
+          originalValue, originalUnit, originalComparator, codings, flags, source, effectivePrecision);
+    }
   }
 
   /** A temporary MCS or heart replacement therapy (FHIR Procedure). */
@@ -100,6 +117,13 @@ public sealed interface CuratedFact {
       this(procedureId, patientId, device, status, startedAt, endedAt, performedAt, codings, flags, source,
           null, null, null);
     }
+
+    @Override
+    public DeviceTherapyFact withPatientId(String id) {
+      return new DeviceTherapyFact(
+          procedureId, id, device, status, startedAt, endedAt, performedAt, codings, flags, source,
+          startedPrecision, endedPrecision, performedPrecision);
+    }
   }
 
   /** A removal procedure: closes the open therapy of that device; never a therapy of its own. */
@@ -109,6 +133,11 @@ public sealed interface CuratedFact {
 
     public DeviceRemovalFact(String patientId, String device, Instant removedAt, SourceRef source) {
       this(patientId, device, removedAt, source, null);
+    }
+
+    @Override
+    public DeviceRemovalFact withPatientId(String id) {
+      return new DeviceRemovalFact(id, device, removedAt, source, removedPrecision);
     }
   }
 
@@ -137,6 +166,13 @@ public sealed interface CuratedFact {
       this(conditionId, patientId, category, clinicalStatus, verificationStatus, onsetAt, recordedAt,
           abatedAt, codings, flags, source, null, null, null);
     }
+
+    @Override
+    public DiagnosisFact withPatientId(String id) {
+      return new DiagnosisFact(
+          conditionId, id, category, clinicalStatus, verificationStatus, onsetAt, recordedAt, abatedAt, codings,
+          flags, source, onsetPrecision, recordedPrecision, abatedPrecision);
+    }
   }
 
   /** A hospital or intensive-care encounter (FHIR Encounter). */
@@ -161,6 +197,13 @@ public sealed interface CuratedFact {
       this(encounterId, patientId, status, encounterClass, intensiveCare, periodStart, periodEnd, types,
           flags, source, null, null);
     }
+
+    @Override
+    public EncounterFact withPatientId(String id) {
+      return new EncounterFact(
+          encounterId, id, status, encounterClass, intensiveCare, periodStart, periodEnd, types, flags, source,
+          startPrecision, endPrecision);
+    }
   }
 
   /**
@@ -181,6 +224,11 @@ public sealed interface CuratedFact {
         String randomizationId, String patientId, String studyId, String arm, Instant randomizedAt,
         SourceRef source) {
       this(randomizationId, patientId, studyId, arm, randomizedAt, source, null);
+    }
+
+    @Override
+    public RandomizationFact withPatientId(String id) {
+      return new RandomizationFact(randomizationId, id, studyId, arm, randomizedAt, source, randomizedPrecision);
     }
   }
 }

@@ -34,7 +34,37 @@ public record DeadLetter(
       String resourceType,
       String resourceId) {
     return new DeadLetter(
-        null, siteId, channel, origin, contentType, payload, reasonCode, reason, resourceType,
-        resourceId, "open", 0, null, null);
+        null, storable(siteId), storable(channel), storable(origin), storable(contentType), payload,
+        storable(reasonCode), storable(reason), storable(resourceType), storable(resourceId), "open", 0,
+        null, null);
+  }
+
+  /**
+   * The text as PostgreSQL can store it: NUL and unpaired surrogates (which arrive in JSON escapes
+   * and end up in ids and reasons) become U+FFFD. The payload keeps the bytes as they came.
+   */
+  static String storable(String s) {
+    if (s == null) {
+      return null;
+    }
+    StringBuilder out = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean pair =
+          Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+      boolean bad = c == 0 || (Character.isSurrogate(c) && !pair);
+      if (bad && out == null) {
+        out = new StringBuilder(s.length()).append(s, 0, i);
+      }
+      if (out != null) {
+        out.append(bad ? '\uFFFD' : c);
+        if (pair) {
+          out.append(s.charAt(++i));
+        }
+      } else if (pair) {
+        i++;
+      }
+    }
+    return out == null ? s : out.toString();
   }
 }

@@ -48,11 +48,20 @@ public class RegistryWriter {
   private final JdbcTemplate jdbc;
   private final NamedParameterJdbcTemplate named;
   private final ObjectMapper json;
+  private final PatientMerges merges;
+  private final SourceHeads heads;
 
   public RegistryWriter(JdbcTemplate jdbc, ObjectMapper json) {
     this.jdbc = jdbc;
     this.named = new NamedParameterJdbcTemplate(jdbc);
     this.json = json;
+    this.merges = new PatientMerges(jdbc);
+    this.heads = new SourceHeads(jdbc);
+  }
+
+  /** Patient merges (Patient.link, placeholders), in the caller's transaction. */
+  public PatientMerges merges() {
+    return merges;
   }
 
   /** Registers a site the first time it is named; returns true when it was new. */
@@ -74,39 +83,17 @@ public class RegistryWriter {
 
   /** The newest stored version of each of these source resources that has been seen before. */
   public Map<SourceKey, SourceHead> findHeads(String siteId, Collection<SourceKey> keys) {
-    Map<SourceKey, SourceHead> heads = new HashMap<>();
-    if (keys.isEmpty()) {
-      return heads;
-    }
-    String[] types = keys.stream().map(SourceKey::resourceType).toArray(String[]::new);
-    String[] ids = keys.stream().map(SourceKey::resourceId).toArray(String[]::new);
-    jdbc.query(
-        con -> {
-          PreparedStatement ps =
-              con.prepareStatement(
-                  "SELECT h.resource_type, h.resource_id, h.raw_id, h.version_id, h.content_hash,"
-                      + " h.source_last_updated FROM source_resource_head h"
-                      + " JOIN unnest(?::text[], ?::text[]) AS k(resource_type, resource_id)"
-                      + " ON h.resource_type = k.resource_type AND h.resource_id = k.resource_id"
-                      + " WHERE h.site_id = ?");
-          ps.setArray(1, con.createArrayOf("text", types));
-          ps.setArray(2, con.createArrayOf("text", ids));
-          ps.setString(3, siteId);
-          return ps;
-        },
-        rs -> {
-          SourceKey key = new SourceKey(siteId, rs.getString(1), rs.getString(2));
-          OffsetDateTime lastUpdated = rs.getObject(6, OffsetDateTime.class);
-          heads.put(
-              key,
-              new SourceHead(
-                  key,
-                  rs.getLong(3),
-                  rs.getString(4),
-                  lastUpdated == null ? null : lastUpdated.toInstant(),
-                  rs.getBytes(5)));
-        });
-    return heads;
+    return heads.read(siteId, keys, false);
+  }
+
+  /**
+   * As {@link #findHeads}, and row-locks the heads (in key order, so two batches never deadlock
+   * on them) until the caller's transaction ends: a concurrent delivery of the same resource
+   * compares with what this one commits. Heads that do not exist yet are guarded by {@link
+   * #insertRaw(List, long[], Set)}.
+   */
+  public Map<SourceKey, SourceHead> lockHeads(String siteId, Collection<SourceKey> keys) {
+    return heads.read(siteId, keys, true);
   }
 
   /**
@@ -132,6 +119,15 @@ public class RegistryWriter {
    * The caller has made sure none is older than its current head.
    */
   public void insertRaw(List<RawResource> resources, long[] ids) {
+    insertRaw(resources, ids, Set.of());
+  }
+
+  /**
+   * As {@link #insertRaw(List, long[])}; {@code firstVersions} are the resources the caller found
+   * no head for. Their heads are inserted only if still absent: when a concurrent delivery created
+   * one meanwhile, {@link SourceHeadRaceException} rolls the batch back to be compared again.
+   */
+  public void insertRaw(List<RawResource> resources, long[] ids, Set<SourceKey> firstVersions) {
     if (resources.isEmpty()) {
       return;
     }
@@ -155,6 +151,16 @@ public class RegistryWriter {
           ps.setString(7, r.json());
           ps.setString(8, r.channel());
         });
+    List<Integer> firsts = new ArrayList<>();
+    if (!firstVersions.isEmpty()) {
+      positions = new ArrayList<>();
+      for (int i = 0; i < ids.length; i++) {
+        RawResource r = resources.get(i);
+        boolean first = firstVersions.contains(new SourceKey(r.siteId(), r.resourceType(), r.resourceId()));
+        (first ? firsts : positions).add(i);
+      }
+      heads.insertFirst(resources, ids, firsts);
+    }
     // Bound with explicit types, so a missing versionId or lastUpdated is a typed NULL.
     jdbc.batchUpdate(
         "INSERT INTO source_resource_head (site_id, resource_type, resource_id, raw_id,"
@@ -282,29 +288,14 @@ public class RegistryWriter {
     if (patients.isEmpty()) {
       return;
     }
+    // The link first: it says whether this source record is the patient's own or a merged one.
     jdbc.batchUpdate(
-        "UPDATE patient SET sex = ?, birth_year = ?, deceased = ?, deceased_at = ?,"
-            + " source_type = ?, source_id = ?, source_version = ?, raw_id = ?, last_updated = now(),"
-            + " deceased_precision = ? WHERE patient_id = ?",
-        patients,
-        500,
-        (ps, p) -> {
-          ps.setString(1, p.sex());
-          setInt(ps, 2, p.birthYear());
-          if (p.deceased() == null) {
-            ps.setNull(3, Types.BOOLEAN);
-          } else {
-            ps.setBoolean(3, p.deceased());
-          }
-          ps.setTimestamp(4, ts(p.deceasedAt()));
-          setSource(ps, 5, p.source());
-          precision(ps, 9, p.deceasedPrecision());
-          ps.setString(10, p.patientId());
-        });
-    jdbc.batchUpdate(
-        "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id, birth_date)"
-            + " VALUES (?, ?, ?, ?) ON CONFLICT (site_id, source_patient_id) DO UPDATE SET"
-            + " patient_id = EXCLUDED.patient_id, birth_date = EXCLUDED.birth_date",
+        "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id, birth_date, deceased,"
+            + " deceased_at, deceased_precision) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (site_id, source_patient_id) DO UPDATE SET"
+            + " patient_id = EXCLUDED.patient_id, birth_date = EXCLUDED.birth_date,"
+            + " deceased = EXCLUDED.deceased, deceased_at = EXCLUDED.deceased_at,"
+            + " deceased_precision = EXCLUDED.deceased_precision",
         patients,
         500,
         (ps, p) -> {
@@ -312,39 +303,54 @@ public class RegistryWriter {
           ps.setString(2, p.sourcePatientId());
           ps.setString(3, p.patientId());
           ps.setObject(4, p.birthDate());
+          setBoolean(ps, 5, p.deceased());
+          ps.setTimestamp(6, ts(p.deceasedAt()));
+          precision(ps, 7, p.deceasedPrecision());
         });
+    // The survivor's own record sets the demographics; a merged record (Patient.link) only fills
+    // gaps, and its death is kept by keepDeaths below.
+    jdbc.batchUpdate(
+        "UPDATE patient SET sex = ?, birth_year = ?, deceased = ?, deceased_at = ?,"
+            + " source_type = ?, source_id = ?, source_version = ?, raw_id = ?, last_updated = now(),"
+            + " deceased_precision = ?"
+            + " WHERE patient_id = ? AND NOT EXISTS (SELECT 1 FROM patient_source_link l"
+            + " WHERE l.site_id = ? AND l.source_patient_id = ? AND l.merged)",
+        patients,
+        500,
+        (ps, p) -> {
+          ps.setString(1, p.sex());
+          setInt(ps, 2, p.birthYear());
+          setBoolean(ps, 3, p.deceased());
+          ps.setTimestamp(4, ts(p.deceasedAt()));
+          setSource(ps, 5, p.source());
+          precision(ps, 9, p.deceasedPrecision());
+          ps.setString(10, p.patientId());
+          ps.setString(11, p.siteId());
+          ps.setString(12, p.sourcePatientId());
+        });
+    jdbc.batchUpdate(
+        "UPDATE patient SET sex = COALESCE(sex, ?), birth_year = COALESCE(birth_year, ?), last_updated = now()"
+            + " WHERE patient_id = ? AND (sex IS NULL OR birth_year IS NULL) AND EXISTS (SELECT 1"
+            + " FROM patient_source_link l WHERE l.site_id = ? AND l.source_patient_id = ? AND l.merged)",
+        patients,
+        500,
+        (ps, p) -> {
+          ps.setString(1, p.sex());
+          setInt(ps, 2, p.birthYear());
+          ps.setString(3, p.patientId());
+          ps.setString(4, p.siteId());
+          ps.setString(5, p.sourcePatientId());
+        });
+    Set<String> ids = new HashSet<>();
     for (PatientFact p : patients) {
+      ids.add(p.patientId());
       if (p.replacesPatientId() != null && !p.replacesPatientId().equals(p.patientId())) {
-        mergePatient(p.replacesPatientId(), p.patientId());
+        // Facts filed before their Patient came (under its logical id's pseudonym, or a site
+        // pseudonym now linked across sites) move to it.
+        merges.merge(p.siteId(), p.replacesPatientId(), p.patientId(), "placeholder", false);
       }
     }
-  }
-
-  /**
-   * Moves everything filed under a site pseudonym to the cross-site one (facts that arrived before
-   * their Patient named the shared identifier); derived facts are recomputed for the new one.
-   */
-  private void mergePatient(String from, String to) {
-    Integer exists =
-        jdbc.queryForObject("SELECT count(*) FROM patient WHERE patient_id = ?", Integer.class, from);
-    if (exists == null || exists == 0) {
-      return;
-    }
-    jdbc.update("DELETE FROM derived_fact WHERE patient_id = ?", from);
-    for (String table : new String[] {"measurement", "device_therapy", "diagnosis"}) {
-      jdbc.update(
-          "UPDATE " + table + " SET patient_id = ?, last_updated = now()"
-              + " WHERE patient_id = ?",
-          to,
-          from);
-    }
-    jdbc.update("UPDATE research_subject SET episode_id = NULL WHERE patient_id = ?", from);
-    jdbc.update("DELETE FROM shock_episode WHERE patient_id = ?", from);
-    for (String table : new String[] {"encounter", "device_removal", "research_subject", "randomization"}) {
-      jdbc.update("UPDATE " + table + " SET patient_id = ? WHERE patient_id = ?", to, from);
-    }
-    jdbc.update("UPDATE patient_source_link SET patient_id = ? WHERE patient_id = ?", to, from);
-    jdbc.update("DELETE FROM patient WHERE patient_id = ?", from);
+    merges.keepDeaths(ids);
   }
 
   /** Records what mapping made of stored source resources mapped again ({type, id, outcome}). */
@@ -709,7 +715,18 @@ public class RegistryWriter {
     if (counts.isEmpty()) {
       return;
     }
-    List<Map.Entry<UnmappedCode, Integer>> rows = new ArrayList<>(counts.entrySet());
+    // One row per key: the same code seen with two displays would hit its row twice in one
+    // (rewritten, multi-row) INSERT, which PostgreSQL refuses (found by fuzzing).
+    Map<List<String>, UnmappedCode> codes = new LinkedHashMap<>();
+    Map<List<String>, Integer> seen = new HashMap<>();
+    counts.forEach(
+        (c, n) -> {
+          List<String> key = java.util.Arrays.asList(c.siteId(), c.resourceType(), c.system(), c.code());
+          codes.merge(key, c, (was, now) -> now.display() != null ? now : was);
+          seen.merge(key, n, Integer::sum);
+        });
+    List<Map.Entry<UnmappedCode, Integer>> rows = new ArrayList<>();
+    codes.forEach((key, c) -> rows.add(Map.entry(c, seen.get(key))));
     // Sorted, so concurrent batches lock rows in the same order.
     rows.sort(
         (a, b) ->
@@ -793,6 +810,14 @@ public class RegistryWriter {
       ps.setNull(at, Types.BIGINT);
     } else {
       ps.setLong(at, v);
+    }
+  }
+
+  private static void setBoolean(PreparedStatement ps, int at, Boolean v) throws SQLException {
+    if (v == null) {
+      ps.setNull(at, Types.BOOLEAN);
+    } else {
+      ps.setBoolean(at, v);
     }
   }
 

@@ -15,11 +15,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +42,6 @@ class EmbeddedPostgresCrashRestartIT {
   private static final Duration POLL = Duration.ofMillis(100);
 
   private final List<Child> children = new ArrayList<>();
-  private final Set<Long> postmasters = new LinkedHashSet<>();
   private Path dataDir;
   private Path pgData;
 
@@ -54,7 +50,7 @@ class EmbeddedPostgresCrashRestartIT {
   @BeforeEach
   void freshDataDirectory(TestInfo test) throws IOException {
     dataDir = ROOT.resolve(test.getTestMethod().orElseThrow().getName());
-    deleteRecursively(dataDir);
+    CrashProcesses.deleteRecursively(dataDir);
     pgData = dataDir.resolve("pg");
     Files.createDirectories(dataDir);
   }
@@ -69,21 +65,9 @@ class EmbeddedPostgresCrashRestartIT {
       }
     }
     for (Child child : children) {
-      if (!awaitGone(child.jvm().toHandle(), ORDERLY_EXIT)) {
-        child.jvm().toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-        child.jvm().destroyForcibly();
-      }
+      awaitGone(child.jvm().toHandle(), ORDERLY_EXIT);
     }
-    readPostmasterPid().ifPresent(postmasters::add);
-    for (long pid : postmasters) {
-      if (isPostgresOf(pid, pgData)) {
-        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
-        List<ProcessHandle> backends = postmaster.descendants().toList();
-        postmaster.destroyForcibly();
-        backends.forEach(ProcessHandle::destroyForcibly);
-        awaitGone(postmaster, PROCESS_EXIT);
-      }
-    }
+    CrashProcesses.stopEverything(children.stream().map(Child::jvm).toList(), pgData);
   }
 
   @Test
@@ -92,9 +76,9 @@ class EmbeddedPostgresCrashRestartIT {
     for (int crash = 1; crash <= 5; crash++) {
       long postmaster = readPostmasterPid().orElseThrow();
 
-      killJvmWithItsChildren(child);
+      CrashProcesses.killJvmWithItsChildren(child.jvm());
 
-      assertThat(isPostgresOf(postmaster, pgData))
+      assertThat(CrashProcesses.isPostgresOf(postmaster, pgData))
           .as("crash %d: the postmaster %d outlived its JVM", crash, postmaster)
           .isTrue();
       child = startChild(crash + 1);
@@ -115,7 +99,7 @@ class EmbeddedPostgresCrashRestartIT {
     await("the watchdog stops postmaster " + postmaster + " once its JVM is gone")
         .atMost(Duration.ofSeconds(30))
         .pollInterval(POLL)
-        .until(() -> !isRunning(postmaster));
+        .until(() -> !CrashProcesses.isRunning(postmaster));
     await()
         .atMost(PROCESS_EXIT)
         .pollInterval(POLL)
@@ -131,7 +115,7 @@ class EmbeddedPostgresCrashRestartIT {
     for (int crash = 1; crash <= 2; crash++) {
       long postmaster = readPostmasterPid().orElseThrow();
 
-      killJvmWithItsChildren(child);
+      CrashProcesses.killJvmWithItsChildren(child.jvm());
       ProcessHandle handle = ProcessHandle.of(postmaster).orElseThrow();
       List<ProcessHandle> backends = handle.descendants().toList();
       handle.destroyForcibly();
@@ -140,7 +124,7 @@ class EmbeddedPostgresCrashRestartIT {
       await()
           .atMost(PROCESS_EXIT)
           .pollInterval(POLL)
-          .until(() -> backends.stream().noneMatch(b -> isRunning(b.pid())));
+          .until(() -> backends.stream().noneMatch(b -> CrashProcesses.isRunning(b.pid())));
 
       assertThat(readPostmasterPid())
           .as("crash %d: a stale postmaster.pid with a dead PID", crash)
@@ -154,7 +138,7 @@ class EmbeddedPostgresCrashRestartIT {
   void neverSignalsAProcessThatReusedTheDeadPostmastersPid() throws Exception {
     Child child = startChild(1);
     long postmaster = readPostmasterPid().orElseThrow();
-    killJvmWithItsChildren(child);
+    CrashProcesses.killJvmWithItsChildren(child.jvm());
     ProcessHandle handle = ProcessHandle.of(postmaster).orElseThrow();
     List<ProcessHandle> backends = handle.descendants().toList();
     handle.destroyForcibly();
@@ -191,21 +175,8 @@ class EmbeddedPostgresCrashRestartIT {
 
     assertThat(readyLine(intruder.log())).as("a second JVM on the same data directory").isEmpty();
     assertThat(log(intruder)).contains("event=embedded_postgres_in_use");
-    assertThat(isPostgresOf(postmaster, pgData)).isTrue();
+    assertThat(CrashProcesses.isPostgresOf(postmaster, pgData)).isTrue();
     assertThat(rows(owner)).containsExactly(1);
-  }
-
-  /**
-   * SIGKILL to the JVM and to the processes it started (pg_ctl if still there, the watchdog): what
-   * a kill of its process group does. The postmaster is not among them: pg_ctl starts it in a
-   * session of its own.
-   */
-  private void killJvmWithItsChildren(Child child) {
-    List<ProcessHandle> spawned = child.jvm().toHandle().children().toList();
-    spawned.forEach(ProcessHandle::destroyForcibly);
-    child.jvm().destroyForcibly();
-    assertThat(awaitGone(child.jvm().toHandle(), PROCESS_EXIT)).isTrue();
-    spawned.forEach(p -> assertThat(awaitGone(p, PROCESS_EXIT)).isTrue());
   }
 
   private Child startChild(int row) throws IOException {
@@ -222,8 +193,7 @@ class EmbeddedPostgresCrashRestartIT {
                             + "); its log "
                             + child.log()
                             + ":\n"
-                            + tail(child.log())));
-    readPostmasterPid().ifPresent(postmasters::add);
+                            + CrashProcesses.tail(child.log(), 6000)));
     String jdbcUrl = ready.substring(ready.indexOf("jdbcUrl=") + "jdbcUrl=".length()).trim();
     return new Child(child.jvm(), jdbcUrl, child.log());
   }
@@ -233,7 +203,7 @@ class EmbeddedPostgresCrashRestartIT {
     Path log = dataDir.resolve("child-" + row + ".log");
     Process jvm =
         new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                CrashProcesses.javaCommand(),
                 "-Xmx256m",
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
@@ -272,49 +242,12 @@ class EmbeddedPostgresCrashRestartIT {
     return IntStream.rangeClosed(1, n).boxed().toList();
   }
 
-  private Optional<Long> readPostmasterPid() throws IOException {
-    Path file = pgData.resolve("postmaster.pid");
-    if (!Files.exists(file)) {
-      return Optional.empty();
-    }
-    List<String> lines = Files.readAllLines(file);
-    return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
-  }
-
-  /** Alive and a server process of this data directory (PostgreSQL processes chdir there). */
-  private static boolean isPostgresOf(long pid, Path pgData) {
-    if (!isRunning(pid)) {
-      return false;
-    }
-    try {
-      return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd"))
-          .equals(pgData.toRealPath());
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  /** Alive and not a zombie (a killed process may wait a moment for its reaper). */
-  private static boolean isRunning(long pid) {
-    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-      try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        char state = stat.charAt(stat.lastIndexOf(')') + 2);
-        return state != 'Z' && state != 'X';
-      } catch (IOException e) {
-        return false; // gone meanwhile
-      }
-    }
-    return false;
+  private Optional<Long> readPostmasterPid() {
+    return CrashProcesses.readPostmasterPid(pgData);
   }
 
   private static boolean awaitGone(ProcessHandle process, Duration timeout) {
-    try {
-      await().atMost(timeout).pollInterval(POLL).until(() -> !isRunning(process.pid()));
-      return true;
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      return false;
-    }
+    return CrashProcesses.awaitGone(process.pid(), timeout);
   }
 
   private static Optional<String> readyLine(Path log) {
@@ -334,26 +267,6 @@ class EmbeddedPostgresCrashRestartIT {
   }
 
   private static String log(Path log) {
-    try {
-      return Files.readString(log, StandardCharsets.ISO_8859_1);
-    } catch (IOException | UncheckedIOException e) {
-      return "";
-    }
-  }
-
-  private static String tail(Path log) {
-    String text = log(log);
-    return text.length() <= 6000 ? text : text.substring(text.length() - 6000);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    return CrashProcesses.read(log);
   }
 }
