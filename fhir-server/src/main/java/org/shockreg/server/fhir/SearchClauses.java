@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.function.BiFunction;
 
 /** Translates HAPI's typed search parameters into SQL clauses with bound parameters. */
-final class SearchClauses {
+public final class SearchClauses {
 
   private static final FhirContext FHIR = FhirContext.forR4Cached();
   static final String ADMINISTRATIVE_GENDER = "http://hl7.org/fhir/administrative-gender";
@@ -216,7 +216,7 @@ final class SearchClauses {
   }
 
   /** A date parameter on a point-in-time column: every prefix, the value's precision as a range. */
-  static void date(SqlSearch s, String column, DateAndListParam and) {
+  public static void date(SqlSearch s, String column, DateAndListParam and) {
     SearchDates.point(s, column, and);
   }
 

@@ -78,6 +78,7 @@ public class IntakeController {
       throw pipeline.rejectTooLarge(
           request(sourceId, request, IntakeRequest.Body.of(e.head())), e.head(), e.seen(), false);
     }
+    org.shockreg.server.audit.AuditContext.ingested(request, report.received(), report.curated(), report.rejected());
     return ResponseEntity.ok().contentType(FHIR_JSON).body(encode(toParameters(report)));
   }
 

@@ -38,6 +38,7 @@ import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
 import org.springframework.security.web.firewall.HttpFirewall;
@@ -144,9 +145,27 @@ public class SecurityConfiguration {
     return ERRORS;
   }
 
+  /** Requests per minute per principal ({@code shockreg.limits.requests-per-minute}, 0: off). */
   @Bean
-  SecurityFilterChain securityFilterChain(HttpSecurity http, AuthenticationManager manager) throws Exception {
+  RequestRateLimiter requestRateLimiter(RequestLimitsProperties limits) {
+    log.info("event=request_limits requests_per_minute={} max_concurrent_bulk_exports={}",
+        limits.requestsPerMinute(), limits.maxConcurrentBulkExports());
+    return new RequestRateLimiter(limits.requestsPerMinute(), System::nanoTime);
+  }
+
+  /** {@code shockreg.limits.max-concurrent-bulk-exports} on $export kick-offs (after authorization). */
+  @Bean
+  BulkExportLimitInterceptor bulkExportLimitInterceptor(
+      org.springframework.jdbc.core.JdbcTemplate jdbc, RequestLimitsProperties limits) {
+    return new BulkExportLimitInterceptor(jdbc, limits.maxConcurrentBulkExports(), java.time.Duration.ofSeconds(30));
+  }
+
+  @Bean
+  SecurityFilterChain securityFilterChain(
+      HttpSecurity http, AuthenticationManager manager, RequestRateLimiter rateLimiter) throws Exception {
     SecurityErrors errors = ERRORS;
+    // who the caller is (for the audit trail) and its request rate, right after authentication
+    http.addFilterAfter(new CallerFilter(rateLimiter), BearerTokenAuthenticationFilter.class);
     PathPatternRequestMatcher.Builder path = PathPatternRequestMatcher.withDefaults();
     http.csrf(c -> c.disable()) // bearer tokens only: no cookies, no session
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

@@ -80,6 +80,7 @@ final class SecurityErrors implements AuthenticationEntryPoint, AccessDeniedHand
     if (res.isCommitted()) {
       return;
     }
+    org.shockreg.server.audit.AuditContext.describeFailure(req, message);
     res.setStatus(status.value());
     ObjectNode body = JSON.createObjectNode();
     if (isFhir(req)) {
