@@ -411,6 +411,7 @@ public class IntakePipeline {
       List<Rejection> rejections) {
     String site = request.siteId();
     for (int attempt = 1; ; attempt++) {
+      final int thisAttempt = attempt;
       IntakeReport counted = new IntakeReport();
       List<Rejection> rejected = new ArrayList<>();
       Map<String, String> merged = new LinkedHashMap<>();
@@ -422,7 +423,7 @@ public class IntakePipeline {
               // source resource take turns, the second compares with what the first committed.
               List<Candidate> changed = new ArrayList<>();
               Set<SourceKey> firstVersions = new HashSet<>();
-              classify(request, pending, changed, older, firstVersions, counted);
+              classify(request, pending, changed, older, firstVersions, counted, thisAttempt > 1);
               for (Candidate c : changed) {
                 registerPatient(site, c, resolver);
               }
@@ -463,16 +464,22 @@ public class IntakePipeline {
       List<Candidate> changed,
       List<Candidate> older,
       Set<SourceKey> firstVersions,
-      IntakeReport counted) {
+      IntakeReport counted,
+      boolean lockAll) {
     String site = request.siteId();
     if (pending.isEmpty()) {
       return;
     }
+    // Only heads that exist can be locked: a resource without one when the batch was read is a
+    // first version, whose head insertRaw guards (a concurrent first version makes it retry, and
+    // the retry locks every key). Locking absent keys would cost a query for nothing.
     List<SourceKey> keys = new ArrayList<>(pending.size());
     for (Candidate c : pending) {
-      keys.add(c.key(site));
+      if (lockAll || c.head != null) {
+        keys.add(c.key(site));
+      }
     }
-    Map<SourceKey, SourceHead> heads = writer.lockHeads(site, keys);
+    Map<SourceKey, SourceHead> heads = keys.isEmpty() ? Map.of() : writer.lockHeads(site, keys);
     for (Candidate c : pending) {
       c.olderThan = null;
       c.head = heads.get(c.key(site));
