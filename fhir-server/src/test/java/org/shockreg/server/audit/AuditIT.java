@@ -117,18 +117,18 @@ class AuditIT {
   }
 
   /** The newest row of a request made just before: an event is queued only once its response is sent. */
-  Map<String, Object> last(String method, String path) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 5_000;
-    while (true) {
-      List<Map<String, Object>> rows = rows(method, path);
-      List<Map<String, Object>> fresh = rows.stream().filter(r -> ((Number) r.get("row_id")).longValue() > mark).toList();
-      if (!fresh.isEmpty() || System.currentTimeMillis() > deadline) {
-        assertThat(fresh).as(method + " " + path).isNotEmpty();
-        mark = ((Number) fresh.get(fresh.size() - 1).get("row_id")).longValue();
-        return fresh.get(fresh.size() - 1);
-      }
-      Thread.sleep(20);
-    }
+  Map<String, Object> last(String method, String path) {
+    List<Map<String, Object>> fresh =
+        org.awaitility.Awaitility.await(method + " " + path)
+            .atMost(java.time.Duration.ofSeconds(5))
+            .pollInterval(java.time.Duration.ofMillis(20))
+            .until(
+                () -> rows(method, path).stream()
+                    .filter(r -> ((Number) r.get("row_id")).longValue() > mark)
+                    .toList(),
+                rows -> !rows.isEmpty());
+    mark = ((Number) fresh.get(fresh.size() - 1).get("row_id")).longValue();
+    return fresh.get(fresh.size() - 1);
   }
 
   /** Events up to here are written (and {@link #last} looks only after them). */

@@ -69,10 +69,17 @@ class RequestLimitsIT {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  List<Map<String, Object>> audited429(String who) throws InterruptedException {
-    Thread.sleep(100);
-    writer.flush();
-    return jdbc.queryForList("SELECT * FROM audit_event WHERE agent_who = ? AND http_status = 429", who);
+  /** The 429s audited for a caller, once the event of the answer just received is written. */
+  List<Map<String, Object>> audited429(String who) {
+    // an event is queued as its request completes, which can be just after the client has the answer
+    return org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(
+            () -> {
+              writer.flush();
+              return jdbc.queryForList("SELECT * FROM audit_event WHERE agent_who = ? AND http_status = 429", who);
+            },
+            rows -> !rows.isEmpty());
   }
 
   @Test
