@@ -171,15 +171,11 @@ class BundleDeleteIT {
         HttpResponse.BodyHandlers.ofString());
     assertThat(kick.statusCode()).as(kick.body()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
-    HttpResponse<String> done;
-    for (int i = 0; ; i++) {
-      done = get(status);
-      if (done.statusCode() != 202) {
-        break;
-      }
-      assertThat(i).as("export still running").isLessThan(60);
-      Thread.sleep(500);
-    }
+    HttpResponse<String> done =
+        org.awaitility.Awaitility.await("export still running")
+            .atMost(java.time.Duration.ofSeconds(30))
+            .pollInterval(java.time.Duration.ofMillis(200))
+            .until(() -> get(status), r -> r.statusCode() != 202);
     assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
     List<String> urls = new ArrayList<>();
     for (var d : new com.fasterxml.jackson.databind.ObjectMapper().readTree(done.body()).withArray("deleted")) {

@@ -132,11 +132,22 @@ class AuditIT {
   }
 
   /** Events up to here are written (and {@link #last} looks only after them). */
-  void settle() throws InterruptedException {
-    Thread.sleep(100); // the events of responses already received reach the queue
-    writer.flush();
-    Long max = jdbc.queryForObject("SELECT max(row_id) FROM audit_event", Long.class);
-    mark = max == null ? 0 : max;
+  void settle() {
+    // An event is queued only once its response is sent, a moment after the client has it: wait
+    // until two flushes in a row find no new row.
+    long[] seen = {-1};
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .pollInterval(java.time.Duration.ofMillis(50))
+        .until(() -> {
+          writer.flush();
+          Long max = jdbc.queryForObject("SELECT max(row_id) FROM audit_event", Long.class);
+          long now = max == null ? 0 : max;
+          boolean stable = now == seen[0];
+          seen[0] = now;
+          return stable;
+        });
+    mark = seen[0];
   }
 
   long mark;
@@ -242,12 +253,11 @@ class AuditIT {
     assertThat(query(k)).isEqualTo("_type=Patient");
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     String statusPath = URI.create(status).getRawPath() + "?" + URI.create(status).getRawQuery();
-    HttpResponse<String> poll = get(statusPath, ANALYST);
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (poll.statusCode() == 202 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(200);
-      poll = get(statusPath, ANALYST);
-    }
+    HttpResponse<String> poll =
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(60))
+            .pollInterval(java.time.Duration.ofMillis(200))
+            .until(() -> get(statusPath, ANALYST), r -> r.statusCode() != 202);
     assertThat(poll.statusCode()).as(poll.body()).isEqualTo(200);
     String url = new com.fasterxml.jackson.databind.ObjectMapper().readTree(poll.body()).path("output").get(0).path("url").asText();
     URI file = URI.create(url);

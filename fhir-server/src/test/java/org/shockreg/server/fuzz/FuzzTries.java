@@ -1,5 +1,6 @@
 package org.shockreg.server.fuzz;
 
+import org.slf4j.LoggerFactory;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -55,8 +56,8 @@ final class FuzzTries {
             throw t;
           }
         }))
-        .onClose(() -> System.out.printf(
-            "event=fuzz_property property=%s tries=%d failed=%d elapsedMs=%d%n",
+        .onClose(() -> LoggerFactory.getLogger(FuzzTries.class).info(
+            "event=fuzz_property property={} tries={} failed={} elapsedMs={}",
             property, run.get(), failed.get(), (System.nanoTime() - started) / 1_000_000));
   }
 

@@ -1,5 +1,6 @@
 package org.shockreg.server.fuzz;
 
+import org.slf4j.LoggerFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -202,8 +203,8 @@ class SearchFuzzIT {
   }
 
   @AfterAll
-  static void printStatuses() {
-    System.out.println("event=search_fuzz_statuses " + statuses);
+  static void logStatuses() {
+    LoggerFactory.getLogger(SearchFuzzIT.class).info("event=search_fuzz_statuses statuses={}", statuses);
   }
 
   static void check(Search search) throws Exception {

@@ -310,7 +310,11 @@ class SecurityIT {
     assertThat(send("GET", "/fhir/Patient", first).statusCode()).isEqualTo(401);
     // a broken file keeps the tokens that worked
     Files.writeString(file, "tokens: [ {name: x, role: nonsense");
-    Thread.sleep(400); // let the reload interval (100 ms) pass: a broken file must change nothing
+    // across several reload intervals (100 ms) the broken file changes nothing
+    org.awaitility.Awaitility.await()
+        .during(java.time.Duration.ofMillis(400))
+        .atMost(java.time.Duration.ofSeconds(2))
+        .until(() -> send("GET", "/fhir/Patient", second).statusCode() == 200);
     assertThat(send("GET", "/fhir/Patient", second).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/fhir/Patient", F.ADMIN).statusCode()).isEqualTo(200);
     Files.delete(file);
