@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.shockreg.ingest.hl7v2.MllpIntake;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
@@ -29,13 +30,16 @@ public class AdminController {
   private final RegistryWriter writer;
 
   private final RandomizationController randomizations;
+  private final MllpIntake hl7;
 
   public AdminController(
-      JdbcTemplate jdbc, IntakePipeline pipeline, RegistryWriter writer, RandomizationController randomizations) {
+      JdbcTemplate jdbc, IntakePipeline pipeline, RegistryWriter writer, RandomizationController randomizations,
+      MllpIntake hl7) {
     this.jdbc = jdbc;
     this.pipeline = pipeline;
     this.writer = writer;
     this.randomizations = randomizations;
+    this.hl7 = hl7;
   }
 
   @GetMapping("/admin/dead-letters")
@@ -89,6 +93,18 @@ public class AdminController {
           randomizations.apply(origin.substring(origin.indexOf(':') + 1), (byte[]) row.get("payload"), false);
       writer.markReplayed(id, res.getStatusCode().is2xxSuccessful());
       return res;
+    }
+    if (MllpIntake.CONTENT_TYPE.equals(row.get("content_type"))) {
+      // A whole HL7 v2 message (AE or AR): taken in again as if received, its ACK is the result.
+      MllpIntake.Result ack = hl7.replay((byte[]) row.get("payload"), id);
+      boolean resolved = "AA".equals(ack.code());
+      writer.markReplayed(id, resolved);
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("deadLetter", id);
+      result.put("resolved", resolved);
+      result.put("ackCode", ack.code());
+      result.put("ack", ack.ack().replace('\r', '\n'));
+      return ResponseEntity.ok(result);
     }
     String site = (String) row.get("site_id");
     if (site == null) {

@@ -1,10 +1,12 @@
 package org.shockreg.server.admin;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.shockreg.ingest.hl7v2.Hl7MessageStore;
+import org.shockreg.ingest.hl7v2.MllpProperties;
 import org.shockreg.ingest.pull.FhirRestPullService;
-import org.shockreg.ingest.pull.FhirRestPullService.SourceStatus;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -13,19 +15,26 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Pull sources: their state, last run and watermarks; start a run now. Admin role only. */
+/** Pull and MLLP sources: their state, last run and watermarks; start a run now. Admin role only. */
 @RestController
 public class SourcesAdminController {
 
   private final FhirRestPullService pulls;
+  private final Hl7MessageStore hl7;
+  private final MllpProperties mllp;
 
-  public SourcesAdminController(FhirRestPullService pulls) {
+  public SourcesAdminController(FhirRestPullService pulls, Hl7MessageStore hl7, MllpProperties mllp) {
     this.pulls = pulls;
+    this.hl7 = hl7;
+    this.mllp = mllp;
   }
 
+  /** Pull sources, then MLLP sending facilities (type {@code mllp}: counts and last message time). */
   @GetMapping("/admin/sources")
-  public List<SourceStatus> sources() {
-    return pulls.status();
+  public List<Object> sources() {
+    List<Object> all = new ArrayList<>(pulls.status());
+    all.addAll(hl7.sources(mllp.facilities()));
+    return all;
   }
 
   @GetMapping("/admin/sources/{id}")
