@@ -109,7 +109,7 @@ final class Ack {
     static Header of(Hl7Message m) {
       Hl7Message.Seg msh = m.msh();
       return new Header(
-          msh.raw(3), msh.raw(4), msh.raw(5), msh.raw(6), msh.get(9, 2), msh.get(10), msh.get(11), msh.get(12),
+          msh.encoded(3), msh.encoded(4), msh.encoded(5), msh.encoded(6), msh.get(9, 2), msh.get(10), msh.get(11), msh.get(12),
           msh.get(18));
     }
 

@@ -157,17 +157,18 @@ final class Hl7Message {
       }
     }
 
-    /** The whole field (first repetition) as sent, with its delimiters. */
-    String raw(int field) {
-      try {
-        if (reps(field) == 0) {
-          return null;
-        }
-        String v = segment.getField(field, 0).encode();
-        return v == null || v.isEmpty() ? null : v;
-      } catch (HL7Exception | RuntimeException e) {
-        return null;
+    /**
+     * The first repetition's components 1-3 re-encoded ({@code NS^UID^TYPE}), for echoing HD fields
+     * such as MSH-3..6 in an ACK.
+     */
+    String encoded(int field) {
+      StringBuilder s = new StringBuilder();
+      for (int c = 1; c <= 3; c++) {
+        String v = get(field, 0, c, 1);
+        s.append(c > 1 ? "^" : "").append(v == null ? "" : Ack.escape(v));
       }
+      String out = s.toString().replaceAll("\\^+$", "");
+      return out.isEmpty() ? null : out;
     }
   }
 }

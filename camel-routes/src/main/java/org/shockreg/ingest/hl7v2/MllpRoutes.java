@@ -1,6 +1,7 @@
 package org.shockreg.ingest.hl7v2;
 
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.mllp.MllpComponent;
 import org.apache.camel.support.jsse.KeyManagersParameters;
 import org.apache.camel.support.jsse.KeyStoreParameters;
 import org.apache.camel.support.jsse.SSLContextParameters;
@@ -25,6 +26,8 @@ public class MllpRoutes extends RouteBuilder {
 
   @Override
   public void configure() {
+    // camel-mllp would log received bytes (names, MRNs) with its warnings: never
+    getContext().getComponent("mllp", MllpComponent.class).setLogPhi(false);
     if (props.tls().enabled()) {
       getContext().getRegistry().bind(TLS_BEAN, tls(props.tls()));
     }
@@ -33,7 +36,7 @@ public class MllpRoutes extends RouteBuilder {
         "mllp://" + props.host() + ":" + props.port()
             // bytes as received: MSH-18 decides the charset, not Camel
             + "?stringPayload=false&hl7Headers=false&validatePayload=false&autoAck=true"
-            + "&requireEndOfData=false&exchangePattern=InOut"
+            + "&exchangePattern=InOut"
             + "&maxConcurrentConsumers=" + props.maxConnections()
             + "&maxBufferSize=" + props.maxMessageSize().toBytes()
             + "&receiveTimeout=" + props.receiveTimeout().toMillis()

@@ -141,12 +141,12 @@ final class ObservationSegments {
   private static void value(ObjectNode o, Seg obx) {
     String type = obx.get(2) == null ? "ST" : obx.get(2).toUpperCase(Locale.ROOT);
     String first = obx.get(5);
-    if (first == null) {
-      return;
+    if (first == null && obx.get(5, 0, 2) == null && obx.get(5, 0, 4) == null) {
+      return; // no value (an SN's comparator is often empty: its number is component 2)
     }
     switch (type) {
       case "NM" -> {
-        Matcher m = NUMBER.matcher(first.trim());
+        Matcher m = NUMBER.matcher(first == null ? "" : first.trim());
         if (m.matches()) {
           quantity(o.putObject("valueQuantity"), m.group(2), m.group(1), obx);
         } else {

@@ -216,6 +216,8 @@ class MllpIntakeIT {
             "NM|2524-7^Lactate^LN||2.4|mmol/L|||||F|||20250602075500");
     String first = send(message);
     assertThat(field(first, "MSA", 1)).isEqualTo("AA");
+    assertThat(field(first, "MSH", 5)).isEqualTo("LABSYS");
+    assertThat(field(first, "MSH", 6)).isEqualTo("LABHOSP");
     int raw = jdbc.queryForObject("SELECT count(*) FROM raw_resource WHERE site_id = ?", Integer.class, SITE);
     String second = send(message);
     assertThat(field(second, "MSA", 1)).isEqualTo("AA");
