@@ -24,11 +24,9 @@ final class Hl7Message {
 
   private static final HapiContext HAPI = newContext();
 
-  private final Message message;
   private final List<Seg> segments;
 
-  private Hl7Message(Message message, List<Seg> segments) {
-    this.message = message;
+  private Hl7Message(List<Seg> segments) {
     this.segments = segments;
   }
 
@@ -67,7 +65,7 @@ final class Hl7Message {
     } catch (HL7Exception e) {
       throw new Unparseable("the message structure cannot be read (" + e.getClass().getSimpleName() + ")");
     }
-    return new Hl7Message(m, out);
+    return new Hl7Message(out);
   }
 
   private static void collect(Group g, List<Seg> out, java.util.Map<String, Integer> seen, int[] counter)

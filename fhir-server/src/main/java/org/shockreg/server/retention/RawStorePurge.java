@@ -45,7 +45,12 @@ public final class RawStorePurge {
       }
       after = last.longValue();
     }
-    log.info("event=raw_retention_purged deleted={} batches={} cutoff={}", deleted, batches, cutoff);
+    // HL7 v2 frames as received (with names and MRNs) age out with the raw store; a resend older
+    // than the retention is then taken in again, and found unchanged by content
+    int messages = jdbc.update("DELETE FROM hl7v2_message WHERE received_at < ?", Timestamp.from(cutoff));
+    log.info(
+        "event=raw_retention_purged deleted={} batches={} hl7v2Messages={} cutoff={}", deleted, batches, messages,
+        cutoff);
     return deleted;
   }
 
