@@ -127,6 +127,12 @@ public class MllpIntake {
     } catch (Hl7ToFhir.Unsupported e) {
       return reject(frame, header, site, decoded.charset(), "unsupported", e.hl7Code, e.getMessage(), replayOf,
           started);
+    } catch (RuntimeException e) {
+      // A converter bug on one odd message: parked whole (replayable after a fix), never lost.
+      log.error("event=mllp_conversion_failed facility={} site={} controlId={} error={} at={}", facility, site,
+          controlId, e.getClass().getName(), e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+      return reject(frame, header, site, decoded.charset(), "conversion-failed", "207",
+          "the registry could not convert this message (" + e.getClass().getSimpleName() + ")", replayOf, started);
     }
     String type = Hl7ToFhir.messageType(message);
     List<Ack.Error> errors = new ArrayList<>();

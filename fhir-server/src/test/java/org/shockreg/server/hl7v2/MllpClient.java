@@ -23,8 +23,13 @@ final class MllpClient implements AutoCloseable {
   private final OutputStream out;
 
   MllpClient(int port) throws IOException {
+    this(port, 60_000);
+  }
+
+  /** A client that gives up on an ACK after {@code timeoutMillis}. */
+  MllpClient(int port, int timeoutMillis) throws IOException {
     socket = new Socket("localhost", port);
-    socket.setSoTimeout(60_000);
+    socket.setSoTimeout(timeoutMillis);
     in = socket.getInputStream();
     out = socket.getOutputStream();
   }

@@ -67,6 +67,7 @@ class MllpIntakeIT {
     registry.add("shockreg.mllp.port", () -> Integer.toString(MLLP_PORT));
     registry.add("shockreg.mllp.host", () -> "127.0.0.1");
     registry.add("shockreg.mllp.read-timeout", () -> "2s");
+    registry.add("shockreg.mllp.max-message-size", () -> "1MB");
     registry.add("shockreg.mllp.facilities.LABHOSP", () -> SITE);
     registry.add("shockreg.mllp.facilities.ADTHOSP", () -> SITE);
     registry.add("shockreg.mllp.identifier-systems." + SITE + ".HOSP", () -> MRN_SYSTEM);
@@ -317,6 +318,45 @@ class MllpIntakeIT {
     assertThat(jdbc.queryForObject(
         "SELECT count(*) FROM raw_resource r WHERE r.site_id = ? AND r.content -> 'identifier' -> 0 ->> 'value' = 'MRN-DROP'",
         Integer.class, SITE)).isZero();
+  }
+
+  @Test
+  void aFrameOverTheMaximumSizeIsNotTakenIn() throws Exception {
+    StringBuilder big = new StringBuilder(oru("ORU-BIG-1", "MRN-BIG", "20250606090000", "NM|8867-4^Heart rate^LN||70|/min|||||F"));
+    big.append("NTE|1||").append("x".repeat(1_200_000)).append('\r');
+    // no ACK (camel-mllp drops the frame): the sender's response timeout ends the wait
+    try (MllpClient c = new MllpClient(MLLP_PORT, 8_000)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.send(big.toString()))
+          .isInstanceOf(IOException.class);
+    }
+    assertThat(jdbc.queryForObject(
+        "SELECT count(*) FROM hl7v2_message WHERE control_id = 'ORU-BIG-1'", Integer.class)).isZero();
+    assertThat(field(send(oru("ORU-BIG-2", "MRN-BIG", "20250606090000", "NM|8867-4^Heart rate^LN||71|/min|||||F")),
+        "MSA", 1)).isEqualTo("AA");
+  }
+
+  @Test
+  void fourConnectionsAtOnceForOnePatientAreAllTakenIn() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    List<java.util.concurrent.Future<List<String>>> results = new java.util.ArrayList<>();
+    for (int c = 0; c < 4; c++) {
+      int conn = c;
+      results.add(pool.submit(() -> {
+        List<String> acks = new java.util.ArrayList<>();
+        try (MllpClient client = new MllpClient(MLLP_PORT)) {
+          for (int i = 0; i < 10; i++) {
+            acks.add(field(client.send(oru("ORU-CC-" + conn + "-" + i, "MRN-CC", "20250607100000",
+                String.format("NM|8867-4^Heart rate^LN||%d|/min|||||F|||202506071%d%02d00", 60 + i, conn, i))), "MSA", 1));
+          }
+        }
+        return acks;
+      }));
+    }
+    for (java.util.concurrent.Future<List<String>> r : results) {
+      assertThat(r.get(2, java.util.concurrent.TimeUnit.MINUTES)).containsOnly("AA").hasSize(10);
+    }
+    pool.shutdown();
+    assertThat(measurements("MRN-CC")).hasSize(40);
   }
 
   @Test
