@@ -44,7 +44,7 @@ public record MllpProperties(
   public MllpProperties {
     facilities = facilities == null ? Map.of() : Map.copyOf(facilities);
     identifierSystems = identifierSystems == null ? Map.of() : Map.copyOf(identifierSystems);
-    tls = tls == null ? new Tls(false, null, null, "PKCS12") : tls;
+    tls = tls == null ? new Tls(false, null, null, "PKCS12", null, null, "NONE") : tls;
   }
 
   /**
@@ -53,11 +53,17 @@ public record MllpProperties(
    * @param enabled whether the listener speaks TLS
    * @param keyStore path of the key store
    * @param keyStorePassword its password
-   * @param keyStoreType PKCS12 or JKS
+   * @param keyStoreType PKCS12 or JKS (also of the trust store)
+   * @param trustStore certificates of senders (or their CA) that may connect, for client-auth
+   * @param trustStorePassword its password
+   * @param clientAuth NONE, WANT or REQUIRE a sender certificate (mutual TLS)
    */
   public record Tls(
       @DefaultValue("false") boolean enabled,
       String keyStore,
       String keyStorePassword,
-      @DefaultValue("PKCS12") String keyStoreType) {}
+      @DefaultValue("PKCS12") String keyStoreType,
+      String trustStore,
+      String trustStorePassword,
+      @DefaultValue("NONE") String clientAuth) {}
 }

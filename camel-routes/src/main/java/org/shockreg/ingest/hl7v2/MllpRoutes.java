@@ -2,9 +2,12 @@ package org.shockreg.ingest.hl7v2;
 
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.mllp.MllpComponent;
+import org.apache.camel.support.jsse.ClientAuthentication;
 import org.apache.camel.support.jsse.KeyManagersParameters;
 import org.apache.camel.support.jsse.KeyStoreParameters;
 import org.apache.camel.support.jsse.SSLContextParameters;
+import org.apache.camel.support.jsse.SSLContextServerParameters;
+import org.apache.camel.support.jsse.TrustManagersParameters;
 
 /**
  * The MLLP listener on {@code shockreg.mllp.port}: each frame's bytes (not decoded by Camel: the
@@ -59,15 +62,28 @@ public class MllpRoutes extends RouteBuilder {
   }
 
   private static SSLContextParameters tls(MllpProperties.Tls tls) {
-    KeyStoreParameters store = new KeyStoreParameters();
-    store.setResource(tls.keyStore().startsWith("file:") ? tls.keyStore() : "file:" + tls.keyStore());
-    store.setPassword(tls.keyStorePassword());
-    store.setType(tls.keyStoreType());
     KeyManagersParameters keys = new KeyManagersParameters();
-    keys.setKeyStore(store);
+    keys.setKeyStore(store(tls.keyStore(), tls.keyStorePassword(), tls.keyStoreType()));
     keys.setKeyPassword(tls.keyStorePassword());
     SSLContextParameters ssl = new SSLContextParameters();
     ssl.setKeyManagers(keys);
+    if (tls.trustStore() != null && !tls.trustStore().isBlank()) {
+      TrustManagersParameters trust = new TrustManagersParameters();
+      trust.setKeyStore(store(tls.trustStore(), tls.trustStorePassword(), tls.keyStoreType()));
+      ssl.setTrustManagers(trust);
+    }
+    // mutual TLS: only senders with a trusted certificate may connect
+    SSLContextServerParameters server = new SSLContextServerParameters();
+    server.setClientAuthentication(ClientAuthentication.valueOf(tls.clientAuth().toUpperCase(java.util.Locale.ROOT)).name());
+    ssl.setServerParameters(server);
     return ssl;
+  }
+
+  private static KeyStoreParameters store(String path, String password, String type) {
+    KeyStoreParameters store = new KeyStoreParameters();
+    store.setResource(path.startsWith("file:") ? path : "file:" + path);
+    store.setPassword(password);
+    store.setType(type);
+    return store;
   }
 }
