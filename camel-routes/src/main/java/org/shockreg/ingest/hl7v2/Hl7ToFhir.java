@@ -50,19 +50,17 @@ final class Hl7ToFhir {
     }
     String lastUpdated = Hl7Time.instant(message.msh().get(7), ctx.zone());
     Hl7Conversion out = new Hl7Conversion();
-    Seg pid = message.first("PID");
-    String patientId = null;
-    if (pid != null) {
-      ObjectNode patient = PatientSegment.patient(pid, lastUpdated, ctx);
-      if (patient != null) {
-        patientId = patient.get("id").asText();
-        out.add(patient, pid, 3);
-      }
-    }
     if (results) {
-      ObservationSegments.observations(message, patientId, lastUpdated, ctx, out);
-    } else if (!PERSON_EVENTS.contains(event)) {
-      EncounterSegments.encounters(message, event, patientId, lastUpdated, ctx, out);
+      ObservationSegments.observations(message, lastUpdated, ctx, out);
+      return out;
+    }
+    Seg pid = message.first("PID");
+    ObjectNode patient = pid == null ? null : PatientSegment.patient(pid, lastUpdated, ctx);
+    if (patient != null) {
+      out.add(patient, pid, 3);
+      if (!PERSON_EVENTS.contains(event)) {
+        EncounterSegments.encounters(message, event, patient.get("id").asText(), lastUpdated, ctx, out);
+      }
     }
     return out;
   }

@@ -31,14 +31,27 @@ final class ObservationSegments {
 
   private ObservationSegments() {}
 
-  /** Observations of the message's OBX segments, each with its segment, in message order. */
-  static void observations(
-      Hl7Message message, String patientId, String lastUpdated, Hl7Context ctx, Hl7Conversion out) {
+  /**
+   * The Patient of each PID and an Observation per OBX, in message order: an ORU may carry several
+   * patients (repeating PATIENT_RESULT groups), each OBX belongs to the PID before it.
+   */
+  static void observations(Hl7Message message, String lastUpdated, Hl7Context ctx, Hl7Conversion out) {
     Seg obr = null;
     Seg orc = null;
+    String patientId = null;
+    java.util.Set<String> patients = new java.util.HashSet<>();
     Map<String, Integer> seen = new HashMap<>();
     for (Seg s : message.segments()) {
       switch (s.name()) {
+        case "PID" -> {
+          ObjectNode patient = PatientSegment.patient(s, lastUpdated, ctx);
+          patientId = patient == null ? null : patient.get("id").asText();
+          obr = null;
+          orc = null;
+          if (patient != null && patients.add(patientId)) {
+            out.add(patient, s, 3);
+          }
+        }
         case "ORC" -> orc = s;
         case "OBR" -> obr = s;
         case "OBX" -> out.add(observation(s, obr, orc, patientId, lastUpdated, ctx, seen), s, 5);

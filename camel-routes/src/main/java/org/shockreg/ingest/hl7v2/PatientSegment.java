@@ -20,13 +20,15 @@ final class PatientSegment {
     String keySystem = null;
     String keyValue = null;
     String keyType = null;
-    for (int rep = 0; rep < pid.reps(3); rep++) {
-      String value = pid.get(3, rep, 1);
+    // PID-3, else (v2.3 senders) the external id PID-2
+    int field = pid.get(3) != null ? 3 : 2;
+    for (int rep = 0; rep < pid.reps(field); rep++) {
+      String value = pid.get(field, rep, 1);
       if (value == null) {
         continue;
       }
-      String system = system(pid, rep, ctx);
-      String type = pid.get(3, rep, 5);
+      String system = system(pid, field, rep, ctx);
+      String type = pid.get(field, rep, 5);
       ObjectNode id = identifiers.addObject();
       if (type != null) {
         id.putObject("type").putArray("coding").addObject()
@@ -73,9 +75,9 @@ final class PatientSegment {
       // A message that says nothing about death (a lab result) must not undo a recorded one.
       JsonNode stored = ctx.latest("Patient", p.get("id").asText());
       if (stored != null) {
-        for (String field : new String[] {"deceasedDateTime", "deceasedBoolean"}) {
-          if (stored.has(field)) {
-            p.set(field, stored.get(field));
+        for (String death : new String[] {"deceasedDateTime", "deceasedBoolean"}) {
+          if (stored.has(death)) {
+            p.set(death, stored.get(death));
           }
         }
       }
@@ -84,14 +86,14 @@ final class PatientSegment {
   }
 
   /**
-   * The identifier system of PID-3 repetition {@code rep}: the site's configured system for the
+   * The identifier system of PID-3 (or PID-2) repetition {@code rep}: the site's configured system for the
    * assigning authority's namespace id, else its universal id ({@code urn:oid:} for ISO), else the
    * namespace id as sent.
    */
-  static String system(Seg pid, int rep, Hl7Context ctx) {
-    String namespace = pid.get(3, rep, 4, 1);
-    String universal = pid.get(3, rep, 4, 2);
-    String universalType = pid.get(3, rep, 4, 3);
+  static String system(Seg pid, int field, int rep, Hl7Context ctx) {
+    String namespace = pid.get(field, rep, 4, 1);
+    String universal = pid.get(field, rep, 4, 2);
+    String universalType = pid.get(field, rep, 4, 3);
     if (namespace != null && ctx.identifierSystems().containsKey(namespace)) {
       return ctx.identifierSystems().get(namespace);
     }

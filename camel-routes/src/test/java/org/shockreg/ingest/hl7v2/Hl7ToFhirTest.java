@@ -100,6 +100,23 @@ class Hl7ToFhirTest {
   }
 
   @Test
+  void anOruWithTwoPatientsFilesEachResultUnderItsOwnPid() throws Exception {
+    String two =
+        "MSH|^~\\&|LAB|HOSP|SR|SR|20250602143000||ORU^R01|M1|P|2.5.1\r"
+            + "PID|1||111^^^HOSP^MR\rOBR|1||F1|P^Panel^L|||20250602140000\r"
+            + "OBX|1|NM|8867-4^HR^LN||80|/min|||||F\r"
+            + "PID|2|222^^^HOSP^MR\rOBR|1||F2|P^Panel^L|||20250602140000\r"
+            + "OBX|1|NM|8867-4^HR^LN||90|/min|||||F\r";
+    List<ObjectNode> r = convert(two);
+    assertThat(r).extracting(o -> o.get("resourceType").asText())
+        .containsExactly("Patient", "Observation", "Patient", "Observation");
+    assertThat(r.get(1).at("/subject/reference").asText()).isEqualTo("Patient/" + r.get(0).get("id").asText());
+    // the second PID has only PID-2 (v2.3 external id)
+    assertThat(r.get(2).at("/identifier/0/value").asText()).isEqualTo("222");
+    assertThat(r.get(3).at("/subject/reference").asText()).isEqualTo("Patient/" + r.get(2).get("id").asText());
+  }
+
+  @Test
   void unsupportedTypesAndGarbage() {
     assertThatThrownBy(() -> convert("MSH|^~\\&|A|B|C|D|20250101||ORM^O01|1|P|2.5\rPID|1||1"))
         .isInstanceOf(Hl7ToFhir.Unsupported.class);
