@@ -96,14 +96,19 @@ public final class MllpBenchmark {
       done.add(pool.submit(() -> {
         try (Socket s = new Socket("localhost", port)) {
           s.setSoTimeout(60_000);
+          // like an interface engine: one write per frame, no Nagle delay waiting for our ACKs
+          s.setTcpNoDelay(true);
           InputStream in = s.getInputStream();
           OutputStream out = s.getOutputStream();
           for (int i = next.getAndIncrement(); i < messages; i = next.getAndIncrement()) {
             byte[] msg = oru(facility, i, obx).getBytes(StandardCharsets.UTF_8);
+            byte[] frame = new byte[msg.length + 3];
+            frame[0] = 0x0b;
+            System.arraycopy(msg, 0, frame, 1, msg.length);
+            frame[frame.length - 2] = 0x1c;
+            frame[frame.length - 1] = 0x0d;
             long t = System.nanoTime();
-            out.write(0x0b);
-            out.write(msg);
-            out.write(new byte[] {0x1c, 0x0d});
+            out.write(frame);
             out.flush();
             String ack = readFrame(in);
             latencies[i] = (System.nanoTime() - t) / 1000;

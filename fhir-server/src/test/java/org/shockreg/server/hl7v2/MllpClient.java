@@ -30,6 +30,7 @@ final class MllpClient implements AutoCloseable {
   MllpClient(int port, int timeoutMillis) throws IOException {
     socket = new Socket("localhost", port);
     socket.setSoTimeout(timeoutMillis);
+    socket.setTcpNoDelay(true);
     in = socket.getInputStream();
     out = socket.getOutputStream();
   }
