@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -220,21 +219,27 @@ public final class MllpBenchmark {
         r.perSecond(), r.perSecond() * obx, r.percentile(0.5) / 1000.0, r.percentile(0.95) / 1000.0);
   }
 
+  /** Adds the two rows to the MLLP table (after its last row), creating the section the first time. */
   static void appendResults(Path results, String row1, String rowN, int messages, int obx) throws IOException {
     String marker = "## MLLP benchmark";
     String text = Files.exists(results) ? Files.readString(results) : "";
-    StringBuilder add = new StringBuilder();
-    if (!text.contains(marker)) {
-      add.append("\n").append(marker).append("\n\n")
-          .append("```\n./mvnw -B -Pbenchmarks -pl benchmarks -am -DskipTests verify -Dbench=mllp\n```\n\n")
-          .append("`MllpBenchmark`: the packaged server on its embedded PostgreSQL; ORU^R01 messages with 10 OBX")
-          .append(" (9 LOINC results curated, 1 local code unmapped; one patient per 5 messages), each sent and")
-          .append(" acknowledged (AA after commit) before the next on its connection. Options:")
-          .append(" `-Dbench.mllp.messages` [2000], `-Dbench.mllp.obx` [10], `-Dbench.mllp.connections` [4].\n\n")
-          .append("| when | connections | messages | OBX/msg | msgs/s | OBX/s | p50 ms | p95 ms |\n")
-          .append("|---|---|---|---|---|---|---|---|\n");
+    String rows = row1 + "\n" + rowN + "\n";
+    int section = text.indexOf(marker);
+    if (section < 0) {
+      String head = "\n" + marker + "\n\n"
+          + "```\n./mvnw -B -Pbenchmarks -pl benchmarks -am -DskipTests verify -Dbench=mllp\n```\n\n"
+          + "`MllpBenchmark`: the packaged server on its embedded PostgreSQL; ORU^R01 messages with " + obx
+          + " OBX, each sent and acknowledged (AA after commit) before the next on its connection.\n\n"
+          + "| when | connections | messages | OBX/msg | msgs/s | OBX/s | p50 ms | p95 ms |\n"
+          + "|---|---|---|---|---|---|---|---|\n";
+      Files.writeString(results, text + head + rows);
+      return;
     }
-    add.append(row1).append('\n').append(rowN).append('\n');
-    Files.writeString(results, add.toString(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    int end = text.indexOf("\n## ", section + marker.length());
+    end = end < 0 ? text.length() : end;
+    int lastRow = text.lastIndexOf("\n|", end);
+    int insertAt = lastRow < section ? end : text.indexOf('\n', lastRow + 1) + 1;
+    Files.writeString(results, text.substring(0, insertAt) + rows + text.substring(insertAt));
   }
+
 }
