@@ -130,6 +130,12 @@ final class SourceRecords {
         .lactate(3, Duration.ofHours(1));
   }
 
+  /** This record followed by another patient's, in one body. */
+  SourceRecords and(SourceRecords other) {
+    lines.addAll(other.lines);
+    return this;
+  }
+
   String ndjson() {
     return String.join("\n", lines) + "\n";
   }
