@@ -86,6 +86,61 @@ class ScreeningAlertRestartIT {
     }
   }
 
+  /**
+   * Two instances on one database, both dispatching: each event reaches the receiver once, and in
+   * order, whichever instance took it (the per-subscription advisory lock).
+   */
+  @Test
+  void twoInstancesDispatching_deliverEachEventOnce_inOrder() throws Exception {
+    TestDatabase.Database db = TestDatabase.newDatabase();
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    try (NotificationReceiver receiver = NotificationReceiver.onFreePort().up();
+        ConfigurableApplicationContext a = new SpringApplicationBuilder(ShockRegApplication.class).run(instance(db, key, "a"));
+        ConfigurableApplicationContext b = new SpringApplicationBuilder(ShockRegApplication.class).run(instance(db, key, "b"))) {
+      int portA = ((WebServerApplicationContext) a).getWebServer().getPort();
+      int portB = ((WebServerApplicationContext) b).getWebServer().getPort();
+      HttpResponse<String> created =
+          post(portB, "/fhir/Subscription", ScreeningAlertsIT.restHook(receiver.url("/two"), null), "application/fhir+json");
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      Instant t0 = Instant.now().minus(Duration.ofHours(1));
+      for (int batch = 0; batch < 4; batch++) {
+        SourceRecords records = new SourceRecords("two-" + batch + "-0", t0).candidate();
+        for (int i = 1; i < 25; i++) {
+          records.and(new SourceRecords("two-" + batch + "-" + i, t0).candidate());
+        }
+        int port = batch % 2 == 0 ? portA : portB;
+        assertThat(post(port, "/ingest/two-site", records.ndjson(), "application/fhir+ndjson").statusCode()).isEqualTo(200);
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> receiver.accepted().size() >= 100);
+      await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> receiver.received().size() == 100);
+      List<String> numbers = new ArrayList<>();
+      for (String body : receiver.accepted()) {
+        JsonNode status = json.readTree(body).path("entry").get(0).path("resource");
+        numbers.add(ScreeningAlertsIT.part(ScreeningAlertsIT.param(status, "notification-event"), "event-number")
+            .path("valueString").asText());
+      }
+      for (int i = 0; i < 100; i++) {
+        assertThat(numbers.get(i)).isEqualTo(Integer.toString(i + 1));
+      }
+    }
+  }
+
+  static String[] instance(TestDatabase.Database db, String pseudonymKey, String name) {
+    return new String[] {
+      "--spring.datasource.url=" + db.url(),
+      "--spring.datasource.username=" + db.username(),
+      "--spring.datasource.password=" + db.password(),
+      "--shockreg.data-dir=" + TrialScreeningIT.dir("it-alerts-two-" + name + "-"),
+      "--shockreg.pseudonym.key=" + pseudonymKey,
+      "--shockreg.security.tokens[0].token=" + ADMIN,
+      "--shockreg.security.tokens[0].role=admin",
+      "--shockreg.subscriptions.poll-interval=50ms",
+      "--server.port=0",
+      "--shockreg.mllp.port=-1",
+      "--shockreg.inbox.enabled=false"
+    };
+  }
+
   HttpResponse<String> post(int port, String path, String body, String contentType) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
