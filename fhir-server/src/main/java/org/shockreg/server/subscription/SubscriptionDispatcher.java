@@ -27,19 +27,25 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Delivers the outbox. Every {@code poll-interval} it takes the active subscriptions with an event
- * due and works through each one's events in number order, one transaction per attempt holding a
- * per-subscription advisory lock (so across instances and threads one delivers each subscription,
- * in order). A failure waits with exponential backoff and jitter and holds the later events back;
- * after {@code retry-for} of failures the subscription turns {@code error} and keeps its events
- * for {@code POST /admin/subscriptions/{id}/replay}. At least once: a crash between the
+ * due and works through each one's events in number order, up to {@link #BATCH} per transaction,
+ * holding a per-subscription advisory lock (so across instances and threads one delivers each
+ * subscription, in order). A failure waits with exponential backoff and jitter and holds the later
+ * events back; after {@code retry-for} of failures the subscription turns {@code error} and keeps
+ * its events for {@code POST /admin/subscriptions/{id}/replay}. At least once: a crash between the
  * receiver's 2xx and the commit sends that event again, with the same {@code event-number}.
  */
 public class SubscriptionDispatcher implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(SubscriptionDispatcher.class);
 
-  /** Events one subscription sends per round before the others get their turn. */
-  private static final int EVENTS_PER_ROUND = 1_000;
+  /**
+   * Events per transaction: one commit per batch instead of per event. A crash inside a batch sends
+   * its delivered events again (same event numbers), as any at-least-once delivery may.
+   */
+  static final int BATCH = 50;
+
+  /** Batches one subscription sends per round before the others get their turn. */
+  private static final int ROUNDS_PER_SUBSCRIPTION = 20;
 
   private final SubscriptionStore store;
   private final Map<String, NotificationChannel> channels;
@@ -144,32 +150,44 @@ public class SubscriptionDispatcher implements SmartLifecycle {
 
   /** Sends a subscription's due events in order until one fails or none is due. */
   void deliver(String subscriptionId) {
-    for (int i = 0; i < EVENTS_PER_ROUND && running; i++) {
-      Boolean more = tx.execute(s -> attemptHead(subscriptionId));
+    for (int i = 0; i < ROUNDS_PER_SUBSCRIPTION && running; i++) {
+      Boolean more = tx.execute(s -> deliverBatch(subscriptionId));
       if (!Boolean.TRUE.equals(more)) {
         return;
       }
     }
   }
 
-  /** One attempt at the subscription's oldest pending event; true when the next may follow now. */
-  private boolean attemptHead(String subscriptionId) {
+  /**
+   * Up to {@link #BATCH} events in one transaction (one commit, not one per event); stops at the
+   * first failure. True when the whole batch went out and more may be waiting.
+   */
+  private boolean deliverBatch(String subscriptionId) {
     if (!store.tryLockDelivery(subscriptionId)) {
       return false; // another instance or thread is on it
     }
-    Optional<SubscriptionEvent> head = store.headEvent(subscriptionId);
-    Optional<SubscriptionRow> sub = store.find(subscriptionId);
-    Instant now = Instant.now();
-    if (head.isEmpty() || sub.isEmpty() || head.get().nextAttemptAt().isAfter(now)) {
+    Optional<SubscriptionRow> sub = store.find(subscriptionId).filter(r -> SubscriptionRow.ACTIVE.equals(r.status()));
+    if (sub.isEmpty()) {
       return false;
     }
-    SubscriptionEvent e = head.get();
-    NotificationChannel channel = channels.get(sub.get().channelType());
+    List<SubscriptionEvent> events = store.pendingEvents(subscriptionId, BATCH);
+    for (SubscriptionEvent e : events) {
+      if (!running || e.nextAttemptAt().isAfter(Instant.now()) || !attempt(sub.get(), e)) {
+        return false;
+      }
+    }
+    return events.size() == BATCH;
+  }
+
+  /** One attempt at one event, recorded in the delivery log; true when delivered. */
+  private boolean attempt(SubscriptionRow sub, SubscriptionEvent e) {
+    Instant now = Instant.now();
+    NotificationChannel channel = channels.get(sub.channelType());
     long t0 = System.nanoTime();
     NotificationChannel.Attempt a =
         channel == null
-            ? new NotificationChannel.Attempt(false, null, "channel " + sub.get().channelType() + " is not available")
-            : channel.send(sub.get(), e);
+            ? new NotificationChannel.Attempt(false, null, "channel " + sub.channelType() + " is not available")
+            : channel.send(sub, e);
     long ms = (System.nanoTime() - t0) / 1_000_000;
     String error = a.error() == null ? null : truncate(a.error());
     store.logAttempt(e, now, ms, a.delivered(), a.httpStatus(), error);
@@ -183,13 +201,13 @@ public class SubscriptionDispatcher implements SmartLifecycle {
     store.markFailed(e, error, firstFailure, now.plus(backoff(e.attempts())));
     log.info(
         "event=subscription_delivery_failed subscription={} event_number={} attempt={} status={} error={}",
-        subscriptionId, e.eventNumber(), e.attempts() + 1, a.httpStatus(), error);
+        sub.id(), e.eventNumber(), e.attempts() + 1, a.httpStatus(), error);
     if (!Duration.between(firstFailure, now).minus(props.retryFor()).isNegative()) {
       String reason =
           "delivery of event " + e.eventNumber() + " failed for " + props.retryFor() + " (" + (e.attempts() + 1)
-              + " attempts; last: " + error + "); POST /admin/subscriptions/" + subscriptionId + "/replay resends";
-      store.markError(subscriptionId, reason);
-      log.warn("event=subscription_error subscription={} attempts={}", subscriptionId, e.attempts() + 1);
+              + " attempts; last: " + error + "); POST /admin/subscriptions/" + sub.id() + "/replay resends";
+      store.markError(sub.id(), reason);
+      log.warn("event=subscription_error subscription={} attempts={}", sub.id(), e.attempts() + 1);
     }
     return false;
   }

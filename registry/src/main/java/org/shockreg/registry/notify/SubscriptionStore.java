@@ -126,16 +126,14 @@ public class SubscriptionStore {
     return Boolean.TRUE.equals(locked);
   }
 
-  /** The oldest undelivered event of an active subscription (later ones wait for it). */
-  public Optional<SubscriptionEvent> headEvent(String subscriptionId) {
+  /** The oldest undelivered events of a subscription, in order (later ones wait for earlier ones). */
+  public List<SubscriptionEvent> pendingEvents(String subscriptionId, int limit) {
     return jdbc.query(
-            "SELECT " + EVENT_COLUMNS + " FROM subscription_event e WHERE subscription_id = ? AND status = 'pending'"
-                + " AND EXISTS (SELECT 1 FROM subscription s WHERE s.subscription_id = e.subscription_id"
-                + " AND s.status = 'active') ORDER BY event_number LIMIT 1",
-            EVENTS,
-            subscriptionId)
-        .stream()
-        .findFirst();
+        "SELECT " + EVENT_COLUMNS + " FROM subscription_event WHERE subscription_id = ? AND status = 'pending'"
+            + " ORDER BY event_number LIMIT ?",
+        EVENTS,
+        subscriptionId,
+        limit);
   }
 
   public void markDelivered(SubscriptionEvent e) {
