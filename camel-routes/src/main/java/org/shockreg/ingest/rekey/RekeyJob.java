@@ -56,8 +56,9 @@ public class RekeyJob implements DisposableBean {
             t.setDaemon(true);
             return t;
           });
+  /** Held while a job is checked and started (never by status reads: a connect may take seconds). */
   private final Object lock = new Object();
-  private RekeyRun run;
+  private volatile RekeyRun run;
 
   public RekeyJob(
       IntakePipeline pipeline, RandomizationService randomizations, RegistryWriter writer, JdbcTemplate jdbc,
@@ -75,9 +76,8 @@ public class RekeyJob implements DisposableBean {
 
   /** The current (or last) job of this instance. */
   public RekeyStatus status() {
-    synchronized (lock) {
-      return run == null ? RekeyStatus.idle() : run.snapshot();
-    }
+    RekeyRun current = run;
+    return current == null ? RekeyStatus.idle() : current.snapshot();
   }
 
   /**
