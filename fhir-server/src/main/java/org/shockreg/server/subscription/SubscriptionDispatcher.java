@@ -88,6 +88,7 @@ public class SubscriptionDispatcher implements SmartLifecycle {
     if (props.dispatch()) {
       long ms = Math.max(10, props.pollInterval().toMillis());
       rounds.scheduleWithFixedDelay(this::round, ms, ms, TimeUnit.MILLISECONDS);
+      rounds.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
     }
     log.info("event=subscription_dispatcher_started dispatch={} poll_ms={}", props.dispatch(), props.pollInterval().toMillis());
   }
@@ -138,6 +139,18 @@ public class SubscriptionDispatcher implements SmartLifecycle {
     } catch (RuntimeException e) {
       // the database away for a moment: the next round tries again
       log.warn("event=subscription_round_failed error={}", e.getClass().getSimpleName());
+    }
+  }
+
+  /** The delivery log's retention (several instances may purge: the deletes are idempotent). */
+  void purge() {
+    try {
+      int n = store.purgeBefore(Instant.now().minus(props.logRetention()));
+      if (n > 0) {
+        log.info("event=subscription_log_purged rows={}", n);
+      }
+    } catch (RuntimeException e) {
+      log.warn("event=subscription_log_purge_failed error={}", e.getClass().getSimpleName());
     }
   }
 

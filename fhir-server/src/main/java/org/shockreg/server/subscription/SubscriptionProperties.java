@@ -19,6 +19,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param publicBaseUrl the server's URL as receivers see it (fullUrl, links in e-mails); default
  *     {@code http://localhost:<port>}
  * @param mailFrom the sender of e-mail notifications ({@code spring.mail.*} configures SMTP)
+ * @param logRetention how long the delivery log and delivered events are kept (undelivered ones
+ *     always are); purged hourly
  */
 @ConfigurationProperties("shockreg.subscriptions")
 public record SubscriptionProperties(
@@ -32,4 +34,5 @@ public record SubscriptionProperties(
     @DefaultValue("4") int threads,
     @DefaultValue("false") boolean requireHttps,
     String publicBaseUrl,
-    @DefaultValue("shockreg@localhost") String mailFrom) {}
+    @DefaultValue("shockreg@localhost") String mailFrom,
+    @DefaultValue("90d") Duration logRetention) {}

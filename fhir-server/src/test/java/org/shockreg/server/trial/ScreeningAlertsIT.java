@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.shockreg.registry.notify.SubscriptionStore;
 import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -59,6 +60,7 @@ class ScreeningAlertsIT {
 
   @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
+  @Autowired SubscriptionStore store;
   final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
   final List<NotificationReceiver> receivers = new ArrayList<>();
@@ -275,6 +277,25 @@ class ScreeningAlertsIT {
       assertThat(numbers.get(i)).isEqualTo(Integer.toString(i + 1));
     }
     assertThat(events(sub)).isEqualTo(1_000);
+  }
+
+  @Test
+  void theDeliveryLogRetention_purgesDeliveredEvents_neverPendingOnes() throws Exception {
+    NotificationReceiver r = receiver();
+    String sub = subscribe(r.url("/purge"), null);
+    ingest(openCandidate("purge-1"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> delivered(sub) == 1);
+    r.down();
+    ingest(openCandidate("purge-2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> failedAttempts(sub) >= 1);
+    store.purgeBefore(Instant.now().plusSeconds(1));
+    assertThat(jdbc.queryForList(
+            "SELECT status FROM subscription_event WHERE subscription_id = ?", String.class, sub))
+        .containsExactly("pending");
+    assertThat(jdbc.queryForObject(
+            "SELECT count(*) FROM subscription_delivery WHERE subscription_id = ? AND attempted_at < now() - interval '1 second'",
+            Integer.class, sub))
+        .isZero();
   }
 
   @Test

@@ -203,6 +203,17 @@ public class SubscriptionStore {
         });
   }
 
+  /**
+   * Deletes the delivery log and delivered events older than {@code cutoff}; undelivered events are
+   * never purged. Returns the rows deleted.
+   */
+  public int purgeBefore(Instant cutoff) {
+    int log = jdbc.update("DELETE FROM subscription_delivery WHERE attempted_at < ?", ts(cutoff));
+    int events =
+        jdbc.update("DELETE FROM subscription_event WHERE status = 'delivered' AND delivered_at < ?", ts(cutoff));
+    return log + events;
+  }
+
   /** Undelivered events of live subscriptions and the time the oldest of them occurred. */
   public PendingSummary pendingSummary() {
     return jdbc.queryForObject(
