@@ -25,7 +25,9 @@ export function barChart(id, title, labels, values, yLabel = 'patients') {
     width: WIDTH, height: HEIGHT, legend: { show: false }, cursor: { show: false },
     scales: { x: { time: false, range: [-0.6, labels.length - 0.4] }, y: { range: (u, min, max) => [0, Math.max(1, max) * 1.1] } },
     axes: [
-      { splits: () => xs, values: (u, splits) => splits.map(i => labels[i] ?? ''), grid: { show: false } },
+      // long category names are turned so that they do not run into each other
+      { splits: () => xs, values: (u, splits) => splits.map(i => labels[i] ?? ''), grid: { show: false },
+        ...(labels.some(l => String(l).length > 7) ? { rotate: -30, size: 70 } : {}) },
       { label: yLabel, size: 50 },
     ],
     series: [{}, { label: yLabel, fill: COLOURS[0] + 'cc', stroke: COLOURS[0], paths: uPlot.paths.bars({ size: [0.6, 80] }), points: { show: false } }],

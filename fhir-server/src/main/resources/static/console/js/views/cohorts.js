@@ -59,7 +59,7 @@ function view(group, s, ref) {
     if (r['randomization-to-iabp']) rows.push(['Hours randomization → IABP, median (IQR)', iqr(r['randomization-to-iabp'])]);
   }
   const label = group.name || group.id;
-  const boxRows = k => [{ label: group.id, ...(s[k] || {}) }, ref ? { label: `${REFERENCE} (reference)`, ...(ref[k] || {}) } : null].filter(Boolean);
+  const boxRows = k => [{ label: group.id, ...(s[k] || {}) }, ref ? { label: REFERENCE, ...(ref[k] || {}) } : null].filter(Boolean);
   const counts = (obj, skip = []) => Object.entries(obj || {}).filter(([k]) => !skip.includes(k));
   const bars = (id, title, obj, skip) => {
     const e = counts(obj, skip);
@@ -67,11 +67,10 @@ function view(group, s, ref) {
   };
   return [
     h('h2', {}, label),
-    group.description ? h('p', { class: 'muted' }, group.description) : null,
     table(`Table 1 of ${group.id}`, [{ label: 'Characteristic', rowHeader: true }, { label: 'Value' }], rows, { id: 'cohort-table-1' }),
     h('h2', {}, 'Charts'),
     h('div', { class: 'charts', id: 'cohort-charts' },
-      ...CONTINUOUS.filter(([k]) => k !== 'sbp').map(([k, t, unit]) => iqrChart(`chart-${k}`, `${t}: median and IQR`, unit, boxRows(k))),
+      ...CONTINUOUS.filter(([k]) => k !== 'sbp').map(([k, t, unit]) => iqrChart(`chart-${k}`, `${t}: median and IQR${ref ? `, ${REFERENCE} for reference` : ''}`, unit, boxRows(k))),
       bars('chart-scai', 'SCAI stage at diagnosis', s['scai-stage-at-diagnosis']),
       bars('chart-tmcs', 'Temporary MCS by device', s.tmcs, ['any']),
       bars('chart-etiology', 'Etiology', s.etiology)),

@@ -119,10 +119,10 @@ function board(entries) {
   return [
     h('div', { class: 'board', id: 'screening-board' }, cols),
     h('h2', {}, 'Randomized subjects'),
-    table(`${randomized.length} randomized subjects`,
+    h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Randomized subjects' }, table(`${randomized.length} randomized subjects`,
       [{ label: 'Patient', rowHeader: true }, { label: 'Arm' }, { label: 'Actual arm' }, { label: 'Randomized' }, { label: 'Status' }, { label: 'Deceased' }],
       randomized.map(s => [patientLink(s), s.assignedArm, s.actualArm ?? '–', when(s.period?.start), s.status,
-        when(patients.get(s.individual?.reference)?.deceasedDateTime) === '–' ? 'no' : 'yes']), { id: 'randomized-table' }),
+        when(patients.get(s.individual?.reference)?.deceasedDateTime) === '–' ? 'no' : 'yes']), { id: 'randomized-table' })),
     km ? h('h2', {}, 'Survival') : null, km,
   ];
 }
