@@ -67,12 +67,12 @@ function view(group, s, ref) {
   };
   return [
     h('h2', {}, label),
-    table(`Table 1 of ${group.id}`, [{ label: 'Characteristic', rowHeader: true }, { label: 'Value' }], rows, { id: 'cohort-table-1' }),
-    h('h2', {}, 'Charts'),
-    h('div', { class: 'charts', id: 'cohort-charts' },
+    h('div', { class: 'split' },
+      h('div', {}, table(`Table 1 of ${group.id}`, [{ label: 'Characteristic', rowHeader: true }, { label: 'Value' }], rows, { id: 'cohort-table-1' })),
+      h('div', { class: 'charts', id: 'cohort-charts', role: 'region', 'aria-label': 'Charts' },
       ...CONTINUOUS.filter(([k]) => k !== 'sbp').map(([k, t, unit]) => iqrChart(`chart-${k}`, `${t}: median and IQR${ref ? `, ${REFERENCE} for reference` : ''}`, unit, boxRows(k))),
       bars('chart-scai', 'SCAI stage at diagnosis', s['scai-stage-at-diagnosis']),
       bars('chart-tmcs', 'Temporary MCS by device', s.tmcs, ['any']),
-      bars('chart-etiology', 'Etiology', s.etiology)),
+      bars('chart-etiology', 'Etiology', s.etiology))),
   ];
 }

@@ -33,7 +33,7 @@ export async function render(root, [studyId] = []) {
   select.addEventListener('change', () => { location.hash = `#studies/${encodeURIComponent(select.value)}`; });
   root.append(h('form', { class: 'toolbar', onsubmit: e => e.preventDefault() },
     h('label', { for: 'study-select' }, 'Study'), select),
-  h('p', { class: 'muted' }, `${study.title || study.id} · ${study.status}`));
+  h('p', { class: 'muted' }, `Study ${study.id} · status ${study.status}`));
   const report = h('section', { id: 'interim-report', 'aria-labelledby': 'interim-title' },
     h('h2', { id: 'interim-title' }, 'Interim report'), loading('interim report'));
   const subjects = h('section', { 'aria-labelledby': 'board-title' },
@@ -57,7 +57,7 @@ function interim(p) {
   const consort = h('div', { class: 'consort', id: 'consort', role: 'group', 'aria-label': 'CONSORT flow' },
     h('div', { class: 'box' }, `Shock episodes screened: ${c.screened ?? 0}`),
     h('div', { class: 'box side' }, `Ineligible: ${c.ineligible ?? 0}`,
-      by.length ? h('ul', {}, by.map(([k, v]) => h('li', {}, `${k}: ${v}`))) : null),
+      by.length ? h('p', { class: 'criteria' }, 'by criterion (an episode may fail several): ', by.map(([k, v]) => `${k} ${v}`).join(', ')) : null),
     h('div', { class: 'box side' }, `Still screening: ${c.screening ?? 0}; potential candidates: ${c['potential-candidate'] ?? 0}`),
     h('div', { class: 'box' }, `Randomized: ${c.randomized ?? 0}`),
     h('div', { class: 'arms' }, arms.map(a => h('div', { class: 'box' }, `${a.code}: n = ${a.n}`))));
@@ -80,8 +80,9 @@ function interim(p) {
     : h('p', { id: 'effect' }, `Risk difference ${fmt(100 * (e['risk-difference'] ?? 0))} percentage points `
       + `(95 % CI ${fmt(100 * (e['ci-low'] ?? 0))} to ${fmt(100 * (e['ci-high'] ?? 0))}), Fisher exact p = ${fmt(e['p-value'], 3)}.`);
   return [
-    h('h3', {}, 'CONSORT'), consort,
-    h('h3', {}, 'Baseline'), baseline,
+    h('div', { class: 'split' },
+      h('div', {}, h('h3', {}, 'CONSORT'), consort),
+      h('div', {}, h('h3', {}, 'Baseline'), baseline)),
     h('div', { class: 'charts' }, ['age', 'lvef', 'lactate'].map(k => {
       const [, label, unit] = BASELINE.find(b => b[0] === k);
       return iqrChart(`chart-arm-${k}`, `${label} by arm`, unit, arms.map(a => ({ label: a.code, ...(a[k] || {}) })));
