@@ -196,7 +196,14 @@ class ConsoleBrowserIT {
     String site = jdbc.queryForObject("SELECT min(site_id) FROM unmapped_code", String.class);
     Assumptions.assumeTrue(site != null, "the demo has no unmapped codes");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("unmapped-" + site)));
-    assertThat(browser.findElement(By.id("unmapped-" + site)).getText()).startsWith(site + ":");
+    WebElement section = browser.findElement(By.cssSelector("section[aria-labelledby='unmapped-" + site + "']"));
+    assertThat(section.getText()).startsWith(site + ":");
+    // a draft of the site-file entry for the first code
+    WebElement draft = section.findElement(By.cssSelector("details"));
+    draft.findElement(By.tagName("summary")).click();
+    assertThat(draft.findElement(By.tagName("pre")).getText())
+        .contains("mappings/sites/" + site + ".yaml")
+        .contains("code: ");
   }
 
   @Test
