@@ -1,11 +1,20 @@
 // The console's only way to the server: the existing API with the token as a bearer token.
 
 const KEY = 'shockreg.console.token';
+const ADMIN = 'shockreg.console.admin';
 
 export const session = {
   token: () => sessionStorage.getItem(KEY),
-  save: t => sessionStorage.setItem(KEY, t),
-  clear: () => sessionStorage.removeItem(KEY),
+  /** Only hides the admin sections for other roles: the API decides what a token may do. */
+  isAdmin: () => sessionStorage.getItem(ADMIN) !== 'false',
+  save: (t, admin) => {
+    sessionStorage.setItem(KEY, t);
+    sessionStorage.setItem(ADMIN, String(admin));
+  },
+  clear: () => {
+    sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(ADMIN);
+  },
 };
 
 export class ApiError extends Error {

@@ -38,8 +38,9 @@ function route() {
   $('sign-in').hidden = true;
   $('nav').hidden = false;
   $('sign-out').hidden = false;
+  for (const li of document.querySelectorAll('#nav [data-admin]')) li.hidden = !session.isAdmin();
   const [name, ...args] = location.hash.replace(/^#/, '').split('/').map(decodeURIComponent);
-  const key = VIEWS[name] ? name : 'sources';
+  const key = VIEWS[name] ? name : session.isAdmin() ? 'sources' : 'studies';
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.getAttribute('href') === `#${key}`) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -66,9 +67,9 @@ async function signIn(event) {
       if (e.status !== 403) throw e;
       admin = false;
     }
-    session.save(token);
+    session.save(token, admin);
     $('token').value = '';
-    if (!location.hash || location.hash === '#') location.hash = admin ? '#sources' : '#cohorts';
+    if (!location.hash || location.hash === '#') location.hash = admin ? '#sources' : '#studies';
     route();
     $('main').focus();
   } catch (e) {

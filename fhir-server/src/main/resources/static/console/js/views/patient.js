@@ -38,6 +38,9 @@ function timeline(resources) {
   ];
 }
 
+/** v3 ActCode encounter classes, as the curated Encounter carries them (code only). */
+const ENCOUNTER_CLASS = { IMP: 'inpatient stay', ACUTE: 'inpatient acute', EMER: 'emergency', AMB: 'ambulatory', SS: 'short stay' };
+
 function timeOf(r) {
   return r.effectiveDateTime || r.effectivePeriod?.start || r.performedDateTime || r.performedPeriod?.start
     || r.onsetDateTime || r.recordedDate || r.period?.start || r.issued || '';
@@ -49,7 +52,10 @@ function concept(c) {
 }
 
 function what(r) {
-  if (r.resourceType === 'Encounter') return concept(r.type?.[0]) || r.class?.display || r.class?.code || 'encounter';
+  if (r.resourceType === 'Encounter') {
+    const cls = r.class?.display || ENCOUNTER_CLASS[r.class?.code] || r.class?.code;
+    return [concept(r.type?.[0]), cls].filter(Boolean).join(', ') || 'encounter';
+  }
   return concept(r.code);
 }
 

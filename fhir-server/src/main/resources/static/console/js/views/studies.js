@@ -109,7 +109,8 @@ function board(entries) {
   const other = subjects.filter(s => !known.has(s.status) && !s.status.startsWith('on-study'));
   const cols = BOARD.map(([status, title]) => {
     const list = column(status);
-    const items = h('ul', {}, list.map(card));
+    // a scrolling list: focusable so that it scrolls from the keyboard too
+    const items = h('ul', { tabindex: '0', 'aria-label': `${title}: ${list.length} subjects` }, list.map(card));
     return h('section', { 'aria-labelledby': `col-${status}`, 'data-status': status },
       h('h3', { id: `col-${status}` }, `${title} (${list.length})`),
       status === 'ineligible' ? h('details', {}, h('summary', {}, 'Show'), items) : items);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -29,6 +30,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.shockreg.ingest.demo.DemoCohortLoader;
@@ -59,6 +63,7 @@ class ConsoleBrowserIT {
 
   private static final Logger log = LoggerFactory.getLogger(ConsoleBrowserIT.class);
   static final String TOKEN = "it-admin-token-console-0123456789";
+  static final String ANALYST_TOKEN = "it-analyst-token-console-0123456789";
   static final Duration WAIT = Duration.ofSeconds(20);
 
   @DynamicPropertySource
@@ -67,6 +72,8 @@ class ConsoleBrowserIT {
     registry.add("shockreg.data-dir", ConsoleBrowserIT::dataDir);
     registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registry.add("shockreg.security.tokens[1].token", () -> ANALYST_TOKEN);
+    registry.add("shockreg.security.tokens[1].role", () -> "analyst");
     registry.add("shockreg.demo", () -> "true");
     registry.add("shockreg.demo-force", () -> "true"); // the test database is configured, not embedded
     registry.add("shockreg.demo-cohort.patients", () -> "60");
@@ -117,6 +124,9 @@ class ConsoleBrowserIT {
         "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(chromium.get().toFile());
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
     options.addArguments(
         "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000");
     ChromeDriverService service =
@@ -244,10 +254,42 @@ class ConsoleBrowserIT {
     assertThat(browser.findElement(By.cssSelector("[data-view=patient] h2")).getText()).contains(patientId);
   }
 
+  @Test
+  @Order(7)
+  void analyst_seesNoAdminSections_andLandsOnTheStudies() {
+    open("studies");
+    browser.findElement(By.id("sign-out")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sign-in-error"), "Signed out"));
+    browser.get(url("/console/"));
+    signIn(ANALYST_TOKEN);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("consort")));
+    assertThat(browser.getCurrentUrl()).endsWith("#studies");
+    assertThat(browser.findElement(By.cssSelector("#nav a[href='#sources']")).isDisplayed()).isFalse();
+    assertThat(browser.findElement(By.cssSelector("#nav a[href='#cohorts']")).isDisplayed()).isTrue();
+  }
+
+  @Test
+  @Order(8)
+  void browserLog_hasNoScriptErrors() {
+    // everything the tests above did, as the browser saw it: only the refused sign-in (401) and
+    // the analyst's role check (403 on /admin/sources) are errors
+    List<String> severe =
+        browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+            .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+            .map(LogEntry::getMessage)
+            .filter(m -> !m.contains("status of 401") && !m.contains("status of 403"))
+            .toList();
+    assertThat(severe).isEmpty();
+  }
+
   void signIn() {
+    signIn(TOKEN);
+  }
+
+  void signIn(String bearer) {
     WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
     token.clear();
-    token.sendKeys(TOKEN);
+    token.sendKeys(bearer);
     browser.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
   }
