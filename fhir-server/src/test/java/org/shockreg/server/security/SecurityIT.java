@@ -79,7 +79,8 @@ class SecurityIT {
 
   @Test
   void openEndpoints_needNoToken_everythingElseIs401_inTheRightFormat() throws Exception {
-    for (String open : List.of("/fhir/metadata", "/.well-known/jwks.json", "/fhir/api-docs")) {
+    for (String open : List.of("/fhir/metadata", "/.well-known/jwks.json", "/fhir/api-docs",
+        "/console/", "/console/js/app.js", "/webjars/uplot/dist/uPlot.esm.js")) {
       assertThat(send("GET", open, null).statusCode()).as(open).isEqualTo(200);
     }
     HttpResponse<String> health = send("GET", "/actuator/health", null);
