@@ -436,7 +436,7 @@ public final class IngestBenchmark {
 
     /** Trial screening's reads and writes (randomizations, follow-up, subjects), timed likewise. */
     org.shockreg.registry.trial.TrialStore trialStore(JdbcTemplate jdbc, ObjectMapper json) {
-      return new org.shockreg.registry.trial.TrialStore(jdbc, json) {
+      return new org.shockreg.registry.trial.TrialStore(jdbc, json, new org.shockreg.registry.notify.SubscriptionOutbox(jdbc)) {
         @Override
         public Map<String, org.shockreg.registry.trial.PatientFollowUp> loadFollowUp(Collection<String> patientIds) {
           long s = System.nanoTime();

@@ -40,4 +40,6 @@ public record IntakeRequest(
   public static final String CHANNEL_DEMO = "demo";
   public static final String CHANNEL_REPLAY = "replay";
   public static final String CHANNEL_REMAP = "remap";
+  /** Re-curation from an old database under a new pseudonym key (docs/pseudonym-key.md). */
+  public static final String CHANNEL_REKEY = "rekey";
 }

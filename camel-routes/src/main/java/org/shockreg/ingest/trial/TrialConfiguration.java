@@ -11,6 +11,8 @@ import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
 import org.shockreg.mappings.rules.RuleFiles.DiagnosisCategoryRule;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.registry.study.StudyCatalog;
+import org.shockreg.registry.notify.SubscriptionOutbox;
+import org.shockreg.registry.notify.SubscriptionStore;
 import org.shockreg.registry.trial.TrialStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,8 +58,19 @@ public class TrialConfiguration {
   }
 
   @Bean
-  TrialStore trialStore(JdbcTemplate jdbc, ObjectMapper json) {
-    return new TrialStore(jdbc, json);
+  SubscriptionOutbox subscriptionOutbox(JdbcTemplate jdbc) {
+    return new SubscriptionOutbox(jdbc);
+  }
+
+  @Bean
+  SubscriptionStore subscriptionStore(JdbcTemplate jdbc, SubscriptionOutbox outbox) {
+    return new SubscriptionStore(jdbc, outbox);
+  }
+
+  /** Subjects are matched against the subscriptions where they are written (the outbox). */
+  @Bean
+  TrialStore trialStore(JdbcTemplate jdbc, ObjectMapper json, SubscriptionOutbox outbox) {
+    return new TrialStore(jdbc, json, outbox);
   }
 
   @Bean

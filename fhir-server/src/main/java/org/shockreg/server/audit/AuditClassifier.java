@@ -18,8 +18,9 @@ final class AuditClassifier {
   private static final Pattern EDC = Pattern.compile("^/edc/([^/]+)(/.*)?$");
   private static final Pattern FHIR_TYPE = Pattern.compile("^/fhir/([A-Z][A-Za-z]+)(?:/([^/$]+))?.*$");
   private static final Set<String> OPEN_PREFIXES =
-      Set.of("/actuator/health", "/.well-known/", "/console/", "/static/", "/fhir/swagger-ui/");
-  private static final Set<String> OPEN_PATHS = Set.of("/", "/favicon.ico", "/fhir/metadata", "/fhir/api-docs", "/fhir");
+      Set.of(
+          "/actuator/health", "/.well-known/", "/console/", "/webjars/", "/static/", "/fhir/swagger-ui/");
+  private static final Set<String> OPEN_PATHS = Set.of("/", "/favicon.ico", "/console", "/fhir/metadata", "/fhir/api-docs", "/fhir");
 
   /** entity_type of objects that are no FHIR resource: audit-entity-type 2 (system object). */
   static final String SYSTEM_OBJECT = "2";

@@ -39,6 +39,11 @@ public class AuditConfiguration {
   }
 
   @Bean
+  RekeyAudit rekeyAudit(AuditWriter writer) {
+    return new RekeyAudit(writer, Clock.systemUTC());
+  }
+
+  @Bean
   FilterRegistrationBean<AuditFilter> auditFilter(AuditWriter writer) {
     FilterRegistrationBean<AuditFilter> bean = new FilterRegistrationBean<>(new AuditFilter(writer, Clock.systemUTC()));
     bean.setOrder(FILTER_ORDER);

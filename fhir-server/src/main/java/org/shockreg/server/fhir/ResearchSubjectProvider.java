@@ -77,6 +77,15 @@ public class ResearchSubjectProvider implements IResourceProvider {
     return subject;
   }
 
+  /** The subject as it is now, for a notification (no caller: the subscription was authorized). */
+  public java.util.Optional<ResearchSubject> current(String id) {
+    try {
+      return java.util.Optional.of(reader.read("research_subject", "subject_id", COLUMNS, ROWS, new IdType("ResearchSubject", id)));
+    } catch (ResourceNotFoundException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   private static String studyOf(ResearchSubject subject) {
     return subject.getStudy().getReferenceElement().getIdPart();
   }

@@ -14,11 +14,13 @@ public final class FhirAccessRules {
   public static final Set<String> ADMIN_ONLY_TYPES = Set.of("Provenance", "AuditEvent");
 
   /**
-   * Types an edc caller may use (its own studies only; the providers filter by study). Not yet
-   * Subscription: the spec allows it to edc on its studies' ResearchSubjects only, so the
-   * Subscription feature adds it here together with that check of the criteria.
+   * Types an edc caller may use (its own studies only; the providers filter by study, and a
+   * Subscription's criteria must name only its studies).
    */
-  public static final Set<String> EDC_TYPES = Set.of("ResearchStudy", "ResearchSubject");
+  public static final Set<String> EDC_TYPES = Set.of("ResearchStudy", "ResearchSubject", "Subscription");
+
+  /** Interactions on Subscription beyond reading: create and delete (admin, edc). */
+  private static final Set<Character> SUBSCRIPTION_WRITES = Set.of(SmartScopes.CREATE, SmartScopes.DELETE);
 
   /** Operations that only read, each tied to the type it reads (checked against the scopes). */
   private static final Set<String> BULK_STATUS_OPERATIONS = Set.of("$export-poll-status", "$export-file");
@@ -69,6 +71,9 @@ public final class FhirAccessRules {
       case EDC:
         if (!EDC_TYPES.contains(type)) {
           return "role edc may not use " + type;
+        }
+        if ("Subscription".equals(type) && SUBSCRIPTION_WRITES.contains(interaction)) {
+          return null;
         }
         return interaction == SmartScopes.READ || interaction == SmartScopes.SEARCH
             ? null

@@ -193,7 +193,9 @@ public class SecurityConfiguration {
                     path.matcher(GET, "/"),
                     path.matcher(GET, "/favicon.ico"),
                     path.matcher(GET, "/static/**"),
+                    path.matcher(GET, "/console"),
                     path.matcher(GET, "/console/**"),
+                    path.matcher(GET, "/webjars/**"),
                     path.matcher(GET, "/fhir/api-docs"),
                     path.matcher(GET, "/fhir/swagger-ui/**"))
                 .permitAll()

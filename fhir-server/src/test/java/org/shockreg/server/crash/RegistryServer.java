@@ -1,7 +1,6 @@
 package org.shockreg.server.crash;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,14 +49,19 @@ public final class RegistryServer implements AutoCloseable {
 
   private final Process jvm;
   private final Path dataDir;
-  private final String baseUrl;
+  /** Known once the server listens: it binds a port of its own choosing and writes it to a file. */
+  private volatile String baseUrl;
   private final HttpClient client;
   private String token;
 
-  private RegistryServer(Process jvm, Path dataDir, String baseUrl) {
+  private final Path log;
+  private final long logOffset;
+
+  private RegistryServer(Process jvm, Path dataDir, Path log, long logOffset) {
     this.jvm = jvm;
     this.dataDir = dataDir;
-    this.baseUrl = baseUrl;
+    this.log = log;
+    this.logOffset = logOffset;
     this.client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -69,16 +73,15 @@ public final class RegistryServer implements AutoCloseable {
   public static RegistryServer launch(
       Launch launch, Path dataDir, String pseudonymKey, Path log) throws IOException {
     Files.createDirectories(dataDir.resolve("tmp"));
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    // Port 0, read back from the log, not a free port picked here: between picking and binding
+    // (10 s of start-up) another process could take it.
+    long logOffset = Files.exists(log) ? Files.size(log) : 0;
     List<String> cmd = new ArrayList<>();
     cmd.add(CrashProcesses.javaCommand());
     cmd.addAll(launch.jvmArgs());
     cmd.add("-Djava.io.tmpdir=" + dataDir.resolve("tmp"));
     cmd.addAll(launch.javaTarget());
-    cmd.add("--server.port=" + port);
+    cmd.add("--server.port=0");
     cmd.add("--shockreg.data-dir=" + dataDir);
     cmd.add("--shockreg.pseudonym.key=" + pseudonymKey);
     cmd.add("--shockreg.mllp.port=-1");
@@ -91,7 +94,7 @@ public final class RegistryServer implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
-    return new RegistryServer(p, dataDir, "http://localhost:" + port);
+    return new RegistryServer(p, dataDir, log, logOffset);
   }
 
   /** Waits until {@code /actuator/health} answers UP, the process exits, or the timeout passes. */
@@ -100,6 +103,13 @@ public final class RegistryServer implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       if (!jvm.isAlive()) {
         return new Start(false, seconds(launchedNanos), log, "exited with " + jvm.exitValue());
+      }
+      if (baseUrl == null) {
+        baseUrl = listeningUrl();
+        if (baseUrl == null) {
+          Thread.sleep(200);
+          continue;
+        }
       }
       try {
         HttpResponse<String> r =
@@ -118,6 +128,22 @@ public final class RegistryServer implements AutoCloseable {
       Thread.sleep(200);
     }
     return new Start(false, seconds(launchedNanos), log, "not healthy within " + timeout);
+  }
+
+  private static final java.util.regex.Pattern TOMCAT_STARTED =
+      java.util.regex.Pattern.compile("Tomcat started on port (\\d+)");
+
+  /** The port this launch's Tomcat reported in its part of the log, or null before it listens. */
+  private String listeningUrl() {
+    try {
+      byte[] all = Files.readAllBytes(log);
+      String mine = new String(all, (int) Math.min(logOffset, all.length), (int) Math.max(0, all.length - logOffset),
+          java.nio.charset.StandardCharsets.UTF_8);
+      java.util.regex.Matcher m = TOMCAT_STARTED.matcher(mine);
+      return m.find() ? "http://localhost:" + m.group(1) : null;
+    } catch (IOException notYet) {
+      return null;
+    }
   }
 
   public long pid() {

@@ -79,7 +79,8 @@ class SecurityIT {
 
   @Test
   void openEndpoints_needNoToken_everythingElseIs401_inTheRightFormat() throws Exception {
-    for (String open : List.of("/fhir/metadata", "/.well-known/jwks.json", "/fhir/api-docs")) {
+    for (String open : List.of("/fhir/metadata", "/.well-known/jwks.json", "/fhir/api-docs",
+        "/console/", "/console/js/app.js", "/webjars/uplot/dist/uPlot.esm.js")) {
       assertThat(send("GET", open, null).statusCode()).as(open).isEqualTo(200);
     }
     HttpResponse<String> health = send("GET", "/actuator/health", null);
@@ -134,6 +135,9 @@ class SecurityIT {
             new Expect("GET", "/fhir/ResearchStudy/" + SecurityFixtures.OTHER + "/$interim-report", true, true, false, false),
             new Expect("GET", "/admin/dead-letters", true, false, false, false),
             new Expect("GET", "/admin/sources", true, false, false, false),
+            new Expect("GET", "/admin/subscriptions", true, false, false, false),
+            new Expect("GET", "/fhir/Subscription", true, false, false, true),
+            new Expect("POST", "/admin/subscriptions/none/replay", true, false, false, false),
             new Expect("GET", "/admin/unmapped-codes", true, false, false, false),
             new Expect("GET", "/actuator/prometheus", true, false, false, false),
             new Expect("GET", "/edc/altshock-2/export.csv", true, false, false, true),

@@ -6,14 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Source FHIR resources as NDJSON lines, for building one patient's EHR record in a test. */
-final class SourceRecords {
+public final class SourceRecords {
 
   private final String patient;
   private final Instant t0;
   private final List<String> lines = new ArrayList<>();
 
   /** A patient whose shock is diagnosed at {@code t0}. */
-  SourceRecords(String patient, Instant t0) {
+  public SourceRecords(String patient, Instant t0) {
     this.patient = patient;
     this.t0 = t0;
   }
@@ -68,7 +68,7 @@ final class SourceRecords {
     return condition("hf", "http://hl7.org/fhir/sid/icd-10-cm", "I50.23", Duration.ofDays(-200));
   }
 
-  SourceRecords observation(String id, String loinc, double value, String unit, Duration at) {
+  public SourceRecords observation(String id, String loinc, double value, String unit, Duration at) {
     return observation(id, null, loinc, value, unit, at);
   }
 
@@ -97,7 +97,7 @@ final class SourceRecords {
   }
 
   /** A procedure by SNOMED code (IABP 399217008, durable LVAD 232967006, VA-ECMO 233573008...). */
-  SourceRecords procedure(String id, String snomed, Duration start) {
+  public SourceRecords procedure(String id, String snomed, Duration start) {
     lines.add(
         "{\"resourceType\":\"Procedure\",\"id\":\"" + patient + "-" + id + "\",\"status\":\"completed\",\"code\":"
             + "{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"" + snomed + "\"}]},\"subject\":"
@@ -106,7 +106,7 @@ final class SourceRecords {
   }
 
   /** A randomization as an incoming ResearchSubject. */
-  SourceRecords researchSubject(String study, String arm, Duration at) {
+  public SourceRecords researchSubject(String study, String arm, Duration at) {
     return researchSubjectOn(study, arm, at(at));
   }
 
@@ -120,7 +120,7 @@ final class SourceRecords {
   }
 
   /** A typical ALTSHOCK-2 candidate: 60 years, HF-CS, LVEF 20, SBP 85 and lactate 3 after diagnosis. */
-  SourceRecords candidate() {
+  public SourceRecords candidate() {
     return patient("male", "1965-01-01")
         .icuStay(Duration.ofHours(-4))
         .shock()
@@ -130,7 +130,13 @@ final class SourceRecords {
         .lactate(3, Duration.ofHours(1));
   }
 
-  String ndjson() {
+  /** This record followed by another patient's, in one body. */
+  public SourceRecords and(SourceRecords other) {
+    lines.addAll(other.lines);
+    return this;
+  }
+
+  public String ndjson() {
     return String.join("\n", lines) + "\n";
   }
 }

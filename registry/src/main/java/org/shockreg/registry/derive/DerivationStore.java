@@ -5,6 +5,7 @@ import static org.shockreg.registry.db.JdbcValues.ts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.shockreg.registry.db.JdbcValues;
+import org.shockreg.registry.notify.SubscriptionOutbox;
 import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -42,9 +43,12 @@ public class DerivationStore {
 
   /**
    * Takes a transaction-level lock per patient, in sorted order (no deadlocks between two
-   * transactions locking overlapping sets), so derivations for one patient never interleave.
+   * transactions locking overlapping sets), so derivations for one patient never interleave. The
+   * subscriptions' shared lock comes first, before any patient lock (see {@link
+   * SubscriptionOutbox#SHARED_LOCK_SQL}): a subscription being created then never waits in a cycle.
    */
   public void lockPatients(Collection<String> patientIds) {
+    jdbc.query(SubscriptionOutbox.SHARED_LOCK_SQL, rs -> {});
     String[] sorted = patientIds.stream().sorted().toArray(String[]::new);
     jdbc.query(
         con -> {

@@ -166,7 +166,7 @@ public class PatientMerges {
     }
     jdbc.update("UPDATE research_subject SET episode_id = NULL WHERE patient_id = ?", from);
     jdbc.update("DELETE FROM shock_episode WHERE patient_id = ?", from);
-    for (String table : new String[] {"encounter", "device_removal", "research_subject", "randomization"}) {
+    for (String table : new String[] {"encounter", "device_removal", "research_subject", "randomization", "subscription_match"}) {
       jdbc.update("UPDATE " + table + " SET patient_id = ? WHERE patient_id = ?", to, from);
     }
     jdbc.update("UPDATE patient_source_link SET patient_id = ?, merged = true WHERE patient_id = ?", to, from);

@@ -5,6 +5,7 @@ import static org.shockreg.registry.db.JdbcValues.ts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.shockreg.registry.db.JdbcValues;
+import org.shockreg.registry.notify.SubscriptionOutbox;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -25,10 +26,17 @@ public class TrialStore {
 
   private final JdbcTemplate jdbc;
   private final ObjectMapper json;
+  private final SubscriptionOutbox outbox;
 
   public TrialStore(JdbcTemplate jdbc, ObjectMapper json) {
+    this(jdbc, json, null);
+  }
+
+  /** With an outbox, every change of the subjects is matched against the subscriptions in place. */
+  public TrialStore(JdbcTemplate jdbc, ObjectMapper json, SubscriptionOutbox outbox) {
     this.jdbc = jdbc;
     this.json = json;
+    this.outbox = outbox;
   }
 
   /**
@@ -84,12 +92,20 @@ public class TrialStore {
 
   /**
    * Replaces the subjects of these patients by the derived ones; a row's {@code last_updated} moves
-   * only when something in it changed.
+   * only when something in it changed. Subscriptions are matched in the same transaction: a
+   * subject that newly matches one gets its event in the outbox, or neither is committed.
    */
   public void storeSubjects(Collection<String> patientIds, List<SubjectRecord> subjects) {
     if (patientIds.isEmpty()) {
       return;
     }
+    writeSubjects(patientIds, subjects);
+    if (outbox != null) {
+      outbox.recordTransitions(patientIds);
+    }
+  }
+
+  private void writeSubjects(Collection<String> patientIds, List<SubjectRecord> subjects) {
     String[] keep = subjects.stream().map(SubjectRecord::subjectId).toArray(String[]::new);
     jdbc.update(
         con -> {

@@ -95,6 +95,10 @@ public final class TestDatabase {
           .addShutdownHook(
               new Thread(
                   () -> {
+                    // JVM shutdown hooks run concurrently: let Spring close the cached test contexts
+                    // (audit and outbox writers flush on stop) before their database goes away,
+                    // instead of leaving them waiting 30 s for a connection.
+                    awaitSpringShutdown();
                     try {
                       pg.close();
                     } catch (IOException e) {
@@ -106,6 +110,18 @@ public final class TestDatabase {
           "jdbc:postgresql://localhost:" + pg.getPort() + "/", "postgres", "postgres", "");
     } catch (IOException e) {
       throw new IllegalStateException("cannot start embedded PostgreSQL for tests", e);
+    }
+  }
+
+  private static void awaitSpringShutdown() {
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if ("SpringApplicationShutdownHook".equals(t.getName()) && t != Thread.currentThread()) {
+        try {
+          t.join(60_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 
