@@ -229,6 +229,44 @@ class LocalCodesIT {
     assertThat(json.readTree(list.body()).get("sites").findValuesAsText("site")).contains(SITE_A, SITE_B);
   }
 
+  /** The console's "save to the site file": an entry written into the file, remapping what waited. */
+  @Test
+  void anEntryWrittenThroughTheApi_mapsTheWaitingCode_andKeepsTheFilesComments() throws Exception {
+    String site = "local-written";
+    Path file = SITES_DIR.resolve(site + ".yaml");
+    Files.writeString(file, "# kept comment\nsite: " + site + "\ndevices:\n  - { system: p, code: IABP-IN, device: iabp }\n");
+    reload();
+    // another day than the other tests' local lactates (they search by code and date)
+    Parameters first = ingest(site, localLactate("lac-w", "pw-1", "27", "2025-07-01T08:30:00+02:00"));
+    assertThat(count(first, "unmapped")).isEqualTo(1);
+
+    String entry = "{\"section\":\"measurements\",\"system\":\"99LAB\",\"code\":\"LACT\",\"display\":\"Lactate BGA\","
+        + "\"target\":\"lactate\",\"unit\":\"mg/dL\"}";
+    HttpResponse<String> res = send("POST", "/admin/mappings/sites/" + site + "/entries", "application/json", entry, TOKEN);
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(json.readTree(res.body()).get("remapped").get("curated").asInt()).isEqualTo(1);
+    assertThat(jdbc.queryForObject("SELECT variable FROM measurement WHERE site_id = ?", String.class, site))
+        .isEqualTo("lactate");
+    String text = Files.readString(file);
+    assertThat(text).startsWith("# kept comment\n").contains("devices:").contains("code: \"LACT\"");
+
+    // an unknown variable: 422 with the loader's error, the file as it was, the rules unchanged
+    String bad = entry.replace("\"lactate\"", "\"lactose\"").replace("LACT", "LACT2");
+    HttpResponse<String> refused = send("POST", "/admin/mappings/sites/" + site + "/entries", "application/json", bad, TOKEN);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+    assertThat(refused.body()).contains("lactose");
+    assertThat(Files.readString(file)).isEqualTo(text);
+    // malformed: 400; not for analysts
+    assertThat(send("POST", "/admin/mappings/sites/" + site + "/entries", "application/json",
+            "{\"section\":\"measurements\",\"system\":\"s\",\"code\":\"c\",\"target\":\"lactate\"}", TOKEN).statusCode())
+        .isEqualTo(400);
+    assertThat(send("POST", "/admin/mappings/sites/" + site + "/entries", "application/json", entry, ANALYST).statusCode())
+        .isEqualTo(403);
+    // the other tests count the files in force
+    Files.delete(file);
+    reload();
+  }
+
   @Test
   void brokenFile_reloadAnswers422_andTheOldRulesStay() throws Exception {
     Path broken = SITES_DIR.resolve("local-broken.yaml");

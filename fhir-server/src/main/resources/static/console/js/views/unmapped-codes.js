@@ -15,8 +15,9 @@ export async function render(root, [site] = []) {
     h('form', { class: 'toolbar', onsubmit: e => e.preventDefault() },
       h('label', { for: 'unmapped-site' }, 'Site'), select),
     h('p', { class: 'hint' },
-      'To map a code, draft its entry below, add it to the site mapping file (docs/local-codes.md), then reload the site mappings: ',
-      'data received under codes nobody knew is mapped again by the new rules.'),
+      'To map a code, open its entry below, choose the target and "Save to the site file": the entry is added to ',
+      'mappings/sites/<site>.yaml (its comments kept) and the rules reload; data received under the code is mapped again. ',
+      'Edited the files by hand? Reload the site mappings.'),
     h('p', {}, h('button', { type: 'button', id: 'reload-mappings', onclick: e => reload(e.currentTarget, reloadResult) }, 'Reload site mappings')),
     reloadResult);
   const shown = site ? [site] : sites;
@@ -45,8 +46,9 @@ const TARGETS = {
 };
 
 /**
- * A draft of the site-file entry for one code, to paste into mappings/sites/<site>.yaml: the console
- * writes no files (a reviewed file change, then "Reload site mappings", keeps the rules auditable).
+ * The site-file entry for one code: shown as it will be written, saved through
+ * POST /admin/mappings/sites/{site}/entries (which appends it to the file and reloads; an invalid
+ * entry is refused with the loader's errors and the file stays as it was).
  */
 function draft(r, id) {
   const t = TARGETS[r.resourceType];
@@ -64,10 +66,27 @@ function draft(r, id) {
   target.addEventListener('change', update);
   if (unit) unit.addEventListener('input', update);
   update();
-  return h('details', {}, h('summary', {}, `Draft for ${r.code}`),
+  const result = h('div', { id: `draft-${id}-result` });
+  const save = h('button', { type: 'button', id: `draft-${id}-save`, onclick: async () => {
+    save.disabled = true;
+    try {
+      const body = { section: t.section, system: r.system ?? '', code: r.code, display: r.display ?? null,
+        target: target.value, unit: unit ? unit.value : null };
+      const res = await api(`/admin/mappings/sites/${encodeURIComponent(r.siteId)}/entries`, { method: 'POST', body });
+      const m = res.remapped || {};
+      const text = `Saved to mappings/sites/${r.siteId}.yaml and reloaded; remapped ${m.curated ?? 0} resources, ${m.stillUnmapped ?? 0} still unmapped.`;
+      result.replaceChildren(h('p', { class: 'ok', role: 'status' }, text));
+      announce(text);
+    } catch (e) {
+      result.replaceChildren(errorBox(e));
+    } finally {
+      save.disabled = false;
+    }
+  } }, 'Save to the site file');
+  return h('details', {}, h('summary', {}, `Map ${r.code}`),
     h('div', { class: 'toolbar' }, h('label', { for: `draft-${id}-target` }, t.key), target,
       unit ? [h('label', { for: `draft-${id}-unit` }, 'unit sent'), unit] : null),
-    out);
+    out, h('p', {}, save), result);
 }
 
 async function reload(button, out) {

@@ -70,6 +70,7 @@ class ConsoleBrowserIT {
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
     registry.add("shockreg.data-dir", ConsoleBrowserIT::dataDir);
+    registry.add("shockreg.mappings.sites-dir", SITES_DIR::toString);
     registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.security.tokens[1].token", () -> ANALYST_TOKEN);
@@ -86,6 +87,9 @@ class ConsoleBrowserIT {
     registry.add("shockreg.sources.ehr-down.base-url", () -> "http://127.0.0.1:9/fhir");
     registry.add("shockreg.sources.ehr-down.schedule", () -> "24h");
   }
+
+  /** Site mapping files the console writes (a fresh, empty folder). */
+  static final Path SITES_DIR = Path.of(dataDir()).resolve("sites");
 
   static String dataDir() {
     try {
@@ -218,6 +222,14 @@ class ConsoleBrowserIT {
     assertThat(draft.findElement(By.tagName("pre")).getText())
         .contains("mappings/sites/" + site + ".yaml")
         .contains("code: ");
+    // saved to the site file (the first target of its kind; a measurement sent in %)
+    for (WebElement unit : draft.findElements(By.cssSelector("input[id$='-unit']"))) {
+      unit.sendKeys("%");
+    }
+    draft.findElement(By.xpath(".//button[normalize-space()='Save to the site file']")).click();
+    WebElement saved = wait.until(d -> draft.findElements(By.cssSelector("[role=status], .error")).stream().findFirst().orElse(null));
+    assertThat(saved.getText()).startsWith("Saved to mappings/sites/" + site + ".yaml");
+    assertThat(SITES_DIR.resolve(site + ".yaml")).exists();
   }
 
   @Test

@@ -113,15 +113,24 @@ public final class TestDatabase {
     }
   }
 
+  /**
+   * Joins Spring Boot's shutdown hook thread. Hooks are started one after the other, so it may not
+   * have started yet when this one runs: look for it for a moment first.
+   */
   private static void awaitSpringShutdown() {
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if ("SpringApplicationShutdownHook".equals(t.getName()) && t != Thread.currentThread()) {
-        try {
-          t.join(60_000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+    long deadline = System.nanoTime() + 500_000_000L;
+    while (System.nanoTime() < deadline) {
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        if ("SpringApplicationShutdownHook".equals(t.getName()) && t != Thread.currentThread()) {
+          try {
+            t.join(60_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return;
         }
       }
+      Thread.onSpinWait();
     }
   }
 
