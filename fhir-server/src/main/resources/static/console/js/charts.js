@@ -36,6 +36,23 @@ export function barChart(id, title, labels, values, yLabel = 'patients') {
   return fig;
 }
 
+/** Counts per minute as lines, one per series ({label, values}); times are ISO minutes. */
+export function minuteChart(id, title, minutes, series, yLabel = 'resources / min') {
+  const xs = minutes.map(m => Date.parse(m) / 1000);
+  const totals = series.map(s => `${s.label} ${s.values.reduce((a, v) => a + v, 0)}`).join(', ');
+  const { fig, plot } = figure(id, title, `last ${minutes.length} minutes: ${totals}`,
+    table(null, [{ label: 'Minute (UTC)' }, ...series.map(s => ({ label: s.label, num: true }))],
+      minutes.map((m, i) => [m.slice(11, 16), ...series.map(s => s.values[i])])));
+  const opts = {
+    width: WIDTH * 2, height: HEIGHT, cursor: { show: false },
+    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max) * 1.1] } },
+    axes: [{}, { label: yLabel, size: 60 }],
+    series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLOURS[i % COLOURS.length], width: 2, points: { show: xs.length < 3 } }))],
+  };
+  new uPlot(opts, [xs, ...series.map(s => s.values)], plot);
+  return fig;
+}
+
 /**
  * Median and interquartile range per group, as horizontal boxes (q1..q3, a bar at the median):
  * the registry serves table-1 quartiles, not single values.

@@ -200,7 +200,19 @@ public class IntakePipeline {
         report,
         ms);
     meters.counter("shockreg.intake.bodies", "channel", request.channel()).increment();
+    countOutcomes(request.channel(), report);
     return report;
+  }
+
+  /** Per outcome, for dashboards (the console's intake chart samples these). */
+  private void countOutcomes(String channel, IntakeReport report) {
+    int[] counts = {report.received(), report.curated(), report.unchanged(), report.rejected(), report.unmapped()};
+    String[] outcomes = {"received", "curated", "unchanged", "rejected", "unmapped"};
+    for (int i = 0; i < outcomes.length; i++) {
+      if (counts[i] > 0) {
+        meters.counter("shockreg.intake.outcomes", "channel", channel, "outcome", outcomes[i]).increment(counts[i]);
+      }
+    }
   }
 
   /**

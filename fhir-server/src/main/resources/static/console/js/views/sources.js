@@ -1,16 +1,17 @@
 // Sources: pull sources (GET /admin/sources, run now), HL7 v2 sending facilities (the same list,
-// type mllp) and intake sites (GET /admin/sites).
+// type mllp), intake sites (GET /admin/sites) and intake per minute (GET /admin/intake/activity).
 import { api, ApiError } from '../api.js';
 import { h, table, when, errorBox, loading, announce } from '../dom.js';
-import { barChart } from '../charts.js';
+import { barChart, minuteChart } from '../charts.js';
 
 export async function render(root) {
   root.append(h('h1', {}, 'Sources'));
   const pull = h('section', { 'aria-labelledby': 'pull-title' }, h('h2', { id: 'pull-title' }, 'Pull sources'));
   const mllp = h('section', { 'aria-labelledby': 'mllp-title' }, h('h2', { id: 'mllp-title' }, 'HL7 v2 facilities'));
   const sites = h('section', { 'aria-labelledby': 'sites-title' }, h('h2', { id: 'sites-title' }, 'Intake sites'));
-  root.append(pull, mllp, sites);
-  await Promise.all([renderPull(pull), renderMllp(mllp), renderSites(sites)]);
+  const activity = h('section', { 'aria-labelledby': 'activity-title' }, h('h2', { id: 'activity-title' }, 'Intake now'));
+  root.append(activity, pull, mllp, sites);
+  await Promise.all([renderActivity(activity), renderPull(pull), renderMllp(mllp), renderSites(sites)]);
 }
 
 async function renderPull(section, message) {
@@ -102,6 +103,28 @@ async function runNow(section, source, button) {
   } catch (e) {
     await renderPull(section, errorBox(e instanceof ApiError ? e : new Error(String(e))));
   }
+}
+
+/** Intake per minute on this instance, redrawn every 15 s while the page shows it. */
+async function renderActivity(section) {
+  const holder = h('div', { id: 'intake-activity' }, loading('intake activity'));
+  section.append(holder);
+  const draw = async () => {
+    try {
+      const rows = await api('/admin/intake/activity');
+      const pick = k => rows.map(r => r[k]);
+      holder.replaceChildren(minuteChart('chart-intake-activity', 'Intake per minute, last hour (this instance)',
+        rows.map(r => r.minute), [
+          { label: 'received', values: pick('received') }, { label: 'curated', values: pick('curated') },
+          { label: 'rejected', values: pick('rejected') }, { label: 'unmapped', values: pick('unmapped') }]));
+    } catch (e) {
+      holder.replaceChildren(errorBox(e));
+    }
+  };
+  await draw();
+  const timer = setInterval(() => {
+    if (!document.body.contains(holder)) clearInterval(timer); else draw();
+  }, 15000);
 }
 
 async function renderSites(section) {

@@ -168,6 +168,10 @@ class ConsoleBrowserIT {
         .doesNotContain("LABHOSP");
     assertThat(browser.findElement(By.id("mllp-sources")).getText()).contains("LABHOSP").contains("console-lab");
     assertThat(browser.findElements(By.cssSelector("#chart-site-resources canvas"))).isNotEmpty();
+    // the live intake chart: the demo cohort came in through intake in this instance
+    WebElement activity = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart-intake-activity [role=img]")));
+    assertThat(activity.getAttribute("aria-label")).containsPattern("received [1-9][0-9]*");
+    assertThat(browser.findElements(By.cssSelector("#chart-intake-activity canvas"))).isNotEmpty();
   }
 
   @Test
