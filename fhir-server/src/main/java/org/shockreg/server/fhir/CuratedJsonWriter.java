@@ -1,0 +1,518 @@
+package org.shockreg.server.fhir;
+
+import static org.shockreg.server.fhir.RegistryCodeSystems.*;
+
+import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TimeZone;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Meta;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Quantity;
+import org.shockreg.mappings.rules.RuleFiles.VariableRule;
+import org.shockreg.registry.curated.Coding;
+import org.shockreg.registry.curated.TimePrecision;
+import org.shockreg.server.profile.RegistryProfiles;
+
+/**
+ * Writes curated Observation rows ({@link CuratedResourceMapper#OBSERVATION_COLUMNS}) straight as
+ * FHIR JSON text, for Bulk export: building HAPI objects and encoding them with HAPI's parser costs
+ * several times the database's share per resource. The shape is the one {@link
+ * CuratedResourceMapper#observation()} builds (same rules, profiles, code systems, displays and time
+ * rendering, taken from the mapper), written in HAPI's element order, so the line is the one HAPI
+ * writes. A row with anything unusual (a blank string, an id or reference HAPI would rewrite, an
+ * unknown code) is not written: {@link #observation} answers false and the caller falls back to the
+ * mapper and HAPI. Equivalence over every curated variant: CuratedJsonWriterIT.
+ *
+ * <p>One instance per export thread: it caches rendered fragments (per variable and per stored
+ * codings text, bounded) and is not thread safe.
+ */
+public final class CuratedJsonWriter {
+
+  private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
+  private static final int MAX_CACHED = 4096;
+  private static final TypeReference<List<Coding>> CODINGS = new TypeReference<>() {};
+  private static final TypeReference<List<String>> REFERENCES = new TypeReference<>() {};
+  private static final TypeReference<List<Map<String, Object>>> COMPONENTS = new TypeReference<>() {};
+  private static final String[] OBSERVATION_NAMES = {
+    "observation_id", "patient_id", "variable", "status", "effective_at", "value", "unit", "comparator",
+    "range_low", "range_high", "original_value", "original_unit", "original_comparator", "codings",
+    "flags", "last_updated", "kind", "value_code", "value_boolean", "evidence", "focus", "detail",
+    "site_id", "effective_precision", "encounter_id"
+  };
+  private static final int ID = 0, PATIENT = 1, VARIABLE = 2, STATUS = 3, EFFECTIVE = 4, VALUE = 5,
+      UNIT = 6, COMPARATOR = 7, RANGE_LOW = 8, RANGE_HIGH = 9, ORIGINAL_VALUE = 10, ORIGINAL_UNIT = 11,
+      ORIGINAL_COMPARATOR = 12, CODINGS_TEXT = 13, FLAGS = 14, LAST_UPDATED = 15, KIND = 16,
+      VALUE_CODE = 17, VALUE_BOOLEAN = 18, EVIDENCE = 19, FOCUS = 20, DETAIL = 21, SITE = 22,
+      EFFECTIVE_PRECISION = 23, ENCOUNTER = 24;
+
+  /** Thrown (without a stack trace) for a row this writer leaves to HAPI. */
+  private static final class NotCovered extends Exception {
+    NotCovered() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static final NotCovered NOT_COVERED = new NotCovered();
+
+  private final CuratedResourceMapper mapper;
+  private final Map<String, String> variableHeads = new HashMap<>();
+  private final Map<String, String> codings = new HashMap<>();
+  private ResultSet columnsOf;
+  private final int[] col = new int[OBSERVATION_NAMES.length];
+  private long lastUpdatedMillis = Long.MIN_VALUE;
+  private String lastUpdatedText;
+
+  public CuratedJsonWriter(CuratedResourceMapper mapper) {
+    this.mapper = mapper;
+  }
+
+  /**
+   * Appends the Observation of the current row to {@code out} (no line end) and answers true, or
+   * leaves {@code out} as it was and answers false when the row is not covered.
+   */
+  public boolean observation(ResultSet rs, StringBuilder out) throws SQLException {
+    int start = out.length();
+    try {
+      writeObservation(rs, out);
+      return true;
+    } catch (NotCovered | RuntimeException e) {
+      // a runtime failure here (odd stored JSON, say) is the mapper's to report, as it always was
+      out.setLength(start);
+      return false;
+    }
+  }
+
+  private void writeObservation(ResultSet rs, StringBuilder out) throws SQLException, NotCovered {
+    if (columnsOf != rs) {
+      for (int i = 0; i < OBSERVATION_NAMES.length; i++) {
+        col[i] = rs.findColumn(OBSERVATION_NAMES[i]);
+      }
+      columnsOf = rs;
+    }
+    String variable = rs.getString(col[VARIABLE]);
+    String kind = rs.getString(col[KIND]);
+    VariableRule rule = variable == null ? null : mapper.rules().variables().get(variable);
+    out.append("{\"resourceType\":\"Observation\",\"id\":");
+    id(out, rs.getString(col[ID]));
+    out.append(",\"meta\":{\"lastUpdated\":\"").append(lastUpdated(rs.getTimestamp(col[LAST_UPDATED]))).append('"');
+    if (rule != null || (variable != null && RegistryProfiles.derived(variable).isPresent())) {
+      out.append(",\"profile\":[");
+      str(out, RegistryProfiles.observation(variable));
+      out.append(']');
+    }
+    tags(out, rs.getArray(col[FLAGS]));
+    out.append('}');
+
+    String unit = rs.getString(col[UNIT]);
+    BigDecimal low = rs.getBigDecimal(col[RANGE_LOW]);
+    BigDecimal high = rs.getBigDecimal(col[RANGE_HIGH]);
+    BigDecimal original = rs.getBigDecimal(col[ORIGINAL_VALUE]);
+    if (low != null || high != null || original != null) {
+      out.append(",\"extension\":[");
+      if (low != null || high != null) {
+        out.append("{\"url\":\"").append(SOURCE_RANGE).append("\",\"valueRange\":{");
+        if (low != null) {
+          out.append("\"low\":");
+          quantity(out, low, null, unit, true);
+        }
+        if (high != null) {
+          out.append(low != null ? ",\"high\":" : "\"high\":");
+          quantity(out, high, null, unit, true);
+        }
+        out.append("}}");
+        if (original != null) {
+          out.append(',');
+        }
+      }
+      if (original != null) {
+        out.append("{\"url\":\"").append(ORIGINAL_QUANTITY).append("\",\"valueQuantity\":");
+        quantity(out, original, comparator(rs.getString(col[ORIGINAL_COMPARATOR])), rs.getString(col[ORIGINAL_UNIT]), false);
+        out.append('}');
+      }
+      out.append(']');
+    }
+    String status = rs.getString(col[STATUS]);
+    if (status != null) {
+      out.append(",\"status\":\"").append(Observation.ObservationStatus.fromCode(status).toCode()).append('"');
+    }
+    out.append(variableHead(variable, rule));
+    codingsTail(out, rs.getString(col[CODINGS_TEXT]));
+    String text = kind == null ? null : CuratedResourceMapper.KIND_TEXT.get(kind);
+    if (text != null) {
+      out.append(",\"text\":");
+      str(out, text);
+    }
+    out.append("},\"subject\":");
+    reference(out, "Patient/", rs.getString(col[PATIENT]));
+    if (kind != null) {
+      String focus = rs.getString(col[FOCUS]);
+      if (focus != null) {
+        out.append(",\"focus\":[");
+        reference(out, "", focus);
+        out.append(']');
+      }
+    }
+    String encounter = rs.getString(col[ENCOUNTER]);
+    if (encounter != null) {
+      out.append(",\"encounter\":");
+      reference(out, "Encounter/", encounter);
+    }
+    Timestamp effective = rs.getTimestamp(col[EFFECTIVE]);
+    if (effective != null) {
+      out.append(",\"effectiveDateTime\":\"");
+      time(out, effective, rs.getString(col[EFFECTIVE_PRECISION]), rs.getString(col[SITE]));
+      out.append('"');
+    }
+    BigDecimal value = rs.getBigDecimal(col[VALUE]);
+    if (value != null) {
+      // a number wins over a derived code or boolean, as in the mapper
+      out.append(",\"valueQuantity\":");
+      quantity(out, value, comparator(rs.getString(col[COMPARATOR])), unit, true);
+    } else if (kind != null) {
+      derivedValue(out, rs, variable);
+    }
+    if (kind != null) {
+      derivedFrom(out, rs.getString(col[EVIDENCE]));
+      String detail = rs.getString(col[DETAIL]);
+      if (detail != null) {
+        components(out, detail);
+      }
+    }
+    out.append('}');
+  }
+
+  private void derivedValue(StringBuilder out, ResultSet rs, String variable) throws SQLException, NotCovered {
+    String valueCode = rs.getString(col[VALUE_CODE]);
+    if (valueCode != null) {
+      String system =
+          RegistryProfiles.derived(variable)
+              .filter(d -> d.value() == RegistryProfiles.ValueKind.CODED)
+              .map(RegistryProfiles.DerivedVariable::valueSystem)
+              .orElse(REGISTRY_VARIABLE);
+      out.append(",\"valueCodeableConcept\":{\"coding\":[");
+      coding(out, system, valueCode, null);
+      out.append("]}");
+    } else {
+      boolean b = rs.getBoolean(col[VALUE_BOOLEAN]);
+      if (!rs.wasNull()) {
+        out.append(",\"valueBoolean\":").append(b);
+      }
+    }
+  }
+
+  private void derivedFrom(StringBuilder out, String evidence) throws NotCovered {
+    if (evidence == null) {
+      return;
+    }
+    List<String> refs;
+    try {
+      refs = mapper.json().readValue(evidence, REFERENCES);
+    } catch (IOException e) {
+      throw NOT_COVERED;
+    }
+    if (refs.isEmpty()) {
+      return;
+    }
+    out.append(",\"derivedFrom\":[");
+    for (int i = 0; i < refs.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      reference(out, "", refs.get(i));
+    }
+    out.append(']');
+  }
+
+  /** Eligibility criteria, as {@code CuratedResourceMapper.components}. */
+  private void components(StringBuilder out, String detail) throws NotCovered {
+    List<Map<String, Object>> parts;
+    try {
+      parts = mapper.json().readValue(detail, COMPONENTS);
+    } catch (IOException e) {
+      throw NOT_COVERED;
+    }
+    if (parts.isEmpty()) {
+      return;
+    }
+    out.append(",\"component\":[");
+    for (int i = 0; i < parts.size(); i++) {
+      Map<String, Object> part = parts.get(i);
+      out.append(i > 0 ? ",{" : "{");
+      if (part.get("evidence") instanceof List<?> refs && !refs.isEmpty()) {
+        out.append("\"extension\":[");
+        for (int j = 0; j < refs.size(); j++) {
+          out.append(j > 0 ? ",{\"url\":\"" : "{\"url\":\"").append(CRITERION_EVIDENCE).append("\",\"valueReference\":");
+          reference(out, "", (String) refs.get(j));
+          out.append('}');
+        }
+        out.append("],");
+      }
+      out.append("\"code\":{\"coding\":[");
+      coding(out, ELIGIBILITY_CRITERION, (String) part.get("key"), null);
+      out.append("]}");
+      Object status = part.get("status");
+      if (status != null) {
+        out.append(",\"valueCodeableConcept\":{\"coding\":[");
+        coding(out, CRITERION_STATUS, (String) status, null);
+        out.append("]}");
+      } else if (part.get("end") != null) {
+        out.append(",\"valuePeriod\":{\"start\":\"");
+        instant(out, Timestamp.from(java.time.Instant.parse((String) part.get("start"))));
+        out.append("\",\"end\":\"");
+        instant(out, Timestamp.from(java.time.Instant.parse((String) part.get("end"))));
+        out.append("\"}");
+      }
+      out.append('}');
+    }
+    out.append(']');
+  }
+
+  /** Profile-independent head of category and code, per variable: rules and displays as the mapper's. */
+  private String variableHead(String variable, VariableRule rule) throws NotCovered {
+    String key = variable == null ? "" : variable;
+    String head = variableHeads.get(key);
+    if (head == null) {
+      StringBuilder b = new StringBuilder();
+      if (rule != null && rule.category() != null) {
+        b.append(",\"category\":[{\"coding\":[");
+        coding(b, OBSERVATION_CATEGORY, rule.category(), CuratedResourceMapper.CATEGORY_DISPLAY.get(rule.category()));
+        b.append("]}]");
+      }
+      String display =
+          rule != null
+              ? rule.display()
+              : RegistryProfiles.derived(variable).map(RegistryProfiles.DerivedVariable::display).orElse(null);
+      b.append(",\"code\":{\"coding\":[");
+      coding(b, REGISTRY_VARIABLE, variable, display);
+      head = b.toString();
+      if (variableHeads.size() < MAX_CACHED) {
+        variableHeads.put(key, head);
+      }
+    }
+    return head;
+  }
+
+  /** The stored source codings after the registry coding, then the end of the coding array. */
+  private void codingsTail(StringBuilder out, String codingsJson) throws NotCovered {
+    if (codingsJson == null) {
+      out.append(']');
+      return;
+    }
+    String tail = codings.get(codingsJson);
+    if (tail == null) {
+      List<Coding> list;
+      try {
+        list = mapper.json().readValue(codingsJson, CODINGS);
+      } catch (IOException e) {
+        throw NOT_COVERED;
+      }
+      StringBuilder b = new StringBuilder();
+      for (Coding c : list) {
+        if (c == null || (c.system() == null && c.code() == null && c.display() == null)) {
+          throw NOT_COVERED; // HAPI would drop an empty coding
+        }
+        b.append(',');
+        coding(b, c.system(), c.code(), c.display());
+      }
+      tail = b.append(']').toString();
+      if (codings.size() < MAX_CACHED) {
+        codings.put(codingsJson, tail);
+      }
+    }
+    out.append(tail);
+  }
+
+  private static void tags(StringBuilder out, Array flags) throws SQLException, NotCovered {
+    if (flags == null) {
+      return;
+    }
+    Object[] values = (Object[]) flags.getArray();
+    if (values.length == 0) {
+      return;
+    }
+    out.append(",\"tag\":[");
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] == null) {
+        throw NOT_COVERED;
+      }
+      if (i > 0) {
+        out.append(',');
+      }
+      coding(out, DATA_FLAG, values[i].toString(), null);
+    }
+    out.append(']');
+  }
+
+  private static void coding(StringBuilder out, String system, String code, String display) throws NotCovered {
+    out.append('{');
+    boolean first = field(out, true, "system", system);
+    first = field(out, first, "code", code);
+    field(out, first, "display", display);
+    out.append('}');
+  }
+
+  /** Appends {@code "name":"value"} unless value is null; answers whether nothing was written yet. */
+  private static boolean field(StringBuilder out, boolean first, String name, String value) throws NotCovered {
+    if (value == null) {
+      return first;
+    }
+    if (!first) {
+      out.append(',');
+    }
+    out.append('"').append(name).append("\":");
+    str(out, value);
+    return false;
+  }
+
+  /** A UCUM quantity as the mapper builds it ({@code ucum}), or an original quantity (unit only). */
+  private static void quantity(
+      StringBuilder out, BigDecimal value, Quantity.QuantityComparator comparator, String unit, boolean ucum)
+      throws NotCovered {
+    out.append("{\"value\":").append(value.toString());
+    if (comparator != null) {
+      out.append(",\"comparator\":\"").append(comparator.toCode()).append('"');
+    }
+    field(out, false, "unit", unit);
+    if (ucum) {
+      out.append(",\"system\":\"").append(UCUM).append('"');
+      field(out, false, "code", unit);
+    }
+    out.append('}');
+  }
+
+  private static Quantity.QuantityComparator comparator(String code) {
+    return code == null ? null : Quantity.QuantityComparator.fromCode(code);
+  }
+
+  /** A reference HAPI writes unchanged: {@code Type/id} with a plain FHIR id. */
+  private static void reference(StringBuilder out, String prefix, String ref) throws NotCovered {
+    if (ref == null) {
+      throw NOT_COVERED;
+    }
+    String id = ref;
+    if (prefix.isEmpty()) {
+      int slash = ref.indexOf('/');
+      if (slash <= 0) {
+        throw NOT_COVERED;
+      }
+      for (int i = 0; i < slash; i++) {
+        char c = ref.charAt(i);
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+          throw NOT_COVERED;
+        }
+      }
+      id = ref.substring(slash + 1);
+    }
+    checkId(id);
+    out.append("{\"reference\":\"").append(prefix).append(ref).append("\"}");
+  }
+
+  private static void id(StringBuilder out, String id) throws NotCovered {
+    checkId(id);
+    out.append('"').append(id).append('"');
+  }
+
+  /** Only letters, digits, '-' and '.' (the FHIR id characters): needs no escaping, HAPI keeps it. */
+  private static void checkId(String id) throws NotCovered {
+    if (id == null || id.isEmpty()) {
+      throw NOT_COVERED;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+        throw NOT_COVERED;
+      }
+    }
+  }
+
+  /** A JSON string as Jackson (HAPI's writer) escapes it; HAPI drops blank strings, so those are not covered. */
+  private static void str(StringBuilder out, String s) throws NotCovered {
+    boolean plain = true;
+    boolean blank = true;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\') {
+        plain = false;
+      }
+      if (blank && !Character.isWhitespace(c)) {
+        blank = false;
+      }
+    }
+    if (blank) {
+      throw NOT_COVERED;
+    }
+    out.append('"');
+    if (plain) {
+      out.append(s);
+    } else {
+      out.append(JsonStringEncoder.getInstance().quoteAsString(s));
+    }
+    out.append('"');
+  }
+
+  /** {@code meta.lastUpdated} as HAPI renders it (rows written together share it: one cached). */
+  private String lastUpdated(Timestamp ts) throws NotCovered {
+    if (ts == null) {
+      throw NOT_COVERED;
+    }
+    if (ts.getTime() != lastUpdatedMillis) {
+      lastUpdatedText = new Meta().setLastUpdated(ts).getLastUpdatedElement().getValueAsString();
+      lastUpdatedMillis = ts.getTime();
+    }
+    return lastUpdatedText;
+  }
+
+  /** A stored time as the mapper renders it: a FHIR date for a date precision, else UTC seconds. */
+  private void time(StringBuilder out, Timestamp ts, String precision, String siteId) {
+    TimePrecision p = TimePrecision.ofColumn(precision);
+    if (p.isDate()) {
+      out.append(mapper.dateText(ts, p, siteId));
+    } else {
+      instant(out, ts);
+    }
+  }
+
+  /** {@code yyyy-MM-ddTHH:mm:ss+00:00}, HAPI's rendering of a second-precision UTC DateTimeType. */
+  private static void instant(StringBuilder out, Timestamp ts) {
+    long seconds = Math.floorDiv(ts.getTime(), 1000L);
+    LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
+    int year = t.getYear();
+    if (year < 1900 || year > 9999) {
+      // the Julian calendar and odd years are HAPI's business
+      out.append(new DateTimeType(Date.from(ts.toInstant()), TemporalPrecisionEnum.SECOND, UTC).getValueAsString());
+      return;
+    }
+    out.append(year).append('-');
+    two(out, t.getMonthValue());
+    out.append('-');
+    two(out, t.getDayOfMonth());
+    out.append('T');
+    two(out, t.getHour());
+    out.append(':');
+    two(out, t.getMinute());
+    out.append(':');
+    two(out, t.getSecond());
+    out.append("+00:00");
+  }
+
+  private static void two(StringBuilder out, int n) {
+    if (n < 10) {
+      out.append('0');
+    }
+    out.append(n);
+  }
+}
