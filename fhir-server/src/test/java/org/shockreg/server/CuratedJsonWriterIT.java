@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.shockreg.registry.testing.TestDatabase;
@@ -22,11 +23,13 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Bulk export's streaming Observation writer against the search API's mapper encoded by HAPI, row by
- * row over the synthetic demo cohort (posted through {@code POST /ingest/{site}}, derivations and
+ * Bulk export's streaming writer against the search API's mapper encoded by HAPI, every curated type
+ * row by row over the synthetic demo cohort (posted through {@code POST /ingest/{site}}, derivations and
  * all) and hand-made rows of every curated variant the cohort may not hold: source ranges, original
  * quantities and comparators, flags, partial dates in a site's zone, derived codes, booleans and
- * quantities, eligibility components, focus and evidence, escaped text, tiny decimals, old dates.
+ * quantities, eligibility components, focus and evidence, escaped text, tiny decimals, old dates;
+ * procedures as a time or a period (open either end), diagnoses with and without statuses, stays
+ * without status, class or end, patients deceased (date or flag) and with a heart replacement.
  * Same text and {@code equalsDeep} after parsing; rows HAPI would render differently (a blank
  * display) must be left to HAPI.
  */
@@ -52,7 +55,7 @@ class CuratedJsonWriterIT {
   @Autowired CuratedResourceMapper mapper;
 
   @Test
-  void streamedObservations_areTheMappersObservations() throws Exception {
+  void streamedResources_areTheMappersResources() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "json-writer-");
     for (SourceChunks.Chunk chunk : SourceChunks.generate(20261205L, 6000, 3000, dir)) {
@@ -67,13 +70,24 @@ class CuratedJsonWriterIT {
       assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     }
     edgeRows();
+    otherEdgeRows();
 
-    CuratedJsonEquivalence.Report report = CuratedJsonEquivalence.observations(dataSource, mapper);
+    for (CuratedJsonEquivalence.Type type : CuratedJsonEquivalence.Type.values()) {
+      CuratedJsonEquivalence.Report report = CuratedJsonEquivalence.check(type, dataSource, mapper);
 
-    assertThat(report.differences()).isEmpty();
-    assertThat(report.notCovered()).containsExactlyInAnyOrder("m-edge-blank-display", "m-edge-blank-flag");
-    assertThat(report.rows()).isGreaterThan(1000);
+      assertThat(report.differences()).as(type.name()).isEmpty();
+      assertThat(report.rows()).as(type.name()).isGreaterThan(type == CuratedJsonEquivalence.Type.OBSERVATION ? 1000 : 20);
+      assertThat(report.notCovered())
+          .as(type.name())
+          .containsExactlyInAnyOrderElementsOf(
+              switch (type) {
+                case OBSERVATION -> List.of("m-edge-blank-display", "m-edge-blank-flag");
+                case ENCOUNTER -> List.of("e-edge-blank-type");
+                default -> List.of();
+              });
+    }
     assertThat(jdbc.queryForObject("SELECT count(*) FROM derived_fact", Long.class)).isGreaterThan(20);
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM patient WHERE deceased_at IS NOT NULL", Long.class)).isPositive();
   }
 
   /** One patient (Paris site, for partial dates) with a stay and an episode, and the variant rows. */
@@ -123,6 +137,54 @@ class CuratedJsonWriterIT {
     fact("f-edge-hours", null, "hours-diagnosis-to-randomization", "hours-diagnosis-to-randomization", null, null,
         "5.50", "h", "[]", null, "ResearchSubject/rs-edge", "{}");
     fact("f-edge-unknown", "ep-edge", "something-new", "something-new", "code-1", null, null, null, "[]", null, null, "{}");
+  }
+
+  /** Procedures, diagnoses, stays and patients in the shapes the cohort may not hold. */
+  void otherEdgeRows() {
+    String site = "demo-paris";
+    jdbc.update(
+        "INSERT INTO patient (patient_id, site_id, sex, birth_year, deceased, deceased_at, deceased_precision)"
+            + " VALUES ('p-edge-dead', ?, 'male', 1941, true, '2025-03-01T00:00:00+01:00', 'month'),"
+            + " ('p-edge-alive', ?, 'other', NULL, false, NULL, NULL), ('p-edge-unknown', ?, NULL, NULL, true, NULL, NULL)",
+        site, site, site);
+    device("d-edge-lvad", "p-edge", "durable-lvad", "completed", "2025-03-05T00:00:00+01:00", "day", null, null,
+        null, null, "[{\"system\":\"http://snomed.info/sct\",\"code\":\"232967006\",\"display\":\"LVAD \\\"HeartMate\\\"\"}]", "{late}");
+    device("d-edge-performed", "p-edge-dead", "heart-transplant", "completed", null, null, null, null,
+        "2025-02-01T00:00:00+01:00", "year", "[]", "{}");
+    device("d-edge-ended", "p-edge-alive", "impella", "in-progress", null, null, "2025-03-03T12:00:00Z", "minute",
+        "2025-03-02T12:00:00Z", null, "[]", "{}");
+    device("d-edge-none", "p-edge-alive", "not-a-device", "unknown", null, null, null, null, null, null, "[]", "{}");
+    jdbc.update(
+        "INSERT INTO diagnosis (condition_id, patient_id, site_id, category, clinical_status, verification_status,"
+            + " onset_at, onset_precision, recorded_at, recorded_precision, abated_at, abated_precision, codings,"
+            + " flags, source_type, source_id) VALUES"
+            + " ('c-edge-1', 'p-edge', ?, 'ami', 'active', 'confirmed', '2025-01-01T00:00:00+01:00', 'year',"
+            + " '2025-03-02T10:00:00Z', NULL, '2025-03-10T00:00:00+01:00', 'day',"
+            + " '[{\"system\":\"http://hl7.org/fhir/sid/icd-10\",\"code\":\"I21.0\"}]', '{questionable}', 'Condition', 'c-edge-1'),"
+            + " ('c-edge-2', 'p-edge', ?, 'not-a-category', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '[]', '{}',"
+            + " 'Condition', 'c-edge-2')",
+        site, site);
+    jdbc.update(
+        "INSERT INTO encounter (encounter_id, patient_id, site_id, status, encounter_class, period_start,"
+            + " period_start_precision, period_end, types, flags, source_type, source_id) VALUES"
+            + " ('e-edge-open', 'p-edge-alive', ?, NULL, NULL, '2025-03-01T00:00:00+01:00', 'day', NULL,"
+            + " '[{\"system\":\"urn:local\",\"code\":\"cicu\",\"display\":\"CICU\"},{\"code\":\"x\"}]', '{late}',"
+            + " 'Encounter', 'e-edge-open'),"
+            + " ('e-edge-none', 'p-edge-alive', ?, 'in-progress', 'EMER', NULL, NULL, NULL, '[]', '{}', 'Encounter', 'e-edge-none'),"
+            + " ('e-edge-blank-type', 'p-edge-alive', ?, 'finished', 'IMP', NULL, NULL, '2025-03-09T00:00:00Z',"
+            + " '[{\"code\":\"\"}]', '{}', 'Encounter', 'e-edge-blank-type')",
+        site, site, site);
+  }
+
+  void device(String id, String patient, String device, String status, String started, String startedPrecision,
+      String ended, String endedPrecision, String performed, String performedPrecision, String codings, String flags) {
+    jdbc.update(
+        "INSERT INTO device_therapy (procedure_id, patient_id, site_id, device, status, started_at, started_precision,"
+            + " ended_at, ended_precision, performed_at, performed_precision, codings, flags, source_type, source_id)"
+            + " VALUES (?, ?, 'demo-paris', ?, ?, ?::timestamptz, ?, ?::timestamptz, ?, ?::timestamptz, ?, ?::jsonb,"
+            + " ?::text[], 'Procedure', ?)",
+        id, patient, device, status, started, startedPrecision, ended, endedPrecision, performed, performedPrecision,
+        codings == null ? "[]" : codings, flags, id);
   }
 
   void measurement(String id, String variable, String status, String at, String precision, String value,

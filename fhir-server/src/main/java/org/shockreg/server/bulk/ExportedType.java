@@ -88,7 +88,13 @@ public enum ExportedType {
    * resource {@link #mapper} gives, encoded by HAPI); false: use the mapper.
    */
   boolean writeJson(CuratedJsonWriter writer, ResultSet rs, StringBuilder out) throws SQLException {
-    return this == OBSERVATION && writer.observation(rs, out);
+    return switch (this) {
+      case OBSERVATION -> writer.observation(rs, out);
+      case PROCEDURE -> writer.procedure(rs, out);
+      case CONDITION -> writer.condition(rs, out);
+      case ENCOUNTER -> writer.encounter(rs, out);
+      case PATIENT -> writer.patient(rs, out);
+    };
   }
 
   /**

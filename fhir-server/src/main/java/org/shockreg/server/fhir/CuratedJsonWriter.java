@@ -1,5 +1,6 @@
 package org.shockreg.server.fhir;
 
+import static org.shockreg.server.fhir.JsonText.*;
 import static org.shockreg.server.fhir.RegistryCodeSystems.*;
 
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
@@ -28,14 +29,15 @@ import org.shockreg.registry.curated.TimePrecision;
 import org.shockreg.server.profile.RegistryProfiles;
 
 /**
- * Writes curated Observation rows ({@link CuratedResourceMapper#OBSERVATION_COLUMNS}) straight as
- * FHIR JSON text, for Bulk export: building HAPI objects and encoding them with HAPI's parser costs
- * several times the database's share per resource. The shape is the one {@link
- * CuratedResourceMapper#observation()} builds (same rules, profiles, code systems, displays and time
- * rendering, taken from the mapper), written in HAPI's element order, so the line is the one HAPI
- * writes. A row with anything unusual (a blank string, an id or reference HAPI would rewrite, an
- * unknown code) is not written: {@link #observation} answers false and the caller falls back to the
- * mapper and HAPI. Equivalence over every curated variant: CuratedJsonWriterIT.
+ * Writes curated rows straight as FHIR JSON text, for Bulk export: building HAPI objects and
+ * encoding them with HAPI's parser cost several times the database's share per resource. Each shape
+ * is the one {@link CuratedResourceMapper} builds from the same {@code *_COLUMNS} (same rules,
+ * profiles, code systems, displays and time rendering, taken from the mapper), written in HAPI's
+ * element order, so the line is the one HAPI writes: Observation here, Procedure, Condition,
+ * Encounter and Patient in {@link CuratedJsonResources}. A row with anything unusual (a blank string,
+ * an id or reference HAPI would rewrite, an unknown code) is not written: the method answers false
+ * and the caller falls back to the mapper and HAPI. Equivalence over every curated variant:
+ * CuratedJsonWriterIT (and the golden corpus).
  *
  * <p>One instance per export thread: it caches rendered fragments (per variable and per stored
  * codings text, bounded) and is not thread safe.
@@ -59,14 +61,6 @@ public final class CuratedJsonWriter {
       VALUE_CODE = 17, VALUE_BOOLEAN = 18, EVIDENCE = 19, FOCUS = 20, DETAIL = 21, SITE = 22,
       EFFECTIVE_PRECISION = 23, ENCOUNTER = 24;
 
-  /** Thrown (without a stack trace) for a row this writer leaves to HAPI. */
-  private static final class NotCovered extends Exception {
-    NotCovered() {
-      super(null, null, false, false);
-    }
-  }
-
-  private static final NotCovered NOT_COVERED = new NotCovered();
 
   private final CuratedResourceMapper mapper;
   private final Map<String, String> variableHeads = new HashMap<>();
@@ -76,18 +70,46 @@ public final class CuratedJsonWriter {
   private long lastUpdatedMillis = Long.MIN_VALUE;
   private String lastUpdatedText;
 
+  private final CuratedJsonResources resources;
+
   public CuratedJsonWriter(CuratedResourceMapper mapper) {
     this.mapper = mapper;
+    this.resources = new CuratedJsonResources(this, mapper);
   }
 
   /**
-   * Appends the Observation of the current row to {@code out} (no line end) and answers true, or
-   * leaves {@code out} as it was and answers false when the row is not covered.
+   * Appends the Observation of the current row ({@link CuratedResourceMapper#OBSERVATION_COLUMNS})
+   * to {@code out} (no line end) and answers true, or leaves {@code out} as it was and answers false
+   * when the row is not covered. The other types alike, from their {@code *_COLUMNS}.
    */
   public boolean observation(ResultSet rs, StringBuilder out) throws SQLException {
+    return covered(this::writeObservation, rs, out);
+  }
+
+  public boolean procedure(ResultSet rs, StringBuilder out) throws SQLException {
+    return covered(resources::procedure, rs, out);
+  }
+
+  public boolean condition(ResultSet rs, StringBuilder out) throws SQLException {
+    return covered(resources::condition, rs, out);
+  }
+
+  public boolean encounter(ResultSet rs, StringBuilder out) throws SQLException {
+    return covered(resources::encounter, rs, out);
+  }
+
+  public boolean patient(ResultSet rs, StringBuilder out) throws SQLException {
+    return covered(resources::patient, rs, out);
+  }
+
+  interface RowWriter {
+    void write(ResultSet rs, StringBuilder out) throws SQLException, NotCovered;
+  }
+
+  private static boolean covered(RowWriter writer, ResultSet rs, StringBuilder out) throws SQLException {
     int start = out.length();
     try {
-      writeObservation(rs, out);
+      writer.write(rs, out);
       return true;
     } catch (NotCovered | RuntimeException e) {
       // a runtime failure here (odd stored JSON, say) is the mapper's to report, as it always was
@@ -307,7 +329,7 @@ public final class CuratedJsonWriter {
   }
 
   /** The stored source codings after the registry coding, then the end of the coding array. */
-  private void codingsTail(StringBuilder out, String codingsJson) throws NotCovered {
+  void codingsTail(StringBuilder out, String codingsJson) throws NotCovered {
     if (codingsJson == null) {
       out.append(']');
       return;
@@ -336,136 +358,9 @@ public final class CuratedJsonWriter {
     out.append(tail);
   }
 
-  private static void tags(StringBuilder out, Array flags) throws SQLException, NotCovered {
-    if (flags == null) {
-      return;
-    }
-    Object[] values = (Object[]) flags.getArray();
-    if (values.length == 0) {
-      return;
-    }
-    out.append(",\"tag\":[");
-    for (int i = 0; i < values.length; i++) {
-      if (values[i] == null) {
-        throw NOT_COVERED;
-      }
-      if (i > 0) {
-        out.append(',');
-      }
-      coding(out, DATA_FLAG, values[i].toString(), null);
-    }
-    out.append(']');
-  }
-
-  private static void coding(StringBuilder out, String system, String code, String display) throws NotCovered {
-    out.append('{');
-    boolean first = field(out, true, "system", system);
-    first = field(out, first, "code", code);
-    field(out, first, "display", display);
-    out.append('}');
-  }
-
-  /** Appends {@code "name":"value"} unless value is null; answers whether nothing was written yet. */
-  private static boolean field(StringBuilder out, boolean first, String name, String value) throws NotCovered {
-    if (value == null) {
-      return first;
-    }
-    if (!first) {
-      out.append(',');
-    }
-    out.append('"').append(name).append("\":");
-    str(out, value);
-    return false;
-  }
-
-  /** A UCUM quantity as the mapper builds it ({@code ucum}), or an original quantity (unit only). */
-  private static void quantity(
-      StringBuilder out, BigDecimal value, Quantity.QuantityComparator comparator, String unit, boolean ucum)
-      throws NotCovered {
-    out.append("{\"value\":").append(value.toString());
-    if (comparator != null) {
-      out.append(",\"comparator\":\"").append(comparator.toCode()).append('"');
-    }
-    field(out, false, "unit", unit);
-    if (ucum) {
-      out.append(",\"system\":\"").append(UCUM).append('"');
-      field(out, false, "code", unit);
-    }
-    out.append('}');
-  }
-
-  private static Quantity.QuantityComparator comparator(String code) {
-    return code == null ? null : Quantity.QuantityComparator.fromCode(code);
-  }
-
-  /** A reference HAPI writes unchanged: {@code Type/id} with a plain FHIR id. */
-  private static void reference(StringBuilder out, String prefix, String ref) throws NotCovered {
-    if (ref == null) {
-      throw NOT_COVERED;
-    }
-    String id = ref;
-    if (prefix.isEmpty()) {
-      int slash = ref.indexOf('/');
-      if (slash <= 0) {
-        throw NOT_COVERED;
-      }
-      for (int i = 0; i < slash; i++) {
-        char c = ref.charAt(i);
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
-          throw NOT_COVERED;
-        }
-      }
-      id = ref.substring(slash + 1);
-    }
-    checkId(id);
-    out.append("{\"reference\":\"").append(prefix).append(ref).append("\"}");
-  }
-
-  private static void id(StringBuilder out, String id) throws NotCovered {
-    checkId(id);
-    out.append('"').append(id).append('"');
-  }
-
-  /** Only letters, digits, '-' and '.' (the FHIR id characters): needs no escaping, HAPI keeps it. */
-  private static void checkId(String id) throws NotCovered {
-    if (id == null || id.isEmpty()) {
-      throw NOT_COVERED;
-    }
-    for (int i = 0; i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
-        throw NOT_COVERED;
-      }
-    }
-  }
-
-  /** A JSON string as Jackson (HAPI's writer) escapes it; HAPI drops blank strings, so those are not covered. */
-  private static void str(StringBuilder out, String s) throws NotCovered {
-    boolean plain = true;
-    boolean blank = true;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c == '"' || c == '\\') {
-        plain = false;
-      }
-      if (blank && !Character.isWhitespace(c)) {
-        blank = false;
-      }
-    }
-    if (blank) {
-      throw NOT_COVERED;
-    }
-    out.append('"');
-    if (plain) {
-      out.append(s);
-    } else {
-      out.append(JsonStringEncoder.getInstance().quoteAsString(s));
-    }
-    out.append('"');
-  }
 
   /** {@code meta.lastUpdated} as HAPI renders it (rows written together share it: one cached). */
-  private String lastUpdated(Timestamp ts) throws NotCovered {
+  String lastUpdated(Timestamp ts) throws NotCovered {
     if (ts == null) {
       throw NOT_COVERED;
     }
@@ -477,42 +372,12 @@ public final class CuratedJsonWriter {
   }
 
   /** A stored time as the mapper renders it: a FHIR date for a date precision, else UTC seconds. */
-  private void time(StringBuilder out, Timestamp ts, String precision, String siteId) {
+  void time(StringBuilder out, Timestamp ts, String precision, String siteId) {
     TimePrecision p = TimePrecision.ofColumn(precision);
     if (p.isDate()) {
       out.append(mapper.dateText(ts, p, siteId));
     } else {
       instant(out, ts);
     }
-  }
-
-  /** {@code yyyy-MM-ddTHH:mm:ss+00:00}, HAPI's rendering of a second-precision UTC DateTimeType. */
-  private static void instant(StringBuilder out, Timestamp ts) {
-    long seconds = Math.floorDiv(ts.getTime(), 1000L);
-    LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
-    int year = t.getYear();
-    if (year < 1900 || year > 9999) {
-      // the Julian calendar and odd years are HAPI's business
-      out.append(new DateTimeType(Date.from(ts.toInstant()), TemporalPrecisionEnum.SECOND, UTC).getValueAsString());
-      return;
-    }
-    out.append(year).append('-');
-    two(out, t.getMonthValue());
-    out.append('-');
-    two(out, t.getDayOfMonth());
-    out.append('T');
-    two(out, t.getHour());
-    out.append(':');
-    two(out, t.getMinute());
-    out.append(':');
-    two(out, t.getSecond());
-    out.append("+00:00");
-  }
-
-  private static void two(StringBuilder out, int n) {
-    if (n < 10) {
-      out.append('0');
-    }
-    out.append(n);
   }
 }

@@ -5,58 +5,95 @@ import ca.uhn.fhir.parser.IParser;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import javax.sql.DataSource;
-import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.jdbc.core.RowMapper;
 
 /**
- * Renders every curated Observation row twice, by {@link CuratedJsonWriter} and by the search API's
+ * Renders every curated row of a type twice, by {@link CuratedJsonWriter} and by the search API's
  * {@link CuratedResourceMapper} encoded with HAPI, and compares: the same text, and (parsed back by
- * HAPI) {@code equalsDeep}. Rows the writer leaves to HAPI are counted, not compared.
+ * HAPI) {@code equalsDeep}. Rows the writer leaves to HAPI are listed, not compared.
  */
 public final class CuratedJsonEquivalence {
 
   /** {@code differences}: the first rows whose two renderings differ (id, both texts). */
-  public record Report(long rows, long covered, List<String> differences, List<String> notCovered) {}
+  public record Report(String type, long rows, long covered, List<String> differences, List<String> notCovered) {}
+
+  /** One curated type: where its rows are, how the mapper and the writer render them. */
+  public enum Type {
+    OBSERVATION("Observation", "curated_observation", CuratedResourceMapper.OBSERVATION_COLUMNS, "observation_id",
+        CuratedResourceMapper::observation, w -> w::observation),
+    PROCEDURE("Procedure", "device_therapy", CuratedResourceMapper.PROCEDURE_COLUMNS, "procedure_id",
+        CuratedResourceMapper::procedure, w -> w::procedure),
+    CONDITION("Condition", "diagnosis", CuratedResourceMapper.CONDITION_COLUMNS, "condition_id",
+        CuratedResourceMapper::condition, w -> w::condition),
+    ENCOUNTER("Encounter", "encounter", CuratedResourceMapper.ENCOUNTER_COLUMNS, "encounter_id",
+        CuratedResourceMapper::encounter, w -> w::encounter),
+    PATIENT("Patient", "patient", CuratedResourceMapper.PATIENT_COLUMNS, "patient_id",
+        CuratedResourceMapper::patient, w -> w::patient);
+
+    final String resourceType;
+    final String table;
+    final String columns;
+    final String idColumn;
+    final Function<CuratedResourceMapper, RowMapper<? extends Resource>> mapper;
+    final Function<CuratedJsonWriter, Streamed> writer;
+
+    Type(String resourceType, String table, String columns, String idColumn,
+        Function<CuratedResourceMapper, RowMapper<? extends Resource>> mapper,
+        Function<CuratedJsonWriter, Streamed> writer) {
+      this.resourceType = resourceType;
+      this.table = table;
+      this.columns = columns;
+      this.idColumn = idColumn;
+      this.mapper = mapper;
+      this.writer = writer;
+    }
+  }
+
+  interface Streamed {
+    boolean write(ResultSet rs, StringBuilder out) throws SQLException;
+  }
 
   private CuratedJsonEquivalence() {}
 
-  public static Report observations(DataSource dataSource, CuratedResourceMapper mapper) throws Exception {
-    FhirContext fhir = FhirContext.forR4Cached();
-    IParser parser = fhir.newJsonParser().setPrettyPrint(false);
-    CuratedJsonWriter writer = new CuratedJsonWriter(mapper);
+  public static Report check(Type type, DataSource dataSource, CuratedResourceMapper mapper) throws Exception {
+    IParser parser = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(false);
+    Streamed writer = type.writer.apply(new CuratedJsonWriter(mapper));
+    RowMapper<? extends Resource> rows = type.mapper.apply(mapper);
     List<String> differences = new ArrayList<>();
     List<String> notCovered = new ArrayList<>();
-    long rows = 0;
+    long n = 0;
     long covered = 0;
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT " + CuratedResourceMapper.OBSERVATION_COLUMNS + " FROM curated_observation ORDER BY row_id");
+            c.prepareStatement("SELECT " + type.columns + " FROM " + type.table + " ORDER BY row_id");
         ResultSet rs = ps.executeQuery()) {
       StringBuilder line = new StringBuilder();
       while (rs.next()) {
-        rows++;
+        n++;
         line.setLength(0);
-        boolean streamed = writer.observation(rs, line);
-        Observation viaHapi = mapper.observation().mapRow(rs, (int) rows);
-        String expected = parser.encodeResourceToString(viaHapi);
+        boolean streamed = writer.write(rs, line);
+        String expected = parser.encodeResourceToString(rows.mapRow(rs, (int) n));
+        String id = rs.getString(type.idColumn);
         if (!streamed) {
-          notCovered.add(rs.getString("observation_id"));
+          notCovered.add(id);
           continue;
         }
         covered++;
         String actual = line.toString();
-        Observation parsedActual = parser.parseResource(Observation.class, actual);
-        Observation parsedExpected = parser.parseResource(Observation.class, expected);
-        if ((!actual.equals(expected) || !parsedActual.equalsDeep(parsedExpected)) && differences.size() < 10) {
-          differences.add(
-              rs.getString("observation_id") + " equalsDeep=" + parsedActual.equalsDeep(parsedExpected)
-                  + "\n  streamed: " + actual + "\n  hapi:     " + expected);
+        Resource parsedActual = (Resource) parser.parseResource(actual);
+        Resource parsedExpected = (Resource) parser.parseResource(expected);
+        boolean deep = parsedActual.equalsDeep(parsedExpected);
+        if ((!actual.equals(expected) || !deep) && differences.size() < 10) {
+          differences.add(id + " equalsDeep=" + deep + "\n  streamed: " + actual + "\n  hapi:     " + expected);
         }
       }
     }
-    return new Report(rows, covered, differences, notCovered);
+    return new Report(type.resourceType, n, covered, differences, notCovered);
   }
 }
