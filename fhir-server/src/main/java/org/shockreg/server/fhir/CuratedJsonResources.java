@@ -3,7 +3,6 @@ package org.shockreg.server.fhir;
 import static org.shockreg.server.fhir.JsonText.*;
 import static org.shockreg.server.fhir.RegistryCodeSystems.*;
 
-import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -80,7 +79,7 @@ final class CuratedJsonResources {
 
   void procedure(ResultSet rs, StringBuilder out) throws SQLException, NotCovered {
     int[] c = procedureColumns.of(rs);
-    head(out, "Procedure", rs, c, RegistryProfiles.DEVICE_THERAPY, rs.getArray(c[FLAGS]));
+    head(out, "Procedure", rs, c, RegistryProfiles.DEVICE_THERAPY, true);
     Procedure.ProcedureStatus status = Procedure.ProcedureStatus.fromCode(rs.getString(c[7]));
     if (status != null) {
       out.append(",\"status\":\"").append(status.toCode()).append('"');
@@ -98,9 +97,9 @@ final class CuratedJsonResources {
     shared.codingsTail(out, rs.getString(c[CODINGS]));
     out.append("},\"subject\":");
     reference(out, "Patient/", rs.getString(c[PATIENT]));
-    Timestamp started = rs.getTimestamp(c[8]);
-    Timestamp ended = rs.getTimestamp(c[9]);
-    Timestamp performed = rs.getTimestamp(c[10]);
+    Timestamp started = timestamp(rs, c[8]);
+    Timestamp ended = timestamp(rs, c[9]);
+    Timestamp performed = timestamp(rs, c[10]);
     String site = rs.getString(c[SITE]);
     if (performed != null && ended == null) {
       out.append(",\"performedDateTime\":\"");
@@ -114,7 +113,7 @@ final class CuratedJsonResources {
 
   void condition(ResultSet rs, StringBuilder out) throws SQLException, NotCovered {
     int[] c = conditionColumns.of(rs);
-    head(out, "Condition", rs, c, RegistryProfiles.DIAGNOSIS, rs.getArray(c[FLAGS]));
+    head(out, "Condition", rs, c, RegistryProfiles.DIAGNOSIS, true);
     String clinical = rs.getString(c[7]);
     if (clinical != null) {
       out.append(",\"clinicalStatus\":{\"coding\":[");
@@ -146,15 +145,15 @@ final class CuratedJsonResources {
     out.append("},\"subject\":");
     reference(out, "Patient/", rs.getString(c[PATIENT]));
     String site = rs.getString(c[SITE]);
-    time(out, "onsetDateTime", rs.getTimestamp(c[9]), rs.getString(c[12]), site);
-    time(out, "abatementDateTime", rs.getTimestamp(c[11]), rs.getString(c[14]), site);
-    time(out, "recordedDate", rs.getTimestamp(c[10]), rs.getString(c[13]), site);
+    time(out, "onsetDateTime", timestamp(rs, c[9]), rs.getString(c[12]), site);
+    time(out, "abatementDateTime", timestamp(rs, c[11]), rs.getString(c[14]), site);
+    time(out, "recordedDate", timestamp(rs, c[10]), rs.getString(c[13]), site);
     out.append('}');
   }
 
   void encounter(ResultSet rs, StringBuilder out) throws SQLException, NotCovered {
     int[] c = encounterColumns.of(rs);
-    head(out, "Encounter", rs, c, RegistryProfiles.ENCOUNTER, rs.getArray(c[FLAGS]));
+    head(out, "Encounter", rs, c, RegistryProfiles.ENCOUNTER, true);
     String status = rs.getString(c[6]);
     out.append(",\"status\":\"")
         .append(status == null ? Encounter.EncounterStatus.UNKNOWN.toCode() : Encounter.EncounterStatus.fromCode(status).toCode())
@@ -171,8 +170,8 @@ final class CuratedJsonResources {
     }
     out.append(",\"subject\":");
     reference(out, "Patient/", rs.getString(c[PATIENT]));
-    Timestamp start = rs.getTimestamp(c[8]);
-    Timestamp end = rs.getTimestamp(c[9]);
+    Timestamp start = timestamp(rs, c[8]);
+    Timestamp end = timestamp(rs, c[9]);
     if (start != null || end != null) {
       period(out, "period", start, rs.getString(c[10]), end, rs.getString(c[11]), rs.getString(c[SITE]));
     }
@@ -181,7 +180,7 @@ final class CuratedJsonResources {
 
   void patient(ResultSet rs, StringBuilder out) throws SQLException, NotCovered {
     int[] c = patientColumns.of(rs);
-    head(out, "Patient", rs, c, RegistryProfiles.PATIENT, null);
+    head(out, "Patient", rs, c, RegistryProfiles.PATIENT, false);
     String hrt = rs.getString(c[11]);
     if (hrt != null) {
       // "<device> <procedure id> <instant> <site> <precision or ->", as the mapper reads it
@@ -207,7 +206,7 @@ final class CuratedJsonResources {
       }
       out.append(",\"birthDate\":\"").append(year).append('"');
     }
-    Timestamp deceasedAt = rs.getTimestamp(c[9]);
+    Timestamp deceasedAt = timestamp(rs, c[9]);
     if (deceasedAt != null) {
       out.append(",\"deceasedDateTime\":\"");
       shared.time(out, deceasedAt, rs.getString(c[10]), rs.getString(c[SITE]));
@@ -222,16 +221,18 @@ final class CuratedJsonResources {
   }
 
   /** Resource type, id and meta (last updated, the profile, flags as tags). */
-  private void head(StringBuilder out, String type, ResultSet rs, int[] c, String profile, Array flags)
+  private void head(StringBuilder out, String type, ResultSet rs, int[] c, String profile, boolean flags)
       throws SQLException, NotCovered {
     out.append("{\"resourceType\":\"").append(type).append("\",\"id\":");
     id(out, rs.getString(c[ID]));
     out.append(",\"meta\":{\"lastUpdated\":\"")
-        .append(shared.lastUpdated(rs.getTimestamp(c[LAST_UPDATED])))
+        .append(shared.lastUpdated(timestamp(rs, c[LAST_UPDATED])))
         .append("\",\"profile\":[\"")
         .append(profile)
         .append("\"]");
-    tags(out, flags);
+    if (flags) {
+      tags(out, rs, c[FLAGS]);
+    }
     out.append('}');
   }
 

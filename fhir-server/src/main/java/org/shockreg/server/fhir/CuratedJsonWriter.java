@@ -5,10 +5,11 @@ import static org.shockreg.server.fhir.RegistryCodeSystems.*;
 
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -47,7 +48,6 @@ public final class CuratedJsonWriter {
   private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
   private static final int MAX_CACHED = 4096;
   private static final TypeReference<List<Coding>> CODINGS = new TypeReference<>() {};
-  private static final TypeReference<List<String>> REFERENCES = new TypeReference<>() {};
   private static final TypeReference<List<Map<String, Object>>> COMPONENTS = new TypeReference<>() {};
   private static final String[] OBSERVATION_NAMES = {
     "observation_id", "patient_id", "variable", "status", "effective_at", "value", "unit", "comparator",
@@ -63,7 +63,9 @@ public final class CuratedJsonWriter {
 
 
   private final CuratedResourceMapper mapper;
-  private final Map<String, String> variableHeads = new HashMap<>();
+  private final Map<String, VariableParts> variables = new HashMap<>();
+  private String lastPatient;
+  private String lastEncounter;
   private final Map<String, String> codings = new HashMap<>();
   private ResultSet columnsOf;
   private final int[] col = new int[OBSERVATION_NAMES.length];
@@ -127,16 +129,12 @@ public final class CuratedJsonWriter {
     }
     String variable = rs.getString(col[VARIABLE]);
     String kind = rs.getString(col[KIND]);
-    VariableRule rule = variable == null ? null : mapper.rules().variables().get(variable);
+    VariableParts parts = variableParts(variable);
     out.append("{\"resourceType\":\"Observation\",\"id\":");
     id(out, rs.getString(col[ID]));
-    out.append(",\"meta\":{\"lastUpdated\":\"").append(lastUpdated(rs.getTimestamp(col[LAST_UPDATED]))).append('"');
-    if (rule != null || (variable != null && RegistryProfiles.derived(variable).isPresent())) {
-      out.append(",\"profile\":[");
-      str(out, RegistryProfiles.observation(variable));
-      out.append(']');
-    }
-    tags(out, rs.getArray(col[FLAGS]));
+    out.append(",\"meta\":{\"lastUpdated\":\"").append(lastUpdated(timestamp(rs, col[LAST_UPDATED]))).append('"');
+    out.append(parts.profile());
+    tags(out, rs, col[FLAGS]);
     out.append('}');
 
     String unit = rs.getString(col[UNIT]);
@@ -171,7 +169,7 @@ public final class CuratedJsonWriter {
     if (status != null) {
       out.append(",\"status\":\"").append(Observation.ObservationStatus.fromCode(status).toCode()).append('"');
     }
-    out.append(variableHead(variable, rule));
+    out.append(parts.head());
     codingsTail(out, rs.getString(col[CODINGS_TEXT]));
     String text = kind == null ? null : CuratedResourceMapper.KIND_TEXT.get(kind);
     if (text != null) {
@@ -179,7 +177,13 @@ public final class CuratedJsonWriter {
       str(out, text);
     }
     out.append("},\"subject\":");
-    reference(out, "Patient/", rs.getString(col[PATIENT]));
+    String patient = rs.getString(col[PATIENT]);
+    // consecutive rows mostly share patient and stay: checked once, then copied
+    if (!patient.equals(lastPatient)) {
+      checkId(patient);
+      lastPatient = patient;
+    }
+    out.append("{\"reference\":\"Patient/").append(patient).append("\"}");
     if (kind != null) {
       String focus = rs.getString(col[FOCUS]);
       if (focus != null) {
@@ -190,10 +194,13 @@ public final class CuratedJsonWriter {
     }
     String encounter = rs.getString(col[ENCOUNTER]);
     if (encounter != null) {
-      out.append(",\"encounter\":");
-      reference(out, "Encounter/", encounter);
+      if (!encounter.equals(lastEncounter)) {
+        checkId(encounter);
+        lastEncounter = encounter;
+      }
+      out.append(",\"encounter\":{\"reference\":\"Encounter/").append(encounter).append("\"}");
     }
-    Timestamp effective = rs.getTimestamp(col[EFFECTIVE]);
+    Timestamp effective = timestamp(rs, col[EFFECTIVE]);
     if (effective != null) {
       out.append(",\"effectiveDateTime\":\"");
       time(out, effective, rs.getString(col[EFFECTIVE_PRECISION]), rs.getString(col[SITE]));
@@ -236,27 +243,36 @@ public final class CuratedJsonWriter {
     }
   }
 
+  /** The stored evidence (a JSON array of references), read token by token. */
   private void derivedFrom(StringBuilder out, String evidence) throws NotCovered {
     if (evidence == null) {
       return;
     }
-    List<String> refs;
-    try {
-      refs = mapper.json().readValue(evidence, REFERENCES);
+    try (JsonParser p = mapper.json().getFactory().createParser(evidence)) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        throw NOT_COVERED;
+      }
+      JsonToken t = p.nextToken();
+      if (t == JsonToken.END_ARRAY) {
+        return;
+      }
+      out.append(",\"derivedFrom\":[");
+      for (boolean first = true; t != JsonToken.END_ARRAY; t = p.nextToken(), first = false) {
+        if (t != JsonToken.VALUE_STRING) {
+          throw NOT_COVERED; // nulls and numbers: the mapper's business
+        }
+        if (!first) {
+          out.append(',');
+        }
+        reference(out, "", p.getText());
+      }
+      out.append(']');
+      if (p.nextToken() != null) {
+        throw NOT_COVERED;
+      }
     } catch (IOException e) {
       throw NOT_COVERED;
     }
-    if (refs.isEmpty()) {
-      return;
-    }
-    out.append(",\"derivedFrom\":[");
-    for (int i = 0; i < refs.size(); i++) {
-      if (i > 0) {
-        out.append(',');
-      }
-      reference(out, "", refs.get(i));
-    }
-    out.append(']');
   }
 
   /** Eligibility criteria, as {@code CuratedResourceMapper.components}. */
@@ -303,29 +319,40 @@ public final class CuratedJsonWriter {
     out.append(']');
   }
 
-  /** Profile-independent head of category and code, per variable: rules and displays as the mapper's. */
-  private String variableHead(String variable, VariableRule rule) throws NotCovered {
+  /** Per variable: the {@code meta.profile} member, and category plus the start of code. */
+  private record VariableParts(String profile, String head) {}
+
+  /** Profile, category and registry coding of a variable: rules and displays as the mapper's. */
+  private VariableParts variableParts(String variable) throws NotCovered {
     String key = variable == null ? "" : variable;
-    String head = variableHeads.get(key);
-    if (head == null) {
-      StringBuilder b = new StringBuilder();
-      if (rule != null && rule.category() != null) {
-        b.append(",\"category\":[{\"coding\":[");
-        coding(b, OBSERVATION_CATEGORY, rule.category(), CuratedResourceMapper.CATEGORY_DISPLAY.get(rule.category()));
-        b.append("]}]");
-      }
-      String display =
-          rule != null
-              ? rule.display()
-              : RegistryProfiles.derived(variable).map(RegistryProfiles.DerivedVariable::display).orElse(null);
-      b.append(",\"code\":{\"coding\":[");
-      coding(b, REGISTRY_VARIABLE, variable, display);
-      head = b.toString();
-      if (variableHeads.size() < MAX_CACHED) {
-        variableHeads.put(key, head);
-      }
+    VariableParts parts = variables.get(key);
+    if (parts != null) {
+      return parts;
     }
-    return head;
+    VariableRule rule = variable == null ? null : mapper.rules().variables().get(variable);
+    StringBuilder profile = new StringBuilder();
+    if (rule != null || (variable != null && RegistryProfiles.derived(variable).isPresent())) {
+      profile.append(",\"profile\":[");
+      str(profile, RegistryProfiles.observation(variable));
+      profile.append(']');
+    }
+    StringBuilder b = new StringBuilder();
+    if (rule != null && rule.category() != null) {
+      b.append(",\"category\":[{\"coding\":[");
+      coding(b, OBSERVATION_CATEGORY, rule.category(), CuratedResourceMapper.CATEGORY_DISPLAY.get(rule.category()));
+      b.append("]}]");
+    }
+    String display =
+        rule != null
+            ? rule.display()
+            : RegistryProfiles.derived(variable).map(RegistryProfiles.DerivedVariable::display).orElse(null);
+    b.append(",\"code\":{\"coding\":[");
+    coding(b, REGISTRY_VARIABLE, variable, display);
+    parts = new VariableParts(profile.toString(), b.toString());
+    if (variables.size() < MAX_CACHED) {
+      variables.put(key, parts);
+    }
+    return parts;
   }
 
   /** The stored source codings after the registry coding, then the end of the coding array. */
