@@ -130,6 +130,13 @@ class CuratedJsonWriterIT {
             + "{\"key\":\"window\",\"start\":\"2025-03-01T10:00:00Z\",\"end\":\"2025-03-02T10:00:00.250Z\"},"
             + "{\"key\":\"lactate\",\"status\":\"not-met\",\"evidence\":[]}]",
         "ResearchSubject/rs-edge", "{late}");
+    // repeated members (the last counts), members the mapper ignores, evidence that is not a list
+    fact("f-edge-eligibility-odd", null, "eligibility", "eligibility", "not-eligible", null, null, null, "[]",
+        "[{\"key\":\"a\",\"status\":\"met\",\"note\":{\"x\":[1,{\"y\":2}]},\"evidence\":\"Observation/x\"},"
+            + "{\"key\":\"b\",\"status\":null,\"start\":\"2025-03-01T10:00:00Z\",\"end\":\"2025-03-01T12:00:00Z\","
+            + "\"key\":\"b2\",\"evidence\":[\"Observation/m-edge-day\"],\"evidence\":[]},"
+            + "{\"key\":\"c\",\"start\":\"2025-03-01T10:00:00Z\",\"end\":null},{}]",
+        "ResearchSubject/rs-edge-2", "{}");
     fact("f-edge-etiology", "ep-edge", "cs-etiology", "cs-etiology", "ami", null, null, null, "[]", null, null, "{}");
     fact("f-edge-scai", "ep-edge", "scai-stage-at-diagnosis", "scai-stage", "C", null, null, null,
         "[\"Observation/m-edge-range\"]", null, null, "{}");

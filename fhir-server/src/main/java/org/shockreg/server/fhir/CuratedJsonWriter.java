@@ -3,27 +3,17 @@ package org.shockreg.server.fhir;
 import static org.shockreg.server.fhir.JsonText.*;
 import static org.shockreg.server.fhir.RegistryCodeSystems.*;
 
-import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TimeZone;
-import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Meta;
 import org.hl7.fhir.r4.model.Observation;
-import org.hl7.fhir.r4.model.Quantity;
 import org.shockreg.mappings.rules.RuleFiles.VariableRule;
 import org.shockreg.registry.curated.Coding;
 import org.shockreg.registry.curated.TimePrecision;
@@ -45,10 +35,8 @@ import org.shockreg.server.profile.RegistryProfiles;
  */
 public final class CuratedJsonWriter {
 
-  private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
   private static final int MAX_CACHED = 4096;
   private static final TypeReference<List<Coding>> CODINGS = new TypeReference<>() {};
-  private static final TypeReference<List<Map<String, Object>>> COMPONENTS = new TypeReference<>() {};
   private static final String[] OBSERVATION_NAMES = {
     "observation_id", "patient_id", "variable", "status", "effective_at", "value", "unit", "comparator",
     "range_low", "range_high", "original_value", "original_unit", "original_comparator", "codings",
@@ -73,10 +61,12 @@ public final class CuratedJsonWriter {
   private String lastUpdatedText;
 
   private final CuratedJsonResources resources;
+  private final DerivedFactJson derived;
 
   public CuratedJsonWriter(CuratedResourceMapper mapper) {
     this.mapper = mapper;
     this.resources = new CuratedJsonResources(this, mapper);
+    this.derived = new DerivedFactJson(mapper.json());
   }
 
   /**
@@ -215,10 +205,10 @@ public final class CuratedJsonWriter {
       derivedValue(out, rs, variable);
     }
     if (kind != null) {
-      derivedFrom(out, rs.getString(col[EVIDENCE]));
+      derived.derivedFrom(out, rs.getString(col[EVIDENCE]));
       String detail = rs.getString(col[DETAIL]);
       if (detail != null) {
-        components(out, detail);
+        derived.components(out, detail);
       }
     }
     out.append('}');
@@ -241,82 +231,6 @@ public final class CuratedJsonWriter {
         out.append(",\"valueBoolean\":").append(b);
       }
     }
-  }
-
-  /** The stored evidence (a JSON array of references), read token by token. */
-  private void derivedFrom(StringBuilder out, String evidence) throws NotCovered {
-    if (evidence == null) {
-      return;
-    }
-    try (JsonParser p = mapper.json().getFactory().createParser(evidence)) {
-      if (p.nextToken() != JsonToken.START_ARRAY) {
-        throw NOT_COVERED;
-      }
-      JsonToken t = p.nextToken();
-      if (t == JsonToken.END_ARRAY) {
-        return;
-      }
-      out.append(",\"derivedFrom\":[");
-      for (boolean first = true; t != JsonToken.END_ARRAY; t = p.nextToken(), first = false) {
-        if (t != JsonToken.VALUE_STRING) {
-          throw NOT_COVERED; // nulls and numbers: the mapper's business
-        }
-        if (!first) {
-          out.append(',');
-        }
-        reference(out, "", p.getText());
-      }
-      out.append(']');
-      if (p.nextToken() != null) {
-        throw NOT_COVERED;
-      }
-    } catch (IOException e) {
-      throw NOT_COVERED;
-    }
-  }
-
-  /** Eligibility criteria, as {@code CuratedResourceMapper.components}. */
-  private void components(StringBuilder out, String detail) throws NotCovered {
-    List<Map<String, Object>> parts;
-    try {
-      parts = mapper.json().readValue(detail, COMPONENTS);
-    } catch (IOException e) {
-      throw NOT_COVERED;
-    }
-    if (parts.isEmpty()) {
-      return;
-    }
-    out.append(",\"component\":[");
-    for (int i = 0; i < parts.size(); i++) {
-      Map<String, Object> part = parts.get(i);
-      out.append(i > 0 ? ",{" : "{");
-      if (part.get("evidence") instanceof List<?> refs && !refs.isEmpty()) {
-        out.append("\"extension\":[");
-        for (int j = 0; j < refs.size(); j++) {
-          out.append(j > 0 ? ",{\"url\":\"" : "{\"url\":\"").append(CRITERION_EVIDENCE).append("\",\"valueReference\":");
-          reference(out, "", (String) refs.get(j));
-          out.append('}');
-        }
-        out.append("],");
-      }
-      out.append("\"code\":{\"coding\":[");
-      coding(out, ELIGIBILITY_CRITERION, (String) part.get("key"), null);
-      out.append("]}");
-      Object status = part.get("status");
-      if (status != null) {
-        out.append(",\"valueCodeableConcept\":{\"coding\":[");
-        coding(out, CRITERION_STATUS, (String) status, null);
-        out.append("]}");
-      } else if (part.get("end") != null) {
-        out.append(",\"valuePeriod\":{\"start\":\"");
-        instant(out, Timestamp.from(java.time.Instant.parse((String) part.get("start"))));
-        out.append("\",\"end\":\"");
-        instant(out, Timestamp.from(java.time.Instant.parse((String) part.get("end"))));
-        out.append("\"}");
-      }
-      out.append('}');
-    }
-    out.append(']');
   }
 
   /** Per variable: the {@code meta.profile} member, and category plus the start of code. */
