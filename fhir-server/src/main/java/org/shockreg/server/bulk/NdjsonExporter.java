@@ -284,9 +284,16 @@ final class NdjsonExporter {
               line.setLength(0);
               // the streaming writer where it covers the row, else the mapper and HAPI (same JSON)
               if (type.writeJson(json, rs, line)) {
-                file.write(line);
+                String text = line.toString();
+                byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                if (utf8.length != text.length()) {
+                  // a non-ASCII character (a unit in μmol/L, say) may have widened the builder to
+                  // UTF-16 for good, which slows every later row: start a fresh one
+                  line = new StringBuilder(4096);
+                }
+                file.write(utf8);
               } else {
-                file.write(parser.encodeResourceToString(rows.mapRow(rs, n)));
+                file.write(parser.encodeResourceToString(rows.mapRow(rs, n)).getBytes(StandardCharsets.UTF_8));
               }
               n++;
               if ((n & 1023) == 0) {
@@ -451,14 +458,14 @@ final class NdjsonExporter {
       this.output = output;
     }
 
-    /** One resource's JSON (no line end) as one NDJSON line. */
-    void write(CharSequence json) throws IOException {
+    /** One resource's JSON (UTF-8, no line end) as one NDJSON line. */
+    void write(byte[] json) throws IOException {
       if (stream == null) {
         sequence = output.next(type);
         fileName = type.resourceType() + "." + sequence + ".ndjson";
         stream = new BufferedOutputStream(Files.newOutputStream(output.dir().resolve(fileName)), 1 << 16);
       }
-      stream.write(json.toString().getBytes(StandardCharsets.UTF_8));
+      stream.write(json);
       stream.write('\n');
       if (++lines >= maxResourcesPerFile) {
         close();
