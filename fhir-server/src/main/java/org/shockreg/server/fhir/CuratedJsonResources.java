@@ -67,6 +67,9 @@ final class CuratedJsonResources {
       new Columns("patient_id", "patient_id", "patient_id", "last_updated", "site_id", "patient_id", "sex",
           "birth_year", "deceased", "deceased_at", "deceased_precision", "heart_replacement");
 
+  /** Bound of each fragment cache: constant memory whatever the data. */
+  private static final int MAX_CACHED = 1024;
+
   private final CuratedJsonWriter shared;
   private final CuratedResourceMapper mapper;
   private final Map<String, String> deviceHeads = new HashMap<>();
@@ -91,7 +94,9 @@ final class CuratedJsonResources {
       StringBuilder b = new StringBuilder(",\"code\":{\"coding\":[");
       coding(b, TMCS_DEVICE, device, rule == null ? null : rule.display());
       head = b.toString();
-      deviceHeads.put(device == null ? "" : device, head);
+      if (deviceHeads.size() < MAX_CACHED) {
+        deviceHeads.put(device == null ? "" : device, head);
+      }
     }
     out.append(head);
     shared.codingsTail(out, rs.getString(c[CODINGS]));
@@ -138,7 +143,9 @@ final class CuratedJsonResources {
       StringBuilder b = new StringBuilder(",\"code\":{\"coding\":[");
       coding(b, DIAGNOSIS_CATEGORY, category, display);
       head = b.toString();
-      categoryHeads.put(category == null ? "" : category, head);
+      if (categoryHeads.size() < MAX_CACHED) {
+        categoryHeads.put(category == null ? "" : category, head);
+      }
     }
     out.append(head);
     shared.codingsTail(out, rs.getString(c[CODINGS]));
