@@ -27,12 +27,14 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
 import org.assertj.core.api.SoftAssertions;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
 import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.mappings.identity.Pseudonymizer;
 import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.fhir.CuratedJsonEquivalence;
+import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -80,6 +84,8 @@ class GoldenCorpusIT {
   @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired Pseudonymizer pseudonyms;
+  @Autowired DataSource dataSource;
+  @Autowired CuratedResourceMapper mapper;
   final HttpClient http = HttpClient.newHttpClient();
   final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
@@ -130,6 +136,19 @@ class GoldenCorpusIT {
   Stream<DynamicTest> goldenCases() throws IOException {
     return caseFiles().stream()
         .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), f.toUri(), () -> run(GoldenCase.load(f))));
+  }
+
+  /**
+   * After every case: Bulk export's streaming writer renders each curated row of the corpus as the
+   * search API's mapper does (same JSON text; CuratedJsonWriterIT covers the variants in detail).
+   */
+  @AfterAll
+  void exportWriterRendersTheCorpusAsTheApi() throws Exception {
+    for (CuratedJsonEquivalence.Type type : CuratedJsonEquivalence.Type.values()) {
+      CuratedJsonEquivalence.Report report = CuratedJsonEquivalence.check(type, dataSource, mapper);
+      assertThat(report.differences()).as(type + ": export writer vs API mapper").isEmpty();
+      assertThat(report.covered()).as(type + ": rows the export writer renders").isPositive();
+    }
   }
 
   // ---- running one case -----------------------------------------------------------------------

@@ -31,7 +31,23 @@ final class BulkExportRun {
       long bytes,
       double secondsToManifest,
       double secondsWithDownload,
-      int polls) {
+      int polls,
+      double serverCpuSeconds,
+      double databaseCpuSeconds) {
+
+    /** CPU microseconds per resource, kick-off to manifest: server JVM, PostgreSQL. */
+    double serverCpuMicros() {
+      return serverCpuSeconds * 1e6 / resources;
+    }
+
+    double databaseCpuMicros() {
+      return databaseCpuSeconds * 1e6 / resources;
+    }
+
+    /** The rate both processes' CPU time allows on 2 otherwise idle cores. */
+    double projectedTwoIdleCores() {
+      return 2e6 / (serverCpuMicros() + databaseCpuMicros());
+    }
 
     double rateToManifest() {
       return resources / secondsToManifest;
@@ -48,7 +64,8 @@ final class BulkExportRun {
       return String.format(
           Locale.ROOT,
           "%s: %,d resources %s in %d files (%.0f MB): %.1f s to the manifest (%,.0f resources/s, %d polls),"
-              + " %.1f s with download (%,.0f resources/s)",
+              + " %.1f s with download (%,.0f resources/s); CPU per resource: server %.1f us, PostgreSQL %.1f us"
+              + " (%,.0f resources/s on 2 idle cores)",
           label,
           resources,
           perType,
@@ -58,7 +75,10 @@ final class BulkExportRun {
           rateToManifest(),
           polls,
           secondsWithDownload,
-          rateWithDownload());
+          rateWithDownload(),
+          serverCpuMicros(),
+          databaseCpuMicros(),
+          projectedTwoIdleCores());
     }
   }
 
@@ -70,8 +90,11 @@ final class BulkExportRun {
   private final long pollCapMillis;
   private final long timeoutSeconds;
   private final ObjectMapper json = new ObjectMapper();
+  private final CpuClock cpu;
 
-  BulkExportRun(HttpClient client, String baseUrl, String token, long pollCapMillis, long timeoutSeconds) {
+  BulkExportRun(
+      HttpClient client, String baseUrl, String token, long pollCapMillis, long timeoutSeconds, CpuClock cpu) {
+    this.cpu = cpu;
     this.client = client;
     this.fhirBase = baseUrl + "/fhir";
     this.token = token;
@@ -81,6 +104,7 @@ final class BulkExportRun {
 
   Result run(String label, String query) throws IOException, InterruptedException {
     String kickoffUrl = fhirBase + "/$export" + (query.isEmpty() ? "" : "?" + query);
+    CpuClock.Reading cpuBefore = cpu.read();
     long started = System.nanoTime();
     HttpResponse<byte[]> kickoff =
         client.send(
@@ -115,6 +139,7 @@ final class BulkExportRun {
       Thread.sleep(Math.max(MIN_POLL_MILLIS, Math.min(pollCapMillis, retryAfterMillis(r))));
     }
     long manifestAt = System.nanoTime();
+    CpuClock.Reading cpuAtManifest = cpu.read();
     Map<String, Long> perType = new LinkedHashMap<>();
     long resources = 0;
     long bytes = 0;
@@ -150,7 +175,9 @@ final class BulkExportRun {
         bytes,
         (manifestAt - started) / 1e9,
         (done - started) / 1e9,
-        polls);
+        polls,
+        cpuAtManifest.server() - cpuBefore.server(),
+        cpuAtManifest.database() - cpuBefore.database());
   }
 
   private HttpRequest.Builder request(String url) {
@@ -208,6 +235,6 @@ final class BulkExportRun {
   }
 
   private static Result failed(String label, String error) {
-    return new Result(label, error, 0, Map.of(), 0, 0, 0, 0, 0);
+    return new Result(label, error, 0, Map.of(), 0, 0, 0, 0, 0, 0, 0);
   }
 }

@@ -24,7 +24,7 @@ import org.shockreg.benchmarks.search.SearchSet.Kind;
 final class SearchRun {
 
   static final double SEARCH_P95_TARGET_MS = 30;
-  static final double EXPORT_TARGET = 50_000;
+  static final double EXPORT_TARGET = 100_000; // issue 15 (was 50,000)
 
   private final Options o;
   private final BenchDatabase db;
@@ -78,7 +78,13 @@ final class SearchRun {
       List<BulkExportRun.Result> exports = new ArrayList<>();
       if (o.export()) {
         BulkExportRun export =
-            new BulkExportRun(driver.client(), server.baseUrl(), token, o.exportPollCapMillis(), o.exportTimeoutSeconds());
+            new BulkExportRun(
+                driver.client(),
+                server.baseUrl(),
+                token,
+                o.exportPollCapMillis(),
+                o.exportTimeoutSeconds(),
+                new CpuClock(server.pid(), o.dir().resolve("pg")));
         for (String[] e : new String[][] {{"all types", ""}, {"_type=Observation", "_type=Observation"}}) {
           BulkExportRun.Result r = export.run(e[0], e[1]);
           System.out.println("bench: export " + r.summary());

@@ -1,10 +1,13 @@
 package org.shockreg.server.bulk;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.shockreg.server.fhir.CuratedJsonWriter;
 import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.springframework.jdbc.core.RowMapper;
 
@@ -78,6 +81,20 @@ public enum ExportedType {
 
   RowMapper<? extends IBaseResource> mapper(CuratedResourceMapper m) {
     return mapper.apply(m);
+  }
+
+  /**
+   * Appends the current row's resource as JSON when the streaming writer covers it (the same
+   * resource {@link #mapper} gives, encoded by HAPI); false: use the mapper.
+   */
+  boolean writeJson(CuratedJsonWriter writer, ResultSet rs, StringBuilder out) throws SQLException {
+    return switch (this) {
+      case OBSERVATION -> writer.observation(rs, out);
+      case PROCEDURE -> writer.procedure(rs, out);
+      case CONDITION -> writer.condition(rs, out);
+      case ENCOUNTER -> writer.encounter(rs, out);
+      case PATIENT -> writer.patient(rs, out);
+    };
   }
 
   /**

@@ -2,8 +2,10 @@ package org.shockreg.server.bulk;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.IParser;
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -34,13 +36,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.shockreg.server.fhir.CuratedJsonWriter;
 import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.springframework.jdbc.core.RowMapper;
 
 /**
  * Streams curated rows into NDJSON files in constant memory: a JDBC cursor (fetch size) per
- * row-id range, each row mapped by the search API's row mapper and encoded by HAPI straight into a
- * buffered file writer. No list of resources is ever held.
+ * row-id range, each row written as JSON by {@link CuratedJsonWriter} where it covers the type (the
+ * search API's shape, without HAPI objects: the encoding was most of the export's CPU), else mapped
+ * by the search API's row mapper and encoded by HAPI; one line at a time into a buffered file. No
+ * list of resources is ever held.
  *
  * <p>Consistency: the whole export reads one PostgreSQL snapshot. The leading connection opens a
  * REPEATABLE READ, READ ONLY transaction and exports its snapshot ({@code pg_export_snapshot()});
@@ -247,13 +252,15 @@ final class NdjsonExporter {
       AtomicBoolean abort)
       throws SQLException, IOException {
     IParser parser = fhir.newJsonParser().setPrettyPrint(false);
+    CuratedJsonWriter json = new CuratedJsonWriter(mapper);
+    StringBuilder line = new StringBuilder(4096);
     Map<ExportedType, RollingFile> files = new EnumMap<>(ExportedType.class);
     try {
       Range range;
       while ((range = ranges.poll()) != null) {
         ExportedType type = range.type();
         RowMapper<? extends IBaseResource> rows = type.mapper(mapper);
-        RollingFile file = files.computeIfAbsent(type, t -> new RollingFile(t, output, parser));
+        RollingFile file = files.computeIfAbsent(type, t -> new RollingFile(t, output));
         long exported = 0;
         try (PreparedStatement ps =
             c.prepareStatement(
@@ -274,7 +281,21 @@ final class NdjsonExporter {
               if ((n & 255) == 0 && (abort.get() || control.cancelled())) {
                 throw new CancellationException();
               }
-              file.write(rows.mapRow(rs, n++));
+              line.setLength(0);
+              // the streaming writer where it covers the row, else the mapper and HAPI (same JSON)
+              if (type.writeJson(json, rs, line)) {
+                String text = line.toString();
+                byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                if (utf8.length != text.length()) {
+                  // a non-ASCII character (a unit in μmol/L, say) may have widened the builder to
+                  // UTF-16 for good, which slows every later row: start a fresh one
+                  line = new StringBuilder(4096);
+                }
+                file.write(utf8);
+              } else {
+                file.write(parser.encodeResourceToString(rows.mapRow(rs, n)).getBytes(StandardCharsets.UTF_8));
+              }
+              n++;
               if ((n & 1023) == 0) {
                 control.exported(type, 1024);
                 exported += 1024;
@@ -427,74 +448,37 @@ final class NdjsonExporter {
   private final class RollingFile {
     private final ExportedType type;
     private final Output output;
-    private final IParser parser;
-    private Writer writer;
-    private Writer unclosable;
+    private OutputStream stream;
     private int sequence;
     private String fileName;
     private long lines;
 
-    RollingFile(ExportedType type, Output output, IParser parser) {
+    RollingFile(ExportedType type, Output output) {
       this.type = type;
       this.output = output;
-      this.parser = parser;
     }
 
-    void write(IBaseResource resource) throws IOException {
-      if (writer == null) {
+    /** One resource's JSON (UTF-8, no line end) as one NDJSON line. */
+    void write(byte[] json) throws IOException {
+      if (stream == null) {
         sequence = output.next(type);
         fileName = type.resourceType() + "." + sequence + ".ndjson";
-        writer =
-            new BufferedWriter(
-                new OutputStreamWriter(
-                    Files.newOutputStream(output.dir().resolve(fileName)), StandardCharsets.UTF_8),
-                1 << 16);
-        unclosable = new UnclosableWriter(writer);
+        stream = new BufferedOutputStream(Files.newOutputStream(output.dir().resolve(fileName)), 1 << 16);
       }
-      parser.encodeResourceToWriter(resource, unclosable);
-      writer.write('\n');
+      stream.write(json);
+      stream.write('\n');
       if (++lines >= maxResourcesPerFile) {
         close();
       }
     }
 
     void close() throws IOException {
-      if (writer != null) {
-        writer.close();
+      if (stream != null) {
+        stream.close();
         output.finished(new OutputFile(type, sequence, fileName, lines));
-        writer = null;
+        stream = null;
         lines = 0;
       }
     }
-  }
-
-  /** HAPI flushes (and may close) the writer after each resource; the file stays buffered. */
-  private static final class UnclosableWriter extends Writer {
-    private final Writer target;
-
-    UnclosableWriter(Writer target) {
-      this.target = target;
-    }
-
-    @Override
-    public void write(char[] buf, int off, int len) throws IOException {
-      target.write(buf, off, len);
-    }
-
-    @Override
-    public void write(String str, int off, int len) throws IOException {
-      target.write(str, off, len);
-    }
-
-    @Override
-    public void write(int c) throws IOException {
-      target.write(c);
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
   }
 }

@@ -52,7 +52,7 @@ public final class CuratedResourceMapper {
 
   private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
   private static final TypeReference<List<Coding>> CODINGS = new TypeReference<>() {};
-  private static final Map<String, String> CATEGORY_DISPLAY =
+  static final Map<String, String> CATEGORY_DISPLAY =
       Map.of("vital-signs", "Vital Signs", "laboratory", "Laboratory", "exam", "Exam");
 
   private final RuleSet rules;
@@ -139,7 +139,7 @@ public final class CuratedResourceMapper {
           + " ORDER BY e.shock_diagnosis_at LIMIT 1)) AS encounter_id";
 
   private static final TypeReference<List<Map<String, Object>>> COMPONENTS = new TypeReference<>() {};
-  private static final Map<String, String> KIND_TEXT =
+  static final Map<String, String> KIND_TEXT =
       Map.of(
           "scai-stage-at-diagnosis", "SCAI stage at shock diagnosis",
           "scai-stage-worst-24h", "Worst SCAI stage in the first 24 h");
@@ -457,14 +457,25 @@ public final class CuratedResourceMapper {
     if (!p.isDate()) {
       return dateTime(ts);
     }
+    return new DateTimeType(dateText(ts, p, siteId));
+  }
+
+  /** The FHIR date of a year, month or date precision time (see {@link #time(Timestamp, String, String)}). */
+  String dateText(Timestamp ts, TimePrecision p, String siteId) {
     ZoneId zone = siteId == null ? ZoneOffset.UTC : siteZones.apply(siteId);
     LocalDate local = ts.toInstant().atZone(zone).toLocalDate();
-    String text =
-        switch (p) {
+    return switch (p) {
           case YEAR -> String.format("%04d", local.getYear());
           case MONTH -> String.format("%04d-%02d", local.getYear(), local.getMonthValue());
           default -> local.toString();
         };
-    return new DateTimeType(text);
+  }
+
+  RuleSet rules() {
+    return rules;
+  }
+
+  ObjectMapper json() {
+    return json;
   }
 }
