@@ -137,6 +137,9 @@ public final class IngestBenchmark {
     int batchSize = intProp("bench.batchSize", 1000);
     int bodyResources = intProp("bench.bodyResources", 0);
     int warmupPatients = intProp("bench.warmupPatients", 300);
+    // -Dbench.statements=N (through bench.jvmArgs): the N statements with the most database time
+    // in the first pass, from pg_stat_statements (loaded only then: it costs a little).
+    int statements = intProp("bench.statements", 0);
     long seed = Long.parseLong(System.getProperty("bench.seed", "20261125"));
     Path results = Path.of(System.getProperty("bench.results", "RESULTS.md")).toAbsolutePath();
     Path workDir =
@@ -180,6 +183,7 @@ public final class IngestBenchmark {
             .setServerConfig("max_connections", "100")
             .setServerConfig("shared_buffers", "128MB")
             .setServerConfig("synchronous_commit", "on")
+            .setServerConfig("shared_preload_libraries", statements > 0 ? "pg_stat_statements" : "")
             .start();
     HikariDataSource ds =
         EmbeddedPostgresAutoConfiguration.pooled(pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
@@ -228,9 +232,26 @@ public final class IngestBenchmark {
           (System.nanoTime() - t0) / 1e9);
 
       // ---- timed passes ------------------------------------------------------------------
+      // -Dbench.whatIfSql=FILE (through bench.jvmArgs): statements (";"-separated) run after
+      // migration for a what-if experiment (e.g. without an index); never for a product row.
+      String whatIfFile = System.getProperty("bench.whatIfSql", "");
+      String whatIf = whatIfFile.isBlank() ? "" : Files.readString(Path.of(whatIfFile));
+      for (String sql : whatIf.split(";")) {
+        if (!sql.isBlank()) {
+          System.out.println("bench: what-if: " + sql.trim());
+          jdbc.execute(sql);
+        }
+      }
+      if (statements > 0) {
+        jdbc.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        jdbc.execute("SELECT pg_stat_statements_reset()");
+      }
       System.gc();
       resetPeaks();
       Totals first = pass(pipeline, bodies, writer, txManager);
+      if (statements > 0) {
+        printStatements(jdbc, statements);
+      }
       long peakHeap = heapPoolPeaks();
       long peakRss = procStatusKb("VmHWM") * 1024;
       System.out.printf(Locale.ROOT, "bench: first pass   %s%n", first);
@@ -289,6 +310,24 @@ public final class IngestBenchmark {
       ds.close();
       pg.close();
     }
+  }
+
+  /** Where the first pass's database time went, statement by statement. */
+  private static void printStatements(JdbcTemplate jdbc, int limit) {
+    jdbc.query(
+        "SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)"
+            + " FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'"
+            + " ORDER BY total_exec_time DESC LIMIT ?",
+        rs -> {
+          System.out.printf(
+              Locale.ROOT,
+              "bench: statement %8.0f ms %7d calls %8d rows  %s%n",
+              rs.getDouble(3),
+              rs.getLong(1),
+              rs.getLong(2),
+              rs.getString(4));
+        },
+        limit);
   }
 
   // ---- one pass --------------------------------------------------------------------------------
