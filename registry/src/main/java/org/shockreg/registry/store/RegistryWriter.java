@@ -135,6 +135,35 @@ public class RegistryWriter {
     for (int i = 0; i < ids.length; i++) {
       positions.add(i);
     }
+    if (!copyRaw(resources, ids)) {
+      insertRawRows(resources, ids, positions);
+    }
+    insertHeads(resources, ids, firstVersions, positions);
+  }
+
+  /** The raw rows in one COPY stream (the raw store is most of an intake batch's bytes). */
+  private boolean copyRaw(List<RawResource> resources, long[] ids) {
+    CopyRows rows = new CopyRows();
+    for (int i = 0; i < ids.length; i++) {
+      RawResource r = resources.get(i);
+      rows.number(ids[i])
+          .text(r.siteId())
+          .text(r.resourceType())
+          .text(r.resourceId())
+          .text(r.versionId())
+          .bytes(r.contentHash())
+          .text(r.json())
+          .text(r.channel())
+          .endRow();
+    }
+    return rows.copyInto(
+        jdbc,
+        "raw_resource (raw_id, site_id, resource_type, resource_id, version_id, content_hash,"
+            + " content, channel)");
+  }
+
+  /** Batched INSERTs, for a connection that cannot COPY. */
+  private void insertRawRows(List<RawResource> resources, long[] ids, List<Integer> positions) {
     jdbc.batchUpdate(
         "INSERT INTO raw_resource (raw_id, site_id, resource_type, resource_id, version_id,"
             + " content_hash, content, channel) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?)",
@@ -151,6 +180,10 @@ public class RegistryWriter {
           ps.setString(7, r.json());
           ps.setString(8, r.channel());
         });
+  }
+
+  private void insertHeads(
+      List<RawResource> resources, long[] ids, Set<SourceKey> firstVersions, List<Integer> positions) {
     List<Integer> firsts = new ArrayList<>();
     if (!firstVersions.isEmpty()) {
       positions = new ArrayList<>();
