@@ -175,7 +175,7 @@ public final class IngestBenchmark {
     Files.createDirectories(sockets);
     t0 = System.nanoTime();
     // As the product's EmbeddedPostgresAutoConfiguration configures it (durable commits).
-    EmbeddedPostgres pg =
+    EmbeddedPostgres.Builder pgBuilder =
         EmbeddedPostgres.builder()
             .setDataDirectory(runDir.resolve("pg"))
             .setCleanDataDirectory(true)
@@ -183,8 +183,16 @@ public final class IngestBenchmark {
             .setServerConfig("max_connections", "100")
             .setServerConfig("shared_buffers", "128MB")
             .setServerConfig("synchronous_commit", "on")
-            .setServerConfig("shared_preload_libraries", statements > 0 ? "pg_stat_statements" : "")
-            .start();
+            .setServerConfig("shared_preload_libraries", statements > 0 ? "pg_stat_statements" : "");
+    // -Dbench.pgConfig=name=value,name=value (through bench.jvmArgs): server settings for a
+    // what-if experiment, over the product's.
+    for (String setting : System.getProperty("bench.pgConfig", "").split(",")) {
+      if (setting.contains("=")) {
+        System.out.println("bench: what-if setting " + setting.trim());
+        pgBuilder.setServerConfig(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
+      }
+    }
+    EmbeddedPostgres pg = pgBuilder.start();
     HikariDataSource ds =
         EmbeddedPostgresAutoConfiguration.pooled(pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
     try {
@@ -245,6 +253,8 @@ public final class IngestBenchmark {
       if (statements > 0) {
         jdbc.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         jdbc.execute("SELECT pg_stat_statements_reset()");
+        jdbc.execute("SELECT pg_stat_reset_shared('wal')");
+        jdbc.execute("SELECT pg_stat_reset_shared('checkpointer')");
       }
       System.gc();
       resetPeaks();
@@ -314,6 +324,18 @@ public final class IngestBenchmark {
 
   /** Where the first pass's database time went, statement by statement. */
   private static void printStatements(JdbcTemplate jdbc, int limit) {
+    // WAL volume (full-page images after a checkpoint) and whether the WAL buffers ran full.
+    jdbc.query(
+        "SELECT w.wal_records, w.wal_fpi, w.wal_bytes, w.wal_buffers_full, w.wal_write, w.wal_sync,"
+            + " c.num_timed, c.num_requested FROM pg_stat_wal w, pg_stat_checkpointer c",
+        rs -> {
+          System.out.printf(
+              Locale.ROOT,
+              "bench: WAL %,d records, %,d full-page images, %.0f MB, buffers full %,d times,"
+                  + " %,d writes, %,d syncs; checkpoints %d timed, %d requested%n",
+              rs.getLong(1), rs.getLong(2), rs.getDouble(3) / 1048576.0, rs.getLong(4),
+              rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8));
+        });
     jdbc.query(
         "SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)"
             + " FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'"
