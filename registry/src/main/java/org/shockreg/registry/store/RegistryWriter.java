@@ -45,6 +45,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  */
 public class RegistryWriter {
 
+  private static final int MAX_COPY_RUNS = 4;
+
   private final JdbcTemplate jdbc;
   private final NamedParameterJdbcTemplate named;
   private final ObjectMapper json;
@@ -265,7 +267,7 @@ public class RegistryWriter {
     // retried by the pipeline.
     upsertPatients(batch.factsOf(PatientFact.class));
     upsertEncounters(batch.factsOf(EncounterFact.class));
-    upsertMeasurements(batch.factsOf(MeasurementFact.class));
+    writeMeasurements(batch.factsOf(MeasurementFact.class), batch.replacedSources());
     upsertDeviceTherapies(batch.factsOf(DeviceTherapyFact.class));
     upsertDeviceRemovals(batch.factsOf(DeviceRemovalFact.class));
     upsertDiagnoses(batch.factsOf(DiagnosisFact.class));
@@ -472,6 +474,37 @@ public class RegistryWriter {
           precision(ps, 15, e.startPrecision());
           precision(ps, 16, e.endPrecision());
         });
+  }
+
+  /**
+   * Measurements of sources seen for the first time are copied (they cannot exist yet), those of
+   * replaced sources upserted; in runs, so rows keep their arrival order.
+   */
+  private void writeMeasurements(List<MeasurementFact> facts, Set<SourceKey> replaced) {
+    List<Integer> runStarts = new ArrayList<>();
+    for (int i = 0; i < facts.size(); i++) {
+      if (i == 0 || fresh(facts.get(i), replaced) != fresh(facts.get(i - 1), replaced)) {
+        runStarts.add(i);
+      }
+    }
+    // Each COPY takes a savepoint: a batch that mixes new and replaced sources in many runs is
+    // upserted whole, as before.
+    if (runStarts.size() > MAX_COPY_RUNS) {
+      upsertMeasurements(facts);
+      return;
+    }
+    for (int r = 0; r < runStarts.size(); r++) {
+      int start = runStarts.get(r);
+      List<MeasurementFact> run =
+          facts.subList(start, r + 1 < runStarts.size() ? runStarts.get(r + 1) : facts.size());
+      if (!fresh(run.get(0), replaced) || !MeasurementCopy.copy(jdbc, json, run)) {
+        upsertMeasurements(run);
+      }
+    }
+  }
+
+  private static boolean fresh(MeasurementFact f, Set<SourceKey> replaced) {
+    return !replaced.contains(f.source().key());
   }
 
   private void upsertMeasurements(List<MeasurementFact> measurements) {
