@@ -32,16 +32,23 @@ final class CopyRows {
       text.append("\\N");
       return this;
     }
+    // Runs without a special character are appended whole (most raw JSON has none at all).
+    int from = 0;
     for (int i = 0; i < v.length(); i++) {
-      char c = v.charAt(i);
-      switch (c) {
-        case '\\' -> text.append("\\\\");
-        case '\t' -> text.append("\\t");
-        case '\n' -> text.append("\\n");
-        case '\r' -> text.append("\\r");
-        default -> text.append(c);
+      String escaped =
+          switch (v.charAt(i)) {
+            case '\\' -> "\\\\";
+            case '\t' -> "\\t";
+            case '\n' -> "\\n";
+            case '\r' -> "\\r";
+            default -> null;
+          };
+      if (escaped != null) {
+        text.append(v, from, i).append(escaped);
+        from = i + 1;
       }
     }
+    text.append(v, from, v.length());
     return this;
   }
 
