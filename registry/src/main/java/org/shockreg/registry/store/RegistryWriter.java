@@ -52,6 +52,7 @@ public class RegistryWriter {
   private final ObjectMapper json;
   private final PatientMerges merges;
   private final SourceHeads heads;
+  private final RawStore raw;
 
   public RegistryWriter(JdbcTemplate jdbc, ObjectMapper json) {
     this.jdbc = jdbc;
@@ -59,6 +60,7 @@ public class RegistryWriter {
     this.json = json;
     this.merges = new PatientMerges(jdbc);
     this.heads = new SourceHeads(jdbc);
+    this.raw = new RawStore(jdbc, named, heads);
   }
 
   /** Patient merges (Patient.link, placeholders), in the caller's transaction. */
@@ -103,17 +105,7 @@ public class RegistryWriter {
    * written and the insert needs no generated-key handling.
    */
   public long[] allocateRawIds(int n) {
-    long[] ids = new long[n];
-    if (n == 0) {
-      return ids;
-    }
-    List<Long> seq =
-        jdbc.queryForList(
-            "SELECT nextval('raw_resource_raw_id_seq') FROM generate_series(1, ?)", Long.class, n);
-    for (int i = 0; i < n; i++) {
-      ids[i] = seq.get(i);
-    }
-    return ids;
+    return raw.allocateRawIds(n);
   }
 
   /**
@@ -130,95 +122,7 @@ public class RegistryWriter {
    * one meanwhile, {@link SourceHeadRaceException} rolls the batch back to be compared again.
    */
   public void insertRaw(List<RawResource> resources, long[] ids, Set<SourceKey> firstVersions) {
-    if (resources.isEmpty()) {
-      return;
-    }
-    List<Integer> positions = new ArrayList<>(ids.length);
-    for (int i = 0; i < ids.length; i++) {
-      positions.add(i);
-    }
-    if (!copyRaw(resources, ids)) {
-      insertRawRows(resources, ids, positions);
-    }
-    insertHeads(resources, ids, firstVersions, positions);
-  }
-
-  /** The raw rows in one COPY stream (the raw store is most of an intake batch's bytes). */
-  private boolean copyRaw(List<RawResource> resources, long[] ids) {
-    CopyRows rows = new CopyRows();
-    for (int i = 0; i < ids.length; i++) {
-      RawResource r = resources.get(i);
-      rows.number(ids[i])
-          .text(r.siteId())
-          .text(r.resourceType())
-          .text(r.resourceId())
-          .text(r.versionId())
-          .bytes(r.contentHash())
-          .text(r.json())
-          .text(r.channel())
-          .endRow();
-    }
-    return rows.copyInto(
-        jdbc,
-        "raw_resource (raw_id, site_id, resource_type, resource_id, version_id, content_hash,"
-            + " content, channel)");
-  }
-
-  /** Batched INSERTs, for a connection that cannot COPY. */
-  private void insertRawRows(List<RawResource> resources, long[] ids, List<Integer> positions) {
-    jdbc.batchUpdate(
-        "INSERT INTO raw_resource (raw_id, site_id, resource_type, resource_id, version_id,"
-            + " content_hash, content, channel) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?)",
-        positions,
-        500,
-        (ps, i) -> {
-          RawResource r = resources.get(i);
-          ps.setLong(1, ids[i]);
-          ps.setString(2, r.siteId());
-          ps.setString(3, r.resourceType());
-          ps.setString(4, r.resourceId());
-          ps.setString(5, r.versionId());
-          ps.setBytes(6, r.contentHash());
-          ps.setString(7, r.json());
-          ps.setString(8, r.channel());
-        });
-  }
-
-  private void insertHeads(
-      List<RawResource> resources, long[] ids, Set<SourceKey> firstVersions, List<Integer> positions) {
-    List<Integer> firsts = new ArrayList<>();
-    if (!firstVersions.isEmpty()) {
-      positions = new ArrayList<>();
-      for (int i = 0; i < ids.length; i++) {
-        RawResource r = resources.get(i);
-        boolean first = firstVersions.contains(new SourceKey(r.siteId(), r.resourceType(), r.resourceId()));
-        (first ? firsts : positions).add(i);
-      }
-      heads.insertFirst(resources, ids, firsts);
-    }
-    // Bound with explicit types, so a missing versionId or lastUpdated is a typed NULL.
-    jdbc.batchUpdate(
-        "INSERT INTO source_resource_head (site_id, resource_type, resource_id, raw_id,"
-            + " version_id, source_last_updated, content_hash, outcome)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (site_id, resource_type, resource_id) DO UPDATE SET"
-            + " raw_id = EXCLUDED.raw_id, version_id = EXCLUDED.version_id,"
-            + " source_last_updated = EXCLUDED.source_last_updated,"
-            + " content_hash = EXCLUDED.content_hash, outcome = EXCLUDED.outcome,"
-            + " last_seen = now()",
-        positions,
-        500,
-        (ps, i) -> {
-          RawResource r = resources.get(i);
-          ps.setString(1, r.siteId());
-          ps.setString(2, r.resourceType());
-          ps.setString(3, r.resourceId());
-          ps.setLong(4, ids[i]);
-          ps.setString(5, r.versionId());
-          ps.setTimestamp(6, ts(r.lastUpdated()));
-          ps.setBytes(7, r.contentHash());
-          ps.setString(8, r.outcome());
-        });
+    raw.insertRaw(resources, ids, firstVersions);
   }
 
   /**
@@ -227,30 +131,7 @@ public class RegistryWriter {
    * stored before with the same content (a history Bundle sent again) is not stored twice.
    */
   public void insertOlderVersions(List<RawResource> resources, long[] ids) {
-    if (resources.isEmpty()) {
-      return;
-    }
-    MapSqlParameterSource[] rows = new MapSqlParameterSource[resources.size()];
-    for (int i = 0; i < rows.length; i++) {
-      RawResource r = resources.get(i);
-      rows[i] =
-          new MapSqlParameterSource("rawId", ids[i])
-              .addValue("site", r.siteId())
-              .addValue("type", r.resourceType())
-              .addValue("id", r.resourceId())
-              .addValue("version", r.versionId(), Types.VARCHAR)
-              .addValue("hash", r.contentHash(), Types.BINARY)
-              .addValue("content", r.json())
-              .addValue("channel", r.channel());
-    }
-    named.batchUpdate(
-        "INSERT INTO raw_resource (raw_id, site_id, resource_type, resource_id, version_id,"
-            + " content_hash, content, channel)"
-            + " SELECT :rawId, :site, :type, :id, :version, :hash, CAST(:content AS jsonb), :channel"
-            + " WHERE NOT EXISTS (SELECT 1 FROM raw_resource r WHERE r.site_id = :site"
-            + " AND r.resource_type = :type AND r.resource_id = :id"
-            + " AND r.version_id IS NOT DISTINCT FROM :version AND r.content_hash = :hash)",
-        rows);
+    raw.insertOlderVersions(resources, ids);
   }
 
   /**
