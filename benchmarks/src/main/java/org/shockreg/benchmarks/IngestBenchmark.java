@@ -137,6 +137,9 @@ public final class IngestBenchmark {
     int batchSize = intProp("bench.batchSize", 1000);
     int bodyResources = intProp("bench.bodyResources", 0);
     int warmupPatients = intProp("bench.warmupPatients", 300);
+    // -Dbench.statements=N (through bench.jvmArgs): the N statements with the most database time
+    // in the first pass, from pg_stat_statements (loaded only then: it costs a little).
+    int statements = intProp("bench.statements", 0);
     long seed = Long.parseLong(System.getProperty("bench.seed", "20261125"));
     Path results = Path.of(System.getProperty("bench.results", "RESULTS.md")).toAbsolutePath();
     Path workDir =
@@ -172,7 +175,7 @@ public final class IngestBenchmark {
     Files.createDirectories(sockets);
     t0 = System.nanoTime();
     // As the product's EmbeddedPostgresAutoConfiguration configures it (durable commits).
-    EmbeddedPostgres pg =
+    EmbeddedPostgres.Builder pgBuilder =
         EmbeddedPostgres.builder()
             .setDataDirectory(runDir.resolve("pg"))
             .setCleanDataDirectory(true)
@@ -180,7 +183,16 @@ public final class IngestBenchmark {
             .setServerConfig("max_connections", "100")
             .setServerConfig("shared_buffers", "128MB")
             .setServerConfig("synchronous_commit", "on")
-            .start();
+            .setServerConfig("shared_preload_libraries", statements > 0 ? "pg_stat_statements" : "");
+    // -Dbench.pgConfig=name=value,name=value (through bench.jvmArgs): server settings for a
+    // what-if experiment, over the product's.
+    for (String setting : System.getProperty("bench.pgConfig", "").split(",")) {
+      if (setting.contains("=")) {
+        System.out.println("bench: what-if setting " + setting.trim());
+        pgBuilder.setServerConfig(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
+      }
+    }
+    EmbeddedPostgres pg = pgBuilder.start();
     HikariDataSource ds =
         EmbeddedPostgresAutoConfiguration.pooled(pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
     try {
@@ -228,9 +240,28 @@ public final class IngestBenchmark {
           (System.nanoTime() - t0) / 1e9);
 
       // ---- timed passes ------------------------------------------------------------------
+      // -Dbench.whatIfSql=FILE (through bench.jvmArgs): statements (";"-separated) run after
+      // migration for a what-if experiment (e.g. without an index); never for a product row.
+      String whatIfFile = System.getProperty("bench.whatIfSql", "");
+      String whatIf = whatIfFile.isBlank() ? "" : Files.readString(Path.of(whatIfFile));
+      for (String sql : whatIf.split(";")) {
+        if (!sql.isBlank()) {
+          System.out.println("bench: what-if: " + sql.trim());
+          jdbc.execute(sql);
+        }
+      }
+      if (statements > 0) {
+        jdbc.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        jdbc.execute("SELECT pg_stat_statements_reset()");
+        jdbc.execute("SELECT pg_stat_reset_shared('wal')");
+        jdbc.execute("SELECT pg_stat_reset_shared('checkpointer')");
+      }
       System.gc();
       resetPeaks();
       Totals first = pass(pipeline, bodies, writer, txManager);
+      if (statements > 0) {
+        printStatements(jdbc, statements);
+      }
       long peakHeap = heapPoolPeaks();
       long peakRss = procStatusKb("VmHWM") * 1024;
       System.out.printf(Locale.ROOT, "bench: first pass   %s%n", first);
@@ -289,6 +320,36 @@ public final class IngestBenchmark {
       ds.close();
       pg.close();
     }
+  }
+
+  /** Where the first pass's database time went, statement by statement. */
+  private static void printStatements(JdbcTemplate jdbc, int limit) {
+    // WAL volume (full-page images after a checkpoint) and whether the WAL buffers ran full.
+    jdbc.query(
+        "SELECT w.wal_records, w.wal_fpi, w.wal_bytes, w.wal_buffers_full, w.wal_write, w.wal_sync,"
+            + " c.num_timed, c.num_requested FROM pg_stat_wal w, pg_stat_checkpointer c",
+        rs -> {
+          System.out.printf(
+              Locale.ROOT,
+              "bench: WAL %,d records, %,d full-page images, %.0f MB, buffers full %,d times,"
+                  + " %,d writes, %,d syncs; checkpoints %d timed, %d requested%n",
+              rs.getLong(1), rs.getLong(2), rs.getDouble(3) / 1048576.0, rs.getLong(4),
+              rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8));
+        });
+    jdbc.query(
+        "SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)"
+            + " FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'"
+            + " ORDER BY total_exec_time DESC LIMIT ?",
+        rs -> {
+          System.out.printf(
+              Locale.ROOT,
+              "bench: statement %8.0f ms %7d calls %8d rows  %s%n",
+              rs.getDouble(3),
+              rs.getLong(1),
+              rs.getLong(2),
+              rs.getString(4));
+        },
+        limit);
   }
 
   // ---- one pass --------------------------------------------------------------------------------

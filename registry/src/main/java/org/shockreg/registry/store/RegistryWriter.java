@@ -45,11 +45,14 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  */
 public class RegistryWriter {
 
+  private static final int MAX_COPY_RUNS = 4;
+
   private final JdbcTemplate jdbc;
   private final NamedParameterJdbcTemplate named;
   private final ObjectMapper json;
   private final PatientMerges merges;
   private final SourceHeads heads;
+  private final RawStore raw;
 
   public RegistryWriter(JdbcTemplate jdbc, ObjectMapper json) {
     this.jdbc = jdbc;
@@ -57,6 +60,7 @@ public class RegistryWriter {
     this.json = json;
     this.merges = new PatientMerges(jdbc);
     this.heads = new SourceHeads(jdbc);
+    this.raw = new RawStore(jdbc, named, heads);
   }
 
   /** Patient merges (Patient.link, placeholders), in the caller's transaction. */
@@ -101,17 +105,7 @@ public class RegistryWriter {
    * written and the insert needs no generated-key handling.
    */
   public long[] allocateRawIds(int n) {
-    long[] ids = new long[n];
-    if (n == 0) {
-      return ids;
-    }
-    List<Long> seq =
-        jdbc.queryForList(
-            "SELECT nextval('raw_resource_raw_id_seq') FROM generate_series(1, ?)", Long.class, n);
-    for (int i = 0; i < n; i++) {
-      ids[i] = seq.get(i);
-    }
-    return ids;
+    return raw.allocateRawIds(n);
   }
 
   /**
@@ -128,62 +122,7 @@ public class RegistryWriter {
    * one meanwhile, {@link SourceHeadRaceException} rolls the batch back to be compared again.
    */
   public void insertRaw(List<RawResource> resources, long[] ids, Set<SourceKey> firstVersions) {
-    if (resources.isEmpty()) {
-      return;
-    }
-    List<Integer> positions = new ArrayList<>(ids.length);
-    for (int i = 0; i < ids.length; i++) {
-      positions.add(i);
-    }
-    jdbc.batchUpdate(
-        "INSERT INTO raw_resource (raw_id, site_id, resource_type, resource_id, version_id,"
-            + " content_hash, content, channel) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?)",
-        positions,
-        500,
-        (ps, i) -> {
-          RawResource r = resources.get(i);
-          ps.setLong(1, ids[i]);
-          ps.setString(2, r.siteId());
-          ps.setString(3, r.resourceType());
-          ps.setString(4, r.resourceId());
-          ps.setString(5, r.versionId());
-          ps.setBytes(6, r.contentHash());
-          ps.setString(7, r.json());
-          ps.setString(8, r.channel());
-        });
-    List<Integer> firsts = new ArrayList<>();
-    if (!firstVersions.isEmpty()) {
-      positions = new ArrayList<>();
-      for (int i = 0; i < ids.length; i++) {
-        RawResource r = resources.get(i);
-        boolean first = firstVersions.contains(new SourceKey(r.siteId(), r.resourceType(), r.resourceId()));
-        (first ? firsts : positions).add(i);
-      }
-      heads.insertFirst(resources, ids, firsts);
-    }
-    // Bound with explicit types, so a missing versionId or lastUpdated is a typed NULL.
-    jdbc.batchUpdate(
-        "INSERT INTO source_resource_head (site_id, resource_type, resource_id, raw_id,"
-            + " version_id, source_last_updated, content_hash, outcome)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (site_id, resource_type, resource_id) DO UPDATE SET"
-            + " raw_id = EXCLUDED.raw_id, version_id = EXCLUDED.version_id,"
-            + " source_last_updated = EXCLUDED.source_last_updated,"
-            + " content_hash = EXCLUDED.content_hash, outcome = EXCLUDED.outcome,"
-            + " last_seen = now()",
-        positions,
-        500,
-        (ps, i) -> {
-          RawResource r = resources.get(i);
-          ps.setString(1, r.siteId());
-          ps.setString(2, r.resourceType());
-          ps.setString(3, r.resourceId());
-          ps.setLong(4, ids[i]);
-          ps.setString(5, r.versionId());
-          ps.setTimestamp(6, ts(r.lastUpdated()));
-          ps.setBytes(7, r.contentHash());
-          ps.setString(8, r.outcome());
-        });
+    raw.insertRaw(resources, ids, firstVersions);
   }
 
   /**
@@ -192,30 +131,7 @@ public class RegistryWriter {
    * stored before with the same content (a history Bundle sent again) is not stored twice.
    */
   public void insertOlderVersions(List<RawResource> resources, long[] ids) {
-    if (resources.isEmpty()) {
-      return;
-    }
-    MapSqlParameterSource[] rows = new MapSqlParameterSource[resources.size()];
-    for (int i = 0; i < rows.length; i++) {
-      RawResource r = resources.get(i);
-      rows[i] =
-          new MapSqlParameterSource("rawId", ids[i])
-              .addValue("site", r.siteId())
-              .addValue("type", r.resourceType())
-              .addValue("id", r.resourceId())
-              .addValue("version", r.versionId(), Types.VARCHAR)
-              .addValue("hash", r.contentHash(), Types.BINARY)
-              .addValue("content", r.json())
-              .addValue("channel", r.channel());
-    }
-    named.batchUpdate(
-        "INSERT INTO raw_resource (raw_id, site_id, resource_type, resource_id, version_id,"
-            + " content_hash, content, channel)"
-            + " SELECT :rawId, :site, :type, :id, :version, :hash, CAST(:content AS jsonb), :channel"
-            + " WHERE NOT EXISTS (SELECT 1 FROM raw_resource r WHERE r.site_id = :site"
-            + " AND r.resource_type = :type AND r.resource_id = :id"
-            + " AND r.version_id IS NOT DISTINCT FROM :version AND r.content_hash = :hash)",
-        rows);
+    raw.insertOlderVersions(resources, ids);
   }
 
   /**
@@ -232,7 +148,7 @@ public class RegistryWriter {
     // retried by the pipeline.
     upsertPatients(batch.factsOf(PatientFact.class));
     upsertEncounters(batch.factsOf(EncounterFact.class));
-    upsertMeasurements(batch.factsOf(MeasurementFact.class));
+    writeMeasurements(batch.factsOf(MeasurementFact.class), batch.replacedSources());
     upsertDeviceTherapies(batch.factsOf(DeviceTherapyFact.class));
     upsertDeviceRemovals(batch.factsOf(DeviceRemovalFact.class));
     upsertDiagnoses(batch.factsOf(DiagnosisFact.class));
@@ -439,6 +355,37 @@ public class RegistryWriter {
           precision(ps, 15, e.startPrecision());
           precision(ps, 16, e.endPrecision());
         });
+  }
+
+  /**
+   * Measurements of sources seen for the first time are copied (they cannot exist yet), those of
+   * replaced sources upserted; in runs, so rows keep their arrival order.
+   */
+  private void writeMeasurements(List<MeasurementFact> facts, Set<SourceKey> replaced) {
+    List<Integer> runStarts = new ArrayList<>();
+    for (int i = 0; i < facts.size(); i++) {
+      if (i == 0 || fresh(facts.get(i), replaced) != fresh(facts.get(i - 1), replaced)) {
+        runStarts.add(i);
+      }
+    }
+    // Each COPY takes a savepoint: a batch that mixes new and replaced sources in many runs is
+    // upserted whole, as before.
+    if (runStarts.size() > MAX_COPY_RUNS) {
+      upsertMeasurements(facts);
+      return;
+    }
+    for (int r = 0; r < runStarts.size(); r++) {
+      int start = runStarts.get(r);
+      List<MeasurementFact> run =
+          facts.subList(start, r + 1 < runStarts.size() ? runStarts.get(r + 1) : facts.size());
+      if (!fresh(run.get(0), replaced) || !MeasurementCopy.copy(jdbc, json, run)) {
+        upsertMeasurements(run);
+      }
+    }
+  }
+
+  private static boolean fresh(MeasurementFact f, Set<SourceKey> replaced) {
+    return !replaced.contains(f.source().key());
   }
 
   private void upsertMeasurements(List<MeasurementFact> measurements) {

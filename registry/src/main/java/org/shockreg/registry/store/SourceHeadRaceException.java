@@ -11,4 +11,8 @@ public class SourceHeadRaceException extends ConcurrencyFailureException {
   public SourceHeadRaceException(int resources) {
     super(resources + " source head(s) created concurrently");
   }
+
+  public SourceHeadRaceException() {
+    super("a source head was created concurrently");
+  }
 }

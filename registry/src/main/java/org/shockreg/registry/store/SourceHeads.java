@@ -9,6 +9,7 @@ import java.util.Map;
 import org.shockreg.registry.curated.SourceRef.SourceKey;
 import org.shockreg.registry.intake.RawResource;
 import org.shockreg.registry.intake.SourceHead;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -61,11 +62,45 @@ final class SourceHeads {
     return heads;
   }
 
-  /** Heads of first versions, in one statement that says how many it inserted. */
+  /**
+   * Heads of first versions, in one COPY: a head that exists by now (a concurrent delivery's
+   * first version, committed, or committed while this waited for it) fails it with a unique
+   * violation, which rolls the batch back to be compared again.
+   */
   void insertFirst(List<RawResource> resources, long[] ids, List<Integer> firsts) {
     if (firsts.isEmpty()) {
       return;
     }
+    CopyRows rows = new CopyRows();
+    for (int i : firsts) {
+      RawResource r = resources.get(i);
+      rows.text(r.siteId())
+          .text(r.resourceType())
+          .text(r.resourceId())
+          .number(ids[i])
+          .text(r.versionId())
+          .text(r.lastUpdated() == null ? null : r.lastUpdated().toString())
+          .bytes(r.contentHash())
+          .text(r.outcome())
+          .endRow();
+    }
+    boolean copied;
+    try {
+      copied =
+          rows.copyInto(
+              jdbc,
+              "source_resource_head (site_id, resource_type, resource_id, raw_id, version_id,"
+                  + " source_last_updated, content_hash, outcome)");
+    } catch (DuplicateKeyException e) {
+      throw new SourceHeadRaceException();
+    }
+    if (!copied) {
+      insertFirstRows(resources, ids, firsts);
+    }
+  }
+
+  /** As {@link #insertFirst}, in one statement that says how many it inserted (no COPY). */
+  private void insertFirstRows(List<RawResource> resources, long[] ids, List<Integer> firsts) {
     int n = firsts.size();
     String[] sites = new String[n];
     String[] types = new String[n];
