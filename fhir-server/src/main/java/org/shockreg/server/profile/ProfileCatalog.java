@@ -58,24 +58,30 @@ public class ProfileCatalog {
 
   private final List<StructureDefinition> differentials;
   private final FhirContext fhir;
-  private final String key;
   private volatile CompletableFuture<Map<String, StructureDefinition>> definitions;
 
   public ProfileCatalog(RuleSet rules, FhirContext fhir) {
     this.differentials = new ProfileBuilder(rules).build();
     this.fhir = fhir;
+  }
+
+  /**
+   * What the generated snapshots are shared under: the differentials' content. Computed on first
+   * use, not in the constructor: encoding them costs half a second of a cold start.
+   */
+  private String key() {
     IParser json = fhir.newJsonParser();
     StringBuilder content = new StringBuilder(fhir.getVersion().getVersion().name());
     differentials.forEach(sd -> content.append(json.encodeResourceToString(sd)));
-    this.key = DigestUtils.sha256Hex(content.toString());
+    return DigestUtils.sha256Hex(content.toString());
   }
 
   /** Starts the snapshot generation, or joins the one running for the same differentials. */
-  private void start() {
+  private synchronized void start() {
     if (definitions == null) {
       definitions =
           GENERATED.computeIfAbsent(
-              key,
+              key(),
               k ->
                   CompletableFuture.supplyAsync(() -> withSnapshots(fhir, differentials), GENERATOR)
                       .whenComplete(

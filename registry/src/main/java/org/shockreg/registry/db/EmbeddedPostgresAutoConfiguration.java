@@ -22,9 +22,16 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties(DataDirectoryProperties.class)
 public class EmbeddedPostgresAutoConfiguration {
 
+  /** Starts the server in the background while the rest of the context is set up. */
+  @Bean
+  static EarlyEmbeddedPostgres earlyEmbeddedPostgres() {
+    return new EarlyEmbeddedPostgres();
+  }
+
   @Bean(destroyMethod = "close")
-  EmbeddedPostgresServer embeddedPostgres(DataDirectoryProperties dirs) throws IOException {
-    return EmbeddedPostgresServer.start(dirs.resolve("pg"));
+  EmbeddedPostgresServer embeddedPostgres(DataDirectoryProperties dirs, EarlyEmbeddedPostgres early)
+      throws IOException {
+    return early.take(dirs.resolve("pg"));
   }
 
   @Bean

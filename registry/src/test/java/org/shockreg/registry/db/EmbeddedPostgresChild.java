@@ -25,7 +25,7 @@ public final class EmbeddedPostgresChild {
     EmbeddedPostgresAutoConfiguration config = new EmbeddedPostgresAutoConfiguration();
     AutoCloseable server = null;
     try {
-      var pg = config.embeddedPostgres(new DataDirectoryProperties(dataDir));
+      var pg = EmbeddedPostgresServer.start(new DataDirectoryProperties(dataDir).resolve("pg"));
       server = pg;
       HikariDataSource ds = (HikariDataSource) config.dataSource(pg);
       try (Connection c = ds.getConnection();
