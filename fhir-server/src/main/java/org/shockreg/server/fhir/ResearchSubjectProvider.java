@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -78,11 +79,12 @@ public class ResearchSubjectProvider implements IResourceProvider {
   }
 
   /** The subject as it is now, for a notification (no caller: the subscription was authorized). */
-  public java.util.Optional<ResearchSubject> current(String id) {
+  public Optional<ResearchSubject> current(String id) {
     try {
-      return java.util.Optional.of(reader.read("research_subject", "subject_id", COLUMNS, ROWS, new IdType("ResearchSubject", id)));
+      return Optional.of(
+          reader.read("research_subject", "subject_id", COLUMNS, ROWS, new IdType("ResearchSubject", id)));
     } catch (ResourceNotFoundException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

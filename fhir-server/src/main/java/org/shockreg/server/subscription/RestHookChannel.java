@@ -6,8 +6,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.function.Function;
-import org.hl7.fhir.r4.model.Resource;
 import java.util.function.Supplier;
+import org.hl7.fhir.r4.model.Resource;
 import org.shockreg.registry.notify.SubscriptionEvent;
 import org.shockreg.registry.notify.SubscriptionRow;
 
