@@ -183,12 +183,18 @@ public final class MllpBenchmark {
     Path data = dir.resolve("app-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(data);
     int httpPort = freePort();
-    List<String> cmd = List.of(
+    List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-        "-Djava.io.tmpdir=" + data, "-jar", jar.toAbsolutePath().toString(), "--server.port=" + httpPort,
+        "-Djava.io.tmpdir=" + data));
+    // e.g. -Dbench.serverJvmArgs=-XX:StartFlightRecording=filename=mllp.jfr to profile the server
+    String extra = System.getProperty("bench.serverJvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      cmd.addAll(Arrays.asList(extra.split("\\s+")));
+    }
+    cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--server.port=" + httpPort,
         "--shockreg.data-dir=" + data, "--shockreg.mllp.port=" + mllpPort, "--shockreg.mllp.host=127.0.0.1",
         "--shockreg.mllp.auto-register=true", "--shockreg.inbox.enabled=false", "--shockreg.demo=false",
-        "--shockreg.mappings.sites-dir=" + data.resolve("sites"));
+        "--shockreg.mappings.sites-dir=" + data.resolve("sites")));
     Process p = new ProcessBuilder(cmd).directory(data.toFile()).redirectErrorStream(true)
         .redirectOutput(data.resolve("server.log").toFile()).start();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
