@@ -2,9 +2,9 @@ package org.shockreg.server.audit;
 
 import java.time.Clock;
 import org.shockreg.server.fhir.RegistryReader;
-import org.shockreg.server.retention.AuditPurge;
+import org.shockreg.registry.retention.AuditPurge;
 import org.shockreg.server.retention.RawRetentionProperties;
-import org.shockreg.server.retention.RawStorePurge;
+import org.shockreg.registry.retention.RawStorePurge;
 import org.shockreg.server.retention.RetentionJobs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package org.shockreg.server.retention;
+package org.shockreg.registry.retention;
 
 import java.sql.Timestamp;
 import java.time.Instant;
