@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.mappings.MappingEngine;
+import org.shockreg.registry.intake.Hl7MessageStore;
 import org.shockreg.registry.store.RegistryWriter;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;

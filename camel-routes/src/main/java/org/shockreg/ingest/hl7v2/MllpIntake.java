@@ -17,6 +17,7 @@ import org.shockreg.ingest.pipeline.IntakeRequest;
 import org.shockreg.ingest.pipeline.UnknownSourceException;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.registry.intake.DeadLetter;
+import org.shockreg.registry.intake.Hl7MessageStore;
 import org.shockreg.registry.store.RegistryWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,7 @@ import org.springframework.dao.DataAccessException;
  */
 public class MllpIntake {
 
-  public static final String CHANNEL = "mllp";
+  public static final String CHANNEL = Hl7MessageStore.CHANNEL;
   /** Dead letters of this content type are whole HL7 v2 messages, replayed through {@link #replay}. */
   public static final String CONTENT_TYPE = "application/hl7-v2";
 

@@ -1,4 +1,4 @@
-package org.shockreg.ingest.hl7v2;
+package org.shockreg.registry.intake;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,8 +17,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public class Hl7MessageStore {
 
+  /** The intake channel of HL7 v2 over MLLP (raw store, dead letters). */
+  public static final String CHANNEL = "mllp";
+
   /** The origin of MLLP dead letters: {@code mllp:<facility>}. */
-  static final String ORIGIN_PREFIX = "mllp:";
+  public static final String ORIGIN_PREFIX = "mllp:";
 
   private final JdbcTemplate jdbc;
   private final ObjectMapper json;
@@ -29,9 +32,9 @@ public class Hl7MessageStore {
   }
 
   /** A message taken in before: the ACK code and text it was answered with. */
-  record Previous(String ackCode, String ack) {}
+  public record Previous(String ackCode, String ack) {}
 
-  Previous previous(String facility, String controlId) {
+  public Previous previous(String facility, String controlId) {
     List<Previous> rows =
         jdbc.query(
             "SELECT ack_code, ack FROM hl7v2_message WHERE facility = ? AND control_id = ?",
@@ -45,7 +48,7 @@ public class Hl7MessageStore {
    * Records a message taken in; false when a concurrent copy of it was recorded first. A replay
    * replaces the record of the first attempt (its ACK is what a resend gets from now on).
    */
-  boolean record(
+  public boolean record(
       String facility, String controlId, String siteId, String messageType, String charset, String ackCode,
       String ack, String report, byte[] raw, String decoded, boolean replay) {
     return jdbc.update(
@@ -61,7 +64,7 @@ public class Hl7MessageStore {
   }
 
   /** The registry's latest version of a source resource (its raw FHIR JSON), or null. */
-  JsonNode latest(String siteId, String resourceType, String resourceId) {
+  public JsonNode latest(String siteId, String resourceType, String resourceId) {
     List<String> rows =
         jdbc.queryForList(
             "SELECT r.content::text FROM source_resource_head h JOIN raw_resource r ON r.raw_id = h.raw_id"
@@ -106,7 +109,7 @@ public class Hl7MessageStore {
           r.put("rejected", rs.getLong(2));
           later(r, rs.getTimestamp(3));
         },
-        ORIGIN_PREFIX, MllpIntake.CHANNEL, ORIGIN_PREFIX + "%");
+        ORIGIN_PREFIX, CHANNEL, ORIGIN_PREFIX + "%");
     return new ArrayList<>(byFacility.values());
   }
 
