@@ -7,10 +7,6 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import org.hl7.fhir.r4.model.Encounter;
-import org.hl7.fhir.r4.model.Reference;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
@@ -39,22 +35,20 @@ public class MllpIntake {
   private static final Logger log = LoggerFactory.getLogger(MllpIntake.class);
 
   private final IntakePipeline pipeline;
-  private final MappingEngine engine;
   private final RegistryWriter writer;
   private final Hl7MessageStore store;
   private final MllpProperties props;
-  private final ObjectMapper json;
+  private final MllpFacilities facilities;
   private final MeterRegistry meters;
 
   public MllpIntake(
       IntakePipeline pipeline, MappingEngine engine, RegistryWriter writer, Hl7MessageStore store,
       MllpProperties props, ObjectMapper json, MeterRegistry meters) {
     this.pipeline = pipeline;
-    this.engine = engine;
     this.writer = writer;
     this.store = store;
     this.props = props;
-    this.json = json;
+    this.facilities = new MllpFacilities(engine, store, props, json);
     this.meters = meters;
   }
 
@@ -100,7 +94,7 @@ public class MllpIntake {
           (facility == null ? "MSH-4 (sending facility)" : "MSH-10 (message control id)") + " is empty",
           replayOf, started);
     }
-    String site = siteOf(facility);
+    String site = facilities.siteOf(facility);
     if (site == null) {
       return reject(frame, header, null, decoded.charset(), "unknown-facility", "204",
           "sending facility '" + facility + "' is not configured (shockreg.mllp.facilities." + facility + ")",
@@ -124,7 +118,7 @@ public class MllpIntake {
     }
     Hl7Conversion conversion;
     try {
-      conversion = Hl7ToFhir.convert(message, context(site));
+      conversion = Hl7ToFhir.convert(message, facilities.context(site));
     } catch (Hl7ToFhir.Unsupported e) {
       return reject(frame, header, site, decoded.charset(), "unsupported", e.hl7Code, e.getMessage(), replayOf,
           started);
@@ -156,13 +150,7 @@ public class MllpIntake {
       count(facility, Ack.AE, started);
       return new Result(ack, Ack.AE, decoded.charset());
     }
-    for (IntakeReport.Issue issue : report.issues()) {
-      Hl7Conversion.Location at = conversion.location(issue.index());
-      errors.add(
-          new Ack.Error(
-              at == null ? null : at.segment(), at == null ? 0 : at.occurrence(), at == null ? 0 : fieldOf(issue, at),
-              hl7Code(issue.code()), issue.code() + ": " + issue.reason()));
-    }
+    errors.addAll(AckErrors.of(report, conversion));
     String code = errors.isEmpty() ? Ack.AA : Ack.AE;
     String ack = Ack.build(header, code, null, errors);
     boolean recorded =
@@ -201,56 +189,5 @@ public class MllpIntake {
     meters.counter("shockreg.mllp.messages", "facility", facility, "ack", code, "resend", "false").increment();
     Timer.builder("shockreg.mllp.message").tag("facility", facility).register(meters)
         .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
-  }
-
-  /** The source id of a sending facility: configured, else (auto-register) derived, else null. */
-  String siteOf(String facility) {
-    String configured = props.facilities().get(facility);
-    if (configured != null) {
-      return configured;
-    }
-    if (!props.autoRegister()) {
-      return null;
-    }
-    String id = facility.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
-    return id.length() > 40 ? id.substring(0, 40) : id;
-  }
-
-  private Hl7Context context(String site) {
-    Map<String, String> systems = props.identifierSystems().getOrDefault(site, Map.of());
-    return new Hl7Context(
-        site, engine.rules().timeZone(site), systems, json, store::latest,
-        (s, locationId) ->
-            engine.rules().isIntensiveCareLocation(
-                s, List.of(new Encounter.EncounterLocationComponent().setLocation(new Reference("Location/" + locationId)))));
-  }
-
-  /** The field an error points at: the unit for a unit problem, the value otherwise. */
-  private static int fieldOf(IntakeReport.Issue issue, Hl7Conversion.Location at) {
-    String c = issue.code() == null ? "" : issue.code();
-    if ("OBX".equals(at.segment())) {
-      if (c.contains("unit")) {
-        return 6;
-      }
-      if (c.contains("patient") || c.contains("subject")) {
-        return 0;
-      }
-    }
-    return at.field();
-  }
-
-  /** An intake reason code as an HL7 table 0357 code. */
-  static String hl7Code(String reasonCode) {
-    String c = reasonCode == null ? "" : reasonCode;
-    if (c.contains("unit")) {
-      return "103";
-    }
-    if (c.startsWith("missing") || c.contains("no-value")) {
-      return "101";
-    }
-    if (c.contains("value") || c.contains("text") || c.contains("invalid")) {
-      return "102";
-    }
-    return "207";
   }
 }
