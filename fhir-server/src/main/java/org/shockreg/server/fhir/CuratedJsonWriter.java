@@ -161,7 +161,7 @@ public final class CuratedJsonWriter {
     }
     out.append(parts.head());
     codingsTail(out, rs.getString(col[CODINGS_TEXT]));
-    String text = kind == null ? null : CuratedResourceMapper.KIND_TEXT.get(kind);
+    String text = kind == null ? null : ObservationRows.KIND_TEXT.get(kind);
     if (text != null) {
       out.append(",\"text\":");
       str(out, text);
@@ -253,7 +253,7 @@ public final class CuratedJsonWriter {
     StringBuilder b = new StringBuilder();
     if (rule != null && rule.category() != null) {
       b.append(",\"category\":[{\"coding\":[");
-      coding(b, OBSERVATION_CATEGORY, rule.category(), CuratedResourceMapper.CATEGORY_DISPLAY.get(rule.category()));
+      coding(b, OBSERVATION_CATEGORY, rule.category(), ObservationRows.CATEGORY_DISPLAY.get(rule.category()));
       b.append("]}]");
     }
     String display =

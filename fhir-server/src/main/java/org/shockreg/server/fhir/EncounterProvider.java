@@ -1,13 +1,9 @@
 package org.shockreg.server.fhir;
 
-import static org.shockreg.server.fhir.CuratedResourceMapper.ENCOUNTER_COLUMNS;
-
 import ca.uhn.fhir.model.api.Include;
 import ca.uhn.fhir.model.api.annotation.Description;
-import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.IncludeParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
-import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Sort;
 import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
@@ -18,39 +14,14 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.DateAndListParam;
 import ca.uhn.fhir.rest.param.ReferenceAndListParam;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
-import ca.uhn.fhir.rest.server.IResourceProvider;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Encounter;
-import org.hl7.fhir.r4.model.IdType;
-import org.shockreg.server.fhir.SqlSearch.KeyType;
 
-/** Curated inpatient and intensive-care encounters. */
-public class EncounterProvider implements IResourceProvider {
+/** Curated inpatient and intensive-care encounters (see {@link CuratedTypes}): HAPI's search signature only. */
+public final class EncounterProvider extends CuratedResourceProvider<Encounter> {
 
-  static final SearchSorts SORTS =
-      new SearchSorts()
-          .key("date", "period_start", KeyType.TIMESTAMP, true)
-          .key("_lastUpdated", "last_updated", KeyType.TIMESTAMP, false)
-          .key("_id", "encounter_id", KeyType.TEXT, false);
-
-  private final RegistryReader reader;
-  private final CuratedResourceMapper mapper;
-  private final CuratedIncludes includes;
-
-  public EncounterProvider(RegistryReader reader, CuratedResourceMapper mapper) {
-    this.reader = reader;
-    this.mapper = mapper;
-    this.includes = new CuratedIncludes(reader, mapper);
-  }
-
-  @Override
-  public Class<Encounter> getResourceType() {
-    return Encounter.class;
-  }
-
-  @Read
-  public Encounter read(@IdParam IdType id) {
-    return reader.read("encounter", "encounter_id", ENCOUNTER_COLUMNS, mapper.encounter(), id);
+  EncounterProvider(CuratedTypeDeclaration<Encounter> type, RegistryReader reader) {
+    super(type, reader);
   }
 
   @Search
@@ -74,15 +45,15 @@ public class EncounterProvider implements IResourceProvider {
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {
-    CuratedSearchGuard.check(request);
-    SqlSearch s = new SqlSearch("Encounter", "encounter", ENCOUNTER_COLUMNS, mapper.encounter());
-    SearchClauses.ids(s, "encounter_id", id);
-    SearchClauses.patient(s, "patient_id", subject);
-    SearchClauses.patient(s, "patient_id", patient);
-    SearchDates.period(s, "period_start", "period_end", date);
-    SearchClauses.date(s, "last_updated", lastUpdated);
-    SORTS.apply(s, sort, lastUpdated);
-    s.includes(includes, CuratedIncludes.values(include), CuratedIncludes.values(revInclude));
-    return reader.search(s, summary, total, request);
+    return search(
+        SearchArguments.of(request, summary, total)
+            .sort(sort)
+            .include(include)
+            .revInclude(revInclude)
+            .with("_id", id)
+            .with("_lastUpdated", lastUpdated)
+            .with(Encounter.SP_SUBJECT, subject)
+            .with(Encounter.SP_PATIENT, patient)
+            .with(Encounter.SP_DATE, date));
   }
 }

@@ -42,29 +42,34 @@ public class FhirServerConfiguration {
   }
 
   @Bean
-  PatientProvider patientProvider(RegistryReader reader, CuratedResourceMapper mapper) {
-    return new PatientProvider(reader, mapper);
+  CuratedTypes curatedTypes(RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
+    return new CuratedTypes(reader, mapper, rules);
   }
 
   @Bean
-  ObservationProvider observationProvider(
-      RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
-    return new ObservationProvider(reader, mapper, rules);
+  PatientProvider patientProvider(CuratedTypes types, RegistryReader reader) {
+    return new PatientProvider(
+        types.patient(), reader, new PatientEverything(reader, types.patientCompartment()));
   }
 
   @Bean
-  ProcedureProvider procedureProvider(RegistryReader reader, CuratedResourceMapper mapper) {
-    return new ProcedureProvider(reader, mapper);
+  ObservationProvider observationProvider(CuratedTypes types, RegistryReader reader) {
+    return new ObservationProvider(types.observation(), reader);
   }
 
   @Bean
-  ConditionProvider conditionProvider(RegistryReader reader, CuratedResourceMapper mapper) {
-    return new ConditionProvider(reader, mapper);
+  ProcedureProvider procedureProvider(CuratedTypes types, RegistryReader reader) {
+    return new ProcedureProvider(types.procedure(), reader);
   }
 
   @Bean
-  EncounterProvider encounterProvider(RegistryReader reader, CuratedResourceMapper mapper) {
-    return new EncounterProvider(reader, mapper);
+  ConditionProvider conditionProvider(CuratedTypes types, RegistryReader reader) {
+    return new ConditionProvider(types.condition(), reader);
+  }
+
+  @Bean
+  EncounterProvider encounterProvider(CuratedTypes types, RegistryReader reader) {
+    return new EncounterProvider(types.encounter(), reader);
   }
 
   /**

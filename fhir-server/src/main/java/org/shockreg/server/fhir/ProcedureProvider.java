@@ -1,13 +1,9 @@
 package org.shockreg.server.fhir;
 
-import static org.shockreg.server.fhir.CuratedResourceMapper.PROCEDURE_COLUMNS;
-
 import ca.uhn.fhir.model.api.Include;
 import ca.uhn.fhir.model.api.annotation.Description;
-import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.IncludeParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
-import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Sort;
 import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
@@ -18,40 +14,14 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.DateAndListParam;
 import ca.uhn.fhir.rest.param.ReferenceAndListParam;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
-import ca.uhn.fhir.rest.server.IResourceProvider;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Procedure;
-import org.hl7.fhir.r4.model.IdType;
-import org.shockreg.server.fhir.SqlSearch.KeyType;
 
-/** Curated device therapies (tMCS, heart replacement therapy) as FHIR Procedure. */
-public class ProcedureProvider implements IResourceProvider {
+/** Curated device therapies (tMCS, heart replacement therapy) as FHIR Procedure (see {@link CuratedTypes}): HAPI's search signature only. */
+public final class ProcedureProvider extends CuratedResourceProvider<Procedure> {
 
-  static final SearchSorts SORTS =
-      new SearchSorts()
-          .key("date", "COALESCE(started_at, performed_at)", KeyType.TIMESTAMP, true)
-          .key("_lastUpdated", "last_updated", KeyType.TIMESTAMP, false)
-          .key("_id", "procedure_id", KeyType.TEXT, false)
-          .key("code", "device", KeyType.TEXT, false);
-
-  private final RegistryReader reader;
-  private final CuratedResourceMapper mapper;
-  private final CuratedIncludes includes;
-
-  public ProcedureProvider(RegistryReader reader, CuratedResourceMapper mapper) {
-    this.reader = reader;
-    this.mapper = mapper;
-    this.includes = new CuratedIncludes(reader, mapper);
-  }
-
-  @Override
-  public Class<Procedure> getResourceType() {
-    return Procedure.class;
-  }
-
-  @Read
-  public Procedure read(@IdParam IdType id) {
-    return reader.read("device_therapy", "procedure_id", PROCEDURE_COLUMNS, mapper.procedure(), id);
+  ProcedureProvider(CuratedTypeDeclaration<Procedure> type, RegistryReader reader) {
+    super(type, reader);
   }
 
   @Search
@@ -77,20 +47,15 @@ public class ProcedureProvider implements IResourceProvider {
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {
-    CuratedSearchGuard.check(request);
-    SqlSearch s = new SqlSearch("Procedure", "device_therapy", PROCEDURE_COLUMNS, mapper.procedure());
-    SearchClauses.ids(s, "procedure_id", id);
-    SearchClauses.patient(s, "patient_id", subject);
-    SearchClauses.patient(s, "patient_id", patient);
-    SearchClauses.tokens(
-        s,
-        code,
-        (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.TMCS_DEVICE, "device"),
-        "false");
-    SearchClauses.date(s, "COALESCE(started_at, performed_at)", date);
-    SearchClauses.date(s, "last_updated", lastUpdated);
-    SORTS.apply(s, sort, lastUpdated);
-    s.includes(includes, CuratedIncludes.values(include), CuratedIncludes.values(null));
-    return reader.search(s, summary, total, request);
+    return search(
+        SearchArguments.of(request, summary, total)
+            .sort(sort)
+            .include(include)
+            .with("_id", id)
+            .with("_lastUpdated", lastUpdated)
+            .with(Procedure.SP_SUBJECT, subject)
+            .with(Procedure.SP_PATIENT, patient)
+            .with(Procedure.SP_CODE, code)
+            .with(Procedure.SP_DATE, date));
   }
 }

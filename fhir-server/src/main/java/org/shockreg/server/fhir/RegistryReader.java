@@ -46,6 +46,16 @@ public final class RegistryReader {
     return rows.get(0);
   }
 
+  /** Every match of {@code search}, ordered by {@code orderBy}: for types of a handful of rows. */
+  <T extends IBaseResource> List<T> all(SqlSearch search, String columns, String orderBy) {
+    @SuppressWarnings("unchecked")
+    RowMapper<T> rows = (RowMapper<T>) search.mapper();
+    return jdbc.query(
+        "SELECT " + columns + " FROM " + search.table() + search.whereSql() + " ORDER BY " + orderBy,
+        search.params(),
+        rows);
+  }
+
   /** The surviving patient of a merged patient id, or null when it was not merged. */
   public String survivor(String patientId) {
     List<String> ids =

@@ -17,8 +17,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 public class StudyConfiguration {
 
   @Bean
-  ResearchStudyProvider researchStudyProvider(NamedParameterJdbcTemplate jdbc, StudyCatalog registered) {
-    return new ResearchStudyProvider(jdbc);
+  ResearchStudyProvider researchStudyProvider(RegistryReader reader, StudyCatalog registered) {
+    return new ResearchStudyProvider(reader);
   }
 
   @Bean

@@ -1,53 +1,38 @@
 package org.shockreg.server.terminology;
 
-import ca.uhn.fhir.rest.api.server.RequestDetails;
-import org.shockreg.server.fhir.CuratedSearchGuard;
 import ca.uhn.fhir.model.api.annotation.Description;
-import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
-import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.UriOrListParam;
-import ca.uhn.fhir.rest.server.IResourceProvider;
-import ca.uhn.fhir.rest.server.SimpleBundleProvider;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.List;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeSystem;
-import org.hl7.fhir.r4.model.IdType;
+import org.shockreg.server.fhir.DefinitionDeclaration;
+import org.shockreg.server.fhir.SearchArguments;
+import org.shockreg.server.fhir.ServedDefinitionProvider;
 import org.springframework.stereotype.Component;
 
 /**
  * The registry's own code systems (registry-variable, tmcs-device, cs-etiology, scai-stage,
  * data-flag, diagnosis-category), built from the rules in force. A handful of small resources held
- * in memory, so searches filter a list rather than run SQL.
+ * in memory, so searches filter a list rather than run SQL. Declaration and HAPI's search signature.
  */
 @Component
-public class CodeSystemProvider implements IResourceProvider {
-
-  private final ActiveTerminology terminology;
+public class CodeSystemProvider extends ServedDefinitionProvider<CodeSystem> {
 
   public CodeSystemProvider(ActiveTerminology terminology) {
-    this.terminology = terminology;
-  }
-
-  @Override
-  public Class<CodeSystem> getResourceType() {
-    return CodeSystem.class;
-  }
-
-  @Read
-  public CodeSystem read(@IdParam IdType id) {
-    return terminology
-        .get()
-        .codeSystem(id.getIdPart())
-        .map(CodeSystem::copy)
-        .orElseThrow(
-            () ->
-                new ResourceNotFoundException(
-                    "SR-TERM-1: CodeSystem/" + id.getIdPart() + " is not one of the registry's code systems"));
+    super(
+        DefinitionDeclaration.of(
+                CodeSystem.class,
+                () -> terminology.get().codeSystems(),
+                id -> terminology.get().codeSystem(id),
+                id -> "SR-TERM-1: CodeSystem/" + id + " is not one of the registry's code systems")
+            .resultParameters("_id")
+            .token("_id", cs -> cs.getIdElement().getIdPart(), null)
+            .uri(CodeSystem.SP_URL, cs -> List.of(cs.getUrl()), "SR-TERM-3")
+            .uri(CodeSystem.SP_SYSTEM, cs -> List.of(cs.getUrl()), "SR-TERM-3"));
   }
 
   @Search
@@ -61,14 +46,7 @@ public class CodeSystemProvider implements IResourceProvider {
           @OptionalParam(name = CodeSystem.SP_SYSTEM)
           UriOrListParam system,
       RequestDetails request) {
-    CuratedSearchGuard.checkSearch(request, "_id");
-    List<IBaseResource> out =
-        terminology.get().codeSystems().stream()
-            .filter(cs -> TerminologySearch.matchesId(id, cs.getIdElement().getIdPart()))
-            .filter(cs -> TerminologySearch.matchesUri(url, List.of(cs.getUrl())))
-            .filter(cs -> TerminologySearch.matchesUri(system, List.of(cs.getUrl())))
-            .<IBaseResource>map(CodeSystem::copy)
-            .toList();
-    return new SimpleBundleProvider(out);
+    return search(
+        SearchArguments.of(request).with("_id", id).with(CodeSystem.SP_URL, url).with(CodeSystem.SP_SYSTEM, system));
   }
 }

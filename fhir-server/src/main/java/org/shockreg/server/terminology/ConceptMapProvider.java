@@ -1,53 +1,40 @@
 package org.shockreg.server.terminology;
 
-import ca.uhn.fhir.rest.api.server.RequestDetails;
-import org.shockreg.server.fhir.CuratedSearchGuard;
 import ca.uhn.fhir.model.api.annotation.Description;
-import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
-import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.UriOrListParam;
-import ca.uhn.fhir.rest.server.IResourceProvider;
-import ca.uhn.fhir.rest.server.SimpleBundleProvider;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.List;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.ConceptMap;
-import org.hl7.fhir.r4.model.IdType;
+import org.shockreg.server.fhir.DefinitionDeclaration;
+import org.shockreg.server.fhir.SearchArguments;
+import org.shockreg.server.fhir.ServedDefinitionProvider;
 import org.springframework.stereotype.Component;
 
 /**
  * The active mappings as ConceptMaps: {@code registry-measurements}, {@code registry-devices} and
  * {@code registry-diagnoses} (the built-in rule files, all sites) and {@code site-<site>} for each
- * site mapping file with entries. Rebuilt after {@code POST /admin/mappings/reload}.
+ * site mapping file with entries. Rebuilt after {@code POST /admin/mappings/reload}. Declaration and
+ * HAPI's search signature.
  */
 @Component
-public class ConceptMapProvider implements IResourceProvider {
-
-  private final ActiveTerminology terminology;
+public class ConceptMapProvider extends ServedDefinitionProvider<ConceptMap> {
 
   public ConceptMapProvider(ActiveTerminology terminology) {
-    this.terminology = terminology;
-  }
-
-  @Override
-  public Class<ConceptMap> getResourceType() {
-    return ConceptMap.class;
-  }
-
-  @Read
-  public ConceptMap read(@IdParam IdType id) {
-    return terminology
-        .get()
-        .conceptMap(id.getIdPart())
-        .map(ConceptMap::copy)
-        .orElseThrow(
-            () ->
-                new ResourceNotFoundException(
-                    "SR-TERM-2: ConceptMap/" + id.getIdPart() + " is not an active mapping"));
+    super(
+        DefinitionDeclaration.of(
+                ConceptMap.class,
+                () -> terminology.get().conceptMaps(),
+                id -> terminology.get().conceptMap(id),
+                id -> "SR-TERM-2: ConceptMap/" + id + " is not an active mapping")
+            .resultParameters("_id")
+            .token("_id", cm -> cm.getIdElement().getIdPart(), null)
+            .uri(ConceptMap.SP_URL, cm -> List.of(cm.getUrl()), "SR-TERM-3")
+            .uri(ConceptMap.SP_SOURCE_SYSTEM, ConceptMapSystems::sources, "SR-TERM-3")
+            .uri(ConceptMap.SP_TARGET_SYSTEM, ConceptMapSystems::targets, "SR-TERM-3"));
   }
 
   @Search
@@ -64,15 +51,11 @@ public class ConceptMapProvider implements IResourceProvider {
           @OptionalParam(name = ConceptMap.SP_TARGET_SYSTEM)
           UriOrListParam targetSystem,
       RequestDetails request) {
-    CuratedSearchGuard.checkSearch(request, "_id");
-    List<IBaseResource> out =
-        terminology.get().conceptMaps().stream()
-            .filter(cm -> TerminologySearch.matchesId(id, cm.getIdElement().getIdPart()))
-            .filter(cm -> TerminologySearch.matchesUri(url, List.of(cm.getUrl())))
-            .filter(cm -> TerminologySearch.matchesUri(sourceSystem, RegistryTerminology.sourceSystems(cm)))
-            .filter(cm -> TerminologySearch.matchesUri(targetSystem, RegistryTerminology.targetSystems(cm)))
-            .<IBaseResource>map(ConceptMap::copy)
-            .toList();
-    return new SimpleBundleProvider(out);
+    return search(
+        SearchArguments.of(request)
+            .with("_id", id)
+            .with(ConceptMap.SP_URL, url)
+            .with(ConceptMap.SP_SOURCE_SYSTEM, sourceSystem)
+            .with(ConceptMap.SP_TARGET_SYSTEM, targetSystem));
   }
 }
