@@ -5,16 +5,16 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.IPagingProvider;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
  * Holds compiled searches (not their results) so next links can re-run them from a keyset
  * cursor. Memory per search is its WHERE clause and parameters; searches expire after {@code ttl}
- * and the oldest go first beyond {@code maxSearches}. With {@link #persistTo} a search that has a
+ * and beyond {@code maxSearches} Caffeine evicts the least likely to be paged again. With {@link #persistTo} a search that has a
  * next page is also held in PostgreSQL ({@link HeldSearches}: its request parameters, re-run
  * through the normal parsing when a link is followed elsewhere), so its links survive a restart and
  * work on every instance.
@@ -25,7 +25,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
   private final int defaultPageSize;
   private final int maxPageSize;
   private final long ttlMillis;
-  private final Map<String, Held> searches;
+  private final Cache<String, Held> searches;
 
   /** A held search and who asked it: its next links work only for the same caller. */
   private record Held(PagedQuery search, long createdAt, String principal) {}
@@ -38,13 +38,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
     this.defaultPageSize = defaultPageSize;
     this.maxPageSize = maxPageSize;
     this.ttlMillis = ttl.toMillis();
-    this.searches =
-        new LinkedHashMap<>(256, 0.75f, false) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Held> eldest) {
-            return size() > maxSearches;
-          }
-        };
+    this.searches = Caffeine.newBuilder().maximumSize(maxSearches).expireAfterWrite(ttl).build();
   }
 
   /** A first page of a new search; its size is counted only when asked for. */
@@ -59,9 +53,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
   KeysetBundleProvider start(PagedQuery search, boolean count, boolean countOnly) {
     String uuid = UUID.randomUUID().toString();
     if (!countOnly) {
-      synchronized (searches) {
-        searches.put(uuid, new Held(search, System.currentTimeMillis(), HeldSearches.principal(null)));
-      }
+      searches.put(uuid, new Held(search, System.currentTimeMillis(), HeldSearches.principal(null)));
     }
     Integer size = count || countOnly ? search.count(jdbc) : null;
     return new KeysetBundleProvider(uuid, search, jdbc, null, null, size, countOnly);
@@ -74,9 +66,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
 
   /** Forgets the searches held in memory, as a restart would (tests, operations). */
   public void forgetInMemory() {
-    synchronized (searches) {
-      searches.clear();
-    }
+    searches.invalidateAll();
   }
 
   @Override
@@ -101,10 +91,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
 
   @Override
   public IBundleProvider retrieveResultList(RequestDetails request, String searchId, String pageId) {
-    Held held;
-    synchronized (searches) {
-      held = searches.get(searchId);
-    }
+    Held held = searchId == null ? null : searches.getIfPresent(searchId);
     HeldSearches db = store;
     if (held == null && db != null && searchId != null) {
       SearchReplay.AskedSearch asked = db.load(searchId);
@@ -112,10 +99,8 @@ public final class KeysetPagingProvider implements IPagingProvider {
       if (again != null) {
         // the database row says it has not expired; its creation time is not needed again
         held = new Held(again.search(), System.currentTimeMillis(), asked.principal());
-        synchronized (searches) {
-          searches.remove(again.getUuid()); // the re-run's own handle is not handed out
-          searches.put(searchId, held);
-        }
+        searches.invalidate(again.getUuid()); // the re-run's own handle is not handed out
+        searches.put(searchId, held);
       }
     }
     if (held != null && !java.util.Objects.equals(held.principal(), HeldSearches.principal(request))) {
