@@ -27,25 +27,31 @@ final class DeviceTherapyRows {
 
   private DeviceTherapyRows() {}
 
+  /**
+   * Therapies by procedure id. A removal may have closed a therapy: a new version without an end
+   * keeps that close (ended_at).
+   */
   static void upsertTherapies(JdbcTemplate jdbc, ObjectMapper json, List<DeviceTherapyFact> therapies) {
     batchUpsert(
         jdbc,
-        "INSERT INTO device_therapy (procedure_id, patient_id, site_id, device, status,"
-            + " started_at, ended_at, performed_at, codings, flags, source_type, source_id,"
-            + " source_version, raw_id, started_precision, ended_precision, performed_precision)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (procedure_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
-            + " device = EXCLUDED.device, status = EXCLUDED.status,"
-            + " started_at = EXCLUDED.started_at, started_precision = EXCLUDED.started_precision,"
-            // A removal may have closed the therapy; a new version without an end keeps that close.
-            + " ended_at = COALESCE(EXCLUDED.ended_at, CASE WHEN device_therapy.removal_source_id"
-            + " IS NOT NULL THEN device_therapy.ended_at END),"
-            + " ended_precision = CASE WHEN EXCLUDED.ended_at IS NOT NULL THEN EXCLUDED.ended_precision"
-            + " WHEN device_therapy.removal_source_id IS NOT NULL THEN device_therapy.ended_precision END,"
-            + " performed_at = EXCLUDED.performed_at, performed_precision = EXCLUDED.performed_precision,"
-            + " codings = EXCLUDED.codings,"
-            + " flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,"
-            + " raw_id = EXCLUDED.raw_id, last_updated = now()",
+        // One line of SQL as before: each \ joins the next line.
+        """
+        INSERT INTO device_therapy (procedure_id, patient_id, site_id, device, status,\
+         started_at, ended_at, performed_at, codings, flags, source_type, source_id,\
+         source_version, raw_id, started_precision, ended_precision, performed_precision)\
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)\
+         ON CONFLICT (procedure_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,\
+         device = EXCLUDED.device, status = EXCLUDED.status,\
+         started_at = EXCLUDED.started_at, started_precision = EXCLUDED.started_precision,\
+         ended_at = COALESCE(EXCLUDED.ended_at, CASE WHEN device_therapy.removal_source_id\
+         IS NOT NULL THEN device_therapy.ended_at END),\
+         ended_precision = CASE WHEN EXCLUDED.ended_at IS NOT NULL THEN EXCLUDED.ended_precision\
+         WHEN device_therapy.removal_source_id IS NOT NULL THEN device_therapy.ended_precision END,\
+         performed_at = EXCLUDED.performed_at, performed_precision = EXCLUDED.performed_precision,\
+         codings = EXCLUDED.codings,\
+         flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,\
+         raw_id = EXCLUDED.raw_id, last_updated = now()\
+        """,
         therapies,
         (ps, d) -> {
           texts(ps, 1, d.procedureId(), d.patientId(), d.source().siteId(), d.device(), d.status());

@@ -19,19 +19,22 @@ final class DiagnosisRows {
   static void upsert(JdbcTemplate jdbc, ObjectMapper json, List<DiagnosisFact> diagnoses) {
     batchUpsert(
         jdbc,
-        "INSERT INTO diagnosis (condition_id, patient_id, site_id, category, clinical_status,"
-            + " verification_status, onset_at, recorded_at, abated_at, codings, flags,"
-            + " source_type, source_id, source_version, raw_id, onset_precision, recorded_precision,"
-            + " abated_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (condition_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
-            + " category = EXCLUDED.category, clinical_status = EXCLUDED.clinical_status,"
-            + " verification_status = EXCLUDED.verification_status,"
-            + " onset_at = EXCLUDED.onset_at, recorded_at = EXCLUDED.recorded_at,"
-            + " abated_at = EXCLUDED.abated_at, onset_precision = EXCLUDED.onset_precision,"
-            + " recorded_precision = EXCLUDED.recorded_precision,"
-            + " abated_precision = EXCLUDED.abated_precision, codings = EXCLUDED.codings,"
-            + " flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,"
-            + " raw_id = EXCLUDED.raw_id, last_updated = now()",
+        // One line of SQL as before: each \ joins the next line.
+        """
+        INSERT INTO diagnosis (condition_id, patient_id, site_id, category, clinical_status,\
+         verification_status, onset_at, recorded_at, abated_at, codings, flags,\
+         source_type, source_id, source_version, raw_id, onset_precision, recorded_precision,\
+         abated_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)\
+         ON CONFLICT (condition_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,\
+         category = EXCLUDED.category, clinical_status = EXCLUDED.clinical_status,\
+         verification_status = EXCLUDED.verification_status,\
+         onset_at = EXCLUDED.onset_at, recorded_at = EXCLUDED.recorded_at,\
+         abated_at = EXCLUDED.abated_at, onset_precision = EXCLUDED.onset_precision,\
+         recorded_precision = EXCLUDED.recorded_precision,\
+         abated_precision = EXCLUDED.abated_precision, codings = EXCLUDED.codings,\
+         flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,\
+         raw_id = EXCLUDED.raw_id, last_updated = now()\
+        """,
         diagnoses,
         (ps, d) -> {
           texts(

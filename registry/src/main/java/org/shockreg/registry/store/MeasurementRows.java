@@ -59,20 +59,23 @@ final class MeasurementRows {
   private static void upsert(JdbcTemplate jdbc, ObjectMapper json, List<MeasurementFact> measurements) {
     batchUpsert(
         jdbc,
-        "INSERT INTO measurement (observation_id, patient_id, site_id, variable, status,"
-            + " effective_at, value, unit, comparator, range_low, range_high, original_value,"
-            + " original_unit, original_comparator, codings, flags, source_type, source_id,"
-            + " source_version, raw_id, effective_precision)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (observation_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
-            + " status = EXCLUDED.status, effective_at = EXCLUDED.effective_at,"
-            + " effective_precision = EXCLUDED.effective_precision,"
-            + " value = EXCLUDED.value, unit = EXCLUDED.unit, comparator = EXCLUDED.comparator,"
-            + " range_low = EXCLUDED.range_low, range_high = EXCLUDED.range_high,"
-            + " original_value = EXCLUDED.original_value, original_unit = EXCLUDED.original_unit,"
-            + " original_comparator = EXCLUDED.original_comparator, codings = EXCLUDED.codings,"
-            + " flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,"
-            + " raw_id = EXCLUDED.raw_id, last_updated = now()",
+        // One line of SQL as before: each \ joins the next line.
+        """
+        INSERT INTO measurement (observation_id, patient_id, site_id, variable, status,\
+         effective_at, value, unit, comparator, range_low, range_high, original_value,\
+         original_unit, original_comparator, codings, flags, source_type, source_id,\
+         source_version, raw_id, effective_precision)\
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)\
+         ON CONFLICT (observation_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,\
+         status = EXCLUDED.status, effective_at = EXCLUDED.effective_at,\
+         effective_precision = EXCLUDED.effective_precision,\
+         value = EXCLUDED.value, unit = EXCLUDED.unit, comparator = EXCLUDED.comparator,\
+         range_low = EXCLUDED.range_low, range_high = EXCLUDED.range_high,\
+         original_value = EXCLUDED.original_value, original_unit = EXCLUDED.original_unit,\
+         original_comparator = EXCLUDED.original_comparator, codings = EXCLUDED.codings,\
+         flags = EXCLUDED.flags, source_version = EXCLUDED.source_version,\
+         raw_id = EXCLUDED.raw_id, last_updated = now()\
+        """,
         measurements,
         (ps, m) -> {
           texts(ps, 1, m.observationId(), m.patientId(), m.source().siteId(), m.variable(), m.status());
