@@ -8,12 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.shockreg.registry.curated.CuratedFact;
-import org.shockreg.registry.curated.CuratedFact.DeviceRemovalFact;
-import org.shockreg.registry.curated.CuratedFact.DeviceTherapyFact;
-import org.shockreg.registry.curated.CuratedFact.DiagnosisFact;
-import org.shockreg.registry.curated.CuratedFact.EncounterFact;
-import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
-import org.shockreg.registry.curated.CuratedFact.RandomizationFact;
 import org.shockreg.registry.curated.CurationBatch;
 import org.shockreg.registry.curated.SourceRef.SourceKey;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -39,7 +33,7 @@ final class StaleFacts {
     for (CuratedFact f : batch.facts()) {
       Set<String> ids = kept.get(f.source().key());
       if (ids != null) {
-        ids.add(factId(f));
+        ids.add(f.factId());
       }
     }
     patients.addAll(deleteStale(jdbc, "measurement", "observation_id", kept));
@@ -89,22 +83,5 @@ final class StaleFacts {
           });
     }
     return patients;
-  }
-
-  private static String factId(CuratedFact f) {
-    if (f instanceof MeasurementFact m) {
-      return m.observationId();
-    } else if (f instanceof DeviceTherapyFact d) {
-      return d.procedureId();
-    } else if (f instanceof DiagnosisFact d) {
-      return d.conditionId();
-    } else if (f instanceof EncounterFact e) {
-      return e.encounterId();
-    } else if (f instanceof DeviceRemovalFact r) {
-      return r.source().resourceId();
-    } else if (f instanceof RandomizationFact r) {
-      return r.randomizationId();
-    }
-    return f.patientId();
   }
 }
