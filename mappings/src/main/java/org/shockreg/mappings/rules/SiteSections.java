@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.shockreg.mappings.rules.RuleFiles.CodeRef;
 import org.shockreg.mappings.rules.RuleFiles.SiteDevice;
 import org.shockreg.mappings.rules.RuleFiles.SiteDiagnosis;
@@ -43,42 +45,24 @@ final class SiteSections {
     return systems;
   }
 
-  List<SiteMeasurement> measurements(
-      List<SiteMeasurement> entries, Map<String, String> systems, SiteFileProblems p) {
-    List<SiteMeasurement> out = new ArrayList<>();
-    Map<String, String> seen = new HashMap<>();
-    for (int i = 0; i < size(entries); i++) {
-      SiteMeasurement m = entries.get(i);
-      String label = label("measurements", i, m == null ? null : m.system(), m == null ? null : m.code());
-      if (m == null) {
-        p.add(label, "the entry is empty");
-        continue;
-      }
-      int before = p.list.size();
+  List<SiteMeasurement> measurements(List<SiteMeasurement> entries, Map<String, String> systems, SiteFileProblems p) {
+    return section("measurements", entries, SiteMeasurement::system, SiteMeasurement::code, p, (m, label, seen) -> {
       String system = code(label, m.system(), m.code(), systems, seen, p);
-      VariableRule rule = null;
+      VariableRule rule = blank(m.variable()) ? null : builtIn.variables().get(m.variable().trim());
       if (blank(m.variable())) {
         p.add(label, "variable is missing (one of " + known(builtIn.variables().keySet()) + ")");
-      } else {
-        rule = builtIn.variables().get(m.variable().trim());
-        if (rule == null) {
-          p.add(
-              label,
-              "unknown variable '" + m.variable() + "' (one of " + known(builtIn.variables().keySet()) + ")");
-        }
+      } else if (rule == null) {
+        p.add(
+            label,
+            "unknown variable '" + m.variable() + "' (one of " + known(builtIn.variables().keySet()) + ")");
       }
       if (blank(m.unit())) {
         p.add(label, "unit is missing: give the unit the code's values are sent in (UCUM)");
       } else if (rule != null) {
         checkUnit(label, m.unit().trim(), rule, p);
       }
-      if (p.list.size() == before) {
-        out.add(
-            new SiteMeasurement(
-                system, m.code().trim(), trim(m.display()), rule.variable(), m.unit().trim()));
-      }
-    }
-    return out;
+      return () -> new SiteMeasurement(system, m.code().trim(), trim(m.display()), rule.variable(), m.unit().trim());
+    });
   }
 
   private void checkUnit(String label, String unit, VariableRule rule, SiteFileProblems p) {
@@ -101,18 +85,8 @@ final class SiteSections {
     }
   }
 
-  List<SiteDevice> devices(
-      List<SiteDevice> entries, Map<String, String> systems, SiteFileProblems p) {
-    List<SiteDevice> out = new ArrayList<>();
-    Map<String, String> seen = new HashMap<>();
-    for (int i = 0; i < size(entries); i++) {
-      SiteDevice d = entries.get(i);
-      String label = label("devices", i, d == null ? null : d.system(), d == null ? null : d.code());
-      if (d == null) {
-        p.add(label, "the entry is empty");
-        continue;
-      }
-      int before = p.list.size();
+  List<SiteDevice> devices(List<SiteDevice> entries, Map<String, String> systems, SiteFileProblems p) {
+    return section("devices", entries, SiteDevice::system, SiteDevice::code, p, (d, label, seen) -> {
       String system = code(label, d.system(), d.code(), systems, seen, p);
       if (blank(d.device())) {
         p.add(label, "device is missing (one of " + known(builtIn.devices().keySet()) + ")");
@@ -121,33 +95,16 @@ final class SiteSections {
             label,
             "unknown device '" + d.device() + "' (one of " + known(builtIn.devices().keySet()) + ")");
       }
-      if (p.list.size() == before) {
-        out.add(
-            new SiteDevice(
-                system,
-                d.code().trim(),
-                trim(d.display()),
-                d.device().trim(),
-                Boolean.TRUE.equals(d.removal())));
-      }
-    }
-    return out;
+      return () ->
+          new SiteDevice(
+              system, d.code().trim(), trim(d.display()), d.device().trim(), Boolean.TRUE.equals(d.removal()));
+    });
   }
 
-  List<SiteDiagnosis> diagnoses(
-      List<SiteDiagnosis> entries, Map<String, String> systems, SiteFileProblems p) {
-    List<SiteDiagnosis> out = new ArrayList<>();
-    Map<String, String> seen = new HashMap<>();
+  List<SiteDiagnosis> diagnoses(List<SiteDiagnosis> entries, Map<String, String> systems, SiteFileProblems p) {
     List<String> categories =
         builtIn.diagnosisCategories().stream().map(RuleFiles.DiagnosisCategoryRule::category).toList();
-    for (int i = 0; i < size(entries); i++) {
-      SiteDiagnosis d = entries.get(i);
-      String label = label("diagnoses", i, d == null ? null : d.system(), d == null ? null : d.code());
-      if (d == null) {
-        p.add(label, "the entry is empty");
-        continue;
-      }
-      int before = p.list.size();
+    return section("diagnoses", entries, SiteDiagnosis::system, SiteDiagnosis::code, p, (d, label, seen) -> {
       // Diagnosis codes compare without dots and case, so I21.0 and i210 are the same code.
       String normalised = d.code() == null ? null : RuleSet.normaliseDiagnosisCode(d.code());
       String system = code(label, d.system(), normalised, systems, seen, p);
@@ -156,32 +113,49 @@ final class SiteSections {
       } else if (!categories.contains(d.category().trim())) {
         p.add(label, "unknown category '" + d.category() + "' (one of " + known(categories) + ")");
       }
-      if (p.list.size() == before) {
-        out.add(new SiteDiagnosis(system, d.code().trim(), trim(d.display()), d.category().trim()));
-      }
-    }
-    return out;
+      return () -> new SiteDiagnosis(system, d.code().trim(), trim(d.display()), d.category().trim());
+    });
   }
 
-  List<CodeRef> encounterTypes(
-      List<CodeRef> entries, Map<String, String> systems, SiteFileProblems p) {
-    List<CodeRef> out = new ArrayList<>();
-    Map<String, String> seen = new HashMap<>();
-    for (int i = 0; i < size(entries); i++) {
-      CodeRef t = entries.get(i);
-      String label =
-          label("intensive-care.encounter-types", i, t == null ? null : t.system(), t == null ? null : t.code());
-      if (t == null) {
-        p.add(label, "the entry is empty");
-        continue;
-      }
-      int before = p.list.size();
+  List<CodeRef> encounterTypes(List<CodeRef> entries, Map<String, String> systems, SiteFileProblems p) {
+    return section("intensive-care.encounter-types", entries, CodeRef::system, CodeRef::code, p, (t, label, seen) -> {
       String system = code(label, t.system(), t.code(), systems, seen, p);
       if (t.unit() != null || t.twin() != null) {
         p.add(label, "an encounter type has only system, code and display");
       }
+      return () -> new CodeRef(system, t.code().trim(), trim(t.display()), null, null);
+    });
+  }
+
+  /** Reports an entry's problems and returns how to build it, used only when it had none. */
+  private interface EntryCheck<E, R> {
+    Supplier<R> check(E entry, String label, Map<String, String> seen);
+  }
+
+  /**
+   * Checks each entry of a coded section in order (an empty entry is a problem) and keeps those
+   * that added no problem; {@code seen} finds a code mapped twice within the section.
+   */
+  private static <E, R> List<R> section(
+      String name,
+      List<E> entries,
+      Function<E, String> system,
+      Function<E, String> code,
+      SiteFileProblems p,
+      EntryCheck<E, R> check) {
+    List<R> out = new ArrayList<>();
+    Map<String, String> seen = new HashMap<>();
+    for (int i = 0; i < size(entries); i++) {
+      E e = entries.get(i);
+      String label = label(name, i, e == null ? null : system.apply(e), e == null ? null : code.apply(e));
+      if (e == null) {
+        p.add(label, "the entry is empty");
+        continue;
+      }
+      int before = p.list.size();
+      Supplier<R> entry = check.check(e, label, seen);
       if (p.list.size() == before) {
-        out.add(new CodeRef(system, t.code().trim(), trim(t.display()), null, null));
+        out.add(entry.get());
       }
     }
     return out;
