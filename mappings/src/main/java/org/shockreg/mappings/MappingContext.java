@@ -8,8 +8,8 @@ import org.shockreg.registry.curated.SourceRef;
 
 /**
  * What mapping one source resource needs: the rules and unit conversion in force when it arrived,
- * the pseudonyms, and where it came from. One per {@link MappingEngine#map} call, so a rule reload
- * mid-resource cannot mix two rule sets.
+ * the pseudonyms, and where it came from. One per {@link MappingEngine#map} call, so every part of
+ * a resource is mapped by the same rule set even when a reload swaps it meanwhile.
  */
 record MappingContext(
     RuleSet rules,
