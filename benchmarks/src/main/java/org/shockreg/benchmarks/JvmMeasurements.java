@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /** The JVM and machine figures a result row reports: heap and RSS peaks, GC time, the machine. */
-final class JvmMeasurements {
+public final class JvmMeasurements {
 
   private JvmMeasurements() {}
 
@@ -60,18 +60,22 @@ final class JvmMeasurements {
     return -1;
   }
 
-  static String machine() {
-    String cpu = "unknown CPU";
+  /** The CPU's model name, from /proc/cpuinfo ("unknown CPU" elsewhere). */
+  public static String cpuModel() {
     try {
       for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
         if (l.startsWith("model name")) {
-          cpu = l.substring(l.indexOf(':') + 1).trim();
-          break;
+          return l.substring(l.indexOf(':') + 1).trim();
         }
       }
     } catch (IOException | RuntimeException ignored) {
       // not Linux
     }
+    return "unknown CPU";
+  }
+
+  static String machine() {
+    String cpu = cpuModel();
     long memKb = -1;
     try {
       for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.shockreg.benchmarks.JvmMeasurements;
 
 /** The interim report section of RESULTS.md: created once at the end of the file, one row per run. */
 final class InterimResults {
@@ -62,17 +63,7 @@ final class InterimResults {
   }
 
   static String machine() {
-    String cpu = "unknown CPU";
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (l.startsWith("model name")) {
-          cpu = l.substring(l.indexOf(':') + 1).trim();
-          break;
-        }
-      }
-    } catch (IOException | RuntimeException ignored) {
-      // not Linux
-    }
+    String cpu = JvmMeasurements.cpuModel();
     return String.format(
         Locale.ROOT,
         "%d cores, %s, Java %s, -Xmx%d MB, %s",
