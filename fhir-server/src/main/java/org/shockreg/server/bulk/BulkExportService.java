@@ -33,6 +33,7 @@ import org.springframework.context.SmartLifecycle;
  * in {@code bulk_export_job}, files under {@code <data-dir>/bulk-export/<job id>/}, progress
  * heartbeats, cancel, expiry clean-up, and a restart that runs again the jobs it interrupted (the
  * client keeps polling the same status URL and gets a manifest of a fresh, consistent snapshot).
+ * The files themselves: {@link NdjsonExporter}, in the directories of {@link JobDirectories}.
  */
 public class BulkExportService implements SmartLifecycle {
 

@@ -35,8 +35,9 @@ import org.springframework.jdbc.core.RowMapper;
  * Streams curated rows into NDJSON files in constant memory: a JDBC cursor (fetch size) per
  * row-id range, each row written as JSON by {@link CuratedJsonWriter} where it covers the type (the
  * search API's shape, without HAPI objects: the encoding was most of the export's CPU), else mapped
- * by the search API's row mapper and encoded by HAPI; one line at a time into a buffered file. No
- * list of resources is ever held.
+ * by the search API's row mapper and encoded by HAPI; one line at a time into a buffered file
+ * ({@link NdjsonOutput}). No list of resources is ever held. The "deleted" files of an export with
+ * {@code _since}: {@link DeletedFiles}.
  *
  * <p>Consistency: the whole export reads one PostgreSQL snapshot. The leading connection opens a
  * REPEATABLE READ, READ ONLY transaction and exports its snapshot ({@code pg_export_snapshot()});
