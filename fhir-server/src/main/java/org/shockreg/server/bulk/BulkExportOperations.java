@@ -7,7 +7,6 @@ import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,16 +22,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Date;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.TreeSet;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.Parameters;
 import org.shockreg.server.fhir.FhirOperationProvider;
 import org.shockreg.server.security.ShockRegPrincipal;
 
@@ -51,17 +46,6 @@ public class BulkExportOperations implements FhirOperationProvider {
   static final String FILE = "$export-file";
   static final String NDJSON = "application/fhir+ndjson";
   private static final String CANONICAL = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export";
-  private static final Set<String> FORMATS =
-      Set.of("application/fhir+ndjson", "application/ndjson", "ndjson");
-  private static final Set<String> KICKOFF_PARAMETERS = Set.of("_outputFormat", "_type", "_since");
-  private static final Set<String> NOT_SUPPORTED =
-      Set.of(
-          "_typeFilter",
-          "_elements",
-          "patient",
-          "includeAssociatedData",
-          "organizeOutputBy",
-          "allowPartialManifests");
   private static final String LIMITS =
       " Needs the header Prefer: respond-async. Not supported (400): _typeFilter, _elements,"
           + " patient, includeAssociatedData, organizeOutputBy, allowPartialManifests; any"
@@ -159,28 +143,9 @@ public class BulkExportOperations implements FhirOperationProvider {
       IPrimitiveType<Date> since,
       ServletRequestDetails request)
       throws IOException {
-    String prefer = request.getHeader("Prefer");
-    if (prefer == null
-        || java.util.Arrays.stream(prefer.split("[,;]"))
-            .map(String::trim)
-            .noneMatch("respond-async"::equalsIgnoreCase)) {
-      throw new InvalidRequestException(
-          "SR-BULK-1: a Bulk Data kick-off needs the header Prefer: respond-async");
-    }
-    checkParameterNames(request);
-    String format = outputFormat == null ? null : outputFormat.getValue();
-    if (format != null) {
-      // an unencoded '+' in a query string arrives as a space
-      String normalized = format.trim().replace(' ', '+');
-      if (!FORMATS.contains(normalized)) {
-        throw new InvalidRequestException(
-            "SR-BULK-2: _outputFormat "
-                + format
-                + " is not supported; use application/fhir+ndjson, application/ndjson or ndjson");
-      }
-    }
+    KickoffRequest.check(request, outputFormat);
     ShockRegPrincipal caller = ExportAccess.caller(request);
-    List<ExportedType> types = ExportAccess.readable(caller, types(type), type != null && !type.isEmpty());
+    List<ExportedType> types = ExportAccess.readable(caller, KickoffRequest.types(type), type != null && !type.isEmpty());
     Instant sinceInstant = since == null || since.getValue() == null ? null : since.getValue().toInstant();
     if ("group".equals(level) && service.groupMembers(groupId).isEmpty()) {
       throw new ResourceNotFoundException("SR-BULK-5: Group/" + groupId + " is not known");
@@ -208,49 +173,6 @@ public class BulkExportOperations implements FhirOperationProvider {
     res.setStatus(202);
     res.setHeader("Content-Location", statusUrl(request, jobId));
     writeOutcome(res, OperationOutcome.IssueSeverity.INFORMATION, "informational", "export job accepted");
-  }
-
-  private void checkParameterNames(ServletRequestDetails request) {
-    Set<String> names = new TreeSet<>(request.getParameters().keySet());
-    if (request.getRequestType() == RequestTypeEnum.POST && request.getResource() instanceof Parameters p) {
-      p.getParameter().forEach(pp -> names.add(pp.getName()));
-    }
-    for (String name : names) {
-      if (NOT_SUPPORTED.contains(name)) {
-        throw new InvalidRequestException("SR-BULK-3: parameter " + name + " is not supported by this server");
-      }
-      if (!KICKOFF_PARAMETERS.contains(name)) {
-        throw new InvalidRequestException("SR-BULK-3: unknown parameter " + name + " for $export");
-      }
-    }
-  }
-
-  private static List<ExportedType> types(List<IPrimitiveType<String>> values) {
-    if (values == null || values.isEmpty()) {
-      return ExportedType.all();
-    }
-    Set<ExportedType> types = EnumSet.noneOf(ExportedType.class);
-    for (IPrimitiveType<String> v : values) {
-      if (v == null || v.getValue() == null) {
-        continue;
-      }
-      for (String name : v.getValue().split(",")) {
-        String t = name.trim();
-        if (t.isEmpty()) {
-          continue;
-        }
-        types.add(
-            ExportedType.byResourceType(t)
-                .orElseThrow(
-                    () ->
-                        new InvalidRequestException(
-                            "SR-BULK-4: _type "
-                                + t
-                                + " is not exported by this server (Patient, Encounter, Condition,"
-                                + " Procedure, Observation)")));
-      }
-    }
-    return types.isEmpty() ? ExportedType.all() : new ArrayList<>(types);
   }
 
   // ---- status, cancel
