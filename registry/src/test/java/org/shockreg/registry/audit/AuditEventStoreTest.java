@@ -6,14 +6,11 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import liquibase.integration.spring.SpringLiquibase;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.testing.TestDatabase;
-import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /** Audit events as {@link AuditEventStore} writes them, on a real PostgreSQL with the registry schema. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -24,14 +21,7 @@ class AuditEventStoreTest {
 
   @BeforeAll
   void schema() throws Exception {
-    TestDatabase.Database db = TestDatabase.newDatabase();
-    DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.username(), db.password());
-    SpringLiquibase liquibase = new SpringLiquibase();
-    liquibase.setDataSource(ds);
-    liquibase.setChangeLog("classpath:db/changelog/db.changelog-master.yaml");
-    liquibase.setResourceLoader(new DefaultResourceLoader());
-    liquibase.afterPropertiesSet();
-    jdbc = new JdbcTemplate(ds);
+    jdbc = new JdbcTemplate(TestDatabase.newMigratedDataSource());
     store = new AuditEventStore(jdbc);
   }
 

@@ -7,14 +7,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import liquibase.integration.spring.SpringLiquibase;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.testing.TestDatabase;
-import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /** Held searches in {@code fhir_search} through {@link HeldSearchStore}, on a real PostgreSQL. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -25,14 +22,7 @@ class HeldSearchStoreTest {
 
   @BeforeAll
   void schema() throws Exception {
-    TestDatabase.Database db = TestDatabase.newDatabase();
-    DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.username(), db.password());
-    SpringLiquibase liquibase = new SpringLiquibase();
-    liquibase.setDataSource(ds);
-    liquibase.setChangeLog("classpath:db/changelog/db.changelog-master.yaml");
-    liquibase.setResourceLoader(new DefaultResourceLoader());
-    liquibase.afterPropertiesSet();
-    jdbc = new JdbcTemplate(ds);
+    jdbc = new JdbcTemplate(TestDatabase.newMigratedDataSource());
     store = new HeldSearchStore(jdbc, new ObjectMapper());
   }
 
