@@ -5,15 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -39,12 +36,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.shockreg.registry.testing.TestDatabase;
 import org.shockreg.server.fhir.GroupMembers;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
@@ -63,23 +58,19 @@ import org.springframework.test.context.DynamicPropertySource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Import(BulkExportIT.SiteGroups.class)
-class BulkExportIT {
+class BulkExportIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-bulk-0123456789";
   static final String ANALYST = "it-analyst-token-bulk-0123456789";
-  static final Path DATA_DIR = IntakeToFhirIT.dataDir();
+  static final Path DATA_DIR = newDataDir();
   static final int MAX_PER_FILE = 5;
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
-    registry.add("shockreg.security.tokens[1].token", () -> ANALYST);
-    registry.add("shockreg.security.tokens[1].role", () -> "analyst");
-    registry.add("shockreg.mllp.port", () -> "-1");
-    registry.add("shockreg.inbox.enabled", () -> "false");
+    registerServer(registry, DATA_DIR);
+    registerToken(registry, 0, TOKEN, "admin");
+    registerToken(registry, 1, ANALYST, "analyst");
+    registerHttpOnly(registry);
     registry.add("shockreg.bulk-export.max-resources-per-file", () -> MAX_PER_FILE);
     registry.add("shockreg.bulk-export.range-rows", () -> 4);
     registry.add("shockreg.bulk-export.fetch-size", () -> 3);
@@ -115,12 +106,9 @@ class BulkExportIT {
     }
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired org.shockreg.server.bulk.BulkExportService service;
   @Autowired MeterRegistry meters;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   final ObjectMapper json = new ObjectMapper();
   IGenericClient client;
 
@@ -130,9 +118,7 @@ class BulkExportIT {
 
   @BeforeAll
   void ingest() throws Exception {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient(base());
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
     StringBuilder a = new StringBuilder();
     for (int i = 1; i <= 3; i++) {
       String p = "a" + i;
@@ -227,15 +213,13 @@ class BulkExportIT {
     p.addParameter().setName("_type").setValue(new StringType("Patient"));
     p.addParameter().setName("_outputFormat").setValue(new StringType("application/fhir+ndjson"));
     HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base() + "/Group/site-bulk-a/$export"))
-                .header("Authorization", "Bearer " + ANALYST)
-                .header("Prefer", "respond-async")
-                .header("Accept", "application/fhir+json")
-                .header("Content-Type", "application/fhir+json")
-                .POST(HttpRequest.BodyPublishers.ofString(fhir.newJsonParser().encodeResourceToString(p)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        post(
+            base() + "/Group/site-bulk-a/$export",
+            "application/fhir+json",
+            fhir.newJsonParser().encodeResourceToString(p),
+            ANALYST,
+            "Prefer", "respond-async",
+            "Accept", "application/fhir+json");
     assertThat(res.statusCode()).isEqualTo(202);
     Manifest m = complete(res.headers().firstValue("Content-Location").orElseThrow(), ANALYST);
     assertThat(m.countsByType()).isEqualTo(Map.of("Patient", 3));
@@ -265,10 +249,7 @@ class BulkExportIT {
   @Test
   @Order(6)
   void badKickOffs_are400WithAnOperationOutcome() throws Exception {
-    HttpResponse<String> noPrefer =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base() + "/$export")).header("Authorization", "Bearer " + TOKEN).build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> noPrefer = get(base() + "/$export", TOKEN);
     assertThat(noPrefer.statusCode()).isEqualTo(400);
     assertThat(outcome(noPrefer).getIssueFirstRep().getDiagnostics()).contains("SR-BULK-1");
     Map<String, String> bad = new TreeMap<>();
@@ -330,12 +311,12 @@ class BulkExportIT {
     Manifest m = complete(status, TOKEN);
     String jobId = jobId(status);
     assertThat(DATA_DIR.resolve("bulk-export").resolve(jobId)).isDirectory();
-    HttpResponse<String> deleted = delete(status);
+    HttpResponse<String> deleted = send("DELETE", status, TOKEN, null, null);
     assertThat(deleted.statusCode()).isEqualTo(202);
     assertThat(get(status, TOKEN).statusCode()).isEqualTo(404);
     assertThat(get(m.json.get("output").get(0).get("url").asText(), TOKEN).statusCode()).isEqualTo(404);
     assertThat(DATA_DIR.resolve("bulk-export").resolve(jobId)).doesNotExist();
-    assertThat(delete(status).statusCode()).isEqualTo(404);
+    assertThat(send("DELETE", status, TOKEN, null, null).statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -404,7 +385,7 @@ class BulkExportIT {
     String jobId = jobId(status);
     await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofSeconds(20))
         .until(() -> get(status, TOKEN).headers().firstValue("X-Progress").orElse("").startsWith("in-progress"));
-    HttpResponse<String> cancel = delete(status);
+    HttpResponse<String> cancel = send("DELETE", status, TOKEN, null, null);
     assertThat(cancel.statusCode()).isEqualTo(202);
     assertThat(get(status, TOKEN).statusCode()).isEqualTo(404);
     await().atMost(Duration.ofSeconds(20)).until(() -> cancelledJobs() == cancelledBefore + 1);
@@ -564,42 +545,31 @@ class BulkExportIT {
     return new Manifest(manifest, files, fhir);
   }
 
-  HttpResponse<String> awaitDone(String statusUrl, String token) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-    while (true) {
-      HttpResponse<String> res = get(statusUrl, token);
-      if (res.statusCode() != 202) {
-        return res;
-      }
-      assertThat(res.headers().firstValue("X-Progress")).isPresent();
-      long retryAfter = Long.parseLong(res.headers().firstValue("Retry-After").orElseThrow());
-      assertThat(retryAfter).isPositive();
-      assertThat(System.nanoTime()).as("export still running").isLessThan(deadline);
-      Thread.sleep(retryAfter * 1000); // the protocol's own back-off
-    }
+  /** Polls until the job is no longer running, as a client must: again after each Retry-After. */
+  HttpResponse<String> awaitDone(String statusUrl, String token) {
+    AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
+    AtomicLong retryAfter = new AtomicLong();
+    await("export still running")
+        .atMost(Duration.ofSeconds(45))
+        .pollDelay(Duration.ZERO)
+        .pollInterval((polls, previous) -> Duration.ofSeconds(retryAfter.get())) // the protocol's own back-off
+        .until(
+            () -> {
+              HttpResponse<String> res = get(statusUrl, token);
+              last.set(res);
+              if (res.statusCode() != 202) {
+                return true;
+              }
+              assertThat(res.headers().firstValue("X-Progress")).isPresent();
+              retryAfter.set(Long.parseLong(res.headers().firstValue("Retry-After").orElseThrow()));
+              assertThat(retryAfter.get()).isPositive();
+              return false;
+            });
+    return last.get();
   }
 
   HttpResponse<String> kickOff(String url, String token) throws Exception {
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create(url)).header("Prefer", "respond-async").header("Accept", "application/fhir+json");
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  HttpResponse<String> get(String url, String token) throws Exception {
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url));
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  HttpResponse<String> delete(String url) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN).DELETE().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return get(url, token, "Prefer", "respond-async", "Accept", "application/fhir+json");
   }
 
   OperationOutcome outcome(HttpResponse<String> res) {
@@ -632,17 +602,9 @@ class BulkExportIT {
   }
 
   int curated(String site, String ndjson) throws Exception {
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + site))
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/fhir+ndjson")
-                .POST(HttpRequest.BodyPublishers.ofString(ndjson))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = post("/ingest/" + site, NDJSON, ndjson, TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    Parameters report = fhir.newJsonParser().parseResource(Parameters.class, res.body());
-    return ((org.hl7.fhir.r4.model.IntegerType) report.getParameter("curated").getValue()).getValue();
+    return count(parameters(res), "curated");
   }
 
   // ---- source resources

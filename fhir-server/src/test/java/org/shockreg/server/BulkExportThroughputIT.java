@@ -1,20 +1,16 @@
 package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -29,22 +25,18 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @EnabledIfSystemProperty(named = "bulk.benchmark.rows", matches = "\\d+")
-class BulkExportThroughputIT {
+class BulkExportThroughputIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-bench-0123456789";
-  static final Path DATA_DIR = IntakeToFhirIT.dataDir();
+  static final Path DATA_DIR = newDataDir();
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
-    registry.add("shockreg.mllp.port", () -> "-1");
-    registry.add("shockreg.inbox.enabled", () -> "false");
+    registerServer(registry, DATA_DIR);
+    registerToken(registry, 0, TOKEN, "admin");
+    registerHttpOnly(registry);
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
 
   @Test
@@ -85,26 +77,15 @@ class BulkExportThroughputIT {
 
     var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     long cpu0 = os.getProcessCpuTime();
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> kick =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/$export?_type=Observation"))
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Prefer", "respond-async")
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> kick = get("/fhir/$export?_type=Observation", TOKEN, "Prefer", "respond-async");
     assertThat(kick.statusCode()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     String jobId = status.substring(status.indexOf("_jobId=") + 7);
-    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-    HttpResponse<String> poll;
-    do {
-      Thread.sleep(200);
-      poll =
-          http.send(
-              HttpRequest.newBuilder(URI.create(status)).header("Authorization", "Bearer " + TOKEN).build(),
-              HttpResponse.BodyHandlers.ofString());
-    } while (poll.statusCode() == 202 && System.nanoTime() < deadline);
+    HttpResponse<String> poll =
+        await("export still running")
+            .atMost(Duration.ofMinutes(10))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> get(status, TOKEN), res -> res.statusCode() != 202);
     assertThat(poll.statusCode()).as(poll.body()).isEqualTo(200);
     double jvmCpuMicros = (os.getProcessCpuTime() - cpu0) / 1000.0;
     // the database's share: the same query run alone, rows discarded on the server

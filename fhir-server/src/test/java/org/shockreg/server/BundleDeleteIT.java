@@ -2,14 +2,8 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,10 +17,8 @@ import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -39,32 +31,25 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BundleDeleteIT {
+class BundleDeleteIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-delete-admin-0123456789";
   static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", SourceVersionsIT::dataDir);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, newDataDir("it-versions-"));
+    registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.mllp.port", () -> "-1");
     registry.add("shockreg.bulk-export.retry-after", () -> "1s");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
 
   @BeforeAll
   void client() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
   }
 
   @Test
@@ -77,8 +62,8 @@ class BundleDeleteIT {
     String since = jdbc.queryForObject("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", String.class);
 
     Parameters answer = post(site, bundle("transaction", delete("Observation/lvef-1", null, null)));
-    assertThat(count(answer, "deleted")).isEqualTo(1);
-    assertThat(count(answer, "received")).isEqualTo(1);
+    assertThat(countOrAbsent(answer, "deleted")).isEqualTo(1);
+    assertThat(countOrAbsent(answer, "received")).isEqualTo(1);
     assertThat(curatedLvef(site)).isEmpty();
     assertThat(jdbc.queryForObject(
             "SELECT count(*) FROM raw_resource WHERE site_id = ? AND resource_id = 'lvef-1'", Integer.class, site))
@@ -94,8 +79,8 @@ class BundleDeleteIT {
     assertThat(sinceExportDeletions(since)).contains("Observation/" + observationId);
     // the same delete again changes nothing
     Parameters again = post(site, bundle("transaction", delete("Observation/lvef-1", null, null)));
-    assertThat(count(again, "unchanged")).isEqualTo(1);
-    assertThat(count(again, "deleted")).isZero();
+    assertThat(countOrAbsent(again, "unchanged")).isEqualTo(1);
+    assertThat(countOrAbsent(again, "deleted")).isZero();
   }
 
   @Test
@@ -105,8 +90,8 @@ class BundleDeleteIT {
     Parameters answer = post(site, bundle("history",
         delete("https://ehr.example/fhir/Observation/lvef-1/_history/3", "W/\"3\"", "2025-04-03T08:00:00Z"),
         entry(lvef("2", "30")), entry(lvef("1", "20"))));
-    assertThat(count(answer, "deleted")).isEqualTo(1);
-    assertThat(count(answer, "skipped")).isEqualTo(2);
+    assertThat(countOrAbsent(answer, "deleted")).isEqualTo(1);
+    assertThat(countOrAbsent(answer, "skipped")).isEqualTo(2);
     assertThat(curatedLvef(site)).isEmpty();
   }
 
@@ -115,15 +100,15 @@ class BundleDeleteIT {
     String site = "delete-c";
     post(site, bundle("batch", entry(patient()), entry(lvef("3", "33"))));
     Parameters late = post(site, bundle("history", delete("Observation/lvef-1/_history/2", null, null)));
-    assertThat(count(late, "skipped")).isEqualTo(1);
-    assertThat(count(late, "deleted")).isZero();
+    assertThat(countOrAbsent(late, "skipped")).isEqualTo(1);
+    assertThat(countOrAbsent(late, "deleted")).isZero();
     assertThat(curatedLvef(site)).containsExactly(new BigDecimal("33"));
 
     post(site, bundle("history", delete("Observation/lvef-1/_history/4", null, null)));
     assertThat(curatedLvef(site)).isEmpty();
     // a version older than the delete stays out, a newer one curates again
     Parameters old = post(site, bundle("batch", entry(lvef("3", "33"))));
-    assertThat(count(old, "skipped")).isEqualTo(1);
+    assertThat(countOrAbsent(old, "skipped")).isEqualTo(1);
     assertThat(curatedLvef(site)).isEmpty();
     post(site, bundle("batch", entry(lvef("5", "35"))));
     assertThat(curatedLvef(site)).containsExactly(new BigDecimal("35"));
@@ -133,7 +118,7 @@ class BundleDeleteIT {
   void aConditionalDelete_isRejectedToTheDeadLetterStore() throws Exception {
     String site = "delete-d";
     Parameters answer = post(site, bundle("transaction", delete("Observation?identifier=urn:lab|123", null, null)));
-    assertThat(count(answer, "rejected")).isEqualTo(1);
+    assertThat(countOrAbsent(answer, "rejected")).isEqualTo(1);
     ParametersParameterComponent issue = answer.getParameter().stream()
         .filter(p -> p.getName().equals("issue")).findFirst().orElseThrow();
     assertThat(part(issue, "code")).isEqualTo("conditional-delete");
@@ -148,7 +133,7 @@ class BundleDeleteIT {
     post(site, bundle("transaction", entry(patient()), entry(lvef("1", "20"))));
     String pid = jdbc.queryForObject("SELECT patient_id FROM patient WHERE site_id = ?", String.class, site);
     Parameters answer = post(site, bundle("transaction", delete("Patient/p-1", null, null)));
-    assertThat(count(answer, "skipped")).isEqualTo(1);
+    assertThat(countOrAbsent(answer, "skipped")).isEqualTo(1);
     ParametersParameterComponent skip = answer.getParameter().stream()
         .filter(p -> p.getName().equals("skip")).findFirst().orElseThrow();
     assertThat(part(skip, "code")).isEqualTo("patient-delete");
@@ -163,12 +148,12 @@ class BundleDeleteIT {
 
   /** The DELETE urls of a Bulk export's deleted files ({@code _type=Observation&_since=}). */
   List<String> sinceExportDeletions(String since) throws Exception {
-    HttpResponse<String> kick = http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/$export?_type=Observation&_since="
-                + java.net.URLEncoder.encode(since, StandardCharsets.UTF_8)))
-            .header("Prefer", "respond-async").header("Accept", "application/fhir+json")
-            .header("Authorization", "Bearer " + TOKEN).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> kick =
+        get(
+            "/fhir/$export?_type=Observation&_since=" + java.net.URLEncoder.encode(since, StandardCharsets.UTF_8),
+            TOKEN,
+            "Prefer", "respond-async",
+            "Accept", "application/fhir+json");
     assertThat(kick.statusCode()).as(kick.body()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     HttpResponse<String> done =
@@ -191,9 +176,7 @@ class BundleDeleteIT {
   }
 
   HttpResponse<String> get(String url) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return get(url, TOKEN);
   }
 
   static String patient() {
@@ -242,7 +225,8 @@ class BundleDeleteIT {
     return values;
   }
 
-  static int count(Parameters p, String name) {
+  /** A count of the intake's answer, -1 when it does not report it at all. */
+  static int countOrAbsent(Parameters p, String name) {
     ParametersParameterComponent c = p.getParameter(name);
     return c == null ? -1 : ((IntegerType) c.getValue()).getValue();
   }
@@ -252,15 +236,8 @@ class BundleDeleteIT {
   }
 
   Parameters post(String site, String body) throws Exception {
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + site))
-                .header("Content-Type", "application/fhir+json")
-                .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = post("/ingest/" + site, "application/fhir+json", body, TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    return fhir.newJsonParser().parseResource(Parameters.class, res.body());
+    return parameters(res);
   }
 }

@@ -3,20 +3,13 @@ package org.shockreg.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,11 +32,9 @@ import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.shockreg.server.fhir.GroupMembers;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -55,14 +46,14 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CohortIT {
+class CohortIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-cohort-analyst-0123456789";
   static final String COHORT = "https://fhir.shockreg.org/CodeSystem/cohort";
   static final String CRITERION = "https://fhir.shockreg.org/CodeSystem/cohort-criterion";
   static final String SITE_A = "coh-a";
   static final String SITE_B = "coh-b";
-  static final Path DATA_DIR = dir("it-cohort-");
+  static final Path DATA_DIR = newDataDir("it-cohort-");
   static final Path COHORTS_DIR = DATA_DIR.resolve("cohorts");
 
   @DynamicPropertySource
@@ -83,30 +74,14 @@ class CohortIT {
             criteria:
               age-at-diagnosis: {min: 70}
         """);
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
+    registerServer(registry, DATA_DIR);
     registry.add("shockreg.cohorts.dir", COHORTS_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "analyst");
-    registry.add("shockreg.security.tokens[1].token", () -> "it-cohort-ingest-0123456789");
-    registry.add("shockreg.security.tokens[1].role", () -> "ingest");
+    registerToken(registry, 0, TOKEN, "analyst");
+    registerToken(registry, 1, "it-cohort-ingest-0123456789", "ingest");
   }
 
-  static Path dir(String prefix) {
-    try {
-      Path target = Path.of("target");
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target.toAbsolutePath(), prefix);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired GroupMembers groupMembers;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
   /** Source patient id -> curated pseudonym. */
   final Map<String, String> curated = new LinkedHashMap<>();
@@ -155,24 +130,17 @@ class CohortIT {
   }
 
   void ingest(String site, String... lines) throws Exception {
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + site))
-            .header("Content-Type", "application/fhir+ndjson")
-            .header("Authorization", "Bearer it-cohort-ingest-0123456789")
-            .POST(HttpRequest.BodyPublishers.ofString(String.join("\n", lines) + "\n", StandardCharsets.UTF_8))
-            .build();
-    HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res =
+        post("/ingest/" + site, NDJSON, String.join("\n", lines) + "\n", "it-cohort-ingest-0123456789");
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    Parameters report = fhir.newJsonParser().parseResource(Parameters.class, res.body());
-    assertThat(((IntegerType) report.getParameter("rejected").getValue()).getValue()).as(res.body()).isZero();
-    assertThat(((IntegerType) report.getParameter("curated").getValue()).getValue()).as(res.body()).isEqualTo(lines.length);
+    Parameters report = parameters(res);
+    assertThat(count(report, "rejected")).as(res.body()).isZero();
+    assertThat(count(report, "curated")).as(res.body()).isEqualTo(lines.length);
   }
 
   @BeforeAll
   void data() throws Exception {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
 
     // a1: woman, 64 at shock; chronic HF with ischaemic cardiomyopathy -> hf-cs, ischaemic;
     // SBP 80 and lactate 3 -> SCAI C at diagnosis; LVEF 20; IABP.
@@ -431,13 +399,7 @@ class CohortIT {
     assertThatThrownBy(
             () -> client.search().byUrl("Group?colour=blue").returnBundle(Bundle.class).execute())
         .isInstanceOf(InvalidRequestException.class);
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/Group?code=hf-cs&colour=blue"))
-                .header("Authorization", "Bearer " + TOKEN)
-                .GET()
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = get("/fhir/Group?code=hf-cs&colour=blue", TOKEN);
     assertThat(res.statusCode()).isEqualTo(400);
     assertThat(fhir.newJsonParser().parseResource(res.body())).isInstanceOf(OperationOutcome.class);
     assertThatThrownBy(

@@ -2,22 +2,17 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
-import org.shockreg.registry.testing.TestDatabase;
 import org.shockreg.server.crash.SourceChunks;
 import org.shockreg.server.fhir.CuratedJsonEquivalence;
 import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -34,39 +29,27 @@ import org.springframework.test.context.DynamicPropertySource;
  * display) must be left to HAPI.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class CuratedJsonWriterIT {
+class CuratedJsonWriterIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-json-0123456789";
-  static final Path DATA_DIR = IntakeToFhirIT.dataDir();
+  static final Path DATA_DIR = newDataDir();
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
-    registry.add("shockreg.mllp.port", () -> "-1");
-    registry.add("shockreg.inbox.enabled", () -> "false");
+    registerServer(registry, DATA_DIR);
+    registerToken(registry, 0, TOKEN, "admin");
+    registerHttpOnly(registry);
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired DataSource dataSource;
   @Autowired CuratedResourceMapper mapper;
 
   @Test
   void streamedResources_areTheMappersResources() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
     Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "json-writer-");
     for (SourceChunks.Chunk chunk : SourceChunks.generate(20261205L, 6000, 3000, dir)) {
-      HttpResponse<String> res =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + chunk.site()))
-                  .header("Authorization", "Bearer " + TOKEN)
-                  .header("Content-Type", "application/fhir+ndjson")
-                  .POST(HttpRequest.BodyPublishers.ofFile(chunk.file()))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> res = post("/ingest/" + chunk.site(), NDJSON, Files.readAllBytes(chunk.file()), TOKEN);
       assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     }
     edgeRows();

@@ -2,18 +2,10 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +16,6 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Encounter;
-import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
@@ -34,10 +25,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -51,7 +40,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class DerivationsIT {
+class DerivationsIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-derivations-admin-0123456789";
   static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
@@ -68,26 +57,11 @@ class DerivationsIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DerivationsIT::dataDir);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, newDataDir("it-derivations-"));
+    registerToken(registry, 0, TOKEN, "admin");
   }
 
-  static String dataDir() {
-    try {
-      Path target = Path.of("target");
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target.toAbsolutePath(), "it-derivations-").toString();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
 
   /** The curated (pseudonymous) ids, found once the data is in. */
@@ -146,21 +120,11 @@ class DerivationsIT {
   static final String ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
 
   Parameters ingest(String site, String... lines) throws Exception {
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + site))
-            .header("Content-Type", "application/fhir+ndjson")
-            .header("Authorization", "Bearer " + TOKEN)
-            .POST(HttpRequest.BodyPublishers.ofString(String.join("\n", lines) + "\n", StandardCharsets.UTF_8))
-            .build();
-    HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = post("/ingest/" + site, NDJSON, String.join("\n", lines) + "\n", TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    Parameters report = fhir.newJsonParser().parseResource(Parameters.class, res.body());
+    Parameters report = parameters(res);
     assertThat(count(report, "rejected")).as(res.body()).isZero();
     return report;
-  }
-
-  static int count(Parameters p, String name) {
-    return ((IntegerType) p.getParameter(name).getValue()).getValue();
   }
 
   // ---- reading derived facts ----------------------------------------------------------------

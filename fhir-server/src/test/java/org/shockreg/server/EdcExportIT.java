@@ -47,7 +47,7 @@ class EdcExportIT {
   static final String ANALYST = "it-edc-exports-analyst-0123456789";
   static final String SITE = "edc-site";
   static final int BULK = 2500;
-  static final Path DATA_DIR = ResearchStudyIT.dir("it-edc-");
+  static final Path DATA_DIR = IntegrationTestSupport.newDataDir("it-edc-");
   static final Path STUDIES_DIR = DATA_DIR.resolve("studies");
 
   @DynamicPropertySource

@@ -3,16 +3,10 @@ package org.shockreg.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +32,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -55,7 +47,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class FhirBulkPullIT {
+class FhirBulkPullIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-bulk-0123456789";
   static final String EHR_TOKEN = "bulk-ehr-secret-7";
@@ -66,13 +58,9 @@ class FhirBulkPullIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) throws IOException {
-    TestDatabase.register(registry);
-    Path target = Path.of("target");
-    Files.createDirectories(target);
-    dataDir = Files.createTempDirectory(target.toAbsolutePath(), "it-bulk-");
-    registry.add("shockreg.data-dir", dataDir::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    dataDir = newDataDir("it-bulk-");
+    registerServer(registry, dataDir);
+    registerToken(registry, 0, TOKEN, "admin");
     String p = "shockreg.sources." + SOURCE + ".";
     registry.add(p + "type", () -> "fhir-bulk");
     registry.add(p + "base-url", EHR::baseUrl);
@@ -91,19 +79,14 @@ class FhirBulkPullIT {
     }
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
   static Instant firstTransactionTime;
 
   @BeforeAll
   void client() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
   }
 
   @AfterAll
@@ -142,11 +125,9 @@ class FhirBulkPullIT {
     return o;
   }
 
+  /** An admin call without a body (GET, or POST to start something). */
   HttpResponse<String> admin(String method, String path) throws Exception {
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).header("Authorization", "Bearer " + TOKEN);
-    req = "POST".equals(method) ? req.POST(HttpRequest.BodyPublishers.noBody()) : req.GET();
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    return send(method, path, TOKEN, null, null);
   }
 
   JsonNode sourceStatus() throws Exception {
@@ -248,9 +229,7 @@ class FhirBulkPullIT {
   @Test
   @Order(2)
   void filesNeedTheToken() throws Exception {
-    HttpResponse<String> res =
-        http.send(HttpRequest.newBuilder(URI.create(EHR.baseUrl() + "/files/job-1/Patient.ndjson")).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = get(EHR.baseUrl() + "/files/job-1/Patient.ndjson", null);
     assertThat(res.statusCode()).isEqualTo(401);
   }
 
@@ -300,12 +279,10 @@ class FhirBulkPullIT {
     EHR.put(heartRate("bhr-5", "bp-2", 5, 77));
     // a job kicked off before a "restart": only its status URL is left, in bulk_job
     HttpResponse<String> kick =
-        http.send(
-            HttpRequest.newBuilder(URI.create(EHR.baseUrl() + "/$export?_type=Patient,Observation&_since=" + watermark("Observation")))
-                .header("Authorization", "Bearer " + EHR_TOKEN)
-                .header("Prefer", "respond-async")
-                .GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+        get(
+            EHR.baseUrl() + "/$export?_type=Patient,Observation&_since=" + watermark("Observation"),
+            EHR_TOKEN,
+            "Prefer", "respond-async");
     assertThat(kick.statusCode()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     jdbc.update(

@@ -3,20 +3,12 @@ package org.shockreg.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,10 +32,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -56,7 +46,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class FhirRestPullIT {
+class FhirRestPullIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-0123456789";
   static final String EHR_TOKEN = "ehr-secret-token-42";
@@ -66,13 +56,8 @@ class FhirRestPullIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) throws IOException {
-    TestDatabase.register(registry);
-    Path target = Path.of("target");
-    Files.createDirectories(target);
-    Path dataDir = Files.createTempDirectory(target.toAbsolutePath(), "it-pull-");
-    registry.add("shockreg.data-dir", dataDir::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, newDataDir("it-pull-"));
+    registerToken(registry, 0, TOKEN, "admin");
     String p = "shockreg.sources." + SOURCE + ".";
     registry.add(p + "type", () -> "fhir-rest");
     registry.add(p + "base-url", EHR::baseUrl);
@@ -104,18 +89,13 @@ class FhirRestPullIT {
     }
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
 
   @BeforeAll
   void client() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
   }
 
   @AfterAll
@@ -168,12 +148,9 @@ class FhirRestPullIT {
 
   // --- helpers ----------------------------------------------------------------------------------
 
+  /** An admin call without a body (GET, or POST to start something). */
   HttpResponse<String> admin(String method, String path) throws Exception {
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Authorization", "Bearer " + TOKEN);
-    req = "POST".equals(method) ? req.POST(HttpRequest.BodyPublishers.noBody()) : req.GET();
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    return send(method, path, TOKEN, null, null);
   }
 
   JsonNode sourceStatus() throws Exception {

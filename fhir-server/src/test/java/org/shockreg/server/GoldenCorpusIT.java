@@ -2,16 +2,10 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -41,12 +35,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.mappings.identity.Pseudonymizer;
-import org.shockreg.registry.testing.TestDatabase;
 import org.shockreg.server.fhir.CuratedJsonEquivalence;
 import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -60,7 +52,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GoldenCorpusIT {
+class GoldenCorpusIT extends IntegrationTestSupport {
 
   static final String TOKEN = "golden-admin-token-0123456789";
   static final int MIN_CASES = 100;
@@ -70,31 +62,21 @@ class GoldenCorpusIT {
       Set.of("received", "curated", "unchanged", "rejected", "unmapped", "skipped", "retracted", "deleted", "ignored");
 
   @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) throws IOException {
-    Path target = Path.of("target");
-    Files.createDirectories(target);
-    Path dataDir = Files.createTempDirectory(target.toAbsolutePath(), "golden-data-");
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", dataDir::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+  static void properties(DynamicPropertyRegistry registry) {
+    registerServer(registry, newDataDir("golden-data-"));
+    registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.inbox.enabled", () -> "false");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired Pseudonymizer pseudonyms;
   @Autowired DataSource dataSource;
   @Autowired CuratedResourceMapper mapper;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
 
   @BeforeAll
   void client() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
   }
 
   static Path casesDir() {
@@ -386,13 +368,7 @@ class GoldenCorpusIT {
   }
 
   HttpResponse<String> post(String path, String contentType, byte[] body) throws Exception {
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Content-Type", contentType)
-            .header("Authorization", "Bearer " + TOKEN)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
-    return http.send(req, HttpResponse.BodyHandlers.ofString());
+    return post(path, contentType, body, TOKEN);
   }
 
   Parameters parameters(String body) {

@@ -3,14 +3,9 @@ package org.shockreg.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
@@ -29,10 +23,8 @@ import org.hl7.fhir.r4.model.Quantity;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -43,80 +35,34 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class IntakeToFhirIT {
+class IntakeToFhirIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-0123456789";
   static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
-  static final Path DATA_DIR = dataDir();
+  static final Path DATA_DIR = newDataDir();
   static final String NATIONAL_ID = "urn:oid:2.16.840.1.113883.2.9.4.3.2";
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
-    registry.add("shockreg.security.tokens[1].token", () -> "it-analyst-token-0123456789");
-    registry.add("shockreg.security.tokens[1].role", () -> "analyst");
+    registerServer(registry, DATA_DIR);
+    registerToken(registry, 0, TOKEN, "admin");
+    registerToken(registry, 1, "it-analyst-token-0123456789", "analyst");
     registry.add("shockreg.inbox.poll-delay", () -> "200ms");
     registry.add("shockreg.identity.shared-identifier-system", () -> NATIONAL_ID);
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
-
-  static Path dataDir() {
-    try {
-      Path target = Path.of("target");
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target.toAbsolutePath(), "it-data-");
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   @BeforeAll
   void client() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ca.uhn.fhir.rest.client.api.ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
-  }
-
-  HttpResponse<String> post(String path, String contentType, byte[] body, String token)
-      throws Exception {
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Content-Type", contentType)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  HttpResponse<String> get(String path, String token) throws Exception {
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    client = fhirClient(TOKEN);
   }
 
   static byte[] resource(String name) throws IOException {
     try (InputStream in = IntakeToFhirIT.class.getResourceAsStream("/intake/" + name)) {
       return in.readAllBytes();
     }
-  }
-
-  int count(Parameters p, String name) {
-    return ((IntegerType) p.getParameter(name).getValue()).getValue();
-  }
-
-  Parameters parameters(HttpResponse<String> res) {
-    return fhir.newJsonParser().parseResource(Parameters.class, res.body());
   }
 
   @Test

@@ -2,16 +2,10 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +19,6 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.ConceptMap;
 import org.hl7.fhir.r4.model.ConceptMap.ConceptMapGroupComponent;
 import org.hl7.fhir.r4.model.ConceptMap.SourceElementComponent;
-import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Quantity;
@@ -35,7 +28,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -47,7 +39,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LocalCodesIT {
+class LocalCodesIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-local-codes-0123";
   static final String ANALYST = "it-analyst-token-local-codes-0123";
@@ -66,10 +58,8 @@ class LocalCodesIT {
     TestDatabase.register(registry);
     registry.add("shockreg.data-dir", () -> SITES_DIR.resolveSibling(SITES_DIR.getFileName() + "-data").toString());
     registry.add("shockreg.mappings.sites-dir", SITES_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
-    registry.add("shockreg.security.tokens[1].token", () -> ANALYST);
-    registry.add("shockreg.security.tokens[1].role", () -> "analyst");
+    registerToken(registry, 0, TOKEN, "admin");
+    registerToken(registry, 1, ANALYST, "analyst");
   }
 
   /** A sites directory with the file of site local-a, written before the server starts. */
@@ -85,46 +75,24 @@ class LocalCodesIT {
     }
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   final ObjectMapper json = new ObjectMapper();
   IGenericClient client;
 
   @BeforeAll
   void client() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
   }
 
   HttpResponse<String> send(String method, String path, String contentType, String body, String token)
       throws Exception {
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    if (contentType != null) {
-      req.header("Content-Type", contentType);
-    }
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    return send(method, path, token, contentType, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
   }
 
   Parameters ingest(String site, String ndjson) throws Exception {
-    HttpResponse<String> res = send("POST", "/ingest/" + site, "application/fhir+ndjson", ndjson, TOKEN);
+    HttpResponse<String> res = send("POST", "/ingest/" + site, NDJSON, ndjson, TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    return fhir.newJsonParser().parseResource(Parameters.class, res.body());
-  }
-
-  static int count(Parameters p, String name) {
-    return ((IntegerType) p.getParameter(name).getValue()).getValue();
+    return parameters(res);
   }
 
   /** An Observation with the local lactate code (99LAB|LACT, an HL7 v2 style coding system). */

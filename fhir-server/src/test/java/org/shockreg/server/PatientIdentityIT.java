@@ -2,17 +2,11 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -23,7 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PatientIdentityIT {
+class PatientIdentityIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-identity-admin-0123456789";
   static final String SITE = "identity-site";
@@ -31,14 +25,11 @@ class PatientIdentityIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> IntakeToFhirIT.dataDir().toString());
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, newDataDir());
+    registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.mllp.port", () -> "-1");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
 
   @Test
@@ -93,14 +84,7 @@ class PatientIdentityIT {
 
   void ingest(String ndjson) throws Exception {
     HttpResponse<String> res =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + SITE))
-                    .header("Content-Type", "application/fhir+ndjson")
-                    .header("Authorization", "Bearer " + TOKEN)
-                    .POST(HttpRequest.BodyPublishers.ofString(ndjson, StandardCharsets.UTF_8))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        post("/ingest/" + SITE, NDJSON, ndjson, TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     assertThat(res.body()).contains("\"rejected\"");
   }

@@ -2,18 +2,10 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
@@ -21,10 +13,8 @@ import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -38,7 +28,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PatientMergeIT {
+class PatientMergeIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-merge-admin-0123456789";
   static final String MR =
@@ -46,24 +36,17 @@ class PatientMergeIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", SourceVersionsIT::dataDir);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, newDataDir("it-versions-"));
+    registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.mllp.port", () -> "-1");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
 
   @BeforeAll
   void client() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
   }
 
   // ---- replaced-by ----------------------------------------------------------------------------
@@ -249,10 +232,6 @@ class PatientMergeIT {
         .count(100).returnBundle(Bundle.class).execute().getEntry();
   }
 
-  static int count(Parameters p, String name) {
-    return ((IntegerType) p.getParameter(name).getValue()).getValue();
-  }
-
   static String part(ParametersParameterComponent p, String name) {
     return p.getPart().stream().filter(x -> x.getName().equals(name)).findFirst().orElseThrow().getValue().primitiveValue();
   }
@@ -262,15 +241,8 @@ class PatientMergeIT {
   }
 
   Parameters post(String site, String contentType, String body) throws Exception {
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + site))
-                .header("Content-Type", contentType)
-                .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = post("/ingest/" + site, contentType, body, TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    return fhir.newJsonParser().parseResource(Parameters.class, res.body());
+    return parameters(res);
   }
 }

@@ -11,11 +11,7 @@ import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,11 +27,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -53,7 +47,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PrivacyScanIT {
+class PrivacyScanIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-privacy-0123456789";
   static final String GIVEN = "Zyxwortha";
@@ -71,14 +65,10 @@ class PrivacyScanIT {
   static Path dataDir;
 
   @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) throws IOException {
-    TestDatabase.register(registry);
-    Path target = Path.of("target").toAbsolutePath();
-    Files.createDirectories(target);
-    dataDir = Files.createTempDirectory(target, "it-privacy-");
-    registry.add("shockreg.data-dir", dataDir::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+  static void properties(DynamicPropertyRegistry registry) {
+    dataDir = newDataDir("it-privacy-");
+    registerServer(registry, dataDir);
+    registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.mllp.port", () -> "-1");
     registry.add("spring.datasource.hikari.maximum-pool-size", () -> "8");
     registry.add("spring.datasource.hikari.minimum-idle", () -> "1");
@@ -89,9 +79,7 @@ class PrivacyScanIT {
     registry.add("logging.level.org.shockreg", () -> "DEBUG");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
 
   /** Every answer of the run: what was asked, and the body. */
@@ -311,20 +299,14 @@ class PrivacyScanIT {
   }
 
   void bulkExport(String kickoff) throws Exception {
-    HttpResponse<String> kick =
-        http.send(
-            HttpRequest.newBuilder(uri(kickoff)).header("Authorization", "Bearer " + TOKEN)
-                .header("Prefer", "respond-async").header("Accept", "application/fhir+json").GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> kick = get(kickoff, TOKEN, "Prefer", "respond-async", "Accept", "application/fhir+json");
     answers.add(new Seen("GET " + kickoff, kick.statusCode(), kick.body()));
     assertThat(kick.statusCode()).as(kick.body()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     AtomicReference<HttpResponse<String>> done = new AtomicReference<>();
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(
         () -> {
-          done.set(http.send(
-              HttpRequest.newBuilder(URI.create(status)).header("Authorization", "Bearer " + TOKEN).GET().build(),
-              HttpResponse.BodyHandlers.ofString()));
+          done.set(get(status, TOKEN));
           return done.get().statusCode() != 202;
         });
     answers.add(new Seen("GET " + status, done.get().statusCode(), done.get().body()));
@@ -332,9 +314,7 @@ class PrivacyScanIT {
     int files = 0;
     for (JsonNode out : json.readTree(done.get().body()).path("output")) {
       String url = out.get("url").asText();
-      HttpResponse<String> file =
-          http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> file = get(url, TOKEN);
       answers.add(new Seen("GET " + url, file.statusCode(), file.body()));
       files++;
     }
@@ -365,10 +345,6 @@ class PrivacyScanIT {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
-  URI uri(String path) {
-    return URI.create("http://localhost:" + port + path);
-  }
-
   HttpResponse<String> get(String path) throws Exception {
     return send("GET", path, null, null);
   }
@@ -387,15 +363,15 @@ class PrivacyScanIT {
 
   HttpResponse<String> send(String method, String path, String contentType, String body, boolean scanned)
       throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + TOKEN)
-            .header("Accept", "application/fhir+json, application/json;q=0.9, */*;q=0.8");
-    if (contentType != null) {
-      b.header("Content-Type", contentType);
-    }
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    HttpResponse<String> res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res =
+        send(
+            method,
+            path,
+            TOKEN,
+            contentType,
+            body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+            "Accept",
+            "application/fhir+json, application/json;q=0.9, */*;q=0.8");
     if (scanned) {
       answers.add(new Seen(method + " " + path, res.statusCode(), res.body()));
     }

@@ -2,7 +2,6 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
@@ -18,9 +17,6 @@ import ca.uhn.fhir.validation.SingleValidationMessage;
 import ca.uhn.fhir.validation.ValidationResult;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,11 +58,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.ingest.demo.DemoCohortLoader;
 import org.shockreg.mappings.rules.RuleSet;
-import org.shockreg.registry.testing.TestDatabase;
 import org.shockreg.server.profile.RegistryProfiles;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -77,33 +71,28 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ProfileValidationIT {
+class ProfileValidationIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-profiles-0123456789";
   static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
   static final String DEV = "https://fhir.shockreg.org/CodeSystem/tmcs-device";
   static final String DATA_FLAG = "https://fhir.shockreg.org/CodeSystem/data-flag";
   static final String SD_BASE = "https://fhir.shockreg.org/StructureDefinition/";
-  static final Path DATA_DIR = IntakeToFhirIT.dataDir();
+  static final Path DATA_DIR = newDataDir();
   static final int DEMO_PATIENTS = 6;
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, DATA_DIR);
+    registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.demo", () -> "true");
     registry.add("shockreg.demo-force", () -> "true"); // the test database is configured, not embedded
     registry.add("shockreg.demo-cohort.patients", () -> DEMO_PATIENTS);
     registry.add("shockreg.mllp.port", () -> "-1");
   }
 
-  @LocalServerPort int port;
   @Autowired RuleSet rules;
   @Autowired DemoCohortLoader demo;
-  final FhirContext fhir = FhirContext.forR4Cached();
-  final HttpClient http = HttpClient.newHttpClient();
   IGenericClient client;
   FhirValidator validator;
   /** Everything the API served, by resource type. */
@@ -405,13 +394,7 @@ class ProfileValidationIT {
   }
 
   HttpResponse<String> post(String path, byte[] body) throws Exception {
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Content-Type", "application/fhir+ndjson")
-            .header("Authorization", "Bearer " + TOKEN)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
-    return http.send(req, HttpResponse.BodyHandlers.ofString());
+    return post(path, NDJSON, body, TOKEN);
   }
 
   static byte[] resource(String name) throws IOException {

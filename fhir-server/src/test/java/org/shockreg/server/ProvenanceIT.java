@@ -2,16 +2,10 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +22,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -43,7 +35,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ProvenanceIT {
+class ProvenanceIT extends IntegrationTestSupport {
 
   static final String ADMIN = "prov-admin-token-0123456789";
   static final String ANALYST = "prov-analyst-token-0123456789";
@@ -53,22 +45,13 @@ class ProvenanceIT {
   static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
 
   @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) throws IOException {
-    TestDatabase.register(registry);
-    Path target = Path.of("target");
-    Files.createDirectories(target);
-    Path dataDir = Files.createTempDirectory(target.toAbsolutePath(), "it-prov-");
-    registry.add("shockreg.data-dir", dataDir::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> ADMIN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
-    registry.add("shockreg.security.tokens[1].token", () -> ANALYST);
-    registry.add("shockreg.security.tokens[1].role", () -> "analyst");
+  static void properties(DynamicPropertyRegistry registry) {
+    registerServer(registry, newDataDir("it-prov-"));
+    registerToken(registry, 0, ADMIN, "admin");
+    registerToken(registry, 1, ANALYST, "analyst");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
 
   static final String PATIENT =
       "{\"resourceType\":\"Patient\",\"id\":\"prov-p1\",\"gender\":\"female\",\"birthDate\":\"1958-06-07\","
@@ -83,24 +66,10 @@ class ProvenanceIT {
           + "\"code\":{\"coding\":[{\"system\":\"http://www.ama-assn.org/go/cpt\",\"code\":\"33967\"}]},"
           + "\"subject\":{\"reference\":\"Patient/prov-p1\"},\"performedPeriod\":{\"start\":\"2025-04-02T08:00:00Z\"}}";
 
-  HttpResponse<String> get(String path, String token) throws Exception {
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
   Parameters ingest(String ndjson) throws Exception {
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + SITE))
-            .header("Content-Type", "application/fhir+ndjson")
-            .header("Authorization", "Bearer " + ADMIN)
-            .POST(HttpRequest.BodyPublishers.ofString(ndjson, StandardCharsets.UTF_8))
-            .build();
-    HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = post("/ingest/" + SITE, NDJSON, ndjson, ADMIN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    return fhir.newJsonParser().parseResource(Parameters.class, res.body());
+    return parameters(res);
   }
 
   <T extends org.hl7.fhir.instance.model.api.IBaseResource> T parse(Class<T> type, HttpResponse<String> res) {

@@ -3,22 +3,15 @@ package org.shockreg.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -30,7 +23,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PullOverlapIT {
+class PullOverlapIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-overlap-0123456789";
   static final String EHR_TOKEN = "ehr-overlap-token";
@@ -39,11 +32,8 @@ class PullOverlapIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) throws Exception {
-    TestDatabase.register(registry);
-    Path dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target")).toAbsolutePath(), "it-overlap-");
-    registry.add("shockreg.data-dir", dataDir::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, newDataDir("it-overlap-"));
+    registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.mllp.port", () -> "-1");
     String p = "shockreg.sources." + SOURCE + ".";
     registry.add(p + "type", () -> "fhir-rest");
@@ -54,9 +44,7 @@ class PullOverlapIT {
     registry.add(p + "auth.token", () -> EHR_TOKEN);
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
 
   @AfterAll
   void stopEhr() throws Exception {
@@ -100,13 +88,7 @@ class PullOverlapIT {
   void run() throws Exception {
     long before = jdbc.queryForObject(
         "SELECT COALESCE(max(run_id), 0) FROM pull_run WHERE source_id = ?", Long.class, SOURCE);
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/admin/sources/" + SOURCE + "/run"))
-                .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = send("POST", "/admin/sources/" + SOURCE + "/run", TOKEN, null, null);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> "succeeded".equals(
         jdbc.queryForList(

@@ -3,19 +3,12 @@ package org.shockreg.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,10 +21,8 @@ import org.hl7.fhir.r4.model.ResearchSubject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -42,41 +33,27 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ResearchStudyIT {
+class ResearchStudyIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-study-admin-0123456789";
   static final String SITE = "study-site";
-  static final Path DATA_DIR = dir("it-data-");
+  static final Path DATA_DIR = newDataDir("it-data-");
   static final Path STUDIES_DIR = localStudies();
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
+    registerServer(registry, DATA_DIR);
     registry.add("shockreg.studies.dir", STUDIES_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerToken(registry, 0, TOKEN, "admin");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
   String p1;
   String p2;
 
-  static Path dir(String prefix) {
-    try {
-      Path target = Path.of("target");
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target.toAbsolutePath(), prefix);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   static Path localStudies() {
-    Path dir = dir("it-studies-");
+    Path dir = newDataDir("it-studies-");
     try {
       Files.writeString(
           dir.resolve("local-registry-study.yaml"),
@@ -99,21 +76,11 @@ class ResearchStudyIT {
 
   @BeforeAll
   void subjects() throws Exception {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
     String body =
         "{\"resourceType\":\"Patient\",\"id\":\"s1\",\"gender\":\"female\",\"birthDate\":\"1961-02-03\"}\n"
             + "{\"resourceType\":\"Patient\",\"id\":\"s2\",\"gender\":\"male\",\"birthDate\":\"1970-05-06\"}\n";
-    HttpResponse<String> res =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + SITE))
-                    .header("Content-Type", "application/fhir+ndjson")
-                    .header("Authorization", "Bearer " + TOKEN)
-                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = post("/ingest/" + SITE, NDJSON, body, TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     p1 = curatedId("s1");
     p2 = curatedId("s2");

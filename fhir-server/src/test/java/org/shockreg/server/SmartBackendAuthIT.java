@@ -40,10 +40,8 @@ import org.junit.jupiter.api.Test;
 import org.shockreg.ingest.pull.PullSourcesProperties;
 import org.shockreg.ingest.pull.auth.AccessTokenProvider;
 import org.shockreg.ingest.pull.auth.AccessTokenProviders;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -54,21 +52,19 @@ import org.springframework.test.context.DynamicPropertySource;
  * URL issues a token to the provider built from the bound {@code shockreg.sources.*} properties.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class SmartBackendAuthIT {
+class SmartBackendAuthIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-0123456789";
   static final String CLIENT_ID = "shockreg-it-client";
-  static final Path DATA_DIR = dataDir();
+  static final Path DATA_DIR = newDataDir();
   static final RSAKey KEY = generateKey();
   static final Path KEY_FILE = writePem(DATA_DIR.resolve("smart-ehr.pem"), KEY);
   static final JwksVerifyingTokenEndpoint EHR = new JwksVerifyingTokenEndpoint();
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, DATA_DIR);
+    registerToken(registry, 0, TOKEN, "admin");
     String source = "shockreg.sources.smart-ehr.";
     registry.add(source + "type", () -> "fhir-rest");
     registry.add(source + "enabled", () -> "false");
@@ -82,9 +78,7 @@ class SmartBackendAuthIT {
     registry.add(source + "auth.scope", () -> "system/Patient.read system/Observation.read");
   }
 
-  @LocalServerPort int port;
   @Autowired PullSourcesProperties sources;
-  final HttpClient http = HttpClient.newHttpClient();
 
   @AfterAll
   static void stopEhr() {
@@ -120,13 +114,7 @@ class SmartBackendAuthIT {
   void wellKnownIsOpenToReadOnly() throws Exception {
     // /.well-known/* is open by the contract (interfaces.md "Security"): nothing else is there
     assertThat(get("/.well-known/other.json", null).statusCode()).isEqualTo(404);
-    HttpResponse<String> post =
-        http.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://localhost:" + port + "/.well-known/jwks.json"))
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> post = send("POST", "/.well-known/jwks.json", null, null, null);
     assertThat(post.statusCode()).isEqualTo(401);
     assertThat(get("/.well-known/jwks.json", TOKEN).statusCode()).isEqualTo(200);
   }
@@ -143,24 +131,6 @@ class SmartBackendAuthIT {
     assertThat(provider.authorization()).contains("Bearer ehr-token-1");
     assertThat(EHR.problems).isEmpty();
     assertThat(EHR.scopes).containsExactly("system/Patient.read system/Observation.read");
-  }
-
-  HttpResponse<String> get(String path, String token) throws Exception {
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  static Path dataDir() {
-    try {
-      Path target = Path.of("target");
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target.toAbsolutePath(), "it-data-");
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   static RSAKey generateKey() {

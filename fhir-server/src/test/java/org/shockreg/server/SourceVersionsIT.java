@@ -2,27 +2,16 @@ package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
@@ -31,10 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.intake.DeadLetter;
 import org.shockreg.registry.store.RegistryWriter;
-import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -48,42 +35,25 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SourceVersionsIT {
+class SourceVersionsIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-versions-0123456";
   static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", SourceVersionsIT::dataDir);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, newDataDir("it-versions-"));
+    registerToken(registry, 0, TOKEN, "admin");
   }
 
-  static String dataDir() {
-    try {
-      Path target = Path.of("target").toAbsolutePath();
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target, "it-versions-").toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired RegistryWriter writer;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   final ObjectMapper json = new ObjectMapper();
   IGenericClient client;
 
   @BeforeAll
   void client() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
   }
 
   // ---- fixtures -------------------------------------------------------------------------------
@@ -134,21 +104,11 @@ class SourceVersionsIT {
   Parameters post(String site, String contentType, String body) throws Exception {
     HttpResponse<String> res = send("/ingest/" + site, contentType, body);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    return fhir.newJsonParser().parseResource(Parameters.class, res.body());
+    return parameters(res);
   }
 
   HttpResponse<String> send(String path, String contentType, String body) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Content-Type", contentType)
-            .header("Authorization", "Bearer " + TOKEN)
-            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  static int count(Parameters p, String name) {
-    return ((IntegerType) p.getParameter(name).getValue()).getValue();
+    return post(path, contentType, body, TOKEN);
   }
 
   /** The LVEF values the FHIR API serves for the site's patients. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,10 +82,13 @@ class TwoInstancesPullIT {
             .isEqualTo(1);
         // a fixed 12 s window once both instances are in: one firing per 2 s interval for the
         // cluster gives at most 6 (+2 for a run in flight and a misfire catch-up under load);
-        // two unclustered timers would give about 12
+        // two unclustered timers would give about 12, and fail here as soon as they pass 8
         String countRuns = "SELECT count(*) FROM pull_run WHERE source_id = 'shared-ehr'";
         int before = jdbc.queryForObject(countRuns, Integer.class);
-        await().pollDelay(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(13)).until(() -> true);
+        await("at most 8 scheduled runs in 12 s")
+            .during(Duration.ofSeconds(12))
+            .atMost(Duration.ofSeconds(13))
+            .until(() -> jdbc.queryForObject(countRuns, Integer.class) - before <= 8);
         int runs = jdbc.queryForObject(countRuns, Integer.class) - before;
         assertThat(runs).isBetween(2, 8);
         assertThat(jdbc.queryForObject(
@@ -125,7 +127,7 @@ class TwoInstancesPullIT {
 
   private static ConfigurableApplicationContext start(
       TestDatabase.Database db, TestEhr ehr, String name, String schedule, String key) throws Exception {
-    Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "two-" + name + "-");
+    Path dataDir = IntegrationTestSupport.newDataDir("two-" + name + "-");
     String p = "--shockreg.sources.shared-ehr.";
     List<String> args = new ArrayList<>(List.of(
         "--spring.datasource.url=" + db.url(),

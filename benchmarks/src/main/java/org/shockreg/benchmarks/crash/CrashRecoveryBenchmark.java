@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.shockreg.benchmarks.JvmMeasurements;
 import org.shockreg.server.crash.CrashDrill;
 import org.shockreg.server.crash.RegistryServer.KillMode;
 import org.shockreg.server.crash.RegistryServer.Launch;
@@ -71,17 +72,7 @@ public final class CrashRecoveryBenchmark {
   }
 
   private static String machine() {
-    String cpu = "unknown CPU";
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (l.startsWith("model name")) {
-          cpu = l.substring(l.indexOf(':') + 1).trim();
-          break;
-        }
-      }
-    } catch (java.io.IOException | RuntimeException ignored) {
-      // not Linux
-    }
+    String cpu = JvmMeasurements.cpuModel();
     return String.format(
         Locale.ROOT,
         "%d cores, %s, Java %s (%s)",

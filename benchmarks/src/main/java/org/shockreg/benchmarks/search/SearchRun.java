@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.shockreg.benchmarks.JvmMeasurements;
 import org.shockreg.benchmarks.search.LoadDriver.KindStats;
 import org.shockreg.benchmarks.search.LoadDriver.Phase;
 import org.shockreg.benchmarks.search.SearchSet.Kind;
@@ -241,17 +242,7 @@ final class SearchRun {
   }
 
   private String machine(String loadBefore, String loadAfter) {
-    String cpu = "unknown CPU";
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (l.startsWith("model name")) {
-          cpu = l.substring(l.indexOf(':') + 1).trim();
-          break;
-        }
-      }
-    } catch (Exception ignored) {
-      // not Linux
-    }
+    String cpu = JvmMeasurements.cpuModel();
     return String.format(
         Locale.ROOT,
         "%d cores, %s, Java %s, server -Xmx%s, load average %s at start, %s at end",

@@ -43,16 +43,7 @@ public class BulkExportConfiguration {
     FhirContext encoding = FhirContext.forVersion(fhir.getVersion().getVersion());
     encoding.getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
     NdjsonExporter.Factory exporter =
-        helpers ->
-            new NdjsonExporter(
-                dataSource,
-                mapper,
-                encoding,
-                helpers,
-                props.threadsPerJob(),
-                props.maxResourcesPerFile(),
-                props.fetchSize(),
-                props.rangeRows());
+        helpers -> new NdjsonExporter(dataSource, mapper, encoding, helpers, props);
     return new BulkExportService(
         store, exporter, props, root, groups, meters.getIfAvailable(SimpleMeterRegistry::new));
   }

@@ -1,16 +1,10 @@
 package org.shockreg.server.bulk;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +22,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.shockreg.server.fhir.GroupMembers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,11 +33,11 @@ import org.springframework.context.SmartLifecycle;
  * in {@code bulk_export_job}, files under {@code <data-dir>/bulk-export/<job id>/}, progress
  * heartbeats, cancel, expiry clean-up, and a restart that runs again the jobs it interrupted (the
  * client keeps polling the same status URL and gets a manifest of a fresh, consistent snapshot).
+ * The files themselves: {@link NdjsonExporter}, in the directories of {@link JobDirectories}.
  */
 public class BulkExportService implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(BulkExportService.class);
-  private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final int MAX_ATTEMPTS = 3;
 
   /**
@@ -73,10 +65,9 @@ public class BulkExportService implements SmartLifecycle {
   private final BulkExportJobStore store;
   private final NdjsonExporter exporter;
   private final BulkExportProperties props;
-  private final Path root;
+  private final JobDirectories directories;
   private final ObjectProvider<GroupMembers> groups;
-  private final MeterRegistry meters;
-  private final Map<ExportedType, Counter> exportedCounters = new EnumMap<>(ExportedType.class);
+  private final ExportMetrics metrics;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   private final ThreadPoolExecutor jobs;
   private final ExecutorService helpers;
@@ -93,9 +84,9 @@ public class BulkExportService implements SmartLifecycle {
       MeterRegistry meters) {
     this.store = store;
     this.props = props;
-    this.root = root;
+    this.directories = new JobDirectories(root);
     this.groups = groups;
-    this.meters = meters;
+    this.metrics = new ExportMetrics(meters);
     this.jobs =
         new ThreadPoolExecutor(
             props.maxConcurrentJobs(),
@@ -108,14 +99,6 @@ public class BulkExportService implements SmartLifecycle {
     this.helpers = helperThreads > 0 ? Executors.newFixedThreadPool(helperThreads, threads("bulk-export-range-")) : null;
     this.housekeeping = Executors.newSingleThreadScheduledExecutor(threads("bulk-export-housekeeping-"));
     this.exporter = exporterFactory.create(helpers);
-    for (ExportedType t : ExportedType.values()) {
-      exportedCounters.put(
-          t,
-          Counter.builder("shockreg.bulk.export.resources")
-              .description("Resources written to Bulk Data export files")
-              .tag("type", t.resourceType())
-              .register(meters));
-    }
   }
 
   private static ThreadFactory threads(String prefix) {
@@ -157,7 +140,7 @@ public class BulkExportService implements SmartLifecycle {
 
   /** The job, unless unknown, deleted or expired; a running job shows its live progress. */
   public Optional<BulkExportJob> find(String jobId) {
-    if (jobId == null || !JOB_ID.matcher(jobId).matches()) {
+    if (jobId == null || !JobDirectories.JOB_ID.matcher(jobId).matches()) {
       return Optional.empty();
     }
     return store.find(jobId);
@@ -184,7 +167,7 @@ public class BulkExportService implements SmartLifecycle {
     if (r != null) {
       r.cancelled = true; // the runner removes its files when it stops
     } else {
-      deleteFiles(jobId);
+      directories.delete(jobId);
     }
     if (existed) {
       log.info("event=bulk_export_deleted job={} running={}", jobId, r != null);
@@ -194,13 +177,7 @@ public class BulkExportService implements SmartLifecycle {
 
   /** A file of a completed job, if it is one of its output or deleted files and exists. */
   public Optional<Path> file(BulkExportJob job, String name) {
-    if (!BulkExportJob.COMPLETED.equals(job.status())
-        || Stream.concat(job.output().stream(), job.deleted().stream())
-            .noneMatch(f -> f.file().equals(name))) {
-      return Optional.empty();
-    }
-    Path file = root.resolve(job.jobId()).resolve(name);
-    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    return directories.file(job, name);
   }
 
   public Duration retryAfter() {
@@ -233,13 +210,11 @@ public class BulkExportService implements SmartLifecycle {
     }
     Running r = new Running();
     running.put(jobId, r);
-    Timer.Sample sample = Timer.start(meters);
+    Timer.Sample sample = metrics.startJob();
     long startNanos = System.nanoTime();
-    Path dir = root.resolve(jobId);
     String outcome = "failed";
     try {
-      deleteFiles(jobId);
-      Files.createDirectories(dir);
+      Path dir = directories.fresh(jobId);
       List<String> patients = null;
       if ("group".equals(job.level())) {
         patients =
@@ -284,11 +259,11 @@ public class BulkExportService implements SmartLifecycle {
           String.format("%.2f", seconds),
           Math.round(result.resources() / Math.max(seconds, 1e-3)));
     } catch (CancellationException e) {
-      deleteFiles(jobId);
+      directories.delete(jobId);
       outcome = stopping ? "interrupted" : "cancelled";
       log.info("event=bulk_export_{} job={} resources={}", outcome, jobId, r.exported.sum());
     } catch (Exception | LinkageError e) {
-      deleteFiles(jobId);
+      directories.delete(jobId);
       if (stopping) {
         outcome = "interrupted"; // the failure is the shutdown itself: run it again on the next start
         log.info("event=bulk_export_interrupted job={}", jobId);
@@ -299,11 +274,7 @@ public class BulkExportService implements SmartLifecycle {
       }
     } finally {
       running.remove(jobId);
-      sample.stop(
-          Timer.builder("shockreg.bulk.export.job")
-              .description("Bulk Data export jobs, by outcome")
-              .tag("outcome", outcome)
-              .register(meters));
+      metrics.jobEnded(sample, outcome);
     }
   }
 
@@ -326,7 +297,7 @@ public class BulkExportService implements SmartLifecycle {
     @Override
     public void exported(ExportedType type, long resources) {
       exported.add(resources);
-      exportedCounters.get(type).increment(resources);
+      metrics.exported(type, resources);
     }
   }
 
@@ -346,7 +317,7 @@ public class BulkExportService implements SmartLifecycle {
   public void recoverInterruptedJobs() {
     List<String> ids = store.requeueInterrupted(MAX_ATTEMPTS, props.retention());
     for (String id : ids) {
-      deleteFiles(id);
+      directories.delete(id);
       submit(id);
     }
     if (!ids.isEmpty()) {
@@ -357,38 +328,11 @@ public class BulkExportService implements SmartLifecycle {
   /** Expired jobs (rows and files) and directories no job owns any more. */
   void cleanUp() {
     List<String> expired = store.deleteExpired();
-    expired.forEach(this::deleteFiles);
+    expired.forEach(directories::delete);
     Set<String> live = new HashSet<>(store.jobIds());
-    int orphans = 0;
-    if (Files.isDirectory(root)) {
-      try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
-        for (Path d : dirs) {
-          String name = d.getFileName().toString();
-          if (!live.contains(name) && !running.containsKey(name) && JOB_ID.matcher(name).matches()) {
-            deleteFiles(name);
-            orphans++;
-          }
-        }
-      } catch (IOException e) {
-        log.warn("event=bulk_export_cleanup_failed reason=\"{}\"", e.getMessage());
-      }
-    }
+    int orphans = directories.deleteOrphans(name -> live.contains(name) || running.containsKey(name));
     if (!expired.isEmpty() || orphans > 0) {
       log.info("event=bulk_export_cleanup expired={} orphaned_directories={}", expired.size(), orphans);
-    }
-  }
-
-  private void deleteFiles(String jobId) {
-    Path dir = root.resolve(jobId);
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      log.warn("event=bulk_export_delete_failed job={} reason=\"{}\"", jobId, e.getMessage());
     }
   }
 
@@ -396,11 +340,7 @@ public class BulkExportService implements SmartLifecycle {
 
   @Override
   public void start() {
-    try {
-      Files.createDirectories(root);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot create the export directory " + root, e);
-    }
+    directories.createRoot();
     recoverInterruptedJobs();
     long cleanup = Math.max(100, props.cleanupInterval().toMillis());
     housekeeping.scheduleWithFixedDelay(safely(this::cleanUp), cleanup, cleanup, TimeUnit.MILLISECONDS);

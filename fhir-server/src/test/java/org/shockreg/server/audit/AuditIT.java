@@ -3,15 +3,10 @@ package org.shockreg.server.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ca.uhn.fhir.context.FhirContext;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,10 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.audit.AuditCodes;
-import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -40,7 +34,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AuditIT {
+class AuditIT extends IntegrationTestSupport {
 
   static final String ADMIN = "audit-admin-token-0123456789";
   static final String ANALYST = "audit-analyst-token-0123456789";
@@ -50,11 +44,7 @@ class AuditIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) throws Exception {
-    TestDatabase.register(registry);
-    Path target = Path.of("target");
-    Files.createDirectories(target);
-    Path dataDir = Files.createTempDirectory(target.toAbsolutePath(), "it-audit-");
-    registry.add("shockreg.data-dir", dataDir::toString);
+    registerServer(registry, newDataDir("it-audit-"));
     registry.add("shockreg.mllp.port", () -> "-1");
     registry.add("shockreg.intake.raw-retention", () -> "P7D");
     registry.add("shockreg.audit.retention", () -> "P1Y");
@@ -67,11 +57,8 @@ class AuditIT {
     }
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired AuditWriter writer;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
   Instant started;
 
   static final String PATIENT =
@@ -89,25 +76,8 @@ class AuditIT {
     assertThat(ingest(LACTATE.formatted("2", "31")).statusCode()).isEqualTo(200);
   }
 
-  HttpResponse<String> send(String method, String path, String token, String body, String... headers) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  HttpResponse<String> get(String path, String token) throws Exception {
-    return send("GET", path, token, null);
-  }
-
   HttpResponse<String> ingest(String ndjson) throws Exception {
-    return send("POST", "/ingest/" + SITE, INGEST, ndjson, "Content-Type", "application/fhir+ndjson");
+    return post("/ingest/" + SITE, NDJSON, ndjson, INGEST);
   }
 
   /** The audit rows of one request path (after the writer has caught up), newest last. */
@@ -209,7 +179,7 @@ class AuditIT {
         .containsEntry("entity_type", "Provenance").containsEntry("http_status", 403);
     assertThat((String) denied.get("outcome_desc")).startsWith("SR-AUTH-3");
 
-    assertThat(send("POST", "/admin/mappings/reload", ANALYST, "").statusCode()).isEqualTo(403);
+    assertThat(post("/admin/mappings/reload", null, "", ANALYST).statusCode()).isEqualTo(403);
     assertThat(last("POST", "/admin/mappings/reload")).containsEntry("type_code", "110100")
         .containsEntry("agent_who", "token:audit-analyst").containsEntry("outcome", 4).containsEntry("http_status", 403);
 
@@ -228,7 +198,7 @@ class AuditIT {
         .containsEntry("agent_role", "ingest").containsEntry("entity_type", "2").containsEntry("entity_what", "site:" + SITE);
     assertThat(ingest.get("entity_detail").toString()).contains("\"received\": \"2\"").contains("\"curated\"");
 
-    assertThat(send("POST", "/admin/mappings/reload", ADMIN, "").statusCode()).isLessThan(300);
+    assertThat(post("/admin/mappings/reload", null, "", ADMIN).statusCode()).isLessThan(300);
     assertThat(last("POST", "/admin/mappings/reload")).containsEntry("type_code", "110100").containsEntry("action", "E")
         .containsEntry("agent_who", "token:audit-admin").containsEntry("agent_role", "admin").containsEntry("outcome", 0)
         .containsEntry("entity_what", "/admin/mappings/reload");
@@ -246,7 +216,7 @@ class AuditIT {
 
   @Test
   void bulkExport_kickoffAndDownload_areExportEvents() throws Exception {
-    HttpResponse<String> kick = send("GET", "/fhir/$export?_type=Patient", ANALYST, null, "Prefer", "respond-async");
+    HttpResponse<String> kick = get("/fhir/$export?_type=Patient", ANALYST, "Prefer", "respond-async");
     assertThat(kick.statusCode()).as(kick.body()).isEqualTo(202);
     Map<String, Object> k = last("GET", "/fhir/$export");
     assertThat(k).containsEntry("type_code", "110106").containsEntry("subtype_code", "operation").containsEntry("action", "R")
@@ -373,7 +343,7 @@ class AuditIT {
         Integer.class, SITE)).isEqualTo(2);
     long recent = jdbc.queryForObject("SELECT count(*) FROM audit_event WHERE recorded > now() - interval '1 day'", Long.class);
 
-    HttpResponse<String> run = send("POST", "/admin/retention/run", ADMIN, "");
+    HttpResponse<String> run = post("/admin/retention/run", null, "", ADMIN);
     assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
     assertThat(run.body()).contains("\"audit-events\":1").contains("\"raw-versions\":1");
 
@@ -389,7 +359,7 @@ class AuditIT {
     assertThat(jdbc.queryForObject("SELECT count(*) FROM audit_event WHERE recorded > now() - interval '1 day'", Long.class))
         .isGreaterThanOrEqualTo(recent);
     // a second run finds nothing more; the purge itself is an audited admin action
-    assertThat(send("POST", "/admin/retention/run", ADMIN, "").body()).contains("\"raw-versions\":0");
+    assertThat(post("/admin/retention/run", null, "", ADMIN).body()).contains("\"raw-versions\":0");
     assertThat(last("POST", "/admin/retention/run")).containsEntry("agent_who", "token:audit-admin").containsEntry("type_code", "110100");
   }
 }

@@ -4,20 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -30,7 +24,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RequestLimitsIT {
+class RequestLimitsIT extends IntegrationTestSupport {
 
   static final String ADMIN = "limits-admin-token-0123456789";
   static final String ANALYST = "limits-analyst-token-0123456789";
@@ -38,11 +32,7 @@ class RequestLimitsIT {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) throws Exception {
-    TestDatabase.register(registry);
-    Path target = Path.of("target");
-    Files.createDirectories(target);
-    Path dataDir = Files.createTempDirectory(target.toAbsolutePath(), "it-limits-");
-    registry.add("shockreg.data-dir", dataDir::toString);
+    registerServer(registry, newDataDir("it-limits-"));
     registry.add("shockreg.mllp.port", () -> "-1");
     registry.add("shockreg.limits.requests-per-minute", () -> "5");
     registry.add("shockreg.limits.max-concurrent-bulk-exports", () -> "1");
@@ -55,19 +45,9 @@ class RequestLimitsIT {
     }
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired AuditWriter writer;
-  final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
-
-  HttpResponse<String> get(String path, String token, String... headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).header("Authorization", "Bearer " + token);
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
 
   /** The 429s audited for a caller, once the event of the answer just received is written. */
   List<Map<String, Object>> audited429(String who) {

@@ -2,16 +2,7 @@ package org.shockreg.server.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +10,10 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.shockreg.server.fhir.KeysetPagingProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -35,36 +25,20 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HeldSearchesIT {
+class HeldSearchesIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-held-0123456789ab";
   static final String OTHER = "it-other-admin-held-0123456789ab";
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", HeldSearchesIT::dataDir);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
-    registry.add("shockreg.security.tokens[1].token", () -> OTHER);
-    registry.add("shockreg.security.tokens[1].role", () -> "admin");
+    registerServer(registry, newDataDir("it-held-"));
+    registerToken(registry, 0, TOKEN, "admin");
+    registerToken(registry, 1, OTHER, "admin");
   }
 
-  static String dataDir() {
-    try {
-      Path target = Path.of("target").toAbsolutePath();
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target, "it-held-").toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
   @Autowired KeysetPagingProvider paging;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
 
   @BeforeAll
   void patients() throws Exception {
@@ -77,25 +51,12 @@ class HeldSearchesIT {
           .append("\"subject\":{\"reference\":\"Patient/held-").append(i)
           .append("\"},\"effectiveDateTime\":\"2025-04-01T08:00:00Z\",\"valueQuantity\":{\"value\":25,\"unit\":\"%\"}}\n");
     }
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/held-site"))
-                .header("Content-Type", "application/fhir+ndjson")
-                .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString(ndjson.toString(), StandardCharsets.UTF_8))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = post("/ingest/held-site", NDJSON, ndjson.toString(), TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
   }
 
   HttpResponse<String> get(String url) throws Exception {
     return get(url, TOKEN);
-  }
-
-  HttpResponse<String> get(String url, String token) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token).build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 
   Bundle bundle(String url) throws Exception {

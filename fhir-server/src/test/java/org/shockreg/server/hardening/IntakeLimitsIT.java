@@ -3,13 +3,7 @@ package org.shockreg.server.hardening;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ca.uhn.fhir.context.FhirContext;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,14 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.junit.jupiter.api.Test;
-import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -40,17 +32,15 @@ import org.springframework.test.context.DynamicPropertySource;
  * .error/; each with what it was in the dead-letter store. Also {@code _count} is capped.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class IntakeLimitsIT {
+class IntakeLimitsIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-admin-token-limits-0123456789";
-  static final Path DATA_DIR = dataDir();
+  static final Path DATA_DIR = newDataDir("it-limits-");
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerServer(registry, DATA_DIR);
+    registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.inbox.poll-delay", () -> "200ms");
     registry.add("shockreg.limits.max-body-bytes", () -> "256KB");
     registry.add("shockreg.limits.max-ndjson-line-bytes", () -> "4KB");
@@ -59,20 +49,7 @@ class IntakeLimitsIT {
     registry.add("shockreg.fhir.max-page-size", () -> "3");
   }
 
-  static Path dataDir() {
-    try {
-      Path target = Path.of("target").toAbsolutePath();
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target, "it-limits-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
-  final FhirContext fhir = FhirContext.forR4Cached();
 
   static String patient(String id) {
     return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"gender\":\"female\",\"birthDate\":\"1960-01-01\"}";
@@ -94,22 +71,12 @@ class IntakeLimitsIT {
   }
 
   HttpResponse<String> post(String site, String contentType, String body) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/" + site))
-            .header("Content-Type", contentType)
-            .header("Authorization", "Bearer " + TOKEN)
-            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return post("/ingest/" + site, contentType, body, TOKEN);
   }
 
   OperationOutcome outcome(HttpResponse<String> res) {
     assertThat(res.headers().firstValue("Content-Type").orElse("")).contains("application/fhir+json");
     return fhir.newJsonParser().parseResource(OperationOutcome.class, res.body());
-  }
-
-  static int count(Parameters p, String name) {
-    return ((IntegerType) p.getParameter(name).getValue()).getValue();
   }
 
   int patients(String site) {
@@ -245,12 +212,7 @@ class IntakeLimitsIT {
   void countOverMaxPageSize_isCapped() throws Exception {
     String body = String.join("\n", patient("c-1"), patient("c-2"), patient("c-3"), patient("c-4"), patient("c-5"));
     assertThat(post("lim-count", "application/fhir+ndjson", body).statusCode()).isEqualTo(200);
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/Patient?_count=500"))
-                .header("Authorization", "Bearer " + TOKEN)
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = get("/fhir/Patient?_count=500", TOKEN);
     assertThat(res.statusCode()).isEqualTo(200);
     Bundle page = fhir.newJsonParser().parseResource(Bundle.class, res.body());
     assertThat(page.getEntry()).hasSize(3);

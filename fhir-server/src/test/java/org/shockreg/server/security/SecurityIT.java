@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -35,7 +32,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SecurityIT {
+class SecurityIT extends IntegrationTestSupport {
 
   static final SecurityFixtures F = new SecurityFixtures("it-sec-");
 
@@ -44,9 +41,7 @@ class SecurityIT {
     F.register(registry);
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
 
   @BeforeAll
@@ -59,20 +54,17 @@ class SecurityIT {
     F.close();
   }
 
+  /** A POST carries an empty NDJSON body; FHIR paths ask for FHIR JSON. */
   HttpResponse<String> send(String method, String path, String token) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Accept", path.startsWith("/fhir") ? "application/fhir+json" : "*/*")
-            .method(method, method.equals("POST")
-                ? HttpRequest.BodyPublishers.ofString("")
-                : HttpRequest.BodyPublishers.noBody());
-    if (method.equals("POST")) {
-      b.header("Content-Type", "application/fhir+ndjson");
-    }
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    boolean post = method.equals("POST");
+    return send(
+        method,
+        path,
+        token,
+        post ? NDJSON : null,
+        post ? new byte[0] : null,
+        "Accept",
+        path.startsWith("/fhir") ? "application/fhir+json" : "*/*");
   }
 
   // ---- 401 and the open endpoints

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.nimbusds.jwt.JWTClaimsSet;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,9 +18,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -35,7 +31,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SecurityScopesIT {
+class SecurityScopesIT extends IntegrationTestSupport {
 
   static final SecurityFixtures F = new SecurityFixtures("it-scopes-");
 
@@ -45,9 +41,7 @@ class SecurityScopesIT {
     registry.add("shockreg.bulk-export.retry-after", () -> "1s");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
 
   @BeforeAll
@@ -64,15 +58,9 @@ class SecurityScopesIT {
     return send("GET", path, token);
   }
 
+  /** Every call asks for FHIR JSON and, where that applies ($export), an asynchronous answer. */
   HttpResponse<String> send(String method, String path, String token) throws Exception {
-    String url = path.startsWith("http") ? path : "http://localhost:" + port + path;
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json")
-            .header("Prefer", "respond-async").method(method, HttpRequest.BodyPublishers.noBody());
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return send(method, path, token, null, null, "Accept", "application/fhir+json", "Prefer", "respond-async");
   }
 
   String jwt(String role, String scope) {

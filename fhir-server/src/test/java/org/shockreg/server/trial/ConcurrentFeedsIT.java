@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.mappings.derive.EpisodeRecomputation;
 import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -48,7 +49,7 @@ class ConcurrentFeedsIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> TrialScreeningIT.dir("it-concurrent-").toString());
+    registry.add("shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-concurrent-").toString());
     registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.mllp.port", () -> "-1");

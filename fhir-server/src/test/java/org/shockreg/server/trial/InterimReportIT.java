@@ -2,16 +2,10 @@ package org.shockreg.server.trial;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +30,11 @@ import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
 import org.shockreg.registry.trial.InterimReportCalculator;
 import org.shockreg.registry.trial.InterimStatistics;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -55,7 +48,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class InterimReportIT {
+class InterimReportIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-interim-admin-0123456789";
   static final String EDC_TOKEN = "it-interim-edc-0123456789";
@@ -69,7 +62,7 @@ class InterimReportIT {
   static final int RANDOMIZED = 101;
   /** ?as-of=2025-07-15: through the end of that day, UTC. */
   static final Instant AS_OF = Instant.parse("2025-07-16T00:00:00Z").minusNanos(1000);
-  static final Path DATA_DIR = dir("it-interim-");
+  static final Path DATA_DIR = newDataDir("it-interim-");
   static final Path STUDIES_DIR = DATA_DIR.resolve("studies");
 
   @DynamicPropertySource
@@ -87,32 +80,15 @@ class InterimReportIT {
           - code: b
             name: Second
         """);
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
+    registerServer(registry, DATA_DIR);
     registry.add("shockreg.studies.dir", STUDIES_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
-    registry.add("shockreg.security.tokens[1].token", () -> EDC_TOKEN);
-    registry.add("shockreg.security.tokens[1].role", () -> "edc");
+    registerToken(registry, 0, TOKEN, "admin");
+    registerToken(registry, 1, EDC_TOKEN, "edc");
     registry.add("shockreg.security.tokens[1].studies", () -> STUDY);
-    registry.add("shockreg.security.tokens[2].token", () -> INGEST_TOKEN);
-    registry.add("shockreg.security.tokens[2].role", () -> "ingest");
+    registerToken(registry, 2, INGEST_TOKEN, "ingest");
   }
 
-  static Path dir(String prefix) {
-    try {
-      Path target = Path.of("target");
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target.toAbsolutePath(), prefix);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final FhirContext fhir = FhirContext.forR4Cached();
-  final HttpClient http = HttpClient.newHttpClient();
   IGenericClient client;
 
   // ---- the generated trial ------------------------------------------------------------------
@@ -150,9 +126,7 @@ class InterimReportIT {
 
   @BeforeAll
   void generateTrial() {
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
-    client.registerInterceptor(new BearerTokenAuthInterceptor(TOKEN));
+    client = fhirClient(TOKEN);
 
     Random rnd = new Random(20261205L);
     Instant yearStart = Instant.parse("2025-01-01T00:00:00Z");
@@ -413,12 +387,7 @@ class InterimReportIT {
   }
 
   HttpResponse<String> get(String path, String token) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Authorization", "Bearer " + token)
-            .header("Accept", "application/fhir+json")
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return get(path, token, "Accept", "application/fhir+json");
   }
 
   static ParametersParameterComponent part(ParametersParameterComponent c, String name) {

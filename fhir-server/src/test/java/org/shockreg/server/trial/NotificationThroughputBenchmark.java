@@ -15,6 +15,7 @@ import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.shockreg.server.ShockRegApplication;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,7 @@ class NotificationThroughputBenchmark {
       "--spring.datasource.url=" + db.url(),
       "--spring.datasource.username=" + db.username(),
       "--spring.datasource.password=" + db.password(),
-      "--shockreg.data-dir=" + TrialScreeningIT.dir("bench-alerts-"),
+      "--shockreg.data-dir=" + IntegrationTestSupport.newDataDir("bench-alerts-"),
       "--shockreg.security.tokens[0].token=" + ADMIN,
       "--shockreg.security.tokens[0].role=admin",
       "--shockreg.subscriptions.poll-interval=50ms",

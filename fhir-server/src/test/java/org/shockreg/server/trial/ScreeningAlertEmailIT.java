@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -45,7 +46,7 @@ class ScreeningAlertEmailIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> TrialScreeningIT.dir("it-alerts-mail-").toString());
+    registry.add("shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-alerts-mail-").toString());
     registry.add("shockreg.security.tokens[0].token", () -> ADMIN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.subscriptions.poll-interval", () -> "100ms");

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.shockreg.server.ShockRegApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
@@ -35,7 +36,7 @@ class ScreeningAlertRestartIT {
   @Test
   void eventsPendingAtAStop_areDeliveredOnceAfterTheRestart() throws Exception {
     TestDatabase.Database db = TestDatabase.newDatabase();
-    Path dataDir = TrialScreeningIT.dir("it-alerts-restart-");
+    Path dataDir = IntegrationTestSupport.newDataDir("it-alerts-restart-");
     String[] args = {
       "--spring.datasource.url=" + db.url(),
       "--spring.datasource.username=" + db.username(),
@@ -130,7 +131,7 @@ class ScreeningAlertRestartIT {
       "--spring.datasource.url=" + db.url(),
       "--spring.datasource.username=" + db.username(),
       "--spring.datasource.password=" + db.password(),
-      "--shockreg.data-dir=" + TrialScreeningIT.dir("it-alerts-two-" + name + "-"),
+      "--shockreg.data-dir=" + IntegrationTestSupport.newDataDir("it-alerts-two-" + name + "-"),
       "--shockreg.pseudonym.key=" + pseudonymKey,
       "--shockreg.security.tokens[0].token=" + ADMIN,
       "--shockreg.security.tokens[0].role=admin",

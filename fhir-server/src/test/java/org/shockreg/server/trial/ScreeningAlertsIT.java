@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.notify.SubscriptionStore;
 import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -44,7 +45,7 @@ class ScreeningAlertsIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> TrialScreeningIT.dir("it-alerts-").toString());
+    registry.add("shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-alerts-").toString());
     registry.add("shockreg.security.tokens[0].token", () -> ADMIN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.security.tokens[1].token", () -> EDC);

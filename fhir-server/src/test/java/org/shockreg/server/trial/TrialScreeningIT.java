@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,16 +14,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.shockreg.ingest.trial.StudyRescreening;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.junit.jupiter.api.TestInstance;
-import org.shockreg.registry.testing.TestDatabase;
+import org.shockreg.ingest.trial.StudyRescreening;
+import org.shockreg.server.IntegrationTestSupport;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Data-dictionary section 4 end to end over HTTP on PostgreSQL: every criterion met, not-met and
@@ -37,42 +32,28 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TrialScreeningIT {
+class TrialScreeningIT extends IntegrationTestSupport {
 
   static final String TOKEN = "it-trial-admin-0123456789";
   static final String SITE = "trial-site";
   static final String RV = "https://fhir.shockreg.org/CodeSystem/registry-variable";
   static final Instant T0 = Instant.parse("2025-06-02T10:00:00Z");
-  static final Path DATA_DIR = dir("it-data-");
+  static final Path DATA_DIR = newDataDir("it-data-");
   static final Path STUDIES_DIR = studies();
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", DATA_DIR::toString);
+    registerServer(registry, DATA_DIR);
     registry.add("shockreg.studies.dir", STUDIES_DIR::toString);
-    registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
-    registry.add("shockreg.security.tokens[0].role", () -> "admin");
+    registerToken(registry, 0, TOKEN, "admin");
   }
 
-  @LocalServerPort int port;
   @Autowired JdbcTemplate jdbc;
-  final HttpClient http = HttpClient.newHttpClient();
   final ObjectMapper json = new ObjectMapper();
-
-  static Path dir(String prefix) {
-    try {
-      Path target = Path.of("target").toAbsolutePath();
-      Files.createDirectories(target);
-      return Files.createTempDirectory(target, prefix);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   /** A second study as a file alone: an Impella trial in AMI-CS, LVEF <= 30 %, a 12 h window. */
   static Path studies() {
-    Path dir = dir("it-studies-");
+    Path dir = newDataDir("it-studies-");
     try {
       Files.writeString(
           dir.resolve("impella-ami.yaml"),
@@ -369,23 +350,11 @@ class TrialScreeningIT {
   }
 
   HttpResponse<String> post(String path, String body, String contentType) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Content-Type", contentType)
-            .header("Authorization", "Bearer " + TOKEN)
-            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return post(path, contentType, body, TOKEN);
   }
 
   JsonNode get(String path) throws Exception {
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Accept", "application/fhir+json")
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res = get(path, TOKEN, "Accept", "application/fhir+json");
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     return json.readTree(res.body());
   }

@@ -1,6 +1,5 @@
 package org.shockreg.mappings.derive;
 
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -12,7 +11,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -21,8 +19,6 @@ import org.shockreg.registry.derive.EpisodeDerivation.DerivedFactValue;
 import org.shockreg.registry.derive.PatientClinicalRecord;
 import org.shockreg.registry.derive.PatientClinicalRecord.DiagnosisRow;
 import org.shockreg.registry.derive.PatientClinicalRecord.EncounterRow;
-import org.shockreg.registry.derive.PatientClinicalRecord.MeasurementRow;
-import org.shockreg.registry.derive.PatientClinicalRecord.TherapyRow;
 
 /**
  * Derives shock episodes and their facts from one patient's curated record (data-dictionary.md
@@ -53,11 +49,11 @@ public final class EpisodeDeriver {
   public static final String KIND_SCAI_AT_DIAGNOSIS = "scai-stage-at-diagnosis";
   public static final String KIND_SCAI_WORST_24H = "scai-stage-worst-24h";
 
-  private final Set<String> tmcsDevices;
+  private final ScaiStaging staging;
 
   /** @param tmcsDevices DEV codes that count as temporary MCS (from the device rules) */
   public EpisodeDeriver(Set<String> tmcsDevices) {
-    this.tmcsDevices = Set.copyOf(tmcsDevices);
+    this.staging = new ScaiStaging(Set.copyOf(tmcsDevices));
   }
 
   private static final class Draft {
@@ -239,115 +235,12 @@ public final class EpisodeDeriver {
     }
   }
 
-  /** What SCAI staging reads; A needs at least one of them (or a device) in the window. */
-  static final Set<String> STAGING_VARIABLES = Set.of("sbp", "map", "lactate");
-
-  /** One criterion's matching facts: references and times. */
-  private static final class Hits {
-    final List<String> refs = new ArrayList<>();
-    Instant first;
-
-    Hits add(String ref, Instant at) {
-      refs.add(ref);
-      if (at != null && (first == null || at.isBefore(first))) {
-        first = at;
-      }
-      return this;
-    }
-
-    Hits and(Hits other) {
-      Hits h = new Hits();
-      h.refs.addAll(refs);
-      h.refs.addAll(other.refs);
-      h.first = first == null ? other.first : (other.first == null ? first : max(first, other.first));
-      return h;
-    }
-
-    boolean any() {
-      return !refs.isEmpty();
-    }
-  }
-
   /**
    * SCAI stage over a window (data-dictionary.md §3, operationalised): measurements flagged
    * implausible are left out; a therapy counts when it is in place at some time in the window.
    */
   public Stage stage(PatientClinicalRecord r, Instant from, Instant to) {
-    List<MeasurementRow> in =
-        r.measurements().stream()
-            // date-only measurements and device starts cannot be placed in windows of hours
-            .filter(m -> !m.implausible() && m.value() != null && m.effectiveAt() != null && !m.dateOnly())
-            .filter(m -> !m.effectiveAt().isBefore(from) && !m.effectiveAt().isAfter(to))
-            .sorted(Comparator.comparing(MeasurementRow::effectiveAt).thenComparing(MeasurementRow::observationId))
-            .toList();
-    List<TherapyRow> devices =
-        r.therapies().stream()
-            .filter(d -> tmcsDevices.contains(d.device()) && d.start() != null && !d.startDateOnly())
-            .filter(d -> !d.start().isAfter(to) && (d.end() == null || !d.end().isBefore(from)))
-            .sorted(Comparator.comparing(TherapyRow::start).thenComparing(TherapyRow::procedureId))
-            .toList();
-
-    Hits lactate8 = measurements(in, "lactate", v -> v.compareTo(BigDecimal.valueOf(8)) >= 0);
-    Hits lactate5 = measurements(in, "lactate", v -> v.compareTo(BigDecimal.valueOf(5)) >= 0);
-    Hits lactate2 = measurements(in, "lactate", v -> v.compareTo(BigDecimal.valueOf(2)) >= 0);
-    Hits sbp60 = measurements(in, "sbp", v -> v.compareTo(BigDecimal.valueOf(60)) < 0);
-    Hits hypotension =
-        measurements(in, "sbp", v -> v.compareTo(BigDecimal.valueOf(90)) < 0)
-            .and(measurements(in, "map", v -> v.compareTo(BigDecimal.valueOf(65)) < 0));
-    Hits vaEcmo = new Hits();
-    Hits anyDevice = new Hits();
-    Set<String> kinds = new LinkedHashSet<>();
-    for (TherapyRow d : devices) {
-      anyDevice.add("Procedure/" + d.procedureId(), d.start());
-      kinds.add(d.device());
-      if ("va-ecmo".equals(d.device())) {
-        vaEcmo.add("Procedure/" + d.procedureId(), d.start());
-      }
-    }
-
-    Hits e = union(lactate8, vaEcmo, sbp60);
-    if (e.any()) {
-      return new Stage("E", e.refs, e.first);
-    }
-    Hits d = kinds.size() >= 2 ? union(lactate5, anyDevice) : lactate5;
-    if (d.any()) {
-      return new Stage("D", d.refs, d.first);
-    }
-    Hits c = union(hypotension.any() && lactate2.any() ? hypotension.and(lactate2) : new Hits(), anyDevice);
-    if (c.any()) {
-      return new Stage("C", c.refs, c.first);
-    }
-    Hits b = union(hypotension, lactate2);
-    if (b.any()) {
-      return new Stage("B", b.refs, b.first);
-    }
-    boolean anyInput = devices.size() > 0 || in.stream().anyMatch(m -> STAGING_VARIABLES.contains(m.variable()));
-    return new Stage(anyInput ? "A" : null, List.of(), null);
-  }
-
-  private static Hits measurements(List<MeasurementRow> in, String variable, Predicate<BigDecimal> test) {
-    Hits h = new Hits();
-    for (MeasurementRow m : in) {
-      if (variable.equals(m.variable()) && test.test(m.value())) {
-        h.add("Observation/" + m.observationId(), m.effectiveAt());
-      }
-    }
-    return h;
-  }
-
-  private static Hits union(Hits... all) {
-    Hits h = new Hits();
-    for (Hits x : all) {
-      for (String ref : x.refs) {
-        if (!h.refs.contains(ref)) {
-          h.refs.add(ref);
-        }
-      }
-      if (x.first != null && (h.first == null || x.first.isBefore(h.first))) {
-        h.first = x.first;
-      }
-    }
-    return h;
+    return staging.stage(r, from, to);
   }
 
   private static Instant min(Instant a, Instant b) {

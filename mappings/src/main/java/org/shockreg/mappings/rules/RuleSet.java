@@ -255,58 +255,47 @@ public final class RuleSet {
   /** The variable an Observation (or component) code feeds at {@code siteId}. */
   public Optional<VariableMatch> variableFor(
       String siteId, List<org.hl7.fhir.r4.model.Coding> codings) {
-    SiteRules site = sites.get(siteId);
-    if (site != null) {
-      for (org.hl7.fhir.r4.model.Coding c : codings) {
-        Optional<VariableMatch> m = site.variableFor(c.getSystem(), c.getCode());
-        if (m.isPresent()) {
-          return m;
-        }
-      }
-    }
-    for (org.hl7.fhir.r4.model.Coding c : codings) {
-      Optional<VariableMatch> m = variableFor(c.getSystem(), c.getCode());
-      if (m.isPresent()) {
-        return m;
-      }
-    }
-    return Optional.empty();
+    return siteFirst(siteId, codings, SiteRules::variableFor, this::variableFor);
   }
 
   /** The device (insertion or removal) a Procedure code means at {@code siteId}. */
   public Optional<DeviceMatch> deviceFor(String siteId, List<org.hl7.fhir.r4.model.Coding> codings) {
-    SiteRules site = sites.get(siteId);
-    if (site != null) {
-      for (org.hl7.fhir.r4.model.Coding c : codings) {
-        Optional<DeviceMatch> m = site.deviceFor(c.getSystem(), c.getCode());
-        if (m.isPresent()) {
-          return m;
-        }
-      }
-    }
-    for (org.hl7.fhir.r4.model.Coding c : codings) {
-      Optional<DeviceMatch> m = deviceFor(c.getSystem(), c.getCode());
-      if (m.isPresent()) {
-        return m;
-      }
-    }
-    return Optional.empty();
+    return siteFirst(siteId, codings, SiteRules::deviceFor, this::deviceFor);
   }
 
   /** The diagnosis category of a Condition code at {@code siteId}. */
   public Optional<String> diagnosisCategoryFor(
       String siteId, List<org.hl7.fhir.r4.model.Coding> codings) {
+    return siteFirst(siteId, codings, SiteRules::diagnosisCategoryFor, this::diagnosisCategoryFor);
+  }
+
+  /** A lookup of one code (system, code) in the site's rules. */
+  private interface SiteLookup<T> {
+    Optional<T> find(SiteRules site, String system, String code);
+  }
+
+  /** A lookup of one code (system, code) in the built-in rules. */
+  private interface BuiltInLookup<T> {
+    Optional<T> find(String system, String code);
+  }
+
+  /** All codings through the site's rules, then all through the built-in ones; the first hit. */
+  private <T> Optional<T> siteFirst(
+      String siteId,
+      List<org.hl7.fhir.r4.model.Coding> codings,
+      SiteLookup<T> atSite,
+      BuiltInLookup<T> builtIn) {
     SiteRules site = sites.get(siteId);
     if (site != null) {
       for (org.hl7.fhir.r4.model.Coding c : codings) {
-        Optional<String> m = site.diagnosisCategoryFor(c.getSystem(), c.getCode());
+        Optional<T> m = atSite.find(site, c.getSystem(), c.getCode());
         if (m.isPresent()) {
           return m;
         }
       }
     }
     for (org.hl7.fhir.r4.model.Coding c : codings) {
-      Optional<String> m = diagnosisCategoryFor(c.getSystem(), c.getCode());
+      Optional<T> m = builtIn.find(c.getSystem(), c.getCode());
       if (m.isPresent()) {
         return m;
       }

@@ -17,6 +17,9 @@ public sealed interface CuratedFact {
 
   String patientId();
 
+  /** What makes the fact unique in its table (its source resource's curated id). */
+  String factId();
+
   /** The same fact filed under another patient (a merged patient's survivor). */
   CuratedFact withPatientId(String patientId);
 
@@ -53,6 +56,11 @@ public sealed interface CuratedFact {
       return new PatientFact(
           id, siteId, sourcePatientId, sex, birthYear, birthDate, deceased, deceasedAt, replacesPatientId, source,
           deceasedPrecision);
+    }
+
+    @Override
+    public String factId() {
+      return patientId;
     }
   }
 
@@ -92,6 +100,11 @@ public sealed interface CuratedFact {
           observationId, id, variable, status, effectiveAt, value, unit, comparator, rangeLow, rangeHigh,
           originalValue, originalUnit, originalComparator, codings, flags, source, effectivePrecision);
     }
+
+    @Override
+    public String factId() {
+      return observationId;
+    }
   }
 
   /** A temporary MCS or heart replacement therapy (FHIR Procedure). */
@@ -124,6 +137,11 @@ public sealed interface CuratedFact {
           procedureId, id, device, status, startedAt, endedAt, performedAt, codings, flags, source,
           startedPrecision, endedPrecision, performedPrecision);
     }
+
+    @Override
+    public String factId() {
+      return procedureId;
+    }
   }
 
   /** A removal procedure: closes the open therapy of that device; never a therapy of its own. */
@@ -138,6 +156,11 @@ public sealed interface CuratedFact {
     @Override
     public DeviceRemovalFact withPatientId(String id) {
       return new DeviceRemovalFact(id, device, removedAt, source, removedPrecision);
+    }
+
+    @Override
+    public String factId() {
+      return source.resourceId();
     }
   }
 
@@ -173,6 +196,11 @@ public sealed interface CuratedFact {
           conditionId, id, category, clinicalStatus, verificationStatus, onsetAt, recordedAt, abatedAt, codings,
           flags, source, onsetPrecision, recordedPrecision, abatedPrecision);
     }
+
+    @Override
+    public String factId() {
+      return conditionId;
+    }
   }
 
   /** A hospital or intensive-care encounter (FHIR Encounter). */
@@ -204,6 +232,11 @@ public sealed interface CuratedFact {
           encounterId, id, status, encounterClass, intensiveCare, periodStart, periodEnd, types, flags, source,
           startPrecision, endPrecision);
     }
+
+    @Override
+    public String factId() {
+      return encounterId;
+    }
   }
 
   /**
@@ -229,6 +262,11 @@ public sealed interface CuratedFact {
     @Override
     public RandomizationFact withPatientId(String id) {
       return new RandomizationFact(randomizationId, id, studyId, arm, randomizedAt, source, randomizedPrecision);
+    }
+
+    @Override
+    public String factId() {
+      return randomizationId;
     }
   }
 }

@@ -79,30 +79,24 @@ public class DerivationStore {
             birth.put(rs.getString(1), d.toLocalDate());
           }
         });
-    Map<String, List<DiagnosisRow>> diagnoses = new HashMap<>();
-    query(
-        "SELECT patient_id, condition_id, site_id, category, onset_at, recorded_at,"
-            + " onset_precision, recorded_precision FROM diagnosis WHERE patient_id = ANY(?)",
-        ids,
-        rs ->
-            diagnoses
-                .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                .add(
-                    new DiagnosisRow(
-                        rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5), instant(rs, 6),
-                        TimePrecision.ofColumn(rs.getString(7)), TimePrecision.ofColumn(rs.getString(8)))));
-    Map<String, List<EncounterRow>> encounters = new HashMap<>();
-    query(
-        "SELECT patient_id, encounter_id, site_id, intensive_care, period_start, period_end,"
-            + " period_start_precision IN ('year', 'month', 'day') FROM encounter WHERE patient_id = ANY(?)",
-        ids,
-        rs ->
-            encounters
-                .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                .add(
-                    new EncounterRow(
-                        rs.getString(2), rs.getString(3), rs.getBoolean(4), instant(rs, 5), instant(rs, 6),
-                        rs.getBoolean(7))));
+    Map<String, List<DiagnosisRow>> diagnoses =
+        byPatient(
+            "SELECT patient_id, condition_id, site_id, category, onset_at, recorded_at,"
+                + " onset_precision, recorded_precision FROM diagnosis WHERE patient_id = ANY(?)",
+            ids,
+            rs ->
+                new DiagnosisRow(
+                    rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5), instant(rs, 6),
+                    TimePrecision.ofColumn(rs.getString(7)), TimePrecision.ofColumn(rs.getString(8))));
+    Map<String, List<EncounterRow>> encounters =
+        byPatient(
+            "SELECT patient_id, encounter_id, site_id, intensive_care, period_start, period_end,"
+                + " period_start_precision IN ('year', 'month', 'day') FROM encounter WHERE patient_id = ANY(?)",
+            ids,
+            rs ->
+                new EncounterRow(
+                    rs.getString(2), rs.getString(3), rs.getBoolean(4), instant(rs, 5), instant(rs, 6),
+                    rs.getBoolean(7)));
     Map<String, List<MeasurementRow>> measurements = new HashMap<>();
     jdbc.query(
         con -> {
@@ -123,18 +117,13 @@ public class DerivationStore {
                       rs.getString(2), rs.getString(3), instant(rs, 4), rs.getBigDecimal(5), rs.getBoolean(6),
                       TimePrecision.ofColumn(rs.getString(7))));
         });
-    Map<String, List<TherapyRow>> therapies = new HashMap<>();
-    query(
-        "SELECT patient_id, procedure_id, device, COALESCE(started_at, performed_at), ended_at,"
-            + " COALESCE(started_precision, performed_precision) IN ('year', 'month', 'day')"
-            + " FROM device_therapy WHERE patient_id = ANY(?)",
-        ids,
-        rs ->
-            therapies
-                .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                .add(
-                    new TherapyRow(
-                        rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5), rs.getBoolean(6))));
+    Map<String, List<TherapyRow>> therapies =
+        byPatient(
+            "SELECT patient_id, procedure_id, device, COALESCE(started_at, performed_at), ended_at,"
+                + " COALESCE(started_precision, performed_precision) IN ('year', 'month', 'day')"
+                + " FROM device_therapy WHERE patient_id = ANY(?)",
+            ids,
+            rs -> new TherapyRow(rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5), rs.getBoolean(6)));
     for (String p : ids) {
       out.put(
           p,
@@ -232,6 +221,17 @@ public class DerivationStore {
 
   private interface RowHandler {
     void handle(ResultSet rs) throws SQLException;
+  }
+
+  private interface RowReader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** The rows of these patients, by patient id (the first column), in the order read. */
+  private <T> Map<String, List<T>> byPatient(String sql, String[] ids, RowReader<T> row) {
+    Map<String, List<T>> out = new HashMap<>();
+    query(sql, ids, rs -> out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(row.read(rs)));
+    return out;
   }
 
   private void query(String sql, String[] ids, RowHandler handler) {

@@ -117,22 +117,18 @@ public class PatientMerges {
     if (patientIds.isEmpty()) {
       return;
     }
-    jdbc.update(
-        con -> {
-          PreparedStatement ps =
-              con.prepareStatement(
-                  "UPDATE patient p SET deceased = true, deceased_at = COALESCE(p.deceased_at, d.at),"
-                      + " deceased_precision = CASE WHEN p.deceased_at IS NULL THEN d.precision"
-                      + " ELSE p.deceased_precision END, last_updated = now()"
-                      + " FROM (SELECT DISTINCT ON (patient_id) patient_id, deceased_at AS at,"
-                      + "   deceased_precision AS precision FROM patient_source_link"
-                      + "   WHERE patient_id = ANY(?) AND merged AND deceased"
-                      + "   ORDER BY patient_id, deceased_at NULLS LAST) d"
-                      + " WHERE p.patient_id = d.patient_id"
-                      + " AND (p.deceased IS NOT TRUE OR (p.deceased_at IS NULL AND d.at IS NOT NULL))");
-          ps.setArray(1, con.createArrayOf("text", patientIds.toArray()));
-          return ps;
-        });
+    FactStatements.updatePatients(
+        jdbc,
+        "UPDATE patient p SET deceased = true, deceased_at = COALESCE(p.deceased_at, d.at),"
+            + " deceased_precision = CASE WHEN p.deceased_at IS NULL THEN d.precision"
+            + " ELSE p.deceased_precision END, last_updated = now()"
+            + " FROM (SELECT DISTINCT ON (patient_id) patient_id, deceased_at AS at,"
+            + "   deceased_precision AS precision FROM patient_source_link"
+            + "   WHERE patient_id = ANY(?) AND merged AND deceased"
+            + "   ORDER BY patient_id, deceased_at NULLS LAST) d"
+            + " WHERE p.patient_id = d.patient_id"
+            + " AND (p.deceased IS NOT TRUE OR (p.deceased_at IS NULL AND d.at IS NOT NULL))",
+        patientIds);
   }
 
   private String survivorOf(String patientId) {

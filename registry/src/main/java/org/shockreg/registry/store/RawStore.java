@@ -136,7 +136,7 @@ final class RawStore {
           ps.setString(3, r.resourceId());
           ps.setLong(4, ids[i]);
           ps.setString(5, r.versionId());
-          ps.setTimestamp(6, RegistryWriter.ts(r.lastUpdated()));
+          ps.setTimestamp(6, FactColumns.ts(r.lastUpdated()));
           ps.setBytes(7, r.contentHash());
           ps.setString(8, r.outcome());
         });
