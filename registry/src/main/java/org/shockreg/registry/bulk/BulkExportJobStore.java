@@ -83,23 +83,21 @@ public final class BulkExportJobStore {
 
   /** Jobs waiting or running, mine only (and not over capacity), oldest first. */
   public long openJobs() {
-    Long n =
-        jdbc.queryForObject(
-            "SELECT count(*) FROM bulk_export_job WHERE owner = :owner"
-                + " AND status IN ('accepted', 'in-progress')",
-            new MapSqlParameterSource("owner", owner),
-            Long.class);
-    return n == null ? 0 : n;
+    return count(
+        "SELECT count(*) FROM bulk_export_job WHERE owner = :owner AND status IN ('accepted', 'in-progress')",
+        new MapSqlParameterSource("owner", owner));
   }
 
   /** Jobs of this caller ({@code principal}) accepted or running, on any instance. */
   public long openJobsOf(String principal) {
-    Long n =
-        jdbc.queryForObject(
-            "SELECT count(*) FROM bulk_export_job WHERE principal = :principal"
-                + " AND status IN ('accepted', 'in-progress')",
-            new MapSqlParameterSource("principal", principal),
-            Long.class);
+    return count(
+        "SELECT count(*) FROM bulk_export_job WHERE principal = :principal"
+            + " AND status IN ('accepted', 'in-progress')",
+        new MapSqlParameterSource("principal", principal));
+  }
+
+  private long count(String sql, MapSqlParameterSource p) {
+    Long n = jdbc.queryForObject(sql, p, Long.class);
     return n == null ? 0 : n;
   }
 
