@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.shockreg.registry.audit.AuditCodes;
+import org.shockreg.registry.audit.AuditRecord;
 
 /**
  * Turns a finished request into an {@link AuditRecord}: what its handler noted in the {@link

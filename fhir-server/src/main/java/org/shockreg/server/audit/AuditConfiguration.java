@@ -1,6 +1,7 @@
 package org.shockreg.server.audit;
 
 import java.time.Clock;
+import org.shockreg.registry.audit.AuditEventStore;
 import org.shockreg.server.fhir.RegistryReader;
 import org.shockreg.registry.retention.AuditPurge;
 import org.shockreg.server.retention.RawRetentionProperties;
@@ -35,7 +36,7 @@ public class AuditConfiguration {
   AuditWriter auditWriter(JdbcTemplate jdbc, AuditProperties props) {
     log.info("event=audit_configured enabled={} retention={} queue_capacity={} batch_size={}",
         props.enabled(), props.retention(), props.queueCapacity(), props.batchSize());
-    return new AuditWriter(jdbc, props);
+    return new AuditWriter(new AuditEventStore(jdbc), props);
   }
 
   @Bean

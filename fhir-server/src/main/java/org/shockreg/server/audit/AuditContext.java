@@ -3,6 +3,7 @@ package org.shockreg.server.audit;
 import jakarta.servlet.ServletRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.shockreg.registry.audit.AuditCodes;
 import org.shockreg.server.security.ShockRegPrincipal;
 
 /**

@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
+import org.shockreg.registry.audit.AuditCodes;
 import org.springframework.jdbc.core.RowMapper;
 
 /** An {@code audit_event} row as a FHIR R4 AuditEvent (id = the row id). */

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Clock;
+import org.shockreg.registry.audit.AuditRecord;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**

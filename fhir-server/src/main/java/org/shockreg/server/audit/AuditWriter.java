@@ -1,18 +1,16 @@
 package org.shockreg.server.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.shockreg.registry.audit.AuditEventStore;
+import org.shockreg.registry.audit.AuditRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Writes audit events without holding up the request that caused them: {@link #record} puts the
@@ -26,18 +24,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public class AuditWriter implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(AuditWriter.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** After the web server (which stops at Integer.MAX_VALUE - 2048): in-flight requests are recorded first. */
   static final int PHASE = Integer.MAX_VALUE - 4096;
 
-  static final String INSERT =
-      "INSERT INTO audit_event (recorded, type_system, type_code, type_display, subtype_system, subtype_code,"
-          + " action, outcome, outcome_desc, agent_who, agent_role, agent_address, entity_type, entity_what,"
-          + " entity_query, entity_detail, http_method, http_path, http_status)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)";
-
-  private final JdbcTemplate jdbc;
+  private final AuditEventStore store;
   private final AuditProperties props;
   private final BlockingQueue<AuditRecord> queue;
   private final Object wake = new Object();
@@ -48,8 +39,8 @@ public class AuditWriter implements SmartLifecycle {
   private volatile boolean running;
   private Thread thread;
 
-  public AuditWriter(JdbcTemplate jdbc, AuditProperties props) {
-    this.jdbc = jdbc;
+  public AuditWriter(AuditEventStore store, AuditProperties props) {
+    this.store = store;
     this.props = props;
     this.queue = new ArrayBlockingQueue<>(props.queueCapacity());
   }
@@ -155,40 +146,8 @@ public class AuditWriter implements SmartLifecycle {
   }
 
   void insert(List<AuditRecord> events) {
-    jdbc.batchUpdate(
-        INSERT,
-        events,
-        events.size(),
-        (ps, e) -> {
-          ps.setTimestamp(1, Timestamp.from(e.recorded()));
-          ps.setString(2, e.type().system());
-          ps.setString(3, e.type().code());
-          ps.setString(4, e.type().display());
-          ps.setString(5, e.subtype() == null ? null : e.subtype().system());
-          ps.setString(6, e.subtype() == null ? null : e.subtype().code());
-          ps.setString(7, e.action());
-          ps.setInt(8, e.outcome());
-          ps.setString(9, e.outcomeDesc());
-          ps.setString(10, e.agentWho());
-          ps.setString(11, e.agentRole());
-          ps.setString(12, e.agentAddress());
-          ps.setString(13, e.entityType());
-          ps.setString(14, e.entityWhat());
-          ps.setString(15, e.entityQuery());
-          ps.setString(16, e.detail().isEmpty() ? null : json(e));
-          ps.setString(17, e.httpMethod());
-          ps.setString(18, e.httpPath());
-          ps.setInt(19, e.httpStatus());
-        });
+    store.insert(events);
     written.addAndGet(events.size());
-  }
-
-  private static String json(AuditRecord e) {
-    try {
-      return JSON.writeValueAsString(e.detail());
-    } catch (JsonProcessingException x) {
-      throw new IllegalStateException(x);
-    }
   }
 
   @Override

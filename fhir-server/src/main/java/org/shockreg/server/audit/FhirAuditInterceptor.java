@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Set;
+import org.shockreg.registry.audit.AuditCodes;
 import org.shockreg.server.fhir.FhirServerInterceptor;
 
 /**

@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.shockreg.ingest.rekey.RekeyStatus;
+import org.shockreg.registry.audit.AuditCodes;
+import org.shockreg.registry.audit.AuditRecord;
 import org.shockreg.server.security.ShockRegPrincipal;
 
 /**

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import javax.sql.DataSource;
+import org.shockreg.registry.bulk.BulkExportJobStore;
 import org.shockreg.registry.db.DataDirectoryProperties;
 import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.shockreg.server.fhir.GroupMembers;
@@ -35,7 +36,7 @@ public class BulkExportConfiguration {
       DataDirectoryProperties dataDir,
       ObjectProvider<GroupMembers> groups,
       ObjectProvider<MeterRegistry> meters) {
-    Path root = dataDir.resolve("bulk-export");
+    Path root = exportRoot(dataDir);
     BulkExportJobStore store = new BulkExportJobStore(jdbc, json, root.toString());
     // A context of its own: the curated resources hold no contained targets, so the per-resource
     // walk looking for them (a third of the encoding time) is switched off here only; the
@@ -46,6 +47,11 @@ public class BulkExportConfiguration {
         helpers -> new NdjsonExporter(dataSource, mapper, encoding, helpers, props);
     return new BulkExportService(
         store, exporter, props, root, groups, meters.getIfAvailable(SimpleMeterRegistry::new));
+  }
+
+  /** This instance's export directory, which is also its {@code owner} in {@code bulk_export_job}. */
+  public static Path exportRoot(DataDirectoryProperties dataDir) {
+    return dataDir.resolve("bulk-export");
   }
 
   @Bean

@@ -28,6 +28,7 @@ import java.util.TreeSet;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.shockreg.registry.bulk.BulkExportJob;
 import org.shockreg.server.fhir.FhirOperationProvider;
 import org.shockreg.server.security.ShockRegPrincipal;
 

@@ -22,6 +22,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.shockreg.registry.bulk.BulkExportJob;
+import org.shockreg.registry.bulk.BulkExportJobStore;
 import org.shockreg.server.fhir.GroupMembers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.shockreg.registry.bulk.BulkExportJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

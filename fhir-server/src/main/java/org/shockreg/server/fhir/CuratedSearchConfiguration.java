@@ -1,6 +1,7 @@
 package org.shockreg.server.fhir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.shockreg.registry.search.HeldSearchStore;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -16,7 +17,7 @@ public class CuratedSearchConfiguration {
       JdbcTemplate jdbc,
       ObjectMapper json,
       FhirServerProperties props) {
-    HeldSearches held = new HeldSearches(jdbc, json, props.searchTtl());
+    HeldSearches held = new HeldSearches(new HeldSearchStore(jdbc, json), props.searchTtl());
     if (props.persistSearches()) {
       paging.persistTo(held);
     }

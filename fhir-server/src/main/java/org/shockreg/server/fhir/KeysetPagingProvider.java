@@ -9,6 +9,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.UUID;
+import org.shockreg.registry.search.AskedSearch;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
@@ -94,7 +95,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
     Held held = searchId == null ? null : searches.getIfPresent(searchId);
     HeldSearches db = store;
     if (held == null && db != null && searchId != null) {
-      SearchReplay.AskedSearch asked = db.load(searchId);
+      AskedSearch asked = db.load(searchId);
       KeysetBundleProvider again = asked == null ? null : SearchReplay.rerun(request, asked);
       if (again != null) {
         // the database row says it has not expired; its creation time is not needed again

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.IdType;
+import org.shockreg.registry.search.AskedSearch;
 
 /**
  * Runs a held search again as if it had just been asked: its parameters go through HAPI's method
@@ -19,10 +20,6 @@ import org.hl7.fhir.r4.model.IdType;
  * is never more than request parameters, and nothing read from it is executed as SQL.
  */
 final class SearchReplay {
-
-  /** A search as it was asked (see {@link HeldSearches}). */
-  record AskedSearch(
-      String resourceType, String operation, String instanceId, Map<String, String[]> parameters, String principal) {}
 
   private SearchReplay() {}
 

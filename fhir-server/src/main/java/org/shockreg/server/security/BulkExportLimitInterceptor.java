@@ -7,11 +7,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import org.shockreg.registry.bulk.BulkExportJobStore;
 import org.shockreg.server.fhir.FhirServerInterceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * {@code shockreg.limits.max-concurrent-bulk-exports}: a principal with that many Bulk export jobs
@@ -24,12 +24,12 @@ public class BulkExportLimitInterceptor implements FhirServerInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(BulkExportLimitInterceptor.class);
 
-  private final JdbcTemplate jdbc;
+  private final BulkExportJobStore jobs;
   private final int max;
   private final Duration retryAfter;
 
-  public BulkExportLimitInterceptor(JdbcTemplate jdbc, int max, Duration retryAfter) {
-    this.jdbc = jdbc;
+  public BulkExportLimitInterceptor(BulkExportJobStore jobs, int max, Duration retryAfter) {
+    this.jobs = jobs;
     this.max = max;
     this.retryAfter = retryAfter;
   }
@@ -43,12 +43,8 @@ public class BulkExportLimitInterceptor implements FhirServerInterceptor {
     if (p == null) {
       return true;
     }
-    Integer active =
-        jdbc.queryForObject(
-            "SELECT count(*) FROM bulk_export_job WHERE principal = ? AND status IN ('accepted', 'in-progress')",
-            Integer.class,
-            p.id());
-    if (active == null || active < max) {
+    long active = jobs.openJobsOf(p.id());
+    if (active < max) {
       return true;
     }
     log.info("event=bulk_export_limited principal={} active_jobs={} max={}", p.id(), active, max);

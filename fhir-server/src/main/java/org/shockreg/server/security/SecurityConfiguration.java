@@ -13,8 +13,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Supplier;
+import org.shockreg.registry.bulk.BulkExportJobStore;
 import org.shockreg.registry.db.DataDirectoryProperties;
 import org.shockreg.registry.db.GeneratedSecret;
+import org.shockreg.server.bulk.BulkExportConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -156,8 +158,14 @@ public class SecurityConfiguration {
   /** {@code shockreg.limits.max-concurrent-bulk-exports} on $export kick-offs (after authorization). */
   @Bean
   BulkExportLimitInterceptor bulkExportLimitInterceptor(
-      org.springframework.jdbc.core.JdbcTemplate jdbc, RequestLimitsProperties limits) {
-    return new BulkExportLimitInterceptor(jdbc, limits.maxConcurrentBulkExports(), java.time.Duration.ofSeconds(30));
+      org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate jdbc,
+      com.fasterxml.jackson.databind.ObjectMapper json,
+      DataDirectoryProperties dataDir,
+      RequestLimitsProperties limits) {
+    // counts the caller's jobs on every instance; the owner (this instance's directory) plays no part
+    BulkExportJobStore jobs =
+        new BulkExportJobStore(jdbc, json, BulkExportConfiguration.exportRoot(dataDir).toString());
+    return new BulkExportLimitInterceptor(jobs, limits.maxConcurrentBulkExports(), java.time.Duration.ofSeconds(30));
   }
 
   @Bean

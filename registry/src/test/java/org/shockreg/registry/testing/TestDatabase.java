@@ -9,8 +9,12 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import liquibase.integration.spring.SpringLiquibase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.io.DefaultResourceLoader;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.PostgreSQLContainer;
@@ -42,6 +46,18 @@ public final class TestDatabase {
       throw new IllegalStateException("cannot create test database " + name, e);
     }
     return new Database(s.urlFor(name), s.username(), s.password());
+  }
+
+  /** A new database with the registry schema (Liquibase), for tests of one repository without Spring Boot. */
+  public static DataSource newMigratedDataSource() throws Exception {
+    Database db = newDatabase();
+    DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.username(), db.password());
+    SpringLiquibase liquibase = new SpringLiquibase();
+    liquibase.setDataSource(ds);
+    liquibase.setChangeLog("classpath:db/changelog/db.changelog-master.yaml");
+    liquibase.setResourceLoader(new DefaultResourceLoader());
+    liquibase.afterPropertiesSet();
+    return ds;
   }
 
   /** Points a Spring Boot test at a new database (Liquibase migrates it on start). */

@@ -1,4 +1,4 @@
-package org.shockreg.server.audit;
+package org.shockreg.registry.audit;
 
 import java.time.Instant;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package org.shockreg.server.bulk;
+package org.shockreg.registry.bulk;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.shockreg.server.audit;
+package org.shockreg.registry.audit;
 
 /**
  * The codes of ShockReg's AuditEvents, after the IHE Basic Audit Log Patterns (BALP): RESTful

@@ -1,4 +1,4 @@
-package org.shockreg.server.bulk;
+package org.shockreg.registry.bulk;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -16,8 +16,11 @@ import java.util.Optional;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
-/** The {@code bulk_export_job} rows of one instance ({@code owner}: its export directory). */
-final class BulkExportJobStore {
+/**
+ * The {@code bulk_export_job} rows of one instance ({@code owner}: its export directory), and the
+ * open jobs of a caller on every instance (the kick-off limit).
+ */
+public final class BulkExportJobStore {
 
   private static final TypeReference<List<BulkExportJob.File>> FILES = new TypeReference<>() {};
 
@@ -25,13 +28,13 @@ final class BulkExportJobStore {
   private final ObjectMapper json;
   private final String owner;
 
-  BulkExportJobStore(NamedParameterJdbcTemplate jdbc, ObjectMapper json, String owner) {
+  public BulkExportJobStore(NamedParameterJdbcTemplate jdbc, ObjectMapper json, String owner) {
     this.jdbc = jdbc;
     this.json = json;
     this.owner = owner;
   }
 
-  void insert(
+  public void insert(
       String jobId,
       String level,
       String groupId,
@@ -59,7 +62,7 @@ final class BulkExportJobStore {
   }
 
   /** The patients who are subjects of any of these studies. */
-  List<String> studyPatients(List<String> studyIds) {
+  public List<String> studyPatients(List<String> studyIds) {
     return jdbc.queryForList(
         "SELECT DISTINCT patient_id FROM research_subject WHERE study_id = ANY(:studies) ORDER BY patient_id",
         new MapSqlParameterSource("studies", studyIds.toArray(String[]::new)),
@@ -67,7 +70,7 @@ final class BulkExportJobStore {
   }
 
   /** The job, unless it never existed, was deleted or has expired. */
-  Optional<BulkExportJob> find(String jobId) {
+  public Optional<BulkExportJob> find(String jobId) {
     return jdbc
         .query(
             "SELECT * FROM bulk_export_job WHERE job_id = :job"
@@ -79,18 +82,27 @@ final class BulkExportJobStore {
   }
 
   /** Jobs waiting or running, mine only (and not over capacity), oldest first. */
-  long openJobs() {
-    Long n =
-        jdbc.queryForObject(
-            "SELECT count(*) FROM bulk_export_job WHERE owner = :owner"
-                + " AND status IN ('accepted', 'in-progress')",
-            new MapSqlParameterSource("owner", owner),
-            Long.class);
+  public long openJobs() {
+    return count(
+        "SELECT count(*) FROM bulk_export_job WHERE owner = :owner AND status IN ('accepted', 'in-progress')",
+        new MapSqlParameterSource("owner", owner));
+  }
+
+  /** Jobs of this caller ({@code principal}) accepted or running, on any instance. */
+  public long openJobsOf(String principal) {
+    return count(
+        "SELECT count(*) FROM bulk_export_job WHERE principal = :principal"
+            + " AND status IN ('accepted', 'in-progress')",
+        new MapSqlParameterSource("principal", principal));
+  }
+
+  private long count(String sql, MapSqlParameterSource p) {
+    Long n = jdbc.queryForObject(sql, p, Long.class);
     return n == null ? 0 : n;
   }
 
   /** Claims a queued job for running; false when it was deleted meanwhile. */
-  boolean start(String jobId) {
+  public boolean start(String jobId) {
     return jdbc.update(
             "UPDATE bulk_export_job SET status = 'in-progress', started_at = now(),"
                 + " attempts = attempts + 1, exported = 0"
@@ -100,14 +112,14 @@ final class BulkExportJobStore {
   }
 
   /** Records progress; false when the job is no longer running (deleted through any instance). */
-  boolean progress(String jobId, long exported) {
+  public boolean progress(String jobId, long exported) {
     return jdbc.update(
             "UPDATE bulk_export_job SET exported = :n WHERE job_id = :job AND status = 'in-progress'",
             new MapSqlParameterSource("job", jobId).addValue("n", exported))
         == 1;
   }
 
-  boolean complete(
+  public boolean complete(
       String jobId,
       Instant transactionTime,
       long exported,
@@ -129,7 +141,7 @@ final class BulkExportJobStore {
         == 1;
   }
 
-  void fail(String jobId, String error, java.time.Duration retention) {
+  public void fail(String jobId, String error, java.time.Duration retention) {
     jdbc.update(
         "UPDATE bulk_export_job SET status = 'failed', error = :error, finished_at = now(),"
             + " expires_at = now() + CAST(:retention AS interval)"
@@ -140,7 +152,7 @@ final class BulkExportJobStore {
   }
 
   /** Deletes the job row; false when there was none. */
-  boolean delete(String jobId) {
+  public boolean delete(String jobId) {
     return jdbc.update(
             "DELETE FROM bulk_export_job WHERE job_id = :job", new MapSqlParameterSource("job", jobId))
         == 1;
@@ -150,7 +162,7 @@ final class BulkExportJobStore {
    * After a restart: my jobs that were running go back to the queue (their partial files are
    * discarded by the caller); a job interrupted {@code maxAttempts} times fails instead.
    */
-  List<String> requeueInterrupted(int maxAttempts, java.time.Duration retention) {
+  public List<String> requeueInterrupted(int maxAttempts, java.time.Duration retention) {
     MapSqlParameterSource p =
         new MapSqlParameterSource("owner", owner)
             .addValue("max", maxAttempts)
@@ -173,7 +185,7 @@ final class BulkExportJobStore {
   }
 
   /** Removes my expired jobs' rows and returns their ids (whose files the caller deletes). */
-  List<String> deleteExpired() {
+  public List<String> deleteExpired() {
     return jdbc.queryForList(
         "DELETE FROM bulk_export_job WHERE owner = :owner AND expires_at <= now() RETURNING job_id",
         new MapSqlParameterSource("owner", owner),
@@ -181,7 +193,7 @@ final class BulkExportJobStore {
   }
 
   /** All my job ids, to tell orphaned directories from live ones. */
-  List<String> jobIds() {
+  public List<String> jobIds() {
     return jdbc.queryForList(
         "SELECT job_id FROM bulk_export_job WHERE owner = :owner",
         new MapSqlParameterSource("owner", owner),
