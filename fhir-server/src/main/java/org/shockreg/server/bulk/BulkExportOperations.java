@@ -164,7 +164,7 @@ public class BulkExportOperations implements FhirOperationProvider {
                   NDJSON,
                   caller.id(),
                   caller.studyRestriction().map(s -> List.copyOf(new TreeSet<>(s))).orElse(null)));
-    } catch (BulkExportService.QueueFullException e) {
+    } catch (ExportQueueFullException e) {
       BaseServerResponseException busy =
           new BaseServerResponseException(429, "SR-BULK-6: too many export jobs are waiting; try again later") {};
       busy.addResponseHeader("Retry-After", String.valueOf(retryAfterSeconds() * 10));

@@ -57,13 +57,6 @@ public class BulkExportService implements SmartLifecycle {
       String principal,
       List<String> studyIds) {}
 
-  /** Thrown when the queue is full (429). */
-  public static final class QueueFullException extends RuntimeException {
-    QueueFullException() {
-      super("export queue is full");
-    }
-  }
-
   private final BulkExportJobStore store;
   private final NdjsonExporter exporter;
   private final BulkExportProperties props;
@@ -117,7 +110,7 @@ public class BulkExportService implements SmartLifecycle {
   /** Queues a job and returns its id. */
   public String kickOff(Kickoff k) {
     if (store.openJobs() >= (long) props.maxConcurrentJobs() + props.maxQueuedJobs()) {
-      throw new QueueFullException();
+      throw new ExportQueueFullException();
     }
     String jobId = UUID.randomUUID().toString();
     store.insert(
