@@ -321,6 +321,14 @@ class SmartBackendTokenProviderTest {
   }
 
   @Test
+  void tokenWithoutTokenType_isTakenAsBearer() {
+    SmartBackendTokenProvider provider = rsaProvider();
+    endpoint.tokenType = null;
+
+    assertThat(provider.authorization()).contains("Bearer tok-1");
+  }
+
+  @Test
   void toString_showsNoSecret() {
     SmartBackendTokenProvider provider = rsaProvider();
     provider.authorization();
