@@ -5,6 +5,7 @@ import static org.shockreg.ingest.demo.SourceRecord.CONDITION_CLINICAL;
 import static org.shockreg.ingest.demo.SourceRecord.CONDITION_VERIFICATION;
 import static org.shockreg.ingest.demo.SourceRecord.DAY;
 import static org.shockreg.ingest.demo.SourceRecord.HOUR;
+import static org.shockreg.ingest.demo.SourceRecord.MINUTE;
 import static org.shockreg.ingest.demo.SourceRecord.concept;
 
 import org.hl7.fhir.r4.model.Coding;
@@ -22,6 +23,16 @@ final class DemoConditions {
 
   DemoConditions(SourceRecord record) {
     this.r = record;
+  }
+
+  /** The cardiogenic shock itself: an encounter diagnosis recorded within {@code recordedWithin}. */
+  void emitCardiogenicShock(long recordedWithin) {
+    condition(
+        DemoDiagnosis.CARDIOGENIC_SHOCK.coding(r.site.shockInSnomed()),
+        r.shockAt,
+        false,
+        r.shockAt + r.between(10 * MINUTE, recordedWithin),
+        true);
   }
 
   /**

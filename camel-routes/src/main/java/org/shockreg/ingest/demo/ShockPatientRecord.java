@@ -182,12 +182,7 @@ final class ShockPatientRecord extends SourceRecord {
 
   private void emitConditions() {
     boolean snomed = site.diagnosesInSnomed();
-    conditions.condition(
-        DemoDiagnosis.CARDIOGENIC_SHOCK.coding(site.shockInSnomed()),
-        shockAt,
-        false,
-        shockAt + between(10 * MINUTE, 6 * HOUR),
-        true);
+    conditions.emitCardiogenicShock(6 * HOUR);
     switch (etiology) {
       case AMI_CS -> {
         DemoDiagnosis mi = chance(0.65) ? DemoDiagnosis.STEMI[rng.nextInt(4)] : DemoDiagnosis.NSTEMI;

@@ -209,12 +209,7 @@ public final class TrialCohortGenerator {
 
     private void emitConditions() {
       boolean snomed = site.diagnosesInSnomed();
-      conditions.condition(
-          DemoDiagnosis.CARDIOGENIC_SHOCK.coding(site.shockInSnomed()),
-          shockAt,
-          false,
-          shockAt + between(10 * MINUTE, 2 * HOUR),
-          true);
+      conditions.emitCardiogenicShock(2 * HOUR);
       conditions.emitHeartFailureHistory(snomed);
       conditions.emitComorbidities(snomed);
     }

@@ -33,21 +33,10 @@ import org.springframework.dao.DataAccessException;
  * resource to curated facts, stores its raw version, applies the facts to their patients and
  * recomputes the derived facts of the patients touched.
  */
-final class FactCuration {
+record FactCuration(
+    RegistryWriter writer, MappingEngine engine, EpisodeRecomputation derivations, FhirContext fhir) {
 
   private static final Logger log = LoggerFactory.getLogger(FactCuration.class);
-
-  private final RegistryWriter writer;
-  private final MappingEngine engine;
-  private final EpisodeRecomputation derivations;
-  private final FhirContext fhir;
-
-  FactCuration(RegistryWriter writer, MappingEngine engine, EpisodeRecomputation derivations, FhirContext fhir) {
-    this.writer = writer;
-    this.engine = engine;
-    this.derivations = derivations;
-    this.fhir = fhir;
-  }
 
   /** Maps and applies the changed resources; {@code rawIds[i]} is reserved for {@code changed[i]}. */
   void curate(

@@ -38,18 +38,10 @@ public final class SmartBackendTokenProvider implements AccessTokenProvider {
   static final Duration MIN_RENEWAL_MARGIN = Duration.ofSeconds(60);
   static final Duration LIFETIME_WHEN_UNSAID = Duration.ofMinutes(5);
 
-  /** Waits between retries; a seam so tests need not sleep. */
-  interface Sleeper {
-    void sleep(Duration duration) throws InterruptedException;
-  }
-
   private record Token(String value, Instant expiresAt, Instant renewAt) {}
 
-  private final String sourceId;
-  private final String clientId;
-  private final URI tokenUrl;
-  private final String scope;
   private final SmartTokenEndpoint endpoint;
+  private final String sourceId;
   private final Clock clock;
   private final ReentrantLock refreshLock = new ReentrantLock();
   private volatile Token current;
@@ -71,36 +63,16 @@ public final class SmartBackendTokenProvider implements AccessTokenProvider {
       HttpClient http,
       Clock clock) {
     this(
-        sourceId,
-        clientId,
-        signingKey,
-        tokenUrl,
-        scope,
-        http,
-        clock,
-        d -> Thread.sleep(d.toMillis()),
-        Duration.ofSeconds(1));
+        new SmartTokenEndpoint(
+            sourceId, clientId, signingKey, tokenUrl, scope, http, clock, d -> Thread.sleep(d.toMillis()),
+            Duration.ofSeconds(1)),
+        clock);
   }
 
-  SmartBackendTokenProvider(
-      String sourceId,
-      String clientId,
-      JWK signingKey,
-      URI tokenUrl,
-      String scope,
-      HttpClient http,
-      Clock clock,
-      Sleeper sleeper,
-      Duration firstBackoff) {
-    this.sourceId = Objects.requireNonNull(sourceId, "sourceId");
-    this.clientId = Objects.requireNonNull(clientId, "clientId");
-    this.tokenUrl = Objects.requireNonNull(tokenUrl, "tokenUrl");
-    this.scope = Objects.requireNonNull(scope, "scope");
+  SmartBackendTokenProvider(SmartTokenEndpoint endpoint, Clock clock) {
+    this.endpoint = endpoint;
+    this.sourceId = endpoint.sourceId();
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.endpoint =
-        new SmartTokenEndpoint(
-            sourceId, clientId, signingKey, tokenUrl, scope, Objects.requireNonNull(http, "http"), clock,
-            sleeper, firstBackoff);
   }
 
   @Override
@@ -162,7 +134,7 @@ public final class SmartBackendTokenProvider implements AccessTokenProvider {
         sourceId,
         lifetime.toSeconds(),
         expiresAt.minus(margin),
-        bearer.getScope() == null ? scope : bearer.getScope());
+        bearer.getScope() == null ? endpoint.scope() : bearer.getScope());
     return new Token(bearer.getValue(), expiresAt, expiresAt.minus(margin));
   }
 
@@ -179,16 +151,6 @@ public final class SmartBackendTokenProvider implements AccessTokenProvider {
 
   @Override
   public String toString() {
-    return "SmartBackendTokenProvider[source="
-        + sourceId
-        + ", clientId="
-        + clientId
-        + ", tokenUrl="
-        + tokenUrl
-        + ", alg="
-        + endpoint.header().getAlgorithm()
-        + ", kid="
-        + endpoint.header().getKeyID()
-        + "]";
+    return "SmartBackendTokenProvider" + endpoint;
   }
 }

@@ -34,11 +34,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import net.minidev.json.JSONObject;
 import org.shockreg.ingest.pull.LoggedUrl;
-import org.shockreg.ingest.pull.auth.SmartBackendTokenProvider.Sleeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +56,11 @@ final class SmartTokenEndpoint {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
   static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
   static final int MAX_RETRIES = 3;
+
+  /** Waits between retries; a seam so tests need not sleep. */
+  interface Sleeper {
+    void sleep(Duration duration) throws InterruptedException;
+  }
 
   /** A Bearer token as issued: {@code expires_in} is 0 when the endpoint did not say. */
   record Issued(BearerAccessToken token, Instant sentAt) {}
@@ -81,12 +86,12 @@ final class SmartTokenEndpoint {
       Clock clock,
       Sleeper sleeper,
       Duration firstBackoff) {
-    this.sourceId = sourceId;
-    this.clientId = new ClientID(clientId);
-    this.tokenUrl = tokenUrl;
-    this.scope = Scope.parse(scope);
-    this.http = http;
-    this.clock = clock;
+    this.sourceId = Objects.requireNonNull(sourceId, "sourceId");
+    this.clientId = new ClientID(Objects.requireNonNull(clientId, "clientId"));
+    this.tokenUrl = Objects.requireNonNull(tokenUrl, "tokenUrl");
+    this.scope = Scope.parse(Objects.requireNonNull(scope, "scope"));
+    this.http = Objects.requireNonNull(http, "http");
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.sleeper = sleeper;
     this.firstBackoff = firstBackoff;
     if (!signingKey.isPrivate()) {
@@ -111,8 +116,20 @@ final class SmartTokenEndpoint {
         new JWSHeader.Builder(alg).keyID(signingKey.getKeyID()).type(JOSEObjectType.JWT).build();
   }
 
-  JWSHeader header() {
-    return header;
+  String sourceId() {
+    return sourceId;
+  }
+
+  /** The scope asked for, as configured. */
+  Scope scope() {
+    return scope;
+  }
+
+  /** Names the source, client, endpoint and key, never a secret. */
+  @Override
+  public String toString() {
+    return "[source=" + sourceId + ", clientId=" + clientId + ", tokenUrl=" + tokenUrl + ", alg="
+        + header.getAlgorithm() + ", kid=" + header.getKeyID() + "]";
   }
 
   /** Asks for a token, with the retries; {@link TokenRequestException} when none is issued. */

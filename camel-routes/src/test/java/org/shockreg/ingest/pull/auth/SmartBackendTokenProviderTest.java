@@ -72,15 +72,17 @@ class SmartBackendTokenProviderTest {
 
   SmartBackendTokenProvider provider(JWK key, URI tokenUrl) {
     return new SmartBackendTokenProvider(
-        "ehr-a",
-        CLIENT_ID,
-        key,
-        tokenUrl,
-        "system/Observation.read system/Patient.read",
-        http,
-        clock,
-        waits::add,
-        Duration.ofSeconds(1));
+        new SmartTokenEndpoint(
+            "ehr-a",
+            CLIENT_ID,
+            key,
+            tokenUrl,
+            "system/Observation.read system/Patient.read",
+            http,
+            clock,
+            waits::add,
+            Duration.ofSeconds(1)),
+        clock);
   }
 
   SmartBackendTokenProvider rsaProvider() {
