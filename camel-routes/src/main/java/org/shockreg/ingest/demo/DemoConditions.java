@@ -13,8 +13,8 @@ import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
- * Conditions of one synthetic patient's source record: the shock, its cause and the problem list, coded
- * in the site's dialect (SNOMED CT or ICD-10-CM).
+ * Conditions of one synthetic patient's source record: the shock, its cause and the problem
+ * list, coded in the site's dialect (SNOMED CT or ICD-10-CM).
  */
 final class DemoConditions {
 

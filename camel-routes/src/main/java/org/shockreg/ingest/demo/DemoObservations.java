@@ -34,7 +34,7 @@ final class DemoObservations {
   }
 
   /**
-   * One blood pressure reading in the r.site's way: Milano a panel (MAP apart), Paris separate
+   * One blood pressure reading in the site's way: Milano a panel (MAP apart), Paris separate
    * Observations in {@code mmHg}, Boston a panel with MAP as a component; MAP only when asked.
    */
   void emitBloodPressure(long at, int sbp, int dbp, int map, boolean withMap) {

@@ -29,6 +29,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * hash), map, upsert curated facts, commit, one transaction per batch. Bad input never stops the
  * rest: an unreadable line or a resource the rules reject is parked in the dead-letter store with
  * its raw content and reason.
+ *
+ * <p>The stages: read ({@link SourceEntryReader}, {@link SourceCandidates}), the batch and its
+ * transaction ({@link CurationTransaction}), curate and derive ({@link FactCuration}), report
+ * ({@link IntakeOutcomes}). This class runs them per body and per batch.
  */
 public class IntakePipeline {
 
