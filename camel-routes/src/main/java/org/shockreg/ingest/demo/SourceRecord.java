@@ -10,7 +10,6 @@ import java.util.TimeZone;
 import org.hl7.fhir.r4.model.Address;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Encounter;
@@ -18,23 +17,18 @@ import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
 import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.InstantType;
-import org.hl7.fhir.r4.model.Observation;
-import org.hl7.fhir.r4.model.Observation.ObservationStatus;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Period;
-import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Quantity;
-import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
-import org.hl7.fhir.r4.model.SimpleQuantity;
-import org.hl7.fhir.r4.model.StringType;
 import org.shockreg.ingest.demo.SyntheticCohortGenerator.SourceResourceSink;
 
 /**
- * One synthetic patient's source record as its site's EHR sends it: the resource builders shared
- * by the demo generators ({@link SyntheticCohortGenerator}, {@link TrialCohortGenerator}), each
- * writing in the site's dialect (codes, units, panels, time offsets). A subclass plans the clinical
+ * One synthetic patient's source record as its site's EHR sends it: its ids, Patient and
+ * Encounters here, its {@link DemoConditions}, {@link DemoObservations} and {@link DemoProcedures}
+ * beside it, shared by the demo generators ({@link SyntheticCohortGenerator}, {@link
+ * TrialCohortGenerator}), each writing in the site's dialect (codes, units, panels, time offsets). A subclass plans the clinical
  * course, then calls these in order; every random draw comes from the patient's own stream, so the
  * same stream gives byte-identical resources.
  */
@@ -85,9 +79,10 @@ abstract class SourceRecord {
   final String icuId;
   final String stayRef;
   final String icuRef;
-  private int observationSeq;
-  private int conditionSeq;
-  private int procedureSeq;
+  /** The record's resources of each kind, written in the site's dialect. */
+  final DemoConditions conditions = new DemoConditions(this);
+  final DemoObservations observations = new DemoObservations(this);
+  final DemoProcedures procedures = new DemoProcedures(this);
 
   /** Shock diagnosis; instants are epoch milliseconds on whole minutes. */
   long shockAt;
@@ -215,373 +210,6 @@ abstract class SourceRecord {
     visit.setSubject(new Reference(patientRef));
     visit.setPeriod(period(followUpAt, followUpAt + 30 * MINUTE));
     sink.accept(site.id, visit);
-  }
-
-  // --- Conditions ----------------------------------------------------------------------------
-
-  /**
-   * Heart failure as the cause of the shock: known chronic HF (55%, sometimes decompensated) or
-   * acute HF, and its cause on the problem list: ischemic cardiomyopathy 22%, prior MI 18% (so 40%
-   * ischemic), dilated cardiomyopathy 20%, none recorded 20%.
-   */
-  void emitHeartFailureHistory(boolean snomed) {
-    if (chance(0.55)) {
-      // Known chronic HF: diagnosed months to years earlier, so the episode is not de novo.
-      DemoDiagnosis chronic = chance(0.6) ? DemoDiagnosis.CHRONIC_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
-      chronicCondition(chronic, snomed, between(60 * DAY, 6 * 365 * DAY));
-      if (chance(0.5)) {
-        condition(
-            DemoDiagnosis.ACUTE_ON_CHRONIC_SYSTOLIC_HF.coding(snomed),
-            shockAt - between(0, 12 * HOUR),
-            false,
-            shockAt + between(HOUR, DAY),
-            true);
-      }
-    } else {
-      DemoDiagnosis acute = chance(0.7) ? DemoDiagnosis.ACUTE_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
-      long onset = shockAt - between(0, 24 * HOUR);
-      condition(acute.coding(snomed), onset, false, onset + between(HOUR, DAY), true);
-    }
-    double cause = rng.nextDouble();
-    if (cause < 0.22) {
-      chronicCondition(
-          DemoDiagnosis.ISCHEMIC_CARDIOMYOPATHY, snomed, between(180 * DAY, 8 * 365 * DAY));
-    } else if (cause < 0.40) {
-      chronicCondition(DemoDiagnosis.OLD_MI, snomed, between(365 * DAY, 15 * 365 * DAY));
-    } else if (cause < 0.60) {
-      chronicCondition(
-          DemoDiagnosis.DILATED_CARDIOMYOPATHY, snomed, between(180 * DAY, 8 * 365 * DAY));
-    }
-  }
-
-  /** Common comorbidities the registry does not map (they land in the unmapped-codes report). */
-  void emitComorbidities(boolean snomed) {
-    if (chance(0.30)) {
-      chronicCondition(DemoDiagnosis.TYPE_2_DIABETES, snomed, between(365 * DAY, 20 * 365 * DAY));
-    }
-    if (chance(0.45)) {
-      chronicCondition(DemoDiagnosis.HYPERTENSION, snomed, between(365 * DAY, 25 * 365 * DAY));
-    }
-    if (chance(0.20)) {
-      chronicCondition(DemoDiagnosis.ATRIAL_FIBRILLATION, snomed, between(60 * DAY, 10 * 365 * DAY));
-    }
-    if (chance(0.12)) {
-      chronicCondition(DemoDiagnosis.CKD_STAGE_3, snomed, between(365 * DAY, 8 * 365 * DAY));
-    }
-  }
-
-  /** A problem-list entry with a date-only onset, as EHRs send for old diagnoses. */
-  void chronicCondition(DemoDiagnosis diagnosis, boolean snomed, long yearsAgo) {
-    long onset = shockAt - yearsAgo;
-    condition(diagnosis.coding(snomed), onset, true, onset + between(0, 30 * DAY), false);
-  }
-
-  void condition(
-      Coding code, long onsetAt, boolean dateOnly, long recordedAt, boolean encounterDiagnosis) {
-    Condition condition = new Condition();
-    condition.setId(ownId("cond", ++conditionSeq, 2));
-    stamp(condition, recordedAt + HOUR);
-    condition.setClinicalStatus(concept(CONDITION_CLINICAL, "active", "Active"));
-    condition.setVerificationStatus(concept(CONDITION_VERIFICATION, "confirmed", "Confirmed"));
-    condition.addCategory(
-        encounterDiagnosis
-            ? concept(CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis")
-            : concept(CONDITION_CATEGORY, "problem-list-item", "Problem List Item"));
-    condition.getCode().addCoding(code);
-    condition.setSubject(new Reference(patientRef));
-    if (encounterDiagnosis) {
-      condition.setEncounter(new Reference(stayRef));
-    }
-    condition.setOnset(dateOnly ? date(onsetAt) : dateTime(onsetAt));
-    condition.setRecordedDateElement(dateTime(recordedAt));
-    sink.accept(site.id, condition);
-  }
-
-  // --- Observations --------------------------------------------------------------------------
-
-  /**
-   * One blood pressure reading in the site's way: Milano a panel (MAP apart), Paris separate
-   * Observations in {@code mmHg}, Boston a panel with MAP as a component; MAP only when asked.
-   */
-  void emitBloodPressure(long at, int sbp, int dbp, int map, boolean withMap) {
-    switch (site) {
-      case MILANO -> {
-        emitBloodPressurePanel(at, sbp, dbp, -1);
-        if (withMap) {
-          emitPressure(at, "8478-0", "Mean blood pressure", map, "mm[Hg]");
-        }
-      }
-      case PARIS -> {
-        emitPressure(at, "8480-6", "Systolic blood pressure", sbp, "mmHg");
-        emitPressure(at, "8462-4", "Diastolic blood pressure", dbp, "mmHg");
-        if (withMap) {
-          emitPressure(at, "8478-0", "Mean blood pressure", map, "mmHg");
-        }
-      }
-      case BOSTON -> emitBloodPressurePanel(at, sbp, dbp, withMap ? map : -1);
-    }
-  }
-
-  void emitHeartRate(long at, int perMinute) {
-    Observation heartRate = observation("vital-signs", at, false);
-    heartRate.getCode().addCoding(new Coding(LOINC, "8867-4", "Heart rate"));
-    heartRate.setValue(
-        quantity(
-            BigDecimal.valueOf(perMinute), site == DemoSite.BOSTON ? "beats/min" : "/min", "/min"));
-    sink.accept(site.id, heartRate);
-  }
-
-  /** Panel 85354-9 with no value of its own, like Synthea and most US EHRs send it. */
-  void emitBloodPressurePanel(long at, int sbp, int dbp, int map) {
-    Observation panel = observation("vital-signs", at, false);
-    panel
-        .getCode()
-        .addCoding(
-            new Coding(LOINC, "85354-9", "Blood pressure panel with all children optional"));
-    panel.getCode().setText("Blood pressure");
-    component(panel, "8480-6", "Systolic blood pressure", sbp);
-    component(panel, "8462-4", "Diastolic blood pressure", dbp);
-    if (map >= 0) {
-      component(panel, "8478-0", "Mean blood pressure", map);
-    }
-    sink.accept(site.id, panel);
-  }
-
-  private static void component(Observation panel, String code, String display, int mmHg) {
-    Observation.ObservationComponentComponent component = panel.addComponent();
-    component.getCode().addCoding(new Coding(LOINC, code, display));
-    component.setValue(quantity(BigDecimal.valueOf(mmHg), "mm[Hg]", "mm[Hg]"));
-  }
-
-  void emitPressure(long at, String code, String display, int mmHg, String unit) {
-    Observation pressure = observation("vital-signs", at, false);
-    pressure.getCode().addCoding(new Coding(LOINC, code, display));
-    pressure.setValue(quantity(BigDecimal.valueOf(mmHg), unit, "mm[Hg]"));
-    sink.accept(site.id, pressure);
-  }
-
-  void emitOxygenSaturation(long at) {
-    Observation spo2 = observation("vital-signs", at, false);
-    spo2.getCode().addCoding(new Coding(LOINC, "2708-6", "Oxygen saturation in Arterial blood"));
-    if (site == DemoSite.BOSTON) {
-      // Synthea-style second coding; neither code feeds a registry variable.
-      spo2.getCode()
-          .addCoding(
-              new Coding(
-                  LOINC, "59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"));
-    }
-    spo2.setValue(quantity(BigDecimal.valueOf(clamp(94 + 3 * gaussian(), 78, 100)), "%", "%"));
-    sink.accept(site.id, spo2);
-  }
-
-  void emitLactate(long at, double mmolPerL) {
-    Observation lactate = observation("laboratory", at, true);
-    switch (site) {
-      case MILANO, PARIS -> {
-        // Central lab (serum) or blood gas analyser (whole blood), both in mmol/L.
-        boolean bloodGas = chance(site == DemoSite.PARIS ? 0.7 : 0.3);
-        lactate
-            .getCode()
-            .addCoding(
-                bloodGas
-                    ? new Coding(LOINC, "32693-4", "Lactate [Moles/volume] in Blood")
-                    : new Coding(LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"));
-        // Some analysers write the litre in lower case (valid UCUM, but not the usual code).
-        String unit = chance(0.25) ? "mmol/l" : "mmol/L";
-        lactate.setValue(quantity(decimal(mmolPerL, 1), unit, unit));
-      }
-      case BOSTON -> {
-        lactate
-            .getCode()
-            .addCoding(new Coding(LOINC, "14118-4", "Lactate [Mass/volume] in Serum or Plasma"));
-        lactate.setValue(quantity(decimal(mmolPerL * 9.008, 1), "mg/dL", "mg/dL"));
-      }
-    }
-    sink.accept(site.id, lactate);
-  }
-
-  void emitCreatinine(long at, double mgPerDl) {
-    Observation creatinine = observation("laboratory", at, true);
-    if (site == DemoSite.PARIS) {
-      creatinine
-          .getCode()
-          .addCoding(
-              new Coding(LOINC, "14682-9", "Creatinine [Moles/volume] in Serum or Plasma"));
-      creatinine.setValue(quantity(decimal(mgPerDl * 88.4, 0), "µmol/L", "umol/L"));
-    } else {
-      creatinine
-          .getCode()
-          .addCoding(new Coding(LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma"));
-      creatinine.setValue(quantity(decimal(mgPerDl, 2), "mg/dL", "mg/dL"));
-    }
-    sink.accept(site.id, creatinine);
-  }
-
-  void emitLvef(long at, int percent) {
-    // Boston files echo results under laboratory, like Synthea; the others under exam.
-    Observation lvef = observation(site == DemoSite.BOSTON ? "laboratory" : "exam", at, false);
-    lvef.getCode()
-        .addCoding(
-            chance(0.2)
-                ? new Coding(LOINC, "18043-0", "Left ventricular Ejection fraction by US")
-                : new Coding(LOINC, "10230-1", "Left ventricular Ejection fraction"));
-    double shape = rng.nextDouble();
-    if (shape < 0.78) {
-      Quantity value = new Quantity().setValue(BigDecimal.valueOf(percent));
-      if (site != DemoSite.PARIS || !chance(0.1)) {
-        // Paris occasionally leaves the unit off; % is the only plausible one for LVEF.
-        value.setUnit("%").setSystem(UCUM).setCode("%");
-      }
-      lvef.setValue(value);
-    } else if (shape < 0.92) {
-      // Echo reports often give a 5-point band, e.g. 15-20 %.
-      int low = percent / 5 * 5;
-      Range range = new Range();
-      range.setLow(percentQuantity(low));
-      range.setHigh(percentQuantity(low + 5));
-      lvef.setValue(range);
-    } else {
-      lvef.setValue(
-          new StringType(
-              chance(0.6) ? "EF " + percent + "%" : percent + "-" + (percent + 5) + " %"));
-    }
-    sink.accept(site.id, lvef);
-  }
-
-  private static SimpleQuantity percentQuantity(int percent) {
-    SimpleQuantity quantity = new SimpleQuantity();
-    quantity.setValue(BigDecimal.valueOf(percent)).setUnit("%").setSystem(UCUM).setCode("%");
-    return quantity;
-  }
-
-  Observation observation(String category, long at, boolean laboratory) {
-    Observation observation = new Observation();
-    observation.setId(ownId("obs", ++observationSeq, 4));
-    // Point-of-care and early lab results sometimes arrive before validation.
-    observation.setStatus(
-        laboratory && chance(0.04) ? ObservationStatus.PRELIMINARY : ObservationStatus.FINAL);
-    observation.addCategory(concept(OBSERVATION_CATEGORY, category, categoryDisplay(category)));
-    observation.setSubject(new Reference(patientRef));
-    observation.setEncounter(new Reference(encounterAt(at)));
-    observation.setEffective(dateTime(at));
-    if (laboratory) {
-      observation.setIssuedElement(instant(at + 40 * MINUTE));
-    }
-    stamp(observation, at + (laboratory ? 45 : 5) * MINUTE);
-    return observation;
-  }
-
-  private static String categoryDisplay(String category) {
-    return switch (category) {
-      case "vital-signs" -> "Vital Signs";
-      case "laboratory" -> "Laboratory";
-      default -> "Exam";
-    };
-  }
-
-  // --- Procedures ----------------------------------------------------------------------------
-
-  /** Heart replacement therapy: a durable LVAD implant or a heart transplant, in SNOMED CT. */
-  void emitHeartReplacement(boolean durableLvad, long at) {
-    Procedure procedure = procedure(at, at + 4 * HOUR);
-    procedure.setEncounter(new Reference(stayRef));
-    procedure
-        .getCode()
-        .addCoding(
-            durableLvad
-                ? new Coding(
-                    SNOMED, "232967006", "Implantation of left ventricular assist device (procedure)")
-                : new Coding(SNOMED, "32413006", "Transplantation of heart (procedure)"));
-    procedure.setPerformed(dateTime(at));
-    sink.accept(site.id, procedure);
-  }
-
-  void emitDeviceTherapy(Device device, long start, long end, boolean endedByDeath) {
-    // ~20% of IABP therapies: the removal is its own procedure (CPT 33968) days later.
-    boolean separateRemoval = device == Device.IABP && !endedByDeath && chance(0.25);
-    Procedure therapy = procedure(start, end);
-    therapy.getCode().addCoding(deviceCoding(device));
-    if (device == Device.VA_ECMO && site == DemoSite.PARIS) {
-      therapy.getCode().setText("ECMO VA périphérique");
-    }
-    double shape = rng.nextDouble();
-    if (separateRemoval) {
-      if (shape < 0.7) {
-        therapy.setPerformed(new Period().setStartElement(dateTime(start)));
-      } else {
-        therapy.setPerformed(dateTime(start));
-      }
-    } else if (shape < 0.65) {
-      therapy.setPerformed(period(start, end));
-    } else if (shape < 0.85) {
-      therapy.setPerformed(new Period().setStartElement(dateTime(start)));
-    } else {
-      therapy.setPerformed(dateTime(start));
-    }
-    sink.accept(site.id, therapy);
-
-    if (separateRemoval) {
-      Procedure removal = procedure(end, end);
-      removal
-          .getCode()
-          .addCoding(
-              new Coding(
-                  CPT, "33968", "Removal of intra-aortic balloon assist device, percutaneous"));
-      removal.setPerformed(dateTime(end));
-      sink.accept(site.id, removal);
-    }
-  }
-
-  Coding deviceCoding(Device device) {
-    return switch (device) {
-      case IABP ->
-          switch (site) {
-            case MILANO ->
-                new Coding(
-                    SNOMED,
-                    "442807006",
-                    "Insertion of intraaortic balloon counterpulsation device through femoral"
-                        + " artery (procedure)");
-            case PARIS ->
-                new Coding(
-                    ICD10PCS,
-                    "5A02210",
-                    "Assistance with Cardiac Output using Balloon Pump, Continuous");
-            case BOSTON ->
-                new Coding(
-                    CPT,
-                    "33967",
-                    "Insertion of intra-aortic balloon assist device, percutaneous");
-          };
-      case IMPELLA ->
-          site == DemoSite.BOSTON
-              ? new Coding(
-                  CPT,
-                  "33990",
-                  "Insertion of ventricular assist device, percutaneous, including radiological"
-                      + " supervision and interpretation; left heart, arterial access only")
-              : new Coding(
-                  ICD10PCS,
-                  "5A0221D",
-                  "Assistance with Cardiac Output using Impeller Pump, Continuous");
-      case VA_ECMO ->
-          site == DemoSite.MILANO
-              ? new Coding(SNOMED, "233573008", "Extracorporeal membrane oxygenation (procedure)")
-              : new Coding(
-                  ICD10PCS,
-                  "5A1522G",
-                  "Extracorporeal Oxygenation, Membrane, Peripheral Veno-arterial");
-    };
-  }
-
-  Procedure procedure(long at, long updatedAfter) {
-    Procedure procedure = new Procedure();
-    procedure.setId(ownId("proc", ++procedureSeq, 2));
-    stamp(procedure, updatedAfter + HOUR);
-    procedure.setStatus(Procedure.ProcedureStatus.COMPLETED);
-    procedure.setSubject(new Reference(patientRef));
-    procedure.setEncounter(new Reference(encounterAt(at)));
-    return procedure;
   }
 
   // --- helpers -------------------------------------------------------------------------------

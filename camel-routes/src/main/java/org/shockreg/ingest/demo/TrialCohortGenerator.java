@@ -136,8 +136,8 @@ public final class TrialCohortGenerator {
         emitFollowUpVisit(followUpAt);
         // The visit's vitals are what tells the registry the patient was alive then.
         int sbp = clamp(truncatedGaussian(108, 12, 85, 140), 85, 140);
-        emitBloodPressure(followUpAt + 10 * MINUTE, sbp, clamp(sbp * 0.62, 50, 90), -1, false);
-        emitHeartRate(followUpAt + 10 * MINUTE, clamp(truncatedGaussian(76, 10, 50, 110), 50, 110));
+        observations.emitBloodPressure(followUpAt + 10 * MINUTE, sbp, clamp(sbp * 0.62, 50, 90), -1, false);
+        observations.emitHeartRate(followUpAt + 10 * MINUTE, clamp(truncatedGaussian(76, 10, 50, 110), 50, 110));
       }
       emitResearchSubject();
     }
@@ -209,14 +209,9 @@ public final class TrialCohortGenerator {
 
     private void emitConditions() {
       boolean snomed = site.diagnosesInSnomed();
-      condition(
-          DemoDiagnosis.CARDIOGENIC_SHOCK.coding(site.shockInSnomed()),
-          shockAt,
-          false,
-          shockAt + between(10 * MINUTE, 2 * HOUR),
-          true);
-      emitHeartFailureHistory(snomed);
-      emitComorbidities(snomed);
+      conditions.emitCardiogenicShock(2 * HOUR);
+      conditions.emitHeartFailureHistory(snomed);
+      conditions.emitComorbidities(snomed);
     }
 
     /**
@@ -232,12 +227,12 @@ public final class TrialCohortGenerator {
       vitals(shockAt + between(-15 * MINUTE, 15 * MINUTE), sbp);
       long mid = shockAt + (randomizedAt - shockAt) / 2;
       vitals(mid, qualifies ? clamp(sbp + 5 * gaussian(), 64, 120) : 80 + rng.nextInt(10));
-      emitLactate(shockAt + between(-60 * MINUTE, 30 * MINUTE), lactate);
+      observations.emitLactate(shockAt + between(-60 * MINUTE, 30 * MINUTE), lactate);
       double creatinine = bounded(1.5 * Math.exp(0.35 * gaussian()), 0.5, 5);
-      emitCreatinine(shockAt + between(-60 * MINUTE, 30 * MINUTE), creatinine);
+      observations.emitCreatinine(shockAt + between(-60 * MINUTE, 30 * MINUTE), creatinine);
       // LVEF <= 30 keeps even a 5-point band or "p-(p+5) %" text at <= 35 % once curated.
       int lvef = clamp(20 * Math.exp(0.22 * gaussian()), 10, 30);
-      emitLvef(shockAt + between(-2 * HOUR, randomizedAt - shockAt - 20 * MINUTE), lvef);
+      observations.emitLvef(shockAt + between(-2 * HOUR, randomizedAt - shockAt - 20 * MINUTE), lvef);
       lactateAtShock = lactate;
       sbpAtShock = sbp;
     }
@@ -256,7 +251,7 @@ public final class TrialCohortGenerator {
         vitals(at, sbp);
         if (offset == 8 * HOUR || offset == 40 * HOUR) {
           double trend = Math.exp((dies ? 0.4 : -0.8) * f + 0.08 * gaussian());
-          emitLactate(at, bounded(lactateAtShock * trend, 0.4, 20));
+          observations.emitLactate(at, bounded(lactateAtShock * trend, 0.4, 20));
         }
       }
     }
@@ -264,8 +259,8 @@ public final class TrialCohortGenerator {
     private void vitals(long at, int sbp) {
       int dbp = clamp(sbp * (0.55 + 0.12 * rng.nextDouble()), 35, 100);
       int map = Math.round((sbp + 2f * dbp) / 3f);
-      emitBloodPressure(at, sbp, dbp, map, chance(0.45));
-      emitHeartRate(at, clamp(truncatedGaussian(98, 15, 55, 150), 55, 150));
+      observations.emitBloodPressure(at, sbp, dbp, map, chance(0.45));
+      observations.emitHeartRate(at, clamp(truncatedGaussian(98, 15, 55, 150), 55, 150));
     }
 
     /**
@@ -292,7 +287,7 @@ public final class TrialCohortGenerator {
         }
       }
       if (outcome == Outcome.RESCUE) {
-        emitHeartReplacement(durableLvad, rescueAt);
+        procedures.emitHeartReplacement(durableLvad, rescueAt);
       }
     }
 
@@ -301,7 +296,7 @@ public final class TrialCohortGenerator {
         return;
       }
       long end = Math.min(start + between(36 * HOUR, 6 * DAY), limit);
-      emitDeviceTherapy(device, start, end, diedInHospital && end == deathAt);
+      procedures.emitDeviceTherapy(device, start, end, diedInHospital && end == deathAt);
     }
 
     /** The randomization as the trial's system sends it: arm and time, on study. */

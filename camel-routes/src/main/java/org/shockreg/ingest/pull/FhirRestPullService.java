@@ -10,16 +10,13 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pull.PullSourcesProperties.PullSource;
 import org.shockreg.ingest.pull.auth.AccessTokenProvider;
@@ -44,11 +41,6 @@ public class FhirRestPullService {
   public static final String TYPE_REST = "fhir-rest";
   public static final String TYPE_BULK = "fhir-bulk";
 
-  /** Failed runs in a row after which a source is backed off. */
-  static final int FAILURES_BEFORE_BACKOFF = 3;
-
-  static final Duration MAX_BACKOFF = Duration.ofHours(1);
-
   /** What {@link #trigger} did. */
   public enum TriggerResult {
     STARTED,
@@ -57,30 +49,7 @@ public class FhirRestPullService {
     NOT_RUNNABLE
   }
 
-  /** One source's live state. */
-  final class SourceState {
-    final String id;
-    final PullSource config;
-    final PullSchedule schedule;
-    final AtomicBoolean running = new AtomicBoolean();
-    final Map<String, Instant> watermarks = new ConcurrentHashMap<>();
-    volatile int consecutiveFailures;
-    volatile Instant backedOffUntil;
-    FhirRestPuller puller;
-    FhirBulkPuller bulk;
-
-    SourceState(String id, PullSource config) {
-      this.id = id;
-      this.config = config;
-      this.schedule = PullSchedule.parse(config.schedule());
-    }
-
-    boolean runnable() {
-      return config.isEnabled() && (TYPE_REST.equals(config.type()) || TYPE_BULK.equals(config.type()));
-    }
-  }
-
-  private final Map<String, SourceState> sources = new LinkedHashMap<>();
+  private final Map<String, PullSourceState> sources = new LinkedHashMap<>();
   private final PullStore store;
   private final MeterRegistry meters;
   private final PullSourceLock clusterLock;
@@ -114,7 +83,7 @@ public class FhirRestPullService {
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
     for (Map.Entry<String, PullSource> e : new java.util.TreeMap<>(props.sources()).entrySet()) {
-      SourceState s = new SourceState(e.getKey(), e.getValue());
+      PullSourceState s = new PullSourceState(e.getKey(), e.getValue());
       sources.put(s.id, s);
       if (!s.config.isEnabled()) {
         log.info("event=pull_source_disabled source={}", s.id);
@@ -149,7 +118,7 @@ public class FhirRestPullService {
 
   /** The sources that get a route. */
   public List<String> runnableSources() {
-    return sources.values().stream().filter(SourceState::runnable).map(s -> s.id).toList();
+    return sources.values().stream().filter(PullSourceState::runnable).map(s -> s.id).toList();
   }
 
   public PullSchedule schedule(String sourceId) {
@@ -162,7 +131,7 @@ public class FhirRestPullService {
    */
   public void fire(String sourceId) {
     init();
-    SourceState s = sources.get(sourceId);
+    PullSourceState s = sources.get(sourceId);
     Instant now = clock.instant();
     if (s.backedOffUntil != null && now.isBefore(s.backedOffUntil)) {
       log.info(
@@ -180,7 +149,7 @@ public class FhirRestPullService {
   /** Starts a run now, in the background (ignores backoff: an operator asked). */
   public TriggerResult trigger(String sourceId) {
     init();
-    SourceState s = sources.get(sourceId);
+    PullSourceState s = sources.get(sourceId);
     if (s == null) {
       return TriggerResult.UNKNOWN;
     }
@@ -195,11 +164,11 @@ public class FhirRestPullService {
   }
 
   public boolean isRunning(String sourceId) {
-    SourceState s = sources.get(sourceId);
+    PullSourceState s = sources.get(sourceId);
     return s != null && s.running.get();
   }
 
-  private void runClaimed(SourceState s) {
+  private void runClaimed(PullSourceState s) {
     PullSourceLock.Held lock;
     try {
       lock = clusterLock.tryLock(s.id);
@@ -218,7 +187,7 @@ public class FhirRestPullService {
     }
   }
 
-  private void runLocked(SourceState s) {
+  private void runLocked(PullSourceState s) {
     long runId = -1;
     FhirRestPuller.Progress p = new FhirRestPuller.Progress();
     String state;
@@ -232,7 +201,7 @@ public class FhirRestPullService {
             public void page(FhirRestPuller.Progress pr, long resourcesInPage) {
               meters.counter("shockreg.pull.pages", "source", s.id).increment();
               meters.counter("shockreg.pull.resources", "source", s.id).increment(resourcesInPage);
-              store.progress(id, pr.resources(), pr.pages(), pr.errors(), pr.lastError());
+              store.progress(id, pr);
             }
 
             @Override
@@ -250,7 +219,7 @@ public class FhirRestPullService {
       } else {
         s.puller.run(p, listener);
       }
-      state = p.partial() ? "partial" : "succeeded";
+      state = p.partial ? "partial" : "succeeded";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       state = "failed";
@@ -265,38 +234,17 @@ public class FhirRestPullService {
     }
     try {
       if (runId >= 0) {
-        store.finishRun(runId, state, p.resources(), p.pages(), p.errors(), p.lastError());
+        store.finishRun(runId, state, p);
       }
     } catch (RuntimeException e) {
       log.error("event=pull_run_not_recorded source={} run={} error=\"{}\"", s.id, runId, e.getMessage(), e);
     } finally {
-      afterRun(s, state);
+      s.afterRun(state, clock);
       s.running.set(false);
     }
     log.info(
         "event=pull_run_finished source={} run={} state={} resources={} pages={} errors={}",
-        s.id, runId, state, p.resources(), p.pages(), p.errors());
-  }
-
-  private void afterRun(SourceState s, String state) {
-    if (!"failed".equals(state)) {
-      s.consecutiveFailures = 0;
-      s.backedOffUntil = null;
-      return;
-    }
-    int failures = ++s.consecutiveFailures;
-    if (failures >= FAILURES_BEFORE_BACKOFF) {
-      Duration interval = s.schedule.nominalInterval(clock.instant(), ZoneId.systemDefault());
-      Duration backoff = interval.multipliedBy(1L << Math.min(failures - FAILURES_BEFORE_BACKOFF + 1, 20));
-      Duration cap = interval.compareTo(MAX_BACKOFF) > 0 ? interval : MAX_BACKOFF;
-      if (backoff.compareTo(cap) > 0) {
-        backoff = cap;
-      }
-      s.backedOffUntil = clock.instant().plus(backoff);
-      log.warn(
-          "event=pull_source_backed_off source={} consecutiveFailures={} until={}",
-          s.id, failures, s.backedOffUntil);
-    }
+        s.id, runId, state, p.resources, p.pages, p.errors);
   }
 
   /** Runs left 'running' by an earlier process are marked failed; watermarks loaded for the lag gauge. */
@@ -312,87 +260,34 @@ public class FhirRestPullService {
       if (abandoned > 0) {
         log.warn("event=pull_runs_abandoned count={}", abandoned);
       }
-      for (SourceState s : sources.values()) {
+      for (PullSourceState s : sources.values()) {
         s.watermarks.putAll(store.watermarks(s.id));
       }
       initialized = true;
     }
   }
 
-  private double lagSeconds(SourceState s) {
+  private double lagSeconds(PullSourceState s) {
     Optional<Instant> oldest = s.watermarks.values().stream().min(Instant::compareTo);
     return oldest.map(w -> (double) Duration.between(w, clock.instant()).toSeconds()).orElse(Double.NaN);
   }
 
-  /** A source's view for operations. */
-  public record SourceStatus(
-      String id,
-      String type,
-      boolean enabled,
-      String baseUrl,
-      String schedule,
-      String state,
-      LastRun lastRun,
-      Map<String, Instant> watermarks,
-      int consecutiveFailures,
-      Instant backedOffUntil,
-      Instant nextScheduledRun,
-      List<String> resourceTypes) {}
-
-  /** The last run of a source. */
-  public record LastRun(
-      long runId,
-      Instant started,
-      Instant finished,
-      String state,
-      long resources,
-      long pages,
-      long errors,
-      String lastError) {}
-
-  public List<SourceStatus> status() {
+  public List<PullSourceStatus> status() {
     init();
-    List<SourceStatus> out = new ArrayList<>();
-    for (SourceState s : sources.values()) {
+    List<PullSourceStatus> out = new ArrayList<>();
+    for (PullSourceState s : sources.values()) {
       out.add(status(s));
     }
     return out;
   }
 
-  public Optional<SourceStatus> status(String sourceId) {
+  public Optional<PullSourceStatus> status(String sourceId) {
     init();
     return Optional.ofNullable(sources.get(sourceId)).map(this::status);
   }
 
-  private SourceStatus status(SourceState s) {
-    LastRun last =
-        store
-            .lastRun(s.id)
-            .map(r -> new LastRun(r.runId(), r.started(), r.finished(), r.state(), r.resources(), r.pages(), r.errors(), r.lastError()))
-            .orElse(null);
-    Map<String, Instant> wm = store.watermarks(s.id);
-    String state;
-    if (!s.config.isEnabled()) {
-      state = "disabled";
-    } else if (s.running.get()) {
-      state = "running";
-    } else if (s.backedOffUntil != null && clock.instant().isBefore(s.backedOffUntil)) {
-      state = "backed-off";
-    } else {
-      state = "idle";
-    }
-    // An estimate from the schedule: the trigger itself lives in Quartz and may fire on another instance.
-    Instant next = null;
-    if (s.runnable()) {
-      if (s.schedule.isCron()) {
-        next = s.schedule.next(clock.instant(), ZoneId.systemDefault());
-      } else if (last != null && last.started() != null) {
-        next = last.started().plus(s.schedule.interval());
-      }
-    }
-    return new SourceStatus(
-        s.id, s.config.type(), s.config.isEnabled(), s.config.baseUrl(), s.schedule.text(), state, last, wm,
-        s.consecutiveFailures, s.backedOffUntil, next, s.config.types());
+  private PullSourceStatus status(PullSourceState s) {
+    return PullSourceStatus.of(s, store.lastRun(s.id), store.watermarks(s.id), clock);
   }
 
   @PreDestroy

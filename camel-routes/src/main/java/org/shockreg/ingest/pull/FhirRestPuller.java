@@ -36,33 +36,13 @@ public class FhirRestPuller {
   private static final Logger log = LoggerFactory.getLogger(FhirRestPuller.class);
   public static final String CHANNEL_PULL = "pull";
 
-  /** The counts of a run and how it ended. */
+  /** The counts of a run and how it ended, as {@code pull_run} records them ({@link PullStore}). */
   public static final class Progress {
     long resources;
     long pages;
     long errors;
     String lastError;
     boolean partial;
-
-    public long resources() {
-      return resources;
-    }
-
-    public long pages() {
-      return pages;
-    }
-
-    public long errors() {
-      return errors;
-    }
-
-    public String lastError() {
-      return lastError;
-    }
-
-    public boolean partial() {
-      return partial;
-    }
   }
 
   /** Called after each committed page (counts, metrics). */

@@ -71,26 +71,25 @@ public class PullStore {
   }
 
   /** Progress so far (also while running, so the admin view shows it). */
-  public void progress(long runId, long resources, long pages, long errors, String lastError) {
+  public void progress(long runId, FhirRestPuller.Progress p) {
     jdbc.update(
         "UPDATE pull_run SET resources = :r, pages = :p, errors = :e, last_error = :le WHERE run_id = :id",
-        new MapSqlParameterSource("id", runId)
-            .addValue("r", resources)
-            .addValue("p", pages)
-            .addValue("e", errors)
-            .addValue("le", lastError));
+        counts(runId, p));
   }
 
-  public void finishRun(long runId, String state, long resources, long pages, long errors, String lastError) {
+  public void finishRun(long runId, String state, FhirRestPuller.Progress p) {
     jdbc.update(
         "UPDATE pull_run SET finished_at = now(), state = :st, resources = :r, pages = :p, errors = :e,"
             + " last_error = :le WHERE run_id = :id",
-        new MapSqlParameterSource("id", runId)
-            .addValue("st", state)
-            .addValue("r", resources)
-            .addValue("p", pages)
-            .addValue("e", errors)
-            .addValue("le", lastError));
+        counts(runId, p).addValue("st", state));
+  }
+
+  private static MapSqlParameterSource counts(long runId, FhirRestPuller.Progress p) {
+    return new MapSqlParameterSource("id", runId)
+        .addValue("r", p.resources)
+        .addValue("p", p.pages)
+        .addValue("e", p.errors)
+        .addValue("le", p.lastError);
   }
 
   /** Runs left 'running' by a process that stopped: they will never finish. */

@@ -129,9 +129,9 @@ final class FakeTokenEndpoint implements AutoCloseable {
           200,
           "{\"access_token\":\""
               + token
-              + "\",\"token_type\":\""
-              + tokenType
-              + "\",\"expires_in\":"
+              + "\""
+              + (tokenType == null ? "" : ",\"token_type\":\"" + tokenType + "\"")
+              + ",\"expires_in\":"
               + expiresIn
               + ",\"scope\":\""
               + form.get("scope")

@@ -72,15 +72,17 @@ class SmartBackendTokenProviderTest {
 
   SmartBackendTokenProvider provider(JWK key, URI tokenUrl) {
     return new SmartBackendTokenProvider(
-        "ehr-a",
-        CLIENT_ID,
-        key,
-        tokenUrl,
-        "system/Observation.read system/Patient.read",
-        http,
-        clock,
-        waits::add,
-        Duration.ofSeconds(1));
+        new SmartTokenEndpoint(
+            "ehr-a",
+            CLIENT_ID,
+            key,
+            tokenUrl,
+            "system/Observation.read system/Patient.read",
+            http,
+            clock,
+            waits::add,
+            Duration.ofSeconds(1)),
+        clock);
   }
 
   SmartBackendTokenProvider rsaProvider() {
@@ -318,6 +320,14 @@ class SmartBackendTokenProviderTest {
         .isInstanceOf(TokenRequestException.class)
         .hasMessageContaining("token_type DPoP")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("tok-1"));
+  }
+
+  @Test
+  void tokenWithoutTokenType_isTakenAsBearer() {
+    SmartBackendTokenProvider provider = rsaProvider();
+    endpoint.tokenType = null;
+
+    assertThat(provider.authorization()).contains("Bearer tok-1");
   }
 
   @Test
