@@ -31,11 +31,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>Measured: first pass (everything new: parse, hash, map, raw store, curated upserts) and a
  * re-post pass of the same bodies (all unchanged: parse, hash, head lookup only), resources/s =
- * resources received / wall seconds of {@code ingest} calls; peak heap (sum of the heap pools'
- * peak usage, peaks reset after warm-up) and peak RSS of the JVM. A row is appended to
- * RESULTS.md ({@link IngestResults}). Inputs: {@link IngestInputs}; database: {@link
- * IngestDatabase}; timing of the database calls: {@link TimedWriter}, {@link
- * TimedTransactionManager}.
+ * resources received / wall seconds of {@code ingest} calls; peak heap (sum of the heap pools' peak
+ * usage, peaks reset after warm-up) and peak RSS of the JVM. A row is appended to RESULTS.md
+ * ({@link IngestResults}). Inputs: {@link IngestInputs}; database: {@link IngestDatabase}; timing
+ * of the database calls: {@link TimedWriter}, {@link TimedTransactionManager}.
  *
  * <p>System properties (all optional): {@code bench.resources} (100000), {@code bench.batchSize}
  * (1000), {@code bench.bodyResources} (0 = one NDJSON body per site), {@code bench.warmupPatients}
@@ -108,7 +107,8 @@ public final class IngestBenchmark {
       for (int i = 0; i < key.length; i++) {
         key[i] = (byte) (i * 31 + 7);
       }
-      MappingEngine engine = new MappingEngine(new RuleSetLoader().loadBuiltIn(), new Pseudonymizer(key));
+      MappingEngine engine =
+          new MappingEngine(new RuleSetLoader().loadBuiltIn(), new Pseudonymizer(key));
       IntakePipeline pipeline =
           new IntakePipeline(
               writer,
@@ -207,7 +207,15 @@ public final class IngestBenchmark {
             (t.nanos - t.dbNanos) / 1e9);
       }
       IngestResults.appendResult(
-          results, batchSize, bodies.size(), first, repost, peakHeap, repostPeakHeap, peakRss, machine);
+          results,
+          batchSize,
+          bodies.size(),
+          first,
+          repost,
+          peakHeap,
+          repostPeakHeap,
+          peakRss,
+          machine);
       System.out.println("bench: appended a row to " + results);
     }
   }
@@ -223,8 +231,14 @@ public final class IngestBenchmark {
               Locale.ROOT,
               "bench: WAL %,d records, %,d full-page images, %.0f MB, buffers full %,d times,"
                   + " %,d writes, %,d syncs; checkpoints %d timed, %d requested%n",
-              rs.getLong(1), rs.getLong(2), rs.getDouble(3) / 1048576.0, rs.getLong(4),
-              rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8));
+              rs.getLong(1),
+              rs.getLong(2),
+              rs.getDouble(3) / 1048576.0,
+              rs.getLong(4),
+              rs.getLong(5),
+              rs.getLong(6),
+              rs.getLong(7),
+              rs.getLong(8));
         });
     jdbc.query(
         "SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)"
@@ -271,7 +285,8 @@ public final class IngestBenchmark {
     return t;
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
+  // ---- helpers
+  // -----------------------------------------------------------------------------------
 
   private static int intProp(String name, int def) {
     String v = System.getProperty(name);
@@ -279,11 +294,15 @@ public final class IngestBenchmark {
   }
 
   /**
-   * Derivations with trial screening (every built-in study, as the server runs them) unless
-   * {@code -Dbench.screening=false}, so the two runs show what screening costs per resource.
+   * Derivations with trial screening (every built-in study, as the server runs them) unless {@code
+   * -Dbench.screening=false}, so the two runs show what screening costs per resource.
    */
   private static EpisodeRecomputation screening(
-      TimedWriter writer, JdbcTemplate jdbc, ObjectMapper json, MappingEngine engine, DataSource ds) {
+      TimedWriter writer,
+      JdbcTemplate jdbc,
+      ObjectMapper json,
+      MappingEngine engine,
+      DataSource ds) {
     if (!Boolean.parseBoolean(System.getProperty("bench.screening", "true"))) {
       System.out.println("bench: trial screening off");
       return new EpisodeRecomputation(writer.derivationStore(jdbc, json), engine);
@@ -293,6 +312,9 @@ public final class IngestBenchmark {
     engine.acceptStudies(studies);
     System.out.println("bench: trial screening on, studies " + studies.studies().keySet());
     return new EpisodeRecomputation(
-        writer.derivationStore(jdbc, json), engine, writer.trialStore(jdbc, json), () -> studies.studies().values());
+        writer.derivationStore(jdbc, json),
+        engine,
+        writer.trialStore(jdbc, json),
+        () -> studies.studies().values());
   }
 }

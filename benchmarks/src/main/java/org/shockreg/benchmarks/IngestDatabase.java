@@ -52,12 +52,15 @@ final class IngestDatabase implements AutoCloseable {
     for (String setting : System.getProperty("bench.pgConfig", "").split(",")) {
       if (setting.contains("=")) {
         System.out.println("bench: what-if setting " + setting.trim());
-        pgBuilder.setServerConfig(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1).trim());
+        pgBuilder.setServerConfig(
+            setting.substring(0, setting.indexOf('=')).trim(),
+            setting.substring(setting.indexOf('=') + 1).trim());
       }
     }
     EmbeddedPostgres pg = pgBuilder.start();
     HikariDataSource ds =
-        EmbeddedPostgresAutoConfiguration.pooled(pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
+        EmbeddedPostgresAutoConfiguration.pooled(
+            pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
     IngestDatabase db = new IngestDatabase(pg, ds);
     try {
       migrate(ds);

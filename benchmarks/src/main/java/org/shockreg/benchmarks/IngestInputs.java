@@ -67,8 +67,10 @@ final class IngestInputs {
             full[0] = true;
             return;
           }
-          String siteId = sitePrefix == null ? site : sitePrefix + site.substring(site.indexOf('-') + 1);
-          ByteArrayOutputStream out = open.computeIfAbsent(siteId, s -> new ByteArrayOutputStream(1 << 20));
+          String siteId =
+              sitePrefix == null ? site : sitePrefix + site.substring(site.indexOf('-') + 1);
+          ByteArrayOutputStream out =
+              open.computeIfAbsent(siteId, s -> new ByteArrayOutputStream(1 << 20));
           int[] count = openCounts.computeIfAbsent(siteId, s -> new int[1]);
           out.writeBytes(parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8));
           out.write('\n');

@@ -74,7 +74,8 @@ final class IngestResults {
         String.format(
             Locale.ROOT,
             "| %s | %d | %d | %d | **%,.0f** | %.2f | %d | %d | %d | %d | %d | %.0f | %,.0f | %.0f (re-post %.0f) | %s | %s |%n",
-            ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
+            ZonedDateTime.now(ZoneOffset.UTC)
+                .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
             first.received,
             batchSize,
             bodies,
@@ -102,6 +103,8 @@ final class IngestResults {
     }
   }
 
-  /** Heading of the search benchmark's section (search.ResultsFile), which follows the ingest table. */
+  /**
+   * Heading of the search benchmark's section (search.ResultsFile), which follows the ingest table.
+   */
   private static final String SEARCH_SECTION = "## Search and export benchmark";
 }

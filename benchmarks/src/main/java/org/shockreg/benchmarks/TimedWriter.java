@@ -32,7 +32,19 @@ final class TimedWriter extends RegistryWriter {
   TimedWriter(JdbcTemplate jdbc, ObjectMapper json) {
     super(jdbc, json);
     for (String k :
-        List.of("findHeads", "lockHeads", "allocateRawIds", "insertRaw", "apply", "deriveLoad", "deriveStore", "trialLoad", "trialStore", "recordUnmapped", "deadLetter", "ensureSite")) {
+        List.of(
+            "findHeads",
+            "lockHeads",
+            "allocateRawIds",
+            "insertRaw",
+            "apply",
+            "deriveLoad",
+            "deriveStore",
+            "trialLoad",
+            "trialStore",
+            "recordUnmapped",
+            "deadLetter",
+            "ensureSite")) {
       nanos.put(k, new AtomicLong());
     }
   }

@@ -43,7 +43,11 @@ public class IntakeConfiguration {
 
   @Bean
   EpisodeRecomputation episodeRecomputation(
-      JdbcTemplate jdbc, ObjectMapper json, MappingEngine engine, TrialStore trials, StudyCatalog studies) {
+      JdbcTemplate jdbc,
+      ObjectMapper json,
+      MappingEngine engine,
+      TrialStore trials,
+      StudyCatalog studies) {
     return new EpisodeRecomputation(
         new DerivationStore(jdbc, json), engine, trials, () -> studies.studies().values());
   }

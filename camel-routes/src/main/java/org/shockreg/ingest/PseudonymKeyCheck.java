@@ -21,16 +21,23 @@ public final class PseudonymKeyCheck {
     String mine = pseudonyms.fingerprint();
     int stored =
         jdbc.update(
-            "INSERT INTO registry_setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", SETTING, mine);
+            "INSERT INTO registry_setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            SETTING,
+            mine);
     if (stored > 0) {
       log.info("event=pseudonym_key_registered fingerprint={}", mine.substring(0, 12));
       return;
     }
-    String known = jdbc.queryForObject("SELECT value FROM registry_setting WHERE name = ?", String.class, SETTING);
+    String known =
+        jdbc.queryForObject(
+            "SELECT value FROM registry_setting WHERE name = ?", String.class, SETTING);
     if (!mine.equals(known)) {
       throw new IllegalStateException(
           "The pseudonym key (shockreg.pseudonym.key, else <data-dir>/pseudonym-key) is not the key this database"
-              + " was curated with (key fingerprint " + mine.substring(0, 12) + ", database " + known.substring(0, 12)
+              + " was curated with (key fingerprint "
+              + mine.substring(0, 12)
+              + ", database "
+              + known.substring(0, 12)
               + "). Starting would file every patient under new ids. Restore the original key from its backup, or"
               + " give every instance on this database the same shockreg.pseudonym.key (docs/pseudonym-key.md).");
     }

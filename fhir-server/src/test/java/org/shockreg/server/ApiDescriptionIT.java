@@ -27,8 +27,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The CapabilityStatement says exactly what works: every declared search parameter, include and
- * operation is accepted, anything undeclared is refused; the OpenAPI console describes the same
- * API and is reachable without a token.
+ * operation is accepted, anything undeclared is refused; the OpenAPI console describes the same API
+ * and is reachable without a token.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -45,6 +45,7 @@ class ApiDescriptionIT extends IntegrationTestSupport {
 
   /** HAPI serves the OpenAPI document as YAML; YAML is a superset of JSON, so this reads either. */
   final ObjectMapper openApiReader = new YAMLMapper();
+
   CapabilityStatement capabilities;
 
   @BeforeAll
@@ -57,7 +58,9 @@ class ApiDescriptionIT extends IntegrationTestSupport {
   @Test
   void capabilityStatement_isReadOnly_andSaysHowToAuthenticate() {
     assertThat(capabilities.getFhirVersion().toCode()).isEqualTo("4.0.1");
-    assertThat(capabilities.getFormat()).extracting(f -> f.getValue()).contains("application/fhir+json");
+    assertThat(capabilities.getFormat())
+        .extracting(f -> f.getValue())
+        .contains("application/fhir+json");
     var rest = capabilities.getRestFirstRep();
     assertThat(rest.getSecurity().getDescription()).contains("Bearer");
     Set<String> types = new java.util.HashSet<>();
@@ -68,17 +71,31 @@ class ApiDescriptionIT extends IntegrationTestSupport {
         assertThat(resource.getInteraction())
             .extracting(ResourceInteractionComponent::getCode)
             .containsExactlyInAnyOrder(
-                TypeRestfulInteraction.CREATE, TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE,
+                TypeRestfulInteraction.CREATE,
+                TypeRestfulInteraction.READ,
+                TypeRestfulInteraction.SEARCHTYPE,
                 TypeRestfulInteraction.DELETE);
         continue;
       }
       assertThat(resource.getInteraction())
           .extracting(ResourceInteractionComponent::getCode)
           .as(resource.getType() + " interactions")
-          .isSubsetOf(TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE, TypeRestfulInteraction.VREAD);
+          .isSubsetOf(
+              TypeRestfulInteraction.READ,
+              TypeRestfulInteraction.SEARCHTYPE,
+              TypeRestfulInteraction.VREAD);
     }
-    assertThat(types).contains("Patient", "Observation", "Procedure", "Condition", "Encounter", "Provenance",
-        "CodeSystem", "ConceptMap", "Subscription");
+    assertThat(types)
+        .contains(
+            "Patient",
+            "Observation",
+            "Procedure",
+            "Condition",
+            "Encounter",
+            "Provenance",
+            "CodeSystem",
+            "ConceptMap",
+            "Subscription");
   }
 
   /** Every declared parameter, with a value of its type, is accepted (200). */
@@ -86,7 +103,8 @@ class ApiDescriptionIT extends IntegrationTestSupport {
   void everyDeclaredSearchParameter_isAccepted() throws Exception {
     List<String> refused = new ArrayList<>();
     int tried = 0;
-    for (CapabilityStatementRestResourceComponent resource : capabilities.getRestFirstRep().getResource()) {
+    for (CapabilityStatementRestResourceComponent resource :
+        capabilities.getRestFirstRep().getResource()) {
       if (!hasSearch(resource)) {
         continue;
       }
@@ -111,12 +129,14 @@ class ApiDescriptionIT extends IntegrationTestSupport {
   @Test
   void everyDeclaredInclude_isAccepted() throws Exception {
     List<String> refused = new ArrayList<>();
-    for (CapabilityStatementRestResourceComponent resource : capabilities.getRestFirstRep().getResource()) {
+    for (CapabilityStatementRestResourceComponent resource :
+        capabilities.getRestFirstRep().getResource()) {
       for (var include : resource.getSearchInclude()) {
         check("/fhir/" + resource.getType() + "?_include=" + enc(include.getValue()), refused);
       }
       for (var revinclude : resource.getSearchRevInclude()) {
-        check("/fhir/" + resource.getType() + "?_revinclude=" + enc(revinclude.getValue()), refused);
+        check(
+            "/fhir/" + resource.getType() + "?_revinclude=" + enc(revinclude.getValue()), refused);
       }
     }
     assertThat(refused).isEmpty();
@@ -125,11 +145,13 @@ class ApiDescriptionIT extends IntegrationTestSupport {
   /** Parameters nobody declared are refused with an OperationOutcome, never ignored. */
   @Test
   void undeclaredParameters_areRefused() throws Exception {
-    for (CapabilityStatementRestResourceComponent resource : capabilities.getRestFirstRep().getResource()) {
+    for (CapabilityStatementRestResourceComponent resource :
+        capabilities.getRestFirstRep().getResource()) {
       if (!hasSearch(resource)) {
         continue;
       }
-      for (String unknown : List.of("not-a-parameter=1", "_not-a-parameter=1", "_has:Observation:subject:code=x")) {
+      for (String unknown :
+          List.of("not-a-parameter=1", "_not-a-parameter=1", "_has:Observation:subject:code=x")) {
         HttpResponse<String> res = get("/fhir/" + resource.getType() + "?" + unknown, TOKEN);
         assertThat(res.statusCode()).as(resource.getType() + "?" + unknown).isEqualTo(400);
         assertThat(res.body()).contains("OperationOutcome");
@@ -137,17 +159,22 @@ class ApiDescriptionIT extends IntegrationTestSupport {
     }
   }
 
-  /** The operations the CapabilityStatement names have definitions: ours readable here, the rest published. */
+  /**
+   * The operations the CapabilityStatement names have definitions: ours readable here, the rest
+   * published.
+   */
   @Test
   void declaredOperations_haveDefinitions() throws Exception {
     List<String> missing = new ArrayList<>();
     var rest = capabilities.getRestFirstRep();
     List<String> definitions = new ArrayList<>();
     rest.getOperation().forEach(o -> definitions.add(o.getDefinition()));
-    rest.getResource().forEach(r -> r.getOperation().forEach(o -> definitions.add(o.getDefinition())));
+    rest.getResource()
+        .forEach(r -> r.getOperation().forEach(o -> definitions.add(o.getDefinition())));
     assertThat(definitions)
         .as("Bulk Data operations name the IG's definitions")
-        .contains("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+        .contains(
+            "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
             "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
             "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
     for (String definition : definitions) {
@@ -171,13 +198,15 @@ class ApiDescriptionIT extends IntegrationTestSupport {
     assertThat(api.path("openapi").asText()).startsWith("3.");
     List<String> paths = new ArrayList<>();
     api.path("paths").fieldNames().forEachRemaining(paths::add);
-    for (CapabilityStatementRestResourceComponent resource : capabilities.getRestFirstRep().getResource()) {
+    for (CapabilityStatementRestResourceComponent resource :
+        capabilities.getRestFirstRep().getResource()) {
       assertThat(paths).as("OpenAPI paths").contains("/" + resource.getType() + "/{id}");
       if (hasSearch(resource)) {
         assertThat(paths).as("OpenAPI paths").contains("/" + resource.getType());
       }
     }
-    assertThat(api.path("components").path("securitySchemes").path("bearer").path("scheme").asText())
+    assertThat(
+            api.path("components").path("securitySchemes").path("bearer").path("scheme").asText())
         .isEqualTo("bearer");
     assertThat(api.path("security").toString()).contains("bearer");
   }
@@ -189,7 +218,9 @@ class ApiDescriptionIT extends IntegrationTestSupport {
     assertThat(page.headers().firstValue("Content-Type").orElse("")).contains("text/html");
     assertThat(page.body()).containsIgnoringCase("swagger");
     // the page's own scripts and styles load without a token too
-    var assets = java.util.regex.Pattern.compile("(?:src|href)=\"([^\"#:]+\\.(?:js|css))\"").matcher(page.body());
+    var assets =
+        java.util.regex.Pattern.compile("(?:src|href)=\"([^\"#:]+\\.(?:js|css))\"")
+            .matcher(page.body());
     int loaded = 0;
     while (assets.find()) {
       String asset = assets.group(1);
@@ -211,7 +242,8 @@ class ApiDescriptionIT extends IntegrationTestSupport {
   }
 
   private static boolean hasSearch(CapabilityStatementRestResourceComponent resource) {
-    return resource.getInteraction().stream().anyMatch(i -> i.getCode() == TypeRestfulInteraction.SEARCHTYPE);
+    return resource.getInteraction().stream()
+        .anyMatch(i -> i.getCode() == TypeRestfulInteraction.SEARCHTYPE);
   }
 
   /** A syntactically valid value for a parameter of the declared type. */

@@ -48,11 +48,11 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Bulk Data export (IG 2.0) over real HTTP on a real PostgreSQL: data ingested through
- * {@code POST /ingest/{site}}, exports kicked off at system, Patient and Group level, polled with
- * Retry-After, every file downloaded with the token and every line parsed by HAPI. Tiny files and
- * row-id ranges (5 resources, 4 row ids) so splitting and the parallel ranges of one snapshot are
- * exercised on a small data set.
+ * Bulk Data export (IG 2.0) over real HTTP on a real PostgreSQL: data ingested through {@code POST
+ * /ingest/{site}}, exports kicked off at system, Patient and Group level, polled with Retry-After,
+ * every file downloaded with the token and every line parsed by HAPI. Tiny files and row-id ranges
+ * (5 resources, 4 row ids) so splitting and the parallel ranges of one snapshot are exercised on a
+ * small data set.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -96,12 +96,14 @@ class BulkExportIT extends IntegrationTestSupport {
         }
         String site = groupId.substring(5);
         Boolean exists =
-            jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM site WHERE site_id = ?)", Boolean.class, site);
+            jdbc.queryForObject(
+                "SELECT EXISTS (SELECT 1 FROM site WHERE site_id = ?)", Boolean.class, site);
         if (!Boolean.TRUE.equals(exists)) {
           return Optional.empty();
         }
         return Optional.of(
-            jdbc.queryForList("SELECT patient_id FROM patient WHERE site_id = ?", String.class, site));
+            jdbc.queryForList(
+                "SELECT patient_id FROM patient WHERE site_id = ?", String.class, site));
       };
     }
   }
@@ -112,7 +114,9 @@ class BulkExportIT extends IntegrationTestSupport {
   final ObjectMapper json = new ObjectMapper();
   IGenericClient client;
 
-  /** Curated per site: a = 3 patients with a stay, AMI, IABP, HR and lactate; b = 2 with AMI and HR. */
+  /**
+   * Curated per site: a = 3 patients with a stay, AMI, IABP, HR and lactate; b = 2 with AMI and HR.
+   */
   static final Map<String, Integer> EXPECTED =
       Map.of("Patient", 5, "Encounter", 3, "Condition", 5, "Procedure", 3, "Observation", 8);
 
@@ -133,7 +137,9 @@ class BulkExportIT extends IntegrationTestSupport {
     StringBuilder b = new StringBuilder();
     for (int i = 1; i <= 2; i++) {
       String p = "b" + i;
-      b.append(patient(p, "male", "1960-0" + i + "-01")).append(condition(p)).append(heartRate(p, "hr-" + p, 90 + i));
+      b.append(patient(p, "male", "1960-0" + i + "-01"))
+          .append(condition(p))
+          .append(heartRate(p, "hr-" + p, 90 + i));
     }
     assertThat(curated("bulk-b", b.toString())).isEqualTo(6);
   }
@@ -159,16 +165,26 @@ class BulkExportIT extends IntegrationTestSupport {
         .hasSizeGreaterThanOrEqualTo(2);
     // the same resources the API serves, rendered the same way, each exactly once
     List<Resource> all = m.resources();
-    assertThat(all.stream().map(r -> r.fhirType() + "/" + r.getIdElement().getIdPart()).distinct()).hasSize(24);
+    assertThat(all.stream().map(r -> r.fhirType() + "/" + r.getIdElement().getIdPart()).distinct())
+        .hasSize(24);
     for (Resource exported : all) {
       Resource served =
           (Resource)
-              client.read().resource(exported.fhirType()).withId(exported.getIdElement().getIdPart()).execute();
-      assertThat(sameContent(exported, served)).as(exported.fhirType() + " " + exported.getIdPart()).isTrue();
+              client
+                  .read()
+                  .resource(exported.fhirType())
+                  .withId(exported.getIdElement().getIdPart())
+                  .execute();
+      assertThat(sameContent(exported, served))
+          .as(exported.fhirType() + " " + exported.getIdPart())
+          .isTrue();
     }
     Observation lactate =
         all.stream()
-            .filter(r -> r instanceof Observation o && o.getCode().getCodingFirstRep().getCode().equals("lactate"))
+            .filter(
+                r ->
+                    r instanceof Observation o
+                        && o.getCode().getCodingFirstRep().getCode().equals("lactate"))
             .map(Observation.class::cast)
             .findFirst()
             .orElseThrow();
@@ -179,18 +195,24 @@ class BulkExportIT extends IntegrationTestSupport {
   @Test
   @Order(2)
   void patientExport_withType_exportsOnlyThoseTypes() throws Exception {
-    String kickoff = base() + "/Patient/$export?_type=Patient,Observation&_outputFormat=" + enc("application/fhir+ndjson");
+    String kickoff =
+        base()
+            + "/Patient/$export?_type=Patient,Observation&_outputFormat="
+            + enc("application/fhir+ndjson");
     Manifest m = export(kickoff);
     assertThat(m.json.get("request").asText()).isEqualTo(kickoff);
     assertThat(m.countsByType()).isEqualTo(Map.of("Patient", 5, "Observation", 8));
-    assertThat(m.resources()).allMatch(r -> r.fhirType().equals("Patient") || r.fhirType().equals("Observation"));
+    assertThat(m.resources())
+        .allMatch(r -> r.fhirType().equals("Patient") || r.fhirType().equals("Observation"));
   }
 
   @Test
   @Order(3)
   void groupExport_exportsOnlyTheGroupsMembers_andAnUnknownGroupIs404() throws Exception {
     Set<String> members =
-        new HashSet<>(jdbc.queryForList("SELECT patient_id FROM patient WHERE site_id = 'bulk-b'", String.class));
+        new HashSet<>(
+            jdbc.queryForList(
+                "SELECT patient_id FROM patient WHERE site_id = 'bulk-b'", String.class));
     assertThat(members).hasSize(2);
     Manifest m = export(base() + "/Group/site-bulk-b/$export?_outputFormat=ndjson");
     assertThat(m.countsByType()).isEqualTo(Map.of("Patient", 2, "Condition", 2, "Observation", 2));
@@ -198,7 +220,9 @@ class BulkExportIT extends IntegrationTestSupport {
       String patient =
           r instanceof org.hl7.fhir.r4.model.Patient
               ? r.getIdPart()
-              : fhir.newTerser().getSinglePrimitiveValueOrNull(r, "subject.reference").substring("Patient/".length());
+              : fhir.newTerser()
+                  .getSinglePrimitiveValueOrNull(r, "subject.reference")
+                  .substring("Patient/".length());
       assertThat(members).contains(patient);
     }
     HttpResponse<String> unknown = kickOff(base() + "/Group/no-such-group/$export", TOKEN);
@@ -218,8 +242,10 @@ class BulkExportIT extends IntegrationTestSupport {
             "application/fhir+json",
             fhir.newJsonParser().encodeResourceToString(p),
             ANALYST,
-            "Prefer", "respond-async",
-            "Accept", "application/fhir+json");
+            "Prefer",
+            "respond-async",
+            "Accept",
+            "application/fhir+json");
     assertThat(res.statusCode()).isEqualTo(202);
     Manifest m = complete(res.headers().firstValue("Content-Location").orElseThrow(), ANALYST);
     assertThat(m.countsByType()).isEqualTo(Map.of("Patient", 3));
@@ -231,7 +257,12 @@ class BulkExportIT extends IntegrationTestSupport {
     Manifest first = export(base() + "/$export");
     String transactionTime = first.json.get("transactionTime").asText();
     // a new patient with one heart rate, and a new value for an existing heart rate
-    assertThat(curated("bulk-a", patient("a4", "male", "1970-01-01") + heartRate("a4", "hr-a4", 77) + heartRate("a1", "hr-a1", 131)))
+    assertThat(
+            curated(
+                "bulk-a",
+                patient("a4", "male", "1970-01-01")
+                    + heartRate("a4", "hr-a4", 77)
+                    + heartRate("a1", "hr-a1", 131)))
         .isEqualTo(3);
     Manifest second = export(base() + "/$export?_since=" + enc(transactionTime));
     assertThat(second.countsByType()).isEqualTo(Map.of("Patient", 1, "Observation", 2));
@@ -240,7 +271,8 @@ class BulkExportIT extends IntegrationTestSupport {
         .extracting(r -> ((Observation) r).getValueQuantity().getValue().intValue())
         .containsExactlyInAnyOrder(77, 131);
     // nothing changed since the second export
-    Manifest third = export(base() + "/$export?_since=" + enc(second.json.get("transactionTime").asText()));
+    Manifest third =
+        export(base() + "/$export?_since=" + enc(second.json.get("transactionTime").asText()));
     assertThat(third.json.get("output")).isEmpty();
   }
 
@@ -258,7 +290,8 @@ class BulkExportIT extends IntegrationTestSupport {
     bad.put("/$export?_typeFilter=" + enc("Observation?code=x"), "SR-BULK-3");
     bad.put("/$export?_elements=id", "SR-BULK-3");
     bad.put("/Patient/$export?patient=Patient/x", "SR-BULK-3");
-    bad.put("/Group/site-bulk-a/$export?includeAssociatedData=LatestProvenanceResources", "SR-BULK-3");
+    bad.put(
+        "/Group/site-bulk-a/$export?includeAssociatedData=LatestProvenanceResources", "SR-BULK-3");
     bad.put("/$export?foo=bar", "SR-BULK-3");
     bad.put("/$export?_type=MedicationRequest", "SR-BULK-4");
     bad.put("/$export?_type=Patient,Nonsense", "SR-BULK-4");
@@ -266,7 +299,9 @@ class BulkExportIT extends IntegrationTestSupport {
     for (Map.Entry<String, String> e : bad.entrySet()) {
       HttpResponse<String> res = kickOff(base() + e.getKey(), TOKEN);
       assertThat(res.statusCode()).as(e.getKey()).isEqualTo(400);
-      assertThat(outcome(res).getIssueFirstRep().getDiagnostics()).as(e.getKey()).contains(e.getValue());
+      assertThat(outcome(res).getIssueFirstRep().getDiagnostics())
+          .as(e.getKey())
+          .contains(e.getValue());
     }
   }
 
@@ -286,11 +321,16 @@ class BulkExportIT extends IntegrationTestSupport {
     assertThat(get(status, ANALYST).statusCode()).isEqualTo(404);
     HttpResponse<String> own = get(file, TOKEN);
     assertThat(own.statusCode()).isEqualTo(200);
-    assertThat(own.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/fhir+ndjson");
+    assertThat(own.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/fhir+ndjson");
     // unknown jobs and files
-    assertThat(get(base() + "/$export-poll-status?_jobId=00000000-0000-0000-0000-000000000000", TOKEN).statusCode())
+    assertThat(
+            get(base() + "/$export-poll-status?_jobId=00000000-0000-0000-0000-000000000000", TOKEN)
+                .statusCode())
         .isEqualTo(404);
-    assertThat(get(file.replaceAll("file=[^&]+", "file=" + enc("../../admin-token")), TOKEN).statusCode())
+    assertThat(
+            get(file.replaceAll("file=[^&]+", "file=" + enc("../../admin-token")), TOKEN)
+                .statusCode())
         .isEqualTo(404);
   }
 
@@ -299,7 +339,8 @@ class BulkExportIT extends IntegrationTestSupport {
   void capabilityStatement_declaresTheExportOperations() throws Exception {
     String metadata = get(base() + "/metadata", null).body();
     assertThat(metadata).contains("\"name\":\"export\"").contains("export-poll-status");
-    assertThat(metadata).contains("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
+    assertThat(metadata)
+        .contains("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
   }
 
   // ---- delete, expiry, restart
@@ -307,14 +348,19 @@ class BulkExportIT extends IntegrationTestSupport {
   @Test
   @Order(9)
   void deleteOfAFinishedJob_removesItsFiles_andTheStatusIsGone() throws Exception {
-    String status = kickOff(base() + "/$export?_type=Patient", TOKEN).headers().firstValue("Content-Location").orElseThrow();
+    String status =
+        kickOff(base() + "/$export?_type=Patient", TOKEN)
+            .headers()
+            .firstValue("Content-Location")
+            .orElseThrow();
     Manifest m = complete(status, TOKEN);
     String jobId = jobId(status);
     assertThat(DATA_DIR.resolve("bulk-export").resolve(jobId)).isDirectory();
     HttpResponse<String> deleted = send("DELETE", status, TOKEN, null, null);
     assertThat(deleted.statusCode()).isEqualTo(202);
     assertThat(get(status, TOKEN).statusCode()).isEqualTo(404);
-    assertThat(get(m.json.get("output").get(0).get("url").asText(), TOKEN).statusCode()).isEqualTo(404);
+    assertThat(get(m.json.get("output").get(0).get("url").asText(), TOKEN).statusCode())
+        .isEqualTo(404);
     assertThat(DATA_DIR.resolve("bulk-export").resolve(jobId)).doesNotExist();
     assertThat(send("DELETE", status, TOKEN, null, null).statusCode()).isEqualTo(404);
   }
@@ -322,23 +368,37 @@ class BulkExportIT extends IntegrationTestSupport {
   @Test
   @Order(10)
   void expiredJobs_are404_andCleanedUp() throws Exception {
-    String status = kickOff(base() + "/$export?_type=Encounter", TOKEN).headers().firstValue("Content-Location").orElseThrow();
+    String status =
+        kickOff(base() + "/$export?_type=Encounter", TOKEN)
+            .headers()
+            .firstValue("Content-Location")
+            .orElseThrow();
     HttpResponse<String> done = awaitDone(status, TOKEN);
     String jobId = jobId(status);
     // retention 1h: the manifest says when it expires
     Instant expires =
         java.time.ZonedDateTime.parse(
-                done.headers().firstValue("Expires").orElseThrow(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                done.headers().firstValue("Expires").orElseThrow(),
+                java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
             .toInstant();
-    assertThat(expires).isBetween(Instant.now().plus(Duration.ofMinutes(59)), Instant.now().plus(Duration.ofMinutes(61)));
+    assertThat(expires)
+        .isBetween(
+            Instant.now().plus(Duration.ofMinutes(59)), Instant.now().plus(Duration.ofMinutes(61)));
     // an hour later (moved back in the database rather than waited for)
-    jdbc.update("UPDATE bulk_export_job SET expires_at = now() - interval '1 second' WHERE job_id = ?", jobId);
+    jdbc.update(
+        "UPDATE bulk_export_job SET expires_at = now() - interval '1 second' WHERE job_id = ?",
+        jobId);
     assertThat(get(status, TOKEN).statusCode()).isEqualTo(404);
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () -> {
               assertThat(DATA_DIR.resolve("bulk-export").resolve(jobId)).doesNotExist();
-              assertThat(jdbc.queryForObject("SELECT count(*) FROM bulk_export_job WHERE job_id = ?", Integer.class, jobId))
+              assertThat(
+                      jdbc.queryForObject(
+                          "SELECT count(*) FROM bulk_export_job WHERE job_id = ?",
+                          Integer.class,
+                          jobId))
                   .isZero();
             });
   }
@@ -346,7 +406,8 @@ class BulkExportIT extends IntegrationTestSupport {
   @Test
   @Order(11)
   void aJobInterruptedByAStop_isRunAgainOnStart() throws Exception {
-    String status = kickOff(base() + "/$export", TOKEN).headers().firstValue("Content-Location").orElseThrow();
+    String status =
+        kickOff(base() + "/$export", TOKEN).headers().firstValue("Content-Location").orElseThrow();
     complete(status, TOKEN);
     String jobId = jobId(status);
     // the state a stop in the middle of the job leaves behind: row in progress, a partial file
@@ -360,8 +421,11 @@ class BulkExportIT extends IntegrationTestSupport {
     service.recoverInterruptedJobs(); // what a start does
     Manifest again = complete(status, TOKEN);
     assertThat(again.countsByType())
-        .isEqualTo(Map.of("Patient", 6, "Encounter", 3, "Condition", 5, "Procedure", 3, "Observation", 9));
-    assertThat(jdbc.queryForObject("SELECT attempts FROM bulk_export_job WHERE job_id = ?", Integer.class, jobId))
+        .isEqualTo(
+            Map.of("Patient", 6, "Encounter", 3, "Condition", 5, "Procedure", 3, "Observation", 9));
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT attempts FROM bulk_export_job WHERE job_id = ?", Integer.class, jobId))
         .isEqualTo(2);
   }
 
@@ -371,7 +435,9 @@ class BulkExportIT extends IntegrationTestSupport {
   void deleteWhileRunning_cancelsTheJob_andRemovesItsFiles() throws Exception {
     // volume for a job that runs long enough to be cancelled: rows written straight into the
     // curated table (intake of 60,000 source resources would take longer than the whole test)
-    String patient = jdbc.queryForObject("SELECT patient_id FROM patient WHERE site_id = 'bulk-b' LIMIT 1", String.class);
+    String patient =
+        jdbc.queryForObject(
+            "SELECT patient_id FROM patient WHERE site_id = 'bulk-b' LIMIT 1", String.class);
     jdbc.update(
         "INSERT INTO measurement (observation_id, patient_id, site_id, variable, status, effective_at,"
             + " value, unit, source_type, source_id)"
@@ -381,16 +447,30 @@ class BulkExportIT extends IntegrationTestSupport {
         patient);
     double cancelledBefore = cancelledJobs();
     String status =
-        kickOff(base() + "/$export?_type=Observation", TOKEN).headers().firstValue("Content-Location").orElseThrow();
+        kickOff(base() + "/$export?_type=Observation", TOKEN)
+            .headers()
+            .firstValue("Content-Location")
+            .orElseThrow();
     String jobId = jobId(status);
-    await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofSeconds(20))
-        .until(() -> get(status, TOKEN).headers().firstValue("X-Progress").orElse("").startsWith("in-progress"));
+    await()
+        .pollInterval(Duration.ofMillis(20))
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                get(status, TOKEN)
+                    .headers()
+                    .firstValue("X-Progress")
+                    .orElse("")
+                    .startsWith("in-progress"));
     HttpResponse<String> cancel = send("DELETE", status, TOKEN, null, null);
     assertThat(cancel.statusCode()).isEqualTo(202);
     assertThat(get(status, TOKEN).statusCode()).isEqualTo(404);
     await().atMost(Duration.ofSeconds(20)).until(() -> cancelledJobs() == cancelledBefore + 1);
     assertThat(DATA_DIR.resolve("bulk-export").resolve(jobId)).doesNotExist();
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM bulk_export_job WHERE job_id = ?", Integer.class, jobId)).isZero();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM bulk_export_job WHERE job_id = ?", Integer.class, jobId))
+        .isZero();
     jdbc.update("DELETE FROM measurement WHERE observation_id LIKE 'load-%'");
   }
 
@@ -398,21 +478,36 @@ class BulkExportIT extends IntegrationTestSupport {
 
   @Test
   @Order(13)
-  void sinceExport_listsRetractedResourcesInTheDeletedFiles_perGroupOnlyItsPatients() throws Exception {
+  void sinceExport_listsRetractedResourcesInTheDeletedFiles_perGroupOnlyItsPatients()
+      throws Exception {
     // site c: a heart rate and an AMI; site d: a heart rate. Each site is a Group (SiteGroups).
-    assertThat(curated("bulk-c", patient("c1", "female", "1950-01-01") + heartRate("c1", "hr-c1", 88) + condition("c1")))
+    assertThat(
+            curated(
+                "bulk-c",
+                patient("c1", "female", "1950-01-01")
+                    + heartRate("c1", "hr-c1", 88)
+                    + condition("c1")))
         .isEqualTo(3);
-    assertThat(curated("bulk-d", patient("d1", "male", "1951-01-01") + heartRate("d1", "hr-d1", 99))).isEqualTo(2);
+    assertThat(
+            curated("bulk-d", patient("d1", "male", "1951-01-01") + heartRate("d1", "hr-d1", 99)))
+        .isEqualTo(2);
     String hrC1 = curatedId("measurement", "observation_id", "bulk-c", "hr-c1");
     String amiC1 = curatedId("diagnosis", "condition_id", "bulk-c", "ami-c1");
     String hrD1 = curatedId("measurement", "observation_id", "bulk-d", "hr-d1");
     String since = export(base() + "/$export?_type=Patient").json.get("transactionTime").asText();
 
     // the same sources sent again as entered-in-error: intake retracts (hard-deletes) the facts
-    assertThat(curated("bulk-c", heartRate("c1", "hr-c1", 88).replace("\"final\"", "\"entered-in-error\"")
-            + condition("c1").replace("\"code\":{", ENTERED_IN_ERROR + "\"code\":{")))
+    assertThat(
+            curated(
+                "bulk-c",
+                heartRate("c1", "hr-c1", 88).replace("\"final\"", "\"entered-in-error\"")
+                    + condition("c1").replace("\"code\":{", ENTERED_IN_ERROR + "\"code\":{")))
         .isZero();
-    assertThat(curated("bulk-d", heartRate("d1", "hr-d1", 99).replace("\"final\"", "\"entered-in-error\""))).isZero();
+    assertThat(
+            curated(
+                "bulk-d",
+                heartRate("d1", "hr-d1", 99).replace("\"final\"", "\"entered-in-error\"")))
+        .isZero();
 
     Manifest system = export(base() + "/$export?_since=" + enc(since));
     assertThat(system.deletedReferences())
@@ -427,10 +522,13 @@ class BulkExportIT extends IntegrationTestSupport {
     }
 
     // _type limits the deletions too; a Group lists only its own patients' deletions
-    assertThat(export(base() + "/Patient/$export?_type=Observation&_since=" + enc(since)).deletedReferences())
+    assertThat(
+            export(base() + "/Patient/$export?_type=Observation&_since=" + enc(since))
+                .deletedReferences())
         .contains("Observation/" + hrC1, "Observation/" + hrD1)
         .allMatch(ref -> ref.startsWith("Observation/"));
-    assertThat(export(base() + "/Group/site-bulk-c/$export?_since=" + enc(since)).deletedReferences())
+    assertThat(
+            export(base() + "/Group/site-bulk-c/$export?_since=" + enc(since)).deletedReferences())
         .containsExactlyInAnyOrder("Observation/" + hrC1, "Condition/" + amiC1);
 
     // without _since there is nothing to report: the array is there and empty
@@ -441,17 +539,25 @@ class BulkExportIT extends IntegrationTestSupport {
   @Test
   @Order(14)
   void aResourceCreatedAgainAfterItsDeletion_isNotListedAsDeleted() throws Exception {
-    assertThat(curated("bulk-e", patient("e1", "female", "1952-01-01") + versioned(heartRate("e1", "hr-e1", 70), 1)))
+    assertThat(
+            curated(
+                "bulk-e",
+                patient("e1", "female", "1952-01-01") + versioned(heartRate("e1", "hr-e1", 70), 1)))
         .isEqualTo(2);
     String since = export(base() + "/$export?_type=Patient").json.get("transactionTime").asText();
     String id = curatedId("measurement", "observation_id", "bulk-e", "hr-e1");
-    assertThat(curated("bulk-e", versioned(heartRate("e1", "hr-e1", 70).replace("\"final\"", "\"entered-in-error\""), 2)))
+    assertThat(
+            curated(
+                "bulk-e",
+                versioned(
+                    heartRate("e1", "hr-e1", 70).replace("\"final\"", "\"entered-in-error\""), 2)))
         .isZero();
     // the trigger recorded the deletion, whatever the delete path
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM curated_deletion WHERE resource_type = 'Observation' AND resource_id = ?",
-            Integer.class,
-            id))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM curated_deletion WHERE resource_type = 'Observation' AND resource_id = ?",
+                Integer.class,
+                id))
         .isEqualTo(1);
     // a newer, corrected version of the same source brings the fact back
     assertThat(curated("bulk-e", versioned(heartRate("e1", "hr-e1", 72), 3))).isEqualTo(1);
@@ -474,7 +580,10 @@ class BulkExportIT extends IntegrationTestSupport {
   String curatedId(String table, String idColumn, String site, String sourceId) {
     // table and column names are constants of this test
     return jdbc.queryForObject(
-        "SELECT " + idColumn + " FROM " + table + " WHERE site_id = ? AND source_id = ?", String.class, site, sourceId);
+        "SELECT " + idColumn + " FROM " + table + " WHERE site_id = ? AND source_id = ?",
+        String.class,
+        site,
+        sourceId);
   }
 
   // ---- client side of the protocol
@@ -500,16 +609,20 @@ class BulkExportIT extends IntegrationTestSupport {
       return all;
     }
 
-    /** The DELETE request urls of the manifest's "deleted" Bundles, e.g. {@code Observation/<id>}. */
+    /**
+     * The DELETE request urls of the manifest's "deleted" Bundles, e.g. {@code Observation/<id>}.
+     */
     List<String> deletedReferences() {
       List<String> refs = new ArrayList<>();
       for (JsonNode d : json.get("deleted")) {
         for (String line : files.get(d.get("url").asText())) {
-          org.hl7.fhir.r4.model.Bundle b = fhir.newJsonParser().parseResource(org.hl7.fhir.r4.model.Bundle.class, line);
+          org.hl7.fhir.r4.model.Bundle b =
+              fhir.newJsonParser().parseResource(org.hl7.fhir.r4.model.Bundle.class, line);
           assertThat(b.getType()).isEqualTo(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
           for (var e : b.getEntry()) {
             assertThat(e.hasResource()).isFalse();
-            assertThat(e.getRequest().getMethod()).isEqualTo(org.hl7.fhir.r4.model.Bundle.HTTPVerb.DELETE);
+            assertThat(e.getRequest().getMethod())
+                .isEqualTo(org.hl7.fhir.r4.model.Bundle.HTTPVerb.DELETE);
             refs.add(e.getRequest().getUrl());
           }
         }
@@ -528,7 +641,8 @@ class BulkExportIT extends IntegrationTestSupport {
   Manifest complete(String statusUrl, String token) throws Exception {
     HttpResponse<String> done = awaitDone(statusUrl, token);
     assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
-    assertThat(done.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+    assertThat(done.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/json");
     JsonNode manifest = json.readTree(done.body());
     Map<String, List<String>> files = new TreeMap<>();
     List<JsonNode> listed = new ArrayList<>();
@@ -539,7 +653,8 @@ class BulkExportIT extends IntegrationTestSupport {
       assertThat(url).startsWith(base() + "/$export-file?");
       HttpResponse<String> file = get(url, token);
       assertThat(file.statusCode()).isEqualTo(200);
-      assertThat(file.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/fhir+ndjson");
+      assertThat(file.headers().firstValue("Content-Type").orElseThrow())
+          .startsWith("application/fhir+ndjson");
       files.put(url, file.body().lines().filter(l -> !l.isBlank()).collect(Collectors.toList()));
     }
     return new Manifest(manifest, files, fhir);
@@ -552,7 +667,9 @@ class BulkExportIT extends IntegrationTestSupport {
     await("export still running")
         .atMost(Duration.ofSeconds(45))
         .pollDelay(Duration.ZERO)
-        .pollInterval((polls, previous) -> Duration.ofSeconds(retryAfter.get())) // the protocol's own back-off
+        .pollInterval(
+            (polls, previous) ->
+                Duration.ofSeconds(retryAfter.get())) // the protocol's own back-off
         .until(
             () -> {
               HttpResponse<String> res = get(statusUrl, token);
@@ -610,40 +727,70 @@ class BulkExportIT extends IntegrationTestSupport {
   // ---- source resources
 
   static String patient(String id, String gender, String birthDate) {
-    return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"gender\":\"" + gender + "\",\"birthDate\":\"" + birthDate + "\"}\n";
+    return "{\"resourceType\":\"Patient\",\"id\":\""
+        + id
+        + "\",\"gender\":\""
+        + gender
+        + "\",\"birthDate\":\""
+        + birthDate
+        + "\"}\n";
   }
 
   static String encounter(String p) {
-    return "{\"resourceType\":\"Encounter\",\"id\":\"enc-" + p + "\",\"status\":\"finished\","
+    return "{\"resourceType\":\"Encounter\",\"id\":\"enc-"
+        + p
+        + "\",\"status\":\"finished\","
         + "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"IMP\"},"
-        + "\"subject\":{\"reference\":\"Patient/" + p + "\"},"
+        + "\"subject\":{\"reference\":\"Patient/"
+        + p
+        + "\"},"
         + "\"period\":{\"start\":\"2025-03-03T10:00:00Z\",\"end\":\"2025-03-09T12:00:00Z\"}}\n";
   }
 
   static String condition(String p) {
-    return "{\"resourceType\":\"Condition\",\"id\":\"ami-" + p + "\","
+    return "{\"resourceType\":\"Condition\",\"id\":\"ami-"
+        + p
+        + "\","
         + "\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"I21.01\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + p + "\"},\"onsetDateTime\":\"2025-03-03T08:00:00Z\"}\n";
+        + "\"subject\":{\"reference\":\"Patient/"
+        + p
+        + "\"},\"onsetDateTime\":\"2025-03-03T08:00:00Z\"}\n";
   }
 
   static String procedure(String p) {
-    return "{\"resourceType\":\"Procedure\",\"id\":\"iabp-" + p + "\",\"status\":\"in-progress\","
+    return "{\"resourceType\":\"Procedure\",\"id\":\"iabp-"
+        + p
+        + "\",\"status\":\"in-progress\","
         + "\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"442807006\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + p + "\"},"
+        + "\"subject\":{\"reference\":\"Patient/"
+        + p
+        + "\"},"
         + "\"performedPeriod\":{\"start\":\"2025-03-03T14:20:00Z\"}}\n";
   }
 
   static String heartRate(String p, String id, int bpm) {
-    return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"status\":\"final\","
+    return "{\"resourceType\":\"Observation\",\"id\":\""
+        + id
+        + "\",\"status\":\"final\","
         + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + p + "\"},\"effectiveDateTime\":\"2025-03-03T11:00:00Z\","
-        + "\"valueQuantity\":{\"value\":" + bpm + ",\"unit\":\"/min\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"/min\"}}\n";
+        + "\"subject\":{\"reference\":\"Patient/"
+        + p
+        + "\"},\"effectiveDateTime\":\"2025-03-03T11:00:00Z\","
+        + "\"valueQuantity\":{\"value\":"
+        + bpm
+        + ",\"unit\":\"/min\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"/min\"}}\n";
   }
 
   static String lactate(String p, int mmol) {
-    return "{\"resourceType\":\"Observation\",\"id\":\"lac-" + p + "\",\"status\":\"final\","
+    return "{\"resourceType\":\"Observation\",\"id\":\"lac-"
+        + p
+        + "\",\"status\":\"final\","
         + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"2524-7\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + p + "\"},\"effectiveDateTime\":\"2025-03-03T11:05:00Z\","
-        + "\"valueQuantity\":{\"value\":" + mmol + ",\"unit\":\"mmol/L\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"mmol/L\"}}\n";
+        + "\"subject\":{\"reference\":\"Patient/"
+        + p
+        + "\"},\"effectiveDateTime\":\"2025-03-03T11:05:00Z\","
+        + "\"valueQuantity\":{\"value\":"
+        + mmol
+        + ",\"unit\":\"mmol/L\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"mmol/L\"}}\n";
   }
 }

@@ -16,9 +16,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * A quick throughput check of {@code $export} with the product's default settings (not part of
- * the normal build: {@code -Dbulk.benchmark.rows=300000}). Curated rows are written straight into
- * the tables (intake of that many source resources would take far longer than the export): 2,000
+ * A quick throughput check of {@code $export} with the product's default settings (not part of the
+ * normal build: {@code -Dbulk.benchmark.rows=300000}). Curated rows are written straight into the
+ * tables (intake of that many source resources would take far longer than the export): 2,000
  * patients with a stay and a shock episode, N measurements of the registry variables with LOINC
  * codings, some with an original quantity. Prints the rate the job measured itself (started_at to
  * finished_at in the database).
@@ -75,9 +75,12 @@ class BulkExportThroughputIT extends IntegrationTestSupport {
         rows);
     jdbc.execute("ANALYZE");
 
-    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    var os =
+        (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     long cpu0 = os.getProcessCpuTime();
-    HttpResponse<String> kick = get("/fhir/$export?_type=Observation", TOKEN, "Prefer", "respond-async");
+    HttpResponse<String> kick =
+        get("/fhir/$export?_type=Observation", TOKEN, "Prefer", "respond-async");
     assertThat(kick.statusCode()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     String jobId = status.substring(status.indexOf("_jobId=") + 7);
@@ -90,7 +93,8 @@ class BulkExportThroughputIT extends IntegrationTestSupport {
     double jvmCpuMicros = (os.getProcessCpuTime() - cpu0) / 1000.0;
     // the database's share: the same query run alone, rows discarded on the server
     double dbMillis =
-        jdbc.queryForList(
+        jdbc
+            .queryForList(
                 "EXPLAIN (ANALYZE, TIMING OFF) SELECT "
                     + org.shockreg.server.fhir.CuratedResourceMapper.OBSERVATION_COLUMNS
                     + " FROM curated_observation WHERE row_id > 0 ORDER BY row_id",

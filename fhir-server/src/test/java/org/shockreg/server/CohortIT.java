@@ -41,8 +41,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Cohorts as FHIR Groups end to end: source data posted through intake (so the derived etiology,
- * SCAI stage and age come from the real derivations), then Groups searched and read and
- * {@code $cohort-summary} checked against numbers worked out by hand (docs/cohorts.md).
+ * SCAI stage and age come from the real derivations), then Groups searched and read and {@code
+ * $cohort-summary} checked against numbers worked out by hand (docs/cohorts.md).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -83,55 +83,112 @@ class CohortIT extends IntegrationTestSupport {
   @Autowired JdbcTemplate jdbc;
   @Autowired GroupMembers groupMembers;
   IGenericClient client;
+
   /** Source patient id -> curated pseudonym. */
   final Map<String, String> curated = new LinkedHashMap<>();
 
   // ---- source data --------------------------------------------------------------------------
 
   static String patient(String id, String gender, String birthDate) {
-    return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"gender\":\"" + gender + "\""
-        + (birthDate == null ? "" : ",\"birthDate\":\"" + birthDate + "\"") + "}";
+    return "{\"resourceType\":\"Patient\",\"id\":\""
+        + id
+        + "\",\"gender\":\""
+        + gender
+        + "\""
+        + (birthDate == null ? "" : ",\"birthDate\":\"" + birthDate + "\"")
+        + "}";
   }
 
   static String stay(String id, String patient, String start, String end) {
-    return "{\"resourceType\":\"Encounter\",\"id\":\"" + id + "\",\"status\":\"finished\","
+    return "{\"resourceType\":\"Encounter\",\"id\":\""
+        + id
+        + "\",\"status\":\"finished\","
         + "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"IMP\"},"
-        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},"
-        + "\"period\":{\"start\":\"" + start + "\",\"end\":\"" + end + "\"}}";
+        + "\"subject\":{\"reference\":\"Patient/"
+        + patient
+        + "\"},"
+        + "\"period\":{\"start\":\""
+        + start
+        + "\",\"end\":\""
+        + end
+        + "\"}}";
   }
 
   /** An intensive-care encounter (type ICU): its start is the CICU arrival. */
   static String icu(String id, String patient, String start, String end) {
-    return "{\"resourceType\":\"Encounter\",\"id\":\"" + id + "\",\"status\":\"finished\","
+    return "{\"resourceType\":\"Encounter\",\"id\":\""
+        + id
+        + "\",\"status\":\"finished\","
         + "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"IMP\"},"
         + "\"type\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-RoleCode\",\"code\":\"ICU\"}]}],"
-        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},"
-        + "\"period\":{\"start\":\"" + start + "\",\"end\":\"" + end + "\"}}";
+        + "\"subject\":{\"reference\":\"Patient/"
+        + patient
+        + "\"},"
+        + "\"period\":{\"start\":\""
+        + start
+        + "\",\"end\":\""
+        + end
+        + "\"}}";
   }
 
   static String condition(String id, String patient, String icd10cm, String onset) {
-    return "{\"resourceType\":\"Condition\",\"id\":\"" + id + "\","
-        + "\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"" + icd10cm + "\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"onsetDateTime\":\"" + onset + "\"}";
+    return "{\"resourceType\":\"Condition\",\"id\":\""
+        + id
+        + "\","
+        + "\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\""
+        + icd10cm
+        + "\"}]},"
+        + "\"subject\":{\"reference\":\"Patient/"
+        + patient
+        + "\"},\"onsetDateTime\":\""
+        + onset
+        + "\"}";
   }
 
-  static String observation(String id, String patient, String loinc, String at, String value, String unit) {
-    return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"status\":\"final\","
-        + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"" + loinc + "\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"effectiveDateTime\":\"" + at + "\","
-        + "\"valueQuantity\":{\"value\":" + value + ",\"unit\":\"" + unit + "\",\"system\":\"http://unitsofmeasure.org\","
-        + "\"code\":\"" + unit + "\"}}";
+  static String observation(
+      String id, String patient, String loinc, String at, String value, String unit) {
+    return "{\"resourceType\":\"Observation\",\"id\":\""
+        + id
+        + "\",\"status\":\"final\","
+        + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\""
+        + loinc
+        + "\"}]},"
+        + "\"subject\":{\"reference\":\"Patient/"
+        + patient
+        + "\"},\"effectiveDateTime\":\""
+        + at
+        + "\","
+        + "\"valueQuantity\":{\"value\":"
+        + value
+        + ",\"unit\":\""
+        + unit
+        + "\",\"system\":\"http://unitsofmeasure.org\","
+        + "\"code\":\""
+        + unit
+        + "\"}}";
   }
 
   static String procedure(String id, String patient, String cpt, String start) {
-    return "{\"resourceType\":\"Procedure\",\"id\":\"" + id + "\",\"status\":\"completed\","
-        + "\"code\":{\"coding\":[{\"system\":\"http://www.ama-assn.org/go/cpt\",\"code\":\"" + cpt + "\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"performedPeriod\":{\"start\":\"" + start + "\"}}";
+    return "{\"resourceType\":\"Procedure\",\"id\":\""
+        + id
+        + "\",\"status\":\"completed\","
+        + "\"code\":{\"coding\":[{\"system\":\"http://www.ama-assn.org/go/cpt\",\"code\":\""
+        + cpt
+        + "\"}]},"
+        + "\"subject\":{\"reference\":\"Patient/"
+        + patient
+        + "\"},\"performedPeriod\":{\"start\":\""
+        + start
+        + "\"}}";
   }
 
   void ingest(String site, String... lines) throws Exception {
     HttpResponse<String> res =
-        post("/ingest/" + site, NDJSON, String.join("\n", lines) + "\n", "it-cohort-ingest-0123456789");
+        post(
+            "/ingest/" + site,
+            NDJSON,
+            String.join("\n", lines) + "\n",
+            "it-cohort-ingest-0123456789");
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     Parameters report = parameters(res);
     assertThat(count(report, "rejected")).as(res.body()).isZero();
@@ -187,18 +244,27 @@ class CohortIT extends IntegrationTestSupport {
         observation("sbp-b2", "b2", "8480-6", "2025-06-02T08:00:00Z", "100", "mm[Hg]"),
         observation("lac-b2", "b2", "2524-7", "2025-06-02T08:00:00Z", "1.5", "mmol/L"));
     // b3: an IABP without cardiogenic shock.
-    ingest(SITE_B, patient("b3", "male", "1980-01-01"), procedure("iabp-b3", "b3", "33967", "2025-07-01T09:00:00Z"));
+    ingest(
+        SITE_B,
+        patient("b3", "male", "1980-01-01"),
+        procedure("iabp-b3", "b3", "33967", "2025-07-01T09:00:00Z"));
 
-    for (String[] p : new String[][] {{SITE_A, "a1"}, {SITE_A, "a2"}, {SITE_B, "b1"}, {SITE_B, "b2"}, {SITE_B, "b3"}}) {
+    for (String[] p :
+        new String[][] {
+          {SITE_A, "a1"}, {SITE_A, "a2"}, {SITE_B, "b1"}, {SITE_B, "b2"}, {SITE_B, "b3"}
+        }) {
       curated.put(
           p[1],
           jdbc.queryForObject(
               "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?",
-              String.class, p[0], p[1]));
+              String.class,
+              p[0],
+              p[1]));
     }
     // A study with a1 randomized to early IABP at 06:30 (CICU arrival 04:00, IABP 07:00). The EDC
     // path that records randomizations is not part of this work, so the rows are written here.
-    jdbc.update("INSERT INTO research_study (study_id, definition) VALUES ('it-study', '{}'::jsonb)");
+    jdbc.update(
+        "INSERT INTO research_study (study_id, definition) VALUES ('it-study', '{}'::jsonb)");
     jdbc.update(
         "INSERT INTO research_subject (subject_id, study_id, patient_id, status, assigned_arm, randomized_at)"
             + " VALUES ('it-subject-a1', 'it-study', ?, 'on-study', 'early-iabp', '2025-03-01T06:30:00Z')",
@@ -224,8 +290,13 @@ class CohortIT extends IntegrationTestSupport {
   }
 
   Parameters summary(String groupId) {
-    return client.operation().onInstance("Group/" + groupId).named("$cohort-summary")
-        .withNoParameters(Parameters.class).useHttpGet().execute();
+    return client
+        .operation()
+        .onInstance("Group/" + groupId)
+        .named("$cohort-summary")
+        .withNoParameters(Parameters.class)
+        .useHttpGet()
+        .execute();
   }
 
   static ParametersParameterComponent param(Parameters p, String name) {
@@ -235,7 +306,8 @@ class CohortIT extends IntegrationTestSupport {
   }
 
   static ParametersParameterComponent part(ParametersParameterComponent c, String name) {
-    List<ParametersParameterComponent> parts = c.getPart().stream().filter(x -> name.equals(x.getName())).toList();
+    List<ParametersParameterComponent> parts =
+        c.getPart().stream().filter(x -> name.equals(x.getName())).toList();
     assertThat(parts).as(c.getName() + "." + name).hasSize(1);
     return parts.get(0);
   }
@@ -257,7 +329,8 @@ class CohortIT extends IntegrationTestSupport {
     out.add(String.valueOf(integer(part(c, "n"))));
     out.add(String.valueOf(integer(part(c, "missing"))));
     for (String s : List.of("median", "q1", "q3")) {
-      List<ParametersParameterComponent> q = c.getPart().stream().filter(x -> s.equals(x.getName())).toList();
+      List<ParametersParameterComponent> q =
+          c.getPart().stream().filter(x -> s.equals(x.getName())).toList();
       if (q.isEmpty()) {
         continue;
       }
@@ -307,66 +380,102 @@ class CohortIT extends IntegrationTestSupport {
   @Test
   void characteristics_describeTheCriteria() {
     Group hf = client.read().resource(Group.class).withId("hf-cs").execute();
-    assertThat(hf.getCharacteristic()).singleElement().satisfies(c -> {
-      assertThat(c.getCode().getCodingFirstRep().getSystem()).isEqualTo(CRITERION);
-      assertThat(c.getCode().getCodingFirstRep().getCode()).isEqualTo("etiology");
-      Coding v = ((CodeableConcept) c.getValue()).getCodingFirstRep();
-      assertThat(v.getSystem()).isEqualTo("https://fhir.shockreg.org/CodeSystem/cs-etiology");
-      assertThat(v.getCode()).isEqualTo("hf-cs");
-      assertThat(c.getExclude()).isFalse();
-    });
+    assertThat(hf.getCharacteristic())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getCode().getCodingFirstRep().getSystem()).isEqualTo(CRITERION);
+              assertThat(c.getCode().getCodingFirstRep().getCode()).isEqualTo("etiology");
+              Coding v = ((CodeableConcept) c.getValue()).getCodingFirstRep();
+              assertThat(v.getSystem())
+                  .isEqualTo("https://fhir.shockreg.org/CodeSystem/cs-etiology");
+              assertThat(v.getCode()).isEqualTo("hf-cs");
+              assertThat(c.getExclude()).isFalse();
+            });
     Group elderly = client.read().resource(Group.class).withId("elderly").execute();
     Range age = (Range) elderly.getCharacteristicFirstRep().getValue();
     assertThat(age.getLow().getValue()).isEqualByComparingTo("70");
     assertThat(age.hasHigh()).isFalse();
     Group women = client.read().resource(Group.class).withId("women-hf-ami").execute();
-    assertThat(women.getCharacteristic()).extracting(c -> c.getCode().getCodingFirstRep().getCode())
+    assertThat(women.getCharacteristic())
+        .extracting(c -> c.getCode().getCodingFirstRep().getCode())
         .containsExactly("etiology", "sex");
     assertThat(((CodeableConcept) women.getCharacteristicFirstRep().getValue()).getCoding())
-        .extracting(Coding::getCode).containsExactly("hf-cs", "ami-cs");
+        .extracting(Coding::getCode)
+        .containsExactly("hf-cs", "ami-cs");
   }
 
   @Test
   void searchByCode_andById() {
     Bundle byCode =
-        client.search().forResource(Group.class)
+        client
+            .search()
+            .forResource(Group.class)
             .where(Group.CODE.exactly().systemAndCode(COHORT, "hf-cs"))
-            .returnBundle(Bundle.class).execute();
-    assertThat(byCode.getEntry()).singleElement().satisfies(e -> {
-      Group g = (Group) e.getResource();
-      assertThat(g.getIdElement().getIdPart()).isEqualTo("hf-cs");
-      assertThat(members(g)).containsExactlyInAnyOrderElementsOf(refs("a1", "b2"));
-    });
+            .returnBundle(Bundle.class)
+            .execute();
+    assertThat(byCode.getEntry())
+        .singleElement()
+        .satisfies(
+            e -> {
+              Group g = (Group) e.getResource();
+              assertThat(g.getIdElement().getIdPart()).isEqualTo("hf-cs");
+              assertThat(members(g)).containsExactlyInAnyOrderElementsOf(refs("a1", "b2"));
+            });
     Bundle codeOnly =
-        client.search().forResource(Group.class)
+        client
+            .search()
+            .forResource(Group.class)
             .where(Group.CODE.exactly().codes("ami-cs", "site-" + SITE_B))
-            .returnBundle(Bundle.class).execute();
-    assertThat(codeOnly.getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart())
+            .returnBundle(Bundle.class)
+            .execute();
+    assertThat(codeOnly.getEntry())
+        .extracting(e -> e.getResource().getIdElement().getIdPart())
         .containsExactly("ami-cs", "site-" + SITE_B);
     Bundle otherSystem =
-        client.search().forResource(Group.class)
+        client
+            .search()
+            .forResource(Group.class)
             .where(Group.CODE.exactly().systemAndCode("http://snomed.info/sct", "hf-cs"))
-            .returnBundle(Bundle.class).execute();
+            .returnBundle(Bundle.class)
+            .execute();
     assertThat(otherSystem.getEntry()).isEmpty();
     Bundle byId =
-        client.search().forResource(Group.class)
-            .where(new ca.uhn.fhir.rest.gclient.TokenClientParam("_id").exactly().codes("iabp", "site-" + SITE_A))
-            .returnBundle(Bundle.class).execute();
-    assertThat(byId.getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart())
+        client
+            .search()
+            .forResource(Group.class)
+            .where(
+                new ca.uhn.fhir.rest.gclient.TokenClientParam("_id")
+                    .exactly()
+                    .codes("iabp", "site-" + SITE_A))
+            .returnBundle(Bundle.class)
+            .execute();
+    assertThat(byId.getEntry())
+        .extracting(e -> e.getResource().getIdElement().getIdPart())
         .containsExactly("iabp", "site-" + SITE_A);
   }
 
   @Test
   void searchAll_pagesWithNextLinks_andCounts() {
     List<String> expected =
-        new ArrayList<>(List.of("all-cs", "hf-cs", "ami-cs", "iabp", "impella", "va-ecmo", "women-hf-ami", "elderly"));
+        new ArrayList<>(
+            List.of(
+                "all-cs",
+                "hf-cs",
+                "ami-cs",
+                "iabp",
+                "impella",
+                "va-ecmo",
+                "women-hf-ami",
+                "elderly"));
     jdbc.queryForList("SELECT site_id FROM site ORDER BY created_at, site_id", String.class)
         .forEach(s -> expected.add("site-" + s));
     jdbc.queryForList("SELECT study_id FROM research_study ORDER BY study_id", String.class)
         .forEach(s -> expected.add(s + "-screening"));
     assertThat(expected).contains("site-" + SITE_A, "site-" + SITE_B, "it-study-screening");
 
-    Bundle page = client.search().forResource(Group.class).count(3).returnBundle(Bundle.class).execute();
+    Bundle page =
+        client.search().forResource(Group.class).count(3).returnBundle(Bundle.class).execute();
     List<String> seen = new ArrayList<>();
     int pages = 0;
     while (true) {
@@ -380,7 +489,13 @@ class CohortIT extends IntegrationTestSupport {
     assertThat(seen).containsExactlyElementsOf(expected);
     assertThat(pages).isEqualTo((expected.size() + 2) / 3);
 
-    Bundle count = client.search().forResource(Group.class).summaryMode(SummaryEnum.COUNT).returnBundle(Bundle.class).execute();
+    Bundle count =
+        client
+            .search()
+            .forResource(Group.class)
+            .summaryMode(SummaryEnum.COUNT)
+            .returnBundle(Bundle.class)
+            .execute();
     assertThat(count.getTotal()).isEqualTo(expected.size());
     assertThat(count.getEntry()).isEmpty();
   }
@@ -389,9 +504,11 @@ class CohortIT extends IntegrationTestSupport {
   void unknownGroups_are404() {
     assertThatThrownBy(() -> client.read().resource(Group.class).withId("no-such-cohort").execute())
         .isInstanceOf(ResourceNotFoundException.class);
-    assertThatThrownBy(() -> client.read().resource(Group.class).withId("site-no-such-site").execute())
+    assertThatThrownBy(
+            () -> client.read().resource(Group.class).withId("site-no-such-site").execute())
         .isInstanceOf(ResourceNotFoundException.class);
-    assertThatThrownBy(() -> summary("no-such-cohort")).isInstanceOf(ResourceNotFoundException.class);
+    assertThatThrownBy(() -> summary("no-such-cohort"))
+        .isInstanceOf(ResourceNotFoundException.class);
   }
 
   @Test
@@ -413,14 +530,21 @@ class CohortIT extends IntegrationTestSupport {
     Group g = client.read().resource(Group.class).withId("hf-cs").execute();
     assertThat(g.getMeta().getLastUpdated()).isAfterOrEqualTo(before);
     Bundle since =
-        client.search().forResource(Group.class).where(Group.CODE.exactly().code("hf-cs"))
+        client
+            .search()
+            .forResource(Group.class)
+            .where(Group.CODE.exactly().code("hf-cs"))
             .lastUpdated(new ca.uhn.fhir.rest.param.DateRangeParam().setLowerBound("gt2020-01-01"))
-            .returnBundle(Bundle.class).execute();
+            .returnBundle(Bundle.class)
+            .execute();
     assertThat(since.getEntry()).hasSize(1);
     Bundle before2020 =
-        client.search().forResource(Group.class)
+        client
+            .search()
+            .forResource(Group.class)
             .lastUpdated(new ca.uhn.fhir.rest.param.DateRangeParam().setUpperBound("lt2020-01-01"))
-            .returnBundle(Bundle.class).execute();
+            .returnBundle(Bundle.class)
+            .execute();
     assertThat(before2020.getEntry()).isEmpty();
   }
 
@@ -434,33 +558,57 @@ class CohortIT extends IntegrationTestSupport {
     assertThat(integer(param(s, "with-shock-episode"))).isEqualTo(4);
     // ages 64 (a1), 75 (a2), 54 (b1); b2 has no birth date: 54, 64, 75
     assertThat(dist(param(s, "age"), "a")).containsExactly("3", "1", "64", "59", "69.5");
-    assertThat(counts(param(s, "sex"))).containsExactly(
-        Map.entry("male", 2), Map.entry("female", 2), Map.entry("other", 0), Map.entry("unknown", 0));
-    assertThat(counts(param(s, "etiology"))).containsExactly(
-        Map.entry("ami-cs", 1), Map.entry("hf-cs", 2), Map.entry("other", 1), Map.entry("unknown", 0));
+    assertThat(counts(param(s, "sex")))
+        .containsExactly(
+            Map.entry("male", 2),
+            Map.entry("female", 2),
+            Map.entry("other", 0),
+            Map.entry("unknown", 0));
+    assertThat(counts(param(s, "etiology")))
+        .containsExactly(
+            Map.entry("ami-cs", 1),
+            Map.entry("hf-cs", 2),
+            Map.entry("other", 1),
+            Map.entry("unknown", 0));
     ParametersParameterComponent ischemic = param(s, "hf-cs-ischemic");
     assertThat(integer(part(ischemic, "hf-cs"))).isEqualTo(2);
     assertThat(integer(part(ischemic, "ischemic"))).isEqualTo(1);
-    assertThat(((DecimalType) part(ischemic, "share").getValue()).getValue()).isEqualByComparingTo("0.5");
+    assertThat(((DecimalType) part(ischemic, "share").getValue()).getValue())
+        .isEqualByComparingTo("0.5");
     // LVEF 20, 25, 35; b1 none
     assertThat(dist(param(s, "lvef"), "%")).containsExactly("3", "1", "25", "22.5", "30");
     // SBP 70, 80, 85, 100: q1 at h = 0.75 -> 77.5, q3 at h = 2.25 -> 88.75
     assertThat(dist(param(s, "sbp"), "mm[Hg]")).containsExactly("4", "0", "82.5", "77.5", "88.75");
     // lactate 1.5, 3, 9; b1 none
     assertThat(dist(param(s, "lactate"), "mmol/L")).containsExactly("3", "1", "3", "2.25", "6");
-    assertThat(((StringType) part(param(s, "lvef"), "note").getValue()).getValue()).contains("nearest the shock diagnosis");
-    assertThat(counts(param(s, "tmcs"))).containsExactly(
-        Map.entry("iabp", 1), Map.entry("impella", 1), Map.entry("va-ecmo", 1), Map.entry("tandemheart", 0),
-        Map.entry("vad-unspecified", 0), Map.entry("any", 2));
-    assertThat(counts(param(s, "scai-stage-at-diagnosis"))).containsExactly(
-        Map.entry("A", 1), Map.entry("B", 1), Map.entry("C", 1), Map.entry("D", 0), Map.entry("E", 1),
-        Map.entry("unknown", 0));
+    assertThat(((StringType) part(param(s, "lvef"), "note").getValue()).getValue())
+        .contains("nearest the shock diagnosis");
+    assertThat(counts(param(s, "tmcs")))
+        .containsExactly(
+            Map.entry("iabp", 1),
+            Map.entry("impella", 1),
+            Map.entry("va-ecmo", 1),
+            Map.entry("tandemheart", 0),
+            Map.entry("vad-unspecified", 0),
+            Map.entry("any", 2));
+    assertThat(counts(param(s, "scai-stage-at-diagnosis")))
+        .containsExactly(
+            Map.entry("A", 1),
+            Map.entry("B", 1),
+            Map.entry("C", 1),
+            Map.entry("D", 0),
+            Map.entry("E", 1),
+            Map.entry("unknown", 0));
     // a1: CICU arrival 04:00 -> randomized 06:30 = 2.5 h -> IABP 07:00 = 0.5 h
     ParametersParameterComponent randomization = param(s, "randomization");
     assertThat(integer(part(randomization, "randomized"))).isEqualTo(1);
-    assertThat(dist(part(randomization, "cicu-arrival-to-randomization"), "h")).containsExactly("1", "0", "2.5", "2.5", "2.5");
-    assertThat(dist(part(randomization, "randomization-to-iabp"), "h")).containsExactly("1", "0", "0.5", "0.5", "0.5");
-    assertThat(randomization.getPart()).extracting(ParametersParameterComponent::getName).doesNotContain("note", "study");
+    assertThat(dist(part(randomization, "cicu-arrival-to-randomization"), "h"))
+        .containsExactly("1", "0", "2.5", "2.5", "2.5");
+    assertThat(dist(part(randomization, "randomization-to-iabp"), "h"))
+        .containsExactly("1", "0", "0.5", "0.5", "0.5");
+    assertThat(randomization.getPart())
+        .extracting(ParametersParameterComponent::getName)
+        .doesNotContain("note", "study");
   }
 
   @Test
@@ -469,7 +617,8 @@ class CohortIT extends IntegrationTestSupport {
     assertThat(integer(part(randomization, "randomized"))).isZero();
     assertThat(((StringType) part(randomization, "note").getValue()).getValue())
         .contains("no member of this cohort has a recorded trial randomization");
-    assertThat(randomization.getPart()).extracting(ParametersParameterComponent::getName)
+    assertThat(randomization.getPart())
+        .extracting(ParametersParameterComponent::getName)
         .containsExactly("randomized", "note");
   }
 
@@ -477,15 +626,20 @@ class CohortIT extends IntegrationTestSupport {
   void studyScreeningGroup_fromTheStudyTable() {
     Group g = client.read().resource(Group.class).withId("it-study-screening").execute();
     assertThat(members(g)).containsExactlyInAnyOrderElementsOf(refs("a1", "b1"));
-    assertThat(g.getCharacteristicFirstRep().getCode().getCodingFirstRep().getCode()).isEqualTo("research-subject");
-    assertThat(((Reference) g.getCharacteristicFirstRep().getValue()).getReference()).isEqualTo("ResearchStudy/it-study");
+    assertThat(g.getCharacteristicFirstRep().getCode().getCodingFirstRep().getCode())
+        .isEqualTo("research-subject");
+    assertThat(((Reference) g.getCharacteristicFirstRep().getValue()).getReference())
+        .isEqualTo("ResearchStudy/it-study");
     Parameters s = summary("it-study-screening");
     assertThat(integer(param(s, "n"))).isEqualTo(2);
     ParametersParameterComponent randomization = param(s, "randomization");
-    assertThat(((StringType) part(randomization, "study").getValue()).getValue()).isEqualTo("it-study");
+    assertThat(((StringType) part(randomization, "study").getValue()).getValue())
+        .isEqualTo("it-study");
     assertThat(integer(part(randomization, "randomized"))).isEqualTo(1);
-    assertThat(dist(part(randomization, "cicu-arrival-to-randomization"), "h")).containsExactly("1", "0", "2.5", "2.5", "2.5");
-    assertThatThrownBy(() -> client.read().resource(Group.class).withId("no-study-screening").execute())
+    assertThat(dist(part(randomization, "cicu-arrival-to-randomization"), "h"))
+        .containsExactly("1", "0", "2.5", "2.5", "2.5");
+    assertThatThrownBy(
+            () -> client.read().resource(Group.class).withId("no-study-screening").execute())
         .isInstanceOf(ResourceNotFoundException.class);
   }
 
@@ -500,7 +654,10 @@ class CohortIT extends IntegrationTestSupport {
         .isEqualByComparingTo(new BigDecimal("0.5"));
     // LVEF 20, 25
     assertThat(dist(param(s, "lvef"), "%")).containsExactly("2", "0", "22.5", "21.25", "23.75");
-    assertThat(counts(param(s, "scai-stage-at-diagnosis"))).containsEntry("A", 1).containsEntry("C", 1).containsEntry("E", 0);
+    assertThat(counts(param(s, "scai-stage-at-diagnosis")))
+        .containsEntry("A", 1)
+        .containsEntry("C", 1)
+        .containsEntry("E", 0);
     assertThat(counts(param(s, "tmcs"))).containsEntry("iabp", 1).containsEntry("any", 1);
   }
 
@@ -510,7 +667,9 @@ class CohortIT extends IntegrationTestSupport {
     assertThat(integer(param(s, "n"))).isEqualTo(2);
     assertThat(integer(param(s, "with-shock-episode"))).isEqualTo(1);
     assertThat(counts(param(s, "etiology"))).containsEntry("hf-cs", 1).containsEntry("unknown", 1);
-    assertThat(counts(param(s, "scai-stage-at-diagnosis"))).containsEntry("C", 1).containsEntry("unknown", 1);
+    assertThat(counts(param(s, "scai-stage-at-diagnosis")))
+        .containsEntry("C", 1)
+        .containsEntry("unknown", 1);
     assertThat(counts(param(s, "tmcs"))).containsEntry("iabp", 2).containsEntry("any", 2);
     assertThat(dist(param(s, "age"), "a")).containsExactly("1", "1", "64", "64", "64");
     // no HF-CS among... one: a1 is ischaemic
@@ -522,8 +681,10 @@ class CohortIT extends IntegrationTestSupport {
   void emptyCohortSummary_hasNoMediansAndNoShare() {
     Parameters s = summary("ami-cs");
     assertThat(integer(param(s, "n"))).isEqualTo(1);
-    assertThat(part(param(s, "hf-cs-ischemic"), "hf-cs").getValue()).isInstanceOf(IntegerType.class);
-    assertThat(param(s, "hf-cs-ischemic").getPart()).extracting(ParametersParameterComponent::getName)
+    assertThat(part(param(s, "hf-cs-ischemic"), "hf-cs").getValue())
+        .isInstanceOf(IntegerType.class);
+    assertThat(param(s, "hf-cs-ischemic").getPart())
+        .extracting(ParametersParameterComponent::getName)
         .containsExactly("hf-cs", "ischemic");
     Parameters b = summary("site-" + SITE_B);
     assertThat(integer(param(b, "n"))).isEqualTo(2);

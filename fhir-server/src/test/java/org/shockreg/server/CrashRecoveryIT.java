@@ -29,7 +29,8 @@ class CrashRecoveryIT {
             List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
             List.of(
                 "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                System.getProperty(
+                    "surefire.test.class.path", System.getProperty("java.class.path")),
                 ShockRegApplication.class.getName()),
             // several transactions per posted body, so a kill can land between two of them
             List.of("--shockreg.intake.batch-size=200"));
@@ -49,7 +50,9 @@ class CrashRecoveryIT {
         .allSatisfy(
             r ->
                 assertThat(r.firstTryUp())
-                    .as("restart %d after a %s kill came up on the first try (%s)", r.number(), r.mode(), r.failure())
+                    .as(
+                        "restart %d after a %s kill came up on the first try (%s)",
+                        r.number(), r.mode(), r.failure())
                     .isTrue());
     assertThat(result.mismatches()).as("run B (crashes) against run A (crash-free)").isEmpty();
     assertThat(result.totalsA().get("fhir Observation total")).isNotEqualTo("0");

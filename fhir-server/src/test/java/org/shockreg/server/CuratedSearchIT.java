@@ -48,8 +48,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Every search parameter, modifier, prefix, chain, include, sort and result parameter of the
- * curated FHIR API, over real HTTP with HAPI's generic client, on known data posted through
- * intake. Results are compared as exact sets of the source ids that were posted.
+ * curated FHIR API, over real HTTP with HAPI's generic client, on known data posted through intake.
+ * Results are compared as exact sets of the source ids that were posted.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -74,8 +74,10 @@ class CuratedSearchIT {
   final HttpClient http = HttpClient.newHttpClient();
   final FhirContext fhir = FhirContext.forR4Cached();
   IGenericClient client;
+
   /** curated id -> posted source id (derived facts: "derived:" + kind). */
   final Map<String, String> source = new HashMap<>();
+
   /** posted patient id -> curated pseudonym. */
   final Map<String, String> patient = new HashMap<>();
 
@@ -90,37 +92,83 @@ class CuratedSearchIT {
   }
 
   static String patientJson(String id, String gender, String birthDate, String deceased) {
-    return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\""
+    return "{\"resourceType\":\"Patient\",\"id\":\""
+        + id
+        + "\""
         + (gender == null ? "" : ",\"gender\":\"" + gender + "\"")
-        + ",\"birthDate\":\"" + birthDate + "\""
-        + (deceased == null ? "" : ",\"deceasedDateTime\":\"" + deceased + "\"") + "}";
+        + ",\"birthDate\":\""
+        + birthDate
+        + "\""
+        + (deceased == null ? "" : ",\"deceasedDateTime\":\"" + deceased + "\"")
+        + "}";
   }
 
-  static String observation(String id, String patient, String loinc, String time, String value, String unit) {
-    return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"status\":\"final\","
-        + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"" + loinc + "\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"effectiveDateTime\":\"" + time + "\","
-        + "\"valueQuantity\":{\"value\":" + value + ",\"unit\":\"" + unit + "\",\"system\":\"" + UCUM
-        + "\",\"code\":\"" + unit + "\"}}";
+  static String observation(
+      String id, String patient, String loinc, String time, String value, String unit) {
+    return "{\"resourceType\":\"Observation\",\"id\":\""
+        + id
+        + "\",\"status\":\"final\","
+        + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\""
+        + loinc
+        + "\"}]},"
+        + "\"subject\":{\"reference\":\"Patient/"
+        + patient
+        + "\"},\"effectiveDateTime\":\""
+        + time
+        + "\","
+        + "\"valueQuantity\":{\"value\":"
+        + value
+        + ",\"unit\":\""
+        + unit
+        + "\",\"system\":\""
+        + UCUM
+        + "\",\"code\":\""
+        + unit
+        + "\"}}";
   }
 
   static String encounter(String id, String patient, String status, String start, String end) {
-    return "{\"resourceType\":\"Encounter\",\"id\":\"" + id + "\",\"status\":\"" + status + "\","
+    return "{\"resourceType\":\"Encounter\",\"id\":\""
+        + id
+        + "\",\"status\":\""
+        + status
+        + "\","
         + "\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"IMP\"},"
-        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"period\":{\"start\":\"" + start + "\""
-        + (end == null ? "" : ",\"end\":\"" + end + "\"") + "}}";
+        + "\"subject\":{\"reference\":\"Patient/"
+        + patient
+        + "\"},\"period\":{\"start\":\""
+        + start
+        + "\""
+        + (end == null ? "" : ",\"end\":\"" + end + "\"")
+        + "}}";
   }
 
   static String condition(String id, String patient, String icd, String onset) {
-    return "{\"resourceType\":\"Condition\",\"id\":\"" + id + "\",\"code\":{\"coding\":[{\"system\":"
-        + "\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\"" + icd + "\"}]},\"subject\":{\"reference\":"
-        + "\"Patient/" + patient + "\"},\"onsetDateTime\":\"" + onset + "\"}";
+    return "{\"resourceType\":\"Condition\",\"id\":\""
+        + id
+        + "\",\"code\":{\"coding\":[{\"system\":"
+        + "\"http://hl7.org/fhir/sid/icd-10-cm\",\"code\":\""
+        + icd
+        + "\"}]},\"subject\":{\"reference\":"
+        + "\"Patient/"
+        + patient
+        + "\"},\"onsetDateTime\":\""
+        + onset
+        + "\"}";
   }
 
   static String procedure(String id, String patient, String cpt, String performed) {
-    return "{\"resourceType\":\"Procedure\",\"id\":\"" + id + "\",\"status\":\"completed\",\"code\":{\"coding\":"
-        + "[{\"system\":\"http://www.ama-assn.org/go/cpt\",\"code\":\"" + cpt + "\"}]},\"subject\":{\"reference\":"
-        + "\"Patient/" + patient + "\"}," + performed + "}";
+    return "{\"resourceType\":\"Procedure\",\"id\":\""
+        + id
+        + "\",\"status\":\"completed\",\"code\":{\"coding\":"
+        + "[{\"system\":\"http://www.ama-assn.org/go/cpt\",\"code\":\""
+        + cpt
+        + "\"}]},\"subject\":{\"reference\":"
+        + "\"Patient/"
+        + patient
+        + "\"},"
+        + performed
+        + "}";
   }
 
   void ingest(String... lines) throws Exception {
@@ -129,35 +177,51 @@ class CuratedSearchIT {
             HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ingest/srch"))
                 .header("Content-Type", "application/fhir+ndjson")
                 .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString(String.join("\n", lines), StandardCharsets.UTF_8))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        String.join("\n", lines), StandardCharsets.UTF_8))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     Parameters report = fhir.newJsonParser().parseResource(Parameters.class, res.body());
-    assertThat(report.getParameter("rejected").getValue().primitiveValue()).as(res.body()).isEqualTo("0");
+    assertThat(report.getParameter("rejected").getValue().primitiveValue())
+        .as(res.body())
+        .isEqualTo("0");
     refreshIds();
   }
 
   void refreshIds() {
-    jdbc.query("SELECT observation_id, source_id FROM measurement", rs -> {
-      source.put(rs.getString(1), rs.getString(2));
-    });
-    jdbc.query("SELECT fact_id, kind FROM derived_fact", rs -> {
-      source.put(rs.getString(1), "derived:" + rs.getString(2));
-    });
-    jdbc.query("SELECT procedure_id, source_id FROM device_therapy", rs -> {
-      source.put(rs.getString(1), rs.getString(2));
-    });
-    jdbc.query("SELECT condition_id, source_id FROM diagnosis", rs -> {
-      source.put(rs.getString(1), rs.getString(2));
-    });
-    jdbc.query("SELECT encounter_id, source_id FROM encounter", rs -> {
-      source.put(rs.getString(1), rs.getString(2));
-    });
-    jdbc.query("SELECT patient_id, source_patient_id FROM patient_source_link", rs -> {
-      source.put(rs.getString(1), rs.getString(2));
-      patient.put(rs.getString(2), rs.getString(1));
-    });
+    jdbc.query(
+        "SELECT observation_id, source_id FROM measurement",
+        rs -> {
+          source.put(rs.getString(1), rs.getString(2));
+        });
+    jdbc.query(
+        "SELECT fact_id, kind FROM derived_fact",
+        rs -> {
+          source.put(rs.getString(1), "derived:" + rs.getString(2));
+        });
+    jdbc.query(
+        "SELECT procedure_id, source_id FROM device_therapy",
+        rs -> {
+          source.put(rs.getString(1), rs.getString(2));
+        });
+    jdbc.query(
+        "SELECT condition_id, source_id FROM diagnosis",
+        rs -> {
+          source.put(rs.getString(1), rs.getString(2));
+        });
+    jdbc.query(
+        "SELECT encounter_id, source_id FROM encounter",
+        rs -> {
+          source.put(rs.getString(1), rs.getString(2));
+        });
+    jdbc.query(
+        "SELECT patient_id, source_patient_id FROM patient_source_link",
+        rs -> {
+          source.put(rs.getString(1), rs.getString(2));
+          patient.put(rs.getString(2), rs.getString(1));
+        });
   }
 
   @BeforeAll
@@ -173,7 +237,10 @@ class CuratedSearchIT {
         encounter("eb", "pb", "in-progress", "2025-02-15T00:00:00Z", null),
         condition("ca", "pa", "R57.0", "2025-03-01T06:00:00Z"),
         condition("cb", "pb", "I21.4", "2025-02-14T06:00:00Z"),
-        procedure("xa", "pa", "33967",
+        procedure(
+            "xa",
+            "pa",
+            "33967",
             "\"performedPeriod\":{\"start\":\"2025-03-01T07:00:00Z\",\"end\":\"2025-03-03T07:00:00Z\"}"),
         procedure("xb", "pb", "33990", "\"performedDateTime\":\"2025-02-16T10:00:00Z\""),
         observation("oa1", "pa", "8867-4", "2025-03-01T10:00:00Z", "80", "/min"),
@@ -238,8 +305,11 @@ class CuratedSearchIT {
 
   Set<String> derivedOf(String sourcePatient) {
     refreshIds();
-    return new HashSet<>(jdbc.queryForList(
-        "SELECT 'derived:' || kind FROM derived_fact WHERE patient_id = ?", String.class, p(sourcePatient)));
+    return new HashSet<>(
+        jdbc.queryForList(
+            "SELECT 'derived:' || kind FROM derived_fact WHERE patient_id = ?",
+            String.class,
+            p(sourcePatient)));
   }
 
   void bad(String query, String messagePart) {
@@ -248,7 +318,8 @@ class CuratedSearchIT {
         .isInstanceOf(InvalidRequestException.class)
         .satisfies(
             e -> {
-              OperationOutcome oo = (OperationOutcome) ((InvalidRequestException) e).getOperationOutcome();
+              OperationOutcome oo =
+                  (OperationOutcome) ((InvalidRequestException) e).getOperationOutcome();
               assertThat(oo).isNotNull();
               if (messagePart != null) {
                 assertThat(oo.getIssueFirstRep().getDiagnostics()).contains(messagePart);
@@ -270,37 +341,51 @@ class CuratedSearchIT {
         .isEqualTo(set("oa1", "oa2", "ob1", "oa3", "ob2"));
     // AND by repetition: a code that is both hr and lactate does not exist
     assertThat(ids("Observation?code=" + RV + "|hr&code=" + RV + "|lactate")).isEmpty();
-    assertThat(ids("Observation?code=" + RV + "|hr&code=http://loinc.org|8867-4")).isEqualTo(set("oa1", "oa2", "ob1"));
+    assertThat(ids("Observation?code=" + RV + "|hr&code=http://loinc.org|8867-4"))
+        .isEqualTo(set("oa1", "oa2", "ob1"));
     String pb = "&subject=" + p("pb");
     assertThat(ids("Observation?code:not=" + RV + "|hr" + pb)).isEqualTo(set("ob2", "ob3"));
-    assertThat(ids("Observation?code:not=" + RV + "|hr," + RV + "|lactate" + pb)).isEqualTo(set("ob3"));
+    assertThat(ids("Observation?code:not=" + RV + "|hr," + RV + "|lactate" + pb))
+        .isEqualTo(set("ob3"));
     assertThat(ids("Observation?code:missing=true")).isEmpty();
     assertThat(ids("Observation?code:missing=false" + pb)).isEqualTo(set("ob1", "ob2", "ob3"));
     assertThat(ids("Observation?category=vital-signs" + pb)).isEqualTo(set("ob1", "ob3"));
-    assertThat(ids("Observation?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory" + pb))
+    assertThat(
+            ids(
+                "Observation?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory"
+                    + pb))
         .isEqualTo(set("ob2"));
     assertThat(ids("Observation?category:not=vital-signs" + pb)).isEqualTo(set("ob2"));
     // :not includes resources without the element: derived facts have no category
     assertThat(ids("Observation?category:not=vital-signs&subject=" + p("pa")))
         .isEqualTo(union(set("oa3"), derivedOf("pa")));
-    assertThat(ids("Observation?category:missing=true&subject=" + p("pa"))).isEqualTo(derivedOf("pa"));
-    assertThat(ids("Procedure?code=https://fhir.shockreg.org/CodeSystem/tmcs-device|iabp")).isEqualTo(set("xa"));
+    assertThat(ids("Observation?category:missing=true&subject=" + p("pa")))
+        .isEqualTo(derivedOf("pa"));
+    assertThat(ids("Procedure?code=https://fhir.shockreg.org/CodeSystem/tmcs-device|iabp"))
+        .isEqualTo(set("xa"));
     assertThat(ids("Procedure?code=http://www.ama-assn.org/go/cpt|33990")).isEqualTo(set("xb"));
     assertThat(ids("Procedure?code:not=impella")).isEqualTo(set("xa"));
-    assertThat(ids("Condition?code=https://fhir.shockreg.org/CodeSystem/diagnosis-category|cardiogenic-shock"))
+    assertThat(
+            ids(
+                "Condition?code=https://fhir.shockreg.org/CodeSystem/diagnosis-category|cardiogenic-shock"))
         .isEqualTo(set("ca"));
     assertThat(ids("Condition?code=R57.0,I21.4")).isEqualTo(set("ca", "cb"));
-    assertThat(ids("Condition?code:not=http://hl7.org/fhir/sid/icd-10-cm|R57.0")).isEqualTo(set("cb"));
+    assertThat(ids("Condition?code:not=http://hl7.org/fhir/sid/icd-10-cm|R57.0"))
+        .isEqualTo(set("cb"));
     assertThat(ids("Patient?gender=male")).isEqualTo(set("pb"));
     assertThat(ids("Patient?gender=female,male")).isEqualTo(set("pa", "pb"));
-    assertThat(ids("Patient?gender=http://hl7.org/fhir/administrative-gender|female")).isEqualTo(set("pa"));
+    assertThat(ids("Patient?gender=http://hl7.org/fhir/administrative-gender|female"))
+        .isEqualTo(set("pa"));
     assertThat(ids("Patient?gender:not=male")).isEqualTo(set("pa", "pc"));
     assertThat(ids("Patient?gender:missing=true")).isEqualTo(set("pc"));
     assertThat(ids("Patient?gender:missing=false")).isEqualTo(set("pa", "pb"));
     assertThat(ids("Patient?_id=" + p("pa") + "," + p("pb"))).isEqualTo(set("pa", "pb"));
     assertThat(ids("Patient?_id=" + p("pa") + "&_id=" + p("pb"))).isEmpty();
-    Set<String> valueConcepts = new HashSet<>(jdbc.queryForList(
-        "SELECT 'derived:' || kind FROM derived_fact WHERE value_code IS NOT NULL", String.class));
+    Set<String> valueConcepts =
+        new HashSet<>(
+            jdbc.queryForList(
+                "SELECT 'derived:' || kind FROM derived_fact WHERE value_code IS NOT NULL",
+                String.class));
     assertThat(ids("Observation?value-concept:missing=false")).isEqualTo(valueConcepts);
     bad("Observation?code:text=heart", "SR-SEARCH-3");
     bad("Observation?code:in=http://x/vs", "SR-SEARCH-3");
@@ -331,10 +416,12 @@ class CuratedSearchIT {
     assertThat(ids(q + "gt2025-03-01T10:00:00Z")).isEqualTo(set("oa2", "oa3", "ob2"));
     assertThat(ids(q + "le2025-03-01T10:00:00Z")).isEqualTo(set("oa1", "oa4", "ob1", "ob3"));
     // ap: the range widened by a tenth of its distance from now (here more than two months)
-    assertThat(ids(q + "ap2025-03-02")).isEqualTo(set("oa1", "oa2", "oa3", "oa4", "ob1", "ob2", "ob3"));
+    assertThat(ids(q + "ap2025-03-02"))
+        .isEqualTo(set("oa1", "oa2", "oa3", "oa4", "ob1", "ob2", "ob3"));
     assertThat(ids(q + "ap2020-01-01")).isEmpty();
     // AND by repetition, OR by comma
-    assertThat(ids(q + "ge2025-03-01&date=lt2025-03-02")).isEqualTo(set("oa1", "oa3", "oa4", "ob2"));
+    assertThat(ids(q + "ge2025-03-01&date=lt2025-03-02"))
+        .isEqualTo(set("oa1", "oa3", "oa4", "ob2"));
     assertThat(ids(q + "2025-02-15,2024-12-31")).isEqualTo(set("ob1", "ob3"));
     assertThat(ids("Observation?" + MEASURED + "&_lastUpdated=ge2020-01-01&subject=" + p("pb")))
         .isEqualTo(set("ob1", "ob2", "ob3"));
@@ -409,7 +496,8 @@ class CuratedSearchIT {
     assertThat(ids(hr + "80,120")).isEqualTo(set("oa1", "oa2"));
     assertThat(ids(hr + "gt90&value-quantity=lt100")).isEqualTo(set("ob1"));
     // 11.3 kPa = 84.8 mm[Hg]
-    assertThat(ids("Observation?value-quantity=ge11.3|" + UCUM + "|kPa")).isEqualTo(set("oa4", "ob3"));
+    assertThat(ids("Observation?value-quantity=ge11.3|" + UCUM + "|kPa"))
+        .isEqualTo(set("oa4", "ob3"));
     assertThat(ids("Observation?value-quantity=lt3|" + UCUM + "|mmol/L")).isEqualTo(set("oa3"));
     assertThat(ids("Observation?value-quantity=5.1||mmol/L")).isEqualTo(set("ob2"));
     bad("Observation?value-quantity=abc", null);
@@ -433,7 +521,8 @@ class CuratedSearchIT {
     assertThat(ids("Observation?patient.birthdate=1960")).isEqualTo(ofB);
     assertThat(ids("Observation?patient.birthdate=ge1955&subject.gender=male")).isEqualTo(ofB);
     assertThat(ids("Observation?patient._id=" + p("pb"))).isEqualTo(ofB);
-    assertThat(ids("Observation?code=" + RV + "|hr&patient.death-date=2025-03-10")).isEqualTo(set("oa1", "oa2"));
+    assertThat(ids("Observation?code=" + RV + "|hr&patient.death-date=2025-03-10"))
+        .isEqualTo(set("oa1", "oa2"));
     assertThat(ids("Observation?code=" + RV + "|hr&patient.death-date=lt2025-03-10")).isEmpty();
     assertThat(ids("Procedure?subject:Patient.gender=female")).isEqualTo(set("xa"));
     assertThat(ids("Procedure?patient=" + p("pb"))).isEqualTo(set("xb"));
@@ -442,8 +531,14 @@ class CuratedSearchIT {
     assertThat(ids("Encounter?subject.gender=male")).isEqualTo(set("eb"));
     assertThat(ids("Encounter?patient=Patient/" + p("pa"))).isEqualTo(set("ea"));
     // Observation.encounter: the shock episode's stay
-    Set<String> inStay = ids("Observation?encounter=Encounter/" + source.entrySet().stream()
-        .filter(e -> e.getValue().equals("ea")).findFirst().orElseThrow().getKey());
+    Set<String> inStay =
+        ids(
+            "Observation?encounter=Encounter/"
+                + source.entrySet().stream()
+                    .filter(e -> e.getValue().equals("ea"))
+                    .findFirst()
+                    .orElseThrow()
+                    .getKey());
     assertThat(inStay).contains("oa1").doesNotContain("ob1", "ob2", "ob3");
     bad("Observation?subject=Group/x", "SR-SEARCH-2");
     bad("Observation?subject.name=x", "SR-SEARCH-1");
@@ -485,7 +580,8 @@ class CuratedSearchIT {
     // NULLs last ascending, first descending
     assertThat(ordered("Patient?_sort=gender&_count=1")).containsExactly("pa", "pb", "pc");
     assertThat(ordered("Patient?_sort=-gender&_count=1")).containsExactly("pc", "pb", "pa");
-    assertThat(ordered("Patient?_sort=death-date,birthdate&_count=1")).containsExactly("pa", "pb", "pc");
+    assertThat(ordered("Patient?_sort=death-date,birthdate&_count=1"))
+        .containsExactly("pa", "pb", "pc");
     assertThat(ordered("Patient?_sort=death-date&_count=1")).containsExactly("pa", "pb", "pc");
     assertThat(ordered("Patient?_sort=-death-date&_count=1")).containsExactly("pc", "pb", "pa");
     assertThat(ordered("Encounter?_sort=-date")).containsExactly("ea", "eb");
@@ -508,7 +604,11 @@ class CuratedSearchIT {
   }
 
   String curated(String sourceId) {
-    return source.entrySet().stream().filter(e -> e.getValue().equals(sourceId)).findFirst().orElseThrow().getKey();
+    return source.entrySet().stream()
+        .filter(e -> e.getValue().equals(sourceId))
+        .findFirst()
+        .orElseThrow()
+        .getKey();
   }
 
   // ---- include / revinclude ----
@@ -518,7 +618,13 @@ class CuratedSearchIT {
     Bundle b = search("Observation?subject=" + p("pb") + "&_include=Observation:subject");
     assertThat(matches(b)).isEqualTo(set("ob1", "ob2", "ob3"));
     assertThat(included(b)).isEqualTo(set("pb"));
-    b = search("Observation?code=" + RV + "|hr&subject=" + p("pa") + "&_include=Observation:encounter&_include=Observation:patient");
+    b =
+        search(
+            "Observation?code="
+                + RV
+                + "|hr&subject="
+                + p("pa")
+                + "&_include=Observation:encounter&_include=Observation:patient");
     assertThat(included(b)).contains("ea", "pa");
     b = search("Procedure?_include=Procedure:patient");
     assertThat(matches(b)).isEqualTo(set("xa", "xb"));
@@ -527,8 +633,12 @@ class CuratedSearchIT {
     assertThat(included(b)).isEqualTo(set("pb"));
     b = search("Encounter?_include=Encounter:subject&subject=" + p("pa"));
     assertThat(included(b)).isEqualTo(set("pa"));
-    b = search("Patient?_id=" + p("pb") + "&_revinclude=Observation:subject&_revinclude=Procedure:subject"
-        + "&_revinclude=Condition:subject&_revinclude=Encounter:subject");
+    b =
+        search(
+            "Patient?_id="
+                + p("pb")
+                + "&_revinclude=Observation:subject&_revinclude=Procedure:subject"
+                + "&_revinclude=Condition:subject&_revinclude=Encounter:subject");
     assertThat(matches(b)).isEqualTo(set("pb"));
     assertThat(included(b)).isEqualTo(set("ob1", "ob2", "ob3", "xb", "cb", "eb"));
     b = search("Patient?_id=" + p("pa") + "&_revinclude=Observation:patient");
@@ -543,14 +653,25 @@ class CuratedSearchIT {
     bad("Patient?_include=Patient:organization", null);
     bad("Patient?_revinclude=Provenance:target", null);
     CapabilityStatement cs = client.capabilities().ofType(CapabilityStatement.class).execute();
-    var observation = cs.getRestFirstRep().getResource().stream()
-        .filter(r -> r.getType().equals("Observation")).findFirst().orElseThrow();
-    assertThat(observation.getSearchInclude().stream().map(s -> s.getValue()).collect(Collectors.toSet()))
+    var observation =
+        cs.getRestFirstRep().getResource().stream()
+            .filter(r -> r.getType().equals("Observation"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            observation.getSearchInclude().stream()
+                .map(s -> s.getValue())
+                .collect(Collectors.toSet()))
         .isEqualTo(set("Observation:subject", "Observation:patient", "Observation:encounter"));
-    var pat = cs.getRestFirstRep().getResource().stream()
-        .filter(r -> r.getType().equals("Patient")).findFirst().orElseThrow();
-    assertThat(pat.getSearchRevInclude().stream().map(s -> s.getValue()).collect(Collectors.toSet()))
-        .contains("Observation:subject", "Procedure:subject", "Condition:subject", "Encounter:subject");
+    var pat =
+        cs.getRestFirstRep().getResource().stream()
+            .filter(r -> r.getType().equals("Patient"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            pat.getSearchRevInclude().stream().map(s -> s.getValue()).collect(Collectors.toSet()))
+        .contains(
+            "Observation:subject", "Procedure:subject", "Condition:subject", "Encounter:subject");
   }
 
   Set<String> matches(Bundle b) {
@@ -610,7 +731,10 @@ class CuratedSearchIT {
     Set<String> expectedB = set("pb", "ob1", "ob2", "ob3", "xb", "cb", "eb");
     assertThat(ids("Patient/" + p("pb") + "/$everything")).isEqualTo(expectedB);
     assertThat(ids("Patient/" + p("pb") + "/$everything?_count=2")).isEqualTo(expectedB);
-    assertThat(ordered("Patient/" + p("pb") + "/$everything?_count=1")).hasSize(7).first().isEqualTo("pb");
+    assertThat(ordered("Patient/" + p("pb") + "/$everything?_count=1"))
+        .hasSize(7)
+        .first()
+        .isEqualTo("pb");
     assertThat(ids("Patient/" + p("pa") + "/$everything?_count=3"))
         .isEqualTo(union(set("pa", "oa1", "oa2", "oa3", "oa4", "xa", "ca", "ea"), derivedOf("pa")));
     assertThat(derivedOf("pa")).isNotEmpty();
@@ -646,7 +770,8 @@ class CuratedSearchIT {
     }
     ingest(lines.toArray(String[]::new));
     String q = "Observation?code=" + RV + "|dbp&_count=3";
-    List<String> searches = List.of(q + "&_sort=date", q + "&_sort=-date", q, q + "&_sort=date,_id");
+    List<String> searches =
+        List.of(q + "&_sort=date", q + "&_sort=-date", q, q + "&_sort=date,_id");
     List<Bundle> pages = new ArrayList<>();
     List<List<String>> seen = new ArrayList<>();
     for (String s : searches) {
@@ -660,13 +785,18 @@ class CuratedSearchIT {
       // between pages: new rows before, among and after the existing ones, and updated values
       if (round <= 4) {
         ingest(
-          dbp("n" + round + "a", "2025-03-31T0" + round + ":00:00Z", 60 + round),
-          dbp("n" + round + "b", "2025-04-01T05:30:00Z", 62 + round),
-          dbp("n" + round + "c", "2025-04-02T0" + round + ":00:00Z", 64 + round),
-          dbp(original.get(round % 12), String.format("2025-04-01T%02d:00:00Z", round % 12 == 5 ? 5 : round % 12 + 1),
-              70 + round),
-          dbp(original.get((round * 5) % 12),
-              String.format("2025-04-01T%02d:00:00Z", (round * 5) % 12 == 5 ? 5 : (round * 5) % 12 + 1), 72 + round));
+            dbp("n" + round + "a", "2025-03-31T0" + round + ":00:00Z", 60 + round),
+            dbp("n" + round + "b", "2025-04-01T05:30:00Z", 62 + round),
+            dbp("n" + round + "c", "2025-04-02T0" + round + ":00:00Z", 64 + round),
+            dbp(
+                original.get(round % 12),
+                String.format("2025-04-01T%02d:00:00Z", round % 12 == 5 ? 5 : round % 12 + 1),
+                70 + round),
+            dbp(
+                original.get((round * 5) % 12),
+                String.format(
+                    "2025-04-01T%02d:00:00Z", (round * 5) % 12 == 5 ? 5 : (round * 5) % 12 + 1),
+                72 + round));
       }
       for (int i = 0; i < pages.size(); i++) {
         if (pages.get(i).getLink("next") != null) {
@@ -690,7 +820,8 @@ class CuratedSearchIT {
     assertThat(descending.subList(0, 6)).containsExactly("d12", "d11", "d10", "d09", "d08", "d07");
     assertThat(descending.subList(8, 12)).containsExactly("d04", "d03", "d02", "d01");
     // unsorted is row order: the original rows come in the order they were inserted
-    assertThat(seen.get(2).stream().filter(original::contains).toList()).containsExactlyElementsOf(expected);
+    assertThat(seen.get(2).stream().filter(original::contains).toList())
+        .containsExactlyElementsOf(expected);
   }
 
   // ---- next links across a restart ----
@@ -700,7 +831,9 @@ class CuratedSearchIT {
     Bundle page = search("Observation?subject=" + p("pb") + "&_sort=date&_count=1");
     List<String> seen = new ArrayList<>(page.getEntry().stream().map(this::src).toList());
     String searchId = page.getLink("next").getUrl().replaceAll(".*_getpages=([^&]+).*", "$1");
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM fhir_search WHERE search_id = ?", Integer.class, searchId))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM fhir_search WHERE search_id = ?", Integer.class, searchId))
         .isEqualTo(1);
     while (page.getLink("next") != null) {
       paging.forgetInMemory(); // as after a restart, or on another instance
@@ -726,6 +859,7 @@ class CuratedSearchIT {
     assertThat(included(second)).isEqualTo(set("eb"));
     jdbc.update("UPDATE fhir_search SET expires_at = now() - interval '1 second'");
     paging.forgetInMemory();
-    assertThatThrownBy(() -> client.loadPage().next(second).execute()).isInstanceOf(ResourceGoneException.class);
+    assertThatThrownBy(() -> client.loadPage().next(second).execute())
+        .isInstanceOf(ResourceGoneException.class);
   }
 }

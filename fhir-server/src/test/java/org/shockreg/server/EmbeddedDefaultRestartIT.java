@@ -23,11 +23,14 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 class EmbeddedDefaultRestartIT {
 
-  static final String[] COUNTS = {"patient", "measurement", "device_therapy", "diagnosis", "encounter", "raw_resource"};
+  static final String[] COUNTS = {
+    "patient", "measurement", "device_therapy", "diagnosis", "encounter", "raw_resource"
+  };
 
   @Test
   void restartOnTheSameDataDir_keepsEverything_andTheDemoIsNotLoadedTwice() throws Exception {
-    Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "embedded-restart-");
+    Path dataDir =
+        Files.createTempDirectory(Path.of("target").toAbsolutePath(), "embedded-restart-");
     String[] args = {
       "--shockreg.data-dir=" + dataDir,
       "--shockreg.demo=true",
@@ -60,8 +63,9 @@ class EmbeddedDefaultRestartIT {
       assertThat(counts(app)).isEqualTo(first);
       assertThat(Files.readString(dataDir.resolve("admin-token")).trim()).isEqualTo(token);
       assertThat(get(app, "/fhir/Patient?_summary=count", token).body()).contains("\"total\":24");
-      assertThat(new JdbcTemplate(app.getBean(javax.sql.DataSource.class))
-              .queryForObject("SELECT count(*) FROM demo_load", Integer.class))
+      assertThat(
+              new JdbcTemplate(app.getBean(javax.sql.DataSource.class))
+                  .queryForObject("SELECT count(*) FROM demo_load", Integer.class))
           .isEqualTo(1);
     }
   }
@@ -79,8 +83,8 @@ class EmbeddedDefaultRestartIT {
     return counts;
   }
 
-  private static HttpResponse<String> get(ConfigurableApplicationContext app, String path, String token)
-      throws Exception {
+  private static HttpResponse<String> get(
+      ConfigurableApplicationContext app, String path, String token) throws Exception {
     int port = ((WebServerApplicationContext) app).getWebServer().getPort();
     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
     if (token != null) {

@@ -45,7 +45,8 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+@org.junit.jupiter.api.extension.ExtendWith(
+    org.springframework.boot.test.system.OutputCaptureExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FhirBulkPullIT extends IntegrationTestSupport {
 
@@ -110,7 +111,12 @@ class FhirBulkPullIT extends IntegrationTestSupport {
     o.setCode(new CodeableConcept(new Coding("http://loinc.org", "8867-4", "Heart rate")));
     o.setSubject(new Reference("Patient/" + patient));
     o.setEffective(new DateTimeType(String.format("2025-07-01T08:%02d:00Z", minute)));
-    o.setValue(new Quantity().setValue(bpm).setUnit("/min").setSystem("http://unitsofmeasure.org").setCode("/min"));
+    o.setValue(
+        new Quantity()
+            .setValue(bpm)
+            .setUnit("/min")
+            .setSystem("http://unitsofmeasure.org")
+            .setCode("/min"));
     return o;
   }
 
@@ -121,7 +127,12 @@ class FhirBulkPullIT extends IntegrationTestSupport {
     o.setCode(new CodeableConcept(new Coding("http://loinc.org", "14118-4", "Lactate")));
     o.setSubject(new Reference("Patient/" + patient));
     o.setEffective(new DateTimeType("2025-07-01T09:00:00Z"));
-    o.setValue(new Quantity().setValue(mgPerDl).setUnit("mg/dL").setSystem("http://unitsofmeasure.org").setCode("mg/dL"));
+    o.setValue(
+        new Quantity()
+            .setValue(mgPerDl)
+            .setUnit("mg/dL")
+            .setSystem("http://unitsofmeasure.org")
+            .setCode("mg/dL"));
     return o;
   }
 
@@ -151,23 +162,29 @@ class FhirBulkPullIT extends IntegrationTestSupport {
               JsonNode finished = s.path("lastRun").path("finished");
               return s.path("lastRun").path("runId").asLong(0) > before
                   && !"running".equals(s.path("state").asText())
-                  && !finished.isNull() && !finished.isMissingNode();
+                  && !finished.isNull()
+                  && !finished.isMissingNode();
             });
     return last[0];
   }
 
   int measurements() {
-    return jdbc.queryForObject("SELECT count(*) FROM measurement WHERE site_id = ?", Integer.class, SOURCE);
+    return jdbc.queryForObject(
+        "SELECT count(*) FROM measurement WHERE site_id = ?", Integer.class, SOURCE);
   }
 
   Instant watermark(String type) {
     return jdbc.queryForObject(
-            "SELECT watermark FROM sync_watermark WHERE source_id = ? AND resource_type = ?", Timestamp.class, SOURCE, type)
+            "SELECT watermark FROM sync_watermark WHERE source_id = ? AND resource_type = ?",
+            Timestamp.class,
+            SOURCE,
+            type)
         .toInstant();
   }
 
   int openJobs() {
-    return jdbc.queryForObject("SELECT count(*) FROM bulk_job WHERE source_id = ?", Integer.class, SOURCE);
+    return jdbc.queryForObject(
+        "SELECT count(*) FROM bulk_job WHERE source_id = ?", Integer.class, SOURCE);
   }
 
   long filesLeft() throws IOException {
@@ -211,19 +228,32 @@ class FhirBulkPullIT extends IntegrationTestSupport {
     assertThat(filesLeft()).isZero();
 
     // file URLs may be pre-signed: logged as host and path only
-    assertThat(output.getOut()).contains("event=bulk_file_ingested").doesNotContain("presigned-secret");
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM dead_letter WHERE origin LIKE '%presigned-secret%'", Integer.class)).isZero();
+    assertThat(output.getOut())
+        .contains("event=bulk_file_ingested")
+        .doesNotContain("presigned-secret");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM dead_letter WHERE origin LIKE '%presigned-secret%'",
+                Integer.class))
+        .isZero();
     assertThat(watermark("Patient")).isEqualTo(firstTransactionTime);
     assertThat(watermark("Observation")).isEqualTo(firstTransactionTime);
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, SOURCE)).isEqualTo(2);
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, SOURCE))
+        .isEqualTo(2);
     assertThat(measurements()).isEqualTo(3);
     Bundle lactates =
-        client.search().forResource(Observation.class)
+        client
+            .search()
+            .forResource(Observation.class)
             .where(Observation.CODE.exactly().systemAndCode(RV, "lactate"))
-            .returnBundle(Bundle.class).execute();
+            .returnBundle(Bundle.class)
+            .execute();
     assertThat(lactates.getEntry()).hasSize(1);
-    assertThat(((Observation) lactates.getEntryFirstRep().getResource()).getValueQuantity().getCode()).isEqualTo("mmol/L");
+    assertThat(
+            ((Observation) lactates.getEntryFirstRep().getResource()).getValueQuantity().getCode())
+        .isEqualTo("mmol/L");
   }
 
   @Test
@@ -243,7 +273,8 @@ class FhirBulkPullIT extends IntegrationTestSupport {
     assertThat(run.path("state").asText()).as(run.toString()).isEqualTo("succeeded");
     assertThat(run.path("resources").asLong()).isEqualTo(1);
     assertThat(EHR.kickoffs).hasSize(2);
-    assertThat(EHR.kickoffs.get(1).params()).containsEntry("_since", firstTransactionTime.toString());
+    assertThat(EHR.kickoffs.get(1).params())
+        .containsEntry("_since", firstTransactionTime.toString());
     assertThat(EHR.deleted).containsExactly("job-1", "job-2");
     assertThat(measurements()).isEqualTo(4);
   }
@@ -267,7 +298,8 @@ class FhirBulkPullIT extends IntegrationTestSupport {
             SOURCE);
     assertThat(dead).hasSize(1);
     assertThat(dead.get(0).get("channel")).isEqualTo("pull");
-    assertThat((String) dead.get(0).get("payload")).contains("Observation/bad-1 could not be exported");
+    assertThat((String) dead.get(0).get("payload"))
+        .contains("Observation/bad-1 could not be exported");
     assertThat(measurements()).isEqualTo(5);
     assertThat(openJobs()).isZero();
     assertThat(filesLeft()).isZero();
@@ -282,11 +314,15 @@ class FhirBulkPullIT extends IntegrationTestSupport {
         get(
             EHR.baseUrl() + "/$export?_type=Patient,Observation&_since=" + watermark("Observation"),
             EHR_TOKEN,
-            "Prefer", "respond-async");
+            "Prefer",
+            "respond-async");
     assertThat(kick.statusCode()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     jdbc.update(
-        "INSERT INTO bulk_job (source_id, status_url, kickoff_url) VALUES (?, ?, ?)", SOURCE, status, EHR.baseUrl() + "/$export");
+        "INSERT INTO bulk_job (source_id, status_url, kickoff_url) VALUES (?, ?, ?)",
+        SOURCE,
+        status,
+        EHR.baseUrl() + "/$export");
     int kickoffs = EHR.kickoffs.size();
 
     JsonNode run = runAndWait().path("lastRun");

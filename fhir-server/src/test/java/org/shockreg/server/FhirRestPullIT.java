@@ -121,7 +121,12 @@ class FhirRestPullIT extends IntegrationTestSupport {
     o.setCode(new CodeableConcept(new Coding("http://loinc.org", "8867-4", "Heart rate")));
     o.setSubject(new Reference("Patient/" + patient));
     o.setEffective(new DateTimeType(String.format("2025-06-01T08:%02d:00Z", minute)));
-    o.setValue(new Quantity().setValue(bpm).setUnit("/min").setSystem("http://unitsofmeasure.org").setCode("/min"));
+    o.setValue(
+        new Quantity()
+            .setValue(bpm)
+            .setUnit("/min")
+            .setSystem("http://unitsofmeasure.org")
+            .setCode("/min"));
     return o;
   }
 
@@ -132,7 +137,12 @@ class FhirRestPullIT extends IntegrationTestSupport {
     o.setCode(new CodeableConcept(new Coding("http://loinc.org", "14118-4", "Lactate")));
     o.setSubject(new Reference("Patient/" + patient));
     o.setEffective(new DateTimeType("2025-06-01T09:00:00Z"));
-    o.setValue(new Quantity().setValue(mgPerDl).setUnit("mg/dL").setSystem("http://unitsofmeasure.org").setCode("mg/dL"));
+    o.setValue(
+        new Quantity()
+            .setValue(mgPerDl)
+            .setUnit("mg/dL")
+            .setSystem("http://unitsofmeasure.org")
+            .setCode("mg/dL"));
     return o;
   }
 
@@ -194,13 +204,16 @@ class FhirRestPullIT extends IntegrationTestSupport {
   }
 
   int measurements() {
-    return jdbc.queryForObject("SELECT count(*) FROM measurement WHERE site_id = ?", Integer.class, SOURCE);
+    return jdbc.queryForObject(
+        "SELECT count(*) FROM measurement WHERE site_id = ?", Integer.class, SOURCE);
   }
 
   Instant watermark(String type) {
     return jdbc.queryForObject(
             "SELECT watermark FROM sync_watermark WHERE source_id = ? AND resource_type = ?",
-            Timestamp.class, SOURCE, type)
+            Timestamp.class,
+            SOURCE,
+            type)
         .toInstant();
   }
 
@@ -208,7 +221,8 @@ class FhirRestPullIT extends IntegrationTestSupport {
     return jdbc.queryForList(
         "SELECT channel, origin, reason, convert_from(payload, 'UTF8') AS payload FROM dead_letter"
             + " WHERE site_id = ? AND reason_code = ?",
-        SOURCE, reasonCode);
+        SOURCE,
+        reasonCode);
   }
 
   // --- tests ------------------------------------------------------------------------------------
@@ -231,17 +245,25 @@ class FhirRestPullIT extends IntegrationTestSupport {
     assertThat(run.path("state").asText()).as(run.toString()).isEqualTo("succeeded");
     assertThat(run.path("resources").asLong()).isEqualTo(3 + 5 + 1);
     assertThat(run.path("pages").asLong()).isEqualTo(2 + 3 + 1);
-    assertThat(EHR.searches("Patient").get(0)).doesNotContain("_lastUpdated=").contains("_count=2", "_sort=_lastUpdated");
+    assertThat(EHR.searches("Patient").get(0))
+        .doesNotContain("_lastUpdated=")
+        .contains("_count=2", "_sort=_lastUpdated");
     assertThat(EHR.requests).anyMatch(r -> r.contains("_getpages"));
     assertThat(watermark("Observation")).isEqualTo(lastObs);
     assertThat(watermark("Patient")).isEqualTo(patients);
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, SOURCE)).isEqualTo(3);
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, SOURCE))
+        .isEqualTo(3);
     assertThat(measurements()).isEqualTo(5);
 
     Bundle lactates =
-        client.search().forResource(Observation.class)
+        client
+            .search()
+            .forResource(Observation.class)
             .where(Observation.CODE.exactly().systemAndCode(RV, "lactate"))
-            .returnBundle(Bundle.class).execute();
+            .returnBundle(Bundle.class)
+            .execute();
     assertThat(lactates.getEntry()).hasSize(1);
     Observation lac = (Observation) lactates.getEntryFirstRep().getResource();
     assertThat(lac.getValueQuantity().getValue()).isEqualByComparingTo("4.9956");
@@ -262,12 +284,19 @@ class FhirRestPullIT extends IntegrationTestSupport {
     assertThat(run.path("resources").asLong()).isEqualTo(2);
     List<String> asked = EHR.requests.subList(requestsBefore, EHR.requests.size());
     assertThat(asked)
-        .anyMatch(r -> r.startsWith("/fhir/Observation?") && r.contains("_lastUpdated=gt" + observationWatermark));
-    assertThat(asked).filteredOn(r -> r.startsWith("/fhir/Patient?")).allMatch(r -> r.contains("_lastUpdated=gt"));
+        .anyMatch(
+            r ->
+                r.startsWith("/fhir/Observation?")
+                    && r.contains("_lastUpdated=gt" + observationWatermark));
+    assertThat(asked)
+        .filteredOn(r -> r.startsWith("/fhir/Patient?"))
+        .allMatch(r -> r.contains("_lastUpdated=gt"));
     assertThat(measurements()).isEqualTo(6);
     assertThat(
             jdbc.queryForList(
-                "SELECT value FROM measurement WHERE site_id = ? AND value IN (95, 112)", BigDecimal.class, SOURCE))
+                "SELECT value FROM measurement WHERE site_id = ? AND value IN (95, 112)",
+                BigDecimal.class,
+                SOURCE))
         .extracting(BigDecimal::intValue)
         .containsExactly(95);
   }
@@ -312,7 +341,8 @@ class FhirRestPullIT extends IntegrationTestSupport {
 
   @Test
   @Order(5)
-  void brokenNextLink_isPartial_deadLettered_andALaterRunCompletesWithoutGapsOrDuplicates() throws Exception {
+  void brokenNextLink_isPartial_deadLettered_andALaterRunCompletesWithoutGapsOrDuplicates()
+      throws Exception {
     EHR.put(heartRate("hr-9", "p-1", 9, 104));
     EHR.put(heartRate("hr-10", "p-2", 10, 105));
     Instant third = EHR.put(heartRate("hr-11", "p-3", 11, 106));
@@ -361,7 +391,8 @@ class FhirRestPullIT extends IntegrationTestSupport {
     assertThat(
             jdbc.queryForObject(
                 "SELECT count(*) FROM source_resource_head WHERE site_id = ? AND resource_type = 'Observation'",
-                Integer.class, SOURCE))
+                Integer.class,
+                SOURCE))
         .isEqualTo(15);
   }
 
@@ -413,10 +444,13 @@ class FhirRestPullIT extends IntegrationTestSupport {
             "SELECT channel, reason_code, convert_from(payload, 'UTF8') AS payload FROM dead_letter"
                 + " WHERE site_id = ? AND resource_id = 'hr-bad'",
             SOURCE);
-    assertThat(dead).singleElement().satisfies(d -> {
-      assertThat(d.get("channel")).isEqualTo("pull");
-      assertThat(d.get("reason_code")).isEqualTo("unknown-unit");
-      assertThat((String) d.get("payload")).contains("furlongs");
-    });
+    assertThat(dead)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.get("channel")).isEqualTo("pull");
+              assertThat(d.get("reason_code")).isEqualTo("unknown-unit");
+              assertThat((String) d.get("payload")).contains("furlongs");
+            });
   }
 }

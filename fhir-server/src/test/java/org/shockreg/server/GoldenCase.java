@@ -44,7 +44,9 @@ import org.hl7.fhir.r4.model.Resource;
  */
 final class GoldenCase {
 
-  /** Short names for code systems, usable in expectations and search queries ({@code rv|lactate}). */
+  /**
+   * Short names for code systems, usable in expectations and search queries ({@code rv|lactate}).
+   */
   static final Map<String, String> SYSTEMS = new LinkedHashMap<>();
 
   static {
@@ -157,10 +159,12 @@ final class GoldenCase {
       StringBuilder body = new StringBuilder();
       for (JsonNode line : p.get("ndjson")) {
         // a string item is sent verbatim: that is how a broken line gets into a case
-        body.append(line.isTextual() ? line.asText() : JSON.writeValueAsString(fhirStrings(line, null)));
+        body.append(
+            line.isTextual() ? line.asText() : JSON.writeValueAsString(fhirStrings(line, null)));
         body.append('\n');
       }
-      return new Post("application/fhir+ndjson", body.toString().getBytes(StandardCharsets.UTF_8), "ndjson");
+      return new Post(
+          "application/fhir+ndjson", body.toString().getBytes(StandardCharsets.UTF_8), "ndjson");
     }
     if (p.has("bundle")) {
       return new Post(
@@ -171,7 +175,9 @@ final class GoldenCase {
     }
     if (p.has("resource")) {
       return new Post(
-          "application/fhir+json", JSON.writeValueAsBytes(fhirStrings(p.get("resource"), null)), "resource");
+          "application/fhir+json",
+          JSON.writeValueAsBytes(fhirStrings(p.get("resource"), null)),
+          "resource");
     }
     throw new IllegalArgumentException(fileName + ": a post needs ndjson, bundle or resource");
   }
@@ -214,7 +220,8 @@ final class GoldenCase {
         .forEachRemaining(
             f -> {
               if (!ok.contains(f)) {
-                throw new IllegalArgumentException(where + ": unknown key '" + f + "' (known: " + ok + ")");
+                throw new IllegalArgumentException(
+                    where + ": unknown key '" + f + "' (known: " + ok + ")");
               }
             });
   }
@@ -253,11 +260,37 @@ final class GoldenCase {
 
   private static final Set<String> MATCH_KEYS =
       Set.of(
-          "id", "subject", "status", "codings", "flags", "value", "unit", "comparator", "category",
-          "effective", "original", "sourceRange", "performedStart", "performedEnd",
-          "performedDateTime", "onset", "recorded", "clinicalStatus", "verificationStatus",
-          "class", "types", "periodStart", "periodEnd", "gender", "birthDate", "deceased",
-          "valueCode", "valueBoolean", "codeText", "encounter", "derivedFromCount");
+          "id",
+          "subject",
+          "status",
+          "codings",
+          "flags",
+          "value",
+          "unit",
+          "comparator",
+          "category",
+          "effective",
+          "original",
+          "sourceRange",
+          "performedStart",
+          "performedEnd",
+          "performedDateTime",
+          "onset",
+          "recorded",
+          "clinicalStatus",
+          "verificationStatus",
+          "class",
+          "types",
+          "periodStart",
+          "periodEnd",
+          "gender",
+          "birthDate",
+          "deceased",
+          "valueCode",
+          "valueBoolean",
+          "codeText",
+          "encounter",
+          "derivedFromCount");
 
   /** True when {@code r} meets every expectation of {@code match} (used by {@code where}). */
   static boolean matches(Resource r, JsonNode match, UnaryOperator<String> placeholders) {
@@ -271,7 +304,11 @@ final class GoldenCase {
    * "absent".
    */
   static void check(
-      SoftAssertions softly, Resource r, JsonNode match, UnaryOperator<String> placeholders, String where) {
+      SoftAssertions softly,
+      Resource r,
+      JsonNode match,
+      UnaryOperator<String> placeholders,
+      String where) {
     Iterator<Map.Entry<String, JsonNode>> fields = match.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> f = fields.next();
@@ -283,16 +320,26 @@ final class GoldenCase {
         continue;
       }
       switch (key) {
-        case "id" -> softly.assertThat(r.getIdElement().getIdPart()).as(at).isEqualTo(placeholders.apply(want.asText()));
-        case "subject" -> softly.assertThat(subjectOf(r)).as(at).isEqualTo(placeholders.apply(want.asText()));
+        case "id" ->
+            softly
+                .assertThat(r.getIdElement().getIdPart())
+                .as(at)
+                .isEqualTo(placeholders.apply(want.asText()));
+        case "subject" ->
+            softly.assertThat(subjectOf(r)).as(at).isEqualTo(placeholders.apply(want.asText()));
         case "status" -> softly.assertThat(statusOf(r)).as(at).isEqualTo(text(want));
-        case "codings" -> softly.assertThat(codingsOf(r)).as(at).containsExactlyElementsOf(tokens(want));
+        case "codings" ->
+            softly.assertThat(codingsOf(r)).as(at).containsExactlyElementsOf(tokens(want));
         case "flags" -> {
           List<String> flags =
-              r.getMeta().getTag().stream().filter(t -> DATA_FLAG.equals(t.getSystem())).map(Coding::getCode).toList();
+              r.getMeta().getTag().stream()
+                  .filter(t -> DATA_FLAG.equals(t.getSystem()))
+                  .map(Coding::getCode)
+                  .toList();
           softly.assertThat(flags).as(at).containsExactlyInAnyOrderElementsOf(strings(want));
         }
-        case "value" -> checkNumber(softly, quantity(r) == null ? null : quantity(r).getValue(), want, at);
+        case "value" ->
+            checkNumber(softly, quantity(r) == null ? null : quantity(r).getValue(), want, at);
         case "unit" -> {
           Quantity q = quantity(r);
           if (want.isNull()) {
@@ -310,7 +357,14 @@ final class GoldenCase {
           softly.assertThat(c).as(at).isEqualTo(text(want));
         }
         case "category" -> softly.assertThat(categoryOf(r)).as(at).isEqualTo(text(want));
-        case "effective" -> checkTime(softly, r instanceof Observation o && o.hasEffectiveDateTimeType() ? o.getEffectiveDateTimeType() : null, want, at);
+        case "effective" ->
+            checkTime(
+                softly,
+                r instanceof Observation o && o.hasEffectiveDateTimeType()
+                    ? o.getEffectiveDateTimeType()
+                    : null,
+                want,
+                at);
         case "original" -> checkQuantityExtension(softly, r, ORIGINAL_QUANTITY, want, at);
         case "sourceRange" -> {
           Extension e = r instanceof Observation o ? o.getExtensionByUrl(SOURCE_RANGE) : null;
@@ -321,45 +375,135 @@ final class GoldenCase {
           } else {
             requireOnly(want, at, "low", "high");
             if (want.has("low")) {
-              checkNumber(softly, range.hasLow() ? range.getLow().getValue() : null, want.get("low"), at + ".low");
+              checkNumber(
+                  softly,
+                  range.hasLow() ? range.getLow().getValue() : null,
+                  want.get("low"),
+                  at + ".low");
             }
             if (want.has("high")) {
-              checkNumber(softly, range.hasHigh() ? range.getHigh().getValue() : null, want.get("high"), at + ".high");
+              checkNumber(
+                  softly,
+                  range.hasHigh() ? range.getHigh().getValue() : null,
+                  want.get("high"),
+                  at + ".high");
             }
           }
         }
-        case "performedStart" -> checkTime(softly, procedure(r).hasPerformedPeriod() ? procedure(r).getPerformedPeriod().getStartElement() : null, want, at);
-        case "performedEnd" -> checkTime(softly, procedure(r).hasPerformedPeriod() ? procedure(r).getPerformedPeriod().getEndElement() : null, want, at);
-        case "performedDateTime" -> checkTime(softly, procedure(r).hasPerformedDateTimeType() ? procedure(r).getPerformedDateTimeType() : null, want, at);
-        case "onset" -> checkTime(softly, condition(r).hasOnsetDateTimeType() ? condition(r).getOnsetDateTimeType() : null, want, at);
-        case "recorded" -> checkTime(softly, condition(r).hasRecordedDate() ? condition(r).getRecordedDateElement() : null, want, at);
-        case "clinicalStatus" -> softly.assertThat(condition(r).hasClinicalStatus() ? condition(r).getClinicalStatus().getCodingFirstRep().getCode() : null).as(at).isEqualTo(text(want));
-        case "verificationStatus" -> softly.assertThat(condition(r).hasVerificationStatus() ? condition(r).getVerificationStatus().getCodingFirstRep().getCode() : null).as(at).isEqualTo(text(want));
-        case "class" -> softly.assertThat(encounter(r).hasClass_() ? encounter(r).getClass_().getCode() : null).as(at).isEqualTo(text(want));
+        case "performedStart" ->
+            checkTime(
+                softly,
+                procedure(r).hasPerformedPeriod()
+                    ? procedure(r).getPerformedPeriod().getStartElement()
+                    : null,
+                want,
+                at);
+        case "performedEnd" ->
+            checkTime(
+                softly,
+                procedure(r).hasPerformedPeriod()
+                    ? procedure(r).getPerformedPeriod().getEndElement()
+                    : null,
+                want,
+                at);
+        case "performedDateTime" ->
+            checkTime(
+                softly,
+                procedure(r).hasPerformedDateTimeType()
+                    ? procedure(r).getPerformedDateTimeType()
+                    : null,
+                want,
+                at);
+        case "onset" ->
+            checkTime(
+                softly,
+                condition(r).hasOnsetDateTimeType() ? condition(r).getOnsetDateTimeType() : null,
+                want,
+                at);
+        case "recorded" ->
+            checkTime(
+                softly,
+                condition(r).hasRecordedDate() ? condition(r).getRecordedDateElement() : null,
+                want,
+                at);
+        case "clinicalStatus" ->
+            softly
+                .assertThat(
+                    condition(r).hasClinicalStatus()
+                        ? condition(r).getClinicalStatus().getCodingFirstRep().getCode()
+                        : null)
+                .as(at)
+                .isEqualTo(text(want));
+        case "verificationStatus" ->
+            softly
+                .assertThat(
+                    condition(r).hasVerificationStatus()
+                        ? condition(r).getVerificationStatus().getCodingFirstRep().getCode()
+                        : null)
+                .as(at)
+                .isEqualTo(text(want));
+        case "class" ->
+            softly
+                .assertThat(encounter(r).hasClass_() ? encounter(r).getClass_().getCode() : null)
+                .as(at)
+                .isEqualTo(text(want));
         case "types" -> {
           List<String> types = new ArrayList<>();
-          encounter(r).getType().forEach(t -> t.getCoding().forEach(c -> types.add(c.getSystem() + "|" + c.getCode())));
+          encounter(r)
+              .getType()
+              .forEach(
+                  t -> t.getCoding().forEach(c -> types.add(c.getSystem() + "|" + c.getCode())));
           softly.assertThat(types).as(at).containsExactlyInAnyOrderElementsOf(tokens(want));
         }
-        case "periodStart" -> checkTime(softly, encounter(r).hasPeriod() ? encounter(r).getPeriod().getStartElement() : null, want, at);
-        case "periodEnd" -> checkTime(softly, encounter(r).hasPeriod() ? encounter(r).getPeriod().getEndElement() : null, want, at);
-        case "gender" -> softly.assertThat(patient(r).hasGender() ? patient(r).getGender().toCode() : null).as(at).isEqualTo(text(want));
-        case "birthDate" -> softly.assertThat(patient(r).hasBirthDate() ? patient(r).getBirthDateElement().getValueAsString() : null).as(at).isEqualTo(text(want));
+        case "periodStart" ->
+            checkTime(
+                softly,
+                encounter(r).hasPeriod() ? encounter(r).getPeriod().getStartElement() : null,
+                want,
+                at);
+        case "periodEnd" ->
+            checkTime(
+                softly,
+                encounter(r).hasPeriod() ? encounter(r).getPeriod().getEndElement() : null,
+                want,
+                at);
+        case "gender" ->
+            softly
+                .assertThat(patient(r).hasGender() ? patient(r).getGender().toCode() : null)
+                .as(at)
+                .isEqualTo(text(want));
+        case "birthDate" ->
+            softly
+                .assertThat(
+                    patient(r).hasBirthDate()
+                        ? patient(r).getBirthDateElement().getValueAsString()
+                        : null)
+                .as(at)
+                .isEqualTo(text(want));
         case "deceased" -> {
           Patient p = patient(r);
           if (want.isNull()) {
             softly.assertThat(p.hasDeceased()).as(at + " (absent)").isFalse();
           } else if (want.isBoolean()) {
-            softly.assertThat(p.hasDeceasedBooleanType() && p.getDeceasedBooleanType().booleanValue() == want.asBoolean())
-                .as(at + " deceasedBoolean " + want.asBoolean()).isTrue();
+            softly
+                .assertThat(
+                    p.hasDeceasedBooleanType()
+                        && p.getDeceasedBooleanType().booleanValue() == want.asBoolean())
+                .as(at + " deceasedBoolean " + want.asBoolean())
+                .isTrue();
           } else {
-            checkTime(softly, p.hasDeceasedDateTimeType() ? p.getDeceasedDateTimeType() : null, want, at);
+            checkTime(
+                softly, p.hasDeceasedDateTimeType() ? p.getDeceasedDateTimeType() : null, want, at);
           }
         }
         case "valueCode" -> {
           Observation o = r instanceof Observation x ? x : new Observation();
-          String actual = o.hasValueCodeableConcept() ? o.getValueCodeableConcept().getCodingFirstRep().getSystem()
-              + "|" + o.getValueCodeableConcept().getCodingFirstRep().getCode() : null;
+          String actual =
+              o.hasValueCodeableConcept()
+                  ? o.getValueCodeableConcept().getCodingFirstRep().getSystem()
+                      + "|"
+                      + o.getValueCodeableConcept().getCodingFirstRep().getCode()
+                  : null;
           softly.assertThat(actual).as(at).isEqualTo(want.isNull() ? null : token(want.asText()));
         }
         case "valueBoolean" -> {
@@ -369,12 +513,18 @@ final class GoldenCase {
         }
         case "codeText" -> {
           Observation o = r instanceof Observation x ? x : new Observation();
-          softly.assertThat(o.getCode().hasText() ? o.getCode().getText() : null).as(at).isEqualTo(text(want));
+          softly
+              .assertThat(o.getCode().hasText() ? o.getCode().getText() : null)
+              .as(at)
+              .isEqualTo(text(want));
         }
         case "encounter" -> {
           Observation o = r instanceof Observation x ? x : new Observation();
           String actual = o.hasEncounter() ? o.getEncounter().getReference() : null;
-          softly.assertThat(actual).as(at).isEqualTo(want.isNull() ? null : placeholders.apply(want.asText()));
+          softly
+              .assertThat(actual)
+              .as(at)
+              .isEqualTo(want.isNull() ? null : placeholders.apply(want.asText()));
         }
         case "derivedFromCount" -> {
           Observation o = r instanceof Observation x ? x : new Observation();
@@ -388,15 +538,30 @@ final class GoldenCase {
   /** Contract invariants that hold for every curated resource a search returns. */
   static void invariants(SoftAssertions softly, Resource r, String where) {
     if (r instanceof Observation o) {
-      softly.assertThat(firstCodingSystem(o.getCode().getCoding())).as(where + ": RV coding first").isEqualTo(SYSTEMS.get("rv"));
+      softly
+          .assertThat(firstCodingSystem(o.getCode().getCoding()))
+          .as(where + ": RV coding first")
+          .isEqualTo(SYSTEMS.get("rv"));
       if (o.hasValueQuantity()) {
-        softly.assertThat(o.getValueQuantity().getSystem()).as(where + ": valueQuantity system UCUM").isEqualTo(UCUM);
-        softly.assertThat(o.getValueQuantity().getCode()).as(where + ": valueQuantity UCUM code").isNotBlank();
+        softly
+            .assertThat(o.getValueQuantity().getSystem())
+            .as(where + ": valueQuantity system UCUM")
+            .isEqualTo(UCUM);
+        softly
+            .assertThat(o.getValueQuantity().getCode())
+            .as(where + ": valueQuantity UCUM code")
+            .isNotBlank();
       }
     } else if (r instanceof Procedure p) {
-      softly.assertThat(firstCodingSystem(p.getCode().getCoding())).as(where + ": DEV coding first").isEqualTo(SYSTEMS.get("dev"));
+      softly
+          .assertThat(firstCodingSystem(p.getCode().getCoding()))
+          .as(where + ": DEV coding first")
+          .isEqualTo(SYSTEMS.get("dev"));
     } else if (r instanceof Condition c) {
-      softly.assertThat(firstCodingSystem(c.getCode().getCoding())).as(where + ": category coding first").isEqualTo(SYSTEMS.get("dx"));
+      softly
+          .assertThat(firstCodingSystem(c.getCode().getCoding()))
+          .as(where + ": category coding first")
+          .isEqualTo(SYSTEMS.get("dx"));
     } else if (r instanceof Patient p) {
       // data-dictionary §5: no name, address, MRN or exact birth date in curated data
       softly.assertThat(p.hasName()).as(where + ": Patient without name").isFalse();
@@ -404,7 +569,10 @@ final class GoldenCase {
       softly.assertThat(p.hasAddress()).as(where + ": Patient without address").isFalse();
       softly.assertThat(p.hasTelecom()).as(where + ": Patient without telecom").isFalse();
       if (p.hasBirthDate()) {
-        softly.assertThat(p.getBirthDateElement().getValueAsString()).as(where + ": birthDate is a year").matches("\\d{4}");
+        softly
+            .assertThat(p.getBirthDateElement().getValueAsString())
+            .as(where + ": birthDate is a year")
+            .matches("\\d{4}");
       }
     }
   }
@@ -413,8 +581,10 @@ final class GoldenCase {
     return codings.isEmpty() ? null : codings.get(0).getSystem();
   }
 
-  private static void checkQuantityExtension(SoftAssertions softly, Resource r, String url, JsonNode want, String at) {
-    Extension e = r instanceof org.hl7.fhir.r4.model.DomainResource d ? d.getExtensionByUrl(url) : null;
+  private static void checkQuantityExtension(
+      SoftAssertions softly, Resource r, String url, JsonNode want, String at) {
+    Extension e =
+        r instanceof org.hl7.fhir.r4.model.DomainResource d ? d.getExtensionByUrl(url) : null;
     if (want.isNull()) {
       softly.assertThat(e).as(at + " (absent)").isNull();
       return;
@@ -428,14 +598,21 @@ final class GoldenCase {
       checkNumber(softly, q.getValue(), want.get("value"), at + ".value");
     }
     if (want.has("unit")) {
-      softly.assertThat(q.hasUnit() ? q.getUnit() : q.getCode()).as(at + ".unit").isEqualTo(text(want.get("unit")));
+      softly
+          .assertThat(q.hasUnit() ? q.getUnit() : q.getCode())
+          .as(at + ".unit")
+          .isEqualTo(text(want.get("unit")));
     }
     if (want.has("comparator")) {
-      softly.assertThat(q.hasComparator() ? q.getComparator().toCode() : null).as(at + ".comparator").isEqualTo(text(want.get("comparator")));
+      softly
+          .assertThat(q.hasComparator() ? q.getComparator().toCode() : null)
+          .as(at + ".comparator")
+          .isEqualTo(text(want.get("comparator")));
     }
   }
 
-  private static void checkNumber(SoftAssertions softly, BigDecimal actual, JsonNode want, String at) {
+  private static void checkNumber(
+      SoftAssertions softly, BigDecimal actual, JsonNode want, String at) {
     if (want.isNull()) {
       softly.assertThat(actual).as(at + " (absent)").isNull();
       return;
@@ -448,16 +625,23 @@ final class GoldenCase {
     }
   }
 
-  private static void checkTime(SoftAssertions softly, BaseDateTimeType actual, JsonNode want, String at) {
+  private static void checkTime(
+      SoftAssertions softly, BaseDateTimeType actual, JsonNode want, String at) {
     if (want.isNull()) {
-      softly.assertThat(actual == null || actual.isEmpty()).as(at + " (absent), was " + (actual == null ? null : actual.getValueAsString())).isTrue();
+      softly
+          .assertThat(actual == null || actual.isEmpty())
+          .as(at + " (absent), was " + (actual == null ? null : actual.getValueAsString()))
+          .isTrue();
       return;
     }
     if (actual == null || actual.isEmpty()) {
       softly.fail(at + ": expected " + want.asText() + " but it is absent");
       return;
     }
-    softly.assertThat(actual.getValue().toInstant()).as(at + " (was " + actual.getValueAsString() + ")").isEqualTo(instant(want.asText()));
+    softly
+        .assertThat(actual.getValue().toInstant())
+        .as(at + " (was " + actual.getValueAsString() + ")")
+        .isEqualTo(instant(want.asText()));
   }
 
   private static String text(JsonNode n) {

@@ -59,7 +59,16 @@ class GoldenCorpusIT extends IntegrationTestSupport {
   static final Pattern PLACEHOLDER = Pattern.compile("\\{(patients?|encounter)(?::([^}]+))?\\}");
   static final Pattern PATIENT_SCOPE = Pattern.compile("\\{patients?(?::[^}]+)?\\}");
   static final Set<String> COUNTS =
-      Set.of("received", "curated", "unchanged", "rejected", "unmapped", "skipped", "retracted", "deleted", "ignored");
+      Set.of(
+          "received",
+          "curated",
+          "unchanged",
+          "rejected",
+          "unmapped",
+          "skipped",
+          "retracted",
+          "deleted",
+          "ignored");
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
@@ -90,7 +99,10 @@ class GoldenCorpusIT extends IntegrationTestSupport {
   static List<Path> caseFiles() throws IOException {
     String glob = System.getProperty("golden.case", "").trim();
     PathMatcher only =
-        glob.isEmpty() ? null : FileSystems.getDefault().getPathMatcher("glob:" + glob.replaceFirst("\\.ya?ml$", "") + ".y*ml");
+        glob.isEmpty()
+            ? null
+            : FileSystems.getDefault()
+                .getPathMatcher("glob:" + glob.replaceFirst("\\.ya?ml$", "") + ".y*ml");
     try (Stream<Path> files = Files.list(casesDir())) {
       return files
           .filter(f -> f.getFileName().toString().matches(".*\\.ya?ml"))
@@ -117,7 +129,10 @@ class GoldenCorpusIT extends IntegrationTestSupport {
   @TestFactory
   Stream<DynamicTest> goldenCases() throws IOException {
     return caseFiles().stream()
-        .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), f.toUri(), () -> run(GoldenCase.load(f))));
+        .map(
+            f ->
+                DynamicTest.dynamicTest(
+                    f.getFileName().toString(), f.toUri(), () -> run(GoldenCase.load(f))));
   }
 
   /**
@@ -144,7 +159,9 @@ class GoldenCorpusIT extends IntegrationTestSupport {
       HttpResponse<String> res = post("/ingest/" + c.site, post.contentType(), post.body());
       JsonNode want = intakeExpectations.get(i);
       int status = want.path("httpStatus").asInt(200);
-      assertThat(res.statusCode()).as(where + ": HTTP status, body " + res.body()).isEqualTo(status);
+      assertThat(res.statusCode())
+          .as(where + ": HTTP status, body " + res.body())
+          .isEqualTo(status);
       if (res.statusCode() == 200) {
         checkIntake(softly, parameters(res.body()), want, where);
       }
@@ -163,14 +180,17 @@ class GoldenCorpusIT extends IntegrationTestSupport {
   static List<JsonNode> perPost(JsonNode intake, int posts, String name) {
     List<JsonNode> out = new ArrayList<>();
     if (intake.isArray()) {
-      assertThat(intake.size()).as(name + ": expect.intake has one entry per post").isEqualTo(posts);
+      assertThat(intake.size())
+          .as(name + ": expect.intake has one entry per post")
+          .isEqualTo(posts);
       intake.forEach(out::add);
     } else {
       for (int i = 0; i < posts; i++) {
         out.add(i == posts - 1 && intake.isObject() ? intake : GoldenCase.YAML.createObjectNode());
       }
       if (intake.isObject() && posts > 1) {
-        throw new IllegalArgumentException(name + ": with several posts, expect.intake must be a list");
+        throw new IllegalArgumentException(
+            name + ": with several posts, expect.intake must be a list");
       }
     }
     return out;
@@ -183,17 +203,30 @@ class GoldenCorpusIT extends IntegrationTestSupport {
       softly.assertThat(p).as(where + ": answer has parameter " + name).isNotNull();
       counts.put(name, p == null ? 0 : ((IntegerType) p.getValue()).getValue());
     }
-    int sum = counts.entrySet().stream().filter(e -> !e.getKey().equals("received")).mapToInt(Map.Entry::getValue).sum();
-    softly.assertThat(counts.get("received")).as(where + ": received = sum of the outcomes " + counts).isEqualTo(sum);
+    int sum =
+        counts.entrySet().stream()
+            .filter(e -> !e.getKey().equals("received"))
+            .mapToInt(Map.Entry::getValue)
+            .sum();
+    softly
+        .assertThat(counts.get("received"))
+        .as(where + ": received = sum of the outcomes " + counts)
+        .isEqualTo(sum);
     List<ParametersParameterComponent> issues =
         report.getParameter().stream().filter(p -> "issue".equals(p.getName())).toList();
-    softly.assertThat(issues).as(where + ": one issue per rejected resource").hasSize(counts.get("rejected"));
+    softly
+        .assertThat(issues)
+        .as(where + ": one issue per rejected resource")
+        .hasSize(counts.get("rejected"));
     GoldenCase.requireOnly(want, where + " expect.intake", concat(COUNTS, "issues", "httpStatus"));
     Iterator<Map.Entry<String, JsonNode>> fields = want.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> f = fields.next();
       if (COUNTS.contains(f.getKey())) {
-        softly.assertThat(counts.get(f.getKey())).as(where + ": " + f.getKey() + " " + counts).isEqualTo(f.getValue().asInt());
+        softly
+            .assertThat(counts.get(f.getKey()))
+            .as(where + ": " + f.getKey() + " " + counts)
+            .isEqualTo(f.getValue().asInt());
       }
     }
     if (want.has("issues")) {
@@ -205,7 +238,10 @@ class GoldenCorpusIT extends IntegrationTestSupport {
       for (JsonNode i : want.get("issues")) {
         expected.add(i.path("id").asText(null) + " " + i.path("code").asText());
       }
-      softly.assertThat(actual).as(where + ": issues (id code)").containsExactlyInAnyOrderElementsOf(expected);
+      softly
+          .assertThat(actual)
+          .as(where + ": issues (id code)")
+          .containsExactlyInAnyOrderElementsOf(expected);
     }
   }
 
@@ -238,7 +274,10 @@ class GoldenCorpusIT extends IntegrationTestSupport {
       GoldenCase.requireOnly(d, c.name + " deadLetters", "resource", "reason");
       expected.add(d.path("resource").asText(null) + " " + d.path("reason").asText());
     }
-    softly.assertThat(actual).as(c.name + ": dead letters of the site (resource reason)").containsExactlyInAnyOrderElementsOf(expected);
+    softly
+        .assertThat(actual)
+        .as(c.name + ": dead letters of the site (resource reason)")
+        .containsExactlyInAnyOrderElementsOf(expected);
   }
 
   static String ref(String type, String id) {
@@ -261,7 +300,8 @@ class GoldenCorpusIT extends IntegrationTestSupport {
         },
         c.site);
     Map<String, Integer> expected = new HashMap<>();
-    want.fields().forEachRemaining(e -> expected.put(GoldenCase.token(e.getKey()), e.getValue().asInt()));
+    want.fields()
+        .forEachRemaining(e -> expected.put(GoldenCase.token(e.getKey()), e.getValue().asInt()));
     softly.assertThat(actual).as(c.name + ": unmapped-code report of the site").isEqualTo(expected);
   }
 
@@ -269,7 +309,10 @@ class GoldenCorpusIT extends IntegrationTestSupport {
     GoldenCase.requireOnly(fact, where, "search", "where", "total", "first", "each", "note");
     String raw = fact.path("search").asText();
     if (!PATIENT_SCOPE.matcher(raw).find()) {
-      softly.fail(where + ": a search must be scoped to the case's patients ({patient}, {patients} or {patient:<source id>}): " + raw);
+      softly.fail(
+          where
+              + ": a search must be scoped to the case's patients ({patient}, {patients} or {patient:<source id>}): "
+              + raw);
       return;
     }
     String query;
@@ -293,11 +336,14 @@ class GoldenCorpusIT extends IntegrationTestSupport {
     if (fact.has("where")) {
       // narrows the matches before total/first/each, e.g. the SCAI stage "at diagnosis" of two
       JsonNode filter = fact.get("where");
-      found = found.stream().filter(r -> GoldenCase.matches(r, filter, s -> substitute(c, s))).toList();
+      found =
+          found.stream().filter(r -> GoldenCase.matches(r, filter, s -> substitute(c, s))).toList();
       at = at + " where " + filter;
     }
     if (fact.has("total")) {
-      softly.assertThat(found.stream().map(r -> r.fhirType() + "/" + r.getIdElement().getIdPart()).toList())
+      softly
+          .assertThat(
+              found.stream().map(r -> r.fhirType() + "/" + r.getIdElement().getIdPart()).toList())
           .as(at + ": total")
           .hasSize(fact.get("total").asInt());
     }
@@ -310,12 +356,16 @@ class GoldenCorpusIT extends IntegrationTestSupport {
     }
     if (fact.has("each")) {
       for (int i = 0; i < found.size(); i++) {
-        GoldenCase.check(softly, found.get(i), fact.get("each"), s -> substitute(c, s), at + " #" + (i + 1));
+        GoldenCase.check(
+            softly, found.get(i), fact.get("each"), s -> substitute(c, s), at + " #" + (i + 1));
       }
     }
   }
 
-  /** {@code {patient}}: the site's only patient; {@code {patients}}: all of them; {@code {patient:x}}: source Patient x. */
+  /**
+   * {@code {patient}}: the site's only patient; {@code {patients}}: all of them; {@code
+   * {patient:x}}: source Patient x.
+   */
   String substitute(GoldenCase c, String s) {
     Matcher m = PLACEHOLDER.matcher(s);
     StringBuilder out = new StringBuilder();
@@ -325,7 +375,8 @@ class GoldenCorpusIT extends IntegrationTestSupport {
         if (m.group(2) == null) {
           throw new IllegalStateException("{encounter:<source Encounter id>} needs the source id");
         }
-        // the curated Encounter id: HMAC of (kind, site, source type, source id, part), docs/intake.md
+        // the curated Encounter id: HMAC of (kind, site, source type, source id, part),
+        // docs/intake.md
         value = pseudonyms.factId("Encounter", c.site, "Encounter", m.group(2), "");
       } else if (m.group(2) != null) {
         // the curated Patient a source Patient is filed under (record-number or cross-site
@@ -333,15 +384,24 @@ class GoldenCorpusIT extends IntegrationTestSupport {
         List<String> linked =
             jdbc.queryForList(
                 "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?",
-                String.class, c.site, m.group(2));
+                String.class,
+                c.site,
+                m.group(2));
         value = linked.isEmpty() ? pseudonyms.patientId(c.site, m.group(2)) : linked.get(0);
       } else {
         List<String> ids =
-            jdbc.queryForList("SELECT patient_id FROM patient WHERE site_id = ? ORDER BY patient_id", String.class, c.site);
+            jdbc.queryForList(
+                "SELECT patient_id FROM patient WHERE site_id = ? ORDER BY patient_id",
+                String.class,
+                c.site);
         if (m.group(1).equals("patient")) {
           if (ids.size() != 1) {
-            throw new IllegalStateException("{patient} needs exactly one patient at site " + c.site + ", there are " + ids.size()
-                + "; use {patients} or {patient:<source id>}");
+            throw new IllegalStateException(
+                "{patient} needs exactly one patient at site "
+                    + c.site
+                    + ", there are "
+                    + ids.size()
+                    + "; use {patients} or {patient:<source id>}");
           }
           value = ids.get(0);
         } else {

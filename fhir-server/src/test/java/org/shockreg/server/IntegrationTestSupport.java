@@ -21,9 +21,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * What the ITs against the application on a random port share, so each IT holds only its own
- * scenario: a fresh data dir under {@code target/}, the database and static bearer tokens as
- * Spring properties, and plain HTTP calls with a bearer token (the HAPI client is no help for
- * intake, raw status codes and headers).
+ * scenario: a fresh data dir under {@code target/}, the database and static bearer tokens as Spring
+ * properties, and plain HTTP calls with a bearer token (the HAPI client is no help for intake, raw
+ * status codes and headers).
  */
 public abstract class IntegrationTestSupport {
 
@@ -36,7 +36,10 @@ public abstract class IntegrationTestSupport {
 
   // ---- set-up
 
-  /** A new, empty data dir {@code target/it-data-*} (absolute: the app resolves it from its own cwd). */
+  /**
+   * A new, empty data dir {@code target/it-data-*} (absolute: the app resolves it from its own
+   * cwd).
+   */
   public static Path newDataDir() {
     return newDataDir("it-data-");
   }
@@ -59,7 +62,8 @@ public abstract class IntegrationTestSupport {
   }
 
   /** A static bearer token ({@code shockreg.security.tokens[index]}) with its role. */
-  public static void registerToken(DynamicPropertyRegistry registry, int index, String token, String role) {
+  public static void registerToken(
+      DynamicPropertyRegistry registry, int index, String token, String role) {
     registry.add("shockreg.security.tokens[" + index + "].token", () -> token);
     registry.add("shockreg.security.tokens[" + index + "].role", () -> role);
   }
@@ -72,22 +76,27 @@ public abstract class IntegrationTestSupport {
 
   // ---- HTTP
 
-  /** {@code path} on this app, or {@code path} itself when it is already a URL (a next link, say). */
+  /**
+   * {@code path} on this app, or {@code path} itself when it is already a URL (a next link, say).
+   */
   protected String url(String path) {
     return path.startsWith("http") ? path : "http://localhost:" + port + path;
   }
 
   /** GET with the bearer token (none when null) and further headers as name, value pairs. */
-  protected HttpResponse<String> get(String path, String token, String... headers) throws Exception {
+  protected HttpResponse<String> get(String path, String token, String... headers)
+      throws Exception {
     return send("GET", path, token, null, null, headers);
   }
 
-  protected HttpResponse<String> post(String path, String contentType, String body, String token, String... headers)
+  protected HttpResponse<String> post(
+      String path, String contentType, String body, String token, String... headers)
       throws Exception {
     return send("POST", path, token, contentType, body.getBytes(StandardCharsets.UTF_8), headers);
   }
 
-  protected HttpResponse<String> post(String path, String contentType, byte[] body, String token, String... headers)
+  protected HttpResponse<String> post(
+      String path, String contentType, byte[] body, String token, String... headers)
       throws Exception {
     return send("POST", path, token, contentType, body, headers);
   }
@@ -98,7 +107,11 @@ public abstract class IntegrationTestSupport {
       throws Exception {
     HttpRequest.Builder req =
         HttpRequest.newBuilder(URI.create(url(path)))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
     if (contentType != null) {
       req.header("Content-Type", contentType);
     }
@@ -113,7 +126,9 @@ public abstract class IntegrationTestSupport {
 
   // ---- FHIR answers
 
-  /** HAPI's generic client on this app's {@code /fhir} with the bearer token (no metadata check). */
+  /**
+   * HAPI's generic client on this app's {@code /fhir} with the bearer token (no metadata check).
+   */
   protected IGenericClient fhirClient(String token) {
     fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
     IGenericClient client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");

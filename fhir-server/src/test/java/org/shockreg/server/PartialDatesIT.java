@@ -49,7 +49,9 @@ class PartialDatesIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> SITES_DIR.resolveSibling(SITES_DIR.getFileName() + "-data").toString());
+    registry.add(
+        "shockreg.data-dir",
+        () -> SITES_DIR.resolveSibling(SITES_DIR.getFileName() + "-data").toString());
     registry.add("shockreg.mappings.sites-dir", SITES_DIR::toString);
     registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
@@ -111,7 +113,8 @@ class PartialDatesIT {
     patientId =
         jdbc.queryForObject(
             "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = 'p-1'",
-            String.class, SITE);
+            String.class,
+            SITE);
   }
 
   HttpResponse<String> send(String method, String path, String body) throws Exception {
@@ -120,7 +123,8 @@ class PartialDatesIT {
             .header("Authorization", "Bearer " + TOKEN)
             .header("Accept", "application/fhir+json");
     if (body != null) {
-      b.header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+      b.header("Content-Type", "application/fhir+json")
+          .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     } else {
       b.GET();
     }
@@ -131,7 +135,11 @@ class PartialDatesIT {
     HttpResponse<String> res = send(null, "/fhir/" + type.getSimpleName() + "?" + query, null);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     Bundle b = fhir.newJsonParser().parseResource(Bundle.class, res.body());
-    return b.getEntry().stream().map(e -> e.getResource()).filter(type::isInstance).map(type::cast).toList();
+    return b.getEntry().stream()
+        .map(e -> e.getResource())
+        .filter(type::isInstance)
+        .map(type::cast)
+        .toList();
   }
 
   static boolean needsReview(Resource r) {
@@ -141,22 +149,26 @@ class PartialDatesIT {
 
   @Test
   void observations_serveTheDateAsSent_timesOfDayAsInstants() throws Exception {
-    List<Observation> found = search(Observation.class, "subject=Patient/" + patientId + "&_count=50");
+    List<Observation> found =
+        search(Observation.class, "subject=Patient/" + patientId + "&_count=50");
     Observation lvef = byId(found, "lvef-1", "lvef");
     assertThat(lvef.getEffectiveDateTimeType().getValueAsString()).isEqualTo("2026-03-04");
     assertThat(needsReview(lvef)).isTrue();
     Observation yearOnly = byValue(found, "9");
     assertThat(yearOnly.getEffectiveDateTimeType().getValueAsString()).isEqualTo("2026");
     Observation timed = byValue(found, "3");
-    assertThat(timed.getEffectiveDateTimeType().getValueAsString()).isEqualTo("2026-03-04T09:15:00+00:00");
+    assertThat(timed.getEffectiveDateTimeType().getValueAsString())
+        .isEqualTo("2026-03-04T09:15:00+00:00");
     assertThat(needsReview(timed)).isFalse();
   }
 
   @Test
   void procedure_patient_condition_encounter_keepTheirPrecision() throws Exception {
     Procedure iabp = search(Procedure.class, "subject=Patient/" + patientId).get(0);
-    assertThat(iabp.getPerformedPeriod().getStartElement().getValueAsString()).isEqualTo("2026-03-04");
-    assertThat(iabp.getPerformedPeriod().getEndElement().getValueAsString()).isEqualTo("2026-03-06T08:00:00+00:00");
+    assertThat(iabp.getPerformedPeriod().getStartElement().getValueAsString())
+        .isEqualTo("2026-03-04");
+    assertThat(iabp.getPerformedPeriod().getEndElement().getValueAsString())
+        .isEqualTo("2026-03-06T08:00:00+00:00");
     assertThat(needsReview(iabp)).isTrue();
 
     HttpResponse<String> res = send(null, "/fhir/Patient/" + patientId, null);
@@ -179,14 +191,16 @@ class PartialDatesIT {
             jdbc.queryForObject(
                 "SELECT effective_precision || ' ' || to_char(effective_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
                     + " FROM measurement WHERE site_id = ? AND variable = 'lvef'",
-                String.class, SITE))
+                String.class,
+                SITE))
         .isEqualTo("day 2026-03-03 23:00");
   }
 
   @Test
   void aShockDiagnosisKnownOnlyByItsDate_opensNoEpisode_andDatesNeverDriveScai() {
     Integer episodes =
-        jdbc.queryForObject("SELECT count(*) FROM shock_episode WHERE patient_id = ?", Integer.class, patientId);
+        jdbc.queryForObject(
+            "SELECT count(*) FROM shock_episode WHERE patient_id = ?", Integer.class, patientId);
     assertThat(episodes).isZero();
   }
 
@@ -199,7 +213,11 @@ class PartialDatesIT {
 
   static Observation byValue(List<Observation> found, String value) {
     return found.stream()
-        .filter(o -> o.hasValueQuantity() && o.getValueQuantity().getValue().compareTo(new java.math.BigDecimal(value)) == 0)
+        .filter(
+            o ->
+                o.hasValueQuantity()
+                    && o.getValueQuantity().getValue().compareTo(new java.math.BigDecimal(value))
+                        == 0)
         .findFirst()
         .orElseThrow(() -> new AssertionError("value " + value + " not served"));
   }

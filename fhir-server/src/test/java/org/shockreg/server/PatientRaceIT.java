@@ -17,10 +17,10 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * A lab feed with Observations for patients never seen, and an ADT feed with those Patients (with
- * record numbers, so their pseudonym is not their logical id's), posted at the same time, again
- * and again: every patient ends up as one curated patient with all its facts, never split between
- * the logical id's pseudonym and the record number's. And two versions of the same resources
- * posted at once: the newer version is curated whichever commits last.
+ * record numbers, so their pseudonym is not their logical id's), posted at the same time, again and
+ * again: every patient ends up as one curated patient with all its facts, never split between the
+ * logical id's pseudonym and the record number's. And two versions of the same resources posted at
+ * once: the newer version is curated whichever commits last.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -62,14 +62,20 @@ class PatientRaceIT extends IntegrationTestSupport {
       pool.shutdownNow();
     }
     // each source patient: its link, its Patient row and its heart rate all under one id
-    Integer split = jdbc.queryForObject(
-        "SELECT count(*) FROM patient_source_link l JOIN measurement m ON m.site_id = l.site_id"
-            + " AND m.source_id = l.source_patient_id || '-hr' WHERE l.site_id = ? AND m.patient_id <> l.patient_id",
-        Integer.class, SITE);
+    Integer split =
+        jdbc.queryForObject(
+            "SELECT count(*) FROM patient_source_link l JOIN measurement m ON m.site_id = l.site_id"
+                + " AND m.source_id = l.source_patient_id || '-hr' WHERE l.site_id = ? AND m.patient_id <> l.patient_id",
+            Integer.class,
+            SITE);
     assertThat(split).isZero();
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, SITE))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, SITE))
         .isEqualTo(ROUNDS * PATIENTS);
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM measurement WHERE site_id = ?", Integer.class, SITE))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM measurement WHERE site_id = ?", Integer.class, SITE))
         .isEqualTo(ROUNDS * PATIENTS);
   }
 
@@ -100,20 +106,31 @@ class PatientRaceIT extends IntegrationTestSupport {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(jdbc.queryForList(
-            "SELECT DISTINCT value::int FROM measurement WHERE site_id = ? AND variable = 'lvef'", Integer.class, site))
+    assertThat(
+            jdbc.queryForList(
+                "SELECT DISTINCT value::int FROM measurement WHERE site_id = ? AND variable = 'lvef'",
+                Integer.class,
+                site))
         .containsExactly(33);
-    assertThat(jdbc.queryForList(
-            "SELECT DISTINCT version_id FROM source_resource_head WHERE site_id = ? AND resource_type = 'Observation'",
-            String.class, site))
+    assertThat(
+            jdbc.queryForList(
+                "SELECT DISTINCT version_id FROM source_resource_head WHERE site_id = ? AND resource_type = 'Observation'",
+                String.class,
+                site))
         .containsExactly("3");
   }
 
   static String lvef(String id, String version, int percent) {
-    return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"meta\":{\"versionId\":\"" + version + "\"},"
+    return "{\"resourceType\":\"Observation\",\"id\":\""
+        + id
+        + "\",\"meta\":{\"versionId\":\""
+        + version
+        + "\"},"
         + "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"10230-1\"}]},"
         + "\"subject\":{\"reference\":\"Patient/pv\"},\"effectiveDateTime\":\"2025-04-01T08:00:00Z\","
-        + "\"valueQuantity\":{\"value\":" + percent + ",\"unit\":\"%\"}}\n";
+        + "\"valueQuantity\":{\"value\":"
+        + percent
+        + ",\"unit\":\"%\"}}\n";
   }
 
   Void post(CyclicBarrier start, String ndjson) throws Exception {

@@ -35,15 +35,15 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The privacy scan (issue 11 item 6, interfaces.md "Security": no patient name, identifier value
- * or exact birth date in a log line). Patients with a distinctive name, record number and birth
- * date go in through every intake path (Bundle and NDJSON over HTTP, the inbox drop folder, a
+ * The privacy scan (issue 11 item 6, interfaces.md "Security": no patient name, identifier value or
+ * exact birth date in a log line). Patients with a distinctive name, record number and birth date
+ * go in through every intake path (Bundle and NDJSON over HTTP, the inbox drop folder, a
  * ResearchSubject, rejected resources and their dead-letter replay); then searches, reads,
  * $everything, Bulk export (files downloaded), EDC exports and admin endpoints. Every answer and
  * every log line of the run is scanned for the name, the identifier value and the birth date in
- * several spellings. The one place source payloads may be shown is the single dead letter,
- * {@code GET /admin/dead-letters/{id}} (admin only, docs/privacy.md); the scan checks that the
- * data did arrive there, which also proves the scan would see a leak.
+ * several spellings. The one place source payloads may be shown is the single dead letter, {@code
+ * GET /admin/dead-letters/{id}} (admin only, docs/privacy.md); the scan checks that the data did
+ * arrive there, which also proves the scan would see a leak.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -56,11 +56,27 @@ class PrivacyScanIT extends IntegrationTestSupport {
   static final String MRN_SYSTEM = "urn:oid:1.2.276.0.76.4.8";
   static final String BIRTH = "1937-02-19";
 
-  /** What must not appear, case-insensitively: names, the identifier (and its digits), the birth date. */
+  /**
+   * What must not appear, case-insensitively: names, the identifier (and its digits), the birth
+   * date.
+   */
   static final List<String> SECRETS =
       List.of(
-          GIVEN, FAMILY, MRN, "7734921", BIRTH, "19370219", "19.02.1937", "02/19/1937", "19/02/1937",
-          "1937/02/19", "19 Feb 1937", "Feb 19, 1937", "1937-02-19T", "5550199", "Qlmnopsteinweg");
+          GIVEN,
+          FAMILY,
+          MRN,
+          "7734921",
+          BIRTH,
+          "19370219",
+          "19.02.1937",
+          "02/19/1937",
+          "19/02/1937",
+          "1937/02/19",
+          "19 Feb 1937",
+          "Feb 19, 1937",
+          "1937-02-19T",
+          "5550199",
+          "Qlmnopsteinweg");
 
   static Path dataDir;
 
@@ -86,14 +102,17 @@ class PrivacyScanIT extends IntegrationTestSupport {
   record Seen(String request, int status, String body) {}
 
   final List<Seen> answers = new ArrayList<>();
+
   /** Answers allowed to show source payloads (the single dead letter, admin only). */
   final List<Seen> payloadViews = new ArrayList<>();
+
   final ConcurrentLinkedQueue<String> logLines = new ConcurrentLinkedQueue<>();
   final AppenderBase<ILoggingEvent> capture =
       new AppenderBase<>() {
         @Override
         protected void append(ILoggingEvent e) {
-          StringBuilder line = new StringBuilder(e.getLoggerName()).append(' ').append(e.getFormattedMessage());
+          StringBuilder line =
+              new StringBuilder(e.getLoggerName()).append(' ').append(e.getFormattedMessage());
           for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
             line.append(" | ").append(t.getClassName()).append(": ").append(t.getMessage());
             for (StackTraceElementProxy s : t.getStackTraceElementProxyArray()) {
@@ -116,7 +135,9 @@ class PrivacyScanIT extends IntegrationTestSupport {
 
   @AfterAll
   void stopCapture() {
-    ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(capture);
+    ((LoggerContext) LoggerFactory.getILoggerFactory())
+        .getLogger(Logger.ROOT_LOGGER_NAME)
+        .detachAppender(capture);
   }
 
   // ---- the patients ---------------------------------------------------------------------------
@@ -158,7 +179,8 @@ class PrivacyScanIT extends IntegrationTestSupport {
             .formatted(p, subj));
   }
 
-  static String obs(String id, String subject, String loinc, String value, String unit, String ucum) {
+  static String obs(
+      String id, String subject, String loinc, String value, String unit, String ucum) {
     return ("{\"resourceType\":\"Observation\",\"id\":\"%s\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
             + "\"http://loinc.org\",\"code\":\"%s\"}]},\"subject\":%s,\"effectiveDateTime\":\"2025-03-01T10:00:00Z\","
             + "\"valueQuantity\":{\"value\":%s,\"unit\":\"%s\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"%s\"}}")
@@ -170,7 +192,9 @@ class PrivacyScanIT extends IntegrationTestSupport {
     for (String r : resources) {
       entries.add("{\"resource\":" + r + "}");
     }
-    return "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[" + String.join(",", entries) + "]}";
+    return "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + String.join(",", entries)
+        + "]}";
   }
 
   // ---- the run --------------------------------------------------------------------------------
@@ -181,18 +205,47 @@ class PrivacyScanIT extends IntegrationTestSupport {
     //    only, one by a conditional reference, a ResearchSubject naming the patient, and a second
     //    Patient whose birth date is malformed (rejected: a dead letter carrying all of it)
     String byIdentifier =
-        "{\"identifier\":{\"system\":\"" + MRN_SYSTEM + "\",\"value\":\"" + MRN + "\"},\"display\":\"" + GIVEN + " " + FAMILY + "\"}";
+        "{\"identifier\":{\"system\":\""
+            + MRN_SYSTEM
+            + "\",\"value\":\""
+            + MRN
+            + "\"},\"display\":\""
+            + GIVEN
+            + " "
+            + FAMILY
+            + "\"}";
     List<String> first = new ArrayList<>();
     first.add(patient("priv-1", BIRTH));
     first.addAll(clinical("priv-1", null));
     first.add(obs("priv-1-lac-by-identifier", byIdentifier, "2524-7", "6.0", "mmol/L", "mmol/L"));
-    first.add(obs("priv-1-lac-conditional",
-        "{\"reference\":\"Patient?identifier=" + MRN_SYSTEM + "|" + MRN + "\"}", "2524-7", "6.5", "mmol/L", "mmol/L"));
-    first.add(obs("priv-1-lac-unknown", "{\"identifier\":{\"system\":\"" + MRN_SYSTEM + "\",\"value\":\"" + MRN
-        + "-X\"},\"display\":\"" + FAMILY + "\"}", "2524-7", "6.5", "mmol/L", "mmol/L"));
-    first.add(("{\"resourceType\":\"ResearchSubject\",\"id\":\"priv-1-rs\",\"status\":\"on-study\",\"study\":"
-        + "{\"reference\":\"ResearchStudy/altshock-2\"},\"individual\":" + byIdentifier + ",\"assignedArm\":\"early-iabp\","
-        + "\"period\":{\"start\":\"2025-03-01T13:00:00Z\"}}"));
+    first.add(
+        obs(
+            "priv-1-lac-conditional",
+            "{\"reference\":\"Patient?identifier=" + MRN_SYSTEM + "|" + MRN + "\"}",
+            "2524-7",
+            "6.5",
+            "mmol/L",
+            "mmol/L"));
+    first.add(
+        obs(
+            "priv-1-lac-unknown",
+            "{\"identifier\":{\"system\":\""
+                + MRN_SYSTEM
+                + "\",\"value\":\""
+                + MRN
+                + "-X\"},\"display\":\""
+                + FAMILY
+                + "\"}",
+            "2524-7",
+            "6.5",
+            "mmol/L",
+            "mmol/L"));
+    first.add(
+        ("{\"resourceType\":\"ResearchSubject\",\"id\":\"priv-1-rs\",\"status\":\"on-study\",\"study\":"
+            + "{\"reference\":\"ResearchStudy/altshock-2\"},\"individual\":"
+            + byIdentifier
+            + ",\"assignedArm\":\"early-iabp\","
+            + "\"period\":{\"start\":\"2025-03-01T13:00:00Z\"}}"));
     first.add(patient("priv-bad", BIRTH + "T25:61:00"));
     first.add(patient("priv-bad-2", "19370219"));
     post("/ingest/priv-bundle", "application/fhir+json", bundle(first));
@@ -206,8 +259,14 @@ class PrivacyScanIT extends IntegrationTestSupport {
     post("/ingest/priv-ndjson", "application/fhir+ndjson", String.join("\n", lines) + "\n");
 
     // 3. bodies that cannot be read at all (400, dead-lettered whole)
-    post("/ingest/priv-bundle", "application/fhir+json", GIVEN + " " + FAMILY + " " + MRN + " " + BIRTH);
-    post("/ingest/priv-bundle", "application/fhir+json", "{\"resourceType\":\"" + FAMILY + "\",\"entry\":[]}");
+    post(
+        "/ingest/priv-bundle",
+        "application/fhir+json",
+        GIVEN + " " + FAMILY + " " + MRN + " " + BIRTH);
+    post(
+        "/ingest/priv-bundle",
+        "application/fhir+json",
+        "{\"resourceType\":\"" + FAMILY + "\",\"entry\":[]}");
     post("/ingest/priv-bundle", "application/fhir+json", patient("priv-x", BIRTH) + " " + MRN);
 
     // 4. the inbox drop folder
@@ -220,15 +279,24 @@ class PrivacyScanIT extends IntegrationTestSupport {
     Files.writeString(inbox.resolve("priv.ndjson.part"), String.join("\n", dropped) + "\n");
     Files.move(inbox.resolve("priv.ndjson.part"), inbox.resolve("priv.ndjson"));
     Files.writeString(inbox.resolve("broken.json"), "{\"name\":\"" + GIVEN + "\", " + MRN);
-    await().atMost(Duration.ofSeconds(30)).until(
-        () -> !Files.exists(inbox.resolve("priv.ndjson")) && !Files.exists(inbox.resolve("broken.json")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                !Files.exists(inbox.resolve("priv.ndjson"))
+                    && !Files.exists(inbox.resolve("broken.json")));
 
     // 5. dead letters: the payload view (allowed), then replay of each (not allowed to show it)
     JsonNode deadLetters = getJson("/admin/dead-letters?status=all&limit=1000");
     assertThat(deadLetters.size()).as("the run made dead letters").isGreaterThanOrEqualTo(5);
     for (JsonNode d : deadLetters) {
-      HttpResponse<String> payload = send("GET", "/admin/dead-letters/" + d.get("id").asText(), null, null, false);
-      payloadViews.add(new Seen("GET /admin/dead-letters/" + d.get("id").asText(), payload.statusCode(), payload.body()));
+      HttpResponse<String> payload =
+          send("GET", "/admin/dead-letters/" + d.get("id").asText(), null, null, false);
+      payloadViews.add(
+          new Seen(
+              "GET /admin/dead-letters/" + d.get("id").asText(),
+              payload.statusCode(),
+              payload.body()));
       send("POST", "/admin/dead-letters/" + d.get("id").asText() + "/replay", null, null);
     }
     assertThat(String.join("\n", payloadViews.stream().map(Seen::body).toList()))
@@ -237,16 +305,21 @@ class PrivacyScanIT extends IntegrationTestSupport {
 
     // 6. the curated API: reads, searches, $everything, Provenance, cohorts, studies
     List<String> patients =
-        jdbc.queryForList("SELECT patient_id FROM patient WHERE site_id LIKE 'priv-%' ORDER BY 1", String.class);
+        jdbc.queryForList(
+            "SELECT patient_id FROM patient WHERE site_id LIKE 'priv-%' ORDER BY 1", String.class);
     assertThat(patients).as("curated patients of the run").hasSizeGreaterThanOrEqualTo(2);
     for (String p : patients) {
       get("/fhir/Patient/" + p);
       get("/fhir/Patient/" + p + "/$everything");
-      for (String type : List.of("Observation", "Condition", "Procedure", "Encounter", "ResearchSubject")) {
+      for (String type :
+          List.of("Observation", "Condition", "Procedure", "Encounter", "ResearchSubject")) {
         get("/fhir/" + type + "?patient=Patient/" + p + "&_count=200");
       }
       get("/fhir/Provenance?target=Patient/" + p);
-      get("/fhir/Observation?subject=Patient/" + p + "&_include=Observation:subject&_revinclude=Provenance:target");
+      get(
+          "/fhir/Observation?subject=Patient/"
+              + p
+              + "&_include=Observation:subject&_revinclude=Provenance:target");
     }
     get("/fhir/Patient?birthdate=1937&_count=200");
     get("/fhir/Patient?birthdate=" + enc("ge1937-01-01") + "&_count=200");
@@ -261,8 +334,15 @@ class PrivacyScanIT extends IntegrationTestSupport {
     get("/fhir/ResearchStudy/altshock-2/$interim-report");
 
     // 7. the EDC: a randomization, then its exports
-    send("POST", "/edc/altshock-2/randomizations", "application/json",
-        "{\"patient\":\"" + patients.get(0) + "\",\"arm\":\"early-iabp\",\"time\":\"" + Instant.parse("2025-03-01T13:00:00Z") + "\"}");
+    send(
+        "POST",
+        "/edc/altshock-2/randomizations",
+        "application/json",
+        "{\"patient\":\""
+            + patients.get(0)
+            + "\",\"arm\":\"early-iabp\",\"time\":\""
+            + Instant.parse("2025-03-01T13:00:00Z")
+            + "\"}");
     get("/edc/altshock-2/odm");
     get("/edc/altshock-2/export.csv");
     get("/edc/altshock-2/data-dictionary.csv");
@@ -273,8 +353,13 @@ class PrivacyScanIT extends IntegrationTestSupport {
 
     // 9. the admin side (but the single dead letter's payload view)
     for (String path :
-        List.of("/admin/dead-letters?status=all&limit=1000", "/admin/unmapped-codes", "/admin/sites", "/admin/sources",
-            "/actuator/health", "/actuator/prometheus")) {
+        List.of(
+            "/admin/dead-letters?status=all&limit=1000",
+            "/admin/unmapped-codes",
+            "/admin/sites",
+            "/admin/sources",
+            "/actuator/health",
+            "/actuator/prometheus")) {
       get(path);
     }
 
@@ -299,16 +384,20 @@ class PrivacyScanIT extends IntegrationTestSupport {
   }
 
   void bulkExport(String kickoff) throws Exception {
-    HttpResponse<String> kick = get(kickoff, TOKEN, "Prefer", "respond-async", "Accept", "application/fhir+json");
+    HttpResponse<String> kick =
+        get(kickoff, TOKEN, "Prefer", "respond-async", "Accept", "application/fhir+json");
     answers.add(new Seen("GET " + kickoff, kick.statusCode(), kick.body()));
     assertThat(kick.statusCode()).as(kick.body()).isEqualTo(202);
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     AtomicReference<HttpResponse<String>> done = new AtomicReference<>();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(
-        () -> {
-          done.set(get(status, TOKEN));
-          return done.get().statusCode() != 202;
-        });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(300))
+        .until(
+            () -> {
+              done.set(get(status, TOKEN));
+              return done.get().statusCode() != 202;
+            });
     answers.add(new Seen("GET " + status, done.get().statusCode(), done.get().body()));
     assertThat(done.get().statusCode()).isEqualTo(200);
     int files = 0;
@@ -338,7 +427,8 @@ class PrivacyScanIT extends IntegrationTestSupport {
 
   static String around(String text, String secret) {
     int at = text.toLowerCase(Locale.ROOT).indexOf(secret.toLowerCase(Locale.ROOT));
-    return text.substring(Math.max(0, at - 200), Math.min(text.length(), at + secret.length() + 100));
+    return text.substring(
+        Math.max(0, at - 200), Math.min(text.length(), at + secret.length() + 100));
   }
 
   static String enc(String s) {
@@ -357,11 +447,13 @@ class PrivacyScanIT extends IntegrationTestSupport {
     return send("POST", path, contentType, body);
   }
 
-  HttpResponse<String> send(String method, String path, String contentType, String body) throws Exception {
+  HttpResponse<String> send(String method, String path, String contentType, String body)
+      throws Exception {
     return send(method, path, contentType, body, true);
   }
 
-  HttpResponse<String> send(String method, String path, String contentType, String body, boolean scanned)
+  HttpResponse<String> send(
+      String method, String path, String contentType, String body, boolean scanned)
       throws Exception {
     HttpResponse<String> res =
         send(

@@ -86,7 +86,8 @@ class ProfileValidationIT extends IntegrationTestSupport {
     registerServer(registry, DATA_DIR);
     registerToken(registry, 0, TOKEN, "admin");
     registry.add("shockreg.demo", () -> "true");
-    registry.add("shockreg.demo-force", () -> "true"); // the test database is configured, not embedded
+    registry.add(
+        "shockreg.demo-force", () -> "true"); // the test database is configured, not embedded
     registry.add("shockreg.demo-cohort.patients", () -> DEMO_PATIENTS);
     registry.add("shockreg.mllp.port", () -> "-1");
   }
@@ -95,6 +96,7 @@ class ProfileValidationIT extends IntegrationTestSupport {
   @Autowired DemoCohortLoader demo;
   IGenericClient client;
   FhirValidator validator;
+
   /** Everything the API served, by resource type. */
   final Map<String, List<Resource>> served = new TreeMap<>();
 
@@ -111,17 +113,31 @@ class ProfileValidationIT extends IntegrationTestSupport {
 
     for (Class<? extends Resource> type :
         List.of(
-            Patient.class, Observation.class, Procedure.class, Condition.class, Encounter.class,
-            CodeSystem.class, ConceptMap.class, StructureDefinition.class, Provenance.class,
-            Group.class, ResearchStudy.class, ResearchSubject.class)) {
+            Patient.class,
+            Observation.class,
+            Procedure.class,
+            Condition.class,
+            Encounter.class,
+            CodeSystem.class,
+            ConceptMap.class,
+            StructureDefinition.class,
+            Provenance.class,
+            Group.class,
+            ResearchStudy.class,
+            ResearchSubject.class)) {
       served.put(type.getSimpleName(), fetchAll(type));
     }
     // operation answers are served resources too: each cohort's "table 1"
     List<Resource> summaries = new ArrayList<>();
     for (Resource group : served.get("Group")) {
       summaries.add(
-          client.operation().onInstance(group.getIdElement().toUnqualifiedVersionless())
-              .named("$cohort-summary").withNoParameters(Parameters.class).useHttpGet().execute());
+          client
+              .operation()
+              .onInstance(group.getIdElement().toUnqualifiedVersionless())
+              .named("$cohort-summary")
+              .withNoParameters(Parameters.class)
+              .useHttpGet()
+              .execute());
     }
     served.put("Parameters", summaries);
 
@@ -171,16 +187,31 @@ class ProfileValidationIT extends IntegrationTestSupport {
 
     assertThat(variables).containsAll(rules.variables().keySet());
     assertThat(variables)
-        .containsAll(RegistryProfiles.DERIVED.stream().map(RegistryProfiles.DerivedVariable::variable).toList());
+        .containsAll(
+            RegistryProfiles.DERIVED.stream()
+                .map(RegistryProfiles.DerivedVariable::variable)
+                .toList());
     assertThat(devices).containsAll(rules.devices().keySet());
     assertThat(extensions)
         .contains(
-            SD_BASE + "original-quantity", SD_BASE + "source-range", SD_BASE + "heart-replacement-therapy");
+            SD_BASE + "original-quantity",
+            SD_BASE + "source-range",
+            SD_BASE + "heart-replacement-therapy");
     assertThat(provenanceExtensions)
         .contains(SD_BASE + "source-received-version", SD_BASE + "intake-channel");
-    assertThat(flags).contains("implausible", "unit-assumed", "preliminary", "derived", "needs-review");
+    assertThat(flags)
+        .contains("implausible", "unit-assumed", "preliminary", "derived", "needs-review");
     for (String type :
-        List.of("Patient", "Condition", "Encounter", "CodeSystem", "ConceptMap", "Provenance", "Group", "Parameters", "ResearchStudy")) {
+        List.of(
+            "Patient",
+            "Condition",
+            "Encounter",
+            "CodeSystem",
+            "ConceptMap",
+            "Provenance",
+            "Group",
+            "Parameters",
+            "ResearchStudy")) {
       assertThat(served.get(type)).as(type).isNotEmpty();
     }
   }
@@ -198,20 +229,34 @@ class ProfileValidationIT extends IntegrationTestSupport {
         if (m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal()) {
           errorsByMessage
               .computeIfAbsent(key, k -> new ArrayList<>())
-              .add(r.fhirType() + "/" + r.getIdElement().getIdPart() + " @ " + m.getLocationString());
+              .add(
+                  r.fhirType()
+                      + "/"
+                      + r.getIdElement().getIdPart()
+                      + " @ "
+                      + m.getLocationString());
         } else if (m.getSeverity() == ResultSeverityEnum.WARNING) {
           warningsByMessage.merge(key, 1, Integer::sum);
         }
       }
     }
     System.out.println(
-        "event=profile_validation resources=" + validated + " errorMessages=" + errorsByMessage.size()
-            + " warningMessages=" + warningsByMessage.size());
+        "event=profile_validation resources="
+            + validated
+            + " errorMessages="
+            + errorsByMessage.size()
+            + " warningMessages="
+            + warningsByMessage.size());
     warningsByMessage.forEach((m, n) -> System.out.println("WARNING x" + n + " " + m));
     StringBuilder report = new StringBuilder();
     errorsByMessage.forEach(
         (m, where) ->
-            report.append("\nERROR x").append(where.size()).append(' ').append(m).append("\n    e.g. ")
+            report
+                .append("\nERROR x")
+                .append(where.size())
+                .append(' ')
+                .append(m)
+                .append("\n    e.g. ")
                 .append(String.join("\n    e.g. ", where.subList(0, Math.min(3, where.size())))));
     assertThat(errorsByMessage).as(report.toString()).isEmpty();
     assertThat(validated).isEqualTo(all().size());
@@ -223,7 +268,8 @@ class ProfileValidationIT extends IntegrationTestSupport {
       assertThat(profiles(r)).containsExactly(RegistryProfiles.PATIENT);
     }
     for (Resource r : served.get("Observation")) {
-      assertThat(profiles(r)).containsExactly(RegistryProfiles.observation(registryCode((Observation) r)));
+      assertThat(profiles(r))
+          .containsExactly(RegistryProfiles.observation(registryCode((Observation) r)));
     }
     for (Resource r : served.get("Procedure")) {
       assertThat(profiles(r)).containsExactly(RegistryProfiles.DEVICE_THERAPY);
@@ -290,7 +336,8 @@ class ProfileValidationIT extends IntegrationTestSupport {
     assertThat(byType.get("Encounter").getProfile()).isEqualTo(RegistryProfiles.ENCOUNTER);
     CapabilityStatementRestResourceComponent observation = byType.get("Observation");
     assertThat(observation.getProfile()).isEqualTo(RegistryProfiles.OBSERVATION);
-    List<String> supported = observation.getSupportedProfile().stream().map(CanonicalType::getValue).toList();
+    List<String> supported =
+        observation.getSupportedProfile().stream().map(CanonicalType::getValue).toList();
     for (String variable : rules.variables().keySet()) {
       assertThat(supported).contains(RegistryProfiles.observation(variable));
     }
@@ -306,29 +353,53 @@ class ProfileValidationIT extends IntegrationTestSupport {
     assertThat(patient.hasSnapshot()).isTrue();
     assertThat(patient.getDifferential().getElement()).isNotEmpty();
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> client.read().resource(StructureDefinition.class).withId("no-such-profile").execute())
+            () ->
+                client
+                    .read()
+                    .resource(StructureDefinition.class)
+                    .withId("no-such-profile")
+                    .execute())
         .isInstanceOf(ResourceNotFoundException.class);
 
-    assertThat(ids(search(new UriClientParam("url").matches().value(RegistryProfiles.observation("lactate")))))
+    assertThat(
+            ids(
+                search(
+                    new UriClientParam("url")
+                        .matches()
+                        .value(RegistryProfiles.observation("lactate")))))
         .containsExactly("shockreg-observation-lactate");
     assertThat(ids(search(new StringClientParam("name").matches().value("shockregobservationl"))))
         .containsExactly("shockreg-observation-lvef", "shockreg-observation-lactate");
     assertThat(ids(search(new TokenClientParam("type").exactly().code("Procedure"))))
         .containsExactly("shockreg-device-therapy");
-    assertThat(ids(search(new TokenClientParam("_id").exactly().codes("shockreg-encounter", "source-range"))))
+    assertThat(
+            ids(
+                search(
+                    new TokenClientParam("_id")
+                        .exactly()
+                        .codes("shockreg-encounter", "source-range"))))
         .containsExactlyInAnyOrder("shockreg-encounter", "source-range");
 
     Bundle count =
-        client.search().forResource(StructureDefinition.class)
+        client
+            .search()
+            .forResource(StructureDefinition.class)
             .where(new TokenClientParam("type").exactly().code("Observation"))
-            .summaryMode(SummaryEnum.COUNT).returnBundle(Bundle.class).execute();
+            .summaryMode(SummaryEnum.COUNT)
+            .returnBundle(Bundle.class)
+            .execute();
     int observationProfiles = 1 + rules.variables().size() + RegistryProfiles.DERIVED.size();
     assertThat(count.getTotal()).isEqualTo(observationProfiles);
     assertThat(count.getEntry()).isEmpty();
 
     // _count pages through all of them, each page at most 4
     Bundle page =
-        client.search().forResource(StructureDefinition.class).count(4).returnBundle(Bundle.class).execute();
+        client
+            .search()
+            .forResource(StructureDefinition.class)
+            .count(4)
+            .returnBundle(Bundle.class)
+            .execute();
     List<String> all = new ArrayList<>();
     while (true) {
       assertThat(page.getEntry().size()).isLessThanOrEqualTo(4);
@@ -341,7 +412,8 @@ class ProfileValidationIT extends IntegrationTestSupport {
     assertThat(all).doesNotHaveDuplicates().hasSize(served.get("StructureDefinition").size());
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
+  // ---- helpers
+  // -----------------------------------------------------------------------------------
 
   List<Resource> all() {
     return served.values().stream().flatMap(List::stream).toList();
@@ -367,8 +439,12 @@ class ProfileValidationIT extends IntegrationTestSupport {
   }
 
   Bundle search(ca.uhn.fhir.rest.gclient.ICriterion<?> criterion) {
-    return client.search().forResource(StructureDefinition.class).where(criterion)
-        .returnBundle(Bundle.class).execute();
+    return client
+        .search()
+        .forResource(StructureDefinition.class)
+        .where(criterion)
+        .returnBundle(Bundle.class)
+        .execute();
   }
 
   static List<String> ids(Bundle b) {

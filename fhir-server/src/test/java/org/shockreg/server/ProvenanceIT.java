@@ -17,11 +17,11 @@ import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Provenance.ProvenanceEntityComponent;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -72,7 +72,8 @@ class ProvenanceIT extends IntegrationTestSupport {
     return parameters(res);
   }
 
-  <T extends org.hl7.fhir.instance.model.api.IBaseResource> T parse(Class<T> type, HttpResponse<String> res) {
+  <T extends org.hl7.fhir.instance.model.api.IBaseResource> T parse(
+      Class<T> type, HttpResponse<String> res) {
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     return fhir.newJsonParser().parseResource(type, res.body());
   }
@@ -82,7 +83,8 @@ class ProvenanceIT extends IntegrationTestSupport {
   }
 
   String lactateId() throws Exception {
-    Bundle obs = search("Observation?code=" + URLEncoder.encode(RV + "|lactate", StandardCharsets.UTF_8));
+    Bundle obs =
+        search("Observation?code=" + URLEncoder.encode(RV + "|lactate", StandardCharsets.UTF_8));
     assertThat(obs.getEntry()).hasSize(1);
     return obs.getEntryFirstRep().getResource().getIdElement().getIdPart();
   }
@@ -103,28 +105,38 @@ class ProvenanceIT extends IntegrationTestSupport {
   Timestamp receivedAt(String type, String id) {
     return jdbc.queryForObject(
         "SELECT max(received_at) FROM raw_resource WHERE site_id = ? AND resource_type = ? AND resource_id = ?",
-        Timestamp.class, SITE, type, id);
+        Timestamp.class,
+        SITE,
+        type,
+        id);
   }
 
   @Test
   @Order(1)
   void curatedObservation_hasOneProvenance_namingItsSourceResourceAndSite() throws Exception {
-    Parameters report = ingest(PATIENT + "\n" + String.format(LACTATE, "1", "45") + "\n" + IABP + "\n");
+    Parameters report =
+        ingest(PATIENT + "\n" + String.format(LACTATE, "1", "45") + "\n" + IABP + "\n");
     assertThat(((IntegerType) report.getParameter("curated").getValue()).getValue()).isEqualTo(3);
 
     String obsId = lactateId();
     Provenance p = provenanceOf("Observation/" + obsId);
     assertThat(p.getIdElement().getIdPart()).isEqualTo("obs-" + obsId).hasSizeLessThanOrEqualTo(64);
-    assertThat(p.getTarget()).extracting(r -> r.getReference()).containsExactly("Observation/" + obsId);
+    assertThat(p.getTarget())
+        .extracting(r -> r.getReference())
+        .containsExactly("Observation/" + obsId);
     Identifier source = sourceIdentifier(p);
     assertThat(source.getSystem()).isEqualTo(SOURCE_SYSTEM);
     assertThat(source.getValue()).isEqualTo("Observation/lac-1/_history/1");
     assertThat(p.getEntityFirstRep().getWhat().getType()).isEqualTo("Observation");
-    assertThat(p.getEntityFirstRep().getWhat().getDisplay()).contains("Observation/lac-1").contains(SITE);
+    assertThat(p.getEntityFirstRep().getWhat().getDisplay())
+        .contains("Observation/lac-1")
+        .contains(SITE);
     assertThat(p.getActivity().getCodingFirstRep().getCode()).isEqualTo("CREATE");
-    assertThat(p.getRecorded()).isEqualTo(new java.util.Date(receivedAt("Observation", "lac-1").getTime()));
+    assertThat(p.getRecorded())
+        .isEqualTo(new java.util.Date(receivedAt("Observation", "lac-1").getTime()));
     assertThat(p.getAgentFirstRep().getWho().getDisplay()).isEqualTo("ShockReg");
-    assertThat(p.getAgentFirstRep().getOnBehalfOf().getIdentifier().getSystem()).isEqualTo(SITE_SYSTEM);
+    assertThat(p.getAgentFirstRep().getOnBehalfOf().getIdentifier().getSystem())
+        .isEqualTo(SITE_SYSTEM);
     assertThat(p.getAgentFirstRep().getOnBehalfOf().getIdentifier().getValue()).isEqualTo(SITE);
 
     // read by id and _id search give the same resource
@@ -137,7 +149,12 @@ class ProvenanceIT extends IntegrationTestSupport {
   @Test
   @Order(2)
   void procedureAndPatientProvenance_neverRevealTheSourcePatientId() throws Exception {
-    Bundle procs = search("Procedure?code=" + URLEncoder.encode("https://fhir.shockreg.org/CodeSystem/tmcs-device|iabp", StandardCharsets.UTF_8));
+    Bundle procs =
+        search(
+            "Procedure?code="
+                + URLEncoder.encode(
+                    "https://fhir.shockreg.org/CodeSystem/tmcs-device|iabp",
+                    StandardCharsets.UTF_8));
     assertThat(procs.getEntry()).hasSize(1);
     Procedure iabp = (Procedure) procs.getEntryFirstRep().getResource();
     Provenance proc = provenanceOf("Procedure/" + iabp.getIdElement().getIdPart());
@@ -159,7 +176,8 @@ class ProvenanceIT extends IntegrationTestSupport {
   @Test
   @Order(3)
   void analyst_isForbidden_andUnknownParameters_are400() throws Exception {
-    HttpResponse<String> denied = get("/fhir/Provenance?target=Observation/" + lactateId(), ANALYST);
+    HttpResponse<String> denied =
+        get("/fhir/Provenance?target=Observation/" + lactateId(), ANALYST);
     assertThat(denied.statusCode()).isEqualTo(403);
     assertThat(denied.body()).contains("OperationOutcome");
     assertThat(get("/fhir/Provenance", ANALYST).statusCode()).isEqualTo(403);
@@ -197,7 +215,9 @@ class ProvenanceIT extends IntegrationTestSupport {
     assertThat(counted.getTotal()).isEqualTo(facts);
     // a target type without curated facts matches nothing; several targets are OR
     assertThat(search("Provenance?target=Group/x").getEntry()).isEmpty();
-    assertThat(search("Provenance?target=Observation/" + lactateId() + ",Observation/none").getEntry()).hasSize(1);
+    assertThat(
+            search("Provenance?target=Observation/" + lactateId() + ",Observation/none").getEntry())
+        .hasSize(1);
   }
 
   @Test
@@ -214,7 +234,8 @@ class ProvenanceIT extends IntegrationTestSupport {
     assertThat(sourceIdentifier(after).getValue()).isEqualTo("Observation/lac-1/_history/2");
     assertThat(after.getActivity().getCodingFirstRep().getCode()).isEqualTo("UPDATE");
     assertThat(after.getRecorded()).isAfter(before.getRecorded());
-    assertThat(after.getRecorded()).isEqualTo(new java.util.Date(receivedAt("Observation", "lac-1").getTime()));
+    assertThat(after.getRecorded())
+        .isEqualTo(new java.util.Date(receivedAt("Observation", "lac-1").getTime()));
     Observation curated = parse(Observation.class, get("/fhir/Observation/" + obsId, ADMIN));
     assertThat(curated.getValueQuantity().getValue()).isEqualByComparingTo("5.9947");
   }

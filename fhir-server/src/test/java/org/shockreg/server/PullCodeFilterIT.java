@@ -62,21 +62,29 @@ class PullCodeFilterIT {
     spo2.setSubject(new Reference("Patient/cf-1"));
     spo2.setEffective(new DateTimeType("2025-06-01T08:00:00Z"));
     spo2.setValue(new Quantity().setValue(97).setUnit("%"));
-    EHR.put(FhirRestPullIT.patient("cf-1", 1960), FhirRestPullIT.heartRate("cf-hr-1", "cf-1", 3, 95), spo2);
+    EHR.put(
+        FhirRestPullIT.patient("cf-1", 1960),
+        FhirRestPullIT.heartRate("cf-hr-1", "cf-1", 3, 95),
+        spo2);
 
     assertThat(pulls.trigger("filtered-ehr")).isEqualTo(FhirRestPullService.TriggerResult.STARTED);
     await().atMost(Duration.ofSeconds(30)).until(() -> !pulls.isRunning("filtered-ehr"));
 
     assertThat(EHR.searches("Observation")).isNotEmpty().allMatch(q -> q.contains("code="));
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM measurement WHERE site_id = 'filtered-ehr' AND variable = 'hr'", Integer.class))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM measurement WHERE site_id = 'filtered-ehr' AND variable = 'hr'",
+                Integer.class))
         .isEqualTo(1);
     // the SpO2 never left the EHR: not in the raw store, not counted as unmapped
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM raw_resource WHERE site_id = 'filtered-ehr' AND resource_id = 'spo2-1'", Integer.class))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM raw_resource WHERE site_id = 'filtered-ehr' AND resource_id = 'spo2-1'",
+                Integer.class))
         .isZero();
-    assertThat(jdbc.queryForObject(
-            "SELECT state FROM pull_run WHERE source_id = 'filtered-ehr'", String.class))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT state FROM pull_run WHERE source_id = 'filtered-ehr'", String.class))
         .isEqualTo("succeeded");
   }
 }

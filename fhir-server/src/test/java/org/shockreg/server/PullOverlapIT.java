@@ -59,7 +59,8 @@ class PullOverlapIT extends IntegrationTestSupport {
     Instant watermark =
         jdbc.queryForObject(
                 "SELECT watermark FROM sync_watermark WHERE source_id = ? AND resource_type = 'Observation'",
-                Timestamp.class, SOURCE)
+                Timestamp.class,
+                SOURCE)
             .toInstant();
     assertThat(measurements()).isEqualTo(1);
 
@@ -69,30 +70,55 @@ class PullOverlapIT extends IntegrationTestSupport {
     run();
 
     assertThat(EHR.requests.subList(before, EHR.requests.size()))
-        .anyMatch(r -> r.startsWith("/fhir/Observation?") && r.contains("_lastUpdated=gt" + watermark.minus(Duration.ofMinutes(10))));
+        .anyMatch(
+            r ->
+                r.startsWith("/fhir/Observation?")
+                    && r.contains("_lastUpdated=gt" + watermark.minus(Duration.ofMinutes(10))));
     assertThat(measurements()).isEqualTo(2);
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM measurement WHERE site_id = ? AND value = 102", Integer.class, SOURCE))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM measurement WHERE site_id = ? AND value = 102",
+                Integer.class,
+                SOURCE))
         .isEqualTo(1);
     // the watermark never moves back
-    assertThat(jdbc.queryForObject(
-            "SELECT watermark FROM sync_watermark WHERE source_id = ? AND resource_type = 'Observation'",
-            Timestamp.class, SOURCE).toInstant())
+    assertThat(
+            jdbc.queryForObject(
+                    "SELECT watermark FROM sync_watermark WHERE source_id = ? AND resource_type = 'Observation'",
+                    Timestamp.class,
+                    SOURCE)
+                .toInstant())
         .isEqualTo(watermark);
   }
 
   int measurements() {
-    return jdbc.queryForObject("SELECT count(*) FROM measurement WHERE site_id = ?", Integer.class, SOURCE);
+    return jdbc.queryForObject(
+        "SELECT count(*) FROM measurement WHERE site_id = ?", Integer.class, SOURCE);
   }
 
   void run() throws Exception {
-    long before = jdbc.queryForObject(
-        "SELECT COALESCE(max(run_id), 0) FROM pull_run WHERE source_id = ?", Long.class, SOURCE);
+    long before =
+        jdbc.queryForObject(
+            "SELECT COALESCE(max(run_id), 0) FROM pull_run WHERE source_id = ?",
+            Long.class,
+            SOURCE);
     HttpResponse<String> res = send("POST", "/admin/sources/" + SOURCE + "/run", TOKEN, null, null);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> "succeeded".equals(
-        jdbc.queryForList(
-            "SELECT state FROM pull_run WHERE source_id = ? AND run_id > ? AND finished_at IS NOT NULL", String.class,
-            SOURCE, before).stream().findFirst().orElse(null)));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                "succeeded"
+                    .equals(
+                        jdbc
+                            .queryForList(
+                                "SELECT state FROM pull_run WHERE source_id = ? AND run_id > ? AND finished_at IS NOT NULL",
+                                String.class,
+                                SOURCE,
+                                before)
+                            .stream()
+                            .findFirst()
+                            .orElse(null)));
   }
 }

@@ -102,19 +102,24 @@ class ResearchStudyIT extends IntegrationTestSupport {
   String curatedId(String sourceId) {
     return jdbc.queryForObject(
         "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?",
-        String.class, SITE, sourceId);
+        String.class,
+        SITE,
+        sourceId);
   }
 
   @Test
   void altshock2_isServedFromItsDefinition() {
-    ResearchStudy study = client.read().resource(ResearchStudy.class).withId("altshock-2").execute();
+    ResearchStudy study =
+        client.read().resource(ResearchStudy.class).withId("altshock-2").execute();
     assertThat(study.getIdentifierFirstRep().getSystem()).isEqualTo("https://clinicaltrials.gov");
     assertThat(study.getIdentifierFirstRep().getValue()).isEqualTo("NCT04369573");
     assertThat(study.getStatus()).isEqualTo(ResearchStudy.ResearchStudyStatus.ACTIVE);
     assertThat(study.getTitle()).contains("ALTSHOCK-2");
-    assertThat(study.getArm()).extracting(ResearchStudy.ResearchStudyArmComponent::getName)
+    assertThat(study.getArm())
+        .extracting(ResearchStudy.ResearchStudyArmComponent::getName)
         .containsExactly("early-iabp", "standard-care");
-    assertThat(study.getEnrollmentFirstRep().getReference()).isEqualTo("Group/altshock-2-screening");
+    assertThat(study.getEnrollmentFirstRep().getReference())
+        .isEqualTo("Group/altshock-2-screening");
     // the enrollment Group exists: the study cohort template
     Group screening = client.read().resource(Group.class).withId("altshock-2-screening").execute();
     assertThat(screening.getQuantity()).isEqualTo(2);
@@ -122,20 +127,49 @@ class ResearchStudyIT extends IntegrationTestSupport {
 
   @Test
   void studies_areSearchedByIdentifierAndId_includingLocalDefinitions() {
-    assertThat(ids(client.search().forResource(ResearchStudy.class).returnBundle(Bundle.class).execute()))
+    assertThat(
+            ids(
+                client
+                    .search()
+                    .forResource(ResearchStudy.class)
+                    .returnBundle(Bundle.class)
+                    .execute()))
         .containsExactly("altshock-2", "local-study");
-    assertThat(ids(client.search().forResource(ResearchStudy.class)
-            .where(ResearchStudy.IDENTIFIER.exactly().systemAndCode("https://clinicaltrials.gov", "NCT04369573"))
-            .returnBundle(Bundle.class).execute()))
+    assertThat(
+            ids(
+                client
+                    .search()
+                    .forResource(ResearchStudy.class)
+                    .where(
+                        ResearchStudy.IDENTIFIER
+                            .exactly()
+                            .systemAndCode("https://clinicaltrials.gov", "NCT04369573"))
+                    .returnBundle(Bundle.class)
+                    .execute()))
         .containsExactly("altshock-2");
-    assertThat(ids(client.search().forResource(ResearchStudy.class)
-            .where(ResearchStudy.IDENTIFIER.exactly().code("LOC-1")).returnBundle(Bundle.class).execute()))
+    assertThat(
+            ids(
+                client
+                    .search()
+                    .forResource(ResearchStudy.class)
+                    .where(ResearchStudy.IDENTIFIER.exactly().code("LOC-1"))
+                    .returnBundle(Bundle.class)
+                    .execute()))
         .containsExactly("local-study");
-    assertThat(ids(client.search().forResource(ResearchStudy.class)
-            .where(ResearchStudy.IDENTIFIER.exactly().systemAndCode("https://clinicaltrials.gov", "LOC-1"))
-            .returnBundle(Bundle.class).execute()))
+    assertThat(
+            ids(
+                client
+                    .search()
+                    .forResource(ResearchStudy.class)
+                    .where(
+                        ResearchStudy.IDENTIFIER
+                            .exactly()
+                            .systemAndCode("https://clinicaltrials.gov", "LOC-1"))
+                    .returnBundle(Bundle.class)
+                    .execute()))
         .isEmpty();
-    assertThatThrownBy(() -> client.read().resource(ResearchStudy.class).withId("no-such-study").execute())
+    assertThatThrownBy(
+            () -> client.read().resource(ResearchStudy.class).withId("no-such-study").execute())
         .isInstanceOf(ResourceNotFoundException.class);
   }
 
@@ -146,51 +180,82 @@ class ResearchStudyIT extends IntegrationTestSupport {
     assertThat(subjects("ResearchSubject?study=altshock-2,local-study&status=screening,on-study"))
         .containsExactly("rs-1", "rs-3");
     assertThat(subjects("ResearchSubject?status:not=ineligible")).containsExactly("rs-1", "rs-3");
-    assertThat(subjects("ResearchSubject?individual=Patient/" + p2)).containsExactly("rs-2", "rs-3");
+    assertThat(subjects("ResearchSubject?individual=Patient/" + p2))
+        .containsExactly("rs-2", "rs-3");
     assertThat(subjects("ResearchSubject?patient=" + p1)).containsExactly("rs-1");
     assertThat(subjects("ResearchSubject?individual.gender=female")).containsExactly("rs-1");
-    assertThat(subjects("ResearchSubject?status=http://hl7.org/fhir/research-subject-status|ineligible"))
+    assertThat(
+            subjects(
+                "ResearchSubject?status=http://hl7.org/fhir/research-subject-status|ineligible"))
         .containsExactly("rs-2");
 
-    ResearchSubject randomized = client.read().resource(ResearchSubject.class).withId("rs-1").execute();
+    ResearchSubject randomized =
+        client.read().resource(ResearchSubject.class).withId("rs-1").execute();
     assertThat(randomized.getStatus()).isEqualTo(ResearchSubject.ResearchSubjectStatus.ONSTUDY);
     assertThat(randomized.getAssignedArm()).isEqualTo("early-iabp");
-    assertThat(randomized.getPeriod().getStartElement().getValueAsString()).startsWith("2025-03-01T06:30:00");
+    assertThat(randomized.getPeriod().getStartElement().getValueAsString())
+        .startsWith("2025-03-01T06:30:00");
     assertThat(randomized.getIndividual().getReference()).isEqualTo("Patient/" + p1);
     assertThat(randomized.getStudy().getReference()).isEqualTo("ResearchStudy/altshock-2");
   }
 
   @Test
   void theEdcQuery_includesPatientsAndStudy() {
-    Bundle b = client.search().byUrl("ResearchSubject?study=altshock-2&_include=ResearchSubject:individual"
-            + "&_include=ResearchSubject:study").returnBundle(Bundle.class).execute();
-    List<String> matches = b.getEntry().stream()
-        .filter(e -> e.getSearch().getMode() == SearchEntryMode.MATCH)
-        .map(e -> e.getResource().getIdElement().getIdPart()).toList();
-    List<String> included = b.getEntry().stream()
-        .filter(e -> e.getSearch().getMode() == SearchEntryMode.INCLUDE)
-        .map(e -> e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart()).toList();
+    Bundle b =
+        client
+            .search()
+            .byUrl(
+                "ResearchSubject?study=altshock-2&_include=ResearchSubject:individual"
+                    + "&_include=ResearchSubject:study")
+            .returnBundle(Bundle.class)
+            .execute();
+    List<String> matches =
+        b.getEntry().stream()
+            .filter(e -> e.getSearch().getMode() == SearchEntryMode.MATCH)
+            .map(e -> e.getResource().getIdElement().getIdPart())
+            .toList();
+    List<String> included =
+        b.getEntry().stream()
+            .filter(e -> e.getSearch().getMode() == SearchEntryMode.INCLUDE)
+            .map(e -> e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart())
+            .toList();
     assertThat(matches).containsExactly("rs-1", "rs-2");
-    assertThat(included).containsExactlyInAnyOrder("Patient/" + p1, "Patient/" + p2, "ResearchStudy/altshock-2");
-    assertThat(b.getEntry().stream().filter(e -> e.getResource() instanceof Patient).count()).isEqualTo(2);
+    assertThat(included)
+        .containsExactlyInAnyOrder("Patient/" + p1, "Patient/" + p2, "ResearchStudy/altshock-2");
+    assertThat(b.getEntry().stream().filter(e -> e.getResource() instanceof Patient).count())
+        .isEqualTo(2);
 
-    Bundle count = client.search().byUrl("ResearchSubject?study=altshock-2").summaryMode(SummaryEnum.COUNT)
-        .returnBundle(Bundle.class).execute();
+    Bundle count =
+        client
+            .search()
+            .byUrl("ResearchSubject?study=altshock-2")
+            .summaryMode(SummaryEnum.COUNT)
+            .returnBundle(Bundle.class)
+            .execute();
     assertThat(count.getTotal()).isEqualTo(2);
   }
 
   @Test
   void malformedOrUnknown_is400() {
-    for (String bad : List.of("ResearchSubject?study=Patient/x", "ResearchSubject?foo=1",
-        "ResearchSubject?_sort=date", "ResearchSubject?status:text=x", "ResearchStudy?_has:x=1",
-        "ResearchSubject?_include=ResearchSubject:foo")) {
+    for (String bad :
+        List.of(
+            "ResearchSubject?study=Patient/x",
+            "ResearchSubject?foo=1",
+            "ResearchSubject?_sort=date",
+            "ResearchSubject?status:text=x",
+            "ResearchStudy?_has:x=1",
+            "ResearchSubject?_include=ResearchSubject:foo")) {
       assertThatThrownBy(() -> client.search().byUrl(bad).returnBundle(Bundle.class).execute())
-          .as(bad).isInstanceOf(InvalidRequestException.class);
+          .as(bad)
+          .isInstanceOf(InvalidRequestException.class);
     }
   }
 
   static List<String> ids(Bundle b) {
-    return b.getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart()).sorted().toList();
+    return b.getEntry().stream()
+        .map(e -> e.getResource().getIdElement().getIdPart())
+        .sorted()
+        .toList();
   }
 
   List<String> subjects(String url) {

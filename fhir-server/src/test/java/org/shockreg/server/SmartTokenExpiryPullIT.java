@@ -65,8 +65,15 @@ class SmartTokenExpiryPullIT {
                 && assertion.verify(new RSASSAVerifier(KEY.toRSAPublicKey()))
                 && CLIENT_ID.equals(assertion.getJWTClaimsSet().getIssuer())
                 && CLIENT_ID.equals(assertion.getJWTClaimsSet().getSubject())
-                && assertion.getJWTClaimsSet().getAudience().contains(req.getRequestURL().toString())
-                && assertion.getJWTClaimsSet().getExpirationTime().toInstant().isAfter(Instant.now());
+                && assertion
+                    .getJWTClaimsSet()
+                    .getAudience()
+                    .contains(req.getRequestURL().toString())
+                && assertion
+                    .getJWTClaimsSet()
+                    .getExpirationTime()
+                    .toInstant()
+                    .isAfter(Instant.now());
         if (!valid) {
           res.setStatus(401);
           return;
@@ -79,9 +86,12 @@ class SmartTokenExpiryPullIT {
       ISSUED.put(token, Instant.now().plusSeconds(2));
       TOKENS.incrementAndGet();
       res.setContentType("application/json");
-      res.getWriter().write(
-          "{\"access_token\":\"" + token + "\",\"token_type\":\"bearer\",\"expires_in\":2,"
-              + "\"scope\":\"system/Patient.read system/Observation.read\"}");
+      res.getWriter()
+          .write(
+              "{\"access_token\":\""
+                  + token
+                  + "\",\"token_type\":\"bearer\",\"expires_in\":2,"
+                  + "\"scope\":\"system/Patient.read system/Observation.read\"}");
     }
   }
 
@@ -103,7 +113,8 @@ class SmartTokenExpiryPullIT {
     Files.writeString(
         pem,
         "-----BEGIN PRIVATE KEY-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(KEY.toPrivateKey().getEncoded())
+            + Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(KEY.toPrivateKey().getEncoded())
             + "\n-----END PRIVATE KEY-----\n");
     registry.add("shockreg.data-dir", dataDir::toString);
     registry.add("shockreg.mllp.port", () -> "-1");
@@ -133,7 +144,9 @@ class SmartTokenExpiryPullIT {
   @Test
   void tokenExpiringInTheMiddleOfPaging_isRenewedBeforeExpiry_andTheRunCompletes() {
     for (int i = 1; i <= 3; i++) {
-      EHR.put(FhirRestPullIT.patient("sm-" + i, 1960 + i), FhirRestPullIT.heartRate("sm-hr-" + i, "sm-" + i, i, 90 + i));
+      EHR.put(
+          FhirRestPullIT.patient("sm-" + i, 1960 + i),
+          FhirRestPullIT.heartRate("sm-hr-" + i, "sm-" + i, i, 90 + i));
     }
     // 6 pages of one resource, 0.8 s each: longer than one 2 s token
     EHR.slowNext(6, Duration.ofMillis(800));
@@ -141,10 +154,13 @@ class SmartTokenExpiryPullIT {
     assertThat(pulls.trigger("smart-ehr")).isEqualTo(FhirRestPullService.TriggerResult.STARTED);
     await().atMost(Duration.ofSeconds(60)).until(() -> !pulls.isRunning("smart-ehr"));
 
-    assertThat(jdbc.queryForObject("SELECT state FROM pull_run WHERE source_id = 'smart-ehr'", String.class))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT state FROM pull_run WHERE source_id = 'smart-ehr'", String.class))
         .isEqualTo("succeeded");
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM measurement WHERE site_id = 'smart-ehr'", Integer.class))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM measurement WHERE site_id = 'smart-ehr'", Integer.class))
         .isEqualTo(3);
     assertThat(TOKENS.get()).as("tokens issued during one run").isGreaterThanOrEqualTo(2);
     assertThat(EHR.refusedTokens.get()).as("requests refused for an expired token").isZero();

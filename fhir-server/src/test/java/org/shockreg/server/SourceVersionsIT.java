@@ -30,8 +30,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * Versions of one source resource over real HTTP on a real PostgreSQL (data-dictionary.md section
  * 1: a newer version replaces the fact of an older one): the curated fact follows the newest
  * version by meta.versionId, else meta.lastUpdated, whatever order the versions arrive in, within
- * one body or across bodies, also when an old version comes back through dead-letter replay.
- * Every test uses a site of its own.
+ * one body or across bodies, also when an old version comes back through dead-letter replay. Every
+ * test uses a site of its own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -75,7 +75,11 @@ class SourceVersionsIT extends IntegrationTestSupport {
         + (meta.isEmpty() ? "" : "\"meta\":{" + String.join(",", meta) + "},")
         + "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"10230-1\"}]},"
         + "\"subject\":{\"reference\":\"Patient/p-1\"},\"effectiveDateTime\":\"2025-04-01T08:00:00Z\","
-        + "\"valueQuantity\":{\"value\":" + value + ",\"unit\":\"" + unit + "\"}}";
+        + "\"valueQuantity\":{\"value\":"
+        + value
+        + ",\"unit\":\""
+        + unit
+        + "\"}}";
   }
 
   /** A history Bundle as a FHIR server answers {@code Observation/lvef-1/_history}. */
@@ -83,10 +87,13 @@ class SourceVersionsIT extends IntegrationTestSupport {
     List<String> entries = new ArrayList<>();
     for (String r : resources) {
       entries.add(
-          "{\"fullUrl\":\"http://ehr.example/fhir/Observation/lvef-1\",\"resource\":" + r
+          "{\"fullUrl\":\"http://ehr.example/fhir/Observation/lvef-1\",\"resource\":"
+              + r
               + ",\"request\":{\"method\":\"PUT\",\"url\":\"Observation/lvef-1\"},\"response\":{\"status\":\"200\"}}");
     }
-    return "{\"resourceType\":\"Bundle\",\"type\":\"history\",\"entry\":[" + String.join(",", entries) + "]}";
+    return "{\"resourceType\":\"Bundle\",\"type\":\"history\",\"entry\":["
+        + String.join(",", entries)
+        + "]}";
   }
 
   static String ndjson(String... resources) {
@@ -115,12 +122,16 @@ class SourceVersionsIT extends IntegrationTestSupport {
   List<BigDecimal> curatedLvef(String site) {
     List<BigDecimal> values = new ArrayList<>();
     for (String patient :
-        jdbc.queryForList("SELECT DISTINCT patient_id FROM measurement WHERE site_id = ?", String.class, site)) {
+        jdbc.queryForList(
+            "SELECT DISTINCT patient_id FROM measurement WHERE site_id = ?", String.class, site)) {
       Bundle found =
-          client.search().forResource(Observation.class)
+          client
+              .search()
+              .forResource(Observation.class)
               .where(Observation.SUBJECT.hasId("Patient/" + patient))
               .and(Observation.CODE.exactly().systemAndCode(RV, "lvef"))
-              .returnBundle(Bundle.class).execute();
+              .returnBundle(Bundle.class)
+              .execute();
       for (Bundle.BundleEntryComponent e : found.getEntry()) {
         values.add(((Observation) e.getResource()).getValueQuantity().getValue());
       }
@@ -141,7 +152,8 @@ class SourceVersionsIT extends IntegrationTestSupport {
     Parameters report =
         postBundle(
             "ver-history-newest-first",
-            historyBundle(lvef("2", "2025-04-02T10:00:00Z", "30"), lvef("1", "2025-04-01T10:00:00Z", "20")));
+            historyBundle(
+                lvef("2", "2025-04-02T10:00:00Z", "30"), lvef("1", "2025-04-01T10:00:00Z", "20")));
     assertCuratedLvef("ver-history-newest-first", "30");
     assertThat(count(report, "curated")).isEqualTo(1);
     assertThat(count(report, "skipped")).isEqualTo(1);
@@ -155,7 +167,8 @@ class SourceVersionsIT extends IntegrationTestSupport {
     Parameters report =
         postBundle(
             "ver-history-oldest-first",
-            historyBundle(lvef("1", "2025-04-01T10:00:00Z", "20"), lvef("2", "2025-04-02T10:00:00Z", "30")));
+            historyBundle(
+                lvef("1", "2025-04-01T10:00:00Z", "20"), lvef("2", "2025-04-02T10:00:00Z", "30")));
     assertCuratedLvef("ver-history-oldest-first", "30");
     assertThat(count(report, "curated")).isEqualTo(1);
     assertThat(count(report, "skipped")).isEqualTo(1);
@@ -164,7 +177,9 @@ class SourceVersionsIT extends IntegrationTestSupport {
 
   @Test
   void repostingAHistoryBundle_curatesNothingNew_andStoresNoVersionTwice() throws Exception {
-    String body = historyBundle(lvef("2", "2025-04-02T10:00:00Z", "30"), lvef("1", "2025-04-01T10:00:00Z", "20"));
+    String body =
+        historyBundle(
+            lvef("2", "2025-04-02T10:00:00Z", "30"), lvef("1", "2025-04-01T10:00:00Z", "20"));
     postBundle("ver-history-repost", body);
     Parameters again = postBundle("ver-history-repost", body);
     assertThat(count(again, "curated")).isZero();
@@ -182,7 +197,8 @@ class SourceVersionsIT extends IntegrationTestSupport {
   }
 
   @Test
-  void patientHistoryNewestFirst_filesTheBodysFactsUnderTheNewestVersionsIdentity() throws Exception {
+  void patientHistoryNewestFirst_filesTheBodysFactsUnderTheNewestVersionsIdentity()
+      throws Exception {
     String site = "ver-patient-history";
     // Version 2 corrected the record number and the birth date; the pseudonym follows the MR.
     String patient =
@@ -191,16 +207,27 @@ class SourceVersionsIT extends IntegrationTestSupport {
             + "\"gender\":\"female\",\"birthDate\":\"%s\"}";
     String body =
         "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
-            + "{\"resource\":" + String.format(patient, "2", "MRN-NEW", "1960-05-01") + "},"
-            + "{\"resource\":" + String.format(patient, "1", "MRN-OLD", "1950-05-01") + "},"
-            + "{\"resource\":" + lvef("1", null, "30") + "}]}";
+            + "{\"resource\":"
+            + String.format(patient, "2", "MRN-NEW", "1960-05-01")
+            + "},"
+            + "{\"resource\":"
+            + String.format(patient, "1", "MRN-OLD", "1950-05-01")
+            + "},"
+            + "{\"resource\":"
+            + lvef("1", null, "30")
+            + "}]}";
     Parameters report = postBundle(site, body);
     assertThat(count(report, "curated")).isEqualTo(2);
     assertThat(count(report, "skipped")).isEqualTo(1);
 
     // One patient at the site: the LVEF's subject is the curated Patient of version 2.
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, site)).isEqualTo(1);
-    String subject = jdbc.queryForObject("SELECT patient_id FROM measurement WHERE site_id = ?", String.class, site);
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, site))
+        .isEqualTo(1);
+    String subject =
+        jdbc.queryForObject(
+            "SELECT patient_id FROM measurement WHERE site_id = ?", String.class, site);
     org.hl7.fhir.r4.model.Patient curated =
         client.read().resource(org.hl7.fhir.r4.model.Patient.class).withId(subject).execute();
     assertThat(curated.getBirthDateElement().getValueAsString()).isEqualTo("1960");
@@ -220,7 +247,9 @@ class SourceVersionsIT extends IntegrationTestSupport {
     assertThat(count(late, "curated")).isZero();
     ParametersParameterComponent skip = late.getParameter("skip");
     assertThat(skip).as("a per-resource reason for the skip").isNotNull();
-    assertThat(skip.getPart()).extracting(p -> p.getValue().primitiveValue()).contains("lvef-1", "older-version");
+    assertThat(skip.getPart())
+        .extracting(p -> p.getValue().primitiveValue())
+        .contains("lvef-1", "older-version");
     assertCuratedLvef(site, "33");
     assertThat(rawVersions(site)).containsExactlyInAnyOrder("1", "3");
     assertThat(headVersion(site)).isEqualTo("3");
@@ -280,9 +309,15 @@ class SourceVersionsIT extends IntegrationTestSupport {
     long deadLetter =
         writer.deadLetter(
             DeadLetter.of(
-                site, "http", "POST /ingest/" + site, "application/fhir+json",
+                site,
+                "http",
+                "POST /ingest/" + site,
+                "application/fhir+json",
                 lvef("1", "2025-04-01T10:00:00Z", "25").getBytes(StandardCharsets.UTF_8),
-                "unknown-unit", "lvef unit was not known then", "Observation", "lvef-1"));
+                "unknown-unit",
+                "lvef unit was not known then",
+                "Observation",
+                "lvef-1"));
 
     JsonNode replay = replay(deadLetter);
     assertThat(replay.get("resolved").asBoolean()).isTrue();
@@ -294,10 +329,17 @@ class SourceVersionsIT extends IntegrationTestSupport {
   @Test
   void replayingARejectedOlderVersion_afterANewerOneCame_resolvesItAsSkipped() throws Exception {
     String site = "ver-replay-rejected";
-    Parameters first = postNdjson(site, ndjson(lvef("1", "2025-04-01T10:00:00Z", "25", "furlongs")));
+    Parameters first =
+        postNdjson(site, ndjson(lvef("1", "2025-04-01T10:00:00Z", "25", "furlongs")));
     assertThat(count(first, "rejected")).isEqualTo(1);
-    long deadLetter = Long.parseLong(first.getParameter("issue").getPart().stream()
-        .filter(p -> p.getName().equals("deadLetter")).findFirst().orElseThrow().getValue().primitiveValue());
+    long deadLetter =
+        Long.parseLong(
+            first.getParameter("issue").getPart().stream()
+                .filter(p -> p.getName().equals("deadLetter"))
+                .findFirst()
+                .orElseThrow()
+                .getValue()
+                .primitiveValue());
     postNdjson(site, ndjson(lvef("3", "2025-04-03T10:00:00Z", "33")));
 
     // Version 1 is superseded: there is nothing left to fix, it is not mapped (nor rejected) again.
@@ -308,7 +350,8 @@ class SourceVersionsIT extends IntegrationTestSupport {
   }
 
   JsonNode replay(long deadLetter) throws Exception {
-    HttpResponse<String> res = send("/admin/dead-letters/" + deadLetter + "/replay", "application/json", "");
+    HttpResponse<String> res =
+        send("/admin/dead-letters/" + deadLetter + "/replay", "application/json", "");
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     return json.readTree(res.body());
   }
@@ -316,12 +359,15 @@ class SourceVersionsIT extends IntegrationTestSupport {
   List<String> rawVersions(String site) {
     return jdbc.queryForList(
         "SELECT version_id FROM raw_resource WHERE site_id = ? AND resource_id = 'lvef-1' ORDER BY raw_id",
-        String.class, site);
+        String.class,
+        site);
   }
 
   String headVersion(String site) {
     List<Map<String, Object>> rows =
-        jdbc.queryForList("SELECT version_id FROM source_resource_head WHERE site_id = ? AND resource_id = 'lvef-1'", site);
+        jdbc.queryForList(
+            "SELECT version_id FROM source_resource_head WHERE site_id = ? AND resource_id = 'lvef-1'",
+            site);
     assertThat(rows).hasSize(1);
     return (String) rows.get(0).get("version_id");
   }

@@ -25,8 +25,8 @@ import org.apache.catalina.startup.Tomcat;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
- * A Bulk Data (IG 2.0) export server for tests: a plain servlet on embedded Tomcat (random port)
- * at {@code /fhir}. Kick-off ({@code $export}, {@code Group/<id>/$export}) snapshots the in-memory
+ * A Bulk Data (IG 2.0) export server for tests: a plain servlet on embedded Tomcat (random port) at
+ * {@code /fhir}. Kick-off ({@code $export}, {@code Group/<id>/$export}) snapshots the in-memory
  * resources that match {@code _type} and were updated after {@code _since}; the status URL answers
  * 202 ({@code Retry-After: 1}) for the first {@code pollsBeforeDone} polls, then the manifest
  * ({@code requiresAccessToken: true}); files and every other request need the bearer token; {@code
@@ -40,7 +40,11 @@ public class TestBulkEhr implements AutoCloseable {
   /** A query as on a pre-signed object-store URL: a credential, never to be logged. */
   static final String PRESIGNED = "?X-Amz-Signature=presigned-secret-4711";
 
-  private record Job(Instant transactionTime, Map<String, String> files, List<String> errors, AtomicInteger polls) {}
+  private record Job(
+      Instant transactionTime,
+      Map<String, String> files,
+      List<String> errors,
+      AtomicInteger polls) {}
 
   private final String token;
   private final int pollsBeforeDone;
@@ -56,6 +60,7 @@ public class TestBulkEhr implements AutoCloseable {
   public final List<Kickoff> kickoffs = new CopyOnWriteArrayList<>();
   public final List<String> deleted = new CopyOnWriteArrayList<>();
   public final List<String> statusPolls = new CopyOnWriteArrayList<>();
+
   /** File requests: path and whether they carried the right token. */
   public final List<String> fileRequests = new CopyOnWriteArrayList<>();
 
@@ -106,7 +111,10 @@ public class TestBulkEhr implements AutoCloseable {
     for (Resource r : store.values()) {
       if ((types == null || types.contains(r.fhirType()))
           && (since == null || r.getMeta().getLastUpdated().toInstant().isAfter(since))) {
-        byType.computeIfAbsent(r.fhirType(), t -> new StringBuilder()).append(parser.encodeResourceToString(r)).append('\n');
+        byType
+            .computeIfAbsent(r.fhirType(), t -> new StringBuilder())
+            .append(parser.encodeResourceToString(r))
+            .append('\n');
       }
     }
     Map<String, String> files = new LinkedHashMap<>();
@@ -147,9 +155,11 @@ public class TestBulkEhr implements AutoCloseable {
         Job job = jobs.get(parts[0]);
         String body = null;
         if (job != null && parts.length == 2) {
-          body = parts[1].startsWith("error-")
-              ? job.errors().get(Integer.parseInt(parts[1].substring(6, parts[1].indexOf('.')))) + "\n"
-              : job.files().get(parts[1].replace(".ndjson", ""));
+          body =
+              parts[1].startsWith("error-")
+                  ? job.errors().get(Integer.parseInt(parts[1].substring(6, parts[1].indexOf('.'))))
+                      + "\n"
+                  : job.files().get(parts[1].replace(".ndjson", ""));
         }
         if (body == null) {
           outcome(res, 404, "not-found", "no such file");
@@ -163,7 +173,8 @@ public class TestBulkEhr implements AutoCloseable {
       }
     }
 
-    private void kickoff(HttpServletRequest req, HttpServletResponse res, String path) throws IOException {
+    private void kickoff(HttpServletRequest req, HttpServletResponse res, String path)
+        throws IOException {
       Map<String, String> params = new LinkedHashMap<>();
       if (req.getQueryString() != null) {
         for (String kv : req.getQueryString().split("&")) {
@@ -178,11 +189,13 @@ public class TestBulkEhr implements AutoCloseable {
         outcome(res, 400, "invalid", "Prefer: respond-async is required");
         return;
       }
-      if (params.containsKey("_outputFormat") && !"application/fhir+ndjson".equals(params.get("_outputFormat"))) {
+      if (params.containsKey("_outputFormat")
+          && !"application/fhir+ndjson".equals(params.get("_outputFormat"))) {
         outcome(res, 400, "invalid", "unsupported _outputFormat");
         return;
       }
-      List<String> types = params.containsKey("_type") ? Arrays.asList(params.get("_type").split(",")) : null;
+      List<String> types =
+          params.containsKey("_type") ? Arrays.asList(params.get("_type").split(",")) : null;
       Instant since = params.containsKey("_since") ? Instant.parse(params.get("_since")) : null;
       String id = "job-" + jobSeq.incrementAndGet();
       jobs.put(id, startJob(types, since));
@@ -190,7 +203,8 @@ public class TestBulkEhr implements AutoCloseable {
       res.setHeader("Content-Location", baseUrl() + "/jobs/" + id);
     }
 
-    private void status(HttpServletRequest req, HttpServletResponse res, String id, Job job) throws IOException {
+    private void status(HttpServletRequest req, HttpServletResponse res, String id, Job job)
+        throws IOException {
       statusPolls.add(id);
       if (job.polls().incrementAndGet() <= pollsBeforeDone) {
         res.setStatus(202);
@@ -202,29 +216,59 @@ public class TestBulkEhr implements AutoCloseable {
       for (Map.Entry<String, String> f : job.files().entrySet()) {
         long count = f.getValue().lines().count();
         out.append(out.length() == 0 ? "" : ",")
-            .append("{\"type\":\"").append(f.getKey()).append("\",\"url\":\"").append(baseUrl())
-            .append("/files/").append(id).append('/').append(f.getKey()).append(".ndjson")
-            .append(PRESIGNED).append("\",\"count\":")
-            .append(count).append('}');
+            .append("{\"type\":\"")
+            .append(f.getKey())
+            .append("\",\"url\":\"")
+            .append(baseUrl())
+            .append("/files/")
+            .append(id)
+            .append('/')
+            .append(f.getKey())
+            .append(".ndjson")
+            .append(PRESIGNED)
+            .append("\",\"count\":")
+            .append(count)
+            .append('}');
       }
       StringBuilder err = new StringBuilder();
       for (int i = 0; i < job.errors().size(); i++) {
-        err.append(i == 0 ? "" : ",").append("{\"type\":\"OperationOutcome\",\"url\":\"").append(baseUrl())
-            .append("/files/").append(id).append("/error-").append(i).append(".ndjson").append(PRESIGNED).append("\"}");
+        err.append(i == 0 ? "" : ",")
+            .append("{\"type\":\"OperationOutcome\",\"url\":\"")
+            .append(baseUrl())
+            .append("/files/")
+            .append(id)
+            .append("/error-")
+            .append(i)
+            .append(".ndjson")
+            .append(PRESIGNED)
+            .append("\"}");
       }
       res.setStatus(200);
       res.setContentType("application/json");
-      res.getWriter().write(
-          "{\"transactionTime\":\"" + job.transactionTime() + "\",\"request\":\"" + baseUrl()
-              + "/$export\",\"requiresAccessToken\":true,\"output\":[" + out + "],\"error\":[" + err + "]}");
+      res.getWriter()
+          .write(
+              "{\"transactionTime\":\""
+                  + job.transactionTime()
+                  + "\",\"request\":\""
+                  + baseUrl()
+                  + "/$export\",\"requiresAccessToken\":true,\"output\":["
+                  + out
+                  + "],\"error\":["
+                  + err
+                  + "]}");
     }
 
-    private void outcome(HttpServletResponse res, int status, String code, String text) throws IOException {
+    private void outcome(HttpServletResponse res, int status, String code, String text)
+        throws IOException {
       res.setStatus(status);
       res.setContentType("application/fhir+json");
-      res.getWriter().write(
-          "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"" + code
-              + "\",\"diagnostics\":\"" + text + "\"}]}");
+      res.getWriter()
+          .write(
+              "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\""
+                  + code
+                  + "\",\"diagnostics\":\""
+                  + text
+                  + "\"}]}");
     }
   }
 }

@@ -40,10 +40,13 @@ import org.hl7.fhir.r4.model.Resource;
 public class TestEhr implements AutoCloseable {
 
   private final String token;
+
   /** Which bearer tokens the EHR takes: by default the one it was made with. */
   private volatile java.util.function.Predicate<String> acceptsToken;
+
   /** Requests refused for their token. */
   public final AtomicInteger refusedTokens = new AtomicInteger();
+
   private final Map<String, Resource> store = new LinkedHashMap<>();
   private Instant clock = Instant.parse("2026-01-01T00:00:00Z");
   private final Tomcat tomcat = new Tomcat();
@@ -218,8 +221,12 @@ public class TestEhr implements AutoCloseable {
 
   private class FaultyServer extends RestfulServer {
     @Override
-    protected void service(HttpServletRequest req, HttpServletResponse res) throws ServletException, IOException {
-      String query = req.getQueryString() == null ? "" : java.net.URLDecoder.decode(req.getQueryString(), StandardCharsets.UTF_8);
+    protected void service(HttpServletRequest req, HttpServletResponse res)
+        throws ServletException, IOException {
+      String query =
+          req.getQueryString() == null
+              ? ""
+              : java.net.URLDecoder.decode(req.getQueryString(), StandardCharsets.UTF_8);
       requests.add(req.getRequestURI() + (query.isEmpty() ? "" : "?" + query));
       boolean followUp = req.getParameter("_getpages") != null;
       if (takeOne(failNext)) {
@@ -228,7 +235,9 @@ public class TestEhr implements AutoCloseable {
           res.setHeader("Retry-After", "1");
         }
         res.setContentType("application/fhir+json");
-        res.getWriter().write("{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"transient\"}]}");
+        res.getWriter()
+            .write(
+                "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"transient\"}]}");
         return;
       }
       if (takeOne(slowNext)) {
@@ -241,15 +250,17 @@ public class TestEhr implements AutoCloseable {
       if (followUp && takeOne(breakNextLinks)) {
         res.setStatus(410);
         res.setContentType("application/fhir+json");
-        res.getWriter().write(
-            "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"not-found\","
-                + "\"diagnostics\":\"Search id not found\"}]}");
+        res.getWriter()
+            .write(
+                "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"not-found\","
+                    + "\"diagnostics\":\"Search id not found\"}]}");
         return;
       }
       if (followUp && takeOne(malformedNextPages)) {
         res.setStatus(200);
         res.setContentType("application/fhir+json");
-        res.getWriter().write("{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[{\"resource\":");
+        res.getWriter()
+            .write("{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[{\"resource\":");
         return;
       }
       super.service(req, res);

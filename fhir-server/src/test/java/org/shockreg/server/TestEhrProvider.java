@@ -1,7 +1,7 @@
 package org.shockreg.server;
 
-import ca.uhn.fhir.rest.annotation.Count;
 import ca.uhn.fhir.model.api.annotation.Description;
+import ca.uhn.fhir.rest.annotation.Count;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Sort;
@@ -15,7 +15,10 @@ import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Resource;
 
-/** The test EHR's search of one resource type: in memory, {@code _lastUpdated}, {@code _sort}, paging. */
+/**
+ * The test EHR's search of one resource type: in memory, {@code _lastUpdated}, {@code _sort},
+ * paging.
+ */
 public class TestEhrProvider implements IResourceProvider {
 
   private final Class<? extends Resource> type;
@@ -44,7 +47,10 @@ public class TestEhrProvider implements IResourceProvider {
     List<Resource> all = ehr.snapshot(type.getSimpleName());
     List<Resource> matches =
         all.stream()
-            .filter(r -> lastUpdated == null || TestEhr.within(r.getMeta().getLastUpdated(), lastUpdated))
+            .filter(
+                r ->
+                    lastUpdated == null
+                        || TestEhr.within(r.getMeta().getLastUpdated(), lastUpdated))
             .filter(r -> code == null || hasCode(r, code))
             .sorted(
                 sort != null && "_lastUpdated".equals(sort.getParamName())
@@ -66,7 +72,8 @@ public class TestEhrProvider implements IResourceProvider {
     }
     for (ca.uhn.fhir.rest.param.TokenParam t : code.getValuesAsQueryTokens()) {
       for (org.hl7.fhir.r4.model.Coding c : cc.getCoding()) {
-        if (t.getValue().equals(c.getCode()) && (t.getSystem() == null || t.getSystem().equals(c.getSystem()))) {
+        if (t.getValue().equals(c.getCode())
+            && (t.getSystem() == null || t.getSystem().equals(c.getSystem()))) {
           return true;
         }
       }

@@ -48,7 +48,8 @@ final class ConditionMapping {
       flags.add(MappingEngine.FLAG_NEEDS_REVIEW);
     }
     String id =
-        ctx.pseudonyms().factId("Condition", source.siteId(), source.resourceType(), source.resourceId(), "");
+        ctx.pseudonyms()
+            .factId("Condition", source.siteId(), source.resourceType(), source.resourceId(), "");
     return MappingOutcome.curated(
         List.of(
             new DiagnosisFact(
@@ -76,6 +77,8 @@ final class ConditionMapping {
     if (onset != null && !onset.isDate()) {
       return true;
     }
-    return recorded != null && !recorded.isDate() && (onset == null || !recorded.at().isBefore(onset.at()));
+    return recorded != null
+        && !recorded.isDate()
+        && (onset == null || !recorded.at().isBefore(onset.at()));
   }
 }

@@ -50,7 +50,8 @@ final class EncounterMapping {
       flags.add(MappingEngine.FLAG_NEEDS_REVIEW);
     }
     String id =
-        ctx.pseudonyms().factId("Encounter", source.siteId(), source.resourceType(), source.resourceId(), "");
+        ctx.pseudonyms()
+            .factId("Encounter", source.siteId(), source.resourceType(), source.resourceId(), "");
     return MappingOutcome.curated(
         List.of(
             new EncounterFact(

@@ -14,12 +14,12 @@ import org.shockreg.registry.curated.SourceTime;
 import org.shockreg.registry.curated.TimePrecision;
 
 /**
- * FHIR date/dateTime/instant to an instant. Offsets sent by the source are honoured; a time
- * without an offset and partial dates (year, year-month, date: the start of that period) are read
- * in the site's time zone (its mapping file's {@code time-zone}, else UTC), never in the JVM's, so
- * the result does not depend on where ShockReg runs and a European site's 08:30 is not shifted by
- * one or two hours against 6 h windows. {@link #time} also keeps how precisely the source gave the
- * time (a year, month or date is a period; derivations must not read its start as a moment).
+ * FHIR date/dateTime/instant to an instant. Offsets sent by the source are honoured; a time without
+ * an offset and partial dates (year, year-month, date: the start of that period) are read in the
+ * site's time zone (its mapping file's {@code time-zone}, else UTC), never in the JVM's, so the
+ * result does not depend on where ShockReg runs and a European site's 08:30 is not shifted by one
+ * or two hours against 6 h windows. {@link #time} also keeps how precisely the source gave the time
+ * (a year, month or date is a period; derivations must not read its start as a moment).
  */
 public final class FhirTimes {
 
@@ -70,7 +70,10 @@ public final class FhirTimes {
         }
         String time = s.substring(t + 1);
         int end = 0;
-        while (end < time.length() && (Character.isDigit(time.charAt(end)) || time.charAt(end) == ':' || time.charAt(end) == '.')) {
+        while (end < time.length()
+            && (Character.isDigit(time.charAt(end))
+                || time.charAt(end) == ':'
+                || time.charAt(end) == '.')) {
           end++;
         }
         String clock = time.substring(0, end);

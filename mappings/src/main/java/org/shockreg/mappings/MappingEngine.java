@@ -14,11 +14,11 @@ import org.shockreg.mappings.units.UnitConverter;
 import org.shockreg.registry.curated.SourceRef;
 
 /**
- * Turns one source FHIR resource into curated facts by the active {@link RuleSet}. The engine
- * holds no code lists of its own: every code, unit and range comes from the rule files. Pure and
- * thread-safe; the pipeline owns storage. It dispatches by resource type to {@link
- * PatientMapping}, {@link ObservationMapping}, {@link ProcedureMapping}, {@link ConditionMapping},
- * {@link EncounterMapping} and {@link RandomizationMapping}.
+ * Turns one source FHIR resource into curated facts by the active {@link RuleSet}. The engine holds
+ * no code lists of its own: every code, unit and range comes from the rule files. Pure and
+ * thread-safe; the pipeline owns storage. It dispatches by resource type to {@link PatientMapping},
+ * {@link ObservationMapping}, {@link ProcedureMapping}, {@link ConditionMapping}, {@link
+ * EncounterMapping} and {@link RandomizationMapping}.
  */
 public final class MappingEngine {
 
@@ -109,7 +109,8 @@ public final class MappingEngine {
         case "Procedure" -> ProcedureMapping.map((Procedure) resource, ctx);
         case "Condition" -> ConditionMapping.map((Condition) resource, ctx);
         case "Encounter" -> EncounterMapping.map((Encounter) resource, ctx);
-        case "ResearchSubject" -> mapResearchSubject((org.hl7.fhir.r4.model.ResearchSubject) resource, ctx);
+        case "ResearchSubject" ->
+            mapResearchSubject((org.hl7.fhir.r4.model.ResearchSubject) resource, ctx);
         default -> MappingOutcome.skipped("resource type not curated");
       };
     } catch (MappingRejection r) {
@@ -123,11 +124,12 @@ public final class MappingEngine {
   }
 
   /**
-   * The order a patient's identifiers are considered in, independent of how the source listed
-   * them: record numbers (type MR) first, each group by system then value. A re-sent Patient with
-   * its identifiers reordered keeps its pseudonym.
+   * The order a patient's identifiers are considered in, independent of how the source listed them:
+   * record numbers (type MR) first, each group by system then value. A re-sent Patient with its
+   * identifiers reordered keeps its pseudonym.
    */
-  public static List<String[]> identifierOrder(List<String[]> recordNumbers, List<String[]> others) {
+  public static List<String[]> identifierOrder(
+      List<String[]> recordNumbers, List<String[]> others) {
     return PatientIdentity.identifierOrder(recordNumbers, others);
   }
 }

@@ -10,7 +10,11 @@ import org.shockreg.registry.curated.CuratedFact;
  * the codes no rule knows (counted per site, never an error).
  */
 public record MappingOutcome(
-    Kind kind, List<CuratedFact> facts, List<Coding> unmappedCodes, String reasonCode, String reason) {
+    Kind kind,
+    List<CuratedFact> facts,
+    List<Coding> unmappedCodes,
+    String reasonCode,
+    String reason) {
 
   public enum Kind {
     CURATED,

@@ -1,6 +1,8 @@
 package org.shockreg.mappings;
 
-/** A source resource the rules recognise but cannot curate faithfully (bad unit, unparseable value). */
+/**
+ * A source resource the rules recognise but cannot curate faithfully (bad unit, unparseable value).
+ */
 class MappingRejection extends Exception {
 
   private final String reasonCode;

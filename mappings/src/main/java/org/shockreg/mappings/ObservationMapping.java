@@ -25,9 +25,9 @@ import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceTime;
 
 /**
- * A source Observation (or each component of a panel) becomes a measurement of a registry
- * variable: matched by the rules' codes, converted to the variable's registry unit and flagged
- * (preliminary, unit assumed, implausible, needs review).
+ * A source Observation (or each component of a panel) becomes a measurement of a registry variable:
+ * matched by the rules' codes, converted to the variable's registry unit and flagged (preliminary,
+ * unit assumed, implausible, needs review).
  */
 final class ObservationMapping {
 
@@ -75,7 +75,14 @@ final class ObservationMapping {
     if (top.isPresent() && o.hasValue()) {
       facts.add(
           measurement(
-              top.get(), o.getCode(), o.getValue(), patientId, curatedStatus, effective, baseFlags, ctx));
+              top.get(),
+              o.getCode(),
+              o.getValue(),
+              patientId,
+              curatedStatus,
+              effective,
+              baseFlags,
+              ctx));
       variablesDone.add(top.get().rule().variable());
     }
     for (ObservationComponentComponent c : matchedComponents) {
@@ -84,7 +91,8 @@ final class ObservationMapping {
         continue;
       }
       facts.add(
-          measurement(m, c.getCode(), c.getValue(), patientId, curatedStatus, effective, baseFlags, ctx));
+          measurement(
+              m, c.getCode(), c.getValue(), patientId, curatedStatus, effective, baseFlags, ctx));
     }
     if (facts.isEmpty()) {
       return MappingOutcome.skipped("no value (data absent)");
@@ -138,7 +146,8 @@ final class ObservationMapping {
     // The site's mapping file says which unit this local code comes in.
     RawValue raw =
         siteUnit
-            ? new RawValue(sent.value(), sent.comparator(), sent.low(), sent.high(), match.source().unit())
+            ? new RawValue(
+                sent.value(), sent.comparator(), sent.low(), sent.high(), match.source().unit())
             : sent;
     if (siteUnit) {
       flags.add(MappingEngine.FLAG_UNIT_ASSUMED);
@@ -158,7 +167,10 @@ final class ObservationMapping {
                   () ->
                       new MappingRejection(
                           "unknown-unit",
-                          rule.variable() + " unit '" + abbreviate(raw.unit()) + "' is not a UCUM unit"));
+                          rule.variable()
+                              + " unit '"
+                              + abbreviate(raw.unit())
+                              + "' is not a UCUM unit"));
     }
     boolean converted = !fromUcum.equals(registryUnit);
     boolean massMolar = converted && !units.commensurable(fromUcum, registryUnit);
@@ -174,8 +186,13 @@ final class ObservationMapping {
     }
     List<Coding> codings = sourceCodings(code, massMolar ? match.source() : null);
     String id =
-        ctx.pseudonyms().factId(
-            "Observation", source.siteId(), source.resourceType(), source.resourceId(), rule.variable());
+        ctx.pseudonyms()
+            .factId(
+                "Observation",
+                source.siteId(),
+                source.resourceType(),
+                source.resourceId(),
+                rule.variable());
     return new MeasurementFact(
         id,
         patientId,
@@ -215,7 +232,9 @@ final class ObservationMapping {
     return s.length() <= 80 ? s : s.substring(0, 80) + "\u2026";
   }
 
-  /** The source codings; where a mass/molar conversion happened the LOINC twin replaces the code. */
+  /**
+   * The source codings; where a mass/molar conversion happened the LOINC twin replaces the code.
+   */
   private static List<Coding> sourceCodings(CodeableConcept code, CodeRef convertedFrom) {
     List<Coding> out = new ArrayList<>(code.getCoding().size());
     for (org.hl7.fhir.r4.model.Coding c : code.getCoding()) {

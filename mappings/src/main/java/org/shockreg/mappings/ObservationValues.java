@@ -12,8 +12,8 @@ import org.hl7.fhir.r4.model.Type;
 import org.shockreg.mappings.rules.RuleFiles.VariableRule;
 
 /**
- * Reads an Observation value as sent (Quantity, Range, integer, or text such as "EF 25-30 %")
- * into one number with its comparator, bounds and unit, before any unit conversion.
+ * Reads an Observation value as sent (Quantity, Range, integer, or text such as "EF 25-30 %") into
+ * one number with its comparator, bounds and unit, before any unit conversion.
  */
 final class ObservationValues {
 
@@ -60,7 +60,8 @@ final class ObservationValues {
     if (value instanceof org.hl7.fhir.r4.model.StringType s) {
       if (!Boolean.TRUE.equals(rule.parseText())) {
         throw new MappingRejection(
-            "text-value", rule.variable() + " is sent as text, which this variable does not accept");
+            "text-value",
+            rule.variable() + " is sent as text, which this variable does not accept");
       }
       return parseText(rule, s.getValue());
     }
@@ -87,14 +88,17 @@ final class ObservationValues {
     if (numbers.size() == 1) {
       return new RawValue(numbers.get(0), comparator, null, null, unit);
     }
-    if (numbers.size() == 2 && comparator == null && text.matches(".*\\d\\s*%?\\s*(-|–|to|bis)\\s*\\d.*")) {
+    if (numbers.size() == 2
+        && comparator == null
+        && text.matches(".*\\d\\s*%?\\s*(-|–|to|bis)\\s*\\d.*")) {
       BigDecimal low = numbers.get(0).min(numbers.get(1));
       BigDecimal high = numbers.get(0).max(numbers.get(1));
       BigDecimal mid = low.add(high).divide(BigDecimal.valueOf(2), MathContext.DECIMAL64);
       return new RawValue(mid.stripTrailingZeros(), null, low, high, unit);
     }
     throw new MappingRejection(
-        "unparseable-text", rule.variable() + " text '" + text + "' holds no single value or range");
+        "unparseable-text",
+        rule.variable() + " text '" + text + "' holds no single value or range");
   }
 
   private static String unitOf(Quantity q) {

@@ -5,8 +5,8 @@ import org.hl7.fhir.r4.model.Patient;
 import org.shockreg.mappings.identity.Pseudonymizer;
 
 /**
- * Which curated patient a site's Patient is: the cross-site pseudonym of a shared identifier,
- * else that of its record number, else that of its logical id (data-dictionary.md §5).
+ * Which curated patient a site's Patient is: the cross-site pseudonym of a shared identifier, else
+ * that of its record number, else that of its logical id (data-dictionary.md §5).
  */
 final class PatientIdentity {
 
@@ -70,13 +70,14 @@ final class PatientIdentity {
   }
 
   /**
-   * The order a patient's identifiers are considered in, independent of how the source listed
-   * them: record numbers (type MR) first, each group by system then value. A re-sent Patient with
-   * its identifiers reordered keeps its pseudonym.
+   * The order a patient's identifiers are considered in, independent of how the source listed them:
+   * record numbers (type MR) first, each group by system then value. A re-sent Patient with its
+   * identifiers reordered keeps its pseudonym.
    */
   static List<String[]> identifierOrder(List<String[]> recordNumbers, List<String[]> others) {
     java.util.Comparator<String[]> bySystemValue =
-        java.util.Comparator.<String[], String>comparing(i -> i[0] == null ? "" : i[0]).thenComparing(i -> i[1]);
+        java.util.Comparator.<String[], String>comparing(i -> i[0] == null ? "" : i[0])
+            .thenComparing(i -> i[1]);
     List<String[]> out = new java.util.ArrayList<>(recordNumbers);
     out.sort(bySystemValue);
     List<String[]> rest = new java.util.ArrayList<>(others);

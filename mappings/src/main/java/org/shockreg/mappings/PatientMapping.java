@@ -49,19 +49,30 @@ final class PatientMapping {
     String patientId =
         linked != null
             ? linked
-            : existing != null ? existing : identity.curatedPatientId(source.siteId(), sourceId, identifiers);
+            : existing != null
+                ? existing
+                : identity.curatedPatientId(source.siteId(), sourceId, identifiers);
     return MappingOutcome.curated(
         List.of(
             new PatientFact(
-                patientId, source.siteId(), sourceId, sex, birthYear, fullBirthDate(p), deceased,
-                SourceTime.at(deceasedAt), patientId.equals(byLogicalId) ? null : byLogicalId, source,
+                patientId,
+                source.siteId(),
+                sourceId,
+                sex,
+                birthYear,
+                fullBirthDate(p),
+                deceased,
+                SourceTime.at(deceasedAt),
+                patientId.equals(byLogicalId) ? null : byLogicalId,
+                source,
                 SourceTime.precision(deceasedAt))));
   }
 
   /** The birth date when sent to the day; it stays hospital-side (age at shock diagnosis). */
   private static java.time.LocalDate fullBirthDate(Patient p) {
     if (!p.hasBirthDateElement()
-        || p.getBirthDateElement().getPrecision() != ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY) {
+        || p.getBirthDateElement().getPrecision()
+            != ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY) {
       return null;
     }
     // From the parsed fields: the text as sent may not be ISO (HAPI accepts " 2025-01-01 ").

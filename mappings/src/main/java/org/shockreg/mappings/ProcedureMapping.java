@@ -56,11 +56,13 @@ final class ProcedureMapping {
       SourceTime removedAt = end != null ? end : start;
       if (removedAt == null) {
         throw new MappingRejection(
-            "missing-time", rule.device() + " removal has no performed time to close a therapy with");
+            "missing-time",
+            rule.device() + " removal has no performed time to close a therapy with");
       }
       return MappingOutcome.curated(
           List.of(
-              new DeviceRemovalFact(patientId, rule.device(), removedAt.at(), source, removedAt.precision())));
+              new DeviceRemovalFact(
+                  patientId, rule.device(), removedAt.at(), source, removedAt.precision())));
     }
     String device = applyTextOverrides(rules, rule.device(), p.getCode());
     Set<String> flags = new LinkedHashSet<>();
@@ -72,7 +74,8 @@ final class ProcedureMapping {
       flags.add(MappingEngine.FLAG_NEEDS_REVIEW);
     }
     String id =
-        ctx.pseudonyms().factId("Procedure", source.siteId(), source.resourceType(), source.resourceId(), "");
+        ctx.pseudonyms()
+            .factId("Procedure", source.siteId(), source.resourceType(), source.resourceId(), "");
     return MappingOutcome.curated(
         List.of(
             new DeviceTherapyFact(

@@ -26,16 +26,22 @@ final class RandomizationMapping {
   }
 
   static MappingOutcome map(
-      ResearchSubject s, SourceRef source, StudyCatalog studies, PatientLookup patients, Pseudonymizer pseudonyms,
+      ResearchSubject s,
+      SourceRef source,
+      StudyCatalog studies,
+      PatientLookup patients,
+      Pseudonymizer pseudonyms,
       FhirTimes times)
       throws MappingRejection {
     if (!s.hasAssignedArm() || !s.hasPeriod() || !s.getPeriod().hasStart()) {
-      return MappingOutcome.skipped("ResearchSubject without assignedArm and period.start is not a randomization");
+      return MappingOutcome.skipped(
+          "ResearchSubject without assignedArm and period.start is not a randomization");
     }
     StudyDefinition study = study(s.getStudy(), studies);
     if (study == null) {
       throw new MappingRejection(
-          "unknown-study", "ResearchSubject study '" + describe(s.getStudy()) + "' names no study of this registry");
+          "unknown-study",
+          "ResearchSubject study '" + describe(s.getStudy()) + "' names no study of this registry");
     }
     if (study.arm(s.getAssignedArm()) == null) {
       throw new MappingRejection(
@@ -47,14 +53,18 @@ final class RandomizationMapping {
       // deviations: a date alone would read as midnight, so it is sent back rather than guessed.
       throw new MappingRejection(
           "imprecise-randomization-time",
-          "ResearchSubject period.start '" + s.getPeriod().getStartElement().getValueAsString()
+          "ResearchSubject period.start '"
+              + s.getPeriod().getStartElement().getValueAsString()
               + "' needs a time of day (a randomization is timed to the minute)");
     }
     String patientId = patients.patientId(s.getIndividual());
-    String id = pseudonyms.factId("Randomization", source.siteId(), source.resourceType(), source.resourceId(), "");
+    String id =
+        pseudonyms.factId(
+            "Randomization", source.siteId(), source.resourceType(), source.resourceId(), "");
     return MappingOutcome.curated(
-        List.of(new RandomizationFact(
-            id, patientId, study.id(), s.getAssignedArm(), at.at(), source, at.precision())));
+        List.of(
+            new RandomizationFact(
+                id, patientId, study.id(), s.getAssignedArm(), at.at(), source, at.precision())));
   }
 
   private static StudyDefinition study(Reference ref, StudyCatalog studies) {
@@ -71,7 +81,10 @@ final class RandomizationMapping {
       Identifier id = ref.getIdentifier();
       for (StudyDefinition s : studies.studies().values()) {
         if (s.identifiers().stream()
-            .anyMatch(i -> i.value().equals(id.getValue()) && (!id.hasSystem() || i.system().equals(id.getSystem())))) {
+            .anyMatch(
+                i ->
+                    i.value().equals(id.getValue())
+                        && (!id.hasSystem() || i.system().equals(id.getSystem())))) {
           return s;
         }
       }
@@ -83,6 +96,8 @@ final class RandomizationMapping {
     if (ref.hasReference()) {
       return ref.getReference();
     }
-    return ref.hasIdentifier() ? ref.getIdentifier().getSystem() + "|" + ref.getIdentifier().getValue() : "";
+    return ref.hasIdentifier()
+        ? ref.getIdentifier().getSystem() + "|" + ref.getIdentifier().getValue()
+        : "";
   }
 }

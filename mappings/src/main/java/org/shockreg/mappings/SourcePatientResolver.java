@@ -13,8 +13,8 @@ public interface SourcePatientResolver {
   String sourcePatientId(Reference reference);
 
   /**
-   * The curated Patient id already known for a source patient (cross-site linkage), or null for
-   * the site's own pseudonym.
+   * The curated Patient id already known for a source patient (cross-site linkage), or null for the
+   * site's own pseudonym.
    */
   default String curatedPatientId(String siteId, String sourcePatientId) {
     return null;

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.shockreg.registry.curated.SourceTime;
 import org.shockreg.registry.curated.TimePrecision;
 
-/** Partial dates keep their precision: a year, month or date is a period starting in the site zone. */
+/**
+ * Partial dates keep their precision: a year, month or date is a period starting in the site zone.
+ */
 class FhirTimesTest {
 
   static final FhirTimes ROME = FhirTimes.in(ZoneId.of("Europe/Rome"));
@@ -34,7 +36,8 @@ class FhirTimesTest {
         .isEqualTo(new SourceTime(Instant.parse("2026-03-04T09:30:00Z"), TimePrecision.SECOND));
     assertThat(ROME.time(new DateTimeType("2026-03-04T10:30:15.250Z")))
         .isEqualTo(new SourceTime(Instant.parse("2026-03-04T10:30:15.250Z"), TimePrecision.MILLI));
-    assertThat(ROME.time(new InstantType("2026-03-04T10:30:15Z")).precision()).isEqualTo(TimePrecision.SECOND);
+    assertThat(ROME.time(new InstantType("2026-03-04T10:30:15Z")).precision())
+        .isEqualTo(TimePrecision.SECOND);
     assertThat(FhirTimes.precision("2026-03-04T10:30")).isEqualTo(TimePrecision.MINUTE);
     assertThat(FhirTimes.precision("2026-03-04T10:30+01:00")).isEqualTo(TimePrecision.MINUTE);
     assertThat(FhirTimes.precision("2026-03-04T10:30Z")).isEqualTo(TimePrecision.MINUTE);

@@ -18,7 +18,6 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Quantity;
-import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
@@ -81,7 +80,11 @@ class MappingEngineTest {
   }
 
   static Quantity ucum(String value, String unit) {
-    return new Quantity().setValue(new BigDecimal(value)).setUnit(unit).setSystem(UCUM).setCode(unit);
+    return new Quantity()
+        .setValue(new BigDecimal(value))
+        .setUnit(unit)
+        .setSystem(UCUM)
+        .setCode(unit);
   }
 
   static Observation observation(String system, String code, Type value) {
@@ -193,8 +196,9 @@ class MappingEngineTest {
       assertThat(m.value().scale()).isLessThanOrEqualTo(4);
       assertThat(m.originalValue()).isEqualByComparingTo("18");
       assertThat(m.originalUnit()).isEqualTo("mg/dL");
-      assertThat(m.codings()).extracting(Coding::system, Coding::code).containsExactly(
-          org.assertj.core.groups.Tuple.tuple(LOINC, "2524-7"));
+      assertThat(m.codings())
+          .extracting(Coding::system, Coding::code)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(LOINC, "2524-7"));
       assertThat(m.flags()).isEmpty();
       assertThat(m.status()).isEqualTo("final");
       assertThat(m.patientId()).isEqualTo(pseudonymOf("site-a", "p1"));
@@ -243,13 +247,14 @@ class MappingEngineTest {
     }
 
     /**
-     * units.yaml: aliases match "exact first, then case-insensitive". "Mmol/L" is the alias mmol/l in
-     * another case; read as strict UCUM it is megamole per litre and the lactate becomes 2.1E+9.
+     * units.yaml: aliases match "exact first, then case-insensitive". "Mmol/L" is the alias mmol/l
+     * in another case; read as strict UCUM it is megamole per litre and the lactate becomes 2.1E+9.
      */
     @Test
     void lactateUnitWrittenMmolWithCapitalM_isReadAsMillimole_notMegamole() {
       Observation o =
-          observation(LOINC, "2524-7", new Quantity().setValue(new BigDecimal("2.1")).setUnit("Mmol/L"));
+          observation(
+              LOINC, "2524-7", new Quantity().setValue(new BigDecimal("2.1")).setUnit("Mmol/L"));
 
       MeasurementFact m = singleMeasurement(map(o));
 
@@ -286,7 +291,8 @@ class MappingEngineTest {
       MeasurementFact m = singleMeasurement(map(o));
 
       assertThat(m.codings())
-          .containsExactly(new Coding(LOINC, "2524-7", null), new Coding("urn:oid:1.2.3.4", "LACT", "Laktat"));
+          .containsExactly(
+              new Coding(LOINC, "2524-7", null), new Coding("urn:oid:1.2.3.4", "LACT", "Laktat"));
     }
   }
 
@@ -393,7 +399,9 @@ class MappingEngineTest {
       assertThat(m.comparator()).isEqualTo("<");
     }
 
-    /** "30%-35%" is a range as EHR free text writes it; the contract says the numbers are parsed. */
+    /**
+     * "30%-35%" is a range as EHR free text writes it; the contract says the numbers are parsed.
+     */
     @Test
     void lvefAsText_withPercentSignOnBothBounds_isParsedAsRange() {
       MeasurementFact m = singleMeasurement(map(lvef(new StringType("30%-35%"))));
@@ -502,8 +510,7 @@ class MappingEngineTest {
 
     @Test
     void sbpSpelledMmHg_isAccepted_withoutConversion() {
-      Observation o =
-          observation(LOINC, "8480-6", new Quantity().setValue(118).setUnit("mmHg"));
+      Observation o = observation(LOINC, "8480-6", new Quantity().setValue(118).setUnit("mmHg"));
 
       MeasurementFact m = singleMeasurement(map(o));
 
@@ -527,7 +534,8 @@ class MappingEngineTest {
 
     @Test
     void ucumCodeWinsOverDisplayUnit() {
-      Quantity q = new Quantity().setValue(88).setUnit("beats/minute").setSystem(UCUM).setCode("/min");
+      Quantity q =
+          new Quantity().setValue(88).setUnit("beats/minute").setSystem(UCUM).setCode("/min");
       MeasurementFact m = singleMeasurement(map(observation(LOINC, "8867-4", q)));
       assertThat(m.value()).isEqualByComparingTo("88");
       assertThat(m.unit()).isEqualTo("/min");
@@ -565,9 +573,13 @@ class MappingEngineTest {
       assertThat(outcome.kind()).isEqualTo(Kind.CURATED);
       List<MeasurementFact> facts =
           outcome.facts().stream().map(MeasurementFact.class::cast).toList();
-      assertThat(facts).extracting(MeasurementFact::variable).containsExactlyInAnyOrder("sbp", "dbp");
-      MeasurementFact sbp = facts.stream().filter(f -> f.variable().equals("sbp")).findFirst().orElseThrow();
-      MeasurementFact dbp = facts.stream().filter(f -> f.variable().equals("dbp")).findFirst().orElseThrow();
+      assertThat(facts)
+          .extracting(MeasurementFact::variable)
+          .containsExactlyInAnyOrder("sbp", "dbp");
+      MeasurementFact sbp =
+          facts.stream().filter(f -> f.variable().equals("sbp")).findFirst().orElseThrow();
+      MeasurementFact dbp =
+          facts.stream().filter(f -> f.variable().equals("dbp")).findFirst().orElseThrow();
       assertThat(sbp.value()).isEqualByComparingTo("85");
       assertThat(dbp.value()).isEqualByComparingTo("50");
       assertThat(sbp.unit()).isEqualTo("mm[Hg]");
@@ -581,7 +593,9 @@ class MappingEngineTest {
     void bpPanel_idsAreStableAcrossCalls_andVersions() {
       MappingOutcome first = map(parse(Observation.class, PANEL), source);
       MappingOutcome second =
-          map(parse(Observation.class, PANEL), new SourceRef("site-a", "Observation", "bp-1", "2", 8L));
+          map(
+              parse(Observation.class, PANEL),
+              new SourceRef("site-a", "Observation", "bp-1", "2", 8L));
 
       assertThat(ids(second)).containsExactlyInAnyOrderElementsOf(ids(first));
     }
@@ -590,15 +604,17 @@ class MappingEngineTest {
     void bpPanel_ofAnotherSourceResource_getsOtherIds() {
       MappingOutcome first = map(parse(Observation.class, PANEL), source);
       MappingOutcome other =
-          map(parse(Observation.class, PANEL), new SourceRef("site-a", "Observation", "bp-2", "1", 9L));
+          map(
+              parse(Observation.class, PANEL),
+              new SourceRef("site-a", "Observation", "bp-2", "1", 9L));
 
       assertThat(ids(other)).doesNotContainAnyElementsOf(ids(first));
     }
 
     /**
-     * measurements.yaml lists 85354-9 under "panels": "not unmapped even though they carry no value".
-     * A panel whose components use codes no rule knows must report those component codes (so hospital
-     * IT sees what it is not sending), not the known panel code.
+     * measurements.yaml lists 85354-9 under "panels": "not unmapped even though they carry no
+     * value". A panel whose components use codes no rule knows must report those component codes
+     * (so hospital IT sees what it is not sending), not the known panel code.
      */
     @Test
     void bpPanelWithUnknownComponentCodes_reportsTheComponentCodes_notThePanelCode() {
@@ -681,7 +697,8 @@ class MappingEngineTest {
 
     @Test
     void effectiveDateTimeWithOffset_isStoredAsUtcInstant() {
-      MeasurementFact m = singleMeasurement(map(observation(LOINC, "2524-7", ucum("2.1", "mmol/L"))));
+      MeasurementFact m =
+          singleMeasurement(map(observation(LOINC, "2524-7", ucum("2.1", "mmol/L"))));
       assertThat(m.effectiveAt()).isEqualTo(Instant.parse("2025-03-01T09:00:00Z"));
     }
 
@@ -697,7 +714,8 @@ class MappingEngineTest {
                "effectiveDateTime": "2025-03-01T10:00:00-05:00",
                "valueQuantity": {"value": 2.1, "system": "http://unitsofmeasure.org", "code": "mmol/L"}}
               """);
-      assertThat(singleMeasurement(map(o)).effectiveAt()).isEqualTo(Instant.parse("2025-03-01T15:00:00Z"));
+      assertThat(singleMeasurement(map(o)).effectiveAt())
+          .isEqualTo(Instant.parse("2025-03-01T15:00:00Z"));
     }
 
     @Test
@@ -709,7 +727,8 @@ class MappingEngineTest {
               .setEndElement(new DateTimeType("2025-03-01T08:30:00+01:00")));
       o.setIssuedElement(new InstantType("2025-03-02T00:00:00Z"));
 
-      assertThat(singleMeasurement(map(o)).effectiveAt()).isEqualTo(Instant.parse("2025-03-01T06:30:00Z"));
+      assertThat(singleMeasurement(map(o)).effectiveAt())
+          .isEqualTo(Instant.parse("2025-03-01T06:30:00Z"));
     }
 
     @Test
@@ -727,14 +746,16 @@ class MappingEngineTest {
     void effectiveDateTimeWins_overIssued() {
       Observation o = observation(LOINC, "2524-7", ucum("2.1", "mmol/L"));
       o.setIssuedElement(new InstantType("2025-03-05T00:00:00Z"));
-      assertThat(singleMeasurement(map(o)).effectiveAt()).isEqualTo(Instant.parse("2025-03-01T09:00:00Z"));
+      assertThat(singleMeasurement(map(o)).effectiveAt())
+          .isEqualTo(Instant.parse("2025-03-01T09:00:00Z"));
     }
 
     @Test
     void dateOnly_isStartOfDayUtc() {
       Observation o = withoutTime();
       o.setEffective(new DateTimeType("2025-03-01"));
-      assertThat(singleMeasurement(map(o)).effectiveAt()).isEqualTo(Instant.parse("2025-03-01T00:00:00Z"));
+      assertThat(singleMeasurement(map(o)).effectiveAt())
+          .isEqualTo(Instant.parse("2025-03-01T00:00:00Z"));
     }
 
     @Test
@@ -756,7 +777,8 @@ class MappingEngineTest {
 
       assertThat(outcome.kind()).isEqualTo(Kind.UNMAPPED);
       assertThat(outcome.facts()).isEmpty();
-      assertThat(outcome.unmappedCodes()).extracting(Coding::system, Coding::code)
+      assertThat(outcome.unmappedCodes())
+          .extracting(Coding::system, Coding::code)
           .containsExactly(org.assertj.core.groups.Tuple.tuple(LOINC, "2708-6"));
     }
 
@@ -792,13 +814,13 @@ class MappingEngineTest {
       Observation b = observation(LOINC, "2524-7", ucum("2.1", "mmol/L"));
       b.setSubject(new Reference("https://ehr.example.org/fhir/Patient/p1/_history/4"));
 
-      assertThat(singleMeasurement(map(b)).patientId()).isEqualTo(singleMeasurement(map(a)).patientId());
+      assertThat(singleMeasurement(map(b)).patientId())
+          .isEqualTo(singleMeasurement(map(a)).patientId());
     }
 
     @Test
     void resourceTypeNotCurated_isSkipped() {
-      MappingOutcome outcome =
-          map(new org.hl7.fhir.r4.model.MedicationRequest(), OBS_SOURCE);
+      MappingOutcome outcome = map(new org.hl7.fhir.r4.model.MedicationRequest(), OBS_SOURCE);
       assertThat(outcome.kind()).isEqualTo(Kind.SKIPPED);
     }
   }
@@ -950,7 +972,9 @@ class MappingEngineTest {
     void procedureIdIsStable_acrossVersions() {
       DeviceTherapyFact v1 = singleTherapy(procedure(SNOMED, "442807006"));
       MappingOutcome v2 =
-          map(procedure(SNOMED, "442807006"), new SourceRef("site-a", "Procedure", "proc-1", "2", 99L));
+          map(
+              procedure(SNOMED, "442807006"),
+              new SourceRef("site-a", "Procedure", "proc-1", "2", 99L));
       assertThat(((DeviceTherapyFact) v2.facts().get(0)).procedureId()).isEqualTo(v1.procedureId());
     }
 
@@ -1092,7 +1116,9 @@ class MappingEngineTest {
     @Test
     void encounterTypedCcu_isIntensiveCare() {
       Encounter e = encounter("IMP");
-      e.addType(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding(ROLE_CODE, "CCU", "Coronary care unit")));
+      e.addType(
+          new CodeableConcept()
+              .addCoding(new org.hl7.fhir.r4.model.Coding(ROLE_CODE, "CCU", "Coronary care unit")));
 
       EncounterFact f = single(e);
 
@@ -1106,7 +1132,9 @@ class MappingEngineTest {
     @Test
     void ambulatoryEncounterWithIcuServiceType_isIntensiveCare() {
       Encounter e = encounter("AMB");
-      e.setServiceType(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding(ROLE_CODE, "ICU", null)));
+      e.setServiceType(
+          new CodeableConcept()
+              .addCoding(new org.hl7.fhir.r4.model.Coding(ROLE_CODE, "ICU", null)));
 
       assertThat(single(e).intensiveCare()).isTrue();
     }
@@ -1166,7 +1194,9 @@ class MappingEngineTest {
     void samePatientOfSameSite_getsSamePseudonym() {
       PatientFact a = single(parse(Patient.class, PATIENT_JSON), PAT_SOURCE);
       PatientFact b =
-          single(parse(Patient.class, PATIENT_JSON), new SourceRef("site-a", "Patient", "p1", "2", 6L));
+          single(
+              parse(Patient.class, PATIENT_JSON),
+              new SourceRef("site-a", "Patient", "p1", "2", 6L));
 
       assertThat(a.patientId()).isEqualTo(b.patientId()).isNotEqualTo("p1").hasSize(32);
     }
@@ -1175,7 +1205,9 @@ class MappingEngineTest {
     void samePatientIdAtOtherSite_getsOtherPseudonym() {
       PatientFact a = single(parse(Patient.class, PATIENT_JSON), PAT_SOURCE);
       PatientFact b =
-          single(parse(Patient.class, PATIENT_JSON), new SourceRef("site-b", "Patient", "p1", "1", 6L));
+          single(
+              parse(Patient.class, PATIENT_JSON),
+              new SourceRef("site-b", "Patient", "p1", "1", 6L));
 
       assertThat(a.patientId()).isNotEqualTo(b.patientId());
     }
@@ -1185,7 +1217,8 @@ class MappingEngineTest {
       PatientFact p = single(parse(Patient.class, PATIENT_JSON), PAT_SOURCE);
       // Without the Patient at hand, an Observation is filed under the logical id's pseudonym;
       // the Patient (keyed by its record number) takes those facts over when it arrives.
-      MeasurementFact m = singleMeasurement(map(observation(LOINC, "2524-7", ucum("2.1", "mmol/L"))));
+      MeasurementFact m =
+          singleMeasurement(map(observation(LOINC, "2524-7", ucum("2.1", "mmol/L"))));
 
       assertThat(p.replacesPatientId()).isEqualTo(m.patientId());
       assertThat(p.patientId()).isNotEqualTo(m.patientId());
@@ -1194,11 +1227,14 @@ class MappingEngineTest {
     @Test
     void otherKey_givesOtherPseudonym() {
       MappingEngine other =
-          new MappingEngine(RULES, new Pseudonymizer("fedcba9876543210fedcba9876543210".getBytes()));
+          new MappingEngine(
+              RULES, new Pseudonymizer("fedcba9876543210fedcba9876543210".getBytes()));
       PatientFact a = single(parse(Patient.class, PATIENT_JSON), PAT_SOURCE);
       PatientFact b =
           (PatientFact)
-              other.map(parse(Patient.class, PATIENT_JSON), PAT_SOURCE, SourcePatientResolver.plain())
+              other
+                  .map(
+                      parse(Patient.class, PATIENT_JSON), PAT_SOURCE, SourcePatientResolver.plain())
                   .facts()
                   .get(0);
       assertThat(a.patientId()).isNotEqualTo(b.patientId());

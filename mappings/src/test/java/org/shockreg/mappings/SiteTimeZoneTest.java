@@ -32,12 +32,18 @@ class SiteTimeZoneTest {
   @Test
   void offsetLessTimes_andDates_areReadInTheZone_offsetsStayAuthoritative() {
     FhirTimes rome = FhirTimes.in(ROME);
-    assertThat(rome.instant(new DateTimeType("2025-06-02T08:30:00"))).isEqualTo(Instant.parse("2025-06-02T06:30:00Z"));
-    assertThat(rome.instant(new DateTimeType("2025-01-15T08:30:00"))).isEqualTo(Instant.parse("2025-01-15T07:30:00Z"));
-    assertThat(rome.instant(new DateTimeType("2025-06-02T08:30:00Z"))).isEqualTo(Instant.parse("2025-06-02T08:30:00Z"));
-    assertThat(rome.instant(new DateTimeType("2025-06-02T08:30:00-05:00"))).isEqualTo(Instant.parse("2025-06-02T13:30:00Z"));
-    assertThat(rome.instant(new DateType("2025-06-02"))).isEqualTo(Instant.parse("2025-06-01T22:00:00Z"));
-    assertThat(FhirTimes.toInstant(new DateTimeType("2025-06-02T08:30:00"))).isEqualTo(Instant.parse("2025-06-02T08:30:00Z"));
+    assertThat(rome.instant(new DateTimeType("2025-06-02T08:30:00")))
+        .isEqualTo(Instant.parse("2025-06-02T06:30:00Z"));
+    assertThat(rome.instant(new DateTimeType("2025-01-15T08:30:00")))
+        .isEqualTo(Instant.parse("2025-01-15T07:30:00Z"));
+    assertThat(rome.instant(new DateTimeType("2025-06-02T08:30:00Z")))
+        .isEqualTo(Instant.parse("2025-06-02T08:30:00Z"));
+    assertThat(rome.instant(new DateTimeType("2025-06-02T08:30:00-05:00")))
+        .isEqualTo(Instant.parse("2025-06-02T13:30:00Z"));
+    assertThat(rome.instant(new DateType("2025-06-02")))
+        .isEqualTo(Instant.parse("2025-06-01T22:00:00Z"));
+    assertThat(FhirTimes.toInstant(new DateTimeType("2025-06-02T08:30:00")))
+        .isEqualTo(Instant.parse("2025-06-02T08:30:00Z"));
   }
 
   @Test
@@ -53,9 +59,19 @@ class SiteTimeZoneTest {
     o.getCode().addCoding().setSystem("http://loinc.org").setCode("8867-4");
     o.setSubject(new Reference("Patient/p1"));
     o.setEffective(new DateTimeType("2025-06-02T08:30:00"));
-    o.setValue(new Quantity().setValue(90).setUnit("/min").setSystem("http://unitsofmeasure.org").setCode("/min"));
-    MappingOutcome out = engine.map(o, new SourceRef("milano", "Observation", "hr-1", null, 1L), SourcePatientResolver.plain());
-    assertThat(((MeasurementFact) out.facts().get(0)).effectiveAt()).isEqualTo(Instant.parse("2025-06-02T06:30:00Z"));
+    o.setValue(
+        new Quantity()
+            .setValue(90)
+            .setUnit("/min")
+            .setSystem("http://unitsofmeasure.org")
+            .setCode("/min"));
+    MappingOutcome out =
+        engine.map(
+            o,
+            new SourceRef("milano", "Observation", "hr-1", null, 1L),
+            SourcePatientResolver.plain());
+    assertThat(((MeasurementFact) out.facts().get(0)).effectiveAt())
+        .isEqualTo(Instant.parse("2025-06-02T06:30:00Z"));
   }
 
   @Test
@@ -63,7 +79,8 @@ class SiteTimeZoneTest {
     Files.writeString(dir.resolve("site-x.yaml"), "time-zone: Mars/Olympus\n");
     SiteRulesException e =
         catchThrowableOfType(
-            SiteRulesException.class, () -> new SiteRulesLoader(new RuleSetLoader().loadBuiltIn()).load(dir));
+            SiteRulesException.class,
+            () -> new SiteRulesLoader(new RuleSetLoader().loadBuiltIn()).load(dir));
     assertThat(e).hasMessageContaining("time-zone").hasMessageContaining("Mars/Olympus");
   }
 }

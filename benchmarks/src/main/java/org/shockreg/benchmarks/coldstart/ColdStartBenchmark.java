@@ -42,33 +42,42 @@ public final class ColdStartBenchmark {
   public static void main(String[] argv) throws Exception {
     Map<String, String> opts = options(argv);
     int runs = Integer.parseInt(opts.getOrDefault("runs", "5"));
-    Path jar = Path.of(opts.getOrDefault("jar", "fhir-server/target/shockreg.jar")).toAbsolutePath();
-    Path dir = Path.of(opts.getOrDefault("dir", "benchmarks/target/bench-coldstart")).toAbsolutePath();
+    Path jar =
+        Path.of(opts.getOrDefault("jar", "fhir-server/target/shockreg.jar")).toAbsolutePath();
+    Path dir =
+        Path.of(opts.getOrDefault("dir", "benchmarks/target/bench-coldstart")).toAbsolutePath();
     String note = opts.getOrDefault("note", "");
     String results = opts.getOrDefault("results", "benchmarks/RESULTS.md");
     List<String> javaOpts =
-        opts.containsKey("java-opts") ? Arrays.asList(opts.get("java-opts").trim().split("\\s+")) : List.of();
+        opts.containsKey("java-opts")
+            ? Arrays.asList(opts.get("java-opts").trim().split("\\s+"))
+            : List.of();
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("no server jar at " + jar + " (./mvnw -B -DskipTests package)");
+      throw new IllegalStateException(
+          "no server jar at " + jar + " (./mvnw -B -DskipTests package)");
     }
     Files.createDirectories(dir);
     String loadBefore = loadAverage();
     if (!Files.exists(dir.resolve("data/pg/PG_VERSION"))) {
       Start prepare = start(jar, dir, javaOpts, "prepare");
-      System.out.printf("prepared data dir %s in %d ms (initdb + schema; not counted)%n", dir, prepare.wallMillis);
+      System.out.printf(
+          "prepared data dir %s in %d ms (initdb + schema; not counted)%n",
+          dir, prepare.wallMillis);
     }
     List<Start> starts = new ArrayList<>();
     for (int i = 1; i <= runs; i++) {
       Start s = start(jar, dir, javaOpts, "run-" + i);
       starts.add(s);
       System.out.printf(
-          "run %d: time to UP %d ms, JVM CPU %d ms, load %s%n", i, s.wallMillis, s.cpuMillis, loadAverage());
+          "run %d: time to UP %d ms, JVM CPU %d ms, load %s%n",
+          i, s.wallMillis, s.cpuMillis, loadAverage());
     }
     String loadAfter = loadAverage();
     String section = section(jar, runs, note, loadBefore, loadAfter, javaOpts, starts);
     System.out.print(section);
     if (!results.isEmpty()) {
-      Files.writeString(Path.of(results), section, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          Path.of(results), section, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
   }
 
@@ -83,7 +92,8 @@ public final class ColdStartBenchmark {
     cmd.addAll(javaOpts);
     cmd.addAll(
         List.of(
-            "-jar", jar.toString(),
+            "-jar",
+            jar.toString(),
             "--shockreg.data-dir=" + dir.resolve("data"),
             "--server.port=" + port,
             "--shockreg.mllp.port=-1"));
@@ -140,22 +150,37 @@ public final class ColdStartBenchmark {
   }
 
   private static String section(
-      Path jar, int runs, String note, String loadBefore, String loadAfter, List<String> javaOpts,
+      Path jar,
+      int runs,
+      String note,
+      String loadBefore,
+      String loadAfter,
+      List<String> javaOpts,
       List<Start> starts) {
     long[] wall = starts.stream().mapToLong(Start::wallMillis).sorted().toArray();
     long[] cpu = starts.stream().mapToLong(Start::cpuMillis).sorted().toArray();
-    String when = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
+    String when =
+        ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
     StringBuilder b = new StringBuilder();
     b.append("\n### ").append(when).append(" UTC: cold start, ").append(runs).append(" starts");
     if (!note.isEmpty()) {
       b.append(", ").append(note);
     }
     b.append("\n\n");
-    b.append("- jar: `").append(jar.getFileName()).append("` (").append(jar.toFile().length() / (1024 * 1024))
-        .append(" MB), JVM options: ").append(javaOpts.isEmpty() ? "none" : "`" + String.join(" ", javaOpts) + "`")
+    b.append("- jar: `")
+        .append(jar.getFileName())
+        .append("` (")
+        .append(jar.toFile().length() / (1024 * 1024))
+        .append(" MB), JVM options: ")
+        .append(javaOpts.isEmpty() ? "none" : "`" + String.join(" ", javaOpts) + "`")
         .append("\n");
-    b.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, load average ")
-        .append(loadBefore).append(" before, ").append(loadAfter).append(" after\n\n");
+    b.append("- machine: ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores, load average ")
+        .append(loadBefore)
+        .append(" before, ")
+        .append(loadAfter)
+        .append(" after\n\n");
     b.append("| | median | min | max | all |\n|---|---:|---:|---:|---|\n");
     b.append(row("time to UP (ms)", wall));
     b.append(row("JVM CPU at UP (ms)", cpu));

@@ -17,9 +17,9 @@ import org.shockreg.server.crash.RegistryServer.Launch;
  * The kill -9 drill of issue 10 at full size (benchmarks/RESULTS.md, "Crash recovery benchmark"):
  * {@link CrashDrill} with 100 k synthetic source resources, the real server jar as a child process
  * on its own embedded PostgreSQL, five kills of the JVM alone, five of its process group and five
- * of everything including PostgreSQL, each mid-ingest and followed by one start; then a re-post
- * of everything and the registry compared with a crash-free run. Exits non-zero on any mismatch or
- * any start that did not come up on the first try.
+ * of everything including PostgreSQL, each mid-ingest and followed by one start; then a re-post of
+ * everything and the registry compared with a crash-free run. Exits non-zero on any mismatch or any
+ * start that did not come up on the first try.
  */
 public final class CrashRecoveryBenchmark {
 
@@ -40,7 +40,8 @@ public final class CrashRecoveryBenchmark {
   static boolean run() throws Exception {
     Path jar = path("bench.serverJar", "../fhir-server/target/shockreg.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: run with -am (it packages fhir-server first)");
+      throw new IllegalStateException(
+          jar + " is missing: run with -am (it packages fhir-server first)");
     }
     List<KillMode> kills = new ArrayList<>();
     kills.addAll(Collections.nCopies(intProp("bench.crash.jvmKills", 5), KillMode.JVM));
@@ -60,13 +61,24 @@ public final class CrashRecoveryBenchmark {
     CrashDrill.Result result = new CrashDrill(options).run();
     String note = System.getProperty("bench.machineNote", "").trim();
     // 2 shared cores: the load says how comparable the times to up are
-    note = (note.isEmpty() ? "" : note + ", ") + "load average " + loadBefore + " before, " + loadAverage() + " after";
+    note =
+        (note.isEmpty() ? "" : note + ", ")
+            + "load average "
+            + loadBefore
+            + " before, "
+            + loadAverage()
+            + " after";
     Path results = path("bench.results", "RESULTS.md");
     CrashResults.append(results, result, heap, machine(), note);
     System.out.println("bench: appended the crash recovery results to " + results);
     if (!result.passed()) {
-      System.err.println("bench: FAILED: " + result.firstTryUps() + "/" + result.restarts().size()
-          + " restarts up on the first try; mismatches:\n  " + String.join("\n  ", result.mismatches()));
+      System.err.println(
+          "bench: FAILED: "
+              + result.firstTryUps()
+              + "/"
+              + result.restarts().size()
+              + " restarts up on the first try; mismatches:\n  "
+              + String.join("\n  ", result.mismatches()));
     }
     return result.passed();
   }

@@ -75,7 +75,8 @@ final class CrashResults {
     }
     List<Restart> rs = r.restarts();
     double[] up = rs.stream().mapToDouble(Restart::secondsToUp).sorted().toArray();
-    String when = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
+    String when =
+        ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
     md.append(
         String.format(
             Locale.ROOT,
@@ -132,11 +133,19 @@ final class CrashResults {
       if (e.getKey().endsWith(" md5")) {
         continue; // the checksums go in one line below
       }
-      md.append(String.format(Locale.ROOT, "| %s | %s | %s |%n", e.getKey(), e.getValue(), r.totalsB().get(e.getKey())));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s |%n",
+              e.getKey(),
+              e.getValue(),
+              r.totalsB().get(e.getKey())));
     }
     long equalSums =
         r.totalsA().entrySet().stream()
-            .filter(e -> e.getKey().endsWith(" md5") && e.getValue().equals(r.totalsB().get(e.getKey())))
+            .filter(
+                e ->
+                    e.getKey().endsWith(" md5") && e.getValue().equals(r.totalsB().get(e.getKey())))
             .count();
     long sums = r.totalsA().keySet().stream().filter(k -> k.endsWith(" md5")).count();
     md.append(
@@ -148,7 +157,9 @@ final class CrashResults {
             r.repostA(),
             r.repostB()));
     if (!r.mismatches().isEmpty()) {
-      md.append("\nMismatches:\n\n```\n").append(String.join("\n", r.mismatches())).append("\n```\n");
+      md.append("\nMismatches:\n\n```\n")
+          .append(String.join("\n", r.mismatches()))
+          .append("\n```\n");
     }
     Files.writeString(
         file,
@@ -163,7 +174,12 @@ final class CrashResults {
         " + ",
         Arrays.stream(org.shockreg.server.crash.RegistryServer.KillMode.values())
             .filter(m -> rs.stream().anyMatch(x -> x.mode() == m))
-            .map(m -> rs.stream().filter(x -> x.mode() == m).count() + " " + m.name().toLowerCase(Locale.ROOT) + " kills")
+            .map(
+                m ->
+                    rs.stream().filter(x -> x.mode() == m).count()
+                        + " "
+                        + m.name().toLowerCase(Locale.ROOT)
+                        + " kills")
             .toList());
   }
 }

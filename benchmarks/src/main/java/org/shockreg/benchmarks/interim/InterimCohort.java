@@ -30,7 +30,8 @@ final class InterimCohort {
    * randomization for most of the early-IABP arm and some controls; three derived facts per
    * episode. The further screened episodes have a screening result and criteria, nothing else.
    */
-  static Loaded load(HikariDataSource ds, int subjects, int screened, int other, long seed) throws SQLException, IOException {
+  static Loaded load(HikariDataSource ds, int subjects, int screened, int other, long seed)
+      throws SQLException, IOException {
     Random rnd = new Random(seed);
     Instant year = Instant.parse("2025-01-01T00:00:00Z");
     StringBuilder patients = new StringBuilder();
@@ -48,17 +49,51 @@ final class InterimCohort {
       String p = "bp-" + i;
       String e = "be-" + i;
       Instant dx = year.plusSeconds(rnd.nextInt(364 * 24 * 3600));
-      patients.append(p).append('\t').append(SITE).append('\t').append(rnd.nextBoolean() ? "female" : "male")
-          .append('\t').append(1940 + rnd.nextInt(60)).append('\n');
-      episodes.append(e).append('\t').append(p).append('\t').append(SITE).append('\t')
-          .append(dx.minusSeconds(rnd.nextInt(36000))).append('\t').append(dx).append('\t')
-          .append(18 + rnd.nextInt(70)).append('\t').append(dx.minusSeconds(12 * 3600)).append('\t')
-          .append(dx.plusSeconds(48 * 3600)).append('\n');
-      for (String kind : new String[] {"hf-cs-ischemic", "cs-etiology", "scai-stage-at-diagnosis"}) {
-        facts.append(e).append('-').append(kind).append('\t').append(e).append('\t').append(p).append('\t')
-            .append(kind).append('\t')
-            .append(kind.equals("hf-cs-ischemic") ? (rnd.nextBoolean() ? "t" : "f") : "\\N").append('\t')
-            .append(kind.equals("cs-etiology") ? "hf-cs" : kind.equals("scai-stage-at-diagnosis") ? "C" : "\\N")
+      patients
+          .append(p)
+          .append('\t')
+          .append(SITE)
+          .append('\t')
+          .append(rnd.nextBoolean() ? "female" : "male")
+          .append('\t')
+          .append(1940 + rnd.nextInt(60))
+          .append('\n');
+      episodes
+          .append(e)
+          .append('\t')
+          .append(p)
+          .append('\t')
+          .append(SITE)
+          .append('\t')
+          .append(dx.minusSeconds(rnd.nextInt(36000)))
+          .append('\t')
+          .append(dx)
+          .append('\t')
+          .append(18 + rnd.nextInt(70))
+          .append('\t')
+          .append(dx.minusSeconds(12 * 3600))
+          .append('\t')
+          .append(dx.plusSeconds(48 * 3600))
+          .append('\n');
+      for (String kind :
+          new String[] {"hf-cs-ischemic", "cs-etiology", "scai-stage-at-diagnosis"}) {
+        facts
+            .append(e)
+            .append('-')
+            .append(kind)
+            .append('\t')
+            .append(e)
+            .append('\t')
+            .append(p)
+            .append('\t')
+            .append(kind)
+            .append('\t')
+            .append(kind.equals("hf-cs-ischemic") ? (rnd.nextBoolean() ? "t" : "f") : "\\N")
+            .append('\t')
+            .append(
+                kind.equals("cs-etiology")
+                    ? "hf-cs"
+                    : kind.equals("scai-stage-at-diagnosis") ? "C" : "\\N")
             .append('\n');
         f++;
       }
@@ -67,14 +102,24 @@ final class InterimCohort {
       if (randomized) {
         result = rnd.nextInt(10) < 9 ? "potential-candidate" : "screening";
         for (String k : keys) {
-          criteria.append(criteria.length() > 1 ? ", " : "").append('"').append(k).append("\": \"met\"");
+          criteria
+              .append(criteria.length() > 1 ? ", " : "")
+              .append('"')
+              .append(k)
+              .append("\": \"met\"");
         }
       } else {
         int r = rnd.nextInt(10);
         result = r < 6 ? "ineligible" : r < 8 ? "screening" : "potential-candidate";
         for (String k : keys) {
           String v = "ineligible".equals(result) && rnd.nextInt(4) == 0 ? "not-met" : "met";
-          criteria.append(criteria.length() > 1 ? ", " : "").append('"').append(k).append("\": \"").append(v).append('"');
+          criteria
+              .append(criteria.length() > 1 ? ", " : "")
+              .append('"')
+              .append(k)
+              .append("\": \"")
+              .append(v)
+              .append('"');
         }
       }
       criteria.append(", \"window\": \"met\", \"manual\": \"unknown\"}");
@@ -103,13 +148,25 @@ final class InterimCohort {
         String[] vars = {"lvef", "sbp", "lactate"};
         for (int v = 0; v < vars.length; v++) {
           for (int k = 0; k < counts[v]; k++) {
-            measurement(measurements, p, m++, vars[v], dx.plusSeconds(-16 * 3600 + rnd.nextInt(72 * 3600)),
-                10 + rnd.nextInt(100), rnd.nextInt(20) == 0);
+            measurement(
+                measurements,
+                p,
+                m++,
+                vars[v],
+                dx.plusSeconds(-16 * 3600 + rnd.nextInt(72 * 3600)),
+                10 + rnd.nextInt(100),
+                rnd.nextInt(20) == 0);
           }
         }
         for (int k = 0; k < other; k++) {
-          measurement(measurements, p, m++, OTHER_VARIABLES[rnd.nextInt(OTHER_VARIABLES.length)],
-              dx.plusSeconds(-48 * 3600 + rnd.nextInt(240 * 3600)), 10 + rnd.nextInt(100), false);
+          measurement(
+              measurements,
+              p,
+              m++,
+              OTHER_VARIABLES[rnd.nextInt(OTHER_VARIABLES.length)],
+              dx.plusSeconds(-48 * 3600 + rnd.nextInt(240 * 3600)),
+              10 + rnd.nextInt(100),
+              false);
         }
         if (rnd.nextInt(100) < ("early-iabp".equals(arm) ? 85 : 15)) {
           device(devices, p, d++, "iabp", t.plusSeconds(600 + rnd.nextInt(8 * 3600)));
@@ -118,15 +175,39 @@ final class InterimCohort {
           device(devices, p, d++, "impella", t.plusSeconds(rnd.nextInt(48 * 3600)));
         }
       }
-      rows.append("bs-").append(i).append('\t').append(STUDY).append('\t').append(p).append('\t').append(e).append('\t')
-          .append(randomized ? "on-study" : result).append('\t').append(result).append('\t').append(criteria)
-          .append('\t').append(arm).append('\t').append(randomizedAt).append('\t').append(cicuHours).append('\t')
-          .append(endpoint).append('\t').append(endpointAt).append('\n');
+      rows.append("bs-")
+          .append(i)
+          .append('\t')
+          .append(STUDY)
+          .append('\t')
+          .append(p)
+          .append('\t')
+          .append(e)
+          .append('\t')
+          .append(randomized ? "on-study" : result)
+          .append('\t')
+          .append(result)
+          .append('\t')
+          .append(criteria)
+          .append('\t')
+          .append(arm)
+          .append('\t')
+          .append(randomizedAt)
+          .append('\t')
+          .append(cicuHours)
+          .append('\t')
+          .append(endpoint)
+          .append('\t')
+          .append(endpointAt)
+          .append('\n');
     }
     try (Connection c = ds.getConnection()) {
       var copy = c.unwrap(PGConnection.class).getCopyAPI();
-      new JdbcTemplate(ds).update("INSERT INTO site (site_id, origin) VALUES (?, 'benchmark')", SITE);
-      copy.copyIn("COPY patient (patient_id, site_id, sex, birth_year) FROM STDIN", new StringReader(patients.toString()));
+      new JdbcTemplate(ds)
+          .update("INSERT INTO site (site_id, origin) VALUES (?, 'benchmark')", SITE);
+      copy.copyIn(
+          "COPY patient (patient_id, site_id, sex, birth_year) FROM STDIN",
+          new StringReader(patients.toString()));
       copy.copyIn(
           "COPY shock_episode (episode_id, patient_id, site_id, cicu_arrival_at, shock_diagnosis_at, age_at_diagnosis,"
               + " window_start, window_end) FROM STDIN",
@@ -151,14 +232,46 @@ final class InterimCohort {
   }
 
   private static void measurement(
-      StringBuilder sb, String patient, long n, String variable, Instant at, int value, boolean implausible) {
-    sb.append("bm-").append(n).append('\t').append(patient).append('\t').append(SITE).append('\t').append(variable)
-        .append("\tfinal\t").append(at).append('\t').append(value).append('\t')
-        .append(implausible ? "{implausible}" : "{}").append("\tObservation\tbm-").append(n).append('\n');
+      StringBuilder sb,
+      String patient,
+      long n,
+      String variable,
+      Instant at,
+      int value,
+      boolean implausible) {
+    sb.append("bm-")
+        .append(n)
+        .append('\t')
+        .append(patient)
+        .append('\t')
+        .append(SITE)
+        .append('\t')
+        .append(variable)
+        .append("\tfinal\t")
+        .append(at)
+        .append('\t')
+        .append(value)
+        .append('\t')
+        .append(implausible ? "{implausible}" : "{}")
+        .append("\tObservation\tbm-")
+        .append(n)
+        .append('\n');
   }
 
-  private static void device(StringBuilder sb, String patient, long n, String device, Instant start) {
-    sb.append("bd-").append(n).append('\t').append(patient).append('\t').append(SITE).append('\t').append(device)
-        .append("\tcompleted\t").append(start).append("\tProcedure\tbd-").append(n).append('\n');
+  private static void device(
+      StringBuilder sb, String patient, long n, String device, Instant start) {
+    sb.append("bd-")
+        .append(n)
+        .append('\t')
+        .append(patient)
+        .append('\t')
+        .append(SITE)
+        .append('\t')
+        .append(device)
+        .append("\tcompleted\t")
+        .append(start)
+        .append("\tProcedure\tbd-")
+        .append(n)
+        .append('\n');
   }
 }

@@ -26,11 +26,11 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 /**
  * The trial interim report over a large trial (benchmarks/RESULTS.md, "Interim report benchmark"):
  * N randomized ALTSHOCK-2 subjects, each with a patient, a shock episode, baseline LVEF, SBP and
- * lactate measurements around the diagnosis plus other measurements, devices and derived facts,
- * and M screened episodes that were not randomized, are loaded by COPY into an embedded PostgreSQL
- * set up as the product sets it up; then {@link InterimReportQuery#report} (the three statements
- * in their transaction and the statistics: everything {@code $interim-report} does except
- * rendering the Parameters and HTTP) is timed warm, several runs, without and with {@code as-of}.
+ * lactate measurements around the diagnosis plus other measurements, devices and derived facts, and
+ * M screened episodes that were not randomized, are loaded by COPY into an embedded PostgreSQL set
+ * up as the product sets it up; then {@link InterimReportQuery#report} (the three statements in
+ * their transaction and the statistics: everything {@code $interim-report} does except rendering
+ * the Parameters and HTTP) is timed warm, several runs, without and with {@code as-of}.
  *
  * <p>System properties: {@code bench.interim.subjects} (10000), {@code bench.interim.screened}
  * (5000), {@code bench.interim.otherMeasurements} per subject (30), {@code bench.interim.warmup}
@@ -53,7 +53,10 @@ public final class InterimReportBenchmark {
     int warmup = Integer.getInteger("bench.interim.warmup", 3);
     int runs = Integer.getInteger("bench.interim.runs", 10);
     long seed = Long.parseLong(System.getProperty("bench.seed", "20261125"));
-    Path dir = Path.of(System.getProperty("bench.interimDir", "target/bench-interim")).toAbsolutePath().normalize();
+    Path dir =
+        Path.of(System.getProperty("bench.interimDir", "target/bench-interim"))
+            .toAbsolutePath()
+            .normalize();
     Path results = Path.of(System.getProperty("bench.results", "RESULTS.md")).toAbsolutePath();
     System.setProperty("liquibase.analytics.enabled", "false");
     System.setProperty("liquibase.showBanner", "false");
@@ -72,7 +75,8 @@ public final class InterimReportBenchmark {
             .setServerConfig("synchronous_commit", "on")
             .start();
     HikariDataSource ds =
-        EmbeddedPostgresAutoConfiguration.pooled(pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
+        EmbeddedPostgresAutoConfiguration.pooled(
+            pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
     try {
       migrate(ds);
       StudyCatalog.load(null).register(ds);
@@ -84,10 +88,16 @@ public final class InterimReportBenchmark {
           Locale.ROOT,
           "bench: loaded %,d randomized subjects, %,d further screened episodes, %,d measurements, %,d devices,"
               + " %,d derived facts in %.1f s%n",
-          subjects, screened, loaded.measurements(), loaded.devices(), loaded.facts(), loadSeconds);
+          subjects,
+          screened,
+          loaded.measurements(),
+          loaded.devices(),
+          loaded.facts(),
+          loadSeconds);
 
       InterimReportQuery query =
-          new InterimReportQuery(new NamedParameterJdbcTemplate(ds), new DataSourceTransactionManager(ds));
+          new InterimReportQuery(
+              new NamedParameterJdbcTemplate(ds), new DataSourceTransactionManager(ds));
       Instant asOf = Instant.parse("2025-07-01T00:00:00Z");
       for (int i = 0; i < warmup; i++) {
         // warm-up runs: the reports are computed and dropped (orElseThrow: the study exists)
@@ -106,7 +116,8 @@ public final class InterimReportBenchmark {
         past = query.report(STUDY, asOf).orElseThrow();
         then[i] = System.nanoTime() - s;
       }
-      // where the time goes: each statement alone (outside the report's transaction), p50 of the runs
+      // where the time goes: each statement alone (outside the report's transaction), p50 of the
+      // runs
       long[] randomizedNanos = new long[runs];
       long[] consortNanos = new long[runs];
       for (int i = 0; i < runs; i++) {
@@ -126,27 +137,45 @@ public final class InterimReportBenchmark {
           Locale.ROOT,
           "bench: $interim-report over %,d randomized: p50 %.0f ms, max %.0f ms (min %.0f); as-of %s (%,d randomized):"
               + " p50 %.0f ms, max %.0f ms; statements p50: randomized subjects %.0f ms, consort %.0f ms%n",
-          report.consort().randomized(), a.p50, a.max, a.min, asOf, past.consort().randomized(), b.p50, b.max,
-          randomizedMs, consortMs);
+          report.consort().randomized(),
+          a.p50,
+          a.max,
+          a.min,
+          asOf,
+          past.consort().randomized(),
+          b.p50,
+          b.max,
+          randomizedMs,
+          consortMs);
       System.out.printf(
           Locale.ROOT,
           "bench: arms %s n=%d/%d, effect %s [%s, %s] p=%s%n",
-          report.arms().get(0).code(), report.arms().get(0).n(), report.arms().get(1).n(),
-          report.effect().riskDifference(), report.effect().ciLow(), report.effect().ciHigh(), report.effect().pValue());
+          report.arms().get(0).code(),
+          report.arms().get(0).n(),
+          report.arms().get(1).n(),
+          report.effect().riskDifference(),
+          report.effect().ciLow(),
+          report.effect().ciHigh(),
+          report.effect().pValue());
       String verdict = a.max < 2000 ? "yes" : "**no**";
       InterimResults.appendResult(
           results,
           String.format(
               Locale.ROOT,
               "| %s | %,d | %,d | %,d | **%.0f** | %.0f | %.0f | %,d | %.0f | %.0f | %.0f / %.0f | %s | %s |%n",
-              ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
+              ZonedDateTime.now(ZoneOffset.UTC)
+                  .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")),
               report.consort().randomized(),
               report.consort().screened(),
               loaded.measurements(),
-              a.p50, a.max, a.min,
+              a.p50,
+              a.max,
+              a.min,
               past.consort().randomized(),
-              b.p50, b.max,
-              randomizedMs, consortMs,
+              b.p50,
+              b.max,
+              randomizedMs,
+              consortMs,
               verdict,
               InterimResults.machine()));
       System.out.println("bench: appended a row to " + results);
@@ -172,7 +201,8 @@ public final class InterimReportBenchmark {
     SpringLiquibase liquibase = new SpringLiquibase();
     liquibase.setDataSource(ds);
     liquibase.setChangeLog("classpath:db/changelog/db.changelog-master.yaml");
-    liquibase.setResourceLoader(new DefaultResourceLoader(InterimReportBenchmark.class.getClassLoader()));
+    liquibase.setResourceLoader(
+        new DefaultResourceLoader(InterimReportBenchmark.class.getClassLoader()));
     liquibase.afterPropertiesSet();
   }
 

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import org.shockreg.benchmarks.JvmMeasurements;
 
-/** The interim report section of RESULTS.md: created once at the end of the file, one row per run. */
+/**
+ * The interim report section of RESULTS.md: created once at the end of the file, one row per run.
+ */
 final class InterimResults {
 
   private InterimResults() {}
@@ -36,9 +38,14 @@ final class InterimResults {
       """
           .replace("SECTION", SECTION);
 
-  /** Appends the row to the section's table (the section is created at the end of the file once). */
+  /**
+   * Appends the row to the section's table (the section is created at the end of the file once).
+   */
   static void appendResult(Path file, String row) throws IOException {
-    String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Benchmark results\n";
+    String text =
+        Files.exists(file)
+            ? Files.readString(file, StandardCharsets.UTF_8)
+            : "# Benchmark results\n";
     if (!text.contains(SECTION)) {
       text = text.stripTrailing() + "\n" + HEADER;
     }
@@ -59,7 +66,10 @@ final class InterimResults {
     }
     String before = text.substring(0, Math.min(afterTable, text.length()));
     String after = afterTable >= text.length() ? "" : text.substring(afterTable);
-    Files.writeString(file, (before.endsWith("\n") ? before : before + "\n") + row + after, StandardCharsets.UTF_8);
+    Files.writeString(
+        file,
+        (before.endsWith("\n") ? before : before + "\n") + row + after,
+        StandardCharsets.UTF_8);
   }
 
   static String machine() {

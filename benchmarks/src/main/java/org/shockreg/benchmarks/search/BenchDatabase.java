@@ -64,7 +64,8 @@ final class BenchDatabase implements AutoCloseable {
             .setServerConfig("log_line_prefix", "@@%m,%p:")
             .start();
     HikariDataSource ds =
-        EmbeddedPostgresAutoConfiguration.pooled(pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
+        EmbeddedPostgresAutoConfiguration.pooled(
+            pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
     BenchDatabase db = new BenchDatabase(pg, ds, logDir, sockets);
     try {
       db.migrate();

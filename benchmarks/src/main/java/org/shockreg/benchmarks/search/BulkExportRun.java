@@ -93,7 +93,12 @@ final class BulkExportRun {
   private final CpuClock cpu;
 
   BulkExportRun(
-      HttpClient client, String baseUrl, String token, long pollCapMillis, long timeoutSeconds, CpuClock cpu) {
+      HttpClient client,
+      String baseUrl,
+      String token,
+      long pollCapMillis,
+      long timeoutSeconds,
+      CpuClock cpu) {
     this.cpu = cpu;
     this.client = client;
     this.fhirBase = baseUrl + "/fhir";
@@ -111,7 +116,13 @@ final class BulkExportRun {
             request(kickoffUrl).header("Prefer", "respond-async").GET().build(),
             HttpResponse.BodyHandlers.ofByteArray());
     if (kickoff.statusCode() != 202) {
-      return failed(label, "not available (HTTP " + kickoff.statusCode() + ": " + LoadDriver.snippet(kickoff.body()) + ")");
+      return failed(
+          label,
+          "not available (HTTP "
+              + kickoff.statusCode()
+              + ": "
+              + LoadDriver.snippet(kickoff.body())
+              + ")");
     }
     String status = kickoff.headers().firstValue("Content-Location").orElse(null);
     if (status == null) {
@@ -122,14 +133,18 @@ final class BulkExportRun {
     JsonNode manifest;
     long deadline = started + timeoutSeconds * 1_000_000_000L;
     while (true) {
-      HttpResponse<byte[]> r = client.send(request(statusUri.toString()).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> r =
+          client.send(
+              request(statusUri.toString()).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
       polls++;
       if (r.statusCode() == 200) {
         manifest = json.readTree(r.body());
         break;
       }
       if (r.statusCode() != 202) {
-        return failed(label, "status poll answered HTTP " + r.statusCode() + ": " + LoadDriver.snippet(r.body()));
+        return failed(
+            label,
+            "status poll answered HTTP " + r.statusCode() + ": " + LoadDriver.snippet(r.body()));
       }
       if (System.nanoTime() > deadline) {
         cancel(statusUri);
@@ -189,7 +204,8 @@ final class BulkExportRun {
 
   private void cancel(URI statusUri) {
     try {
-      client.send(request(statusUri.toString()).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+      client.send(
+          request(statusUri.toString()).DELETE().build(), HttpResponse.BodyHandlers.discarding());
     } catch (IOException | InterruptedException ignored) {
       // best effort
     }

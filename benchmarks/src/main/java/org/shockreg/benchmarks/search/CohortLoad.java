@@ -27,15 +27,15 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Fills the bench database with the synthetic cohort through the real {@link IntakePipeline}
- * (wired by hand as IntakeConfiguration does), streaming: each site's NDJSON body is posted once it
- * holds {@code bodyResources} resources, always cut at a patient boundary, so memory stays flat
- * however large the cohort.
+ * Fills the bench database with the synthetic cohort through the real {@link IntakePipeline} (wired
+ * by hand as IntakeConfiguration does), streaming: each site's NDJSON body is posted once it holds
+ * {@code bodyResources} resources, always cut at a patient boundary, so memory stays flat however
+ * large the cohort.
  *
- * <p>The generator has one size knob, the number of patients (stay length and measurement
- * frequency are drawn per patient from fixed distributions: 4-8 vital-sign time points over the
- * first 48 h, 2-4 lactates, 1-2 creatinines, 1-2 echos, plus derived facts per episode). So the
- * load calibrates: after the first {@code CALIBRATION_PATIENTS} patients it counts the curated
+ * <p>The generator has one size knob, the number of patients (stay length and measurement frequency
+ * are drawn per patient from fixed distributions: 4-8 vital-sign time points over the first 48 h,
+ * 2-4 lactates, 1-2 creatinines, 1-2 echos, plus derived facts per episode). So the load
+ * calibrates: after the first {@code CALIBRATION_PATIENTS} patients it counts the curated
  * Observations per patient and sets the patient count that reaches the target, plus a margin.
  */
 final class CohortLoad {
@@ -59,13 +59,16 @@ final class CohortLoad {
   CohortLoad(BenchDatabase db, int batchSize) {
     this.jdbc = db.jdbc();
     ObjectMapper json =
-        new ObjectMapper().findAndRegisterModules().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        new ObjectMapper()
+            .findAndRegisterModules()
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     RegistryWriter writer = new RegistryWriter(jdbc, json);
     byte[] key = new byte[32];
     for (int i = 0; i < key.length; i++) {
       key[i] = (byte) (i * 31 + 7);
     }
-    MappingEngine engine = new MappingEngine(new RuleSetLoader().loadBuiltIn(), new Pseudonymizer(key));
+    MappingEngine engine =
+        new MappingEngine(new RuleSetLoader().loadBuiltIn(), new Pseudonymizer(key));
     this.pipeline =
         new IntakePipeline(
             writer,
@@ -156,8 +159,10 @@ final class CohortLoad {
               if (patient[0] <= from) {
                 return;
               }
-              ByteArrayOutputStream out = open.computeIfAbsent(site, s -> new ByteArrayOutputStream(1 << 22));
-              out.writeBytes(parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8));
+              ByteArrayOutputStream out =
+                  open.computeIfAbsent(site, s -> new ByteArrayOutputStream(1 << 22));
+              out.writeBytes(
+                  parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8));
               out.write('\n');
               counts.merge(site, 1, Integer::sum);
             });

@@ -6,9 +6,8 @@ import java.time.Duration;
  * CPU time used so far by the server process and by the benchmark's PostgreSQL (its postmaster,
  * found by its data directory, and every process below it), so an export can be put in CPU
  * microseconds per resource: on a machine shared with other work, wall time mostly measures the
- * others.
- * Backends that exit between two readings take their time with them; the server's pool keeps its
- * connections, so the export's backends are counted.
+ * others. Backends that exit between two readings take their time with them; the server's pool
+ * keeps its connections, so the export's backends are counted.
  */
 final class CpuClock {
 
@@ -31,8 +30,14 @@ final class CpuClock {
             .orElse(Double.NaN);
     double database =
         ProcessHandle.allProcesses()
-            .filter(p -> p.info().arguments().map(a -> java.util.List.of(a).contains(pgData)).orElse(false))
-            .flatMap(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants()))
+            .filter(
+                p ->
+                    p.info()
+                        .arguments()
+                        .map(a -> java.util.List.of(a).contains(pgData))
+                        .orElse(false))
+            .flatMap(
+                p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants()))
             .mapToDouble(p -> p.info().totalCpuDuration().map(CpuClock::seconds).orElse(0.0))
             .sum();
     return new Reading(server, database);

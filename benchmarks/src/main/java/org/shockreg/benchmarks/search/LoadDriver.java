@@ -53,7 +53,10 @@ final class LoadDriver {
 
     /** Latencies of every successful request, all kinds. */
     long[] allOk() {
-      return kinds.values().stream().flatMapToLong(k -> Arrays.stream(k.okNanos())).sorted().toArray();
+      return kinds.values().stream()
+          .flatMapToLong(k -> Arrays.stream(k.okNanos()))
+          .sorted()
+          .toArray();
     }
   }
 
@@ -121,7 +124,10 @@ final class LoadDriver {
     return client;
   }
 
-  /** {@code requests} requests from {@code clients} concurrent clients, values drawn from {@code seed}. */
+  /**
+   * {@code requests} requests from {@code clients} concurrent clients, values drawn from {@code
+   * seed}.
+   */
   Phase run(String name, int requests, int clients, long seed) throws Exception {
     Phase phase = new Phase(name, clients, kinds);
     // Kind order: each block of kinds.size() requests holds every kind once, shuffled.
@@ -193,12 +199,15 @@ final class LoadDriver {
       long t0 = System.nanoTime();
       HttpResponse<byte[]> r = get(url);
       long nanos = System.nanoTime() - t0;
-      if (r.statusCode() == 200 && k.sortedByDateDescending() && !sortedByDateDescending(r.body())) {
+      if (r.statusCode() == 200
+          && k.sortedByDateDescending()
+          && !sortedByDateDescending(r.body())) {
         // A server that ignores _sort answers 200 with row order: that is not what was asked.
         stats.record(-2, nanos, url + " -> 200 but not sorted by date descending (_sort ignored)");
         return;
       }
-      stats.record(r.statusCode(), nanos, r.statusCode() == 200 ? null : url + " -> " + snippet(r.body()));
+      stats.record(
+          r.statusCode(), nanos, r.statusCode() == 200 ? null : url + " -> " + snippet(r.body()));
     } catch (IOException e) {
       stats.record(0, 0, url + " -> " + e);
     } catch (InterruptedException e) {

@@ -86,7 +86,9 @@ final class PlanCapture {
   long[] mark() throws IOException, InterruptedException {
     Thread.sleep(300); // earlier entries reach the file first
     Optional<Path> f = currentLog();
-    return new long[] {f.isPresent() ? Files.size(f.get()) : 0, f.isPresent() ? f.get().hashCode() : 0};
+    return new long[] {
+      f.isPresent() ? Files.size(f.get()) : 0, f.isPresent() ? f.get().hashCode() : 0
+    };
   }
 
   /** The auto_explain entries logged since the mark, Quartz's own statements left out. */

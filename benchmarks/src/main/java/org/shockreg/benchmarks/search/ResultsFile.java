@@ -93,7 +93,8 @@ final class ResultsFile {
         slowest kinds, in `bench-search/plans-<date>.txt`.
 
       Targets: search **p95 at most 30 ms** sequential; export **at least 100,000 resources/s** (issue 15; 50,000 before).
-      """.replace("SECTION", SECTION);
+      """
+          .replace("SECTION", SECTION);
 
   static void append(Options o, Run run) throws IOException {
     StringBuilder sb = new StringBuilder();
@@ -137,7 +138,8 @@ final class ResultsFile {
     for (long n : seqAll) {
       requestMillis += n / 1e6;
     }
-    double dbMillis = run.sequentialStatements().stream().mapToDouble(PlanCapture.Statement::totalMillis).sum();
+    double dbMillis =
+        run.sequentialStatements().stream().mapToDouble(PlanCapture.Statement::totalMillis).sum();
     sb.append(
         String.format(
             Locale.ROOT,
@@ -162,7 +164,8 @@ final class ResultsFile {
     sb.append(
             "| date (UTC) | N observations | query kind | seq p50 ms | seq p95 ms | seq p99 ms | ")
         .append(conc.clients)
-        .append(" clients p50 ms | p95 ms | p99 ms | throughput req/s | errors (seq / concurrent) |\n")
+        .append(
+            " clients p50 ms | p95 ms | p99 ms | throughput req/s | errors (seq / concurrent) |\n")
         .append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
     for (Kind k : run.kinds()) {
       KindStats s = seq.kinds.get(k.name());
@@ -182,9 +185,11 @@ final class ResultsFile {
       sb.append(
               "| date (UTC) | N observations | export | resources | files | MB | s to manifest | resources/s | s incl. download | resources/s incl. download | polls (cap ")
           .append(o.exportPollCapMillis())
-          .append(" ms) | server CPU us/resource | PostgreSQL CPU us/resource | resources/s on 2 idle cores (CPU)")
+          .append(
+              " ms) | server CPU us/resource | PostgreSQL CPU us/resource | resources/s on 2 idle cores (CPU)")
           .append(" | target 100,000/s |\n")
-          .append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+          .append(
+              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
       for (BulkExportRun.Result e : run.exports()) {
         if (e.error() != null) {
           sb.append(
@@ -220,10 +225,15 @@ final class ResultsFile {
       sb.append('\n');
     }
     Files.writeString(
-        o.results(), sb.toString(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        o.results(),
+        sb.toString(),
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 
-  private static String row(Run run, String kind, long[] seq, long[] conc, String throughput, String errors) {
+  private static String row(
+      Run run, String kind, long[] seq, long[] conc, String throughput, String errors) {
     return String.format(
         Locale.ROOT,
         "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
@@ -241,7 +251,9 @@ final class ResultsFile {
   }
 
   private static String ms(long[] sorted, double p) {
-    return sorted.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f", LoadDriver.percentileMillis(sorted, p));
+    return sorted.length == 0
+        ? "-"
+        : String.format(Locale.ROOT, "%.1f", LoadDriver.percentileMillis(sorted, p));
   }
 
   private static String errors(KindStats s) {
@@ -274,7 +286,8 @@ final class ResultsFile {
         (name, s) -> {
           double p95 = LoadDriver.percentileMillis(s.okNanos(), 95);
           if (p95 > SearchRun.SEARCH_P95_TARGET_MS) {
-            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s (%.0f ms)", name, p95));
+            sb.append(sb.isEmpty() ? "" : ", ")
+                .append(String.format(Locale.ROOT, "%s (%.0f ms)", name, p95));
           }
         });
     return sb.isEmpty() ? "none" : sb.toString();

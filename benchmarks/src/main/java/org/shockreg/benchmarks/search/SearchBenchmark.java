@@ -13,15 +13,16 @@ import java.util.Properties;
  * Search and export benchmark (issue 5 item 8): at least 1 M curated Observations from the
  * synthetic cohort, loaded through the real intake path into an on-disk embedded PostgreSQL (kept
  * and reused by later runs), the real application started on it as a child process, the
- * interfaces.md search set over HTTP sequentially and with concurrent clients, and a bulk export
- * of everything. See RESULTS.md, section "Search and export benchmark", for options and results.
+ * interfaces.md search set over HTTP sequentially and with concurrent clients, and a bulk export of
+ * everything. See RESULTS.md, section "Search and export benchmark", for options and results.
  */
 public final class SearchBenchmark {
 
   private SearchBenchmark() {}
 
   public static void main(String[] args) {
-    // System.exit, also on failure: PostgreSQL's and the HTTP client's threads would keep the JVM alive.
+    // System.exit, also on failure: PostgreSQL's and the HTTP client's threads would keep the JVM
+    // alive.
     int status = 1;
     try {
       run(Options.fromSystemProperties());
@@ -43,7 +44,9 @@ public final class SearchBenchmark {
             && Long.toString(o.seed()).equals(loaded.getProperty("seed"))
             && Long.parseLong(loaded.getProperty("curatedObservations", "0")) >= o.observations();
     System.out.println(
-        "bench: database " + o.dir().resolve("pg") + (reuse ? " (reusing the loaded cohort)" : " (building it)"));
+        "bench: database "
+            + o.dir().resolve("pg")
+            + (reuse ? " (reusing the loaded cohort)" : " (building it)"));
     if (!reuse) {
       Files.deleteIfExists(marker);
     }
@@ -55,7 +58,9 @@ public final class SearchBenchmark {
         long count = load.curatedObservations();
         if (count < o.observations()) {
           throw new IllegalStateException(
-              "marker says loaded but curated_observation holds " + count + ": run with -Dbench.reload=true");
+              "marker says loaded but curated_observation holds "
+                  + count
+                  + ": run with -Dbench.reload=true");
         }
         System.out.printf(Locale.ROOT, "bench: %,d curated Observations already loaded%n", count);
       } else {
@@ -63,7 +68,8 @@ public final class SearchBenchmark {
         long t0 = System.nanoTime();
         // A fresh bulk load: give the planner statistics, as autovacuum would soon after.
         db.jdbc().execute("VACUUM (ANALYZE)");
-        System.out.printf(Locale.ROOT, "bench: VACUUM ANALYZE in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+            Locale.ROOT, "bench: VACUUM ANALYZE in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         Properties p = new Properties();
         p.setProperty("seed", Long.toString(o.seed()));
         p.setProperty("patients", Integer.toString(r.patients()));

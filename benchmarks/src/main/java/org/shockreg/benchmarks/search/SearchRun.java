@@ -38,9 +38,11 @@ final class SearchRun {
   }
 
   void run() throws Exception {
-    String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
+    String started =
+        ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
     String loadBefore = loadAverage();
-    long observations = db.jdbc().queryForObject("SELECT count(*) FROM curated_observation", Long.class);
+    long observations =
+        db.jdbc().queryForObject("SELECT count(*) FROM curated_observation", Long.class);
     long patients = db.jdbc().queryForObject("SELECT count(*) FROM patient", Long.class);
     SearchSet set = new SearchSet(db.jdbc(), o.seed());
     System.out.println("bench: query values drawn: " + set.describeValues());
@@ -57,14 +59,19 @@ final class SearchRun {
       for (Kind k : kinds) {
         KindStats s = smoke.kinds.get(k.name());
         if (s.errorCount() > 0) {
-          System.out.println("bench: smoke " + k.name() + ": HTTP " + s.errors.keySet() + " " + s.firstError);
+          System.out.println(
+              "bench: smoke " + k.name() + ": HTTP " + s.errors.keySet() + " " + s.firstError);
         }
       }
 
       // ---- warm-up, then the measured phases ---------------------------------------------
       long t0 = System.nanoTime();
       driver.run("warm-up", o.warmup(), Math.min(4, o.clients()), o.seed() + 11);
-      System.out.printf(Locale.ROOT, "bench: warm-up %d requests in %.1f s%n", o.warmup(), (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          Locale.ROOT,
+          "bench: warm-up %d requests in %.1f s%n",
+          o.warmup(),
+          (System.nanoTime() - t0) / 1e9);
 
       plans.resetStatements();
       Phase sequential = driver.run("sequential", o.sequential(), 1, o.seed() + 13);
@@ -86,7 +93,8 @@ final class SearchRun {
                 o.exportPollCapMillis(),
                 o.exportTimeoutSeconds(),
                 new CpuClock(server.pid(), o.dir().resolve("pg")));
-        for (String[] e : new String[][] {{"all types", ""}, {"_type=Observation", "_type=Observation"}}) {
+        for (String[] e :
+            new String[][] {{"all types", ""}, {"_type=Observation", "_type=Observation"}}) {
           BulkExportRun.Result r = export.run(e[0], e[1]);
           System.out.println("bench: export " + r.summary());
           exports.add(r);
@@ -127,14 +135,15 @@ final class SearchRun {
   }
 
   /** auto_explain on, for the kinds with the highest sequential p95: their statements' plans. */
-  private List<String> capturePlans(LoadDriver driver, PlanCapture plans, Phase sequential, List<Kind> kinds)
-      throws Exception {
+  private List<String> capturePlans(
+      LoadDriver driver, PlanCapture plans, Phase sequential, List<Kind> kinds) throws Exception {
     List<String> slowest =
         sequential.kinds.entrySet().stream()
             .filter(e -> e.getValue().okNanos().length > 0)
             .sorted(
                 Comparator.comparingDouble(
-                        (Map.Entry<String, KindStats> e) -> LoadDriver.percentileMillis(e.getValue().okNanos(), 95))
+                        (Map.Entry<String, KindStats> e) ->
+                            LoadDriver.percentileMillis(e.getValue().okNanos(), 95))
                     .reversed())
             .limit(o.plans())
             .map(Map.Entry::getKey)

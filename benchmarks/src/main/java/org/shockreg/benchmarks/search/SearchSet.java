@@ -23,7 +23,8 @@ final class SearchSet {
 
   static final String REGISTRY_VARIABLE = "https://fhir.shockreg.org/CodeSystem/registry-variable";
   static final String TMCS_DEVICE = "https://fhir.shockreg.org/CodeSystem/tmcs-device";
-  static final String DIAGNOSIS_CATEGORY = "https://fhir.shockreg.org/CodeSystem/diagnosis-category";
+  static final String DIAGNOSIS_CATEGORY =
+      "https://fhir.shockreg.org/CodeSystem/diagnosis-category";
   static final String UCUM = "http://unitsofmeasure.org";
 
   /**
@@ -33,7 +34,10 @@ final class SearchSet {
    * not know {@code _sort} may ignore it.
    */
   record Kind(
-      String name, Function<SplittableRandom, String> query, boolean followNext, boolean sortedByDateDescending) {}
+      String name,
+      Function<SplittableRandom, String> query,
+      boolean followNext,
+      boolean sortedByDateDescending) {}
 
   /** A measured variable: registry code, unit, and a high value (90th percentile). */
   record Variable(String code, String unit, double p90) {}
@@ -58,16 +62,21 @@ final class SearchSet {
     // TABLESAMPLE ... REPEATABLE: a seeded, cheap sample of real ids.
     patients =
         jdbc.queryForList(
-            "SELECT patient_id FROM patient TABLESAMPLE BERNOULLI(20) REPEATABLE(" + (seed % 1000) + ") LIMIT 3000",
+            "SELECT patient_id FROM patient TABLESAMPLE BERNOULLI(20) REPEATABLE("
+                + (seed % 1000)
+                + ") LIMIT 3000",
             String.class);
     encounters =
         jdbc.queryForList(
-            "SELECT encounter_id FROM shock_episode TABLESAMPLE BERNOULLI(20) REPEATABLE(" + (seed % 1000)
+            "SELECT encounter_id FROM shock_episode TABLESAMPLE BERNOULLI(20) REPEATABLE("
+                + (seed % 1000)
                 + ") WHERE encounter_id IS NOT NULL LIMIT 3000",
             String.class);
     observationIds =
         jdbc.queryForList(
-            "SELECT observation_id FROM measurement TABLESAMPLE SYSTEM(1) REPEATABLE(" + (seed % 1000) + ") LIMIT 3000",
+            "SELECT observation_id FROM measurement TABLESAMPLE SYSTEM(1) REPEATABLE("
+                + (seed % 1000)
+                + ") LIMIT 3000",
             String.class);
     quantities =
         jdbc.query(
@@ -88,9 +97,12 @@ final class SearchSet {
             (rs, i) -> new String[] {rs.getString(1), rs.getString(2)});
     valueCodes =
         jdbc.queryForList(
-            "SELECT DISTINCT value_code FROM derived_fact WHERE value_code IS NOT NULL ORDER BY 1", String.class);
-    devices = jdbc.queryForList("SELECT DISTINCT device FROM device_therapy ORDER BY 1", String.class);
-    diagnosisCategories = jdbc.queryForList("SELECT DISTINCT category FROM diagnosis ORDER BY 1", String.class);
+            "SELECT DISTINCT value_code FROM derived_fact WHERE value_code IS NOT NULL ORDER BY 1",
+            String.class);
+    devices =
+        jdbc.queryForList("SELECT DISTINCT device FROM device_therapy ORDER BY 1", String.class);
+    diagnosisCategories =
+        jdbc.queryForList("SELECT DISTINCT category FROM diagnosis ORDER BY 1", String.class);
     Timestamp[] eff =
         jdbc.queryForObject(
             "SELECT min(effective_at), max(effective_at) FROM measurement",
@@ -105,7 +117,8 @@ final class SearchSet {
             (rs, i) -> new Timestamp[] {rs.getTimestamp(1), rs.getTimestamp(2)});
     int[] birth =
         jdbc.queryForObject(
-            "SELECT min(birth_year), max(birth_year) FROM patient", (rs, i) -> new int[] {rs.getInt(1), rs.getInt(2)});
+            "SELECT min(birth_year), max(birth_year) FROM patient",
+            (rs, i) -> new int[] {rs.getInt(1), rs.getInt(2)});
     effectiveFrom = eff[0].toInstant();
     effectiveTo = eff[1].toInstant();
     updatedFrom = upd[0].toInstant();
@@ -114,8 +127,12 @@ final class SearchSet {
     deathTo = death[1] == null ? effectiveTo : death[1].toInstant();
     birthFrom = birth[0];
     birthTo = birth[1];
-    if (patients.isEmpty() || encounters.isEmpty() || quantities.isEmpty() || valueCodes.isEmpty()) {
-      throw new IllegalStateException("the bench database holds too little data to draw queries from");
+    if (patients.isEmpty()
+        || encounters.isEmpty()
+        || quantities.isEmpty()
+        || valueCodes.isEmpty()) {
+      throw new IllegalStateException(
+          "the bench database holds too little data to draw queries from");
     }
     define();
   }
@@ -151,7 +168,9 @@ final class SearchSet {
     kind("Observation patient", r -> "Observation?patient=" + enc(pick(r, patients)));
     kind("Observation subject", r -> "Observation?subject=" + enc("Patient/" + pick(r, patients)));
     kind("Observation _id", r -> "Observation?_id=" + enc(pick(r, observationIds)));
-    kind("Observation code (registry)", r -> "Observation?code=" + enc(REGISTRY_VARIABLE + "|" + pick(r, variables)));
+    kind(
+        "Observation code (registry)",
+        r -> "Observation?code=" + enc(REGISTRY_VARIABLE + "|" + pick(r, variables)));
     kind(
         "Observation code (LOINC)",
         r -> {
@@ -162,7 +181,10 @@ final class SearchSet {
         "Observation date (1 day)",
         r -> {
           Instant day = day(r, effectiveFrom, effectiveTo);
-          return "Observation?date=ge" + date(day) + "&date=lt" + date(day.plus(1, ChronoUnit.DAYS));
+          return "Observation?date=ge"
+              + date(day)
+              + "&date=lt"
+              + date(day.plus(1, ChronoUnit.DAYS));
         });
     kind(
         "Observation value-quantity",
@@ -175,20 +197,28 @@ final class SearchSet {
         "Observation code+value-quantity",
         r -> {
           Variable v = pick(r, quantities);
-          return "Observation?code=" + enc(REGISTRY_VARIABLE + "|" + v.code())
-              + "&value-quantity=" + enc("ge" + number(v.p90()) + "|" + UCUM + "|" + v.unit());
+          return "Observation?code="
+              + enc(REGISTRY_VARIABLE + "|" + v.code())
+              + "&value-quantity="
+              + enc("ge" + number(v.p90()) + "|" + UCUM + "|" + v.unit());
         });
     kind("Observation value-concept", r -> "Observation?value-concept=" + enc(pick(r, valueCodes)));
     kind(
         "Observation category+patient",
         r -> "Observation?category=" + pick(r, categories) + "&patient=" + enc(pick(r, patients)));
-    kind("Observation encounter", r -> "Observation?encounter=" + enc("Encounter/" + pick(r, encounters)));
+    kind(
+        "Observation encounter",
+        r -> "Observation?encounter=" + enc("Encounter/" + pick(r, encounters)));
     kind(
         "Observation patient+code+date",
         r -> {
           Variable v = pick(r, quantities);
-          return "Observation?patient=" + enc(pick(r, patients)) + "&code="
-              + enc(REGISTRY_VARIABLE + "|" + v.code()) + "&date=ge" + date(effectiveFrom);
+          return "Observation?patient="
+              + enc(pick(r, patients))
+              + "&code="
+              + enc(REGISTRY_VARIABLE + "|" + v.code())
+              + "&date=ge"
+              + date(effectiveFrom);
         });
     kinds.add(
         new Kind(
@@ -198,18 +228,31 @@ final class SearchSet {
             true));
     kind(
         "Observation _count",
-        r -> "Observation?code=" + enc(REGISTRY_VARIABLE + "|" + pick(r, variables)) + "&_count=" + (10 + r.nextInt(191)));
+        r ->
+            "Observation?code="
+                + enc(REGISTRY_VARIABLE + "|" + pick(r, variables))
+                + "&_count="
+                + (10 + r.nextInt(191)));
     kind(
         "Observation _summary=count",
-        r -> "Observation?code=" + enc(REGISTRY_VARIABLE + "|" + pick(r, variables)) + "&_summary=count");
+        r ->
+            "Observation?code="
+                + enc(REGISTRY_VARIABLE + "|" + pick(r, variables))
+                + "&_summary=count");
     kind(
         "Observation _lastUpdated",
         r -> "Observation?_lastUpdated=ge" + enc(instant(between(r, updatedFrom, updatedTo))));
     kind(
         "Observation _include subject",
-        r -> "Observation?code=" + enc(REGISTRY_VARIABLE + "|" + pick(r, quantities).code())
-            + "&date=ge" + date(day(r, effectiveFrom, effectiveTo)) + "&_include=Observation:subject");
-    kind("Observation _elements", r -> "Observation?patient=" + enc(pick(r, patients)) + "&_elements=code,value");
+        r ->
+            "Observation?code="
+                + enc(REGISTRY_VARIABLE + "|" + pick(r, quantities).code())
+                + "&date=ge"
+                + date(day(r, effectiveFrom, effectiveTo))
+                + "&_include=Observation:subject");
+    kind(
+        "Observation _elements",
+        r -> "Observation?patient=" + enc(pick(r, patients)) + "&_elements=code,value");
     kinds.add(
         new Kind(
             "Observation next link",
@@ -237,17 +280,27 @@ final class SearchSet {
         "Patient death-date",
         r -> {
           Instant day = day(r, deathFrom, deathTo);
-          return "Patient?death-date=ge" + date(day) + "&death-date=lt" + date(day.plus(30, ChronoUnit.DAYS));
+          return "Patient?death-date=ge"
+              + date(day)
+              + "&death-date=lt"
+              + date(day.plus(30, ChronoUnit.DAYS));
         });
-    kind("Patient _revinclude", r -> "Patient?_id=" + enc(pick(r, patients)) + "&_revinclude=Observation:subject");
+    kind(
+        "Patient _revinclude",
+        r -> "Patient?_id=" + enc(pick(r, patients)) + "&_revinclude=Observation:subject");
     // ---- Condition ----
     kind("Condition patient", r -> "Condition?patient=" + enc(pick(r, patients)));
-    kind("Condition code", r -> "Condition?code=" + enc(DIAGNOSIS_CATEGORY + "|" + pick(r, diagnosisCategories)));
+    kind(
+        "Condition code",
+        r -> "Condition?code=" + enc(DIAGNOSIS_CATEGORY + "|" + pick(r, diagnosisCategories)));
     kind(
         "Condition onset-date",
         r -> {
           Instant day = day(r, effectiveFrom, effectiveTo);
-          return "Condition?onset-date=ge" + date(day) + "&onset-date=lt" + date(day.plus(7, ChronoUnit.DAYS));
+          return "Condition?onset-date=ge"
+              + date(day)
+              + "&onset-date=lt"
+              + date(day.plus(7, ChronoUnit.DAYS));
         });
     // ---- Encounter ----
     kind("Encounter patient", r -> "Encounter?patient=" + enc(pick(r, patients)));

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The application as a child JVM ({@code java -jar shockreg.jar}) on the bench database, with one
  * analyst token; its output goes to {@code <dir>/server.log}. Stopped with SIGTERM (graceful), then
- * killed if it does not end; a shutdown hook does the same if the benchmark fails or is interrupted.
+ * killed if it does not end; a shutdown hook does the same if the benchmark fails or is
+ * interrupted.
  */
 final class ServerProcess implements AutoCloseable {
 
@@ -37,7 +38,8 @@ final class ServerProcess implements AutoCloseable {
       throws IOException, InterruptedException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
-          jar + " is missing: build it with ./mvnw -B -DskipTests package (or -am with -Dbench=search)");
+          jar
+              + " is missing: build it with ./mvnw -B -DskipTests package (or -am with -Dbench=search)");
     }
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -106,10 +108,7 @@ final class ServerProcess implements AutoCloseable {
         if (r.statusCode() == 200 && r.body().contains("\"UP\"")) {
           System.out.printf(
               "bench: server pid %d up at %s in %.1f s (log %s)%n",
-              process.pid(),
-              baseUrl,
-              (System.nanoTime() - started) / 1e9,
-              log);
+              process.pid(), baseUrl, (System.nanoTime() - started) / 1e9, log);
           return;
         }
       } catch (IOException notYet) {
@@ -117,7 +116,8 @@ final class ServerProcess implements AutoCloseable {
       }
       Thread.sleep(500);
     }
-    throw new IllegalStateException("the server did not become healthy in " + timeout + "; see " + log);
+    throw new IllegalStateException(
+        "the server did not become healthy in " + timeout + "; see " + log);
   }
 
   private void stop() {

@@ -23,9 +23,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Loads the synthetic demo cohort once, through the real intake path (NDJSON per site, as a
- * hospital would post it), then the demo's ALTSHOCK-2 trial subjects ({@link TrialCohortGenerator}).
- * Idempotent twice over: each load is recorded under its cohort key, and a re-sent resource is
- * unchanged by content hash anyway.
+ * hospital would post it), then the demo's ALTSHOCK-2 trial subjects ({@link
+ * TrialCohortGenerator}). Idempotent twice over: each load is recorded under its cohort key, and a
+ * re-sent resource is unchanged by content hash anyway.
  */
 @Component
 @ConditionalOnProperty(prefix = "shockreg", name = "demo", havingValue = "true")
@@ -57,9 +57,9 @@ public class DemoCohortLoader implements ApplicationRunner {
   }
 
   /**
-   * The demo's synthetic patients go into the embedded database only: on a configured
-   * ({@code spring.datasource.url}), possibly productive, database the start fails unless
-   * {@code shockreg.demo-force=true}.
+   * The demo's synthetic patients go into the embedded database only: on a configured ({@code
+   * spring.datasource.url}), possibly productive, database the start fails unless {@code
+   * shockreg.demo-force=true}.
    */
   static void refuseExternalDatabase(Environment environment) {
     String url = environment.getProperty("spring.datasource.url", "");
@@ -67,7 +67,8 @@ public class DemoCohortLoader implements ApplicationRunner {
       log.error("event=demo_refused reason=external-database");
       throw new IllegalStateException(
           "shockreg.demo=true would load synthetic demo patients into the external database set by"
-              + " spring.datasource.url; start without shockreg.demo, or set " + FORCE_PROPERTY
+              + " spring.datasource.url; start without shockreg.demo, or set "
+              + FORCE_PROPERTY
               + "=true if this database is meant for the demo");
     }
   }

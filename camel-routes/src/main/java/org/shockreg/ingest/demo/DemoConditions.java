@@ -13,8 +13,8 @@ import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
- * Conditions of one synthetic patient's source record: the shock, its cause and the problem
- * list, coded in the site's dialect (SNOMED CT or ICD-10-CM).
+ * Conditions of one synthetic patient's source record: the shock, its cause and the problem list,
+ * coded in the site's dialect (SNOMED CT or ICD-10-CM).
  */
 final class DemoConditions {
 
@@ -25,7 +25,9 @@ final class DemoConditions {
     this.r = record;
   }
 
-  /** The cardiogenic shock itself: an encounter diagnosis recorded within {@code recordedWithin}. */
+  /**
+   * The cardiogenic shock itself: an encounter diagnosis recorded within {@code recordedWithin}.
+   */
   void emitCardiogenicShock(long recordedWithin) {
     condition(
         DemoDiagnosis.CARDIOGENIC_SHOCK.coding(r.site.shockInSnomed()),
@@ -43,7 +45,8 @@ final class DemoConditions {
   void emitHeartFailureHistory(boolean snomed) {
     if (r.chance(0.55)) {
       // Known chronic HF: diagnosed months to years earlier, so the episode is not de novo.
-      DemoDiagnosis chronic = r.chance(0.6) ? DemoDiagnosis.CHRONIC_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
+      DemoDiagnosis chronic =
+          r.chance(0.6) ? DemoDiagnosis.CHRONIC_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
       chronicCondition(chronic, snomed, r.between(60 * DAY, 6 * 365 * DAY));
       if (r.chance(0.5)) {
         condition(
@@ -54,7 +57,8 @@ final class DemoConditions {
             true);
       }
     } else {
-      DemoDiagnosis acute = r.chance(0.7) ? DemoDiagnosis.ACUTE_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
+      DemoDiagnosis acute =
+          r.chance(0.7) ? DemoDiagnosis.ACUTE_SYSTOLIC_HF : DemoDiagnosis.HF_UNSPECIFIED;
       long onset = r.shockAt - r.between(0, 24 * HOUR);
       condition(acute.coding(snomed), onset, false, onset + r.between(HOUR, DAY), true);
     }
@@ -79,7 +83,8 @@ final class DemoConditions {
       chronicCondition(DemoDiagnosis.HYPERTENSION, snomed, r.between(365 * DAY, 25 * 365 * DAY));
     }
     if (r.chance(0.20)) {
-      chronicCondition(DemoDiagnosis.ATRIAL_FIBRILLATION, snomed, r.between(60 * DAY, 10 * 365 * DAY));
+      chronicCondition(
+          DemoDiagnosis.ATRIAL_FIBRILLATION, snomed, r.between(60 * DAY, 10 * 365 * DAY));
     }
     if (r.chance(0.12)) {
       chronicCondition(DemoDiagnosis.CKD_STAGE_3, snomed, r.between(365 * DAY, 8 * 365 * DAY));
@@ -112,5 +117,4 @@ final class DemoConditions {
     condition.setRecordedDateElement(r.dateTime(recordedAt));
     r.sink.accept(r.site.id, condition);
   }
-
 }

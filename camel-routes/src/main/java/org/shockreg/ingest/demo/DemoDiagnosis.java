@@ -72,8 +72,7 @@ enum DemoDiagnosis {
       "Ventricular tachycardia, unspecified",
       "25569003",
       "Ventricular tachycardia (disorder)"),
-  SEPTIC_SHOCK(
-      "R65.21", "Severe sepsis with septic shock", "76571007", "Septic shock (disorder)"),
+  SEPTIC_SHOCK("R65.21", "Severe sepsis with septic shock", "76571007", "Septic shock (disorder)"),
   // Comorbidities the registry does not map: they must show up in the unmapped-codes report.
   TYPE_2_DIABETES(
       "E11.9",

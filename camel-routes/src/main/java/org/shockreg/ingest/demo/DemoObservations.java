@@ -12,8 +12,8 @@ import static org.shockreg.ingest.demo.SourceRecord.quantity;
 
 import java.math.BigDecimal;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.Observation.ObservationStatus;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Observation.ObservationStatus;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
@@ -61,7 +61,9 @@ final class DemoObservations {
     heartRate.getCode().addCoding(new Coding(LOINC, "8867-4", "Heart rate"));
     heartRate.setValue(
         quantity(
-            BigDecimal.valueOf(perMinute), r.site == DemoSite.BOSTON ? "beats/min" : "/min", "/min"));
+            BigDecimal.valueOf(perMinute),
+            r.site == DemoSite.BOSTON ? "beats/min" : "/min",
+            "/min"));
     r.sink.accept(r.site.id, heartRate);
   }
 
@@ -70,8 +72,7 @@ final class DemoObservations {
     Observation panel = observation("vital-signs", at, false);
     panel
         .getCode()
-        .addCoding(
-            new Coding(LOINC, "85354-9", "Blood pressure panel with all children optional"));
+        .addCoding(new Coding(LOINC, "85354-9", "Blood pressure panel with all children optional"));
     panel.getCode().setText("Blood pressure");
     component(panel, "8480-6", "Systolic blood pressure", sbp);
     component(panel, "8462-4", "Diastolic blood pressure", dbp);
@@ -139,8 +140,7 @@ final class DemoObservations {
     if (r.site == DemoSite.PARIS) {
       creatinine
           .getCode()
-          .addCoding(
-              new Coding(LOINC, "14682-9", "Creatinine [Moles/volume] in Serum or Plasma"));
+          .addCoding(new Coding(LOINC, "14682-9", "Creatinine [Moles/volume] in Serum or Plasma"));
       creatinine.setValue(quantity(decimal(mgPerDl * 88.4, 0), "µmol/L", "umol/L"));
     } else {
       creatinine
@@ -212,5 +212,4 @@ final class DemoObservations {
       default -> "Exam";
     };
   }
-
 }

@@ -33,7 +33,9 @@ final class DemoProcedures {
         .addCoding(
             durableLvad
                 ? new Coding(
-                    SNOMED, "232967006", "Implantation of left ventricular assist device (procedure)")
+                    SNOMED,
+                    "232967006",
+                    "Implantation of left ventricular assist device (procedure)")
                 : new Coding(SNOMED, "32413006", "Transplantation of heart (procedure)"));
     procedure.setPerformed(r.dateTime(at));
     r.sink.accept(r.site.id, procedure);
@@ -92,9 +94,7 @@ final class DemoProcedures {
                     "Assistance with Cardiac Output using Balloon Pump, Continuous");
             case BOSTON ->
                 new Coding(
-                    CPT,
-                    "33967",
-                    "Insertion of intra-aortic balloon assist device, percutaneous");
+                    CPT, "33967", "Insertion of intra-aortic balloon assist device, percutaneous");
           };
       case IMPELLA ->
           r.site == DemoSite.BOSTON
@@ -126,5 +126,4 @@ final class DemoProcedures {
     procedure.setEncounter(new Reference(r.encounterAt(at)));
     return procedure;
   }
-
 }

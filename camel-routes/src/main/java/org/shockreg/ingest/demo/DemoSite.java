@@ -3,9 +3,9 @@ package org.shockreg.ingest.demo;
 import java.util.TimeZone;
 
 /**
- * The three demo sites, in the order patients are dealt to them. They deliberately speak
- * different dialects (see {@link SyntheticCohortGenerator}); the resources of one patient are
- * written in its site's dialect by {@link SourceRecord}.
+ * The three demo sites, in the order patients are dealt to them. They deliberately speak different
+ * dialects (see {@link SyntheticCohortGenerator}); the resources of one patient are written in its
+ * site's dialect by {@link SourceRecord}.
  */
 enum DemoSite {
   MILANO(

@@ -8,8 +8,8 @@ import org.shockreg.ingest.demo.SyntheticCohortGenerator.SourceResourceSink;
 
 /**
  * One patient of the synthetic cardiogenic-shock cohort ({@link SyntheticCohortGenerator}): plans
- * the clinical course from the patient's own random stream, then emits the resources its site's
- * EHR would send for it.
+ * the clinical course from the patient's own random stream, then emits the resources its site's EHR
+ * would send for it.
  */
 final class ShockPatientRecord extends SourceRecord {
 
@@ -84,8 +84,7 @@ final class ShockPatientRecord extends SourceRecord {
 
     shockAt = BASE + floorMinute((long) (rng.nextDouble() * 365 * DAY));
     // Most shocks are diagnosed on the day of admission; some develop days into the stay.
-    admitAt =
-        shockAt - (chance(0.7) ? between(20 * MINUTE, 6 * HOUR) : between(6 * HOUR, 5 * DAY));
+    admitAt = shockAt - (chance(0.7) ? between(20 * MINUTE, 6 * HOUR) : between(6 * HOUR, 5 * DAY));
     icuAt = Math.max(admitAt + 15 * MINUTE, shockAt + between(-3 * HOUR, 4 * HOUR));
     icuEndAt = icuAt + between(2 * DAY, 12 * DAY);
 
@@ -125,9 +124,7 @@ final class ShockPatientRecord extends SourceRecord {
       }
     }
     measurementsEndAt =
-        diedInHospital
-            ? Math.min(shockAt + 48 * HOUR, deathAt - 15 * MINUTE)
-            : shockAt + 48 * HOUR;
+        diedInHospital ? Math.min(shockAt + 48 * HOUR, deathAt - 15 * MINUTE) : shockAt + 48 * HOUR;
   }
 
   private void planDevices() {
@@ -185,11 +182,12 @@ final class ShockPatientRecord extends SourceRecord {
     conditions.emitCardiogenicShock(6 * HOUR);
     switch (etiology) {
       case AMI_CS -> {
-        DemoDiagnosis mi = chance(0.65) ? DemoDiagnosis.STEMI[rng.nextInt(4)] : DemoDiagnosis.NSTEMI;
+        DemoDiagnosis mi =
+            chance(0.65) ? DemoDiagnosis.STEMI[rng.nextInt(4)] : DemoDiagnosis.NSTEMI;
         // Mostly hours before the shock; late presenters up to 5 days (rule: 7 days).
-        long onset =
-            shockAt - (chance(0.9) ? between(0, 36 * HOUR) : between(36 * HOUR, 5 * DAY));
-        conditions.condition(mi.coding(snomed), onset, false, onset + between(HOUR, 8 * HOUR), true);
+        long onset = shockAt - (chance(0.9) ? between(0, 36 * HOUR) : between(36 * HOUR, 5 * DAY));
+        conditions.condition(
+            mi.coding(snomed), onset, false, onset + between(HOUR, 8 * HOUR), true);
         if (chance(0.2)) {
           // Acute HF coded alongside the infarct: etiology must still come out as AMI-CS.
           conditions.condition(
@@ -200,7 +198,8 @@ final class ShockPatientRecord extends SourceRecord {
               true);
         }
         if (chance(0.15)) {
-          conditions.chronicCondition(DemoDiagnosis.OLD_MI, snomed, between(2 * 365 * DAY, 15 * 365 * DAY));
+          conditions.chronicCondition(
+              DemoDiagnosis.OLD_MI, snomed, between(2 * 365 * DAY, 15 * 365 * DAY));
         }
       }
       case HF_CS -> conditions.emitHeartFailureHistory(snomed);
@@ -329,7 +328,8 @@ final class ShockPatientRecord extends SourceRecord {
       procedures.emitDeviceTherapy(secondDevice, secondStart, secondEnd, endedByDeath(secondEnd));
     }
     if (heartReplacement != HeartReplacement.NONE) {
-      procedures.emitHeartReplacement(heartReplacement == HeartReplacement.DURABLE_LVAD, heartReplacementAt);
+      procedures.emitHeartReplacement(
+          heartReplacement == HeartReplacement.DURABLE_LVAD, heartReplacementAt);
     }
   }
 }

@@ -25,12 +25,12 @@ import org.hl7.fhir.r4.model.Resource;
 import org.shockreg.ingest.demo.SyntheticCohortGenerator.SourceResourceSink;
 
 /**
- * One synthetic patient's source record as its site's EHR sends it: its ids, Patient and
- * Encounters here, its {@link DemoConditions}, {@link DemoObservations} and {@link DemoProcedures}
- * beside it, shared by the demo generators ({@link SyntheticCohortGenerator}, {@link
- * TrialCohortGenerator}), each writing in the site's dialect (codes, units, panels, time offsets). A subclass plans the clinical
- * course, then calls these in order; every random draw comes from the patient's own stream, so the
- * same stream gives byte-identical resources.
+ * One synthetic patient's source record as its site's EHR sends it: its ids, Patient and Encounters
+ * here, its {@link DemoConditions}, {@link DemoObservations} and {@link DemoProcedures} beside it,
+ * shared by the demo generators ({@link SyntheticCohortGenerator}, {@link TrialCohortGenerator}),
+ * each writing in the site's dialect (codes, units, panels, time offsets). A subclass plans the
+ * clinical course, then calls these in order; every random draw comes from the patient's own
+ * stream, so the same stream gives byte-identical resources.
  */
 abstract class SourceRecord {
 
@@ -71,25 +71,33 @@ abstract class SourceRecord {
   final int number;
   final SplittableRandom rng;
   final SourceResourceSink sink;
+
   /** Prepended to every resource id ("" for the base cohort), so cohorts never share an id. */
   private final String idPrefix;
+
   final String patientId;
   final String patientRef;
   final String stayId;
   final String icuId;
   final String stayRef;
   final String icuRef;
+
   /** The record's resources of each kind, written in the site's dialect. */
   final DemoConditions conditions = new DemoConditions(this);
+
   final DemoObservations observations = new DemoObservations(this);
   final DemoProcedures procedures = new DemoProcedures(this);
 
   /** Shock diagnosis; instants are epoch milliseconds on whole minutes. */
   long shockAt;
-  /** CICU arrival: facts before it are filed under the hospital stay, later ones under the ICU stay. */
+
+  /**
+   * CICU arrival: facts before it are filed under the hospital stay, later ones under the ICU stay.
+   */
   long icuAt;
 
-  SourceRecord(DemoSite site, int number, String idPrefix, SplittableRandom rng, SourceResourceSink sink) {
+  SourceRecord(
+      DemoSite site, int number, String idPrefix, SplittableRandom rng, SourceResourceSink sink) {
     this.site = site;
     this.number = number;
     this.idPrefix = idPrefix;
@@ -103,7 +111,10 @@ abstract class SourceRecord {
     this.icuRef = "Encounter/" + icuId;
   }
 
-  /** The encounter a fact at this time is filed under: the hospital stay, from CICU arrival the ICU stay. */
+  /**
+   * The encounter a fact at this time is filed under: the hospital stay, from CICU arrival the ICU
+   * stay.
+   */
   String encounterAt(long at) {
     return at < icuAt ? stayRef : icuRef;
   }
@@ -179,7 +190,10 @@ abstract class SourceRecord {
     sink.accept(site.id, stay);
   }
 
-  /** The intensive-care stay from {@link #icuAt}: its start is the CICU arrival the registry derives. */
+  /**
+   * The intensive-care stay from {@link #icuAt}: its start is the CICU arrival the registry
+   * derives.
+   */
   void emitIcuStay(long icuEndAt) {
     Encounter icu = new Encounter();
     icu.setId(icuId);

@@ -54,7 +54,8 @@ public final class SyntheticCohortGenerator {
     Objects.requireNonNull(sink, "sink");
     for (int i = 0; i < patients; i++) {
       int number = i + 1;
-      SplittableRandom rng = new SplittableRandom(SourceRecord.mix64(seed + 0x9E3779B97F4A7C15L * number));
+      SplittableRandom rng =
+          new SplittableRandom(SourceRecord.mix64(seed + 0x9E3779B97F4A7C15L * number));
       new ShockPatientRecord(SITES[i % SITES.length], number, rng, sink).emit();
     }
   }

@@ -17,13 +17,13 @@ import org.shockreg.ingest.demo.SyntheticCohortGenerator.SourceResourceSink;
  * <p>Figures after the trial's interim analysis (futility): age median about 60, LVEF about 20 %,
  * about 60 % non-ischemic, SBP about 88 mmHg, lactate median below 2 mmol/L; CICU arrival, shock
  * diagnosis about 4 h later, randomization about 4 h after that (always within the 6 h window);
- * IABP a median 2.5 h after randomization in the early arm, some control patients escalated to
- * tMCS (within 8 h or later); day-60 success about 78 % in both arms: 20 % die by day 60, 5 % are
+ * IABP a median 2.5 h after randomization in the early arm, some control patients escalated to tMCS
+ * (within 8 h or later); day-60 success about 78 % in both arms: 20 % die by day 60, 5 % are
  * bridged to a durable LVAD or a heart transplant, 4 % are lost to follow-up before day 60.
  *
  * <p>Deterministic like the base cohort: each subject draws from its own stream of (seed, subject
- * number), arms are permuted blocks of two, so n subjects are a prefix of n + k. Shocks fall between
- * 2025-02-01 and 2026-05-27, so every day 60 and follow-up visit lies before 2026-11.
+ * number), arms are permuted blocks of two, so n subjects are a prefix of n + k. Shocks fall
+ * between 2025-02-01 and 2026-05-27, so every day 60 and follow-up visit lies before 2026-11.
  */
 public final class TrialCohortGenerator {
 
@@ -64,7 +64,8 @@ public final class TrialCohortGenerator {
     for (int i = 0; i < subjects; i++) {
       int number = i + 1;
       SplittableRandom rng =
-          new SplittableRandom(SourceRecord.mix64((seed ^ PATIENT_SALT) + 0x9E3779B97F4A7C15L * number));
+          new SplittableRandom(
+              SourceRecord.mix64((seed ^ PATIENT_SALT) + 0x9E3779B97F4A7C15L * number));
       new TrialRecord(SITES[i % SITES.length], number, rng, sink, arm(i)).emit();
     }
   }
@@ -103,7 +104,8 @@ public final class TrialCohortGenerator {
     private int sbpAtShock;
     private double lactateAtShock;
 
-    TrialRecord(DemoSite site, int number, SplittableRandom rng, SourceResourceSink sink, String arm) {
+    TrialRecord(
+        DemoSite site, int number, SplittableRandom rng, SourceResourceSink sink, String arm) {
       super(site, number, ID_PREFIX, rng, sink);
       this.arm = arm;
     }
@@ -136,8 +138,10 @@ public final class TrialCohortGenerator {
         emitFollowUpVisit(followUpAt);
         // The visit's vitals are what tells the registry the patient was alive then.
         int sbp = clamp(truncatedGaussian(108, 12, 85, 140), 85, 140);
-        observations.emitBloodPressure(followUpAt + 10 * MINUTE, sbp, clamp(sbp * 0.62, 50, 90), -1, false);
-        observations.emitHeartRate(followUpAt + 10 * MINUTE, clamp(truncatedGaussian(76, 10, 50, 110), 50, 110));
+        observations.emitBloodPressure(
+            followUpAt + 10 * MINUTE, sbp, clamp(sbp * 0.62, 50, 90), -1, false);
+        observations.emitHeartRate(
+            followUpAt + 10 * MINUTE, clamp(truncatedGaussian(76, 10, 50, 110), 50, 110));
       }
       emitResearchSubject();
     }
@@ -150,7 +154,8 @@ public final class TrialCohortGenerator {
       ageAtShock = (int) Math.round(truncatedGaussian(60, 10, 19, 74));
       shockAt = FIRST_SHOCK + floorMinute((long) (rng.nextDouble() * ENROLMENT_DAYS * DAY));
       // CICU arrival, then shock diagnosed ~4 h later, randomized ~4 h after that (window: 6 h).
-      icuAt = shockAt - floorMinute((long) (bounded(4 * Math.exp(0.45 * gaussian()), 1, 10) * HOUR));
+      icuAt =
+          shockAt - floorMinute((long) (bounded(4 * Math.exp(0.45 * gaussian()), 1, 10) * HOUR));
       admitAt = icuAt - between(20 * MINUTE, 8 * HOUR);
       randomizedAt =
           shockAt + floorMinute((long) (bounded(4 * Math.exp(0.3 * gaussian()), 1, 5.75) * HOUR));
@@ -232,7 +237,8 @@ public final class TrialCohortGenerator {
       observations.emitCreatinine(shockAt + between(-60 * MINUTE, 30 * MINUTE), creatinine);
       // LVEF <= 30 keeps even a 5-point band or "p-(p+5) %" text at <= 35 % once curated.
       int lvef = clamp(20 * Math.exp(0.22 * gaussian()), 10, 30);
-      observations.emitLvef(shockAt + between(-2 * HOUR, randomizedAt - shockAt - 20 * MINUTE), lvef);
+      observations.emitLvef(
+          shockAt + between(-2 * HOUR, randomizedAt - shockAt - 20 * MINUTE), lvef);
       lactateAtShock = lactate;
       sbpAtShock = sbp;
     }
@@ -247,7 +253,8 @@ public final class TrialCohortGenerator {
         }
         double f = (double) (at - shockAt) / (48 * HOUR);
         boolean inScaiWindow = at - shockAt <= 6 * HOUR;
-        int sbp = clamp(sbpAtShock + (dies ? -6 : 20) * f + 5 * gaussian(), inScaiWindow ? 64 : 55, 150);
+        int sbp =
+            clamp(sbpAtShock + (dies ? -6 : 20) * f + 5 * gaussian(), inScaiWindow ? 64 : 55, 150);
         vitals(at, sbp);
         if (offset == 8 * HOUR || offset == 40 * HOUR) {
           double trend = Math.exp((dies ? 0.4 : -0.8) * f + 0.08 * gaussian());
@@ -264,8 +271,9 @@ public final class TrialCohortGenerator {
     }
 
     /**
-     * Early arm: IABP a median 2.5 h after randomization. Control arm: 20 % escalated to tMCS within
-     * 8 h, 15 % later. Some early-arm patients get an Impella on top. Heart replacement last.
+     * Early arm: IABP a median 2.5 h after randomization. Control arm: 20 % escalated to tMCS
+     * within 8 h, 15 % later. Some early-arm patients get an Impella on top. Heart replacement
+     * last.
      */
     private void emitDevices() {
       long limit = diedInHospital ? deathAt : icuEndAt - HOUR;

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An original-mode ACK: MSH (sender and receiver swapped, same version and charset), MSA (code,
- * MSH-10 of the message), and one ERR per problem: ERR-2 location, ERR-3 HL7 table 0357 code,
- * ERR-4 severity, ERR-8 text; messages before v2.5 also get ERR-1.
+ * MSH-10 of the message), and one ERR per problem: ERR-2 location, ERR-3 HL7 table 0357 code, ERR-4
+ * severity, ERR-8 text; messages before v2.5 also get ERR-1.
  */
 final class Ack {
 
@@ -20,7 +20,10 @@ final class Ack {
   private static final EncodingCharacters ENC = new EncodingCharacters('|', "^~\\&");
   private static final AtomicLong SEQUENCE = new AtomicLong();
 
-  /** One ERR: where ({@code segment} occurrence {@code field}; all may be null), which HL7 code, why. */
+  /**
+   * One ERR: where ({@code segment} occurrence {@code field}; all may be null), which HL7 code,
+   * why.
+   */
   record Error(String segment, int occurrence, int field, String hl7Code, String text) {}
 
   private Ack() {}
@@ -49,11 +52,26 @@ final class Ack {
     StringBuilder s = new StringBuilder();
     s.append("MSH|^~\\&|")
         // applications and facilities are echoed as sent (encoded), with their components
-        .append(r(msh.receivingApplication())).append('|').append(r(msh.receivingFacility())).append('|')
-        .append(r(msh.sendingApplication())).append('|').append(r(msh.sendingFacility())).append('|')
-        .append(Hl7Time.now()).append("||ACK^").append(n(msh.event())).append("^ACK|")
-        .append("SR").append(System.currentTimeMillis()).append('-').append(SEQUENCE.incrementAndGet()).append('|')
-        .append(msh.processingId() == null ? "P" : msh.processingId()).append('|').append(version);
+        .append(r(msh.receivingApplication()))
+        .append('|')
+        .append(r(msh.receivingFacility()))
+        .append('|')
+        .append(r(msh.sendingApplication()))
+        .append('|')
+        .append(r(msh.sendingFacility()))
+        .append('|')
+        .append(Hl7Time.now())
+        .append("||ACK^")
+        .append(n(msh.event()))
+        .append("^ACK|")
+        .append("SR")
+        .append(System.currentTimeMillis())
+        .append('-')
+        .append(SEQUENCE.incrementAndGet())
+        .append('|')
+        .append(msh.processingId() == null ? "P" : msh.processingId())
+        .append('|')
+        .append(version);
     if (msh.charset() != null) {
       s.append("||||||").append(msh.charset());
     }
@@ -63,13 +81,24 @@ final class Ack {
       s.append('|').append(escape(text));
     }
     s.append('\r');
-    boolean old = version.startsWith("2.3") || version.startsWith("2.4") || version.startsWith("2.2");
+    boolean old =
+        version.startsWith("2.3") || version.startsWith("2.4") || version.startsWith("2.2");
     for (Error e : errors) {
       List<String> fields = new ArrayList<>();
       String where =
-          e.segment() == null ? "" : e.segment() + "^" + e.occurrence() + (e.field() > 0 ? "^" + e.field() : "");
+          e.segment() == null
+              ? ""
+              : e.segment() + "^" + e.occurrence() + (e.field() > 0 ? "^" + e.field() : "");
       // ERR-1 (before v2.5): segment^sequence^field^code&text&HL70357
-      fields.add(old ? where + (where.isEmpty() ? "" : "^") + e.hl7Code() + "&" + codeText(e.hl7Code()) + "&HL70357" : "");
+      fields.add(
+          old
+              ? where
+                  + (where.isEmpty() ? "" : "^")
+                  + e.hl7Code()
+                  + "&"
+                  + codeText(e.hl7Code())
+                  + "&HL70357"
+              : "");
       fields.add(where);
       fields.add(e.hl7Code() + "^" + codeText(e.hl7Code()) + "^HL70357");
       fields.add("E");
@@ -109,7 +138,14 @@ final class Ack {
     static Header of(Hl7Message m) {
       Hl7Message.Seg msh = m.msh();
       return new Header(
-          msh.encoded(3), msh.encoded(4), msh.encoded(5), msh.encoded(6), msh.get(9, 2), msh.get(10), msh.get(11), msh.get(12),
+          msh.encoded(3),
+          msh.encoded(4),
+          msh.encoded(5),
+          msh.encoded(6),
+          msh.get(9, 2),
+          msh.get(10),
+          msh.get(11),
+          msh.get(12),
           msh.get(18));
     }
 
@@ -125,7 +161,8 @@ final class Ack {
       }
       String line = end < 0 ? text : text.substring(0, end);
       String[] f = line.split(java.util.regex.Pattern.quote(String.valueOf(text.charAt(3))), -1);
-      java.util.function.IntFunction<String> field = i -> i - 1 < f.length && !f[i - 1].isEmpty() ? f[i - 1] : null;
+      java.util.function.IntFunction<String> field =
+          i -> i - 1 < f.length && !f[i - 1].isEmpty() ? f[i - 1] : null;
       String event = field.apply(9);
       if (event != null && event.contains("^")) {
         String[] parts = event.split("\\^");
@@ -134,8 +171,16 @@ final class Ack {
         event = null;
       }
       String version = field.apply(12);
-      return new Header(field.apply(3), field.apply(4), field.apply(5), field.apply(6), event, field.apply(10),
-          field.apply(11), version != null && version.matches("2\\.[0-9.]{1,5}") ? version : null, field.apply(18));
+      return new Header(
+          field.apply(3),
+          field.apply(4),
+          field.apply(5),
+          field.apply(6),
+          event,
+          field.apply(10),
+          field.apply(11),
+          version != null && version.matches("2\\.[0-9.]{1,5}") ? version : null,
+          field.apply(18));
     }
   }
 }

@@ -10,7 +10,8 @@ import org.shockreg.ingest.hl7v2.Hl7Message.Seg;
  * ADT PV1 as FHIR Encounters: the hospital stay (PV1-19 visit, PV1-44/45 admit and discharge), and
  * the intensive-care stay when PV1-3 (or, leaving it, PV1-6) is a CICU location of the site's
  * mapping file: its start is CICU arrival (A01/A04 admit, A02 transfer in), its end the transfer
- * out or discharge (A02/A03). A11 (cancel admit) retracts both; A13 (cancel discharge) reopens them.
+ * out or discharge (A02/A03). A11 (cancel admit) retracts both; A13 (cancel discharge) reopens
+ * them.
  */
 final class EncounterSegments {
 
@@ -20,19 +21,27 @@ final class EncounterSegments {
   private EncounterSegments() {}
 
   static void encounters(
-      Hl7Message message, String trigger, String patientId, String lastUpdated, Hl7Context ctx, Hl7Conversion out) {
+      Hl7Message message,
+      String trigger,
+      String patientId,
+      String lastUpdated,
+      Hl7Context ctx,
+      Hl7Conversion out) {
     Seg pv1 = message.first("PV1");
     if (pv1 == null || patientId == null) {
       return;
     }
     Seg pid = message.first("PID");
     Seg evn = message.first("EVN");
-    String eventTime = evn != null && evn.get(6) != null ? evn.get(6) : evn != null ? evn.get(2) : null;
+    String eventTime =
+        evn != null && evn.get(6) != null ? evn.get(6) : evn != null ? evn.get(2) : null;
     if (eventTime == null) {
       eventTime = message.msh().get(7);
     }
     String visit =
-        pv1.get(19) != null ? "V:" + pv1.get(19) : pid != null && pid.get(18) != null ? "A:" + pid.get(18) : "T:" + pv1.get(44);
+        pv1.get(19) != null
+            ? "V:" + pv1.get(19)
+            : pid != null && pid.get(18) != null ? "A:" + pid.get(18) : "T:" + pv1.get(44);
     String admit = pv1.get(44);
     String discharge = pv1.get(45);
     boolean cancelDischarge = "A13".equals(trigger);
@@ -43,31 +52,57 @@ final class EncounterSegments {
       discharge = null;
     }
 
-    ObjectNode stay = encounter(Hl7Context.id("hl7-enc", patientId, visit), patientId, lastUpdated, ctx);
-    stay.put("status", "A11".equals(trigger) ? "entered-in-error" : discharge != null ? "finished" : "in-progress");
-    stay.putObject("class").put("system", ACT_CODE).put("code", encounterClass(pv1.get(2), trigger));
+    ObjectNode stay =
+        encounter(Hl7Context.id("hl7-enc", patientId, visit), patientId, lastUpdated, ctx);
+    stay.put(
+        "status",
+        "A11".equals(trigger)
+            ? "entered-in-error"
+            : discharge != null ? "finished" : "in-progress");
+    stay.putObject("class")
+        .put("system", ACT_CODE)
+        .put("code", encounterClass(pv1.get(2), trigger));
     period(stay, admit, discharge);
     out.add(stay, pv1, 19);
 
-    ObjectNode icu = icuStay(trigger, pv1, Hl7Context.id("hl7-icu", patientId, visit), patientId, lastUpdated,
-        admit, discharge, eventTime, ctx);
+    ObjectNode icu =
+        icuStay(
+            trigger,
+            pv1,
+            Hl7Context.id("hl7-icu", patientId, visit),
+            patientId,
+            lastUpdated,
+            admit,
+            discharge,
+            eventTime,
+            ctx);
     out.add(icu, pv1, 3);
   }
 
   private static ObjectNode icuStay(
-      String trigger, Seg pv1, String id, String patientId, String lastUpdated, String admit, String discharge,
-      String eventTime, Hl7Context ctx) {
+      String trigger,
+      Seg pv1,
+      String id,
+      String patientId,
+      String lastUpdated,
+      String admit,
+      String discharge,
+      String eventTime,
+      Hl7Context ctx) {
     String current = pv1.get(3);
     String prior = pv1.get(6);
     boolean inIcu = current != null && ctx.icu().isIntensiveCare(ctx.siteId(), locationId(current));
     boolean fromIcu = prior != null && ctx.icu().isIntensiveCare(ctx.siteId(), locationId(prior));
     JsonNode stored = ctx.latest("Encounter", id);
     boolean storedLive =
-        stored != null && !Set.of("entered-in-error", "cancelled").contains(stored.path("status").asText());
+        stored != null
+            && !Set.of("entered-in-error", "cancelled").contains(stored.path("status").asText());
     String storedStart = storedLive ? stored.path("period").path("start").asText(null) : null;
     String storedEnd = storedLive ? stored.path("period").path("end").asText(null) : null;
     String storedLocation =
-        storedLive ? stored.path("location").path(0).path("location").path("display").asText(null) : null;
+        storedLive
+            ? stored.path("location").path(0).path("location").path("display").asText(null)
+            : null;
 
     if ("A11".equals(trigger)) {
       if (stored == null) {
@@ -83,14 +118,22 @@ final class EncounterSegments {
     String location;
     if (inIcu) {
       start =
-          storedStart != null ? storedStart
-              : Hl7Time.fhir("A01".equals(trigger) || "A04".equals(trigger) ? (admit != null ? admit : eventTime) : eventTime);
+          storedStart != null
+              ? storedStart
+              : Hl7Time.fhir(
+                  "A01".equals(trigger) || "A04".equals(trigger)
+                      ? (admit != null ? admit : eventTime)
+                      : eventTime);
       end = Hl7Time.fhir(discharge);
       location = current;
-    } else if ((fromIcu || (storedLive && storedEnd == null)) && ("A02".equals(trigger) || "A03".equals(trigger))) {
+    } else if ((fromIcu || (storedLive && storedEnd == null))
+        && ("A02".equals(trigger) || "A03".equals(trigger))) {
       // leaving the unit: transferred out, or discharged from a ward after it
       start = storedStart;
-      end = storedEnd != null ? storedEnd : Hl7Time.fhir("A03".equals(trigger) ? discharge : eventTime);
+      end =
+          storedEnd != null
+              ? storedEnd
+              : Hl7Time.fhir("A03".equals(trigger) ? discharge : eventTime);
       location = storedLocation != null ? storedLocation : prior;
     } else if ("A13".equals(trigger) && storedLive && storedEnd != null) {
       start = storedStart; // the discharge that closed the stay is cancelled: open again
@@ -109,13 +152,17 @@ final class EncounterSegments {
       period.put("end", end);
     }
     if (location != null) {
-      e.putArray("location").addObject().putObject("location")
-          .put("reference", "Location/" + locationId(location)).put("display", location);
+      e.putArray("location")
+          .addObject()
+          .putObject("location")
+          .put("reference", "Location/" + locationId(location))
+          .put("display", location);
     }
     return e;
   }
 
-  private static ObjectNode encounter(String id, String patientId, String lastUpdated, Hl7Context ctx) {
+  private static ObjectNode encounter(
+      String id, String patientId, String lastUpdated, Hl7Context ctx) {
     ObjectNode e = ctx.object();
     e.put("resourceType", "Encounter");
     e.put("id", id);

@@ -45,7 +45,10 @@ final class Hl7Charsets {
   /** Thrown for an MSH-18 this listener does not know: the message is answered AR. */
   static final class UnknownCharset extends Exception {
     UnknownCharset(String name) {
-      super("MSH-18 character set '" + name + "' is not supported (ASCII, 8859/1-9, 8859/15, UNICODE UTF-8)");
+      super(
+          "MSH-18 character set '"
+              + name
+              + "' is not supported (ASCII, 8859/1-9, 8859/15, UNICODE UTF-8)");
     }
   }
 
@@ -58,19 +61,22 @@ final class Hl7Charsets {
       }
       return new Decoded(new String(frame, cs), cs, msh18.trim());
     }
-    Charset fallback = BY_NAME.getOrDefault(defaultCharset.toUpperCase(Locale.ROOT), StandardCharsets.UTF_8);
+    Charset fallback =
+        BY_NAME.getOrDefault(defaultCharset.toUpperCase(Locale.ROOT), StandardCharsets.UTF_8);
     if (fallback == StandardCharsets.UTF_8) {
       try {
         // Undeclared UTF-8 is common; bytes that are not UTF-8 are most likely Latin-1.
         String text =
-            StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .decode(ByteBuffer.wrap(frame))
                 .toString();
         return new Decoded(text, StandardCharsets.UTF_8, null);
       } catch (CharacterCodingException e) {
-        return new Decoded(new String(frame, StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1, null);
+        return new Decoded(
+            new String(frame, StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1, null);
       }
     }
     return new Decoded(new String(frame, fallback), fallback, null);
@@ -88,7 +94,10 @@ final class Hl7Charsets {
     while (end < ascii.length() && ascii.charAt(end) != '\r' && ascii.charAt(end) != '\n') {
       end++;
     }
-    String[] fields = ascii.substring(start, end).split(java.util.regex.Pattern.quote(String.valueOf(fieldSep)), -1);
+    String[] fields =
+        ascii
+            .substring(start, end)
+            .split(java.util.regex.Pattern.quote(String.valueOf(fieldSep)), -1);
     // fields[0] = "MSH", fields[1] = MSH-2, so MSH-n is fields[n - 1]
     if (fields.length < 18) {
       return null;

@@ -56,19 +56,22 @@ final class Hl7Message {
       m = parser.parse(normalized);
     } catch (HL7Exception | RuntimeException e) {
       // HAPI's messages may quote field values: keep the class only
-      throw new Unparseable("the message cannot be parsed as HL7 v2 (" + e.getClass().getSimpleName() + ")");
+      throw new Unparseable(
+          "the message cannot be parsed as HL7 v2 (" + e.getClass().getSimpleName() + ")");
     }
     List<Seg> out = new ArrayList<>();
     int[] counter = new int[1];
     try {
       collect(m, out, new java.util.HashMap<>(), counter);
     } catch (HL7Exception e) {
-      throw new Unparseable("the message structure cannot be read (" + e.getClass().getSimpleName() + ")");
+      throw new Unparseable(
+          "the message structure cannot be read (" + e.getClass().getSimpleName() + ")");
     }
     return new Hl7Message(out);
   }
 
-  private static void collect(Group g, List<Seg> out, java.util.Map<String, Integer> seen, int[] counter)
+  private static void collect(
+      Group g, List<Seg> out, java.util.Map<String, Integer> seen, int[] counter)
       throws HL7Exception {
     for (String name : g.getNames()) {
       for (Structure s : g.getAll(name)) {
@@ -108,8 +111,8 @@ final class Hl7Message {
   }
 
   /**
-   * One segment with field access by position. {@code occurrence} counts segments of its name
-   * (the 3rd OBX is 3), {@code position} all segments of the message (MSH is 1).
+   * One segment with field access by position. {@code occurrence} counts segments of its name (the
+   * 3rd OBX is 3), {@code position} all segments of the message (MSH is 1).
    */
   record Seg(Segment segment, int occurrence, int position) {
 

@@ -8,9 +8,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * HL7 v2 DTM/TS values ({@code YYYY[MM[DD[HH[MM[SS[.S...]]]]]][+/-ZZZZ]}) as FHIR dateTime text.
- * A time with an offset keeps it; one without is written without, so the mapping engine reads it
- * in the site's time zone like any FHIR time without offset (docs/local-codes.md "time-zone").
+ * HL7 v2 DTM/TS values ({@code YYYY[MM[DD[HH[MM[SS[.S...]]]]]][+/-ZZZZ]}) as FHIR dateTime text. A
+ * time with an offset keeps it; one without is written without, so the mapping engine reads it in
+ * the site's time zone like any FHIR time without offset (docs/local-codes.md "time-zone").
  */
 final class Hl7Time {
 
@@ -65,10 +65,16 @@ final class Hl7Time {
     if (t == null || t.length() < 19) {
       return null;
     }
-    if (t.length() > 19 && (t.endsWith("Z") || t.charAt(t.length() - 6) == '+' || t.charAt(t.length() - 6) == '-')) {
+    if (t.length() > 19
+        && (t.endsWith("Z")
+            || t.charAt(t.length() - 6) == '+'
+            || t.charAt(t.length() - 6) == '-')) {
       return OffsetDateTime.parse(t).toInstant().toString();
     }
-    return LocalDateTime.parse(t, DateTimeFormatter.ISO_LOCAL_DATE_TIME).atZone(zone).toInstant().toString();
+    return LocalDateTime.parse(t, DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+        .atZone(zone)
+        .toInstant()
+        .toString();
   }
 
   /** Now as an HL7 time with offset (for the ACK's MSH-7). */

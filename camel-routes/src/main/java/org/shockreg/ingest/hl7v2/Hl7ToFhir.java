@@ -11,6 +11,7 @@ import org.shockreg.ingest.hl7v2.Hl7Message.Seg;
 final class Hl7ToFhir {
 
   static final Set<String> RESULT_TYPES = Set.of("ORU^R01", "ORU^R30", "OUL^R22");
+
   /** ADT events that only update the person (no visit). */
   static final Set<String> PERSON_EVENTS = Set.of("A28", "A31");
 
@@ -42,11 +43,14 @@ final class Hl7ToFhir {
     String event = type.substring(type.indexOf('^') + 1);
     boolean results = RESULT_TYPES.contains(type);
     boolean adt =
-        type.startsWith("ADT^") && (EncounterSegments.EVENTS.contains(event) || PERSON_EVENTS.contains(event));
+        type.startsWith("ADT^")
+            && (EncounterSegments.EVENTS.contains(event) || PERSON_EVENTS.contains(event));
     if (!results && !adt) {
       throw new Unsupported(
           type.startsWith("ADT^") || type.startsWith("ORU^") ? "201" : "200",
-          "message type " + type + " is not taken (ORU^R01, ORU^R30, OUL^R22, ADT^A01/A02/A03/A04/A08/A11/A13)");
+          "message type "
+              + type
+              + " is not taken (ORU^R01, ORU^R30, OUL^R22, ADT^A01/A02/A03/A04/A08/A11/A13)");
     }
     String lastUpdated = Hl7Time.instant(message.msh().get(7), ctx.zone());
     Hl7Conversion out = new Hl7Conversion();
@@ -59,7 +63,8 @@ final class Hl7ToFhir {
     if (patient != null) {
       out.add(patient, pid, 3);
       if (!PERSON_EVENTS.contains(event)) {
-        EncounterSegments.encounters(message, event, patient.get("id").asText(), lastUpdated, ctx, out);
+        EncounterSegments.encounters(
+            message, event, patient.get("id").asText(), lastUpdated, ctx, out);
       }
     }
     return out;

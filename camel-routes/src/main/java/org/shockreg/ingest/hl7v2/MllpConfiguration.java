@@ -29,10 +29,21 @@ public class MllpConfiguration {
 
   @Bean
   MllpIntake mllpIntake(
-      IntakePipeline pipeline, MappingEngine engine, RegistryWriter writer, Hl7MessageStore store,
-      MllpProperties props, ObjectMapper json, ObjectProvider<MeterRegistry> meters) {
+      IntakePipeline pipeline,
+      MappingEngine engine,
+      RegistryWriter writer,
+      Hl7MessageStore store,
+      MllpProperties props,
+      ObjectMapper json,
+      ObjectProvider<MeterRegistry> meters) {
     return new MllpIntake(
-        pipeline, engine, writer, store, props, json, meters.getIfAvailable(SimpleMeterRegistry::new));
+        pipeline,
+        engine,
+        writer,
+        store,
+        props,
+        json,
+        meters.getIfAvailable(SimpleMeterRegistry::new));
   }
 
   @Bean

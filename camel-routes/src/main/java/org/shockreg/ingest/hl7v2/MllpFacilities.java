@@ -11,8 +11,8 @@ import org.shockreg.registry.intake.Hl7MessageStore;
 
 /**
  * Sending facilities (MSH-4) as registry sources: which source a facility's messages belong to
- * ({@code shockreg.mllp.facilities}, else auto-registration), and the site's settings a message
- * is converted with (time zone, identifier systems, intensive-care locations).
+ * ({@code shockreg.mllp.facilities}, else auto-registration), and the site's settings a message is
+ * converted with (time zone, identifier systems, intensive-care locations).
  */
 final class MllpFacilities {
 
@@ -21,7 +21,8 @@ final class MllpFacilities {
   private final MllpProperties props;
   private final ObjectMapper json;
 
-  MllpFacilities(MappingEngine engine, Hl7MessageStore store, MllpProperties props, ObjectMapper json) {
+  MllpFacilities(
+      MappingEngine engine, Hl7MessageStore store, MllpProperties props, ObjectMapper json) {
     this.engine = engine;
     this.store = store;
     this.props = props;
@@ -45,12 +46,18 @@ final class MllpFacilities {
   Hl7Context context(String site) {
     Map<String, String> systems = props.identifierSystems().getOrDefault(site, Map.of());
     return new Hl7Context(
-        site, engine.rules().timeZone(site), systems, json, store::latest,
+        site,
+        engine.rules().timeZone(site),
+        systems,
+        json,
+        store::latest,
         (s, locationId) ->
-            engine.rules().isIntensiveCareLocation(
-                s,
-                List.of(
-                    new Encounter.EncounterLocationComponent()
-                        .setLocation(new Reference("Location/" + locationId)))));
+            engine
+                .rules()
+                .isIntensiveCareLocation(
+                    s,
+                    List.of(
+                        new Encounter.EncounterLocationComponent()
+                            .setLocation(new Reference("Location/" + locationId)))));
   }
 }

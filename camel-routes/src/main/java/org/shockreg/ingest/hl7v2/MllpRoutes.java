@@ -36,14 +36,21 @@ public class MllpRoutes extends RouteBuilder {
     }
     long idle = props.idleTimeout().toMillis();
     String uri =
-        "mllp://" + props.host() + ":" + props.port()
+        "mllp://"
+            + props.host()
+            + ":"
+            + props.port()
             // bytes as received: MSH-18 decides the charset, not Camel
             + "?stringPayload=false&hl7Headers=false&validatePayload=false&autoAck=true"
             + "&exchangePattern=InOut"
-            + "&maxConcurrentConsumers=" + props.maxConnections()
-            + "&maxBufferSize=" + props.maxMessageSize().toBytes()
-            + "&receiveTimeout=" + props.receiveTimeout().toMillis()
-            + "&readTimeout=" + props.readTimeout().toMillis()
+            + "&maxConcurrentConsumers="
+            + props.maxConnections()
+            + "&maxBufferSize="
+            + props.maxMessageSize().toBytes()
+            + "&receiveTimeout="
+            + props.receiveTimeout().toMillis()
+            + "&readTimeout="
+            + props.readTimeout().toMillis()
             + (idle > 0 ? "&idleTimeout=" + idle : "")
             + (props.tls().enabled() ? "&sslContextParameters=#" + TLS_BEAN : "");
     from(uri)
@@ -74,7 +81,8 @@ public class MllpRoutes extends RouteBuilder {
     }
     // mutual TLS: only senders with a trusted certificate may connect
     SSLContextServerParameters server = new SSLContextServerParameters();
-    server.setClientAuthentication(ClientAuthentication.valueOf(tls.clientAuth().toUpperCase(java.util.Locale.ROOT)).name());
+    server.setClientAuthentication(
+        ClientAuthentication.valueOf(tls.clientAuth().toUpperCase(java.util.Locale.ROOT)).name());
     ssl.setServerParameters(server);
     return ssl;
   }

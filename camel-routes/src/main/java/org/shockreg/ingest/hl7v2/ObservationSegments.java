@@ -35,7 +35,8 @@ final class ObservationSegments {
    * The Patient of each PID and an Observation per OBX, in message order: an ORU may carry several
    * patients (repeating PATIENT_RESULT groups), each OBX belongs to the PID before it.
    */
-  static void observations(Hl7Message message, String lastUpdated, Hl7Context ctx, Hl7Conversion out) {
+  static void observations(
+      Hl7Message message, String lastUpdated, Hl7Context ctx, Hl7Conversion out) {
     Seg obr = null;
     Seg orc = null;
     String patientId = null;
@@ -55,13 +56,19 @@ final class ObservationSegments {
         case "ORC" -> orc = s;
         case "OBR" -> obr = s;
         case "OBX" -> out.add(observation(s, obr, orc, patientId, lastUpdated, ctx, seen), s, 5);
-        default -> { }
+        default -> {}
       }
     }
   }
 
   private static ObjectNode observation(
-      Seg obx, Seg obr, Seg orc, String patientId, String lastUpdated, Hl7Context ctx, Map<String, Integer> seen) {
+      Seg obx,
+      Seg obr,
+      Seg orc,
+      String patientId,
+      String lastUpdated,
+      Hl7Context ctx,
+      Map<String, Integer> seen) {
     ObjectNode o = ctx.object();
     o.put("resourceType", "Observation");
     String order = order(obr, orc);
@@ -94,8 +101,12 @@ final class ObservationSegments {
     value(o, obx);
     String flag = obx.get(8);
     if (flag != null) {
-      o.putArray("interpretation").addObject().putArray("coding").addObject()
-          .put("system", "http://terminology.hl7.org/CodeSystem/v2-0078").put("code", flag);
+      o.putArray("interpretation")
+          .addObject()
+          .putArray("coding")
+          .addObject()
+          .put("system", "http://terminology.hl7.org/CodeSystem/v2-0078")
+          .put("code", flag);
     }
     return o;
   }

@@ -31,8 +31,11 @@ final class PatientSegment {
       String type = pid.get(field, rep, 5);
       ObjectNode id = identifiers.addObject();
       if (type != null) {
-        id.putObject("type").putArray("coding").addObject()
-            .put("system", "http://terminology.hl7.org/CodeSystem/v2-0203").put("code", type);
+        id.putObject("type")
+            .putArray("coding")
+            .addObject()
+            .put("system", "http://terminology.hl7.org/CodeSystem/v2-0203")
+            .put("code", type);
       }
       if (system != null) {
         id.put("system", system);
@@ -86,9 +89,9 @@ final class PatientSegment {
   }
 
   /**
-   * The identifier system of PID-3 (or PID-2) repetition {@code rep}: the site's configured system for the
-   * assigning authority's namespace id, else its universal id ({@code urn:oid:} for ISO), else the
-   * namespace id as sent.
+   * The identifier system of PID-3 (or PID-2) repetition {@code rep}: the site's configured system
+   * for the assigning authority's namespace id, else its universal id ({@code urn:oid:} for ISO),
+   * else the namespace id as sent.
    */
   static String system(Seg pid, int field, int rep, Hl7Context ctx) {
     String namespace = pid.get(field, rep, 4, 1);

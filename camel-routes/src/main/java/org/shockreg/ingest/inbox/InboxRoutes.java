@@ -18,10 +18,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /**
- * The drop folder: a {@code *.ndjson} or {@code *.json} file in {@code <data-dir>/inbox/<sourceId>/}
- * goes through the intake pipeline, then moves to {@code .done/}; a file that cannot be taken in
- * moves to {@code .error/} with a {@code .reason} file beside it (its content is also in the
- * dead-letter store). Per-resource rejections do not fail the file: they are dead-lettered.
+ * The drop folder: a {@code *.ndjson} or {@code *.json} file in {@code
+ * <data-dir>/inbox/<sourceId>/} goes through the intake pipeline, then moves to {@code .done/}; a
+ * file that cannot be taken in moves to {@code .error/} with a {@code .reason} file beside it (its
+ * content is also in the dead-letter store). Per-resource rejections do not fail the file: they are
+ * dead-lettered.
  */
 @Component
 @ConditionalOnProperty(prefix = "shockreg.inbox", name = "enabled", matchIfMissing = true)
@@ -46,12 +47,15 @@ public class InboxRoutes extends RouteBuilder {
     onException(UnparseableBodyException.class, UnknownSourceException.class)
         .handled(false)
         .process(this::writeReason)
-        .log(LoggingLevel.WARN, "event=inbox_file_failed file=${header.CamelFileName} reason=\"${exception.message}\"");
+        .log(
+            LoggingLevel.WARN,
+            "event=inbox_file_failed file=${header.CamelFileName} reason=\"${exception.message}\"");
 
     fromF(
             "file:%s?recursive=true&minDepth=2&maxDepth=2&include=.*\\.(ndjson|json)"
                 + "&antExclude=**/.done/**,**/.error/**&readLock=changed&readLockMinAge=500"
-                // move paths are relative to the inbox root; ${file:parent} keeps them in the site's folder
+                // move paths are relative to the inbox root; ${file:parent} keeps them in the
+                // site's folder
                 + "&move=${file:parent}/.done/${file:onlyname}"
                 + "&moveFailed=${file:parent}/.error/${file:onlyname}&delay=%d",
             inbox.toString(), props.pollDelay().toMillis())
@@ -72,10 +76,14 @@ public class InboxRoutes extends RouteBuilder {
               IntakeReport report = pipeline.ingest(request);
               exchange.getIn().setHeader("ShockRegIntakeReport", report.toString());
             })
-        .log("event=inbox_file_done site=${header.CamelFileParent} file=${header.CamelFileNameOnly} ${header.ShockRegIntakeReport}");
+        .log(
+            "event=inbox_file_done site=${header.CamelFileParent} file=${header.CamelFileNameOnly} ${header.ShockRegIntakeReport}");
   }
 
-  /** A file over {@code shockreg.limits.max-body-bytes} is refused like an HTTP body (its start dead-lettered). */
+  /**
+   * A file over {@code shockreg.limits.max-body-bytes} is refused like an HTTP body (its start
+   * dead-lettered).
+   */
   private void rejectIfTooLarge(IntakeRequest request, Path file) throws java.io.IOException {
     IntakeLimits limits = pipeline.limits();
     long size = Files.size(file);
@@ -83,7 +91,11 @@ public class InboxRoutes extends RouteBuilder {
       pipeline.requireSite(request.siteId(), request.channel());
       byte[] head;
       try (java.io.InputStream in = Files.newInputStream(file)) {
-        head = in.readNBytes((int) Math.min(limits.deadLetterSampleBytes().toBytes(), limits.maxBodyBytes().toBytes()));
+        head =
+            in.readNBytes(
+                (int)
+                    Math.min(
+                        limits.deadLetterSampleBytes().toBytes(), limits.maxBodyBytes().toBytes()));
       }
       throw pipeline.rejectTooLarge(request, head, size, true);
     }
@@ -98,6 +110,7 @@ public class InboxRoutes extends RouteBuilder {
     if (e instanceof UnparseableBodyException u) {
       reason += "\ndead-letter-id: " + u.deadLetterId();
     }
-    Files.writeString(errorDir.resolve(file.getFileName() + ".reason"), reason + "\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        errorDir.resolve(file.getFileName() + ".reason"), reason + "\n", StandardCharsets.UTF_8);
   }
 }

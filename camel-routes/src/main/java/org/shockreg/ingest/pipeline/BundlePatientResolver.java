@@ -36,8 +36,10 @@ final class BundlePatientResolver implements SourcePatientResolver {
   private final Map<String, String> patientIdByFullUrl = new HashMap<>();
   private final Map<String, String> patientIdByIdentifier = new HashMap<>();
   private final Map<String, String> curatedIdBySourceId = new HashMap<>();
+
   /** Source patients looked up and not found since the last {@link #drainUnlinked}. */
   private final Set<String> unlinked = new HashSet<>();
+
   private final PatientIds ids;
   private final BiFunction<String, String, String> directory;
 
@@ -50,7 +52,8 @@ final class BundlePatientResolver implements SourcePatientResolver {
     this.directory = directory;
   }
 
-  void registerPatient(String siteId, String fullUrl, String patientId, List<String[]> identifiers) {
+  void registerPatient(
+      String siteId, String fullUrl, String patientId, List<String[]> identifiers) {
     if (fullUrl != null) {
       patientIdByFullUrl.put(fullUrl, patientId);
     }
@@ -61,7 +64,8 @@ final class BundlePatientResolver implements SourcePatientResolver {
     String filed = directory == null ? null : directory.apply(siteId, patientId);
     String linked = ids.linked(identifiers);
     curatedIdBySourceId.put(
-        patientId, linked != null ? linked : filed != null ? filed : ids.forPatient(patientId, identifiers));
+        patientId,
+        linked != null ? linked : filed != null ? filed : ids.forPatient(patientId, identifiers));
   }
 
   /**
@@ -141,9 +145,12 @@ final class BundlePatientResolver implements SourcePatientResolver {
     if (r.startsWith("Patient?")) {
       for (String part : r.substring("Patient?".length()).split("&")) {
         if (part.startsWith("identifier=")) {
-          String token = URLDecoder.decode(part.substring("identifier=".length()), StandardCharsets.UTF_8);
+          String token =
+              URLDecoder.decode(part.substring("identifier=".length()), StandardCharsets.UTF_8);
           int bar = token.indexOf('|');
-          return byIdentifier(bar >= 0 ? token.substring(0, bar) : null, bar >= 0 ? token.substring(bar + 1) : token);
+          return byIdentifier(
+              bar >= 0 ? token.substring(0, bar) : null,
+              bar >= 0 ? token.substring(bar + 1) : token);
         }
       }
       return null;
@@ -153,8 +160,8 @@ final class BundlePatientResolver implements SourcePatientResolver {
   }
 
   /**
-   * A Patient of this body with that identifier; else the identifier itself stands for the
-   * patient (its pseudonym is the one the Patient gets when it comes with that record number).
+   * A Patient of this body with that identifier; else the identifier itself stands for the patient
+   * (its pseudonym is the one the Patient gets when it comes with that record number).
    */
   private String byIdentifier(String system, String value) {
     String known = patientIdByIdentifier.get(identifierKey(system, value));

@@ -13,15 +13,23 @@ final class Candidate {
   final byte[] hash;
   final String compact;
   SourceHead head;
+
   /** Why it is not applied, when a newer version of it is in the body or stored. */
   String olderThan;
+
   /** A DELETE entry (no resource): applying it retracts the source resource's facts. */
   DeleteEntry deletion;
+
   /** Skipped for another reason than its version (a Patient delete): code and reason. */
   String[] skip;
 
   Candidate(
-      SourceEntry entry, String type, String id, SourceVersion version, byte[] hash, String compact) {
+      SourceEntry entry,
+      String type,
+      String id,
+      SourceVersion version,
+      byte[] hash,
+      String compact) {
     this.entry = entry;
     this.type = type;
     this.id = id;
@@ -36,6 +44,14 @@ final class Candidate {
 
   RawResource raw(String site, String channel, String outcome) {
     return new RawResource(
-        site, type, id, version.versionId(), version.lastUpdated(), hash, compact, channel, outcome);
+        site,
+        type,
+        id,
+        version.versionId(),
+        version.lastUpdated(),
+        hash,
+        compact,
+        channel,
+        outcome);
   }
 }

@@ -11,10 +11,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * SHA-256 of a source resource in canonical form: object keys sorted at every level, no
- * whitespace. The same content hashes the same however it reached us: as sent, or read back from
- * the raw store's jsonb (which reorders keys) when a rules reload maps stored resources again.
- * Everywhere a hash is compared it is this one.
+ * SHA-256 of a source resource in canonical form: object keys sorted at every level, no whitespace.
+ * The same content hashes the same however it reached us: as sent, or read back from the raw
+ * store's jsonb (which reorders keys) when a rules reload maps stored resources again. Everywhere a
+ * hash is compared it is this one.
  */
 final class ContentHash {
 
@@ -30,7 +30,9 @@ final class ContentHash {
     return sha256(canonical.writeValueAsBytes(resource));
   }
 
-  /** A resource's hash (without its meta) and its compact JSON (with it), from one serialisation. */
+  /**
+   * A resource's hash (without its meta) and its compact JSON (with it), from one serialisation.
+   */
   record Hashed(byte[] hash, String json) {}
 
   /**
@@ -53,7 +55,10 @@ final class ContentHash {
     if (meta != null) {
       String metaJson = plain.writeValueAsString(meta);
       // bytes is "{...}": an empty object takes meta alone, else meta goes first with a comma.
-      text = text.length() == 2 ? "{\"meta\":" + metaJson + "}" : "{\"meta\":" + metaJson + "," + text.substring(1);
+      text =
+          text.length() == 2
+              ? "{\"meta\":" + metaJson + "}"
+              : "{\"meta\":" + metaJson + "," + text.substring(1);
     }
     return new Hashed(sha256(bytes), text);
   }

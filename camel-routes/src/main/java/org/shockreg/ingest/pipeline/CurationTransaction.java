@@ -37,7 +37,8 @@ final class CurationTransaction {
   private final FactCuration curation;
   private final MeterRegistry meters;
 
-  CurationTransaction(TransactionTemplate tx, RegistryWriter writer, FactCuration curation, MeterRegistry meters) {
+  CurationTransaction(
+      TransactionTemplate tx, RegistryWriter writer, FactCuration curation, MeterRegistry meters) {
     this.tx = tx;
     this.writer = writer;
     this.curation = curation;
@@ -80,7 +81,8 @@ final class CurationTransaction {
               // version that was not applied must not turn a first version into an update.
               long[] rawIds = writer.allocateRawIds(changed.size() + older.size());
               if (!changed.isEmpty()) {
-                curation.curate(request, changed, rawIds, counted, resolver, rejected, merged, firstVersions);
+                curation.curate(
+                    request, changed, rawIds, counted, resolver, rejected, merged, firstVersions);
               }
               storeOlder(request, older, Arrays.copyOfRange(rawIds, changed.size(), rawIds.length));
             });
@@ -96,15 +98,18 @@ final class CurationTransaction {
         meters.counter("shockreg.intake.retries", "channel", request.channel()).increment();
         log.info(
             "event=intake_batch_retry site={} channel={} attempt={} reason={}",
-            request.siteId(), request.channel(), attempt, e.getClass().getSimpleName());
+            request.siteId(),
+            request.channel(),
+            attempt,
+            e.getClass().getSimpleName());
       }
     }
   }
 
   /**
-   * Sorts the candidates against their heads, read and row-locked in key order in this
-   * transaction: identical (unchanged), older than the stored version (not applied), or to apply
-   * ({@code firstVersions}: those with no head yet).
+   * Sorts the candidates against their heads, read and row-locked in key order in this transaction:
+   * identical (unchanged), older than the stored version (not applied), or to apply ({@code
+   * firstVersions}: those with no head yet).
    */
   private void classify(
       IntakeRequest request,
@@ -176,7 +181,8 @@ final class CurationTransaction {
           for (JsonNode c : i.path("type").path("coding")) {
             mrn |= "MR".equals(c.path("code").asText());
           }
-          (mrn ? records : others).add(new String[] {i.path("system").asText(null), i.get("value").asText()});
+          (mrn ? records : others)
+              .add(new String[] {i.path("system").asText(null), i.get("value").asText()});
         }
       }
     }

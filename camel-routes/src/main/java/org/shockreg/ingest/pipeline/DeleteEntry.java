@@ -7,15 +7,16 @@ import java.util.regex.Pattern;
 
 /**
  * A Bundle entry {@code request.method = DELETE}: which source resource it deletes and which
- * version the deletion is. {@code request.url} is {@code Type/id}, an absolute URL ending in it,
- * or {@code Type/id/_history/n} (a history Bundle); the version comes from there, else from {@code
+ * version the deletion is. {@code request.url} is {@code Type/id}, an absolute URL ending in it, or
+ * {@code Type/id/_history/n} (a history Bundle); the version comes from there, else from {@code
  * response.etag} ({@code W/"n"}), and its time from {@code response.lastModified}. A conditional
  * delete ({@code Observation?identifier=...}) names no resource: it is refused, not guessed.
  */
 record DeleteEntry(String type, String id, SourceVersion version) {
 
   private static final Pattern URL =
-      Pattern.compile("(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\\-.]{1,64})(?:/_history/([A-Za-z0-9\\-.]{1,64}))?/?$");
+      Pattern.compile(
+          "(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\\-.]{1,64})(?:/_history/([A-Za-z0-9\\-.]{1,64}))?/?$");
   private static final Pattern ETAG = Pattern.compile("^(?:W/)?\"([^\"]+)\"$");
 
   /** Why a DELETE entry cannot be taken in: a stable code and a reason. */
@@ -33,7 +34,9 @@ record DeleteEntry(String type, String id, SourceVersion version) {
     if (url.contains("?")) {
       throw new Refused(
           "conditional-delete",
-          "conditional delete '" + brief(url) + "' names no resource; send DELETE Type/id for each resource");
+          "conditional delete '"
+              + brief(url)
+              + "' names no resource; send DELETE Type/id for each resource");
     }
     Matcher m = URL.matcher(url);
     if (!m.find()) {
@@ -45,7 +48,8 @@ record DeleteEntry(String type, String id, SourceVersion version) {
       Matcher e = ETAG.matcher(response.get("etag").asText());
       versionId = e.matches() ? e.group(1) : null;
     }
-    String lastModified = response.hasNonNull("lastModified") ? response.get("lastModified").asText() : null;
+    String lastModified =
+        response.hasNonNull("lastModified") ? response.get("lastModified").asText() : null;
     return new DeleteEntry(m.group(1), m.group(2), SourceVersion.of(versionId, lastModified));
   }
 

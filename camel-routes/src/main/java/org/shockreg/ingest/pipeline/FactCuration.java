@@ -34,11 +34,16 @@ import org.springframework.dao.DataAccessException;
  * recomputes the derived facts of the patients touched.
  */
 record FactCuration(
-    RegistryWriter writer, MappingEngine engine, EpisodeRecomputation derivations, FhirContext fhir) {
+    RegistryWriter writer,
+    MappingEngine engine,
+    EpisodeRecomputation derivations,
+    FhirContext fhir) {
 
   private static final Logger log = LoggerFactory.getLogger(FactCuration.class);
 
-  /** Maps and applies the changed resources; {@code rawIds[i]} is reserved for {@code changed[i]}. */
+  /**
+   * Maps and applies the changed resources; {@code rawIds[i]} is reserved for {@code changed[i]}.
+   */
   void curate(
       IntakeRequest request,
       List<Candidate> changed,
@@ -75,13 +80,24 @@ record FactCuration(
         resource = (Resource) parser.parseResource(c.compact);
       } catch (DataFormatException | ClassCastException e) {
         rejections.add(
-            new Rejection(c.type, c.id, c.entry.index(), "invalid-resource", Rejection.brief(e.getMessage()), c.compact));
+            new Rejection(
+                c.type,
+                c.id,
+                c.entry.index(),
+                "invalid-resource",
+                Rejection.brief(e.getMessage()),
+                c.compact));
         continue;
       } catch (RuntimeException e) {
         // HAPI's parser throws e.g. a NullPointerException on an extension that is not an object.
         rejections.add(
-            new Rejection(c.type, c.id, c.entry.index(), "invalid-resource",
-                "the resource's structure cannot be parsed (" + e.getClass().getSimpleName() + ")", c.compact));
+            new Rejection(
+                c.type,
+                c.id,
+                c.entry.index(),
+                "invalid-resource",
+                "the resource's structure cannot be parsed (" + e.getClass().getSimpleName() + ")",
+                c.compact));
         continue;
       }
       if (resource.getIdElement().isEmpty()) {
@@ -100,11 +116,19 @@ record FactCuration(
         // A mapping bug on one odd resource must not fail (and lose) the rest of its batch.
         // Class and place only: the message may quote the resource's values (a birth date).
         log.error(
-            "event=mapping_failed site={} type={} error={} at={}", site, c.type, e.getClass().getName(),
+            "event=mapping_failed site={} type={} error={} at={}",
+            site,
+            c.type,
+            e.getClass().getName(),
             e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
         rejections.add(
-            new Rejection(c.type, c.id, c.entry.index(), "mapping-failed",
-                "the registry could not map this resource (" + e.getClass().getSimpleName() + ")", c.compact));
+            new Rejection(
+                c.type,
+                c.id,
+                c.entry.index(),
+                "mapping-failed",
+                "the registry could not map this resource (" + e.getClass().getSimpleName() + ")",
+                c.compact));
         continue;
       }
       String stored = outcome.kind().name().toLowerCase(java.util.Locale.ROOT);
@@ -114,21 +138,36 @@ record FactCuration(
           facts.addAll(outcome.facts());
           if (resource instanceof Patient patient && patient.hasLink()) {
             PatientLinks.read(
-                site, patient, outcome.facts(), c, resolver, sourceId -> pseudonym(site, sourceId), merges, report);
+                site,
+                patient,
+                outcome.facts(),
+                c,
+                resolver,
+                sourceId -> pseudonym(site, sourceId),
+                merges,
+                report);
           }
         }
         case UNMAPPED -> {
           report.unmapped++;
           for (Coding code : outcome.unmappedCodes()) {
             unmapped.merge(
-                new UnmappedCode(site, c.type, code.system(), code.code(), code.display()), 1, Integer::sum);
+                new UnmappedCode(site, c.type, code.system(), code.code(), code.display()),
+                1,
+                Integer::sum);
           }
         }
         case SKIPPED -> report.skipped++;
         case RETRACTED -> report.retracted++;
         case REJECTED -> {
           rejections.add(
-              new Rejection(c.type, c.id, c.entry.index(), outcome.reasonCode(), outcome.reason(), c.compact));
+              new Rejection(
+                  c.type,
+                  c.id,
+                  c.entry.index(),
+                  outcome.reasonCode(),
+                  outcome.reason(),
+                  c.compact));
           continue;
         }
       }
@@ -145,7 +184,12 @@ record FactCuration(
     // Under the patients' locks, each fact goes to its patient as committed by now.
     List<CuratedFact> settled =
         FactPatients.settle(
-            site, facts, merges, resolver, source -> pseudonym(site, source), writer.merges(),
+            site,
+            facts,
+            merges,
+            resolver,
+            source -> pseudonym(site, source),
+            writer.merges(),
             derivations::lockPatients);
     writer.insertRaw(raws, rawIdList.stream().mapToLong(Long::longValue).toArray(), firstVersions);
     writer.updateOutcomes(site, remapped);

@@ -16,11 +16,11 @@ import org.shockreg.registry.store.PatientMerges;
 /**
  * Files a batch's facts under the patients they belong to as of now, inside the batch's
  * transaction: takes the per-patient locks (sorted, the same locks derivations take) of every
- * patient the batch writes or merges, then looks again at what a concurrent body may have
- * committed meanwhile: a source patient that resolved to no link (its facts filed under the
- * logical id's pseudonym) may have been linked by its Patient, and a patient may have been merged.
- * Without this a lab body resolving Patient/X before the ADT body carrying Patient X commits would
- * file its facts under a pseudonym the Patient's merge has already passed over: a split patient.
+ * patient the batch writes or merges, then looks again at what a concurrent body may have committed
+ * meanwhile: a source patient that resolved to no link (its facts filed under the logical id's
+ * pseudonym) may have been linked by its Patient, and a patient may have been merged. Without this
+ * a lab body resolving Patient/X before the ADT body carrying Patient X commits would file its
+ * facts under a pseudonym the Patient's merge has already passed over: a split patient.
  */
 final class FactPatients {
 

@@ -1,9 +1,9 @@
 package org.shockreg.ingest.pipeline;
 
 /**
- * A body over one of the intake limits ({@link IntakeLimits}): nothing of it was taken in, it is
- * in the dead-letter store. A kind of {@link UnparseableBodyException}, so every channel that
- * handles a rejected body (drop folder, replay) handles this one too; HTTP answers 413.
+ * A body over one of the intake limits ({@link IntakeLimits}): nothing of it was taken in, it is in
+ * the dead-letter store. A kind of {@link UnparseableBodyException}, so every channel that handles
+ * a rejected body (drop folder, replay) handles this one too; HTTP answers 413.
  */
 public class IntakeLimitException extends UnparseableBodyException {
 

@@ -8,8 +8,8 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Limits on what one intake body may hold, so that a flood or a malformed file cannot exhaust
- * memory (docs/intake.md "Limits"). Nothing over a limit is dropped silently: it is rejected with
- * a reason and parked in the dead-letter store.
+ * memory (docs/intake.md "Limits"). Nothing over a limit is dropped silently: it is rejected with a
+ * reason and parked in the dead-letter store.
  *
  * @param maxBodyBytes the largest HTTP body or drop-folder file taken in (413 over it)
  * @param maxNdjsonLineBytes the longest NDJSON line; a longer line alone is rejected
@@ -26,10 +26,13 @@ public record IntakeLimits(
 
   /** The defaults, for pipelines built outside Spring (benchmarks). */
   public static final IntakeLimits DEFAULTS =
-      new IntakeLimits(DataSize.ofMegabytes(100), DataSize.ofMegabytes(1), 100_000, DataSize.ofKilobytes(64));
+      new IntakeLimits(
+          DataSize.ofMegabytes(100), DataSize.ofMegabytes(1), 100_000, DataSize.ofKilobytes(64));
 
   public IntakeLimits {
-    if (maxBodyBytes.toBytes() < 1 || maxNdjsonLineBytes.toBytes() < 1 || deadLetterSampleBytes.toBytes() < 0) {
+    if (maxBodyBytes.toBytes() < 1
+        || maxNdjsonLineBytes.toBytes() < 1
+        || deadLetterSampleBytes.toBytes() < 0) {
       throw new IllegalArgumentException("shockreg.limits: sizes must be positive");
     }
   }

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 final class IntakeOutcomes {
 
   private static final Logger log = LoggerFactory.getLogger(IntakeOutcomes.class);
-  private static final String[] OUTCOMES = {"received", "curated", "unchanged", "rejected", "unmapped"};
+  private static final String[] OUTCOMES = {
+    "received", "curated", "unchanged", "rejected", "unmapped"
+  };
 
   private final RegistryWriter writer;
   private final MeterRegistry meters;
@@ -35,8 +37,14 @@ final class IntakeOutcomes {
           c.skip != null
               ? new IntakeReport.Skip(c.type, c.id, c.entry.index(), c.skip[0], c.skip[1])
               : new IntakeReport.Skip(
-                  c.type, c.id, c.entry.index(), "older-version",
-                  "this version (" + c.version.describe() + ") is older than the " + c.olderThan
+                  c.type,
+                  c.id,
+                  c.entry.index(),
+                  "older-version",
+                  "this version ("
+                      + c.version.describe()
+                      + ") is older than the "
+                      + c.olderThan
                       + "; kept in the raw store, not curated"));
     }
   }
@@ -65,10 +73,14 @@ final class IntakeOutcomes {
   /** Per outcome, for dashboards (the console's intake chart samples these). */
   void countOutcomes(String channel, IntakeReport report) {
     meters.counter("shockreg.intake.bodies", "channel", channel).increment();
-    int[] counts = {report.received(), report.curated(), report.unchanged(), report.rejected(), report.unmapped()};
+    int[] counts = {
+      report.received(), report.curated(), report.unchanged(), report.rejected(), report.unmapped()
+    };
     for (int i = 0; i < OUTCOMES.length; i++) {
       if (counts[i] > 0) {
-        meters.counter("shockreg.intake.outcomes", "channel", channel, "outcome", OUTCOMES[i]).increment(counts[i]);
+        meters
+            .counter("shockreg.intake.outcomes", "channel", channel, "outcome", OUTCOMES[i])
+            .increment(counts[i]);
       }
     }
   }
@@ -78,11 +90,20 @@ final class IntakeOutcomes {
    * {@code head} is given, only that start of it) and answered as an {@link IntakeLimitException}.
    */
   IntakeLimitException rejectBody(IntakeRequest request, String code, String reason, byte[] head) {
-    long id = head == null ? deadLetterBody(request, code, reason) : deadLetter(request, head, code, reason);
+    long id =
+        head == null
+            ? deadLetterBody(request, code, reason)
+            : deadLetter(request, head, code, reason);
     log.warn(
         "event=intake_body_rejected site={} channel={} code={} reason=\"{}\" deadLetter={}",
-        request.siteId(), request.channel(), code, reason, id);
-    meters.counter("shockreg.intake.rejected_bodies", "channel", request.channel(), "code", code).increment();
+        request.siteId(),
+        request.channel(),
+        code,
+        reason,
+        id);
+    meters
+        .counter("shockreg.intake.rejected_bodies", "channel", request.channel(), "code", code)
+        .increment();
     return new IntakeLimitException(code, reason, id);
   }
 
@@ -104,7 +125,8 @@ final class IntakeOutcomes {
       // bodies are at most shockreg.limits.max-body-bytes: an unreadable one is kept whole
       payload = in.readAllBytes();
     } catch (IOException e) {
-      payload = ("(body could not be re-read: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8);
+      payload =
+          ("(body could not be re-read: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8);
     }
     return deadLetter(request, payload, code, reason);
   }
@@ -112,7 +134,14 @@ final class IntakeOutcomes {
   private long deadLetter(IntakeRequest request, byte[] payload, String code, String reason) {
     return writer.deadLetter(
         DeadLetter.of(
-            request.siteId(), request.channel(), request.origin(), request.contentType(), payload, code,
-            reason, null, null));
+            request.siteId(),
+            request.channel(),
+            request.origin(),
+            request.contentType(),
+            payload,
+            code,
+            reason,
+            null,
+            null));
   }
 }

@@ -79,7 +79,8 @@ public class IntakePipeline {
     this.reader = new SourceEntryReader(json, limits);
     this.sourceCandidates = new SourceCandidates(json);
     this.curation =
-        new CurationTransaction(tx, writer, new FactCuration(writer, engine, derivations, fhir), meters);
+        new CurationTransaction(
+            tx, writer, new FactCuration(writer, engine, derivations, fhir), meters);
     this.outcomes = new IntakeOutcomes(writer, meters);
   }
 
@@ -125,7 +126,8 @@ public class IntakePipeline {
 
               @Override
               public String forIdentifier(String system, String value) {
-                return engine.curatedPatientId(siteId, null, List.<String[]>of(new String[] {system, value}));
+                return engine.curatedPatientId(
+                    siteId, null, List.<String[]>of(new String[] {system, value}));
               }
 
               @Override
@@ -198,8 +200,13 @@ public class IntakePipeline {
         IntakeReport r =
             ingest(
                 new IntakeRequest(
-                    site, IntakeRequest.CHANNEL_REMAP, "remap-after-reload",
-                    "application/fhir+ndjson", null, IntakeRequest.Body.of(body), true));
+                    site,
+                    IntakeRequest.CHANNEL_REMAP,
+                    "remap-after-reload",
+                    "application/fhir+ndjson",
+                    null,
+                    IntakeRequest.Body.of(body),
+                    true));
         total.add(r);
       }
     }
@@ -210,7 +217,8 @@ public class IntakePipeline {
    * Rejects a body over a limit before anything of it is taken in: dead-lettered (whole, or when
    * {@code head} is given, only that start of it) and answered as an {@link IntakeLimitException}.
    */
-  public IntakeLimitException rejectBody(IntakeRequest request, String code, String reason, byte[] head) {
+  public IntakeLimitException rejectBody(
+      IntakeRequest request, String code, String reason, byte[] head) {
     return outcomes.rejectBody(request, code, reason, head);
   }
 
@@ -218,11 +226,17 @@ public class IntakePipeline {
    * Rejects a body over {@code shockreg.limits.max-body-bytes}: its first bytes ({@code head}) go
    * to the dead-letter store, with a reason that says only they are kept.
    */
-  public IntakeLimitException rejectTooLarge(IntakeRequest request, byte[] head, long seenBytes, boolean declared) {
+  public IntakeLimitException rejectTooLarge(
+      IntakeRequest request, byte[] head, long seenBytes, boolean declared) {
     long max = limits.maxBodyBytes().toBytes();
     String reason =
-        "the body is " + (declared ? "" : "more than ") + seenBytes + " bytes, over the limit of " + max
-            + " (shockreg.limits.max-body-bytes); only its first " + head.length
+        "the body is "
+            + (declared ? "" : "more than ")
+            + seenBytes
+            + " bytes, over the limit of "
+            + max
+            + " (shockreg.limits.max-body-bytes); only its first "
+            + head.length
             + " bytes are kept here, so it cannot be replayed: send the data in smaller bodies";
     return rejectBody(request, IntakeLimitException.BODY_TOO_LARGE, reason, head);
   }
@@ -232,7 +246,10 @@ public class IntakePipeline {
    * the body, those identical to the stored version set aside, the rest curated in one transaction.
    */
   private void processBatch(
-      IntakeRequest request, List<SourceEntry> entries, IntakeReport report, BundlePatientResolver resolver) {
+      IntakeRequest request,
+      List<SourceEntry> entries,
+      IntakeReport report,
+      BundlePatientResolver resolver) {
     Timer.Sample sample = Timer.start(meters);
     String site = request.siteId();
     List<Rejection> rejections = new ArrayList<>();
@@ -256,9 +273,12 @@ public class IntakePipeline {
       if (c.deletion != null && "Patient".equals(c.type)) {
         // Clinically safe: a deleted Patient keeps its facts (a lost death or outcome changes a
         // trial's result); the delete is kept raw and reported, facts are retracted one by one.
-        c.skip = new String[] {"patient-delete",
-            "a Patient delete is recorded, not applied: the patient's clinical facts stay; send a"
-                + " delete or entered-in-error for each fact that was wrong"};
+        c.skip =
+            new String[] {
+              "patient-delete",
+              "a Patient delete is recorded, not applied: the patient's clinical facts stay; send a"
+                  + " delete or entered-in-error for each fact that was wrong"
+            };
         older.add(c);
         continue;
       }
@@ -307,6 +327,8 @@ public class IntakePipeline {
     outcomes.reportSkips(older, report);
     outcomes.deadLetter(request, rejections, report);
     sample.stop(meters.timer("shockreg.intake.batch", "channel", request.channel()));
-    meters.counter("shockreg.intake.resources", "channel", request.channel()).increment(entries.size());
+    meters
+        .counter("shockreg.intake.resources", "channel", request.channel())
+        .increment(entries.size());
   }
 }

@@ -11,19 +11,26 @@ public final class IntakeReport {
 
   /** One rejected resource or line: where it was, why, and where its payload was parked. */
   public record Issue(
-      String resourceType, String resourceId, int index, String code, String reason, long deadLetterId) {}
+      String resourceType,
+      String resourceId,
+      int index,
+      String code,
+      String reason,
+      long deadLetterId) {}
 
   /**
    * One resource received but not applied, and why: for now a version older than the one the
    * registry holds ({@code older-version}); it is kept in the raw store, not dead-lettered.
    */
-  public record Skip(String resourceType, String resourceId, int index, String code, String reason) {}
+  public record Skip(
+      String resourceType, String resourceId, int index, String code, String reason) {}
 
   /**
    * Something about a resource that was taken in but not done, not counted on its own: a
    * Patient.link merge whose target cannot be resolved ({@code unresolved-merge-target}).
    */
-  public record Warning(String resourceType, String resourceId, int index, String code, String reason) {}
+  public record Warning(
+      String resourceType, String resourceId, int index, String code, String reason) {}
 
   int received;
   int curated;
@@ -106,8 +113,23 @@ public final class IntakeReport {
 
   @Override
   public String toString() {
-    return "received=" + received + " curated=" + curated + " unchanged=" + unchanged
-        + " rejected=" + rejected + " unmapped=" + unmapped + " skipped=" + skipped
-        + " retracted=" + retracted + " deleted=" + deleted + " ignored=" + ignored;
+    return "received="
+        + received
+        + " curated="
+        + curated
+        + " unchanged="
+        + unchanged
+        + " rejected="
+        + rejected
+        + " unmapped="
+        + unmapped
+        + " skipped="
+        + skipped
+        + " retracted="
+        + retracted
+        + " deleted="
+        + deleted
+        + " ignored="
+        + ignored;
   }
 }

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A body to take in for a site: from HTTP, the drop folder, a pull or the demo. {@code body} can
- * be opened more than once (a rejected body is re-read into the dead-letter store).
+ * A body to take in for a site: from HTTP, the drop folder, a pull or the demo. {@code body} can be
+ * opened more than once (a rejected body is re-read into the dead-letter store).
  */
 public record IntakeRequest(
     String siteId,
@@ -21,7 +21,12 @@ public record IntakeRequest(
    * again all the same (after the rules changed) instead of counting as unchanged.
    */
   public IntakeRequest(
-      String siteId, String channel, String origin, String contentType, String fileName, Body body) {
+      String siteId,
+      String channel,
+      String origin,
+      String contentType,
+      String fileName,
+      Body body) {
     this(siteId, channel, origin, contentType, fileName, body, false);
   }
 
@@ -40,6 +45,7 @@ public record IntakeRequest(
   public static final String CHANNEL_DEMO = "demo";
   public static final String CHANNEL_REPLAY = "replay";
   public static final String CHANNEL_REMAP = "remap";
+
   /** Re-curation from an old database under a new pseudonym key (docs/pseudonym-key.md). */
   public static final String CHANNEL_REKEY = "rekey";
 }

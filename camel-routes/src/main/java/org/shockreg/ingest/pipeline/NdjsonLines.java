@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The lines of an NDJSON body, read as bytes so that a line never takes more memory than the
- * limit: of a longer line only the first {@code keep} bytes are held, the rest is counted and
- * skipped up to its newline. Lines end at LF; a CR before it is dropped.
+ * The lines of an NDJSON body, read as bytes so that a line never takes more memory than the limit:
+ * of a longer line only the first {@code keep} bytes are held, the rest is counted and skipped up
+ * to its newline. Lines end at LF; a CR before it is dropped.
  */
 final class NdjsonLines {
 
@@ -82,7 +82,9 @@ final class NdjsonLines {
       int take = Math.min(count, Math.max(0, room - n));
       if (take > 0) {
         if (n + take > buffer.length) {
-          buffer = Arrays.copyOf(buffer, (int) Math.min(Math.max((long) buffer.length * 2, n + take), room));
+          buffer =
+              Arrays.copyOf(
+                  buffer, (int) Math.min(Math.max((long) buffer.length * 2, n + take), room));
         }
         System.arraycopy(chunk, start, buffer, n, take);
         n += take;

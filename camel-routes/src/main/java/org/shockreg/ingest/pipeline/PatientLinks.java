@@ -16,17 +16,19 @@ import org.slf4j.LoggerFactory;
 /**
  * What a source Patient's {@code link} asks of the registry. {@code replaced-by}: this record was
  * merged into the other, so its curated patient merges into the other's; {@code replaces}: this
- * record is the survivor and the other's curated patient merges into it. {@code seealso} and
- * {@code refer} name another record of the same person without merging (the EHR keeps both
- * active), so they change nothing. The other is resolved like any patient reference (Patient/x,
- * absolute URL, urn:uuid fullUrl, identifier); a patient never seen is filed under its pseudonym,
- * as conditional references are, so it gets the merged facts when it comes.
+ * record is the survivor and the other's curated patient merges into it. {@code seealso} and {@code
+ * refer} name another record of the same person without merging (the EHR keeps both active), so
+ * they change nothing. The other is resolved like any patient reference (Patient/x, absolute URL,
+ * urn:uuid fullUrl, identifier); a patient never seen is filed under its pseudonym, as conditional
+ * references are, so it gets the merged facts when it comes.
  */
 final class PatientLinks {
 
   private static final Logger log = LoggerFactory.getLogger(PatientLinks.class);
 
-  /** One merge: {@code from} goes into {@code to}; {@code mergedSourceId} is the merged record's. */
+  /**
+   * One merge: {@code from} goes into {@code to}; {@code mergedSourceId} is the merged record's.
+   */
   record Merge(String from, String to, String linkType, String mergedSourceId) {}
 
   private PatientLinks() {}
@@ -72,8 +74,14 @@ final class PatientLinks {
         log.warn("event=patient_link_unresolved site={} linkType={}", siteId, type);
         report.warnings.add(
             new IntakeReport.Warning(
-                c.type, c.id, c.entry.index(), "unresolved-merge-target",
-                "link " + type + " to " + describe(other)
+                c.type,
+                c.id,
+                c.entry.index(),
+                "unresolved-merge-target",
+                "link "
+                    + type
+                    + " to "
+                    + describe(other)
                     + " does not resolve to another Patient: the patients are kept apart"));
         continue;
       }
@@ -92,7 +100,11 @@ final class PatientLinks {
    * collects merged id -> survivor for the rest of the body once the batch commits.
    */
   static void apply(
-      PatientMerges store, String siteId, List<Merge> merges, Set<String> affected, Map<String, String> merged) {
+      PatientMerges store,
+      String siteId,
+      List<Merge> merges,
+      Set<String> affected,
+      Map<String, String> merged) {
     for (Merge m : merges) {
       String survivor = store.merge(siteId, m.from(), m.to(), m.linkType(), true);
       if (survivor == null) {

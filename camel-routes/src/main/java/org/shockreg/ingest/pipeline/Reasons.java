@@ -8,13 +8,14 @@ import java.util.regex.Pattern;
  * Reasons for a rejection name the field and the problem, never the value: parser messages quote
  * what they choked on ({@code Unrecognized token 'Zyxwortha'}, {@code Invalid attribute value
  * "1937-02-19T25:61"}), and a reason travels to the intake answer, the dead-letter list and the
- * log. Quoted values become {@code '…'}; the value itself stays in the dead letter's payload,
- * shown to admins only (docs/privacy.md). An element name ({@code element="birthDate"}) and
- * JSON literals are kept.
+ * log. Quoted values become {@code '…'}; the value itself stays in the dead letter's payload, shown
+ * to admins only (docs/privacy.md). An element name ({@code element="birthDate"}) and JSON literals
+ * are kept.
  */
 public final class Reasons {
 
-  private static final Pattern QUOTED = Pattern.compile("(element=)?(['\"])(.*?)\\2", Pattern.DOTALL);
+  private static final Pattern QUOTED =
+      Pattern.compile("(element=)?(['\"])(.*?)\\2", Pattern.DOTALL);
   private static final Set<String> KEPT = Set.of("null", "true", "false", "");
 
   private Reasons() {}

@@ -1,8 +1,8 @@
 package org.shockreg.ingest.pipeline;
 
 /**
- * A resource or line of a batch that cannot be taken in, on its way to the dead-letter store:
- * where it was in the body, why, and its content as received.
+ * A resource or line of a batch that cannot be taken in, on its way to the dead-letter store: where
+ * it was in the body, why, and its content as received.
  */
 record Rejection(String type, String id, int index, String code, String reason, String payload) {
 

@@ -19,7 +19,9 @@ final class SourceCandidates {
     this.contentHash = new ContentHash(json);
   }
 
-  /** A resource or a DELETE entry as a candidate; {@code null} when it went to {@code rejections}. */
+  /**
+   * A resource or a DELETE entry as a candidate; {@code null} when it went to {@code rejections}.
+   */
   Candidate of(SourceEntry e, List<Rejection> rejections) {
     return e.deletion() != null ? prepareDeletion(e, rejections) : prepare(e, rejections);
   }
@@ -34,12 +36,19 @@ final class SourceCandidates {
       return null;
     }
     try {
-      Candidate c = new Candidate(e, d.type(), d.id(), d.version(), contentHash.of(e.deletion()), e.raw());
+      Candidate c =
+          new Candidate(e, d.type(), d.id(), d.version(), contentHash.of(e.deletion()), e.raw());
       c.deletion = d;
       return c;
     } catch (JsonProcessingException ex) {
       rejections.add(
-          new Rejection(d.type(), d.id(), e.index(), "unparseable-resource", Rejection.brief(ex.getMessage()), e.raw()));
+          new Rejection(
+              d.type(),
+              d.id(),
+              e.index(),
+              "unparseable-resource",
+              Rejection.brief(ex.getMessage()),
+              e.raw()));
       return null;
     }
   }
@@ -51,13 +60,20 @@ final class SourceCandidates {
     if (unstorable != null) {
       String type = r.path("resourceType").isTextual() ? r.get("resourceType").asText() : null;
       String id = r.path("id").isTextual() ? r.get("id").asText() : null;
-      rejections.add(new Rejection(type, id, e.index(), "invalid-characters", unstorable, text(r, raw)));
+      rejections.add(
+          new Rejection(type, id, e.index(), "invalid-characters", unstorable, text(r, raw)));
       return null;
     }
     JsonNode typeNode = r.get("resourceType");
     if (typeNode == null || !typeNode.isTextual()) {
       rejections.add(
-          new Rejection(null, null, e.index(), "missing-resource-type", "resource has no resourceType", text(r, raw)));
+          new Rejection(
+              null,
+              null,
+              e.index(),
+              "missing-resource-type",
+              "resource has no resourceType",
+              text(r, raw)));
       return null;
     }
     String type = typeNode.asText();
@@ -68,7 +84,11 @@ final class SourceCandidates {
     if (id == null || id.isBlank() || id.length() > 64) {
       rejections.add(
           new Rejection(
-              type, null, e.index(), "missing-id", "resource has no usable id (needed to track its versions)",
+              type,
+              null,
+              e.index(),
+              "missing-id",
+              "resource has no usable id (needed to track its versions)",
               text(r, raw)));
       return null;
     }
@@ -80,11 +100,14 @@ final class SourceCandidates {
                 meta.hasNonNull("versionId") ? meta.get("versionId").asText() : null,
                 meta.hasNonNull("lastUpdated") ? meta.get("lastUpdated").asText() : null);
     try {
-      // The content hash leaves out meta: a re-export of the same data (new lastUpdated) is unchanged.
+      // The content hash leaves out meta: a re-export of the same data (new lastUpdated) is
+      // unchanged.
       ContentHash.Hashed hashed = contentHash.withoutMeta(r);
       return new Candidate(e, type, id, version, hashed.hash(), hashed.json());
     } catch (JsonProcessingException ex) {
-      rejections.add(new Rejection(type, id, e.index(), "unparseable-resource", Rejection.brief(ex.getMessage()), raw));
+      rejections.add(
+          new Rejection(
+              type, id, e.index(), "unparseable-resource", Rejection.brief(ex.getMessage()), raw));
       return null;
     }
   }

@@ -3,14 +3,20 @@ package org.shockreg.ingest.pipeline;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * One resource out of an intake body: its JSON tree and, in a Bundle, its fullUrl. When the line
- * or entry could not be read, {@code resource} is null and {@code error} says why ({@code
- * errorCode} is its reason code for the dead-letter store); {@code raw} keeps the text as received
- * for the dead-letter store. A Bundle entry with {@code request.method = DELETE} has no resource:
- * {@code deletion} is the whole entry (request, response).
+ * One resource out of an intake body: its JSON tree and, in a Bundle, its fullUrl. When the line or
+ * entry could not be read, {@code resource} is null and {@code error} says why ({@code errorCode}
+ * is its reason code for the dead-letter store); {@code raw} keeps the text as received for the
+ * dead-letter store. A Bundle entry with {@code request.method = DELETE} has no resource: {@code
+ * deletion} is the whole entry (request, response).
  */
 record SourceEntry(
-    int index, String fullUrl, ObjectNode resource, String raw, String error, String errorCode, ObjectNode deletion) {
+    int index,
+    String fullUrl,
+    ObjectNode resource,
+    String raw,
+    String error,
+    String errorCode,
+    ObjectNode deletion) {
 
   static final String UNPARSEABLE = "unparseable-resource";
 

@@ -10,9 +10,9 @@ import java.io.InputStream;
 import java.util.function.Consumer;
 
 /**
- * Streams resources out of an intake body without loading it whole: a FHIR Bundle (entries read
- * one at a time), a single resource, or NDJSON (one resource per line). A bad NDJSON line becomes
- * an error entry and the rest goes on; a body that is not JSON at all fails as a whole.
+ * Streams resources out of an intake body without loading it whole: a FHIR Bundle (entries read one
+ * at a time), a single resource, or NDJSON (one resource per line). A bad NDJSON line becomes an
+ * error entry and the rest goes on; a body that is not JSON at all fails as a whole.
  */
 final class SourceEntryReader {
 
@@ -37,7 +37,8 @@ final class SourceEntryReader {
     return Format.BUNDLE_OR_RESOURCE;
   }
 
-  void read(InputStream body, Format format, Consumer<SourceEntry> sink) throws IOException, BodyException {
+  void read(InputStream body, Format format, Consumer<SourceEntry> sink)
+      throws IOException, BodyException {
     if (format == Format.NDJSON) {
       readNdjson(body, sink);
     } else {
@@ -54,7 +55,10 @@ final class SourceEntryReader {
 
   private void readNdjson(InputStream body, Consumer<SourceEntry> sink) throws IOException {
     NdjsonLines lines =
-        new NdjsonLines(body, limits.maxNdjsonLineBytes().toBytes(), limits.sample(limits.maxNdjsonLineBytes().toBytes()));
+        new NdjsonLines(
+            body,
+            limits.maxNdjsonLineBytes().toBytes(),
+            limits.sample(limits.maxNdjsonLineBytes().toBytes()));
     int index = 0;
     NdjsonLines.Line line;
     while ((line = lines.next()) != null) {
@@ -65,9 +69,15 @@ final class SourceEntryReader {
         // Only its start was kept: rejected alone, the lines after it go on.
         sink.accept(
             SourceEntry.rejected(
-                index, line.text(), LINE_TOO_LONG,
-                "line is " + line.length() + " bytes, over the limit of " + limits.maxNdjsonLineBytes().toBytes()
-                    + " (shockreg.limits.max-ndjson-line-bytes); only its first " + line.kept()
+                index,
+                line.text(),
+                LINE_TOO_LONG,
+                "line is "
+                    + line.length()
+                    + " bytes, over the limit of "
+                    + limits.maxNdjsonLineBytes().toBytes()
+                    + " (shockreg.limits.max-ndjson-line-bytes); only its first "
+                    + line.kept()
                     + " bytes are kept here, so it cannot be replayed: send it again after raising the limit"));
         index++;
         continue;
@@ -81,7 +91,8 @@ final class SourceEntryReader {
           sink.accept(new SourceEntry(index, null, null, text, "line is not a JSON object"));
         }
       } catch (IOException e) {
-        sink.accept(new SourceEntry(index, null, null, text, "line is not valid JSON: " + brief(e)));
+        sink.accept(
+            new SourceEntry(index, null, null, text, "line is not valid JSON: " + brief(e)));
       }
       index++;
     }
@@ -109,7 +120,9 @@ final class SourceEntryReader {
           while (p.nextToken() != JsonToken.END_ARRAY) {
             if (++n > max) {
               throw new TooManyEntries(
-                  "the Bundle has more than " + max + " entries (shockreg.limits.max-bundle-entries):"
+                  "the Bundle has more than "
+                      + max
+                      + " entries (shockreg.limits.max-bundle-entries):"
                       + " nothing of it was taken in; split it into smaller Bundles");
             }
             p.skipChildren();
@@ -130,7 +143,8 @@ final class SourceEntryReader {
     }
   }
 
-  private void readJson(InputStream body, Consumer<SourceEntry> sink) throws IOException, BodyException {
+  private void readJson(InputStream body, Consumer<SourceEntry> sink)
+      throws IOException, BodyException {
     try (JsonParser p = json.getFactory().createParser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new BodyException("body is not a JSON object");
@@ -152,12 +166,14 @@ final class SourceEntryReader {
             String fullUrl = entry.hasNonNull("fullUrl") ? entry.get("fullUrl").asText() : null;
             if (resource instanceof ObjectNode r) {
               sink.accept(new SourceEntry(index, fullUrl, r, null, null));
-            } else if (resource == null && "DELETE".equalsIgnoreCase(entry.path("request").path("method").asText())) {
+            } else if (resource == null
+                && "DELETE".equalsIgnoreCase(entry.path("request").path("method").asText())) {
               // A transaction's or a history Bundle's delete: it retracts what the resource gave.
               sink.accept(SourceEntry.deletion(index, entry));
             } else if (!entry.has("request") || entry.has("resource")) {
               sink.accept(
-                  new SourceEntry(index, fullUrl, null, entry.toString(), "bundle entry has no resource"));
+                  new SourceEntry(
+                      index, fullUrl, null, entry.toString(), "bundle entry has no resource"));
             }
             index++;
           }

@@ -5,14 +5,14 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 
 /**
- * A source resource's version as its sender stamped it ({@code meta.versionId},
- * {@code meta.lastUpdated}), and which of two versions of one resource is the newer. The curated
- * fact follows the newest version (data-dictionary.md section 1), so an older version that arrives
- * late, out of order in a history Bundle or again through dead-letter replay never replaces it.
+ * A source resource's version as its sender stamped it ({@code meta.versionId}, {@code
+ * meta.lastUpdated}), and which of two versions of one resource is the newer. The curated fact
+ * follows the newest version (data-dictionary.md section 1), so an older version that arrives late,
+ * out of order in a history Bundle or again through dead-letter replay never replaces it.
  *
  * <p>Order: by version id when both are whole numbers and differ (numerically, so "10" is newer
- * than "9"; FHIR servers count versions up). Other version ids carry no order (a hash, an ETag),
- * so then, and when the ids are equal, by {@code lastUpdated} as instants (offsets do not matter).
+ * than "9"; FHIR servers count versions up). Other version ids carry no order (a hash, an ETag), so
+ * then, and when the ids are equal, by {@code lastUpdated} as instants (offsets do not matter).
  * When neither tells them apart the two are unordered and the caller keeps arrival order, the rule
  * before versions were compared.
  */

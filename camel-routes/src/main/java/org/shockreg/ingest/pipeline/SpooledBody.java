@@ -13,7 +13,8 @@ import java.util.Arrays;
  * A body received from a stream (HTTP), kept so that intake can read it twice (a Bundle's entries
  * are counted first, a rejected body is re-read into the dead-letter store): in memory while small,
  * in a temporary file beyond that. Bytes are counted as they arrive; past {@code maxBytes} reading
- * stops and only the first bytes are kept ({@link TooLarge}), so memory stays flat whatever is sent.
+ * stops and only the first bytes are kept ({@link TooLarge}), so memory stays flat whatever is
+ * sent.
  */
 public final class SpooledBody implements IntakeRequest.Body, AutoCloseable {
 
@@ -56,7 +57,8 @@ public final class SpooledBody implements IntakeRequest.Body, AutoCloseable {
    * @param keep how many of the first bytes {@link TooLarge#head()} holds
    * @param dir where a large body is spooled
    */
-  public static SpooledBody read(InputStream in, long maxBytes, int keep, Path dir) throws IOException, TooLarge {
+  public static SpooledBody read(InputStream in, long maxBytes, int keep, Path dir)
+      throws IOException, TooLarge {
     ByteArrayOutputStream memory = new ByteArrayOutputStream(8192);
     byte[] chunk = new byte[65536];
     long total = 0;
@@ -94,7 +96,8 @@ public final class SpooledBody implements IntakeRequest.Body, AutoCloseable {
   }
 
   /** The first {@code keep} bytes received: from memory or the spool file, then the last chunk. */
-  private static byte[] head(ByteArrayOutputStream memory, Path file, OutputStream out, byte[] chunk, int n, int keep)
+  private static byte[] head(
+      ByteArrayOutputStream memory, Path file, OutputStream out, byte[] chunk, int n, int keep)
       throws IOException {
     byte[] before;
     if (file == null) {

@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * PostgreSQL text and jsonb cannot hold NUL or an unpaired UTF-16 surrogate (legal in a JSON
- * escape, e.g. {@code "\u0000"} or {@code "\ud800"}): storing such a resource would fail the
- * whole batch's transaction. Such a resource is rejected alone instead.
+ * escape, e.g. {@code "\u0000"} or {@code "\ud800"}): storing such a resource would fail the whole
+ * batch's transaction. Such a resource is rejected alone instead.
  */
 final class StorableText {
 

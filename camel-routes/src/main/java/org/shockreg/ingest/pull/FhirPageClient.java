@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * GETs pages from one source: {@code Accept: application/fhir+json}, the {@code Authorization}
- * header asked for before every request, one retry after a 401 with a fresh token, and retries
- * with capped exponential backoff and jitter for timeouts, connection errors, 5xx and 429
- * (honouring {@code Retry-After} seconds). What is left after the last attempt is a {@link
- * TransientFailure}; any other answer is returned to the caller to judge.
+ * header asked for before every request, one retry after a 401 with a fresh token, and retries with
+ * capped exponential backoff and jitter for timeouts, connection errors, 5xx and 429 (honouring
+ * {@code Retry-After} seconds). What is left after the last attempt is a {@link TransientFailure};
+ * any other answer is returned to the caller to judge.
  */
 public class FhirPageClient {
 
@@ -26,7 +26,8 @@ public class FhirPageClient {
 
   /** Backoff: {@code initial * 2^(attempt-1)}, at most {@code max}, +-25 % jitter. */
   public record Retry(int maxAttempts, Duration initial, Duration max) {
-    public static final Retry DEFAULT = new Retry(5, Duration.ofMillis(500), Duration.ofSeconds(30));
+    public static final Retry DEFAULT =
+        new Retry(5, Duration.ofMillis(500), Duration.ofSeconds(30));
 
     Duration backoff(int attempt) {
       long base = initial.toMillis() << Math.min(attempt - 1, 20);
@@ -60,7 +61,12 @@ public class FhirPageClient {
   private final Sleeper sleeper;
 
   public FhirPageClient(
-      String sourceId, HttpClient http, AccessTokenProvider auth, Duration timeout, Retry retry, Sleeper sleeper) {
+      String sourceId,
+      HttpClient http,
+      AccessTokenProvider auth,
+      Duration timeout,
+      Retry retry,
+      Sleeper sleeper) {
     this.sourceId = sourceId;
     this.http = http;
     this.auth = auth;
@@ -74,19 +80,25 @@ public class FhirPageClient {
    * one token renewal). Throws {@link TransientFailure} when every attempt failed transiently.
    */
   public Page get(String url) throws TransientFailure, InterruptedException {
-    HttpResponse<String> res = send("GET", url, java.util.Map.of(), true, HttpResponse.BodyHandlers.ofString());
-    return new Page(res.statusCode(), res.headers().firstValue("Content-Type").orElse(null), res.body());
+    HttpResponse<String> res =
+        send("GET", url, java.util.Map.of(), true, HttpResponse.BodyHandlers.ofString());
+    return new Page(
+        res.statusCode(), res.headers().firstValue("Content-Type").orElse(null), res.body());
   }
 
   /**
-   * Sends one request with the same retries as {@link #get}: {@code Accept:
-   * application/fhir+json} unless {@code headers} say otherwise, the {@code Authorization} header
-   * (when {@code authorize}) asked for before every attempt, one renewal after a 401. Returns the
-   * first answer that is neither transient nor a first 401.
+   * Sends one request with the same retries as {@link #get}: {@code Accept: application/fhir+json}
+   * unless {@code headers} say otherwise, the {@code Authorization} header (when {@code authorize})
+   * asked for before every attempt, one renewal after a 401. Returns the first answer that is
+   * neither transient nor a first 401.
    */
   public <T> HttpResponse<T> send(
-      String method, String url, java.util.Map<String, String> headers, boolean authorize,
-      HttpResponse.BodyHandler<T> handler) throws TransientFailure, InterruptedException {
+      String method,
+      String url,
+      java.util.Map<String, String> headers,
+      boolean authorize,
+      HttpResponse.BodyHandler<T> handler)
+      throws TransientFailure, InterruptedException {
     boolean reauthorized = false;
     String lastProblem = null;
     Throwable lastCause = null;
@@ -126,7 +138,13 @@ public class FhirPageClient {
         lastProblem = "timeout after " + timeout.toMillis() + " ms from " + LoggedUrl.of(url);
         lastCause = e;
       } catch (IOException e) {
-        lastProblem = "connection error " + e.getClass().getSimpleName() + " " + e.getMessage() + " from " + LoggedUrl.of(url);
+        lastProblem =
+            "connection error "
+                + e.getClass().getSimpleName()
+                + " "
+                + e.getMessage()
+                + " from "
+                + LoggedUrl.of(url);
         lastCause = e;
       } catch (RuntimeException e) {
         // The token provider could not get a token: worth another try like a network fault.
@@ -143,10 +161,15 @@ public class FhirPageClient {
       }
       log.warn(
           "event=pull_retry source={} attempt={} of={} backoffMs={} problem=\"{}\"",
-          sourceId, attempt, retry.maxAttempts(), backoff.toMillis(), lastProblem);
+          sourceId,
+          attempt,
+          retry.maxAttempts(),
+          backoff.toMillis(),
+          lastProblem);
       sleeper.sleep(backoff);
     }
-    throw new TransientFailure(lastProblem + " (after " + retry.maxAttempts() + " attempts)", lastCause);
+    throw new TransientFailure(
+        lastProblem + " (after " + retry.maxAttempts() + " attempts)", lastCause);
   }
 
   Sleeper sleeper() {

@@ -3,7 +3,6 @@ package org.shockreg.ingest.pull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.shockreg.mappings.MappingEngine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.net.http.HttpClient;
@@ -21,6 +20,7 @@ import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pull.PullSourcesProperties.PullSource;
 import org.shockreg.ingest.pull.auth.AccessTokenProvider;
 import org.shockreg.ingest.pull.auth.AccessTokenProviders;
+import org.shockreg.mappings.MappingEngine;
 import org.shockreg.registry.db.DataDirectoryProperties;
 import org.shockreg.registry.store.RegistryWriter;
 import org.slf4j.Logger;
@@ -30,9 +30,9 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Service;
 
 /**
- * The pull sources of this process: validated at start, run by {@link FhirRestPullRoutes} on
- * their schedule or on demand ({@link #trigger}), never two runs of one source at once, a source
- * that keeps failing backed off. Runs are recorded in {@code pull_run}.
+ * The pull sources of this process: validated at start, run by {@link FhirRestPullRoutes} on their
+ * schedule or on demand ({@link #trigger}), never two runs of one source at once, a source that
+ * keeps failing backed off. Runs are recorded in {@code pull_run}.
  */
 @Service
 public class FhirRestPullService {
@@ -89,21 +89,40 @@ public class FhirRestPullService {
         log.info("event=pull_source_disabled source={}", s.id);
         continue;
       }
-      AccessTokenProvider auth = AccessTokenProviders.forSource(s.id, s.config.authOrNone(), http, clock);
+      AccessTokenProvider auth =
+          AccessTokenProviders.forSource(s.id, s.config.authOrNone(), http, clock);
       FhirPageClient client =
           new FhirPageClient(
-              s.id, http, auth, s.config.requestTimeout(), FhirPageClient.Retry.DEFAULT,
+              s.id,
+              http,
+              auth,
+              s.config.requestTimeout(),
+              FhirPageClient.Retry.DEFAULT,
               d -> Thread.sleep(d.toMillis()));
       if (TYPE_BULK.equals(s.config.type())) {
         s.bulk =
             new FhirBulkPuller(
-                s.id, s.config, client, store, pipeline, writer, json, dirs.resolve("bulk").resolve(s.id),
-                FhirBulkPuller.Polling.DEFAULT, clock);
+                s.id,
+                s.config,
+                client,
+                store,
+                pipeline,
+                writer,
+                json,
+                dirs.resolve("bulk").resolve(s.id),
+                FhirBulkPuller.Polling.DEFAULT,
+                clock);
       } else {
         String site = s.id;
         s.puller =
             new FhirRestPuller(
-                s.id, s.config, client, store, pipeline, writer, json,
+                s.id,
+                s.config,
+                client,
+                store,
+                pipeline,
+                writer,
+                json,
                 type -> engine.rules().searchTokens(site, type));
       }
       Gauge.builder("shockreg.pull.lag.seconds", s, this::lagSeconds)
@@ -112,7 +131,10 @@ public class FhirRestPullService {
           .register(this.meters);
       log.info(
           "event=pull_source_configured source={} baseUrl={} schedule=\"{}\" types={}",
-          s.id, LoggedUrl.of(s.config.baseUrl()), s.schedule.text(), s.config.types());
+          s.id,
+          LoggedUrl.of(s.config.baseUrl()),
+          s.schedule.text(),
+          s.config.types());
     }
   }
 
@@ -126,8 +148,8 @@ public class FhirRestPullService {
   }
 
   /**
-   * A firing of the source's trigger (its Quartz job, on one instance of the cluster): runs
-   * unless backed off or already running; the run happens in the calling thread.
+   * A firing of the source's trigger (its Quartz job, on one instance of the cluster): runs unless
+   * backed off or already running; the run happens in the calling thread.
    */
   public void fire(String sourceId) {
     init();
@@ -136,7 +158,9 @@ public class FhirRestPullService {
     if (s.backedOffUntil != null && now.isBefore(s.backedOffUntil)) {
       log.info(
           "event=pull_run_skipped source={} reason=backed_off until={} consecutiveFailures={}",
-          s.id, s.backedOffUntil, s.consecutiveFailures);
+          s.id,
+          s.backedOffUntil,
+          s.consecutiveFailures);
       return;
     }
     if (!s.running.compareAndSet(false, true)) {
@@ -173,7 +197,10 @@ public class FhirRestPullService {
     try {
       lock = clusterLock.tryLock(s.id);
     } catch (java.sql.SQLException e) {
-      log.warn("event=pull_run_skipped source={} reason=lock_unavailable error=\"{}\"", s.id, e.getMessage());
+      log.warn(
+          "event=pull_run_skipped source={} reason=lock_unavailable error=\"{}\"",
+          s.id,
+          e.getMessage());
       s.running.set(false);
       return;
     }
@@ -237,17 +264,30 @@ public class FhirRestPullService {
         store.finishRun(runId, state, p);
       }
     } catch (RuntimeException e) {
-      log.error("event=pull_run_not_recorded source={} run={} error=\"{}\"", s.id, runId, e.getMessage(), e);
+      log.error(
+          "event=pull_run_not_recorded source={} run={} error=\"{}\"",
+          s.id,
+          runId,
+          e.getMessage(),
+          e);
     } finally {
       s.afterRun(state, clock);
       s.running.set(false);
     }
     log.info(
         "event=pull_run_finished source={} run={} state={} resources={} pages={} errors={}",
-        s.id, runId, state, p.resources, p.pages, p.errors);
+        s.id,
+        runId,
+        state,
+        p.resources,
+        p.pages,
+        p.errors);
   }
 
-  /** Runs left 'running' by an earlier process are marked failed; watermarks loaded for the lag gauge. */
+  /**
+   * Runs left 'running' by an earlier process are marked failed; watermarks loaded for the lag
+   * gauge.
+   */
   private void init() {
     if (initialized) {
       return;
@@ -269,7 +309,9 @@ public class FhirRestPullService {
 
   private double lagSeconds(PullSourceState s) {
     Optional<Instant> oldest = s.watermarks.values().stream().min(Instant::compareTo);
-    return oldest.map(w -> (double) Duration.between(w, clock.instant()).toSeconds()).orElse(Double.NaN);
+    return oldest
+        .map(w -> (double) Duration.between(w, clock.instant()).toSeconds())
+        .orElse(Double.NaN);
   }
 
   public List<PullSourceStatus> status() {

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Objects;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Watermark rule (no gaps, also when many resources share one {@code lastUpdated} across a page
  * boundary): after a page of a sorted result, the watermark becomes the greatest {@code
- * lastUpdated} seen that is below the page's greatest one (resources with the page's greatest
- * value may continue on the next page); after the last page, the greatest seen. When a server
- * returns pages out of {@code lastUpdated} order, the watermark moves only after the last page.
+ * lastUpdated} seen that is below the page's greatest one (resources with the page's greatest value
+ * may continue on the next page); after the last page, the greatest seen. When a server returns
+ * pages out of {@code lastUpdated} order, the watermark moves only after the last page.
  */
 public class FhirRestPuller {
 
@@ -67,14 +67,22 @@ public class FhirRestPuller {
   /** The search parameter of each type's own date, for servers that ignore _lastUpdated. */
   static final java.util.Map<String, String> DATE_PARAMS =
       java.util.Map.of(
-          "Observation", "date", "Procedure", "date", "Encounter", "date", "Condition", "onset-date");
+          "Observation",
+          "date",
+          "Procedure",
+          "date",
+          "Encounter",
+          "date",
+          "Condition",
+          "onset-date");
 
   /** Types whose searches returned data at or before the watermark: _lastUpdated is ignored. */
-  final java.util.Set<String> ignoresLastUpdated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  final java.util.Set<String> ignoresLastUpdated =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
-   * @param codeTokens the {@code system|code} tokens to filter a type's search on (when the
-   *     source has {@code code-filter} on), from the active mapping rules
+   * @param codeTokens the {@code system|code} tokens to filter a type's search on (when the source
+   *     has {@code code-filter} on), from the active mapping rules
    */
   public FhirRestPuller(
       String sourceId,
@@ -100,7 +108,8 @@ public class FhirRestPuller {
    * Pulls every configured type. Throws {@link FhirPageClient.TransientFailure} when the source
    * stays unreachable (the run failed; watermarks stay where the last committed page left them).
    */
-  public void run(Progress p, Listener listener) throws FhirPageClient.TransientFailure, InterruptedException {
+  public void run(Progress p, Listener listener)
+      throws FhirPageClient.TransientFailure, InterruptedException {
     for (String type : source.types()) {
       pullType(type, p, listener);
     }
@@ -112,7 +121,8 @@ public class FhirRestPuller {
     if (watermark != null) {
       url.append("_lastUpdated=").append(enc("gt" + format(watermark))).append('&');
     } else if (source.since() != null) {
-      url.append("_lastUpdated=").append(enc("ge" + format(PullSourcesValidator.parseSince(source.since()))))
+      url.append("_lastUpdated=")
+          .append(enc("ge" + format(PullSourcesValidator.parseSince(source.since()))))
           .append('&');
     }
     String dateParam = DATE_PARAMS.get(type);
@@ -131,7 +141,8 @@ public class FhirRestPuller {
   private void pullType(String type, Progress p, Listener listener)
       throws FhirPageClient.TransientFailure, InterruptedException {
     Instant start = store.watermark(sourceId, type).orElse(null);
-    // search again from a little before the watermark (late commits); the watermark itself only moves forward
+    // search again from a little before the watermark (late commits); the watermark itself only
+    // moves forward
     Instant from = start == null ? null : start.minus(source.overlapOrDefault());
     Instant committed = start;
     Instant seenMax = null; // greatest lastUpdated seen in this run of this type
@@ -144,24 +155,55 @@ public class FhirRestPuller {
       if (page.status() == 401 || page.status() == 403) {
         // Not this page's fault: the source refuses us. The run fails, the watermark stays.
         throw new FhirPageClient.TransientFailure(
-            "HTTP " + page.status() + " from " + LoggedUrl.of(url) + ": the source refuses our credentials", null);
+            "HTTP "
+                + page.status()
+                + " from "
+                + LoggedUrl.of(url)
+                + ": the source refuses our credentials",
+            null);
       }
       if (page.status() != 200) {
-        pageFault(p, listener, type, url, page, "pull-page-http-" + page.status(),
-            "HTTP " + page.status() + " for a " + type + " page; cannot follow the rest of the search");
+        pageFault(
+            p,
+            listener,
+            type,
+            url,
+            page,
+            "pull-page-http-" + page.status(),
+            "HTTP "
+                + page.status()
+                + " for a "
+                + type
+                + " page; cannot follow the rest of the search");
         return;
       }
       JsonNode root;
       try {
         root = json.readTree(page.body());
       } catch (JsonProcessingException e) {
-        pageFault(p, listener, type, url, page, "pull-page-not-json",
+        pageFault(
+            p,
+            listener,
+            type,
+            url,
+            page,
+            "pull-page-not-json",
             "a " + type + " page is not valid JSON: " + brief(e.getOriginalMessage()));
         return;
       }
       if (root == null || !"Bundle".equals(root.path("resourceType").asText())) {
-        pageFault(p, listener, type, url, page, "pull-page-not-bundle",
-            "a " + type + " page is not a Bundle (" + (root == null ? "empty" : root.path("resourceType").asText("no resourceType")) + ")");
+        pageFault(
+            p,
+            listener,
+            type,
+            url,
+            page,
+            "pull-page-not-bundle",
+            "a "
+                + type
+                + " page is not a Bundle ("
+                + (root == null ? "empty" : root.path("resourceType").asText("no resourceType"))
+                + ")");
         return;
       }
 
@@ -206,12 +248,17 @@ public class FhirRestPuller {
         IntakeReport report =
             pipeline.ingest(
                 new IntakeRequest(
-                    sourceId, CHANNEL_PULL, url, "application/fhir+ndjson", null,
+                    sourceId,
+                    CHANNEL_PULL,
+                    url,
+                    "application/fhir+ndjson",
+                    null,
                     IntakeRequest.Body.of(ndjson.toString().getBytes(StandardCharsets.UTF_8))));
         p.resources += n;
         if (report.rejected() > 0) {
           p.errors += report.rejected();
-          p.lastError = report.rejected() + " " + type + " resource(s) rejected by intake (dead-lettered)";
+          p.lastError =
+              report.rejected() + " " + type + " resource(s) rejected by intake (dead-lettered)";
           listener.error(p);
         }
       }
@@ -237,8 +284,18 @@ public class FhirRestPuller {
         listener.watermark(type, candidate);
       }
       if (next != null && !sameOrigin(next)) {
-        pageFault(p, listener, type, url, null, "pull-next-link-foreign",
-            "the next link of a " + type + " page leaves the source (" + URI.create(next).getHost() + "); not followed");
+        pageFault(
+            p,
+            listener,
+            type,
+            url,
+            null,
+            "pull-next-link-foreign",
+            "the next link of a "
+                + type
+                + " page leaves the source ("
+                + URI.create(next).getHost()
+                + "); not followed");
         return;
       }
       url = next;
@@ -247,33 +304,62 @@ public class FhirRestPuller {
       ignoresLastUpdated.add(type);
       log.info(
           "event=pull_server_ignores_lastUpdated source={} type={} stale={} note=\"dedupe by content hash\"",
-          sourceId, type, stale);
+          sourceId,
+          type,
+          stale);
     }
-    log.info("event=pull_type_done source={} type={} watermark={} sorted={}", sourceId, type, committed, sorted);
+    log.info(
+        "event=pull_type_done source={} type={} watermark={} sorted={}",
+        sourceId,
+        type,
+        committed,
+        sorted);
   }
 
   private void pageFault(
-      Progress p, Listener listener, String type, String url, FhirPageClient.Page page, String code, String reason) {
-    byte[] payload = page == null || page.body() == null ? new byte[0] : page.body().getBytes(StandardCharsets.UTF_8);
+      Progress p,
+      Listener listener,
+      String type,
+      String url,
+      FhirPageClient.Page page,
+      String code,
+      String reason) {
+    byte[] payload =
+        page == null || page.body() == null
+            ? new byte[0]
+            : page.body().getBytes(StandardCharsets.UTF_8);
     long id =
         writer.deadLetter(
             DeadLetter.of(
-                sourceId, CHANNEL_PULL, url,
-                page == null || page.contentType() == null ? "application/fhir+json" : page.contentType(),
-                payload, code, reason, type, null));
+                sourceId,
+                CHANNEL_PULL,
+                url,
+                page == null || page.contentType() == null
+                    ? "application/fhir+json"
+                    : page.contentType(),
+                payload,
+                code,
+                reason,
+                type,
+                null));
     p.errors++;
     p.partial = true;
     p.lastError = reason + " (dead letter " + id + ")";
     listener.error(p);
     log.warn(
         "event=pull_page_rejected source={} type={} code={} deadLetter={} reason=\"{}\"",
-        sourceId, type, code, id, reason);
+        sourceId,
+        type,
+        code,
+        id,
+        reason);
   }
 
   private boolean sameOrigin(String next) {
     URI b = URI.create(base);
     URI n = URI.create(next);
-    return Objects.equals(b.getHost(), n.getHost()) && b.getPort() == n.getPort()
+    return Objects.equals(b.getHost(), n.getHost())
+        && b.getPort() == n.getPort()
         && b.getScheme().equalsIgnoreCase(n.getScheme());
   }
 

@@ -4,8 +4,8 @@ import java.net.URI;
 
 /**
  * A URL as it may appear in a log line or an error message: scheme, host, port and path only. A
- * query string or fragment can carry credentials (a pre-signed Bulk file URL's signature, a
- * session id in a next link, an access token), and user info is a password: none of it is written.
+ * query string or fragment can carry credentials (a pre-signed Bulk file URL's signature, a session
+ * id in a next link, an access token), and user info is a password: none of it is written.
  */
 public final class LoggedUrl {
 
@@ -40,7 +40,10 @@ public final class LoggedUrl {
     }
   }
 
-  /** Not a parseable URI: everything from the first {@code ?} or {@code #} is left out, and user info. */
+  /**
+   * Not a parseable URI: everything from the first {@code ?} or {@code #} is left out, and user
+   * info.
+   */
   private static String stripQuery(String text) {
     int cut = text.length();
     for (char c : new char[] {'?', '#'}) {

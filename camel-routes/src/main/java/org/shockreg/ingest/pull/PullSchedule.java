@@ -1,9 +1,9 @@
 package org.shockreg.ingest.pull;
 
+import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.text.ParseException;
 import java.util.Date;
 import java.util.TimeZone;
 import org.quartz.CronExpression;
@@ -43,12 +43,15 @@ public record PullSchedule(String text, Duration interval, String cron) {
     try {
       CronExpression.validateExpression(quartz);
     } catch (ParseException e) {
-      throw new IllegalArgumentException("'" + t + "' is not a Quartz cron expression: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "'" + t + "' is not a Quartz cron expression: " + e.getMessage());
     }
     return new PullSchedule(t, null, quartz);
   }
 
-  /** The expression as written, with {@code * ... *} in the two day fields read as {@code * ... ?}. */
+  /**
+   * The expression as written, with {@code * ... *} in the two day fields read as {@code * ... ?}.
+   */
   static String quartz(String text) {
     String[] f = text.split("\\s+");
     if (f.length >= 6 && f[3].equals("*") && f[5].equals("*")) {
@@ -84,6 +87,8 @@ public record PullSchedule(String text, Duration interval, String cron) {
     }
     Instant a = next(from, zone);
     Instant b = next(a, zone);
-    return a.equals(Instant.MAX) || b.equals(Instant.MAX) ? Duration.ofHours(1) : Duration.between(a, b);
+    return a.equals(Instant.MAX) || b.equals(Instant.MAX)
+        ? Duration.ofHours(1)
+        : Duration.between(a, b);
   }
 }

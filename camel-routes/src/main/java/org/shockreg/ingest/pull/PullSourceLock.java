@@ -7,9 +7,9 @@ import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * One run of a source at a time across every ShockReg instance on the same database: a
- * PostgreSQL session advisory lock per source, held on its own connection for the run. A crashed
- * instance's lock goes with its connection, so a source is never locked out for good.
+ * One run of a source at a time across every ShockReg instance on the same database: a PostgreSQL
+ * session advisory lock per source, held on its own connection for the run. A crashed instance's
+ * lock goes with its connection, so a source is never locked out for good.
  */
 final class PullSourceLock {
 

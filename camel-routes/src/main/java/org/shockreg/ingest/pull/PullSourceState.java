@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One pull source's live state in this process: its puller, whether a run is on, the watermarks
- * for the lag gauge, and the backoff of a source that keeps failing.
+ * One pull source's live state in this process: its puller, whether a run is on, the watermarks for
+ * the lag gauge, and the backoff of a source that keeps failing.
  */
 final class PullSourceState {
 
@@ -42,7 +42,8 @@ final class PullSourceState {
 
   boolean runnable() {
     return config.isEnabled()
-        && (FhirRestPullService.TYPE_REST.equals(config.type()) || FhirRestPullService.TYPE_BULK.equals(config.type()));
+        && (FhirRestPullService.TYPE_REST.equals(config.type())
+            || FhirRestPullService.TYPE_BULK.equals(config.type()));
   }
 
   /** After a run: a success clears the failures; the third failure in a row starts a backoff. */
@@ -55,7 +56,8 @@ final class PullSourceState {
     int failures = ++consecutiveFailures;
     if (failures >= FAILURES_BEFORE_BACKOFF) {
       Duration interval = schedule.nominalInterval(clock.instant(), ZoneId.systemDefault());
-      Duration backoff = interval.multipliedBy(1L << Math.min(failures - FAILURES_BEFORE_BACKOFF + 1, 20));
+      Duration backoff =
+          interval.multipliedBy(1L << Math.min(failures - FAILURES_BEFORE_BACKOFF + 1, 20));
       Duration cap = interval.compareTo(MAX_BACKOFF) > 0 ? interval : MAX_BACKOFF;
       if (backoff.compareTo(cap) > 0) {
         backoff = cap;
@@ -63,7 +65,9 @@ final class PullSourceState {
       backedOffUntil = clock.instant().plus(backoff);
       log.warn(
           "event=pull_source_backed_off source={} consecutiveFailures={} until={}",
-          id, failures, backedOffUntil);
+          id,
+          failures,
+          backedOffUntil);
     }
   }
 }

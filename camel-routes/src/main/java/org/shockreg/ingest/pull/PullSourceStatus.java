@@ -37,7 +37,17 @@ public record PullSourceStatus(
       PullSourceState s, Optional<PullStore.Run> lastRun, Map<String, Instant> wm, Clock clock) {
     LastRun last =
         lastRun
-            .map(r -> new LastRun(r.runId(), r.started(), r.finished(), r.state(), r.resources(), r.pages(), r.errors(), r.lastError()))
+            .map(
+                r ->
+                    new LastRun(
+                        r.runId(),
+                        r.started(),
+                        r.finished(),
+                        r.state(),
+                        r.resources(),
+                        r.pages(),
+                        r.errors(),
+                        r.lastError()))
             .orElse(null);
     String state;
     if (!s.config.isEnabled()) {
@@ -49,7 +59,8 @@ public record PullSourceStatus(
     } else {
       state = "idle";
     }
-    // An estimate from the schedule: the trigger itself lives in Quartz and may fire on another instance.
+    // An estimate from the schedule: the trigger itself lives in Quartz and may fire on another
+    // instance.
     Instant next = null;
     if (s.runnable()) {
       if (s.schedule.isCron()) {
@@ -59,7 +70,17 @@ public record PullSourceStatus(
       }
     }
     return new PullSourceStatus(
-        s.id, s.config.type(), s.config.isEnabled(), s.config.baseUrl(), s.schedule.text(), state, last, wm,
-        s.consecutiveFailures, s.backedOffUntil, next, s.config.types());
+        s.id,
+        s.config.type(),
+        s.config.isEnabled(),
+        s.config.baseUrl(),
+        s.schedule.text(),
+        state,
+        last,
+        wm,
+        s.consecutiveFailures,
+        s.backedOffUntil,
+        next,
+        s.config.types());
   }
 }

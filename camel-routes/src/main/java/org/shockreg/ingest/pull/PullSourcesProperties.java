@@ -26,7 +26,8 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
    * @param baseUrl the FHIR base URL
    * @param auth how to authenticate
    * @param schedule a duration ({@code 5m}) or a cron expression ({@code 0 0/15 * * * ?})
-   * @param resourceTypes what to pull; default Observation, Procedure, Condition, Encounter, Patient
+   * @param resourceTypes what to pull; default Observation, Procedure, Condition, Encounter,
+   *     Patient
    * @param since ISO date: the first run's lower bound (no watermark yet)
    * @param pageSize {@code _count}, default 200
    * @param timeout per-request timeout, default 30s
@@ -62,17 +63,40 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
 
     /** A source configured without an overlap (the default 10 minutes). */
     public PullSource(
-        String type, Boolean enabled, String baseUrl, Auth auth, String schedule, List<String> resourceTypes,
-        String since, Integer pageSize, Duration timeout, String group, Boolean codeFilter, String exportLevel,
+        String type,
+        Boolean enabled,
+        String baseUrl,
+        Auth auth,
+        String schedule,
+        List<String> resourceTypes,
+        String since,
+        Integer pageSize,
+        Duration timeout,
+        String group,
+        Boolean codeFilter,
+        String exportLevel,
         List<String> typeFilter) {
-      this(type, enabled, baseUrl, auth, schedule, resourceTypes, since, pageSize, timeout, group, codeFilter,
-          exportLevel, typeFilter, null);
+      this(
+          type,
+          enabled,
+          baseUrl,
+          auth,
+          schedule,
+          resourceTypes,
+          since,
+          pageSize,
+          timeout,
+          group,
+          codeFilter,
+          exportLevel,
+          typeFilter,
+          null);
     }
 
     /**
-     * How far before the watermark each fhir-rest run searches again: EHR transactions that
-     * commit late carry an earlier lastUpdated than what was already seen. Re-read resources are
-     * unchanged by content hash, so the overlap costs a little traffic and no duplicates.
+     * How far before the watermark each fhir-rest run searches again: EHR transactions that commit
+     * late carry an earlier lastUpdated than what was already seen. Re-read resources are unchanged
+     * by content hash, so the overlap costs a little traffic and no duplicates.
      */
     public Duration overlapOrDefault() {
       return overlap == null ? Duration.ofMinutes(10) : overlap;
@@ -114,7 +138,9 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
     }
 
     public Auth authOrNone() {
-      return auth == null ? new Auth("none", null, null, null, null, null, null, null, null, null) : auth;
+      return auth == null
+          ? new Auth("none", null, null, null, null, null, null, null, null, null)
+          : auth;
     }
   }
 
@@ -126,7 +152,8 @@ public record PullSourcesProperties(Map<String, PullSource> sources) {
    * @param password basic (from the environment, never committed)
    * @param token bearer (from the environment)
    * @param clientId smart-backend: the client id registered at the EHR
-   * @param privateKey smart-backend: PEM file of the signing key (RSA for RS384, EC P-384 for ES384)
+   * @param privateKey smart-backend: PEM file of the signing key (RSA for RS384, EC P-384 for
+   *     ES384)
    * @param keyId smart-backend: the {@code kid} the EHR knows the public key by (default: a JWK
    *     thumbprint)
    * @param algorithm smart-backend: {@code RS384} (default) or {@code ES384}

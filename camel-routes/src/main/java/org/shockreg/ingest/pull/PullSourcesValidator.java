@@ -19,15 +19,25 @@ import org.shockreg.ingest.pull.PullSourcesProperties.PullSource;
 public final class PullSourcesValidator {
 
   static final Pattern SOURCE_ID = Pattern.compile("[a-z0-9-]{1,40}");
-  static final Set<String> TYPES = Set.of(FhirRestPullService.TYPE_REST, FhirRestPullService.TYPE_BULK);
+  static final Set<String> TYPES =
+      Set.of(FhirRestPullService.TYPE_REST, FhirRestPullService.TYPE_BULK);
   static final Pattern GROUP_ID = Pattern.compile("[A-Za-z0-9.-]{1,64}");
   static final Set<String> AUTH_TYPES = Set.of("none", "basic", "bearer", "smart-backend");
 
   /** The resource types a pull may ask for: what intake curates, plus their context. */
   static final Set<String> RESOURCE_TYPES =
       Set.of(
-          "Patient", "Encounter", "Condition", "Observation", "Procedure", "MedicationAdministration",
-          "MedicationRequest", "DiagnosticReport", "Device", "DeviceUseStatement", "ResearchSubject");
+          "Patient",
+          "Encounter",
+          "Condition",
+          "Observation",
+          "Procedure",
+          "MedicationAdministration",
+          "MedicationRequest",
+          "DiagnosticReport",
+          "Device",
+          "DeviceUseStatement",
+          "ResearchSubject");
 
   private PullSourcesValidator() {}
 
@@ -48,7 +58,10 @@ public final class PullSourcesValidator {
       PullSource s = e.getValue();
       String k = "shockreg.sources." + id + ".";
       if (id == null || !SOURCE_ID.matcher(id).matches()) {
-        out.add("shockreg.sources." + id + ": the source id must be 1-40 of [a-z0-9-] (it is also the site id)");
+        out.add(
+            "shockreg.sources."
+                + id
+                + ": the source id must be 1-40 of [a-z0-9-] (it is also the site id)");
       }
       if (s == null) {
         out.add(k + "type: missing");
@@ -64,7 +77,8 @@ public final class PullSourcesValidator {
         try {
           URI u = new URI(url);
           if (!u.isAbsolute()
-              || !("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+              || !("http".equalsIgnoreCase(u.getScheme())
+                  || "https".equalsIgnoreCase(u.getScheme()))
               || u.getHost() == null) {
             out.add(k + "base-url: '" + LoggedUrl.of(url) + "' is not an absolute http(s) URL");
           } else if (u.getRawQuery() != null || u.getRawFragment() != null) {
@@ -118,7 +132,11 @@ public final class PullSourcesValidator {
       } else if ("group".equals(s.level()) && s.group() == null) {
         out.add(k + "group: export-level group needs the group id");
       } else if (!"group".equals(s.level()) && s.group() != null) {
-        out.add(k + "export-level: '" + s.level() + "' does not export a group; leave it out or say group");
+        out.add(
+            k
+                + "export-level: '"
+                + s.level()
+                + "' does not export a group; leave it out or say group");
       }
       for (String f : s.typeFilters()) {
         int q = f.indexOf('?');

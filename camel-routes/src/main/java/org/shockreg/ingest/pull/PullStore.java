@@ -120,10 +120,12 @@ public class PullStore {
   }
 
   /** The open Bulk Data export job of a source ({@code bulk_job}). */
-  public record BulkJob(String sourceId, String statusUrl, String kickoffUrl, Instant since, Instant kickedOffAt) {}
+  public record BulkJob(
+      String sourceId, String statusUrl, String kickoffUrl, Instant since, Instant kickedOffAt) {}
 
   public Optional<BulkJob> bulkJob(String sourceId) {
-    return jdbc.query(
+    return jdbc
+        .query(
             "SELECT source_id, status_url, kickoff_url, since, kicked_off_at FROM bulk_job WHERE source_id = :s",
             new MapSqlParameterSource("s", sourceId),
             (rs, i) ->
@@ -147,10 +149,12 @@ public class PullStore {
         new MapSqlParameterSource("s", sourceId)
             .addValue("u", statusUrl)
             .addValue("k", kickoffUrl)
-            .addValue("since", since == null ? null : Timestamp.from(since), java.sql.Types.TIMESTAMP));
+            .addValue(
+                "since", since == null ? null : Timestamp.from(since), java.sql.Types.TIMESTAMP));
   }
 
   public void deleteBulkJob(String sourceId) {
-    jdbc.update("DELETE FROM bulk_job WHERE source_id = :s", new MapSqlParameterSource("s", sourceId));
+    jdbc.update(
+        "DELETE FROM bulk_job WHERE source_id = :s", new MapSqlParameterSource("s", sourceId));
   }
 }

@@ -16,9 +16,9 @@ import org.shockreg.ingest.pull.LoggedUrl;
 /**
  * The old registry database of a re-keying job, read only, in one repeatable-read snapshot: its key
  * fingerprint, its sites, each site's head source resources in arrival order and the API
- * randomizations with the source patient they were recorded for. Only PostgreSQL URLs with
- * harmless parameters are accepted: the driver can be told to load classes by URL parameters
- * (socketFactory, sslfactory ...), and an admin endpoint must not become a way to do that.
+ * randomizations with the source patient they were recorded for. Only PostgreSQL URLs with harmless
+ * parameters are accepted: the driver can be told to load classes by URL parameters (socketFactory,
+ * sslfactory ...), and an admin endpoint must not become a way to do that.
  */
 final class OldDatabase implements AutoCloseable {
 
@@ -26,15 +26,27 @@ final class OldDatabase implements AutoCloseable {
   private static final String PREFIX = "jdbc:postgresql://";
   private static final Set<String> ALLOWED_PARAMETERS =
       Set.of(
-          "ssl", "sslmode", "sslrootcert", "sslcert", "sslkey", "connecttimeout", "sockettimeout",
-          "logintimeout", "currentschema", "applicationname", "rewritebatchedinserts", "targetservertype",
-          "gssencmode", "tcpkeepalive");
+          "ssl",
+          "sslmode",
+          "sslrootcert",
+          "sslcert",
+          "sslkey",
+          "connecttimeout",
+          "sockettimeout",
+          "logintimeout",
+          "currentschema",
+          "applicationname",
+          "rewritebatchedinserts",
+          "targetservertype",
+          "gssencmode",
+          "tcpkeepalive");
 
   /** A site of the old database: its head source resources and curated patients. */
   record Site(String siteId, long heads, long patients) {}
 
   /** An API randomization (no source resource) and the source patient it was recorded for. */
-  record ApiRandomization(String studyId, String siteId, String sourcePatientId, String arm, Instant randomizedAt) {}
+  record ApiRandomization(
+      String studyId, String siteId, String sourcePatientId, String arm, Instant randomizedAt) {}
 
   private final Connection connection;
 
@@ -58,7 +70,8 @@ final class OldDatabase implements AutoCloseable {
     try {
       Connection c = new org.postgresql.Driver().connect(source.url(), props);
       if (c == null) {
-        throw new RekeyRefused(false, "source", "not a PostgreSQL JDBC url: " + loggedUrl(source.url()));
+        throw new RekeyRefused(
+            false, "source", "not a PostgreSQL JDBC url: " + loggedUrl(source.url()));
       }
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -66,7 +79,9 @@ final class OldDatabase implements AutoCloseable {
       return new OldDatabase(c);
     } catch (SQLException e) {
       throw new RekeyRefused(
-          false, "source", "cannot connect to the old database " + loggedUrl(source.url()) + ": " + brief(e));
+          false,
+          "source",
+          "cannot connect to the old database " + loggedUrl(source.url()) + ": " + brief(e));
     }
   }
 
@@ -81,24 +96,34 @@ final class OldDatabase implements AutoCloseable {
   private static void check(RekeyProperties.Source source) {
     if (source == null || source.url() == null || source.url().isBlank()) {
       throw new RekeyRefused(
-          false, "source", "no old database given: set shockreg.rekey.source.url (or \"url\" in the request body)");
+          false,
+          "source",
+          "no old database given: set shockreg.rekey.source.url (or \"url\" in the request body)");
     }
     if (source.username() == null || source.username().isBlank()) {
-      throw new RekeyRefused(false, "source", "no username for the old database (shockreg.rekey.source.username)");
+      throw new RekeyRefused(
+          false, "source", "no username for the old database (shockreg.rekey.source.username)");
     }
     String url = source.url().trim();
     if (!url.startsWith(PREFIX) || url.length() == PREFIX.length()) {
-      throw new RekeyRefused(false, "source", "the old database must be a jdbc:postgresql://host:port/database url");
+      throw new RekeyRefused(
+          false, "source", "the old database must be a jdbc:postgresql://host:port/database url");
     }
     int q = url.indexOf('?');
     if (q >= 0) {
       for (String part : url.substring(q + 1).split("&")) {
         String name = part.contains("=") ? part.substring(0, part.indexOf('=')) : part;
-        if (!name.isEmpty() && !ALLOWED_PARAMETERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        if (!name.isEmpty()
+            && !ALLOWED_PARAMETERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
           throw new RekeyRefused(
-              false, "source",
-              "url parameter '" + name + "' is not accepted here (user and password go in their own settings;"
-                  + " allowed: " + String.join(", ", new java.util.TreeSet<>(ALLOWED_PARAMETERS)) + ")");
+              false,
+              "source",
+              "url parameter '"
+                  + name
+                  + "' is not accepted here (user and password go in their own settings;"
+                  + " allowed: "
+                  + String.join(", ", new java.util.TreeSet<>(ALLOWED_PARAMETERS))
+                  + ")");
         }
       }
     }
@@ -181,7 +206,10 @@ final class OldDatabase implements AutoCloseable {
       while (rs.next()) {
         out.add(
             new ApiRandomization(
-                rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
                 rs.getTimestamp(5).toInstant()));
       }
     }
@@ -201,7 +229,8 @@ final class OldDatabase implements AutoCloseable {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     int nl = m.indexOf('\n');
     m = nl > 0 ? m.substring(0, nl) : m;
-    return (m.length() > 300 ? m.substring(0, 300) : m) + (e.getSQLState() == null ? "" : " (SQLState " + e.getSQLState() + ")");
+    return (m.length() > 300 ? m.substring(0, 300) : m)
+        + (e.getSQLState() == null ? "" : " (SQLState " + e.getSQLState() + ")");
   }
 
   @Override

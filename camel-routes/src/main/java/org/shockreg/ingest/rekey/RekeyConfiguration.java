@@ -17,9 +17,23 @@ public class RekeyConfiguration {
 
   @Bean
   RekeyJob rekeyJob(
-      IntakePipeline pipeline, RandomizationService randomizations, RegistryWriter writer, JdbcTemplate jdbc,
-      MappingEngine engine, IntakeProperties intake, RekeyProperties props, ObjectMapper json) {
+      IntakePipeline pipeline,
+      RandomizationService randomizations,
+      RegistryWriter writer,
+      JdbcTemplate jdbc,
+      MappingEngine engine,
+      IntakeProperties intake,
+      RekeyProperties props,
+      ObjectMapper json) {
     return new RekeyJob(
-        pipeline, randomizations, writer, jdbc, engine.pseudonyms(), intake, props, json, Clock.systemUTC());
+        pipeline,
+        randomizations,
+        writer,
+        jdbc,
+        engine.pseudonyms(),
+        intake,
+        props,
+        json,
+        Clock.systemUTC());
   }
 }

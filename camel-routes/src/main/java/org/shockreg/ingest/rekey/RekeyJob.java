@@ -29,14 +29,15 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Re-keying (docs/pseudonym-key.md): re-curates an old registry database into this one, which runs
  * under a new pseudonym key. A pseudonym is the HMAC of source values only the raw store keeps, so
  * the job feeds each site's head source resources, in arrival order, through the one intake
- * pipeline (no second implementation of the id rules), then re-records the API randomizations
- * under the new ids of their source patients. Refused when both databases have the same key (not
- * a rotation) or this one already holds patients of something else, unless forced. Running it
- * again resumes: what is in already counts as unchanged, randomizations already recorded are kept.
+ * pipeline (no second implementation of the id rules), then re-records the API randomizations under
+ * the new ids of their source patients. Refused when both databases have the same key (not a
+ * rotation) or this one already holds patients of something else, unless forced. Running it again
+ * resumes: what is in already counts as unchanged, randomizations already recorded are kept.
  */
 public class RekeyJob implements DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(RekeyJob.class);
+
   /** The old database's key fingerprint, written when a job starts: a re-run on it may resume. */
   static final String SOURCE_SETTING = "rekey-source-fingerprint";
 
@@ -56,13 +57,24 @@ public class RekeyJob implements DisposableBean {
             t.setDaemon(true);
             return t;
           });
-  /** Held while a job is checked and started (never by status reads: a connect may take seconds). */
+
+  /**
+   * Held while a job is checked and started (never by status reads: a connect may take seconds).
+   */
   private final Object lock = new Object();
+
   private volatile RekeyRun run;
 
   public RekeyJob(
-      IntakePipeline pipeline, RandomizationService randomizations, RegistryWriter writer, JdbcTemplate jdbc,
-      Pseudonymizer pseudonyms, IntakeProperties intake, RekeyProperties defaults, ObjectMapper json, Clock clock) {
+      IntakePipeline pipeline,
+      RandomizationService randomizations,
+      RegistryWriter writer,
+      JdbcTemplate jdbc,
+      Pseudonymizer pseudonyms,
+      IntakeProperties intake,
+      RekeyProperties defaults,
+      ObjectMapper json,
+      Clock clock) {
     this.pipeline = pipeline;
     this.randomizations = randomizations;
     this.writer = writer;
@@ -85,7 +97,8 @@ public class RekeyJob implements DisposableBean {
    * overrides the configured source field by field (null fields fall back); {@code onFinish} gets
    * the final status (the audit trail). Throws {@link RekeyRefused}.
    */
-  public RekeyStatus start(RekeyProperties.Source given, boolean force, Consumer<RekeyStatus> onFinish) {
+  public RekeyStatus start(
+      RekeyProperties.Source given, boolean force, Consumer<RekeyStatus> onFinish) {
     RekeyProperties.Source configured = defaults.source();
     RekeyProperties.Source source =
         new RekeyProperties.Source(
@@ -94,7 +107,8 @@ public class RekeyJob implements DisposableBean {
             pick(given == null ? null : given.password(), configured.password()));
     synchronized (lock) {
       if (run != null && run.running()) {
-        throw new RekeyRefused(true, "running", "a re-keying job is running already: watch GET /admin/rekey");
+        throw new RekeyRefused(
+            true, "running", "a re-keying job is running already: watch GET /admin/rekey");
       }
       OldDatabase old = OldDatabase.open(source);
       try {
@@ -102,7 +116,10 @@ public class RekeyJob implements DisposableBean {
         run = new RekeyRun(OldDatabase.loggedUrl(source.url()), force, clock.instant(), sites);
         RekeyRun started = run;
         log.info(
-            "event=rekey_started source={} sites={} forced={}", started.source(), sites.size(), force);
+            "event=rekey_started source={} sites={} forced={}",
+            started.source(),
+            sites.size(),
+            force);
         worker.execute(() -> execute(started, old, onFinish));
         return started.snapshot();
       } catch (RuntimeException e) {
@@ -122,24 +139,31 @@ public class RekeyJob implements DisposableBean {
     String newKey = pseudonyms.fingerprint();
     if (oldKey == null && !force) {
       throw new RekeyRefused(
-          false, "no-fingerprint",
+          false,
+          "no-fingerprint",
           "the old database has no pseudonym key fingerprint (registry_setting): is it a ShockReg registry?"
               + " Send \"force\": true to re-curate it all the same");
     }
     if (newKey.equals(oldKey) && !force) {
       throw new RekeyRefused(
-          true, "same-key",
+          true,
+          "same-key",
           "the old database was curated with the key this instance runs under (fingerprint "
-              + newKey.substring(0, 12) + "): that is no rotation. Start this instance with the new key on a fresh"
+              + newKey.substring(0, 12)
+              + "): that is no rotation. Start this instance with the new key on a fresh"
               + " database");
     }
-    boolean hasPatients = Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM patient)", Boolean.class));
+    boolean hasPatients =
+        Boolean.TRUE.equals(
+            jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM patient)", Boolean.class));
     List<String> marker =
-        jdbc.queryForList("SELECT value FROM registry_setting WHERE name = ?", String.class, SOURCE_SETTING);
+        jdbc.queryForList(
+            "SELECT value FROM registry_setting WHERE name = ?", String.class, SOURCE_SETTING);
     boolean resuming = oldKey != null && marker.contains(oldKey);
     if (hasPatients && !resuming && !force) {
       throw new RekeyRefused(
-          true, "not-fresh",
+          true,
+          "not-fresh",
           "this database already holds curated patients and no re-keying from that old database was started on"
               + " it: re-key into a fresh database (or send \"force\": true)");
     }
@@ -147,19 +171,24 @@ public class RekeyJob implements DisposableBean {
     try {
       sites = old.sites();
     } catch (SQLException e) {
-      throw new RekeyRefused(false, "source", "cannot read the old database's sites: " + OldDatabase.brief(e));
+      throw new RekeyRefused(
+          false, "source", "cannot read the old database's sites: " + OldDatabase.brief(e));
     }
     if (!intake.autoRegisterSites()) {
-      List<String> missing = sites.stream().map(OldDatabase.Site::siteId).filter(s -> !writer.siteExists(s)).toList();
+      List<String> missing =
+          sites.stream().map(OldDatabase.Site::siteId).filter(s -> !writer.siteExists(s)).toList();
       if (!missing.isEmpty()) {
         throw new RekeyRefused(
-            false, "source", "sites of the old database are not configured here: " + String.join(", ", missing));
+            false,
+            "source",
+            "sites of the old database are not configured here: " + String.join(", ", missing));
       }
     }
     if (oldKey != null) {
       jdbc.update(
           "INSERT INTO registry_setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-          SOURCE_SETTING, oldKey);
+          SOURCE_SETTING,
+          oldKey);
     }
     return sites;
   }
@@ -179,7 +208,9 @@ public class RekeyJob implements DisposableBean {
     RekeyStatus done = r.snapshot();
     log.info(
         "event=rekey_done state={} verified={} sites={} randomizationsRecorded={}",
-        done.state(), done.verified(), done.sites().size(),
+        done.state(),
+        done.verified(),
+        done.sites().size(),
         done.randomizations() == null ? 0 : done.randomizations().recorded());
     if (onFinish != null) {
       try {
@@ -196,8 +227,13 @@ public class RekeyJob implements DisposableBean {
     while (c.getCause() != null && c.getCause() != c) {
       c = c.getCause();
     }
-    String state = c instanceof SQLException s && s.getSQLState() != null ? " (SQLState " + s.getSQLState() + ")" : "";
-    return e.getClass().getSimpleName() + (c != e ? " / " + c.getClass().getSimpleName() : "") + state;
+    String state =
+        c instanceof SQLException s && s.getSQLState() != null
+            ? " (SQLState " + s.getSQLState() + ")"
+            : "";
+    return e.getClass().getSimpleName()
+        + (c != e ? " / " + c.getClass().getSimpleName() : "")
+        + state;
   }
 
   private void recurate(RekeyRun r, OldDatabase old, OldDatabase.Site site) throws SQLException {
@@ -207,24 +243,38 @@ public class RekeyJob implements DisposableBean {
         intake.batchSize(),
         page -> {
           if (Thread.currentThread().isInterrupted()) {
-            throw new java.util.concurrent.CancellationException("stopped: the instance is shutting down");
+            throw new java.util.concurrent.CancellationException(
+                "stopped: the instance is shutting down");
           }
           IntakeReport report =
               pipeline.ingest(
                   new IntakeRequest(
-                      site.siteId(), IntakeRequest.CHANNEL_REKEY, "rekey:" + r.source(), "application/fhir+json", null,
+                      site.siteId(),
+                      IntakeRequest.CHANNEL_REKEY,
+                      "rekey:" + r.source(),
+                      "application/fhir+json",
+                      null,
                       IntakeRequest.Body.of(bundle(page))));
           r.add(site.siteId(), report);
         });
-    long heads = count("SELECT count(*) FROM source_resource_head WHERE site_id = ?", site.siteId());
+    long heads =
+        count("SELECT count(*) FROM source_resource_head WHERE site_id = ?", site.siteId());
     long patients = count("SELECT count(*) FROM patient WHERE site_id = ?", site.siteId());
     r.siteDone(site.siteId(), heads, patients);
     RekeyStatus.SiteTotals t = r.site(site.siteId());
     log.info(
         "event=rekey_site_done site={} oldHeads={} received={} curated={} unchanged={} rejected={} newHeads={}"
             + " oldPatients={} newPatients={} matches={}",
-        t.site(), t.oldHeads(), t.received(), t.curated(), t.unchanged(), t.rejected(), t.newHeads(),
-        t.oldPatients(), t.newPatients(), t.matches());
+        t.site(),
+        t.oldHeads(),
+        t.received(),
+        t.curated(),
+        t.unchanged(),
+        t.rejected(),
+        t.newHeads(),
+        t.oldPatients(),
+        t.newPatients(),
+        t.matches());
   }
 
   private long count(String sql, String site) {
@@ -237,7 +287,8 @@ public class RekeyJob implements DisposableBean {
    * was received; a Bundle carries both, where NDJSON could not carry the delete.
    */
   private byte[] bundle(List<String> contents) {
-    StringBuilder b = new StringBuilder(contents.stream().mapToInt(String::length).sum() + 64 * contents.size());
+    StringBuilder b =
+        new StringBuilder(contents.stream().mapToInt(String::length).sum() + 64 * contents.size());
     b.append("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[");
     for (int i = 0; i < contents.size(); i++) {
       String c = contents.get(i);
@@ -266,7 +317,8 @@ public class RekeyJob implements DisposableBean {
   private void reRandomize(RekeyRun r, List<ApiRandomization> old) {
     r.randomizationsFound(old.size());
     for (ApiRandomization a : old) {
-      String patient = a.siteId() == null ? null : writer.curatedPatientId(a.siteId(), a.sourcePatientId());
+      String patient =
+          a.siteId() == null ? null : writer.curatedPatientId(a.siteId(), a.sourcePatientId());
       if (patient == null) {
         r.randomization("unmatched", null);
         continue;
@@ -275,7 +327,11 @@ public class RekeyJob implements DisposableBean {
           jdbc.queryForObject(
               "SELECT count(*) FROM randomization WHERE study_id = ? AND patient_id = ? AND arm = ?"
                   + " AND randomized_at = ? AND origin = ?",
-              Integer.class, a.studyId(), patient, a.arm(), java.sql.Timestamp.from(a.randomizedAt()),
+              Integer.class,
+              a.studyId(),
+              patient,
+              a.arm(),
+              java.sql.Timestamp.from(a.randomizedAt()),
               Randomization.ORIGIN_EDC);
       if (known != null && known > 0) {
         r.randomization("alreadyRecorded", null);
@@ -292,7 +348,11 @@ public class RekeyJob implements DisposableBean {
     RekeyStatus.RandomizationTotals t = r.snapshot().randomizations();
     log.info(
         "event=rekey_randomizations old={} recorded={} alreadyRecorded={} unmatched={} refused={}",
-        t.old(), t.recorded(), t.alreadyRecorded(), t.unmatched(), t.refused());
+        t.old(),
+        t.recorded(),
+        t.alreadyRecorded(),
+        t.unmatched(),
+        t.refused());
   }
 
   @Override

@@ -20,7 +20,11 @@ public record RekeyProperties(Source source) {
   public record Source(String url, String username, String password) {
     @Override
     public String toString() {
-      return "Source[url=" + OldDatabase.loggedUrl(url) + ", username=" + username + ", password=(hidden)]";
+      return "Source[url="
+          + OldDatabase.loggedUrl(url)
+          + ", username="
+          + username
+          + ", password=(hidden)]";
     }
   }
 }

@@ -19,7 +19,10 @@ public final class RekeyRefused extends RuntimeException {
     return conflict;
   }
 
-  /** A stable reason code: {@code running}, {@code same-key}, {@code not-fresh}, {@code no-fingerprint}, {@code source}. */
+  /**
+   * A stable reason code: {@code running}, {@code same-key}, {@code not-fresh}, {@code
+   * no-fingerprint}, {@code source}.
+   */
   public String code() {
     return code;
   }

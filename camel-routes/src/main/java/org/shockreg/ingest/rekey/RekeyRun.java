@@ -86,17 +86,20 @@ final class RekeyRun {
   }
 
   synchronized RekeyStatus snapshot() {
-    List<RekeyStatus.SiteTotals> totals = sites.values().stream().map(SiteProgress::totals).toList();
+    List<RekeyStatus.SiteTotals> totals =
+        sites.values().stream().map(SiteProgress::totals).toList();
     RekeyStatus.RandomizationTotals r =
         randomizationsRead
-            ? new RekeyStatus.RandomizationTotals(rand[0], rand[1], rand[2], rand[3], rand[4], List.copyOf(refusals))
+            ? new RekeyStatus.RandomizationTotals(
+                rand[0], rand[1], rand[2], rand[3], rand[4], List.copyOf(refusals))
             : null;
     boolean verified =
         RekeyStatus.SUCCEEDED.equals(state)
             && totals.stream().allMatch(RekeyStatus.SiteTotals::matches)
             && r != null
             && r.recorded() + r.alreadyRecorded() == r.old();
-    return new RekeyStatus(state, source, forced, startedAt, finishedAt, error, totals, r, verified);
+    return new RekeyStatus(
+        state, source, forced, startedAt, finishedAt, error, totals, r, verified);
   }
 
   private static final class SiteProgress {
@@ -120,8 +123,22 @@ final class RekeyRun {
               && newPatients == old.patients()
               && r.rejected() == 0;
       return new RekeyStatus.SiteTotals(
-          old.siteId(), state, old.heads(), old.patients(), r.received(), r.curated(), r.unchanged(), r.unmapped(),
-          r.rejected(), r.skipped(), r.retracted(), r.deleted(), r.ignored(), newHeads, newPatients, matches);
+          old.siteId(),
+          state,
+          old.heads(),
+          old.patients(),
+          r.received(),
+          r.curated(),
+          r.unchanged(),
+          r.unmapped(),
+          r.rejected(),
+          r.skipped(),
+          r.retracted(),
+          r.deleted(),
+          r.ignored(),
+          newHeads,
+          newPatients,
+          matches);
     }
   }
 }

@@ -6,9 +6,8 @@ import java.util.List;
 /**
  * What a re-keying job did so far, as {@code GET /admin/rekey} answers it: per site the old
  * database's head source resources and patients against what intake did with them and what the
- * current database holds now; the API randomizations re-recorded. {@code verified} holds when
- * every count matches (the operator's check before switching over). Holds no identifier and no
- * password.
+ * current database holds now; the API randomizations re-recorded. {@code verified} holds when every
+ * count matches (the operator's check before switching over). Holds no identifier and no password.
  *
  * @param state {@code idle}, {@code running}, {@code succeeded} or {@code failed}
  * @param source the old database's url, without parameters or user info
@@ -57,10 +56,15 @@ public record RekeyStatus(
       boolean matches) {}
 
   /**
-   * The API randomizations of the old database: {@code recorded} anew, {@code alreadyRecorded}
-   * (an earlier run did), {@code unmatched} (their source patient is not in the current
-   * database), {@code refused} (by the randomization rules, with the codes in {@code refusals}).
+   * The API randomizations of the old database: {@code recorded} anew, {@code alreadyRecorded} (an
+   * earlier run did), {@code unmatched} (their source patient is not in the current database),
+   * {@code refused} (by the randomization rules, with the codes in {@code refusals}).
    */
   public record RandomizationTotals(
-      int old, int recorded, int alreadyRecorded, int unmatched, int refused, List<String> refusals) {}
+      int old,
+      int recorded,
+      int alreadyRecorded,
+      int unmatched,
+      int refused,
+      List<String> refusals) {}
 }

@@ -27,7 +27,10 @@ public class RandomizationService {
   private final TransactionTemplate tx;
 
   public RandomizationService(
-      StudyCatalog studies, TrialStore trials, EpisodeRecomputation derivations, TransactionTemplate tx) {
+      StudyCatalog studies,
+      TrialStore trials,
+      EpisodeRecomputation derivations,
+      TransactionTemplate tx) {
     this.studies = studies;
     this.trials = trials;
     this.derivations = derivations;
@@ -62,13 +65,17 @@ public class RandomizationService {
     }
     if (arm == null || study.arm(arm) == null) {
       throw new RandomizationRefused(
-          false, "SR-EDC-2", "arm '" + arm + "' is not an arm of " + studyId + " (" + arms(study) + ")");
+          false,
+          "SR-EDC-2",
+          "arm '" + arm + "' is not an arm of " + studyId + " (" + arms(study) + ")");
     }
     if (time == null) {
-      throw new RandomizationRefused(false, "SR-EDC-3", "time: an ISO instant with offset is required");
+      throw new RandomizationRefused(
+          false, "SR-EDC-3", "time: an ISO instant with offset is required");
     }
     if (patientId == null || patientId.isBlank()) {
-      throw new RandomizationRefused(false, "SR-EDC-4", "patient: a curated Patient id is required");
+      throw new RandomizationRefused(
+          false, "SR-EDC-4", "patient: a curated Patient id is required");
     }
     // Every POST is a randomization of its own: a repeated one is a second randomization (409).
     String randomizationId = java.util.UUID.randomUUID().toString();
@@ -80,13 +87,16 @@ public class RandomizationService {
               }
               derivations.lockPatients(List.of(patientId));
               trials.insertRandomization(
-                  new Randomization(randomizationId, studyId, patientId, arm, time, Randomization.ORIGIN_EDC));
+                  new Randomization(
+                      randomizationId, studyId, patientId, arm, time, Randomization.ORIGIN_EDC));
               derivations.recompute(List.of(patientId));
               String s = trials.subjectOfRandomization(randomizationId);
               if (s == null || trials.randomizationsWithoutSubject(patientId, studyId) > 0) {
                 // The episode already had a randomization: roll everything back.
                 throw new RandomizationRefused(
-                    true, "SR-EDC-6", "the patient's shock episode at that time is already randomized in " + studyId);
+                    true,
+                    "SR-EDC-6",
+                    "the patient's shock episode at that time is already randomized in " + studyId);
               }
               return s;
             });

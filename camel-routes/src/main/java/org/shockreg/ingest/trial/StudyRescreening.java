@@ -26,7 +26,10 @@ public class StudyRescreening implements ApplicationRunner {
   private final TransactionTemplate tx;
 
   public StudyRescreening(
-      Set<String> changedStudies, TrialStore trials, EpisodeRecomputation derivations, TransactionTemplate tx) {
+      Set<String> changedStudies,
+      TrialStore trials,
+      EpisodeRecomputation derivations,
+      TransactionTemplate tx) {
     this.changedStudies = changedStudies;
     this.trials = trials;
     this.derivations = derivations;

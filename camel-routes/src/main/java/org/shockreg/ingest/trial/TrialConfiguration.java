@@ -10,9 +10,9 @@ import org.shockreg.mappings.derive.EpisodeRecomputation;
 import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
 import org.shockreg.mappings.rules.RuleFiles.DiagnosisCategoryRule;
 import org.shockreg.mappings.rules.RuleSet;
-import org.shockreg.registry.study.StudyCatalog;
 import org.shockreg.registry.notify.SubscriptionOutbox;
 import org.shockreg.registry.notify.SubscriptionStore;
+import org.shockreg.registry.study.StudyCatalog;
 import org.shockreg.registry.trial.TrialStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,24 +37,35 @@ public class TrialConfiguration {
   @Bean
   @DependsOnDatabaseInitialization
   StudyCatalog studyCatalog(
-      DataSource dataSource, MappingEngine engine, @Value("${shockreg.studies.dir:./studies}") Path dir) {
+      DataSource dataSource,
+      MappingEngine engine,
+      @Value("${shockreg.studies.dir:./studies}") Path dir) {
     StudyCatalog catalog = StudyCatalog.load(dir);
     RuleSet rules = engine.rules();
     catalog.checkVocabulary(
         rules.variables().keySet(),
-        rules.diagnosisCategories().stream().map(DiagnosisCategoryRule::category).collect(Collectors.toSet()),
+        rules.diagnosisCategories().stream()
+            .map(DiagnosisCategoryRule::category)
+            .collect(Collectors.toSet()),
         rules.devices().values().stream().map(DeviceRule::device).collect(Collectors.toSet()));
     Set<String> changed = catalog.register(dataSource);
     engine.acceptStudies(catalog);
-    log.info("event=studies_registered studies={} changed={} dir={}", catalog.studies().size(), changed.size(), dir);
+    log.info(
+        "event=studies_registered studies={} changed={} dir={}",
+        catalog.studies().size(),
+        changed.size(),
+        dir);
     return catalog;
   }
 
   @Bean
   StudyRescreening studyRescreening(
-      StudyCatalog catalog, TrialStore trials, EpisodeRecomputation derivations,
+      StudyCatalog catalog,
+      TrialStore trials,
+      EpisodeRecomputation derivations,
       PlatformTransactionManager txManager) {
-    return new StudyRescreening(catalog.changedAtRegistration(), trials, derivations, new TransactionTemplate(txManager));
+    return new StudyRescreening(
+        catalog.changedAtRegistration(), trials, derivations, new TransactionTemplate(txManager));
   }
 
   @Bean
@@ -75,7 +86,11 @@ public class TrialConfiguration {
 
   @Bean
   RandomizationService randomizationService(
-      StudyCatalog catalog, TrialStore trials, EpisodeRecomputation derivations, PlatformTransactionManager txManager) {
-    return new RandomizationService(catalog, trials, derivations, new TransactionTemplate(txManager));
+      StudyCatalog catalog,
+      TrialStore trials,
+      EpisodeRecomputation derivations,
+      PlatformTransactionManager txManager) {
+    return new RandomizationService(
+        catalog, trials, derivations, new TransactionTemplate(txManager));
   }
 }

@@ -52,15 +52,26 @@ class TrialCohortGeneratorTest {
 
   private static final Set<String> IABP = Set.of("442807006", "399217008", "33967", "5A02210");
   private static final Set<String> VA_ECMO = Set.of("5A1522G", "233573008");
-  private static final Set<String> TMCS = Set.of("442807006", "33967", "5A02210", "5A0221D", "33990");
+  private static final Set<String> TMCS =
+      Set.of("442807006", "33967", "5A02210", "5A0221D", "33990");
   private static final Set<String> RESCUE = Set.of("232967006", "32413006");
   private static final Set<String> HEART_FAILURE =
       Set.of("84114007", "399020009", "426856002", "I25.5");
   private static final Set<String> ISCHEMIC = Set.of("I25.5", "I25.2", "426856002", "399211009");
+
   /** Exclusion categories and acute MI (rules/diagnoses.yaml), as exact codes or code prefixes. */
   private static final Set<String> EXCLUDED_CODES =
-      Set.of("R65.21", "76571007", "I51.4", "50920009", "Z33.1", "22298006", "401303003",
-          "401314000", "57054005");
+      Set.of(
+          "R65.21",
+          "76571007",
+          "I51.4",
+          "50920009",
+          "Z33.1",
+          "22298006",
+          "401303003",
+          "401314000",
+          "57054005");
+
   private static final List<String> EXCLUDED_PREFIXES = List.of("I21", "I22", "I40", "I26", "O");
   private static final Instant FOLLOW_UP_CLOSE = Instant.parse("2026-11-01T00:00:00Z");
   private static final Pattern NUMBER = Pattern.compile("\\d+(\\.\\d+)?");
@@ -106,7 +117,11 @@ class TrialCohortGeneratorTest {
     /** The value nearest in time to shock diagnosis (how the interim report takes baseline). */
     double baseline(List<Timed> values) {
       return values.stream()
-          .min((a, b) -> Duration.between(shockAt, a.at).abs().compareTo(Duration.between(shockAt, b.at).abs()))
+          .min(
+              (a, b) ->
+                  Duration.between(shockAt, a.at)
+                      .abs()
+                      .compareTo(Duration.between(shockAt, b.at).abs()))
           .orElseThrow()
           .value;
     }
@@ -115,7 +130,9 @@ class TrialCohortGeneratorTest {
     String endpoint() {
       Instant day60 = randomizedAt.plus(Duration.ofDays(60));
       Instant rescue = firstStart(RESCUE, randomizedAt);
-      if (rescue != null && !rescue.isAfter(day60) && (deceasedAt == null || rescue.isBefore(deceasedAt))) {
+      if (rescue != null
+          && !rescue.isAfter(day60)
+          && (deceasedAt == null || rescue.isBefore(deceasedAt))) {
         return "success";
       }
       if (deceasedAt != null && !deceasedAt.isAfter(day60)) {
@@ -152,7 +169,8 @@ class TrialCohortGeneratorTest {
     Map<String, Integer> perArm = count(subjects.values(), s -> s.arm);
     assertThat(perArm).containsOnlyKeys("early-iabp", "standard-care");
     assertThat(Math.abs(perArm.get("early-iabp") - perArm.get("standard-care"))).isEqualTo(1);
-    assertThat(count(subjects.values(), s -> s.site).values()).allSatisfy(n -> assertThat(n).isBetween(33, 34));
+    assertThat(count(subjects.values(), s -> s.site).values())
+        .allSatisfy(n -> assertThat(n).isBetween(33, 34));
     TrialCohortGenerator g = new TrialCohortGenerator(DEMO_SEED);
     for (int i = 0; i < 40; i += 2) {
       assertThat(g.arm(i)).isNotEqualTo(g.arm(i + 1));
@@ -163,18 +181,21 @@ class TrialCohortGeneratorTest {
   void idsAndRecordNumbers_neverCollideWithTheBaseCohort() {
     Set<String> baseMrns = new HashSet<>();
     new SyntheticCohortGenerator(DEMO_SEED)
-        .generate(300, (site, r) -> {
-          if (r instanceof Patient p) {
-            baseMrns.add(site + "|" + p.getIdentifierFirstRep().getValue());
-          }
-        });
+        .generate(
+            300,
+            (site, r) -> {
+              if (r instanceof Patient p) {
+                baseMrns.add(site + "|" + p.getIdentifierFirstRep().getValue());
+              }
+            });
     Set<String> ids = new HashSet<>();
     for (Emitted e : cohort) {
       String id = e.resource().getIdElement().getIdPart();
       assertThat(id).startsWith(TrialCohortGenerator.ID_PREFIX).hasSizeLessThanOrEqualTo(64);
       assertThat(ids.add(e.siteId() + "|" + e.resource().fhirType() + "/" + id)).as(id).isTrue();
       if (e.resource() instanceof Patient p) {
-        assertThat(baseMrns).doesNotContain(e.siteId() + "|" + p.getIdentifierFirstRep().getValue());
+        assertThat(baseMrns)
+            .doesNotContain(e.siteId() + "|" + p.getIdentifierFirstRep().getValue());
       }
     }
   }
@@ -192,7 +213,10 @@ class TrialCohortGeneratorTest {
       assertThat(rnd).as("randomized within 6 h").isBeforeOrEqualTo(s.shockAt.plus(H6));
       // LVEF: the lowest from 12 months before to 6 h after diagnosis (and before randomization).
       List<Timed> lvef = within(s.lvef, s.shockAt.minus(Duration.ofDays(365)), to);
-      assertThat(lvef).as("LVEF in window").isNotEmpty().allSatisfy(v -> assertThat(v.value).isLessThanOrEqualTo(35));
+      assertThat(lvef)
+          .as("LVEF in window")
+          .isNotEmpty()
+          .allSatisfy(v -> assertThat(v.value).isLessThanOrEqualTo(35));
       // Hypotension or hypoperfusion within -6 h..+6 h (cut at randomization).
       Instant from = s.shockAt.minus(H6);
       boolean hypotension =
@@ -203,11 +227,15 @@ class TrialCohortGeneratorTest {
       // SCAI B-D, not E: no lactate >= 8, SBP < 60 or VA-ECMO within 6 h of diagnosis.
       Instant end = s.shockAt.plus(H6);
       assertThat(within(s.lactate, from, end)).allSatisfy(v -> assertThat(v.value).isLessThan(8));
-      assertThat(within(s.sbp, from, end)).allSatisfy(v -> assertThat(v.value).isGreaterThanOrEqualTo(60));
+      assertThat(within(s.sbp, from, end))
+          .allSatisfy(v -> assertThat(v.value).isGreaterThanOrEqualTo(60));
       Instant ecmo = s.firstStart(VA_ECMO, from);
       assertThat(ecmo == null || ecmo.isAfter(end)).as("no VA-ECMO within 6 h").isTrue();
-      assertThat(s.firstDevice.values()).as("no device before randomization").allSatisfy(t -> assertThat(t).isAfter(rnd));
-      assertThat(rnd.plus(Duration.ofDays(60))).isBefore(FOLLOW_UP_CLOSE.minus(Duration.ofDays(60)));
+      assertThat(s.firstDevice.values())
+          .as("no device before randomization")
+          .allSatisfy(t -> assertThat(t).isAfter(rnd));
+      assertThat(rnd.plus(Duration.ofDays(60)))
+          .isBefore(FOLLOW_UP_CLOSE.minus(Duration.ofDays(60)));
       assertThat(s.facts).allSatisfy(t -> assertThat(t).isBefore(FOLLOW_UP_CLOSE));
     }
   }
@@ -224,16 +252,21 @@ class TrialCohortGeneratorTest {
     assertThat(median(all, s -> hours(s.cicuAt, s.randomizedAt))).isBetween(6.5, 9.5);
     assertThat(median(all, s -> hours(s.cicuAt, s.shockAt))).isBetween(3.0, 5.0);
     assertThat(early).allSatisfy(s -> assertThat(s.firstStart(IABP, s.randomizedAt)).isNotNull());
-    assertThat(median(early, s -> hours(s.randomizedAt, s.firstStart(IABP, s.randomizedAt)))).isBetween(1.9, 3.1);
+    assertThat(median(early, s -> hours(s.randomizedAt, s.firstStart(IABP, s.randomizedAt))))
+        .isBetween(1.9, 3.1);
     double nonIschemic = all.stream().filter(s -> !s.ischemic).count() / (double) all.size();
     assertThat(nonIschemic).isBetween(0.49, 0.73);
   }
 
   @Test
   void controlArm_escalatesSometimesWithinAndSometimesAfterEightHours() {
-    List<Subject> control = subjects.values().stream().filter(s -> "standard-care".equals(s.arm)).toList();
+    List<Subject> control =
+        subjects.values().stream().filter(s -> "standard-care".equals(s.arm)).toList();
     long within8 = control.stream().filter(s -> escalatedWithin(s, 0, 8)).count();
-    long later = control.stream().filter(s -> !escalatedWithin(s, 0, 8) && escalatedWithin(s, 8, 24 * 30)).count();
+    long later =
+        control.stream()
+            .filter(s -> !escalatedWithin(s, 0, 8) && escalatedWithin(s, 8, 24 * 30))
+            .count();
     assertThat(within8).isBetween(4L, 20L);
     assertThat(later).isBetween(2L, 15L);
   }
@@ -252,9 +285,11 @@ class TrialCohortGeneratorTest {
     }
     long rescued =
         subjects.values().stream()
-            .filter(s -> s.firstStart(RESCUE, s.randomizedAt) != null && "success".equals(s.endpoint()))
+            .filter(
+                s -> s.firstStart(RESCUE, s.randomizedAt) != null && "success".equals(s.endpoint()))
             .count();
-    long incomplete = subjects.values().stream().filter(s -> "incomplete".equals(s.endpoint())).count();
+    long incomplete =
+        subjects.values().stream().filter(s -> "incomplete".equals(s.endpoint())).count();
     assertThat(rescued).isBetween(2L, 10L);
     assertThat(incomplete).isBetween(1L, 8L);
     // Incomplete means lost before day 60: no death recorded.
@@ -273,7 +308,9 @@ class TrialCohortGeneratorTest {
 
   private static List<String> json(List<Emitted> emitted) {
     IParser parser = FhirContext.forR4Cached().newJsonParser();
-    return emitted.stream().map(e -> e.siteId() + " " + parser.encodeResourceToString(e.resource())).toList();
+    return emitted.stream()
+        .map(e -> e.siteId() + " " + parser.encodeResourceToString(e.resource()))
+        .toList();
   }
 
   private static Map<String, Subject> readBack(List<Emitted> emitted) {
@@ -281,15 +318,21 @@ class TrialCohortGeneratorTest {
     for (Emitted e : emitted) {
       Resource r = e.resource();
       if (r instanceof Patient p) {
-        Subject s = out.computeIfAbsent(e.siteId() + "|Patient/" + p.getIdElement().getIdPart(), k -> new Subject());
+        Subject s =
+            out.computeIfAbsent(
+                e.siteId() + "|Patient/" + p.getIdElement().getIdPart(), k -> new Subject());
         s.site = e.siteId();
         s.birthDate = LocalDate.parse(p.getBirthDateElement().getValueAsString());
-        s.deceasedAt = p.hasDeceasedDateTimeType() ? p.getDeceasedDateTimeType().getValue().toInstant() : null;
+        s.deceasedAt =
+            p.hasDeceasedDateTimeType() ? p.getDeceasedDateTimeType().getValue().toInstant() : null;
         continue;
       }
       Subject s = out.get(e.siteId() + "|" + subjectOf(r));
       if (r instanceof Encounter enc) {
-        boolean icu = enc.getType().stream().flatMap(t -> t.getCoding().stream()).anyMatch(c -> Set.of("CCU", "ICU").contains(c.getCode()));
+        boolean icu =
+            enc.getType().stream()
+                .flatMap(t -> t.getCoding().stream())
+                .anyMatch(c -> Set.of("CCU", "ICU").contains(c.getCode()));
         if (icu) {
           s.cicuAt = enc.getPeriod().getStart().toInstant();
         }
@@ -304,7 +347,10 @@ class TrialCohortGeneratorTest {
         if (Set.of("89138009", "R57.0").contains(code.getCode())) {
           s.shockAt = onset;
         }
-        s.heartFailure |= HEART_FAILURE.contains(code.getCode()) || code.getCode().startsWith("I50") || code.getCode().startsWith("I42");
+        s.heartFailure |=
+            HEART_FAILURE.contains(code.getCode())
+                || code.getCode().startsWith("I50")
+                || code.getCode().startsWith("I42");
         s.ischemic |= ISCHEMIC.contains(code.getCode());
         s.facts.add(onset);
         s.facts.add(c.getRecordedDate().toInstant());
@@ -316,8 +362,12 @@ class TrialCohortGeneratorTest {
           readMeasurement(s, c.getCode().getCodingFirstRep().getCode(), c.getValue(), at);
         }
       } else if (r instanceof Procedure p) {
-        Instant start = p.hasPerformedPeriod() ? p.getPerformedPeriod().getStart().toInstant() : p.getPerformedDateTimeType().getValue().toInstant();
-        s.firstDevice.merge(p.getCode().getCodingFirstRep().getCode(), start, (a, b) -> a.isBefore(b) ? a : b);
+        Instant start =
+            p.hasPerformedPeriod()
+                ? p.getPerformedPeriod().getStart().toInstant()
+                : p.getPerformedDateTimeType().getValue().toInstant();
+        s.firstDevice.merge(
+            p.getCode().getCodingFirstRep().getCode(), start, (a, b) -> a.isBefore(b) ? a : b);
         s.facts.add(start);
       } else if (r instanceof ResearchSubject rs) {
         assertThat(rs.getStatus()).isEqualTo(ResearchSubject.ResearchSubjectStatus.ONSTUDY);
@@ -347,8 +397,10 @@ class TrialCohortGeneratorTest {
       case "10230-1", "18043-0" -> s.lvef.add(new Timed(at, percent(value)));
       case "8480-6" -> s.sbp.add(new Timed(at, ((Quantity) value).getValue().doubleValue()));
       case "8478-0" -> s.map.add(new Timed(at, ((Quantity) value).getValue().doubleValue()));
-      case "2524-7", "32693-4" -> s.lactate.add(new Timed(at, ((Quantity) value).getValue().doubleValue()));
-      case "14118-4" -> s.lactate.add(new Timed(at, ((Quantity) value).getValue().doubleValue() / 9.008));
+      case "2524-7", "32693-4" ->
+          s.lactate.add(new Timed(at, ((Quantity) value).getValue().doubleValue()));
+      case "14118-4" ->
+          s.lactate.add(new Timed(at, ((Quantity) value).getValue().doubleValue() / 9.008));
       default -> {}
     }
   }
@@ -358,7 +410,12 @@ class TrialCohortGeneratorTest {
     if (value instanceof Quantity q) {
       return q.getValue().doubleValue();
     } else if (value instanceof Range range) {
-      return range.getLow().getValue().add(range.getHigh().getValue()).divide(BigDecimal.valueOf(2)).doubleValue();
+      return range
+          .getLow()
+          .getValue()
+          .add(range.getHigh().getValue())
+          .divide(BigDecimal.valueOf(2))
+          .doubleValue();
     }
     Matcher m = NUMBER.matcher(((StringType) value).getValue());
     List<Double> numbers = new ArrayList<>();

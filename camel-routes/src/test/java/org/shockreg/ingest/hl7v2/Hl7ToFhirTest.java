@@ -11,17 +11,21 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** HL7 v2 text to the FHIR resources intake takes in, without a server. */
 class Hl7ToFhirTest {
 
   static final Hl7Context CTX =
       new Hl7Context(
-          "site-a", ZoneId.of("Europe/Rome"), Map.of("HOSP", "https://hosp.example.org/mrn"), new ObjectMapper(),
-          (site, type, id) -> null, (site, location) -> "CICU".equals(location));
+          "site-a",
+          ZoneId.of("Europe/Rome"),
+          Map.of("HOSP", "https://hosp.example.org/mrn"),
+          new ObjectMapper(),
+          (site, type, id) -> null,
+          (site, location) -> "CICU".equals(location));
 
   static String oru(String version, String eol) {
     return String.join(
@@ -46,7 +50,8 @@ class Hl7ToFhirTest {
     List<ObjectNode> r = convert(oru(version, "\r"));
     assertThat(r).hasSize(5);
     assertThat(r.get(0).get("resourceType").asText()).isEqualTo("Patient");
-    assertThat(r.subList(1, 5)).allSatisfy(o -> assertThat(o.get("resourceType").asText()).isEqualTo("Observation"));
+    assertThat(r.subList(1, 5))
+        .allSatisfy(o -> assertThat(o.get("resourceType").asText()).isEqualTo("Observation"));
   }
 
   @ParameterizedTest
@@ -59,8 +64,10 @@ class Hl7ToFhirTest {
   void valuesUnitsStatusesTimesAndEscapes() throws Exception {
     List<ObjectNode> r = convert(oru("2.5.1", "\r"));
     JsonNode patient = r.get(0);
-    assertThat(patient.at("/identifier/0/system").asText()).isEqualTo("https://hosp.example.org/mrn");
-    assertThat(patient.at("/identifier/1/system").asText()).isEqualTo("urn:oid:2.16.840.1.113883.2.9");
+    assertThat(patient.at("/identifier/0/system").asText())
+        .isEqualTo("https://hosp.example.org/mrn");
+    assertThat(patient.at("/identifier/1/system").asText())
+        .isEqualTo("urn:oid:2.16.840.1.113883.2.9");
     assertThat(patient.has("name")).isFalse();
     assertThat(patient.get("birthDate").asText()).isEqualTo("1960-01-01");
     assertThat(patient.at("/meta/lastUpdated").asText()).isEqualTo("2025-06-02T12:30:00Z");
@@ -72,7 +79,8 @@ class Hl7ToFhirTest {
     assertThat(lactate.get("status").asText()).isEqualTo("final");
     // OBX-14 empty: OBR-7, without offset (read in the site's zone by the mapping engine)
     assertThat(lactate.get("effectiveDateTime").asText()).isEqualTo("2025-06-02T14:00:00");
-    assertThat(lactate.at("/subject/reference").asText()).isEqualTo("Patient/" + patient.get("id").asText());
+    assertThat(lactate.at("/subject/reference").asText())
+        .isEqualTo("Patient/" + patient.get("id").asText());
 
     JsonNode range = r.get(2);
     assertThat(range.at("/valueRange/low/value").intValue()).isEqualTo(30);
@@ -92,7 +100,8 @@ class Hl7ToFhirTest {
   @Test
   void resendsAndCorrectionsKeepTheSourceIds() throws Exception {
     List<ObjectNode> first = convert(oru("2.5.1", "\r"));
-    List<ObjectNode> again = convert(oru("2.5.1", "\r").replace("|M1|", "|M2|").replace("||F\r", "||C\r"));
+    List<ObjectNode> again =
+        convert(oru("2.5.1", "\r").replace("|M1|", "|M2|").replace("||F\r", "||C\r"));
     for (int i = 0; i < first.size(); i++) {
       assertThat(again.get(i).get("id")).isEqualTo(first.get(i).get("id"));
     }
@@ -108,34 +117,44 @@ class Hl7ToFhirTest {
             + "PID|2|222^^^HOSP^MR\rOBR|1||F2|P^Panel^L|||20250602140000\r"
             + "OBX|1|NM|8867-4^HR^LN||90|/min|||||F\r";
     List<ObjectNode> r = convert(two);
-    assertThat(r).extracting(o -> o.get("resourceType").asText())
+    assertThat(r)
+        .extracting(o -> o.get("resourceType").asText())
         .containsExactly("Patient", "Observation", "Patient", "Observation");
-    assertThat(r.get(1).at("/subject/reference").asText()).isEqualTo("Patient/" + r.get(0).get("id").asText());
+    assertThat(r.get(1).at("/subject/reference").asText())
+        .isEqualTo("Patient/" + r.get(0).get("id").asText());
     // the second PID has only PID-2 (v2.3 external id)
     assertThat(r.get(2).at("/identifier/0/value").asText()).isEqualTo("222");
-    assertThat(r.get(3).at("/subject/reference").asText()).isEqualTo("Patient/" + r.get(2).get("id").asText());
+    assertThat(r.get(3).at("/subject/reference").asText())
+        .isEqualTo("Patient/" + r.get(2).get("id").asText());
   }
 
   @Test
   void unsupportedTypesAndGarbage() {
     assertThatThrownBy(() -> convert("MSH|^~\\&|A|B|C|D|20250101||ORM^O01|1|P|2.5\rPID|1||1"))
         .isInstanceOf(Hl7ToFhir.Unsupported.class);
-    assertThatThrownBy(() -> Hl7Message.parse("not hl7")).isInstanceOf(Hl7Message.Unparseable.class);
+    assertThatThrownBy(() -> Hl7Message.parse("not hl7"))
+        .isInstanceOf(Hl7Message.Unparseable.class);
     assertThatThrownBy(() -> Hl7Message.parse("MSH|^~\\&|A|B|C|D|20250101||ORU^R01|1|P|9.9\r"))
         .isInstanceOf(Hl7Message.Unparseable.class);
   }
 
   @Test
   void msh18DecidesTheCharset() throws Exception {
-    String text = "MSH|^~\\&|A|B|C|D|20250101||ORU^R01|1|P|2.5||||||8859/15\rOBX|1|ST|X^Kosten €^L||1\r";
+    String text =
+        "MSH|^~\\&|A|B|C|D|20250101||ORU^R01|1|P|2.5||||||8859/15\rOBX|1|ST|X^Kosten €^L||1\r";
     byte[] bytes = text.getBytes(Charset.forName("ISO-8859-15"));
     Hl7Charsets.Decoded d = Hl7Charsets.decode(bytes, "UTF-8");
     assertThat(d.charset()).isEqualTo(Charset.forName("ISO-8859-15"));
     assertThat(d.text()).contains("Kosten €");
     // no MSH-18: UTF-8, else Latin-1
-    byte[] latin = "MSH|^~\\&|A|B|C|D|1||ORU^R01|1|P|2.5\rOBX|1|ST|X^Größe^L\r".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] latin =
+        "MSH|^~\\&|A|B|C|D|1||ORU^R01|1|P|2.5\rOBX|1|ST|X^Größe^L\r"
+            .getBytes(StandardCharsets.ISO_8859_1);
     assertThat(Hl7Charsets.decode(latin, "UTF-8").text()).contains("Größe");
-    assertThatThrownBy(() -> Hl7Charsets.decode(text.replace("8859/15", "EBCDIC").getBytes(StandardCharsets.US_ASCII), "UTF-8"))
+    assertThatThrownBy(
+            () ->
+                Hl7Charsets.decode(
+                    text.replace("8859/15", "EBCDIC").getBytes(StandardCharsets.US_ASCII), "UTF-8"))
         .isInstanceOf(Hl7Charsets.UnknownCharset.class);
   }
 
@@ -156,7 +175,9 @@ class Hl7ToFhirTest {
 
   @Test
   void ackSwapsSenderAndReceiverOfAParsedMessage() throws Exception {
-    Ack.Header h = Ack.Header.of(Hl7Message.parse(oru("2.5.1", "\r").replace("|LAB|HOSP|", "|LAB^1.2.3^ISO|HOSP|")));
+    Ack.Header h =
+        Ack.Header.of(
+            Hl7Message.parse(oru("2.5.1", "\r").replace("|LAB|HOSP|", "|LAB^1.2.3^ISO|HOSP|")));
     String msh = Ack.build(h, Ack.AA, null, List.of()).split("\r")[0];
     assertThat(msh).startsWith("MSH|^~\\&|SR|SR|LAB^1.2.3^ISO|HOSP|");
     assertThat(h.controlId()).isEqualTo("M1");
@@ -164,12 +185,19 @@ class Hl7ToFhirTest {
 
   @Test
   void ackEchoesControlIdAndEscapesErrors() {
-    Ack.Header h = Ack.Header.ofUnparsed("MSH|^~\\&|LAB|HOSP|SR|REG|20250101||ORU^R01|C-9|P|2.4||||||8859/1");
-    String ack = Ack.build(h, Ack.AE, null, List.of(new Ack.Error("OBX", 2, 6, "103", "unit 'a|b' unknown")));
+    Ack.Header h =
+        Ack.Header.ofUnparsed("MSH|^~\\&|LAB|HOSP|SR|REG|20250101||ORU^R01|C-9|P|2.4||||||8859/1");
+    String ack =
+        Ack.build(
+            h, Ack.AE, null, List.of(new Ack.Error("OBX", 2, 6, "103", "unit 'a|b' unknown")));
     String[] segs = ack.split("\r");
-    assertThat(segs[0]).startsWith("MSH|^~\\&|SR|REG|LAB|HOSP|").contains("|ACK^R01^ACK|").endsWith("|2.4||||||8859/1");
+    assertThat(segs[0])
+        .startsWith("MSH|^~\\&|SR|REG|LAB|HOSP|")
+        .contains("|ACK^R01^ACK|")
+        .endsWith("|2.4||||||8859/1");
     assertThat(segs[1]).isEqualTo("MSA|AE|C-9");
-    assertThat(segs[2]).isEqualTo(
-        "ERR|OBX^2^6^103&Table value not found&HL70357|OBX^2^6|103^Table value not found^HL70357|E||||unit 'a\\F\\b' unknown");
+    assertThat(segs[2])
+        .isEqualTo(
+            "ERR|OBX^2^6^103&Table value not found&HL70357|OBX^2^6|103^Table value not found^HL70357|E||||unit 'a\\F\\b' unknown");
   }
 }

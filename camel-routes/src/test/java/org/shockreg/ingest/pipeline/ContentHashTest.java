@@ -26,8 +26,10 @@ class ContentHashTest {
   @Test
   void anyChangedValue_orArrayOrder_changesTheHash() throws Exception {
     String a = "{\"a\":[1,2],\"b\":\"x\"}";
-    assertThat(hash.of(json.readTree("{\"a\":[2,1],\"b\":\"x\"}"))).isNotEqualTo(hash.of(json.readTree(a)));
-    assertThat(hash.of(json.readTree("{\"a\":[1,2],\"b\":\"y\"}"))).isNotEqualTo(hash.of(json.readTree(a)));
+    assertThat(hash.of(json.readTree("{\"a\":[2,1],\"b\":\"x\"}")))
+        .isNotEqualTo(hash.of(json.readTree(a)));
+    assertThat(hash.of(json.readTree("{\"a\":[1,2],\"b\":\"y\"}")))
+        .isNotEqualTo(hash.of(json.readTree(a)));
   }
 
   @Test
@@ -50,8 +52,11 @@ class ContentHashTest {
 
   @Test
   void withoutMeta_ofAnObjectWithNothingButMeta_isStillValidJson() throws Exception {
-    ContentHash.Hashed hashed = hash.withoutMeta((ObjectNode) json.readTree("{\"meta\":{\"versionId\":\"1\"}}"));
-    assertThat(json.readTree(hashed.json())).isEqualTo(json.readTree("{\"meta\":{\"versionId\":\"1\"}}"));
-    assertThat(hash.withoutMeta((ObjectNode) json.readTree("{\"a\":1}")).json()).isEqualTo("{\"a\":1}");
+    ContentHash.Hashed hashed =
+        hash.withoutMeta((ObjectNode) json.readTree("{\"meta\":{\"versionId\":\"1\"}}"));
+    assertThat(json.readTree(hashed.json()))
+        .isEqualTo(json.readTree("{\"meta\":{\"versionId\":\"1\"}}"));
+    assertThat(hash.withoutMeta((ObjectNode) json.readTree("{\"a\":1}")).json())
+        .isEqualTo("{\"a\":1}");
   }
 }

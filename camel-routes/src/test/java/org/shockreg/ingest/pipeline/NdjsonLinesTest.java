@@ -29,8 +29,12 @@ class NdjsonLinesTest {
   @Test
   void splitsOnLf_dropsCr_keepsALastLineWithoutNewline_andEmptyLines() throws Exception {
     List<NdjsonLines.Line> l = lines("{\"a\":1}\r\n\n{\"b\":\"ü\"}\n  \n{\"c\":3}", 100, 10);
-    assertThat(l).extracting(NdjsonLines.Line::text).containsExactly("{\"a\":1}", "", "{\"b\":\"ü\"}", "  ", "{\"c\":3}");
-    assertThat(l).extracting(NdjsonLines.Line::isBlank).containsExactly(false, true, false, true, false);
+    assertThat(l)
+        .extracting(NdjsonLines.Line::text)
+        .containsExactly("{\"a\":1}", "", "{\"b\":\"ü\"}", "  ", "{\"c\":3}");
+    assertThat(l)
+        .extracting(NdjsonLines.Line::isBlank)
+        .containsExactly(false, true, false, true, false);
     assertThat(l).noneMatch(NdjsonLines.Line::tooLong);
     assertThat(lines("", 100, 10)).isEmpty();
     assertThat(lines("x\n", 100, 10)).extracting(NdjsonLines.Line::text).containsExactly("x");

@@ -23,7 +23,8 @@ class ReasonsTest {
                 + " Object or token 'null', 'true' or 'false')");
     assertThat(Reasons.withoutValues("lactate unit 'mg/dL' is not a UCUM unit"))
         .isEqualTo("lactate unit '\u2026' is not a UCUM unit");
-    assertThat(Reasons.withoutValues("resource has no resourceType")).isEqualTo("resource has no resourceType");
+    assertThat(Reasons.withoutValues("resource has no resourceType"))
+        .isEqualTo("resource has no resourceType");
     assertThat(Reasons.withoutValues(null)).isNull();
   }
 }

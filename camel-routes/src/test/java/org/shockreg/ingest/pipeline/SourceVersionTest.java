@@ -22,7 +22,8 @@ class SourceVersionTest {
   @Test
   void leadingZerosAndVeryLongNumericIds_compareByValue() {
     assertThat(SourceVersion.compare(v("007", null), v("7", null))).isZero();
-    assertThat(v("99999999999999999999999", null).isOlderThan(v("100000000000000000000000", null))).isTrue();
+    assertThat(v("99999999999999999999999", null).isOlderThan(v("100000000000000000000000", null)))
+        .isTrue();
   }
 
   @Test
@@ -45,7 +46,8 @@ class SourceVersionTest {
 
   @Test
   void fractionalSeconds_count() {
-    assertThat(v(null, "2025-04-02T09:00:00.100Z").isOlderThan(v(null, "2025-04-02T09:00:00.250Z"))).isTrue();
+    assertThat(v(null, "2025-04-02T09:00:00.100Z").isOlderThan(v(null, "2025-04-02T09:00:00.250Z")))
+        .isTrue();
   }
 
   @Test
@@ -58,14 +60,18 @@ class SourceVersionTest {
 
   @Test
   void oneNumericOneNot_fallsBackToLastUpdated() {
-    assertThat(v("5", "2025-04-03T09:00:00Z").isOlderThan(v("abc", "2025-04-02T09:00:00Z"))).isFalse();
-    assertThat(v("abc", "2025-04-02T09:00:00Z").isOlderThan(v("5", "2025-04-03T09:00:00Z"))).isTrue();
+    assertThat(v("5", "2025-04-03T09:00:00Z").isOlderThan(v("abc", "2025-04-02T09:00:00Z")))
+        .isFalse();
+    assertThat(v("abc", "2025-04-02T09:00:00Z").isOlderThan(v("5", "2025-04-03T09:00:00Z")))
+        .isTrue();
   }
 
   @Test
   void sameVersionId_isOrderedByLastUpdated_elseUnordered() {
     assertThat(v("3", "2025-04-02T09:00:00Z").isOlderThan(v("3", "2025-04-02T10:00:00Z"))).isTrue();
-    assertThat(SourceVersion.compare(v("3", "2025-04-02T09:00:00Z"), v("3", "2025-04-02T09:00:00Z"))).isZero();
+    assertThat(
+            SourceVersion.compare(v("3", "2025-04-02T09:00:00Z"), v("3", "2025-04-02T09:00:00Z")))
+        .isZero();
     assertThat(SourceVersion.compare(v("3", null), v("3", null))).isZero();
   }
 
@@ -83,15 +89,20 @@ class SourceVersionTest {
   void unparseableLastUpdated_countsAsAbsent() {
     assertThat(v(null, "yesterday").lastUpdated()).isNull();
     assertThat(v(null, "2025-04-02").lastUpdated()).as("a date is not an instant").isNull();
-    assertThat(v(null, "2025-04-02T09:00:00").lastUpdated()).as("no offset: moment unknown").isNull();
+    assertThat(v(null, "2025-04-02T09:00:00").lastUpdated())
+        .as("no offset: moment unknown")
+        .isNull();
     assertThat(v(null, "yesterday").isOlderThan(v(null, "2025-04-02T09:00:00Z"))).isFalse();
-    assertThat(v(null, "2025-04-02T09:00:00Z").lastUpdated()).isEqualTo(Instant.parse("2025-04-02T09:00:00Z"));
+    assertThat(v(null, "2025-04-02T09:00:00Z").lastUpdated())
+        .isEqualTo(Instant.parse("2025-04-02T09:00:00Z"));
   }
 
   @Test
   void describe_namesWhatWasCompared() {
-    assertThat(v("1", "2025-04-01T10:00:00Z").describe()).isEqualTo("versionId 1, lastUpdated 2025-04-01T10:00:00Z");
-    assertThat(v(null, "2025-04-01T12:00:00+02:00").describe()).isEqualTo("lastUpdated 2025-04-01T10:00:00Z");
+    assertThat(v("1", "2025-04-01T10:00:00Z").describe())
+        .isEqualTo("versionId 1, lastUpdated 2025-04-01T10:00:00Z");
+    assertThat(v(null, "2025-04-01T12:00:00+02:00").describe())
+        .isEqualTo("lastUpdated 2025-04-01T10:00:00Z");
     assertThat(SourceVersion.NONE.describe()).isEqualTo("no versionId or lastUpdated");
   }
 }

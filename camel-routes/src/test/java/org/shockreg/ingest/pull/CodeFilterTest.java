@@ -17,8 +17,19 @@ class CodeFilterTest {
 
   static PullSource source(Boolean codeFilter) {
     return new PullSource(
-        "fhir-rest", null, "https://ehr.example.org/fhir/", null, "1h", null, null, 50, null, null,
-        codeFilter, null, null);
+        "fhir-rest",
+        null,
+        "https://ehr.example.org/fhir/",
+        null,
+        "1h",
+        null,
+        null,
+        50,
+        null,
+        null,
+        codeFilter,
+        null,
+        null);
   }
 
   static FhirRestPuller puller(PullSource source) {
@@ -29,7 +40,8 @@ class CodeFilterTest {
   @Test
   void observationSearch_asksForEveryMappedMeasurementCodeAndThePanels() {
     String url =
-        URLDecoder.decode(puller(source(true)).firstUrl("Observation", null), StandardCharsets.UTF_8);
+        URLDecoder.decode(
+            puller(source(true)).firstUrl("Observation", null), StandardCharsets.UTF_8);
     assertThat(url).startsWith("https://ehr.example.org/fhir/Observation?code=");
     assertThat(url)
         .contains("http://loinc.org|14118-4")

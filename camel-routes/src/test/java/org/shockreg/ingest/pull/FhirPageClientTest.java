@@ -18,7 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.shockreg.ingest.pull.auth.AccessTokenProvider;
 
-/** Retries, backoff and token renewal against a real local HTTP server; waits are recorded, not slept. */
+/**
+ * Retries, backoff and token renewal against a real local HTTP server; waits are recorded, not
+ * slept.
+ */
 class FhirPageClientTest {
 
   HttpServer server;
@@ -71,8 +74,12 @@ class FhirPageClientTest {
 
   FhirPageClient client(int attempts) {
     return new FhirPageClient(
-        "s", HttpClient.newHttpClient(), auth, Duration.ofSeconds(5),
-        new FhirPageClient.Retry(attempts, Duration.ofMillis(500), Duration.ofSeconds(30)), waits::add);
+        "s",
+        HttpClient.newHttpClient(),
+        auth,
+        Duration.ofSeconds(5),
+        new FhirPageClient.Retry(attempts, Duration.ofMillis(500), Duration.ofSeconds(30)),
+        waits::add);
   }
 
   @Test
@@ -117,7 +124,8 @@ class FhirPageClientTest {
 
   @Test
   void backoff_isCapped() {
-    FhirPageClient.Retry r = new FhirPageClient.Retry(10, Duration.ofMillis(500), Duration.ofSeconds(30));
+    FhirPageClient.Retry r =
+        new FhirPageClient.Retry(10, Duration.ofMillis(500), Duration.ofSeconds(30));
     assertThat(r.backoff(9).toMillis()).isBetween(22_500L, 37_500L);
     assertThat(r.backoff(30).toMillis()).isLessThanOrEqualTo(37_500L);
   }

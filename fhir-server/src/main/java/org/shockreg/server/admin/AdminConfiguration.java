@@ -6,7 +6,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** The registry repositories the operations endpoints read (their SQL lives in {@code registry}). */
+/**
+ * The registry repositories the operations endpoints read (their SQL lives in {@code registry}).
+ */
 @Configuration(proxyBeanMethods = false)
 public class AdminConfiguration {
 

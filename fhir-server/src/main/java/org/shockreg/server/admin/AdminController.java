@@ -36,8 +36,12 @@ public class AdminController {
   private final MllpIntake hl7;
 
   public AdminController(
-      DeadLetterRepository deadLetters, IntakeCatalog catalog, IntakePipeline pipeline, RegistryWriter writer,
-      RandomizationController randomizations, MllpIntake hl7) {
+      DeadLetterRepository deadLetters,
+      IntakeCatalog catalog,
+      IntakePipeline pipeline,
+      RegistryWriter writer,
+      RandomizationController randomizations,
+      MllpIntake hl7) {
     this.deadLetters = deadLetters;
     this.catalog = catalog;
     this.pipeline = pipeline;
@@ -106,18 +110,25 @@ public class AdminController {
       IntakeReport report =
           pipeline.ingest(
               new IntakeRequest(
-                  site, IntakeRequest.CHANNEL_REPLAY, "replay:" + id, contentType, null,
+                  site,
+                  IntakeRequest.CHANNEL_REPLAY,
+                  "replay:" + id,
+                  contentType,
+                  null,
                   IntakeRequest.Body.of(payload)));
       boolean resolved = report.rejected() == 0;
       writer.markReplayed(id, resolved);
       result.put("deadLetter", id);
       result.put("resolved", resolved);
       result.put("report", report.toString());
-      result.put("newDeadLetters", report.issues().stream().map(IntakeReport.Issue::deadLetterId).toList());
+      result.put(
+          "newDeadLetters",
+          report.issues().stream().map(IntakeReport.Issue::deadLetterId).toList());
       return ResponseEntity.ok(result);
     } catch (UnparseableBodyException e) {
       writer.markReplayed(id, false);
-      ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_ENTITY, e.getMessage());
+      ProblemDetail p =
+          ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_ENTITY, e.getMessage());
       return ResponseEntity.unprocessableEntity().body(p);
     }
   }

@@ -19,6 +19,8 @@ public class DemoCohortHealthIndicator implements HealthIndicator {
 
   @Override
   public Health health() {
-    return loader.isLoaded() ? Health.up().build() : Health.outOfService().withDetail("loading", true).build();
+    return loader.isLoaded()
+        ? Health.up().build()
+        : Health.outOfService().withDetail("loading", true).build();
   }
 }

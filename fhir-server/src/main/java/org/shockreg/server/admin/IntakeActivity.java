@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Intake per minute over the last hour on this instance, for the console's live chart: the
- * intake's outcome counters ({@code shockreg.intake.outcomes}) sampled at each minute, the current
- * minute counted so far. In memory (a restart starts an empty hour); Prometheus keeps the history.
+ * Intake per minute over the last hour on this instance, for the console's live chart: the intake's
+ * outcome counters ({@code shockreg.intake.outcomes}) sampled at each minute, the current minute
+ * counted so far. In memory (a restart starts an empty hour); Prometheus keeps the history.
  */
 public class IntakeActivity {
 
@@ -66,7 +66,8 @@ public class IntakeActivity {
     long[] t = new long[OUTCOMES.length];
     for (int k = 0; k < OUTCOMES.length; k++) {
       double sum = 0;
-      for (Counter c : meters.find("shockreg.intake.outcomes").tag("outcome", OUTCOMES[k]).counters()) {
+      for (Counter c :
+          meters.find("shockreg.intake.outcomes").tag("outcome", OUTCOMES[k]).counters()) {
         sum += c.count();
       }
       t[k] = (long) sum;

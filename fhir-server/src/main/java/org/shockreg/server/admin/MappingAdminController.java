@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.shockreg.ingest.pipeline.IntakePipeline;
+import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.mappings.rules.SiteFileEntry;
@@ -12,8 +14,6 @@ import org.shockreg.mappings.rules.SiteFileWriter;
 import org.shockreg.mappings.rules.SiteMappings;
 import org.shockreg.mappings.rules.SiteRules;
 import org.shockreg.mappings.rules.SiteRulesException;
-import org.shockreg.ingest.pipeline.IntakePipeline;
-import org.shockreg.ingest.pipeline.IntakeReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -74,7 +74,8 @@ public class MappingAdminController {
    * say), the file then as it was.
    */
   @PostMapping("/admin/mappings/sites/{site}/entries")
-  public ResponseEntity<?> addEntry(@PathVariable String site, @RequestBody SiteFileEntry entry) throws IOException {
+  public ResponseEntity<?> addEntry(@PathVariable String site, @RequestBody SiteFileEntry entry)
+      throws IOException {
     if (!SiteFileEntry.validSite(site)) {
       return problem(HttpStatus.BAD_REQUEST, "site must match [a-z0-9-]{1,40}");
     }
@@ -84,7 +85,11 @@ public class MappingAdminController {
     }
     try {
       RuleSet rules = files.add(site, entry, engine::reload);
-      log.info("event=site_mapping_entry_added site={} section={} target={}", site, entry.section(), entry.target());
+      log.info(
+          "event=site_mapping_entry_added site={} section={} target={}",
+          site,
+          entry.section(),
+          entry.target());
       return ResponseEntity.ok(reloaded(rules));
     } catch (SiteRulesException e) {
       return invalidRules(e);
@@ -92,11 +97,14 @@ public class MappingAdminController {
   }
 
   private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {
-    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
         .body(ProblemDetail.forStatusAndDetail(status, detail));
   }
 
-  /** The reload answer: what is in force now, and what the new rules mapped of the data held back. */
+  /**
+   * The reload answer: what is in force now, and what the new rules mapped of the data held back.
+   */
   private Map<String, Object> reloaded(RuleSet rules) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", "reloaded");
@@ -123,7 +131,9 @@ public class MappingAdminController {
     p.setProperty("code", "SR-MAP-1");
     p.setProperty("sitesDir", sites.directory().toString());
     p.setProperty("errors", e.errors());
-    return ResponseEntity.unprocessableEntity().contentType(MediaType.APPLICATION_PROBLEM_JSON).body(p);
+    return ResponseEntity.unprocessableEntity()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(p);
   }
 
   private Map<String, Object> describe(RuleSet rules) {

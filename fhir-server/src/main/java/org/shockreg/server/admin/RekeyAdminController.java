@@ -19,8 +19,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Re-keying (docs/pseudonym-key.md): {@code POST /admin/rekey} checks the old database against
- * this one and starts the job (202, then watch {@code GET /admin/rekey}); a body {@code {"url",
+ * Re-keying (docs/pseudonym-key.md): {@code POST /admin/rekey} checks the old database against this
+ * one and starts the job (202, then watch {@code GET /admin/rekey}); a body {@code {"url",
  * "username", "password", "force"}} overrides {@code shockreg.rekey.source.*}. Admin role only.
  */
 @RestController
@@ -42,7 +42,8 @@ public class RekeyAdminController {
   }
 
   @PostMapping("/admin/rekey")
-  public ResponseEntity<?> start(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+  public ResponseEntity<?> start(
+      @RequestBody(required = false) byte[] body, HttpServletRequest request) {
     JsonNode n;
     try {
       n = body == null || body.length == 0 ? json.createObjectNode() : json.readTree(body);
@@ -51,9 +52,13 @@ public class RekeyAdminController {
     }
     if (n == null || !n.isObject()) {
       RekeyAudit.started(request, null, false, "body is not a JSON object");
-      return problem(HttpStatus.UNPROCESSABLE_ENTITY, "source", "the body must be a JSON object {url, username, password, force} or empty");
+      return problem(
+          HttpStatus.UNPROCESSABLE_ENTITY,
+          "source",
+          "the body must be a JSON object {url, username, password, force} or empty");
     }
-    RekeyProperties.Source given = new RekeyProperties.Source(text(n, "url"), text(n, "username"), text(n, "password"));
+    RekeyProperties.Source given =
+        new RekeyProperties.Source(text(n, "url"), text(n, "username"), text(n, "password"));
     boolean force = n.path("force").asBoolean(false);
     try {
       RekeyStatus started = job.start(given, force, audit.finisher(request));
@@ -61,7 +66,10 @@ public class RekeyAdminController {
       return ResponseEntity.accepted().location(URI.create("/admin/rekey")).body(started);
     } catch (RekeyRefused e) {
       RekeyAudit.started(request, null, force, e.code() + ": " + e.getMessage());
-      return problem(e.conflict() ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY, e.code(), e.getMessage());
+      return problem(
+          e.conflict() ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY,
+          e.code(),
+          e.getMessage());
     }
   }
 
@@ -70,7 +78,8 @@ public class RekeyAdminController {
     return v != null && v.isTextual() ? v.asText() : null;
   }
 
-  private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, String detail) {
+  private static ResponseEntity<ProblemDetail> problem(
+      HttpStatus status, String code, String detail) {
     ProblemDetail p = ProblemDetail.forStatusAndDetail(status, detail);
     p.setTitle("Re-keying not started");
     p.setProperty("code", code);

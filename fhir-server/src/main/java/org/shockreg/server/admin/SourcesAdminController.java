@@ -15,7 +15,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Pull and MLLP sources: their state, last run and watermarks; start a run now. Admin role only. */
+/**
+ * Pull and MLLP sources: their state, last run and watermarks; start a run now. Admin role only.
+ */
 @RestController
 public class SourcesAdminController {
 
@@ -23,13 +25,16 @@ public class SourcesAdminController {
   private final Hl7MessageStore hl7;
   private final MllpProperties mllp;
 
-  public SourcesAdminController(FhirRestPullService pulls, Hl7MessageStore hl7, MllpProperties mllp) {
+  public SourcesAdminController(
+      FhirRestPullService pulls, Hl7MessageStore hl7, MllpProperties mllp) {
     this.pulls = pulls;
     this.hl7 = hl7;
     this.mllp = mllp;
   }
 
-  /** Pull sources, then MLLP sending facilities (type {@code mllp}: counts and last message time). */
+  /**
+   * Pull sources, then MLLP sending facilities (type {@code mllp}: counts and last message time).
+   */
   @GetMapping("/admin/sources")
   public List<Object> sources() {
     List<Object> all = new ArrayList<>(pulls.status());
@@ -53,7 +58,9 @@ public class SourcesAdminController {
       case UNKNOWN -> unknown(id);
       case RUNNING -> problem(HttpStatus.CONFLICT, "source " + id + " is running already");
       case NOT_RUNNABLE ->
-          problem(HttpStatus.CONFLICT, "source " + id + " is disabled or of a type that cannot run yet");
+          problem(
+              HttpStatus.CONFLICT,
+              "source " + id + " is disabled or of a type that cannot run yet");
     };
   }
 

@@ -10,19 +10,27 @@ import org.shockreg.registry.audit.AuditRecord;
 
 /**
  * Turns a finished request into an {@link AuditRecord}: what its handler noted in the {@link
- * AuditContext}, else what its path says. A 401 is a failed login (DICOM 110114/110122) whatever the
- * path; 403 and 429 keep the type of what was attempted, with a failure outcome.
+ * AuditContext}, else what its path says. A 401 is a failed login (DICOM 110114/110122) whatever
+ * the path; 403 and 429 keep the type of what was attempted, with a failure outcome.
  */
 final class AuditClassifier {
 
   private static final Pattern INGEST = Pattern.compile("^/ingest/([^/]+)/?$");
-  private static final Pattern EDC_EXPORT = Pattern.compile("^/edc/([^/]+)/(odm|export\\.csv|data-dictionary\\.csv)$");
+  private static final Pattern EDC_EXPORT =
+      Pattern.compile("^/edc/([^/]+)/(odm|export\\.csv|data-dictionary\\.csv)$");
   private static final Pattern EDC = Pattern.compile("^/edc/([^/]+)(/.*)?$");
-  private static final Pattern FHIR_TYPE = Pattern.compile("^/fhir/([A-Z][A-Za-z]+)(?:/([^/$]+))?.*$");
+  private static final Pattern FHIR_TYPE =
+      Pattern.compile("^/fhir/([A-Z][A-Za-z]+)(?:/([^/$]+))?.*$");
   private static final Set<String> OPEN_PREFIXES =
       Set.of(
-          "/actuator/health", "/.well-known/", "/console/", "/webjars/", "/static/", "/fhir/swagger-ui/");
-  private static final Set<String> OPEN_PATHS = Set.of("/", "/favicon.ico", "/console", "/fhir/metadata", "/fhir/api-docs", "/fhir");
+          "/actuator/health",
+          "/.well-known/",
+          "/console/",
+          "/webjars/",
+          "/static/",
+          "/fhir/swagger-ui/");
+  private static final Set<String> OPEN_PATHS =
+      Set.of("/", "/favicon.ico", "/console", "/fhir/metadata", "/fhir/api-docs", "/fhir");
 
   /** entity_type of objects that are no FHIR resource: audit-entity-type 2 (system object). */
   static final String SYSTEM_OBJECT = "2";
@@ -48,12 +56,13 @@ final class AuditClassifier {
     }
     String desc = c.outcomeDesc;
     if (desc == null && status >= 400) {
-      desc = switch (status) {
-        case 401 -> "authentication failed (no or invalid bearer token)";
-        case 403 -> "forbidden";
-        case 429 -> "too many requests";
-        default -> "HTTP " + status;
-      };
+      desc =
+          switch (status) {
+            case 401 -> "authentication failed (no or invalid bearer token)";
+            case 403 -> "forbidden";
+            case 429 -> "too many requests";
+            default -> "HTTP " + status;
+          };
     }
     return new AuditRecord(
         now,
@@ -80,11 +89,12 @@ final class AuditClassifier {
 
   /** What the path says, for requests no handler described (Spring MVC endpoints, refusals). */
   private static void byPath(String method, String path, AuditContext c) {
-    String action = switch (method) {
-      case "GET", "HEAD" -> "R";
-      case "DELETE" -> "D";
-      default -> "E";
-    };
+    String action =
+        switch (method) {
+          case "GET", "HEAD" -> "R";
+          case "DELETE" -> "D";
+          default -> "E";
+        };
     Matcher m;
     if ((m = INGEST.matcher(path)).matches()) {
       c.event(AuditCodes.IMPORT, null, "C").entity(SYSTEM_OBJECT, "site:" + m.group(1));
@@ -117,7 +127,8 @@ final class AuditClassifier {
   static String path(HttpServletRequest req) {
     String uri = req.getRequestURI();
     String ctx = req.getContextPath();
-    String p = uri == null ? "" : uri.substring(Math.min(uri.length(), ctx == null ? 0 : ctx.length()));
+    String p =
+        uri == null ? "" : uri.substring(Math.min(uri.length(), ctx == null ? 0 : ctx.length()));
     return p.isEmpty() ? "/" : p;
   }
 }

@@ -2,10 +2,10 @@ package org.shockreg.server.audit;
 
 import java.time.Clock;
 import org.shockreg.registry.audit.AuditEventStore;
-import org.shockreg.server.fhir.RegistryReader;
 import org.shockreg.registry.retention.AuditPurge;
-import org.shockreg.server.retention.RawRetentionProperties;
 import org.shockreg.registry.retention.RawStorePurge;
+import org.shockreg.server.fhir.RegistryReader;
+import org.shockreg.server.retention.RawRetentionProperties;
 import org.shockreg.server.retention.RetentionJobs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +34,12 @@ public class AuditConfiguration {
 
   @Bean
   AuditWriter auditWriter(JdbcTemplate jdbc, AuditProperties props) {
-    log.info("event=audit_configured enabled={} retention={} queue_capacity={} batch_size={}",
-        props.enabled(), props.retention(), props.queueCapacity(), props.batchSize());
+    log.info(
+        "event=audit_configured enabled={} retention={} queue_capacity={} batch_size={}",
+        props.enabled(),
+        props.retention(),
+        props.queueCapacity(),
+        props.batchSize());
     return new AuditWriter(new AuditEventStore(jdbc), props);
   }
 
@@ -46,7 +50,8 @@ public class AuditConfiguration {
 
   @Bean
   FilterRegistrationBean<AuditFilter> auditFilter(AuditWriter writer) {
-    FilterRegistrationBean<AuditFilter> bean = new FilterRegistrationBean<>(new AuditFilter(writer, Clock.systemUTC()));
+    FilterRegistrationBean<AuditFilter> bean =
+        new FilterRegistrationBean<>(new AuditFilter(writer, Clock.systemUTC()));
     bean.setOrder(FILTER_ORDER);
     bean.addUrlPatterns("/*");
     return bean;
@@ -64,7 +69,10 @@ public class AuditConfiguration {
 
   @Bean
   RetentionJobs retentionJobs(
-      JdbcTemplate jdbc, TransactionTemplate tx, AuditProperties audit, RawRetentionProperties raw) {
+      JdbcTemplate jdbc,
+      TransactionTemplate tx,
+      AuditProperties audit,
+      RawRetentionProperties raw) {
     return new RetentionJobs(
         new AuditPurge(jdbc, tx, 5_000),
         audit.retention(),

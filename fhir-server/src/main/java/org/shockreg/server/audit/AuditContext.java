@@ -8,9 +8,9 @@ import org.shockreg.server.security.ShockRegPrincipal;
 
 /**
  * What a request's handlers tell the audit trail about it (a request attribute, created by {@link
- * AuditFilter}): the caller once authenticated, the kind of event, what it touched. The filter
- * adds the outcome when the response is done. Handlers that know nothing of auditing leave it
- * alone; the filter then classifies the request by its path.
+ * AuditFilter}): the caller once authenticated, the kind of event, what it touched. The filter adds
+ * the outcome when the response is done. Handlers that know nothing of auditing leave it alone; the
+ * filter then classifies the request by its path.
  */
 public final class AuditContext {
 

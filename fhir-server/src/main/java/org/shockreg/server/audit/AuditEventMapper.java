@@ -1,13 +1,13 @@
 package org.shockreg.server.audit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventAction;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventAgentComponent;
@@ -46,7 +46,8 @@ final class AuditEventMapper implements RowMapper<AuditEvent> {
     e.getMeta().setLastUpdated(rs.getTimestamp("recorded"));
     AuditCodes.Code type = AuditCodes.of(rs.getString("type_system"), rs.getString("type_code"));
     e.setType(new Coding(type.system(), type.code(), display(type, rs.getString("type_display"))));
-    AuditCodes.Code subtype = AuditCodes.of(rs.getString("subtype_system"), rs.getString("subtype_code"));
+    AuditCodes.Code subtype =
+        AuditCodes.of(rs.getString("subtype_system"), rs.getString("subtype_code"));
     if (subtype != null) {
       e.addSubtype(new Coding(subtype.system(), subtype.code(), subtype.display()));
     }
@@ -57,7 +58,10 @@ final class AuditEventMapper implements RowMapper<AuditEvent> {
 
     AuditEventAgentComponent agent = e.addAgent();
     String who = rs.getString("agent_who");
-    agent.setWho(new Reference().setIdentifier(new Identifier().setSystem(PRINCIPAL_SYSTEM).setValue(who)).setDisplay(who));
+    agent.setWho(
+        new Reference()
+            .setIdentifier(new Identifier().setSystem(PRINCIPAL_SYSTEM).setValue(who))
+            .setDisplay(who));
     agent.setAltId(who);
     String role = rs.getString("agent_role");
     if (role != null) {
@@ -84,9 +88,10 @@ final class AuditEventMapper implements RowMapper<AuditEvent> {
               : new Coding(RESOURCE_TYPES, entityType, entityType));
     }
     if (what != null) {
-      entity.setWhat(what.contains("/") && entityType != null && !ENTITY_TYPE_CODES.contains(entityType)
-          ? new Reference(what)
-          : new Reference().setDisplay(what));
+      entity.setWhat(
+          what.contains("/") && entityType != null && !ENTITY_TYPE_CODES.contains(entityType)
+              ? new Reference(what)
+              : new Reference().setDisplay(what));
     }
     String query = rs.getString("entity_query");
     if (query != null) {
@@ -94,14 +99,20 @@ final class AuditEventMapper implements RowMapper<AuditEvent> {
       entity.setRole(new Coding(OBJECT_ROLES, "24", "Query"));
     }
     entity.setDescription(rs.getString("http_method") + " " + rs.getString("http_path"));
-    entity.addDetail().setType("http-status").setValue(new org.hl7.fhir.r4.model.StringType(Integer.toString(rs.getInt("http_status"))));
+    entity
+        .addDetail()
+        .setType("http-status")
+        .setValue(new org.hl7.fhir.r4.model.StringType(Integer.toString(rs.getInt("http_status"))));
     String detail = rs.getString("entity_detail");
     if (detail != null) {
       try {
         JsonNode node = JSON.readTree(detail);
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> f = it.next();
-          entity.addDetail().setType(f.getKey()).setValue(new org.hl7.fhir.r4.model.StringType(f.getValue().asText()));
+          entity
+              .addDetail()
+              .setType(f.getKey())
+              .setValue(new org.hl7.fhir.r4.model.StringType(f.getValue().asText()));
         }
       } catch (java.io.IOException x) {
         throw new SQLException("audit_event " + e.getId() + ": entity_detail is not JSON", x);

@@ -19,11 +19,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The audit trail, read-only, at {@code /fhir/AuditEvent} (admins only: {@code FhirAccessRules}).
- * Search by {@code agent} (a principal id such as {@code token:lab-feed}, or the bare name),
- * {@code date} (every prefix), {@code entity-type} (a resource type, or {@code 2} for system
- * objects such as sites and export jobs), {@code action} (C, R, U, D, E), {@code _id}; newest first
- * ({@code _sort=date}: oldest first); keyset paging like the other types. HAPI's search signature
- * only: the behaviour is {@link AuditEventType}.
+ * Search by {@code agent} (a principal id such as {@code token:lab-feed}, or the bare name), {@code
+ * date} (every prefix), {@code entity-type} (a resource type, or {@code 2} for system objects such
+ * as sites and export jobs), {@code action} (C, R, U, D, E), {@code _id}; newest first ({@code
+ * _sort=date}: oldest first); keyset paging like the other types. HAPI's search signature only: the
+ * behaviour is {@link AuditEventType}.
  */
 public class AuditEventProvider extends CuratedResourceProvider<AuditEvent> {
 
@@ -33,18 +33,22 @@ public class AuditEventProvider extends CuratedResourceProvider<AuditEvent> {
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id (the event's number)") @OptionalParam(name = "_id") TokenOrListParam id,
-      @Description(shortDefinition = "Who: a principal id (token:<name>, jwt:<iss>#<sub>, anonymous) or a bare name")
+      @Description(shortDefinition = "Logical id (the event's number)") @OptionalParam(name = "_id")
+          TokenOrListParam id,
+      @Description(
+              shortDefinition =
+                  "Who: a principal id (token:<name>, jwt:<iss>#<sub>, anonymous) or a bare name")
           @OptionalParam(name = AuditEvent.SP_AGENT)
           TokenOrListParam agent,
       @Description(shortDefinition = "When it was recorded (every prefix: ge, le, gt, lt, eq ...)")
           @OptionalParam(name = AuditEvent.SP_DATE)
           DateAndListParam date,
-      @Description(shortDefinition = "What kind of thing it touched: a resource type, or 2 (system object: site, export job, admin endpoint)")
+      @Description(
+              shortDefinition =
+                  "What kind of thing it touched: a resource type, or 2 (system object: site, export job, admin endpoint)")
           @OptionalParam(name = AuditEvent.SP_ENTITY_TYPE)
           TokenOrListParam entityType,
-      @Description(shortDefinition = "C, R, U, D or E")
-          @OptionalParam(name = AuditEvent.SP_ACTION)
+      @Description(shortDefinition = "C, R, U, D or E") @OptionalParam(name = AuditEvent.SP_ACTION)
           TokenOrListParam action,
       @Sort SortSpec sort,
       SummaryEnum summary,

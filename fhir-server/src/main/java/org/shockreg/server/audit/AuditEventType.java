@@ -27,15 +27,20 @@ final class AuditEventType {
 
   static CuratedTypeDeclaration<AuditEvent> declaration(JdbcTemplate jdbc) {
     AuditEventMapper mapper = new AuditEventMapper();
-    return CuratedTypeDeclaration.of(AuditEvent.class, "audit_event", "row_id", AuditEventMapper.COLUMNS, mapper)
+    return CuratedTypeDeclaration.of(
+            AuditEvent.class, "audit_event", "row_id", AuditEventMapper.COLUMNS, mapper)
         .guardedBy(request -> CuratedSearchGuard.checkSearch(request, "_id", "_sort"))
         .parameter("_id", TokenOrListParam.class, AuditEventType::ids)
         .parameter(AuditEvent.SP_AGENT, TokenOrListParam.class, AuditEventType::agents)
-        .parameter(AuditEvent.SP_ENTITY_TYPE, TokenOrListParam.class, (s, v) -> exact(s, "entity_type", v))
+        .parameter(
+            AuditEvent.SP_ENTITY_TYPE, TokenOrListParam.class, (s, v) -> exact(s, "entity_type", v))
         .parameter(AuditEvent.SP_ACTION, TokenOrListParam.class, AuditEventType::actions)
         .date(AuditEvent.SP_DATE, "recorded")
         .sortedBy(
-            (s, args) -> s.sortBy(new SqlSearch.SortKey("recorded", KeyType.TIMESTAMP, descending(args.sort()), false)))
+            (s, args) ->
+                s.sortBy(
+                    new SqlSearch.SortKey(
+                        "recorded", KeyType.TIMESTAMP, descending(args.sort()), false)))
         .readBy(
             (id, byId) -> {
               long rowId;
@@ -45,7 +50,10 @@ final class AuditEventType {
                 throw new ResourceNotFoundException(id);
               }
               List<AuditEvent> rows =
-                  jdbc.query("SELECT " + AuditEventMapper.COLUMNS + " FROM audit_event WHERE row_id = ?", mapper, rowId);
+                  jdbc.query(
+                      "SELECT " + AuditEventMapper.COLUMNS + " FROM audit_event WHERE row_id = ?",
+                      mapper,
+                      rowId);
               if (rows.isEmpty()) {
                 throw new ResourceNotFoundException(id);
               }
@@ -72,8 +80,11 @@ final class AuditEventType {
       List<String> exact = values(agent);
       List<String> named = exact.stream().map(v -> "token:" + v).toList();
       s.where(
-          "(agent_who = ANY(" + s.param(exact.toArray(String[]::new)) + ") OR agent_who = ANY("
-              + s.param(named.toArray(String[]::new)) + "))");
+          "(agent_who = ANY("
+              + s.param(exact.toArray(String[]::new))
+              + ") OR agent_who = ANY("
+              + s.param(named.toArray(String[]::new))
+              + "))");
     }
   }
 
@@ -95,7 +106,8 @@ final class AuditEventType {
       return true;
     }
     if (sort.getChain() != null || !"date".equals(sort.getParamName())) {
-      throw new InvalidRequestException("SR-AUDIT-1: AuditEvent sorts by date only (_sort=date or _sort=-date)");
+      throw new InvalidRequestException(
+          "SR-AUDIT-1: AuditEvent sorts by date only (_sort=date or _sort=-date)");
     }
     return sort.getOrder() == SortOrderEnum.DESC;
   }
@@ -104,7 +116,8 @@ final class AuditEventType {
     List<String> out = new ArrayList<>();
     for (TokenParam t : or.getValuesAsQueryTokens()) {
       if (t.getModifier() != null) {
-        throw new InvalidRequestException("SR-AUDIT-2: modifiers are not supported on AuditEvent searches");
+        throw new InvalidRequestException(
+            "SR-AUDIT-2: modifiers are not supported on AuditEvent searches");
       }
       if (t.getValue() != null && !t.getValue().isBlank()) {
         out.add(t.getValue().trim());

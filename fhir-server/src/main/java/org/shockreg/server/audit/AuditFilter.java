@@ -31,7 +31,8 @@ public class AuditFilter extends OncePerRequestFilter {
   }
 
   @Override
-  protected void doFilterInternal(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
+  protected void doFilterInternal(
+      HttpServletRequest req, HttpServletResponse res, FilterChain chain)
       throws ServletException, IOException {
     AuditContext context = new AuditContext();
     req.setAttribute(AuditContext.ATTRIBUTE, context);
@@ -63,8 +64,12 @@ public class AuditFilter extends OncePerRequestFilter {
       writer.record(event);
     } catch (RuntimeException e) {
       // only a synchronous write (full queue, or stopped) can fail here: the database is away
-      log.error("event=audit_record_failed method={} path={} status={} error={}",
-          event.httpMethod(), event.httpPath(), status, e.getClass().getSimpleName());
+      log.error(
+          "event=audit_record_failed method={} path={} status={} error={}",
+          event.httpMethod(),
+          event.httpPath(),
+          status,
+          e.getClass().getSimpleName());
     }
   }
 

@@ -26,7 +26,8 @@ public record AuditProperties(
 
   public AuditProperties {
     if (queueCapacity < 1 || batchSize < 1) {
-      throw new IllegalArgumentException("shockreg.audit: queue-capacity and batch-size must be positive");
+      throw new IllegalArgumentException(
+          "shockreg.audit: queue-capacity and batch-size must be positive");
     }
     if (retention.isNegative()) {
       throw new IllegalArgumentException("shockreg.audit.retention must not be negative");

@@ -11,23 +11,69 @@ import java.util.Set;
 /**
  * The query string an AuditEvent keeps (entity.query, base64 as FHIR wants it). Kept as received,
  * except: parameters that look like credentials ({@code access_token}, {@code *secret*} ...) are
- * dropped; a parameter name this API does not know keeps its name but its value becomes {@code
- * ***} (it was rejected anyway, and could carry an identifier typed by a user); {@code birthdate}
- * values are cut to the year (the registry holds birth years only). Known parameters search curated,
+ * dropped; a parameter name this API does not know keeps its name but its value becomes {@code ***}
+ * (it was rejected anyway, and could carry an identifier typed by a user); {@code birthdate} values
+ * are cut to the year (the registry holds birth years only). Known parameters search curated,
  * pseudonymous data, so their values stay: that is what an auditor needs to see.
  */
 final class AuditQuery {
 
-  /** Search, operation and paging parameters of the API (chains and modifiers reduced to the name). */
+  /**
+   * Search, operation and paging parameters of the API (chains and modifiers reduced to the name).
+   */
   private static final Set<String> KNOWN =
       Set.of(
-          "_id", "_lastupdated", "_count", "_sort", "_include", "_revinclude", "_summary", "_elements",
-          "_total", "_format", "_pretty", "_getpages", "_pageid", "_bundletype", "_type", "_since",
-          "_outputformat", "_jobid", "file", "subject", "patient", "code", "date", "value-quantity",
-          "value-concept", "category", "encounter", "focus", "gender", "birthdate", "death-date",
-          "onset-date", "study", "individual", "status", "target", "url", "system", "version", "name",
-          "title", "identifier", "source-system", "target-system", "type", "agent", "entity-type",
-          "action", "as-of", "enabled", "p");
+          "_id",
+          "_lastupdated",
+          "_count",
+          "_sort",
+          "_include",
+          "_revinclude",
+          "_summary",
+          "_elements",
+          "_total",
+          "_format",
+          "_pretty",
+          "_getpages",
+          "_pageid",
+          "_bundletype",
+          "_type",
+          "_since",
+          "_outputformat",
+          "_jobid",
+          "file",
+          "subject",
+          "patient",
+          "code",
+          "date",
+          "value-quantity",
+          "value-concept",
+          "category",
+          "encounter",
+          "focus",
+          "gender",
+          "birthdate",
+          "death-date",
+          "onset-date",
+          "study",
+          "individual",
+          "status",
+          "target",
+          "url",
+          "system",
+          "version",
+          "name",
+          "title",
+          "identifier",
+          "source-system",
+          "target-system",
+          "type",
+          "agent",
+          "entity-type",
+          "action",
+          "as-of",
+          "enabled",
+          "p");
 
   static final int MAX_LENGTH = 4000;
 
@@ -36,7 +82,9 @@ final class AuditQuery {
   /** The base64 of the kept query string, or null when there is none. */
   static String encode(String rawQuery) {
     String kept = sanitize(rawQuery);
-    return kept == null ? null : Base64.getEncoder().encodeToString(kept.getBytes(StandardCharsets.UTF_8));
+    return kept == null
+        ? null
+        : Base64.getEncoder().encodeToString(kept.getBytes(StandardCharsets.UTF_8));
   }
 
   static String sanitize(String rawQuery) {
@@ -58,7 +106,8 @@ final class AuditQuery {
       if (!KNOWN.contains(name)) {
         kept.add(rawName + (value == null ? "" : "=***"));
       } else if (value != null
-          && (name.equals("birthdate") || decode(rawName).toLowerCase(Locale.ROOT).endsWith(".birthdate"))) {
+          && (name.equals("birthdate")
+              || decode(rawName).toLowerCase(Locale.ROOT).endsWith(".birthdate"))) {
         kept.add(rawName + "=" + yearOnly(value));
       } else {
         kept.add(pair);
@@ -72,8 +121,13 @@ final class AuditQuery {
   }
 
   private static boolean credential(String name) {
-    return name.contains("token") || name.contains("secret") || name.contains("password")
-        || name.contains("apikey") || name.contains("api_key") || name.equals("key") || name.equals("assertion");
+    return name.contains("token")
+        || name.contains("secret")
+        || name.contains("password")
+        || name.contains("apikey")
+        || name.contains("api_key")
+        || name.equals("key")
+        || name.equals("assertion");
   }
 
   /** {@code subject:Patient.gender} and {@code code:not} are {@code subject} and {@code code}. */

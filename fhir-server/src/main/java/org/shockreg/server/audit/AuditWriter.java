@@ -17,15 +17,18 @@ import org.springframework.context.SmartLifecycle;
  * event on a bounded queue, one writer thread drains it in batches (one multi-row INSERT per
  * batch). Nothing is dropped: when the queue is full the request thread writes its event itself
  * (back-pressure), and a failed batch is retried until it is written. A batch waits up to {@code
- * shockreg.audit.linger} to fill, so a steady flow of requests costs few commits. On a clean stop the queue is
- * drained before the datasource closes: this lifecycle stops after the web server (lower phase), and
- * events recorded after that are written synchronously.
+ * shockreg.audit.linger} to fill, so a steady flow of requests costs few commits. On a clean stop
+ * the queue is drained before the datasource closes: this lifecycle stops after the web server
+ * (lower phase), and events recorded after that are written synchronously.
  */
 public class AuditWriter implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(AuditWriter.class);
 
-  /** After the web server (which stops at Integer.MAX_VALUE - 2048): in-flight requests are recorded first. */
+  /**
+   * After the web server (which stops at Integer.MAX_VALUE - 2048): in-flight requests are recorded
+   * first.
+   */
   static final int PHASE = Integer.MAX_VALUE - 4096;
 
   private final AuditEventStore store;
@@ -132,7 +135,11 @@ public class AuditWriter implements SmartLifecycle {
         insert(batch);
         return;
       } catch (RuntimeException e) {
-        log.warn("event=audit_write_failed events={} error={} retry_ms={}", batch.size(), e.getClass().getSimpleName(), backoff);
+        log.warn(
+            "event=audit_write_failed events={} error={} retry_ms={}",
+            batch.size(),
+            e.getClass().getSimpleName(),
+            backoff);
         synchronized (wake) {
           wake.wait(backoff);
         }
@@ -189,7 +196,8 @@ public class AuditWriter implements SmartLifecycle {
       insert(rest);
       dequeuedWritten.addAndGet(rest.size());
     }
-    log.info("event=audit_writer_stopped written={} synchronous={}", written.get(), synchronous.get());
+    log.info(
+        "event=audit_writer_stopped written={} synchronous={}", written.get(), synchronous.get());
   }
 
   @Override

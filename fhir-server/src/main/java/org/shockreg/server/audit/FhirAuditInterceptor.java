@@ -11,18 +11,30 @@ import org.shockreg.registry.audit.AuditCodes;
 import org.shockreg.server.fhir.FhirServerInterceptor;
 
 /**
- * Tells the audit trail what a FHIR request is, as HAPI parsed it: the interaction (subtype of
- * type {@code rest}), the resource type and id, or for Bulk export kick-off and file download a
- * DICOM Export event. Runs before the authorization interceptor (lower order), so a 403 is recorded
- * with what was attempted. On an error it keeps the error's code (SR-...), not its text, which can
- * echo a search value.
+ * Tells the audit trail what a FHIR request is, as HAPI parsed it: the interaction (subtype of type
+ * {@code rest}), the resource type and id, or for Bulk export kick-off and file download a DICOM
+ * Export event. Runs before the authorization interceptor (lower order), so a 403 is recorded with
+ * what was attempted. On an error it keeps the error's code (SR-...), not its text, which can echo
+ * a search value.
  */
 public class FhirAuditInterceptor implements FhirServerInterceptor {
 
   /** restful-interaction codes that RestOperationTypeEnum shares. */
   private static final Set<String> INTERACTIONS =
-      Set.of("read", "vread", "update", "patch", "delete", "history-instance", "history-type", "history-system",
-          "create", "search-type", "search-system", "transaction", "batch");
+      Set.of(
+          "read",
+          "vread",
+          "update",
+          "patch",
+          "delete",
+          "history-instance",
+          "history-type",
+          "history-system",
+          "create",
+          "search-type",
+          "search-system",
+          "transaction",
+          "batch");
 
   @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = -100)
   public boolean describe(RequestDetails request, HttpServletRequest req) {
@@ -40,18 +52,24 @@ public class FhirAuditInterceptor implements FhirServerInterceptor {
     String what = type == null ? null : id == null ? type : type + "/" + id;
     String operation = request.getOperation();
     if ("$export".equals(operation)) {
-      c.event(AuditCodes.EXPORT, AuditCodes.interaction("operation"), "R").entity(type, what).detail("operation", operation);
+      c.event(AuditCodes.EXPORT, AuditCodes.interaction("operation"), "R")
+          .entity(type, what)
+          .detail("operation", operation);
     } else if ("$export-file".equals(operation)) {
       c.event(AuditCodes.EXPORT, AuditCodes.interaction("operation"), "R")
           .entity(AuditClassifier.SYSTEM_OBJECT, "bulk-job:" + first(request, "_jobId"))
           .detail("operation", operation)
           .detail("file", first(request, "file"));
     } else if ("$export-poll-status".equals(operation)) {
-      c.event(AuditCodes.REST, AuditCodes.interaction("operation"), "DELETE".equals(req.getMethod()) ? "D" : "R")
+      c.event(
+              AuditCodes.REST,
+              AuditCodes.interaction("operation"),
+              "DELETE".equals(req.getMethod()) ? "D" : "R")
           .entity(AuditClassifier.SYSTEM_OBJECT, "bulk-job:" + first(request, "_jobId"))
           .detail("operation", operation);
     } else {
-      c.event(AuditCodes.REST, AuditCodes.interaction(interaction(op)), action(op)).entity(type, what);
+      c.event(AuditCodes.REST, AuditCodes.interaction(interaction(op)), action(op))
+          .entity(type, what);
       if (operation != null && !operation.isEmpty()) {
         c.detail("operation", operation);
       }
@@ -68,7 +86,8 @@ public class FhirAuditInterceptor implements FhirServerInterceptor {
       int sr = m == null ? -1 : m.indexOf("SR-");
       if (sr >= 0) {
         int colon = m.indexOf(':', sr);
-        c.outcomeDescription(colon > sr ? m.substring(sr, colon) : m.substring(sr, Math.min(m.length(), sr + 20)));
+        c.outcomeDescription(
+            colon > sr ? m.substring(sr, colon) : m.substring(sr, Math.min(m.length(), sr + 20)));
       } else {
         c.outcomeDescription(e.getClass().getSimpleName() + " (HTTP " + e.getStatusCode() + ")");
       }
@@ -83,7 +102,8 @@ public class FhirAuditInterceptor implements FhirServerInterceptor {
 
   static String interaction(RestOperationTypeEnum op) {
     return switch (op) {
-      case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> "operation";
+      case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE ->
+          "operation";
       case GET_PAGE -> "search";
       case METADATA -> "capabilities";
       default -> INTERACTIONS.contains(op.getCode()) ? op.getCode() : "operation";

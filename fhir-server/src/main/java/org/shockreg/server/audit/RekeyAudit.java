@@ -27,7 +27,8 @@ public final class RekeyAudit {
   }
 
   /** Describes the {@code POST /admin/rekey} request in its audit event. */
-  public static void started(HttpServletRequest request, String source, boolean forced, String refusal) {
+  public static void started(
+      HttpServletRequest request, String source, boolean forced, String refusal) {
     AuditContext c = AuditContext.of(request);
     if (c == null) {
       return;
@@ -50,17 +51,26 @@ public final class RekeyAudit {
     return status -> writer.record(finished(status, who, address, method, path));
   }
 
-  AuditRecord finished(RekeyStatus s, ShockRegPrincipal who, String address, String method, String path) {
+  AuditRecord finished(
+      RekeyStatus s, ShockRegPrincipal who, String address, String method, String path) {
     Map<String, String> detail = new LinkedHashMap<>();
     detail.put("state", s.state());
     detail.put("verified", String.valueOf(s.verified()));
     detail.put("source", String.valueOf(s.source()));
     detail.put("forced", String.valueOf(s.forced()));
     detail.put("sites", String.valueOf(s.sites().size()));
-    detail.put("oldHeads", String.valueOf(s.sites().stream().mapToLong(RekeyStatus.SiteTotals::oldHeads).sum()));
-    detail.put("received", String.valueOf(s.sites().stream().mapToLong(RekeyStatus.SiteTotals::received).sum()));
-    detail.put("curated", String.valueOf(s.sites().stream().mapToLong(RekeyStatus.SiteTotals::curated).sum()));
-    detail.put("rejected", String.valueOf(s.sites().stream().mapToLong(RekeyStatus.SiteTotals::rejected).sum()));
+    detail.put(
+        "oldHeads",
+        String.valueOf(s.sites().stream().mapToLong(RekeyStatus.SiteTotals::oldHeads).sum()));
+    detail.put(
+        "received",
+        String.valueOf(s.sites().stream().mapToLong(RekeyStatus.SiteTotals::received).sum()));
+    detail.put(
+        "curated",
+        String.valueOf(s.sites().stream().mapToLong(RekeyStatus.SiteTotals::curated).sum()));
+    detail.put(
+        "rejected",
+        String.valueOf(s.sites().stream().mapToLong(RekeyStatus.SiteTotals::rejected).sum()));
     if (s.randomizations() != null) {
       detail.put("randomizationsOld", String.valueOf(s.randomizations().old()));
       detail.put(
@@ -74,7 +84,10 @@ public final class RekeyAudit {
         null,
         "C",
         ok ? 0 : 8,
-        ok ? (s.verified() ? "re-keying done, every count matches" : "re-keying done, counts differ: see GET /admin/rekey")
+        ok
+            ? (s.verified()
+                ? "re-keying done, every count matches"
+                : "re-keying done, counts differ: see GET /admin/rekey")
             : s.error(),
         who == null ? "system" : who.id(),
         who == null ? null : who.role().code(),

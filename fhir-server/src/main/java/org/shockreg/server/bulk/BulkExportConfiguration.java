@@ -49,7 +49,9 @@ public class BulkExportConfiguration {
         store, exporter, props, root, groups, meters.getIfAvailable(SimpleMeterRegistry::new));
   }
 
-  /** This instance's export directory, which is also its {@code owner} in {@code bulk_export_job}. */
+  /**
+   * This instance's export directory, which is also its {@code owner} in {@code bulk_export_job}.
+   */
   public static Path exportRoot(DataDirectoryProperties dataDir) {
     return dataDir.resolve("bulk-export");
   }

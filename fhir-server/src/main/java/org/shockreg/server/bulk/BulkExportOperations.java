@@ -35,10 +35,10 @@ import org.shockreg.server.security.ShockRegPrincipal;
 /**
  * The Bulk Data Access IG 2.0 export endpoints under {@code /fhir} (so behind the bearer token and
  * in the CapabilityStatement): kick-off at system, Patient and Group level, status polling and
- * cancel ({@code $export-poll-status}), file download ({@code $export-file}). Strict: any
- * parameter besides {@code _outputFormat}, {@code _type} and {@code _since} is a 400. A job is
- * bound to the caller that kicked it off (404 to anyone else) and writes only the types its
- * scopes let it read; an edc caller's job only its studies' subjects (docs/security.md).
+ * cancel ({@code $export-poll-status}), file download ({@code $export-file}). Strict: any parameter
+ * besides {@code _outputFormat}, {@code _type} and {@code _since} is a 400. A job is bound to the
+ * caller that kicked it off (404 to anyone else) and writes only the types its scopes let it read;
+ * an edc caller's job only its studies' subjects (docs/security.md).
  */
 public class BulkExportOperations implements FhirOperationProvider {
 
@@ -46,7 +46,8 @@ public class BulkExportOperations implements FhirOperationProvider {
   static final String POLL = "$export-poll-status";
   static final String FILE = "$export-file";
   static final String NDJSON = "application/fhir+ndjson";
-  private static final String CANONICAL = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export";
+  private static final String CANONICAL =
+      "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export";
   private static final String LIMITS =
       " Needs the header Prefer: respond-async. Not supported (400): _typeFilter, _elements,"
           + " patient, includeAssociatedData, organizeOutputBy, allowPartialManifests; any"
@@ -67,16 +68,23 @@ public class BulkExportOperations implements FhirOperationProvider {
 
   @Description(
       shortDefinition = "Bulk Data export of all curated data (Bulk Data Access IG 2.0)",
-      value = "Exports Patient, Encounter, Condition, Procedure and Observation as NDJSON." + LIMITS)
+      value =
+          "Exports Patient, Encounter, Condition, Procedure and Observation as NDJSON." + LIMITS)
   @Operation(name = EXPORT, manualResponse = true, idempotent = true, canonicalUrl = CANONICAL)
   public void systemExport(
-      @Description(shortDefinition = "application/fhir+ndjson (default), application/ndjson or ndjson")
+      @Description(
+              shortDefinition = "application/fhir+ndjson (default), application/ndjson or ndjson")
           @OperationParam(name = "_outputFormat", typeName = "string", min = 0, max = 1)
           IPrimitiveType<String> outputFormat,
       @Description(shortDefinition = "Comma-separated resource types (default: all exported types)")
-          @OperationParam(name = "_type", typeName = "string", min = 0, max = OperationParam.MAX_UNLIMITED)
+          @OperationParam(
+              name = "_type",
+              typeName = "string",
+              min = 0,
+              max = OperationParam.MAX_UNLIMITED)
           List<IPrimitiveType<String>> type,
-      @Description(shortDefinition = "Only resources whose curated lastUpdated is after this instant")
+      @Description(
+              shortDefinition = "Only resources whose curated lastUpdated is after this instant")
           @OperationParam(name = "_since", typeName = "instant", min = 0, max = 1)
           IPrimitiveType<Date> since,
       ServletRequestDetails request)
@@ -86,7 +94,9 @@ public class BulkExportOperations implements FhirOperationProvider {
 
   @Description(
       shortDefinition = "Bulk Data export of every patient's compartment (Bulk Data Access IG 2.0)",
-      value = "Exports all patients and their Encounter, Condition, Procedure and Observation." + LIMITS)
+      value =
+          "Exports all patients and their Encounter, Condition, Procedure and Observation."
+              + LIMITS)
   @Operation(
       name = EXPORT,
       typeName = "Patient",
@@ -94,13 +104,19 @@ public class BulkExportOperations implements FhirOperationProvider {
       idempotent = true,
       canonicalUrl = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export")
   public void patientExport(
-      @Description(shortDefinition = "application/fhir+ndjson (default), application/ndjson or ndjson")
+      @Description(
+              shortDefinition = "application/fhir+ndjson (default), application/ndjson or ndjson")
           @OperationParam(name = "_outputFormat", typeName = "string", min = 0, max = 1)
           IPrimitiveType<String> outputFormat,
       @Description(shortDefinition = "Comma-separated resource types (default: all exported types)")
-          @OperationParam(name = "_type", typeName = "string", min = 0, max = OperationParam.MAX_UNLIMITED)
+          @OperationParam(
+              name = "_type",
+              typeName = "string",
+              min = 0,
+              max = OperationParam.MAX_UNLIMITED)
           List<IPrimitiveType<String>> type,
-      @Description(shortDefinition = "Only resources whose curated lastUpdated is after this instant")
+      @Description(
+              shortDefinition = "Only resources whose curated lastUpdated is after this instant")
           @OperationParam(name = "_since", typeName = "instant", min = 0, max = 1)
           IPrimitiveType<Date> since,
       ServletRequestDetails request)
@@ -122,13 +138,19 @@ public class BulkExportOperations implements FhirOperationProvider {
       canonicalUrl = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export")
   public void groupExport(
       @IdParam IIdType groupId,
-      @Description(shortDefinition = "application/fhir+ndjson (default), application/ndjson or ndjson")
+      @Description(
+              shortDefinition = "application/fhir+ndjson (default), application/ndjson or ndjson")
           @OperationParam(name = "_outputFormat", typeName = "string", min = 0, max = 1)
           IPrimitiveType<String> outputFormat,
       @Description(shortDefinition = "Comma-separated resource types (default: all exported types)")
-          @OperationParam(name = "_type", typeName = "string", min = 0, max = OperationParam.MAX_UNLIMITED)
+          @OperationParam(
+              name = "_type",
+              typeName = "string",
+              min = 0,
+              max = OperationParam.MAX_UNLIMITED)
           List<IPrimitiveType<String>> type,
-      @Description(shortDefinition = "Only resources whose curated lastUpdated is after this instant")
+      @Description(
+              shortDefinition = "Only resources whose curated lastUpdated is after this instant")
           @OperationParam(name = "_since", typeName = "instant", min = 0, max = 1)
           IPrimitiveType<Date> since,
       ServletRequestDetails request)
@@ -146,8 +168,10 @@ public class BulkExportOperations implements FhirOperationProvider {
       throws IOException {
     KickoffRequest.check(request, outputFormat);
     ShockRegPrincipal caller = ExportAccess.caller(request);
-    List<ExportedType> types = ExportAccess.readable(caller, KickoffRequest.types(type), type != null && !type.isEmpty());
-    Instant sinceInstant = since == null || since.getValue() == null ? null : since.getValue().toInstant();
+    List<ExportedType> types =
+        ExportAccess.readable(caller, KickoffRequest.types(type), type != null && !type.isEmpty());
+    Instant sinceInstant =
+        since == null || since.getValue() == null ? null : since.getValue().toInstant();
     if ("group".equals(level) && service.groupMembers(groupId).isEmpty()) {
       throw new ResourceNotFoundException("SR-BULK-5: Group/" + groupId + " is not known");
     }
@@ -166,14 +190,16 @@ public class BulkExportOperations implements FhirOperationProvider {
                   caller.studyRestriction().map(s -> List.copyOf(new TreeSet<>(s))).orElse(null)));
     } catch (ExportQueueFullException e) {
       BaseServerResponseException busy =
-          new BaseServerResponseException(429, "SR-BULK-6: too many export jobs are waiting; try again later") {};
+          new BaseServerResponseException(
+              429, "SR-BULK-6: too many export jobs are waiting; try again later") {};
       busy.addResponseHeader("Retry-After", String.valueOf(retryAfterSeconds() * 10));
       throw busy;
     }
     HttpServletResponse res = request.getServletResponse();
     res.setStatus(202);
     res.setHeader("Content-Location", statusUrl(request, jobId));
-    writeOutcome(res, OperationOutcome.IssueSeverity.INFORMATION, "informational", "export job accepted");
+    writeOutcome(
+        res, OperationOutcome.IssueSeverity.INFORMATION, "informational", "export job accepted");
   }
 
   // ---- status, cancel
@@ -193,14 +219,16 @@ public class BulkExportOperations implements FhirOperationProvider {
       throws IOException {
     String id = jobId == null ? null : jobId.getValue();
     // bound to whoever kicked it off: to anyone else it does not exist
-    BulkExportJob job = service.find(id, ExportAccess.caller(request).id()).orElseThrow(() -> notFound(id));
+    BulkExportJob job =
+        service.find(id, ExportAccess.caller(request).id()).orElseThrow(() -> notFound(id));
     HttpServletResponse res = request.getServletResponse();
     if (request.getRequestType() == RequestTypeEnum.DELETE) {
       if (!service.delete(id)) {
         throw notFound(id);
       }
       res.setStatus(202);
-      writeOutcome(res, OperationOutcome.IssueSeverity.INFORMATION, "informational", "export job deleted");
+      writeOutcome(
+          res, OperationOutcome.IssueSeverity.INFORMATION, "informational", "export job deleted");
       return;
     }
     switch (job.status()) {
@@ -216,7 +244,9 @@ public class BulkExportOperations implements FhirOperationProvider {
       case BulkExportJob.COMPLETED -> {
         res.setStatus(200);
         res.setContentType("application/json;charset=UTF-8");
-        res.setHeader("Expires", DateTimeFormatter.RFC_1123_DATE_TIME.format(job.expiresAt().atOffset(ZoneOffset.UTC)));
+        res.setHeader(
+            "Expires",
+            DateTimeFormatter.RFC_1123_DATE_TIME.format(job.expiresAt().atOffset(ZoneOffset.UTC)));
         json.writeValue(res.getOutputStream(), manifest(job, request));
       }
       default -> {
@@ -260,16 +290,20 @@ public class BulkExportOperations implements FhirOperationProvider {
   // ---- files
 
   @Description(
-      shortDefinition = "An NDJSON file of a completed Bulk Data export (the manifest's output url)")
+      shortDefinition =
+          "An NDJSON file of a completed Bulk Data export (the manifest's output url)")
   @Operation(name = FILE, manualResponse = true, idempotent = true)
   public void file(
-      @OperationParam(name = "_jobId", typeName = "string", min = 1, max = 1) IPrimitiveType<String> jobId,
-      @OperationParam(name = "file", typeName = "string", min = 1, max = 1) IPrimitiveType<String> file,
+      @OperationParam(name = "_jobId", typeName = "string", min = 1, max = 1)
+          IPrimitiveType<String> jobId,
+      @OperationParam(name = "file", typeName = "string", min = 1, max = 1)
+          IPrimitiveType<String> file,
       ServletRequestDetails request)
       throws IOException {
     String id = jobId == null ? null : jobId.getValue();
     String name = file == null ? null : file.getValue();
-    BulkExportJob job = service.find(id, ExportAccess.caller(request).id()).orElseThrow(() -> notFound(id));
+    BulkExportJob job =
+        service.find(id, ExportAccess.caller(request).id()).orElseThrow(() -> notFound(id));
     Path path =
         service
             .file(job, name)
@@ -290,7 +324,10 @@ public class BulkExportOperations implements FhirOperationProvider {
   }
 
   private static ResourceNotFoundException notFound(String jobId) {
-    return new ResourceNotFoundException("SR-BULK-9: no export job " + (jobId == null ? "(no _jobId)" : jobId) + " (unknown, deleted or expired)");
+    return new ResourceNotFoundException(
+        "SR-BULK-9: no export job "
+            + (jobId == null ? "(no _jobId)" : jobId)
+            + " (unknown, deleted or expired)");
   }
 
   private static String statusUrl(ServletRequestDetails request, String jobId) {

@@ -12,16 +12,16 @@ import org.springframework.validation.annotation.Validated;
  * @param enabled false: the {@code $export} operations are not served
  * @param maxConcurrentJobs jobs that run at the same time; further jobs wait in a queue
  * @param maxQueuedJobs jobs that may wait; a kick-off beyond that answers 429
- * @param threadsPerJob database connections and encoder threads one job uses (row-id ranges of
- *     the same snapshot are exported in parallel)
+ * @param threadsPerJob database connections and encoder threads one job uses (row-id ranges of the
+ *     same snapshot are exported in parallel)
  * @param maxResourcesPerFile resources per NDJSON file before the next file is started
  * @param fetchSize rows the JDBC cursor fetches per round trip
  * @param rangeRows width of a row-id range handed to one thread at a time
  * @param retention how long a finished job's files and manifest are kept
  * @param cleanupInterval how often expired jobs are removed
  * @param retryAfter the {@code Retry-After} a client is told while a job runs
- * @param heartbeat how often a running job records its progress (and notices a cancel made
- *     through another instance)
+ * @param heartbeat how often a running job records its progress (and notices a cancel made through
+ *     another instance)
  */
 @Validated
 @ConfigurationProperties("shockreg.bulk-export")

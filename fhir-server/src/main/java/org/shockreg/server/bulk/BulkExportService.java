@@ -91,8 +91,12 @@ public class BulkExportService implements SmartLifecycle {
             new LinkedBlockingQueue<>(),
             threads("bulk-export-job-"));
     int helperThreads = props.maxConcurrentJobs() * (props.threadsPerJob() - 1);
-    this.helpers = helperThreads > 0 ? Executors.newFixedThreadPool(helperThreads, threads("bulk-export-range-")) : null;
-    this.housekeeping = Executors.newSingleThreadScheduledExecutor(threads("bulk-export-housekeeping-"));
+    this.helpers =
+        helperThreads > 0
+            ? Executors.newFixedThreadPool(helperThreads, threads("bulk-export-range-"))
+            : null;
+    this.housekeeping =
+        Executors.newSingleThreadScheduledExecutor(threads("bulk-export-housekeeping-"));
     this.exporter = exporterFactory.create(helpers);
   }
 
@@ -226,8 +230,14 @@ public class BulkExportService implements SmartLifecycle {
         patients = subjects;
       }
       List<ExportedType> types =
-          job.resourceTypes().stream().map(t -> ExportedType.byResourceType(t).orElseThrow()).toList();
-      log.info("event=bulk_export_started job={} level={} attempt={}", jobId, job.level(), job.attempts());
+          job.resourceTypes().stream()
+              .map(t -> ExportedType.byResourceType(t).orElseThrow())
+              .toList();
+      log.info(
+          "event=bulk_export_started job={} level={} attempt={}",
+          jobId,
+          job.level(),
+          job.attempts());
       NdjsonExporter.Result result =
           exporter.export(new NdjsonExporter.Request(types, job.since(), patients), dir, r);
       List<BulkExportJob.File> files =
@@ -260,12 +270,16 @@ public class BulkExportService implements SmartLifecycle {
     } catch (Exception | LinkageError e) {
       directories.delete(jobId);
       if (stopping) {
-        outcome = "interrupted"; // the failure is the shutdown itself: run it again on the next start
+        outcome =
+            "interrupted"; // the failure is the shutdown itself: run it again on the next start
         log.info("event=bulk_export_interrupted job={}", jobId);
       } else {
-        String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()));
+        String reason =
+            e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()));
         store.fail(jobId, reason, props.retention());
-        log.warn("event=bulk_export_failed job={} reason=\"{}\"", jobId, reason.replace('"', '\''), e);
+        log.warn(
+            "event=bulk_export_failed job={} reason=\"{}\"", jobId, reason.replace('"', '\''), e);
       }
     } finally {
       running.remove(jobId);
@@ -298,7 +312,9 @@ public class BulkExportService implements SmartLifecycle {
 
   // ---- housekeeping
 
-  /** Progress into the row; a job deleted through another instance is noticed and cancelled here. */
+  /**
+   * Progress into the row; a job deleted through another instance is noticed and cancelled here.
+   */
   void heartbeat() {
     running.forEach(
         (jobId, r) -> {
@@ -325,9 +341,11 @@ public class BulkExportService implements SmartLifecycle {
     List<String> expired = store.deleteExpired();
     expired.forEach(directories::delete);
     Set<String> live = new HashSet<>(store.jobIds());
-    int orphans = directories.deleteOrphans(name -> live.contains(name) || running.containsKey(name));
+    int orphans =
+        directories.deleteOrphans(name -> live.contains(name) || running.containsKey(name));
     if (!expired.isEmpty() || orphans > 0) {
-      log.info("event=bulk_export_cleanup expired={} orphaned_directories={}", expired.size(), orphans);
+      log.info(
+          "event=bulk_export_cleanup expired={} orphaned_directories={}", expired.size(), orphans);
     }
   }
 
@@ -338,7 +356,8 @@ public class BulkExportService implements SmartLifecycle {
     directories.createRoot();
     recoverInterruptedJobs();
     long cleanup = Math.max(100, props.cleanupInterval().toMillis());
-    housekeeping.scheduleWithFixedDelay(safely(this::cleanUp), cleanup, cleanup, TimeUnit.MILLISECONDS);
+    housekeeping.scheduleWithFixedDelay(
+        safely(this::cleanUp), cleanup, cleanup, TimeUnit.MILLISECONDS);
     long beat = Math.max(100, props.heartbeat().toMillis());
     housekeeping.scheduleWithFixedDelay(safely(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
     started = true;
@@ -354,7 +373,9 @@ public class BulkExportService implements SmartLifecycle {
     };
   }
 
-  /** Running jobs stop at their next row batch and stay queued in the database for the next start. */
+  /**
+   * Running jobs stop at their next row batch and stay queued in the database for the next start.
+   */
   @Override
   public void stop() {
     stopping = true;

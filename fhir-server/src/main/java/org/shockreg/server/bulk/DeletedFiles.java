@@ -24,10 +24,10 @@ import org.shockreg.server.bulk.NdjsonExporter.Request;
 
 /**
  * The Bulk Data IG 2.0 "deleted" files of one export, {@code Bundle.deleted.<n>.ndjson}: NDJSON
- * lines of transaction Bundles whose entries are DELETE requests for the resources of the
- * requested types deleted after {@code _since} (of the requested patients only, for a Group) and
- * absent in the snapshot. Streamed by a cursor; one Bundle per type and per {@link
- * #DELETIONS_PER_BUNDLE} ids, files rolled like the output files.
+ * lines of transaction Bundles whose entries are DELETE requests for the resources of the requested
+ * types deleted after {@code _since} (of the requested patients only, for a Group) and absent in
+ * the snapshot. Streamed by a cursor; one Bundle per type and per {@link #DELETIONS_PER_BUNDLE}
+ * ids, files rolled like the output files.
  */
 final class DeletedFiles {
 
@@ -51,7 +51,13 @@ final class DeletedFiles {
 
   /** Writes the files into {@code dir}, in the snapshot transaction of {@code c}. */
   static List<DeletedFile> write(
-      Connection c, Request request, Path dir, Control control, IParser parser, int fetchSize, int maxResourcesPerFile)
+      Connection c,
+      Request request,
+      Path dir,
+      Control control,
+      IParser parser,
+      int fetchSize,
+      int maxResourcesPerFile)
       throws SQLException, IOException {
     DeletedFiles files = new DeletedFiles(dir, parser, maxResourcesPerFile);
     try {
@@ -59,7 +65,8 @@ final class DeletedFiles {
         if (control.cancelled()) {
           throw new CancellationException();
         }
-        try (PreparedStatement ps = c.prepareStatement(type.deletedSql(request.patientIds() != null))) {
+        try (PreparedStatement ps =
+            c.prepareStatement(type.deletedSql(request.patientIds() != null))) {
           ps.setFetchSize(fetchSize);
           ps.setObject(1, OffsetDateTime.ofInstant(request.since(), ZoneOffset.UTC));
           if (request.patientIds() != null) {
@@ -91,7 +98,8 @@ final class DeletedFiles {
       fileName = "Bundle.deleted." + (finished.size() + 1) + ".ndjson";
       writer =
           new BufferedWriter(
-              new OutputStreamWriter(Files.newOutputStream(dir.resolve(fileName)), StandardCharsets.UTF_8),
+              new OutputStreamWriter(
+                  Files.newOutputStream(dir.resolve(fileName)), StandardCharsets.UTF_8),
               1 << 16);
     }
     writer.write(parser.encodeResourceToString(bundle));

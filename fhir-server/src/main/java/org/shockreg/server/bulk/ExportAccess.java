@@ -14,14 +14,18 @@ final class ExportAccess {
 
   static ShockRegPrincipal caller(RequestDetails request) {
     return ShockRegPrincipal.of(request)
-        .orElseThrow(() -> new AuthenticationException("SR-AUTH-1: this endpoint needs Authorization: Bearer <token>"));
+        .orElseThrow(
+            () ->
+                new AuthenticationException(
+                    "SR-AUTH-1: this endpoint needs Authorization: Bearer <token>"));
   }
 
   /**
    * The requested types the caller's scopes let it read: a type asked for by name that it may not
    * read is a 403; without {@code _type} the others are left out, and nothing left is a 403.
    */
-  static List<ExportedType> readable(ShockRegPrincipal caller, List<ExportedType> types, boolean named) {
+  static List<ExportedType> readable(
+      ShockRegPrincipal caller, List<ExportedType> types, boolean named) {
     List<ExportedType> out = new ArrayList<>();
     for (ExportedType t : types) {
       if (caller.scopes().permitsReading(t.resourceType())) {
@@ -32,7 +36,8 @@ final class ExportAccess {
       }
     }
     if (out.isEmpty()) {
-      throw new ForbiddenOperationException("SR-AUTH-3: the token's scopes allow none of the exported types");
+      throw new ForbiddenOperationException(
+          "SR-AUTH-3: the token's scopes allow none of the exported types");
     }
     return out;
   }

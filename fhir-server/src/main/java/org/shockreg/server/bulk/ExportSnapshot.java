@@ -10,8 +10,8 @@ import javax.sql.DataSource;
 
 /**
  * The one PostgreSQL snapshot an export reads: a REPEATABLE READ, READ ONLY transaction whose
- * snapshot the leading connection exports and the helper connections import, and the export's
- * safe transaction time (see {@link NdjsonExporter}).
+ * snapshot the leading connection exports and the helper connections import, and the export's safe
+ * transaction time (see {@link NdjsonExporter}).
  */
 final class ExportSnapshot {
 

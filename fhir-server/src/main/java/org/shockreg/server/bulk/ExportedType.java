@@ -14,8 +14,8 @@ import org.springframework.jdbc.core.RowMapper;
 /**
  * The curated resource types an export writes, each read from the table (or view) the search API
  * reads and rendered by the same {@link CuratedResourceMapper} row mapper and columns, so an
- * exported resource is the one a search returns. Every type is in the Patient compartment
- * ({@code patient_id}), has a {@code row_id} (the export's range key) and {@code last_updated}.
+ * exported resource is the one a search returns. Every type is in the Patient compartment ({@code
+ * patient_id}), has a {@code row_id} (the export's range key) and {@code last_updated}.
  */
 public enum ExportedType {
   PATIENT(

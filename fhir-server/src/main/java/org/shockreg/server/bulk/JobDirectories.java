@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 final class JobDirectories {
 
   private static final Logger log = LoggerFactory.getLogger(JobDirectories.class);
-  static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  static final Pattern JOB_ID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private final Path root;
 

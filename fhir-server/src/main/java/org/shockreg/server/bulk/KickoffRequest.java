@@ -58,12 +58,14 @@ final class KickoffRequest {
 
   private static void checkParameterNames(ServletRequestDetails request) {
     Set<String> names = new TreeSet<>(request.getParameters().keySet());
-    if (request.getRequestType() == RequestTypeEnum.POST && request.getResource() instanceof Parameters p) {
+    if (request.getRequestType() == RequestTypeEnum.POST
+        && request.getResource() instanceof Parameters p) {
       p.getParameter().forEach(pp -> names.add(pp.getName()));
     }
     for (String name : names) {
       if (NOT_SUPPORTED.contains(name)) {
-        throw new InvalidRequestException("SR-BULK-3: parameter " + name + " is not supported by this server");
+        throw new InvalidRequestException(
+            "SR-BULK-3: parameter " + name + " is not supported by this server");
       }
       if (!KICKOFF_PARAMETERS.contains(name)) {
         throw new InvalidRequestException("SR-BULK-3: unknown parameter " + name + " for $export");

@@ -32,12 +32,12 @@ import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.springframework.jdbc.core.RowMapper;
 
 /**
- * Streams curated rows into NDJSON files in constant memory: a JDBC cursor (fetch size) per
- * row-id range, each row written as JSON by {@link CuratedJsonWriter} where it covers the type (the
- * search API's shape, without HAPI objects: the encoding was most of the export's CPU), else mapped
- * by the search API's row mapper and encoded by HAPI; one line at a time into a buffered file
- * ({@link NdjsonOutput}). No list of resources is ever held. The "deleted" files of an export with
- * {@code _since}: {@link DeletedFiles}.
+ * Streams curated rows into NDJSON files in constant memory: a JDBC cursor (fetch size) per row-id
+ * range, each row written as JSON by {@link CuratedJsonWriter} where it covers the type (the search
+ * API's shape, without HAPI objects: the encoding was most of the export's CPU), else mapped by the
+ * search API's row mapper and encoded by HAPI; one line at a time into a buffered file ({@link
+ * NdjsonOutput}). No list of resources is ever held. The "deleted" files of an export with {@code
+ * _since}: {@link DeletedFiles}.
  *
  * <p>Consistency: the whole export reads one PostgreSQL snapshot. The leading connection opens a
  * REPEATABLE READ, READ ONLY transaction and exports its snapshot ({@code pg_export_snapshot()});
@@ -58,7 +58,9 @@ final class NdjsonExporter {
   /** One finished NDJSON file. */
   record OutputFile(ExportedType type, int sequence, String fileName, long count) {}
 
-  /** One finished NDJSON file of deletion Bundles: {@code count} Bundles, {@code deletions} entries. */
+  /**
+   * One finished NDJSON file of deletion Bundles: {@code count} Bundles, {@code deletions} entries.
+   */
   record DeletedFile(String fileName, long count, long deletions) {}
 
   /** {@code deleted}: the manifest's "deleted" files, empty without {@code _since}. */
@@ -106,8 +108,8 @@ final class NdjsonExporter {
   }
 
   /**
-   * Writes the files into {@code dir} (which must exist). Throws {@link CancellationException}
-   * when the control says so; files already written are left for the caller to remove.
+   * Writes the files into {@code dir} (which must exist). Throws {@link CancellationException} when
+   * the control says so; files already written are left for the caller to remove.
    */
   Result export(Request request, Path dir, Control control) throws Exception {
     Instant transactionTime = ExportSnapshot.safeTransactionTime(dataSource);
@@ -150,7 +152,10 @@ final class NdjsonExporter {
           } catch (ExecutionException e) {
             abort.set(true);
             if (failure == null || failure instanceof CancellationException) {
-              failure = e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+              failure =
+                  e.getCause() instanceof Exception ex
+                      ? ex
+                      : new IllegalStateException(e.getCause());
             }
           }
         }
@@ -185,8 +190,7 @@ final class NdjsonExporter {
     for (ExportedType type : types) {
       List<Range> list = new ArrayList<>();
       try (Statement st = c.createStatement();
-          ResultSet rs =
-              st.executeQuery("SELECT min(row_id), max(row_id) FROM " + type.table())) {
+          ResultSet rs = st.executeQuery("SELECT min(row_id), max(row_id) FROM " + type.table())) {
         rs.next();
         long min = rs.getLong(1);
         if (!rs.wasNull()) {
@@ -254,7 +258,10 @@ final class NdjsonExporter {
                 }
                 file.write(utf8);
               } else {
-                file.write(parser.encodeResourceToString(rows.mapRow(rs, n)).getBytes(StandardCharsets.UTF_8));
+                file.write(
+                    parser
+                        .encodeResourceToString(rows.mapRow(rs, n))
+                        .getBytes(StandardCharsets.UTF_8));
               }
               n++;
               if ((n & 1023) == 0) {

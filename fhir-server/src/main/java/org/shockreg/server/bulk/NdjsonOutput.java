@@ -39,8 +39,7 @@ final class NdjsonOutput {
 
   List<OutputFile> files() {
     List<OutputFile> sorted = new ArrayList<>(files);
-    sorted.sort(
-        Comparator.comparing(OutputFile::type).thenComparingInt(OutputFile::sequence));
+    sorted.sort(Comparator.comparing(OutputFile::type).thenComparingInt(OutputFile::sequence));
     return sorted;
   }
 

@@ -14,7 +14,10 @@ public class ApiDescriptionConfiguration {
   }
 
   @Bean
-  @ConditionalOnProperty(name = "shockreg.openapi.enabled", havingValue = "true", matchIfMissing = true)
+  @ConditionalOnProperty(
+      name = "shockreg.openapi.enabled",
+      havingValue = "true",
+      matchIfMissing = true)
   RegistryOpenApiInterceptor registryOpenApiInterceptor() {
     return new RegistryOpenApiInterceptor();
   }

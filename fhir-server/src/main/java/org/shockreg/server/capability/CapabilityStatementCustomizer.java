@@ -19,11 +19,10 @@ import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestSecurity
 import org.shockreg.server.fhir.FhirServerInterceptor;
 
 /**
- * Makes the generated CapabilityStatement say exactly what the server does. HAPI claims
- * {@code _include=*}, every reference include and every reverse include for a resource whose
- * search declares none; those claims are dropped unless the search method really takes
- * {@code _include} / {@code _revinclude}. It also adds what annotations cannot say: read-only
- * behind bearer tokens.
+ * Makes the generated CapabilityStatement say exactly what the server does. HAPI claims {@code
+ * _include=*}, every reference include and every reverse include for a resource whose search
+ * declares none; those claims are dropped unless the search method really takes {@code _include} /
+ * {@code _revinclude}. It also adds what annotations cannot say: read-only behind bearer tokens.
  */
 public class CapabilityStatementCustomizer implements FhirServerInterceptor {
 

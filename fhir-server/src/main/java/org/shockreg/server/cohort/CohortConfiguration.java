@@ -16,9 +16,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * Cohorts as FHIR Groups: the definitions (validated at start; an invalid file stops the start
- * with messages naming file and key), the engine, the Group provider and the membership used by
- * {@code Group/{id}/$export}.
+ * Cohorts as FHIR Groups: the definitions (validated at start; an invalid file stops the start with
+ * messages naming file and key), the engine, the Group provider and the membership used by {@code
+ * Group/{id}/$export}.
  */
 @Configuration(proxyBeanMethods = false)
 public class CohortConfiguration {
@@ -26,7 +26,8 @@ public class CohortConfiguration {
   private static final Logger log = LoggerFactory.getLogger(CohortConfiguration.class);
 
   @Bean
-  CohortEngine cohortEngine(NamedParameterJdbcTemplate jdbc, RuleSet rules, CohortProperties props) {
+  CohortEngine cohortEngine(
+      NamedParameterJdbcTemplate jdbc, RuleSet rules, CohortProperties props) {
     CohortCatalog catalog =
         CohortCatalog.load(new CohortDefinitionReader(rules.devices().keySet()), props.dir());
     List<String> tmcs =
@@ -47,7 +48,9 @@ public class CohortConfiguration {
       CohortEngine engine, CohortProperties props, RuleSet rules, RegistryReader reader) {
     Map<String, String> devices =
         rules.devices().values().stream()
-            .collect(Collectors.toMap(DeviceRule::device, d -> d.display() == null ? d.device() : d.display()));
+            .collect(
+                Collectors.toMap(
+                    DeviceRule::device, d -> d.display() == null ? d.device() : d.display()));
     return new GroupProvider(engine, new CohortResources(props.memberLimit(), devices), reader);
   }
 

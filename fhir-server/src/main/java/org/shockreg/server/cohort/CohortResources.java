@@ -29,7 +29,8 @@ public final class CohortResources {
   public static final String COHORT = CohortDefinition.CODE_SYSTEM;
   public static final String CRITERION = RegistryCodeSystems.BASE + "/CodeSystem/cohort-criterion";
   public static final String SITE = RegistryCodeSystems.BASE + "/CodeSystem/site";
-  public static final String MEMBERS_OMITTED = RegistryCodeSystems.BASE + "/StructureDefinition/members-omitted";
+  public static final String MEMBERS_OMITTED =
+      RegistryCodeSystems.BASE + "/StructureDefinition/members-omitted";
   static final String GENDER = "http://hl7.org/fhir/administrative-gender";
   static final String SUBJECT_STATUS = "http://hl7.org/fhir/research-subject-status";
   static final String NEAREST =
@@ -74,9 +75,21 @@ public final class CohortResources {
           .setValue(new BooleanType(c.shockEpisode()))
           .setExclude(false);
     }
-    codes(g, "etiology", "Derived cardiogenic shock etiology of the episode", RegistryCodeSystems.CS_ETIOLOGY, c.etiology(), Map.of());
+    codes(
+        g,
+        "etiology",
+        "Derived cardiogenic shock etiology of the episode",
+        RegistryCodeSystems.CS_ETIOLOGY,
+        c.etiology(),
+        Map.of());
     codes(g, "site", "Site of the episode", SITE, c.site(), Map.of());
-    codes(g, "scai-stage-at-diagnosis", "SCAI stage at shock diagnosis", RegistryCodeSystems.SCAI_STAGE, c.scaiAtDiagnosis(), Map.of());
+    codes(
+        g,
+        "scai-stage-at-diagnosis",
+        "SCAI stage at shock diagnosis",
+        RegistryCodeSystems.SCAI_STAGE,
+        c.scaiAtDiagnosis(),
+        Map.of());
     if (c.ageMin() != null || c.ageMax() != null) {
       Range range = new Range();
       if (c.ageMin() != null) {
@@ -90,7 +103,13 @@ public final class CohortResources {
           .setValue(range)
           .setExclude(false);
     }
-    codes(g, "device", "Device therapy (any time)", RegistryCodeSystems.TMCS_DEVICE, c.device(), deviceDisplays);
+    codes(
+        g,
+        "device",
+        "Device therapy (any time)",
+        RegistryCodeSystems.TMCS_DEVICE,
+        c.device(),
+        deviceDisplays);
     codes(g, "sex", "Administrative gender", GENDER, c.sex(), Map.of());
     CohortCriteria.ResearchSubject rs = c.researchSubject();
     if (rs != null) {
@@ -103,12 +122,23 @@ public final class CohortResources {
       } else {
         subject.setValue(new BooleanType(true));
       }
-      codes(g, "research-subject-status", "Research subject status", SUBJECT_STATUS, rs.status(), Map.of());
+      codes(
+          g,
+          "research-subject-status",
+          "Research subject status",
+          SUBJECT_STATUS,
+          rs.status(),
+          Map.of());
     }
   }
 
   private static void codes(
-      Group g, String key, String display, String system, List<String> values, Map<String, String> displays) {
+      Group g,
+      String key,
+      String display,
+      String system,
+      List<String> values,
+      Map<String, String> displays) {
     if (values.isEmpty()) {
       return;
     }
@@ -125,20 +155,31 @@ public final class CohortResources {
   }
 
   private static Quantity years(int value) {
-    return new Quantity().setValue(value).setUnit("a").setSystem(RegistryCodeSystems.UCUM).setCode("a");
+    return new Quantity()
+        .setValue(value)
+        .setUnit("a")
+        .setSystem(RegistryCodeSystems.UCUM)
+        .setCode("a");
   }
 
   /** "Table 1" as Parameters: one parameter per row, parts per category or statistic. */
   public Parameters summary(CohortDefinition cohort, CohortSummary s) {
     Parameters p = new Parameters();
-    p.addParameter().setName("group").setValue(new Reference("Group/" + cohort.id()).setDisplay(cohort.name()));
+    p.addParameter()
+        .setName("group")
+        .setValue(new Reference("Group/" + cohort.id()).setDisplay(cohort.name()));
     p.addParameter().setName("n").setValue(new IntegerType(s.n()));
     p.addParameter().setName("with-shock-episode").setValue(new IntegerType(s.withEpisode()));
-    p.addParameter(distribution("age", s.ageAtDiagnosis(), "a",
-        "per member: age at shock diagnosis of the index episode (years)"));
+    p.addParameter(
+        distribution(
+            "age",
+            s.ageAtDiagnosis(),
+            "a",
+            "per member: age at shock diagnosis of the index episode (years)"));
     p.addParameter(counts("sex", s.sex()));
     p.addParameter(counts("etiology", s.etiology()));
-    ParametersParameterComponent ischemic = new ParametersParameterComponent().setName("hf-cs-ischemic");
+    ParametersParameterComponent ischemic =
+        new ParametersParameterComponent().setName("hf-cs-ischemic");
     ischemic.addPart().setName("hf-cs").setValue(new IntegerType(s.ischemic().hfCs()));
     ischemic.addPart().setName("ischemic").setValue(new IntegerType(s.ischemic().ischemic()));
     if (s.ischemic().share() != null) {
@@ -166,10 +207,18 @@ public final class CohortResources {
       c.addPart().setName("note").setValue(new StringType(r.note()));
       return c;
     }
-    c.addPart(distribution("cicu-arrival-to-randomization", r.cicuArrivalToRandomization(), "h",
-        "hours from CICU arrival (shock episode) to randomization"));
-    c.addPart(distribution("randomization-to-iabp", r.randomizationToIabp(), "h",
-        "early-iabp arm: hours from randomization to the first IABP start at or after it"));
+    c.addPart(
+        distribution(
+            "cicu-arrival-to-randomization",
+            r.cicuArrivalToRandomization(),
+            "h",
+            "hours from CICU arrival (shock episode) to randomization"));
+    c.addPart(
+        distribution(
+            "randomization-to-iabp",
+            r.randomizationToIabp(),
+            "h",
+            "early-iabp arm: hours from randomization to the first IABP start at or after it"));
     return c;
   }
 
@@ -179,7 +228,8 @@ public final class CohortResources {
     return c;
   }
 
-  private static ParametersParameterComponent distribution(String name, Distribution d, String unit, String note) {
+  private static ParametersParameterComponent distribution(
+      String name, Distribution d, String unit, String note) {
     ParametersParameterComponent c = new ParametersParameterComponent().setName(name);
     c.addPart().setName("n").setValue(new IntegerType(d.n()));
     c.addPart().setName("missing").setValue(new IntegerType(d.missing()));
@@ -193,6 +243,10 @@ public final class CohortResources {
   }
 
   private static Type quantity(BigDecimal value, String unit) {
-    return new Quantity().setValue(value).setUnit(unit).setSystem(RegistryCodeSystems.UCUM).setCode(unit);
+    return new Quantity()
+        .setValue(value)
+        .setUnit(unit)
+        .setSystem(RegistryCodeSystems.UCUM)
+        .setCode(unit);
   }
 }

@@ -1,7 +1,5 @@
 package org.shockreg.server.cohort;
 
-import ca.uhn.fhir.rest.api.server.RequestDetails;
-import org.shockreg.server.fhir.CuratedSearchGuard;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -11,6 +9,7 @@ import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
 import ca.uhn.fhir.rest.api.SummaryEnum;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.TokenAndListParam;
@@ -27,6 +26,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.shockreg.registry.cohort.CohortDefinition;
 import org.shockreg.registry.cohort.CohortEngine;
+import org.shockreg.server.fhir.CuratedSearchGuard;
 import org.shockreg.server.fhir.RegistryReader;
 import org.shockreg.server.fhir.SqlSearch;
 import org.springframework.jdbc.core.RowMapper;
@@ -34,12 +34,14 @@ import org.springframework.jdbc.core.RowMapper;
 /**
  * Cohorts as FHIR Groups (docs/cohorts.md). Membership is computed from the curated tables when a
  * Group is read, so it is always current. A search pages by keyset over the cohort list (the
- * defined cohorts in file order, then each template's cohorts: per site in registration order,
- * per study by id), so next links hold while sites are added.
+ * defined cohorts in file order, then each template's cohorts: per site in registration order, per
+ * study by id), so next links hold while sites are added.
  */
 public class GroupProvider implements IResourceProvider {
 
-  /** Keyset row ids: defined cohorts 1..n; template i's cohorts from (i + 1) * TEMPLATE_BLOCK + 1. */
+  /**
+   * Keyset row ids: defined cohorts 1..n; template i's cohorts from (i + 1) * TEMPLATE_BLOCK + 1.
+   */
   static final long TEMPLATE_BLOCK = 1_000_000L;
 
   private final CohortEngine engine;
@@ -65,9 +67,12 @@ public class GroupProvider implements IResourceProvider {
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id (= the cohort code), e.g. hf-cs") @OptionalParam(name = "_id")
+      @Description(shortDefinition = "Logical id (= the cohort code), e.g. hf-cs")
+          @OptionalParam(name = "_id")
           TokenOrListParam id,
-      @Description(shortDefinition = "Cohort code in https://fhir.shockreg.org/CodeSystem/cohort, e.g. hf-cs")
+      @Description(
+              shortDefinition =
+                  "Cohort code in https://fhir.shockreg.org/CodeSystem/cohort, e.g. hf-cs")
           @OptionalParam(name = Group.SP_CODE)
           TokenAndListParam code,
       @Description(
@@ -87,7 +92,8 @@ public class GroupProvider implements IResourceProvider {
       s.where("FALSE");
     }
     if (id != null && !id.getValuesAsQueryTokens().isEmpty()) {
-      String[] ids = id.getValuesAsQueryTokens().stream().map(TokenParam::getValue).toArray(String[]::new);
+      String[] ids =
+          id.getValuesAsQueryTokens().stream().map(TokenParam::getValue).toArray(String[]::new);
       s.where("cohort_id = ANY(" + s.param(ids) + ")");
     }
     if (code != null) {
@@ -97,7 +103,9 @@ public class GroupProvider implements IResourceProvider {
         for (TokenParam t : or.getValuesAsQueryTokens()) {
           if (t.getModifier() != null) {
             throw new InvalidRequestException(
-                "SR-COHORT-1: token modifier :" + t.getModifier().getValue() + " is not supported on Group code");
+                "SR-COHORT-1: token modifier :"
+                    + t.getModifier().getValue()
+                    + " is not supported on Group code");
           }
           any = true;
           // A code in another system (or explicitly in none) is no cohort code: it matches nothing.
@@ -145,7 +153,9 @@ public class GroupProvider implements IResourceProvider {
     return engine
         .find(id.getIdPart())
         .orElseThrow(
-            () -> new ResourceNotFoundException("SR-COHORT-2: Group/" + id.getIdPart() + " is not a defined cohort"));
+            () ->
+                new ResourceNotFoundException(
+                    "SR-COHORT-2: Group/" + id.getIdPart() + " is not a defined cohort"));
   }
 
   private RowMapper<Group> mapper() {
@@ -153,12 +163,16 @@ public class GroupProvider implements IResourceProvider {
       String cohortId = rs.getString("cohort_id");
       // A cohort listed a moment ago is found again, unless its site was removed in between.
       CohortDefinition cohort =
-          engine.find(cohortId).orElseThrow(() -> new ResourceNotFoundException(new IdType("Group", cohortId)));
+          engine
+              .find(cohortId)
+              .orElseThrow(() -> new ResourceNotFoundException(new IdType("Group", cohortId)));
       return resources.group(cohort, engine.members(cohort));
     };
   }
 
-  /** The cohort list as a table (row_id, cohort_id); its values are bound by {@link #tableParams}. */
+  /**
+   * The cohort list as a table (row_id, cohort_id); its values are bound by {@link #tableParams}.
+   */
   private String cohortTable() {
     StringBuilder sql =
         new StringBuilder(
@@ -171,10 +185,17 @@ public class GroupProvider implements IResourceProvider {
           templates.get(i).forEach() == CohortDefinition.ForEach.SITE
               ? "site.site_id AS v, row_number() OVER (ORDER BY site.created_at, site.site_id) AS n FROM site"
               : "study.study_id AS v, row_number() OVER (ORDER BY study.study_id) AS n FROM research_study study";
-      sql.append(" UNION ALL SELECT CAST(:template_base_").append(i).append(" AS bigint) + t.n,")
-          .append(" CAST(:template_prefix_").append(i).append(" AS text) || t.v")
-          .append(" || CAST(:template_suffix_").append(i).append(" AS text) FROM (SELECT ")
-          .append(rows).append(") AS t");
+      sql.append(" UNION ALL SELECT CAST(:template_base_")
+          .append(i)
+          .append(" AS bigint) + t.n,")
+          .append(" CAST(:template_prefix_")
+          .append(i)
+          .append(" AS text) || t.v")
+          .append(" || CAST(:template_suffix_")
+          .append(i)
+          .append(" AS text) FROM (SELECT ")
+          .append(rows)
+          .append(") AS t");
     }
     return sql.append(") AS cohort_group").toString();
   }
@@ -182,7 +203,8 @@ public class GroupProvider implements IResourceProvider {
   private void tableParams(SqlSearch s) {
     s.params()
         .addValue(
-            "cohort_ids", engine.catalog().cohorts().stream().map(CohortDefinition::id).toArray(String[]::new));
+            "cohort_ids",
+            engine.catalog().cohorts().stream().map(CohortDefinition::id).toArray(String[]::new));
     List<CohortDefinition> templates = engine.catalog().templates();
     for (int i = 0; i < templates.size(); i++) {
       CohortDefinition t = templates.get(i);

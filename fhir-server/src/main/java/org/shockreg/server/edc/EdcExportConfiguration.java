@@ -16,7 +16,8 @@ import org.springframework.context.annotation.Configuration;
 public class EdcExportConfiguration {
 
   @Bean
-  TrialExportReader trialExportReader(DataSource dataSource, EdcExportProperties props, StudyCatalog registered) {
+  TrialExportReader trialExportReader(
+      DataSource dataSource, EdcExportProperties props, StudyCatalog registered) {
     return new TrialExportReader(dataSource, props.fetchSize());
   }
 }

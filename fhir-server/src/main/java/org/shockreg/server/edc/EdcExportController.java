@@ -28,10 +28,10 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The trial EDC exports (docs/edc-exports.md), roles admin and edc of the study (SecurityConfiguration): CDISC ODM
- * 1.3.2, the REDCap-style CSV of the randomized subjects and its REDCap data dictionary. Both
- * exports are written to the response while the rows stream from the database, so memory stays
- * constant; an unknown study is 404 {@code application/problem+json}.
+ * The trial EDC exports (docs/edc-exports.md), roles admin and edc of the study
+ * (SecurityConfiguration): CDISC ODM 1.3.2, the REDCap-style CSV of the randomized subjects and its
+ * REDCap data dictionary. Both exports are written to the response while the rows stream from the
+ * database, so memory stays constant; an unknown study is 404 {@code application/problem+json}.
  *
  * <p>The handlers write the body themselves and return null (the response is then complete) or a
  * problem before anything is written. They run on the request thread, so a long export is not cut
@@ -63,53 +63,64 @@ public class EdcExportController {
     }
     EdcLayout layout = new EdcLayout(study.get());
     begin(res, MediaType.APPLICATION_XML_VALUE + ";charset=UTF-8", studyId + "-odm.xml");
-    timed(studyId, "odm", () -> {
-      OutputStream out = res.getOutputStream();
-      try {
-        OdmWriter odm = new OdmWriter(out, layout);
-        odm.begin(Instant.now(), version);
-        long n =
-            reader.stream(studyId, layout.sources(), row -> {
-              try {
-                odm.subject(row);
-              } catch (XMLStreamException e) {
-                throw new IOException(e);
-              }
-            });
-        odm.end();
-        return n;
-      } catch (XMLStreamException e) {
-        throw new IOException(e);
-      }
-    });
+    timed(
+        studyId,
+        "odm",
+        () -> {
+          OutputStream out = res.getOutputStream();
+          try {
+            OdmWriter odm = new OdmWriter(out, layout);
+            odm.begin(Instant.now(), version);
+            long n =
+                reader.stream(
+                    studyId,
+                    layout.sources(),
+                    row -> {
+                      try {
+                        odm.subject(row);
+                      } catch (XMLStreamException e) {
+                        throw new IOException(e);
+                      }
+                    });
+            odm.end();
+            return n;
+          } catch (XMLStreamException e) {
+            throw new IOException(e);
+          }
+        });
     return null;
   }
 
   /** One row per randomized subject: record_id, arm, randomization_time, the export fields. */
   @GetMapping("/edc/{studyId}/export.csv")
-  public ResponseEntity<ProblemDetail> exportCsv(@PathVariable String studyId, HttpServletResponse res)
-      throws IOException {
+  public ResponseEntity<ProblemDetail> exportCsv(
+      @PathVariable String studyId, HttpServletResponse res) throws IOException {
     Optional<StudyDefinition> study = reader.study(studyId);
     if (study.isEmpty()) {
       return unknown(studyId);
     }
     EdcLayout layout = new EdcLayout(study.get());
     begin(res, CSV.toString(), studyId + "-export.csv");
-    timed(studyId, "csv", () -> {
-      Writer w = writer(res);
-      RedcapCsv csv = new RedcapCsv(w);
-      csv.row(RedcapCsv.exportHeader(layout));
-      long n = reader.stream(studyId, layout.sources(), row -> csv.row(RedcapCsv.exportRow(layout, row)));
-      w.flush();
-      return n;
-    });
+    timed(
+        studyId,
+        "csv",
+        () -> {
+          Writer w = writer(res);
+          RedcapCsv csv = new RedcapCsv(w);
+          csv.row(RedcapCsv.exportHeader(layout));
+          long n =
+              reader.stream(
+                  studyId, layout.sources(), row -> csv.row(RedcapCsv.exportRow(layout, row)));
+          w.flush();
+          return n;
+        });
     return null;
   }
 
   /** The REDCap data dictionary of export.csv. */
   @GetMapping("/edc/{studyId}/data-dictionary.csv")
-  public ResponseEntity<ProblemDetail> dataDictionary(@PathVariable String studyId, HttpServletResponse res)
-      throws IOException {
+  public ResponseEntity<ProblemDetail> dataDictionary(
+      @PathVariable String studyId, HttpServletResponse res) throws IOException {
     Optional<StudyDefinition> study = reader.study(studyId);
     if (study.isEmpty()) {
       return unknown(studyId);
@@ -129,7 +140,8 @@ public class EdcExportController {
   }
 
   private static Writer writer(HttpServletResponse res) throws IOException {
-    return new BufferedWriter(new OutputStreamWriter(res.getOutputStream(), StandardCharsets.UTF_8));
+    return new BufferedWriter(
+        new OutputStreamWriter(res.getOutputStream(), StandardCharsets.UTF_8));
   }
 
   private interface Export {
@@ -153,14 +165,21 @@ public class EdcExportController {
                   .register(meters));
       log.info(
           "event=edc_export study={} format={} outcome={} subjects={} ms={}",
-          studyId, format, outcome, n, nanos / 1_000_000);
+          studyId,
+          format,
+          outcome,
+          n,
+          nanos / 1_000_000);
     }
   }
 
   private static ResponseEntity<ProblemDetail> unknown(String studyId) {
     ProblemDetail problem =
-        ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "SR-EDC-1: no study '" + studyId + "' is registered");
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.NOT_FOUND, "SR-EDC-1: no study '" + studyId + "' is registered");
     problem.setTitle("Unknown study");
-    return ResponseEntity.status(HttpStatus.NOT_FOUND).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    return ResponseEntity.status(HttpStatus.NOT_FOUND)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem);
   }
 }

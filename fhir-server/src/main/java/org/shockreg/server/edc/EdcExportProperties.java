@@ -6,8 +6,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * The trial EDC exports (docs/edc-exports.md): {@code GET /edc/{studyId}/odm},
- * {@code /export.csv} and {@code /data-dictionary.csv}.
+ * The trial EDC exports (docs/edc-exports.md): {@code GET /edc/{studyId}/odm}, {@code /export.csv}
+ * and {@code /data-dictionary.csv}.
  *
  * @param enabled false: the export endpoints are not served
  * @param fetchSize rows the JDBC cursor fetches per round trip

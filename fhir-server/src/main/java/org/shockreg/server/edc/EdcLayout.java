@@ -23,13 +23,21 @@ public final class EdcLayout {
 
   /** Pseudo sources of the two randomization columns every export has. */
   static final String ARM = "arm";
+
   static final String RANDOMIZATION_TIME = "randomization-time";
 
   /** An ODM ItemGroup: its study event, form and group (events and forms in this order). */
   public enum Section {
     ELIGIBILITY("screening", "Screening", "screening", "Screening", "eligibility", "Eligibility"),
-    BASELINE("screening", "Screening", "screening", "Screening", "baseline", "Baseline at shock diagnosis"),
-    RANDOMIZATION("trial", "Trial", "randomization", "Randomization", "randomization", "Randomization"),
+    BASELINE(
+        "screening",
+        "Screening",
+        "screening",
+        "Screening",
+        "baseline",
+        "Baseline at shock diagnosis"),
+    RANDOMIZATION(
+        "trial", "Trial", "randomization", "Randomization", "randomization", "Randomization"),
     TREATMENT("trial", "Trial", "treatment", "Treatment", "devices", "Devices and protocol"),
     ENDPOINT("trial", "Trial", "endpoint", "Endpoint", "endpoint", "Outcome");
 
@@ -40,7 +48,13 @@ public final class EdcLayout {
     final String group;
     final String groupName;
 
-    Section(String event, String eventName, String form, String formName, String group, String groupName) {
+    Section(
+        String event,
+        String eventName,
+        String form,
+        String formName,
+        String group,
+        String groupName) {
       this.event = event;
       this.eventName = eventName;
       this.form = form;
@@ -73,7 +87,13 @@ public final class EdcLayout {
    * {@code integer}, {@code float}, {@code text}, {@code datetime}, {@code boolean}.
    */
   public record Item(
-      String name, String label, String source, String type, Section section, CodeList codeList, boolean mandatory) {}
+      String name,
+      String label,
+      String source,
+      String type,
+      Section section,
+      CodeList codeList,
+      boolean mandatory) {}
 
   static final CodeList SCREENING_RESULT =
       new CodeList(
@@ -87,7 +107,10 @@ public final class EdcLayout {
       new CodeList(
           "CL.criterion_status",
           "Eligibility criterion status",
-          List.of(new Code("met", "Met"), new Code("not-met", "Not met"), new Code("unknown", "Unknown")));
+          List.of(
+              new Code("met", "Met"),
+              new Code("not-met", "Not met"),
+              new Code("unknown", "Unknown")));
   static final CodeList ENDPOINT =
       new CodeList(
           "CL.endpoint",
@@ -100,7 +123,9 @@ public final class EdcLayout {
       new CodeList(
           "CL.scai_stage",
           "SCAI shock stage",
-          List.of("A", "B", "C", "D", "E").stream().map(s -> new Code(s, "SCAI stage " + s)).toList());
+          List.of("A", "B", "C", "D", "E").stream()
+              .map(s -> new Code(s, "SCAI stage " + s))
+              .toList());
   static final CodeList ETIOLOGY =
       new CodeList(
           "CL.etiology",
@@ -122,13 +147,20 @@ public final class EdcLayout {
         new CodeList(
             "CL.arm",
             "Study arm",
-            study.arms().stream().map(a -> new Code(a.code(), a.name() == null ? a.code() : a.name())).toList());
+            study.arms().stream()
+                .map(a -> new Code(a.code(), a.name() == null ? a.code() : a.name()))
+                .toList());
     List<Item> fixed =
         List.of(
             new Item("arm", "Randomized arm", ARM, "text", Section.RANDOMIZATION, arms, true),
             new Item(
-                "randomization_time", "Randomization time", RANDOMIZATION_TIME, "datetime", Section.RANDOMIZATION,
-                null, true));
+                "randomization_time",
+                "Randomization time",
+                RANDOMIZATION_TIME,
+                "datetime",
+                Section.RANDOMIZATION,
+                null,
+                true));
     List<Item> export = new ArrayList<>();
     for (ExportField f : study.export()) {
       export.add(item(f.name(), f.label() == null ? f.name() : f.label(), f.source(), f.type()));
@@ -139,31 +171,46 @@ public final class EdcLayout {
     odm.addAll(export);
     Set<String> names = new HashSet<>();
     Set<String> covered = new HashSet<>();
-    odm.forEach(i -> {
-      names.add(i.name());
-      covered.add(i.source());
-    });
+    odm.forEach(
+        i -> {
+          names.add(i.name());
+          covered.add(i.source());
+        });
     List<ExportField> extras = new ArrayList<>();
     if (study.screening() != null) {
-      extras.add(new ExportField("screening_result", "Automated screening result", "screening-result", "text"));
+      extras.add(
+          new ExportField(
+              "screening_result", "Automated screening result", "screening-result", "text"));
     }
     for (StudyDefinition.Criterion c : study.criteria()) {
       extras.add(
           new ExportField(
               "criterion_" + identifier(c.key()),
-              "Eligibility criterion " + c.key() + (c.description() == null ? "" : ": " + c.description().strip()),
+              "Eligibility criterion "
+                  + c.key()
+                  + (c.description() == null ? "" : ": " + c.description().strip()),
               "criterion:" + c.key(),
               "text"));
     }
     for (StudyDefinition.Arm a : study.arms()) {
       if (a.intervention() != null && a.intervention().device() != null) {
         String device = a.intervention().device();
-        extras.add(new ExportField(identifier(device) + "_start", device + " start", "device-start:" + device, "datetime"));
+        extras.add(
+            new ExportField(
+                identifier(device) + "_start",
+                device + " start",
+                "device-start:" + device,
+                "datetime"));
       }
     }
     if (study.primaryEndpoint() != null) {
       String label = study.primaryEndpoint().description();
-      extras.add(new ExportField("primary_endpoint", label == null ? "Primary endpoint" : label, "primary-endpoint", "text"));
+      extras.add(
+          new ExportField(
+              "primary_endpoint",
+              label == null ? "Primary endpoint" : label,
+              "primary-endpoint",
+              "text"));
     }
     for (ExportField f : extras) {
       if (covered.add(f.source())) {
@@ -181,7 +228,9 @@ public final class EdcLayout {
 
     List<String> src = new ArrayList<>();
     for (Item i : odmItems) {
-      if (!i.source().equals(ARM) && !i.source().equals(RANDOMIZATION_TIME) && !sourceIndex.containsKey(i.source())) {
+      if (!i.source().equals(ARM)
+          && !i.source().equals(RANDOMIZATION_TIME)
+          && !sourceIndex.containsKey(i.source())) {
         sourceIndex.put(i.source(), src.size());
         src.add(i.source());
       }
@@ -203,7 +252,10 @@ public final class EdcLayout {
       return Section.TREATMENT;
     }
     return switch (source) {
-      case ARM, RANDOMIZATION_TIME, "hours-diagnosis-to-randomization", "hours-cicu-to-randomization" ->
+      case ARM,
+          RANDOMIZATION_TIME,
+          "hours-diagnosis-to-randomization",
+          "hours-cicu-to-randomization" ->
           Section.RANDOMIZATION;
       case "hours-randomization-to-intervention", "escalation", "deviations" -> Section.TREATMENT;
       case "death-time", "primary-endpoint" -> Section.ENDPOINT;
@@ -233,7 +285,9 @@ public final class EdcLayout {
     return study;
   }
 
-  /** The study's export fields, the CSV columns after {@code record_id, arm, randomization_time}. */
+  /**
+   * The study's export fields, the CSV columns after {@code record_id, arm, randomization_time}.
+   */
   public List<Item> csvItems() {
     return csvItems;
   }
@@ -251,7 +305,9 @@ public final class EdcLayout {
   /** The distinct code lists the ODM items use, in first-use order. */
   public List<CodeList> codeLists() {
     Map<String, CodeList> lists = new LinkedHashMap<>();
-    odmItems.stream().filter(i -> i.codeList() != null).forEach(i -> lists.putIfAbsent(i.codeList().oid(), i.codeList()));
+    odmItems.stream()
+        .filter(i -> i.codeList() != null)
+        .forEach(i -> lists.putIfAbsent(i.codeList().oid(), i.codeList()));
     return List.copyOf(lists.values());
   }
 

@@ -53,7 +53,8 @@ final class OdmWriter {
     xml.writeDefaultNamespace(NS);
     xml.writeAttribute("FileType", "Snapshot");
     xml.writeAttribute("Granularity", "All");
-    xml.writeAttribute("FileOID", "shockreg." + study.id() + "." + created.replace(":", "").replace("-", ""));
+    xml.writeAttribute(
+        "FileOID", "shockreg." + study.id() + "." + created.replace(":", "").replace("-", ""));
     xml.writeAttribute("CreationDateTime", created);
     xml.writeAttribute("AsOfDateTime", created);
     xml.writeAttribute("ODMVersion", "1.3.2");
@@ -67,7 +68,9 @@ final class OdmWriter {
     open("GlobalVariables");
     text("StudyName", study.title() == null ? study.id() : study.title());
     text("StudyDescription", study.description() == null ? "" : study.description().strip());
-    text("ProtocolName", study.identifiers().isEmpty() ? study.id() : study.identifiers().get(0).value());
+    text(
+        "ProtocolName",
+        study.identifiers().isEmpty() ? study.id() : study.identifiers().get(0).value());
     close();
     metaDataVersion(study);
     close(); // Study
@@ -94,27 +97,47 @@ final class OdmWriter {
     int order = 1;
     // every exported subject is randomized; screening data exist only for subjects with an episode
     for (String event : formsOfEvent.keySet()) {
-      empty("StudyEventRef", "StudyEventOID", "Event." + event, "OrderNumber", Integer.toString(order++),
-          "Mandatory", yesNo(event.equals(Section.RANDOMIZATION.event)));
+      empty(
+          "StudyEventRef",
+          "StudyEventOID",
+          "Event." + event,
+          "OrderNumber",
+          Integer.toString(order++),
+          "Mandatory",
+          yesNo(event.equals(Section.RANDOMIZATION.event)));
     }
     close();
     for (Map.Entry<String, List<Section>> e : formsOfEvent.entrySet()) {
       Section first = e.getValue().get(0);
       open("StudyEventDef");
-      attributes("OID", first.eventOid(), "Name", first.eventName, "Repeating", "No", "Type", "Scheduled");
+      attributes(
+          "OID", first.eventOid(), "Name", first.eventName, "Repeating", "No", "Type", "Scheduled");
       order = 1;
       for (Section form : e.getValue()) {
-        empty("FormRef", "FormOID", form.formOid(), "OrderNumber", Integer.toString(order++), "Mandatory",
+        empty(
+            "FormRef",
+            "FormOID",
+            form.formOid(),
+            "OrderNumber",
+            Integer.toString(order++),
+            "Mandatory",
             yesNo(form.form.equals(Section.RANDOMIZATION.form)));
       }
       close();
     }
     for (List<Section> sections : sectionsOfForm.values()) {
       open("FormDef");
-      attributes("OID", sections.get(0).formOid(), "Name", sections.get(0).formName, "Repeating", "No");
+      attributes(
+          "OID", sections.get(0).formOid(), "Name", sections.get(0).formName, "Repeating", "No");
       order = 1;
       for (Section s : sections) {
-        empty("ItemGroupRef", "ItemGroupOID", s.groupOid(), "OrderNumber", Integer.toString(order++), "Mandatory",
+        empty(
+            "ItemGroupRef",
+            "ItemGroupOID",
+            s.groupOid(),
+            "OrderNumber",
+            Integer.toString(order++),
+            "Mandatory",
             yesNo(s == Section.RANDOMIZATION));
       }
       close();
@@ -124,7 +147,13 @@ final class OdmWriter {
       attributes("OID", e.getKey().groupOid(), "Name", e.getKey().groupName, "Repeating", "No");
       order = 1;
       for (Item item : e.getValue()) {
-        empty("ItemRef", "ItemOID", item.name(), "OrderNumber", Integer.toString(order++), "Mandatory",
+        empty(
+            "ItemRef",
+            "ItemOID",
+            item.name(),
+            "OrderNumber",
+            Integer.toString(order++),
+            "Mandatory",
             item.mandatory() ? "Yes" : "No");
       }
       close();

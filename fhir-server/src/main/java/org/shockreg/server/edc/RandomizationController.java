@@ -40,14 +40,16 @@ public class RandomizationController {
   private final RegistryWriter writer;
   private final ObjectMapper json;
 
-  public RandomizationController(RandomizationService randomizations, RegistryWriter writer, ObjectMapper json) {
+  public RandomizationController(
+      RandomizationService randomizations, RegistryWriter writer, ObjectMapper json) {
     this.randomizations = randomizations;
     this.writer = writer;
     this.json = json;
   }
 
   @PostMapping(path = "/edc/{studyId}/randomizations")
-  public ResponseEntity<?> randomize(@PathVariable String studyId, @RequestBody(required = false) byte[] body) {
+  public ResponseEntity<?> randomize(
+      @PathVariable String studyId, @RequestBody(required = false) byte[] body) {
     return apply(studyId, body == null ? new byte[0] : body, true);
   }
 
@@ -56,14 +58,17 @@ public class RandomizationController {
     try {
       JsonNode n = parse(body);
       String subject =
-          randomizations.randomize(studyId, text(n, "patient"), text(n, "arm"), time(text(n, "time")));
+          randomizations.randomize(
+              studyId, text(n, "patient"), text(n, "arm"), time(text(n, "time")));
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("researchSubject", "ResearchSubject/" + subject);
       out.put("status", "on-study");
       out.put("study", studyId);
       out.put("arm", text(n, "arm"));
       URI location =
-          ServletUriComponentsBuilder.fromCurrentContextPath().path("/fhir/ResearchSubject/{id}").build(subject);
+          ServletUriComponentsBuilder.fromCurrentContextPath()
+              .path("/fhir/ResearchSubject/{id}")
+              .build(subject);
       return ResponseEntity.created(location).body(out);
     } catch (RandomizationRefused e) {
       HttpStatus status = e.conflict() ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_ENTITY;
@@ -71,10 +76,21 @@ public class RandomizationController {
           deadLetter
               ? writer.deadLetter(
                   DeadLetter.of(
-                      null, CHANNEL, CHANNEL + ":" + studyId, "application/json", body, e.code(), e.getMessage(),
-                      "Randomization", null))
+                      null,
+                      CHANNEL,
+                      CHANNEL + ":" + studyId,
+                      "application/json",
+                      body,
+                      e.code(),
+                      e.getMessage(),
+                      "Randomization",
+                      null))
               : null;
-      log.info("event=randomization_refused study={} code={} deadLetter={}", studyId, e.code(), deadLetterId);
+      log.info(
+          "event=randomization_refused study={} code={} deadLetter={}",
+          studyId,
+          e.code(),
+          deadLetterId);
       ProblemDetail p = ProblemDetail.forStatusAndDetail(status, e.getMessage());
       p.setTitle(e.conflict() ? "Already randomized" : "Randomization not accepted");
       p.setProperty("code", e.code());
@@ -89,11 +105,13 @@ public class RandomizationController {
     try {
       JsonNode n = json.readTree(body);
       if (n == null || !n.isObject()) {
-        throw new RandomizationRefused(false, "SR-EDC-7", "body: a JSON object {patient, arm, time} is required");
+        throw new RandomizationRefused(
+            false, "SR-EDC-7", "body: a JSON object {patient, arm, time} is required");
       }
       return n;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new RandomizationRefused(false, "SR-EDC-7", "body is not JSON: " + e.getOriginalMessage());
+      throw new RandomizationRefused(
+          false, "SR-EDC-7", "body is not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new RandomizationRefused(false, "SR-EDC-7", "body is not readable JSON");
     }
@@ -112,7 +130,9 @@ public class RandomizationController {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
       throw new RandomizationRefused(
-          false, "SR-EDC-3", "time '" + text + "' is not an ISO instant with offset (2025-06-02T10:30:00Z)");
+          false,
+          "SR-EDC-3",
+          "time '" + text + "' is not an ISO instant with offset (2025-06-02T10:30:00Z)");
     }
   }
 }

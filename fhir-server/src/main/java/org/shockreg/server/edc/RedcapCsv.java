@@ -10,10 +10,10 @@ import org.shockreg.registry.trial.ExportRow;
 
 /**
  * The REDCap-style flat file and its data dictionary (docs/edc-exports.md), written as RFC 4180
- * CSV: CRLF line ends, a field quoted when it holds a comma, a quote, CR or LF, quotes doubled.
- * The export's values are what the dictionary declares: {@code arm} is the number of the arm's
- * choice ({@code 1, early-iabp | 2, standard-care}), datetimes are {@code YYYY-MM-DD HH:MM:SS}
- * in UTC, booleans {@code 1}/{@code 0}.
+ * CSV: CRLF line ends, a field quoted when it holds a comma, a quote, CR or LF, quotes doubled. The
+ * export's values are what the dictionary declares: {@code arm} is the number of the arm's choice
+ * ({@code 1, early-iabp | 2, standard-care}), datetimes are {@code YYYY-MM-DD HH:MM:SS} in UTC,
+ * booleans {@code 1}/{@code 0}.
  */
 final class RedcapCsv {
 
@@ -107,18 +107,47 @@ final class RedcapCsv {
     return String.join(" | ", choices);
   }
 
-  /** The data dictionary: {@code record_id}, {@code arm}, {@code randomization_time}, then the fields. */
+  /**
+   * The data dictionary: {@code record_id}, {@code arm}, {@code randomization_time}, then the
+   * fields.
+   */
   static void writeDictionary(EdcLayout layout, Writer out) throws IOException {
     RedcapCsv csv = new RedcapCsv(out);
     csv.row(DICTIONARY_HEADER);
     StudyDefinition study = layout.study();
-    csv.row(field("record_id", RANDOMIZATION_FORM, "text", "Record ID (curated Patient id)", "", "", "", "", ""));
     csv.row(
-        field("arm", RANDOMIZATION_FORM, "dropdown", "Randomized arm", armChoices(study), "", "", "y",
+        field(
+            "record_id",
+            RANDOMIZATION_FORM,
+            "text",
+            "Record ID (curated Patient id)",
+            "",
+            "",
+            "",
+            "",
+            ""));
+    csv.row(
+        field(
+            "arm",
+            RANDOMIZATION_FORM,
+            "dropdown",
+            "Randomized arm",
+            armChoices(study),
+            "",
+            "",
+            "y",
             "ShockReg: assigned arm of the randomization"));
     csv.row(
-        field("randomization_time", RANDOMIZATION_FORM, "text", "Randomization time", "", "UTC",
-            "datetime_seconds_ymd", "y", "ShockReg: randomization time"));
+        field(
+            "randomization_time",
+            RANDOMIZATION_FORM,
+            "text",
+            "Randomization time",
+            "",
+            "UTC",
+            "datetime_seconds_ymd",
+            "y",
+            "ShockReg: randomization time"));
     for (EdcLayout.Item item : layout.csvItems()) {
       String type = "boolean".equals(item.type()) ? "yesno" : "text";
       String validation =
@@ -132,18 +161,54 @@ final class RedcapCsv {
       if (item.codeList() != null) {
         note =
             "One of: "
-                + item.codeList().codes().stream().map(EdcLayout.Code::value).collect(Collectors.joining(", "));
+                + item.codeList().codes().stream()
+                    .map(EdcLayout.Code::value)
+                    .collect(Collectors.joining(", "));
       }
-      csv.row(field(item.name(), DATA_FORM, type, item.label(), "", note, validation, "", "ShockReg source: " + item.source()));
+      csv.row(
+          field(
+              item.name(),
+              DATA_FORM,
+              type,
+              item.label(),
+              "",
+              note,
+              validation,
+              "",
+              "ShockReg source: " + item.source()));
     }
   }
 
   private static List<String> field(
-      String name, String form, String type, String label, String choices, String note, String validation,
-      String required, String annotation) {
+      String name,
+      String form,
+      String type,
+      String label,
+      String choices,
+      String note,
+      String validation,
+      String required,
+      String annotation) {
     // name, form, section, type, label, choices, note, validation, min, max, identifier, branching,
     // required, alignment, question number, matrix group, matrix ranking, annotation
-    return List.of(name, form, "", type, label, choices, note, validation, "", "", "", "", required, "", "", "", "",
+    return List.of(
+        name,
+        form,
+        "",
+        type,
+        label,
+        choices,
+        note,
+        validation,
+        "",
+        "",
+        "",
+        "",
+        required,
+        "",
+        "",
+        "",
+        "",
         annotation);
   }
 }

@@ -26,17 +26,27 @@ public final class ConditionProvider extends CuratedResourceProvider<Condition> 
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenAndListParam id,
+      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id")
+          TokenAndListParam id,
       @Description(shortDefinition = "When the curated resource last changed")
           @OptionalParam(name = "_lastUpdated")
           DateAndListParam lastUpdated,
-      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
-          @OptionalParam(name = Condition.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+      @Description(
+              shortDefinition =
+                  "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
+          @OptionalParam(
+              name = Condition.SP_SUBJECT,
+              targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceAndListParam subject,
-      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
-          @OptionalParam(name = Condition.SP_PATIENT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+      @Description(
+              shortDefinition =
+                  "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
+          @OptionalParam(
+              name = Condition.SP_PATIENT,
+              targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceAndListParam patient,
-      @Description(shortDefinition = "Diagnosis category or source code, system|code; :not, :missing")
+      @Description(
+              shortDefinition = "Diagnosis category or source code, system|code; :not, :missing")
           @OptionalParam(name = Condition.SP_CODE)
           TokenAndListParam code,
       @Description(shortDefinition = "Onset (every prefix, at the value's precision)")

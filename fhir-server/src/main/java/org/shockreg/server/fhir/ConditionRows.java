@@ -10,7 +10,10 @@ import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.server.profile.RegistryProfiles;
 import org.springframework.jdbc.core.RowMapper;
 
-/** Diagnosis rows ({@code diagnosis}) as FHIR Condition: the category coding first, clinical and verification status, times. */
+/**
+ * Diagnosis rows ({@code diagnosis}) as FHIR Condition: the category coding first, clinical and
+ * verification status, times.
+ */
 final class ConditionRows {
 
   static final String COLUMNS =
@@ -35,12 +38,18 @@ final class ConditionRows {
       String clinical = rs.getString("clinical_status");
       if (clinical != null) {
         c.getClinicalStatus()
-            .addCoding(CuratedRowValues.coding("http://terminology.hl7.org/CodeSystem/condition-clinical", clinical, null));
+            .addCoding(
+                CuratedRowValues.coding(
+                    "http://terminology.hl7.org/CodeSystem/condition-clinical", clinical, null));
       }
       String verification = rs.getString("verification_status");
       if (verification != null) {
         c.getVerificationStatus()
-            .addCoding(CuratedRowValues.coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", verification, null));
+            .addCoding(
+                CuratedRowValues.coding(
+                    "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    verification,
+                    null));
       }
       String category = rs.getString("category");
       String display =

@@ -26,8 +26,8 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
  * {@code _include} and {@code _revinclude} for the curated types: per page, the resources the
  * page's matches point to (their patient, an Observation's encounter) or that point to them (a
  * patient's Observations, Procedures, Conditions, Encounters; an encounter's Observations), each
- * read with one SQL query by id. Reverse includes are capped at the largest page size per type
- * and page.
+ * read with one SQL query by id. Reverse includes are capped at the largest page size per type and
+ * page.
  */
 final class CuratedIncludes {
 
@@ -39,13 +39,16 @@ final class CuratedIncludes {
     this.mapper = mapper;
   }
 
-  /** The include values ({@code Type:param}) of HAPI's parsed includes; unknown targets answer 400. */
+  /**
+   * The include values ({@code Type:param}) of HAPI's parsed includes; unknown targets answer 400.
+   */
   static List<String> values(Set<Include> includes) {
     return List.copyOf(valueSet(includes));
   }
 
   /** The include function for a search, or null when nothing is included. */
-  Function<List<IBaseResource>, List<IBaseResource>> of(List<String> includes, List<String> revIncludes) {
+  Function<List<IBaseResource>, List<IBaseResource>> of(
+      List<String> includes, List<String> revIncludes) {
     Set<String> forward = new LinkedHashSet<>(includes);
     Set<String> reverse = new LinkedHashSet<>(revIncludes);
     if (forward.isEmpty() && reverse.isEmpty()) {
@@ -65,13 +68,15 @@ final class CuratedIncludes {
         }
       }
       out.addAll(byIds("patient", "patient_id", PATIENT_COLUMNS, mapper.patient(), patients));
-      out.addAll(byIds("encounter", "encounter_id", ENCOUNTER_COLUMNS, mapper.encounter(), encounters));
+      out.addAll(
+          byIds("encounter", "encounter_id", ENCOUNTER_COLUMNS, mapper.encounter(), encounters));
       if (!reverse.isEmpty()) {
         List<String> ids = page.stream().map(r -> r.getIdElement().getIdPart()).toList();
         String pageType = page.get(0).fhirType();
         if ("Patient".equals(pageType)) {
           if (reverse.contains("Observation:subject") || reverse.contains("Observation:patient")) {
-            out.addAll(byPatients("curated_observation", OBSERVATION_COLUMNS, mapper.observation(), ids));
+            out.addAll(
+                byPatients("curated_observation", OBSERVATION_COLUMNS, mapper.observation(), ids));
           }
           if (reverse.contains("Procedure:subject") || reverse.contains("Procedure:patient")) {
             out.addAll(byPatients("device_therapy", PROCEDURE_COLUMNS, mapper.procedure(), ids));
@@ -87,11 +92,16 @@ final class CuratedIncludes {
           p.addValue("ids", ids.toArray(String[]::new));
           p.addValue("cap", reader.maxIncludes());
           out.addAll(
-              reader.jdbc().query(
-                  "SELECT " + OBSERVATION_COLUMNS + " FROM curated_observation WHERE "
-                      + observationInEncounters(":ids") + " ORDER BY row_id LIMIT :cap",
-                  p,
-                  mapper.observation()));
+              reader
+                  .jdbc()
+                  .query(
+                      "SELECT "
+                          + OBSERVATION_COLUMNS
+                          + " FROM curated_observation WHERE "
+                          + observationInEncounters(":ids")
+                          + " ORDER BY row_id LIMIT :cap",
+                      p,
+                      mapper.observation()));
         }
       }
       return out;
@@ -103,10 +113,15 @@ final class CuratedIncludes {
    * derived fact names its episode; a measurement falls in the episode's time window).
    */
   static String observationInEncounters(String idsParam) {
-    // the patient filter is implied by the EXISTS; stated on its own it lets the patient index serve
+    // the patient filter is implied by the EXISTS; stated on its own it lets the patient index
+    // serve
     return "curated_observation.patient_id IN (SELECT e.patient_id FROM shock_episode e"
-        + " WHERE e.encounter_id = ANY(" + idsParam + "))"
-        + " AND EXISTS (SELECT 1 FROM shock_episode e WHERE e.encounter_id = ANY(" + idsParam + ")"
+        + " WHERE e.encounter_id = ANY("
+        + idsParam
+        + "))"
+        + " AND EXISTS (SELECT 1 FROM shock_episode e WHERE e.encounter_id = ANY("
+        + idsParam
+        + ")"
         + " AND e.patient_id = curated_observation.patient_id"
         + " AND (e.episode_id = curated_observation.episode_id"
         + " OR curated_observation.effective_at BETWEEN e.window_start AND e.window_end))";
@@ -116,9 +131,11 @@ final class CuratedIncludes {
     Set<String> out = new LinkedHashSet<>();
     if (includes != null) {
       for (Include i : includes) {
-        if (i.getParamTargetType() != null && !"Patient".equals(i.getParamTargetType())
+        if (i.getParamTargetType() != null
+            && !"Patient".equals(i.getParamTargetType())
             && !"Encounter".equals(i.getParamTargetType())) {
-          throw new InvalidRequestException("SR-SEARCH-22: unsupported include target " + i.getValue());
+          throw new InvalidRequestException(
+              "SR-SEARCH-22: unsupported include target " + i.getValue());
         }
         out.add(i.getParamType() + ":" + i.getParamName());
       }
@@ -150,10 +167,18 @@ final class CuratedIncludes {
     if (ids.isEmpty()) {
       return List.of();
     }
-    return reader.jdbc().query(
-        "SELECT " + columns + " FROM " + table + " WHERE " + idColumn + " = ANY(:ids) ORDER BY row_id",
-        new MapSqlParameterSource("ids", ids.toArray(String[]::new)),
-        rows);
+    return reader
+        .jdbc()
+        .query(
+            "SELECT "
+                + columns
+                + " FROM "
+                + table
+                + " WHERE "
+                + idColumn
+                + " = ANY(:ids) ORDER BY row_id",
+            new MapSqlParameterSource("ids", ids.toArray(String[]::new)),
+            rows);
   }
 
   private <T extends IBaseResource> List<T> byPatients(
@@ -161,9 +186,15 @@ final class CuratedIncludes {
     MapSqlParameterSource p = new MapSqlParameterSource();
     p.addValue("ids", patients.toArray(String[]::new));
     p.addValue("cap", reader.maxIncludes());
-    return reader.jdbc().query(
-        "SELECT " + columns + " FROM " + table + " WHERE patient_id = ANY(:ids) ORDER BY row_id LIMIT :cap",
-        p,
-        rows);
+    return reader
+        .jdbc()
+        .query(
+            "SELECT "
+                + columns
+                + " FROM "
+                + table
+                + " WHERE patient_id = ANY(:ids) ORDER BY row_id LIMIT :cap",
+            p,
+            rows);
   }
 }

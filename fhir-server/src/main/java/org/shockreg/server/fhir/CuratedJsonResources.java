@@ -17,13 +17,14 @@ import org.shockreg.server.profile.RegistryProfiles;
 
 /**
  * The streaming writer's Procedure, Condition, Encounter and Patient: the shapes of {@link
- * CuratedResourceMapper#procedure()}, {@code condition()}, {@code encounter()} and {@code patient()}
- * from their {@code *_COLUMNS}, in HAPI's element order. Shares the Observation writer's caches
- * (codings, last updated) and time rendering.
+ * CuratedResourceMapper#procedure()}, {@code condition()}, {@code encounter()} and {@code
+ * patient()} from their {@code *_COLUMNS}, in HAPI's element order. Shares the Observation writer's
+ * caches (codings, last updated) and time rendering.
  */
 final class CuratedJsonResources {
 
-  private static final String CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+  private static final String CONDITION_CLINICAL =
+      "http://terminology.hl7.org/CodeSystem/condition-clinical";
   private static final String CONDITION_VERIFICATION =
       "http://terminology.hl7.org/CodeSystem/condition-ver-status";
 
@@ -53,19 +54,67 @@ final class CuratedJsonResources {
   private static final int ID = 0, PATIENT = 1, FLAGS = 2, LAST_UPDATED = 3, SITE = 4, CODINGS = 5;
 
   private final Columns procedureColumns =
-      new Columns("procedure_id", "patient_id", "flags", "last_updated", "site_id", "codings", "device", "status",
-          "started_at", "ended_at", "performed_at", "started_precision", "ended_precision", "performed_precision");
+      new Columns(
+          "procedure_id",
+          "patient_id",
+          "flags",
+          "last_updated",
+          "site_id",
+          "codings",
+          "device",
+          "status",
+          "started_at",
+          "ended_at",
+          "performed_at",
+          "started_precision",
+          "ended_precision",
+          "performed_precision");
   private final Columns conditionColumns =
-      new Columns("condition_id", "patient_id", "flags", "last_updated", "site_id", "codings", "category",
-          "clinical_status", "verification_status", "onset_at", "recorded_at", "abated_at", "onset_precision",
-          "recorded_precision", "abated_precision");
+      new Columns(
+          "condition_id",
+          "patient_id",
+          "flags",
+          "last_updated",
+          "site_id",
+          "codings",
+          "category",
+          "clinical_status",
+          "verification_status",
+          "onset_at",
+          "recorded_at",
+          "abated_at",
+          "onset_precision",
+          "recorded_precision",
+          "abated_precision");
   private final Columns encounterColumns =
-      new Columns("encounter_id", "patient_id", "flags", "last_updated", "site_id", "types", "status",
-          "encounter_class", "period_start", "period_end", "period_start_precision", "period_end_precision");
+      new Columns(
+          "encounter_id",
+          "patient_id",
+          "flags",
+          "last_updated",
+          "site_id",
+          "types",
+          "status",
+          "encounter_class",
+          "period_start",
+          "period_end",
+          "period_start_precision",
+          "period_end_precision");
   // Patient: no flags or codings columns (those slots repeat the id, unused)
   private final Columns patientColumns =
-      new Columns("patient_id", "patient_id", "patient_id", "last_updated", "site_id", "patient_id", "sex",
-          "birth_year", "deceased", "deceased_at", "deceased_precision", "heart_replacement");
+      new Columns(
+          "patient_id",
+          "patient_id",
+          "patient_id",
+          "last_updated",
+          "site_id",
+          "patient_id",
+          "sex",
+          "birth_year",
+          "deceased",
+          "deceased_at",
+          "deceased_precision",
+          "heart_replacement");
 
   /** Bound of each fragment cache: constant memory whatever the data. */
   private static final int MAX_CACHED = 1024;
@@ -111,7 +160,8 @@ final class CuratedJsonResources {
       shared.time(out, performed, rs.getString(c[13]), site);
       out.append('"');
     } else if (started != null || ended != null) {
-      period(out, "performedPeriod", started, rs.getString(c[11]), ended, rs.getString(c[12]), site);
+      period(
+          out, "performedPeriod", started, rs.getString(c[11]), ended, rs.getString(c[12]), site);
     }
     out.append('}');
   }
@@ -163,7 +213,10 @@ final class CuratedJsonResources {
     head(out, "Encounter", rs, c, RegistryProfiles.ENCOUNTER, true);
     String status = rs.getString(c[6]);
     out.append(",\"status\":\"")
-        .append(status == null ? Encounter.EncounterStatus.UNKNOWN.toCode() : Encounter.EncounterStatus.fromCode(status).toCode())
+        .append(
+            status == null
+                ? Encounter.EncounterStatus.UNKNOWN.toCode()
+                : Encounter.EncounterStatus.fromCode(status).toCode())
         .append("\",\"class\":");
     String cls = rs.getString(c[7]);
     coding(out, ENCOUNTER_CLASS, cls == null ? "IMP" : cls, null);
@@ -180,7 +233,14 @@ final class CuratedJsonResources {
     Timestamp start = timestamp(rs, c[8]);
     Timestamp end = timestamp(rs, c[9]);
     if (start != null || end != null) {
-      period(out, "period", start, rs.getString(c[10]), end, rs.getString(c[11]), rs.getString(c[SITE]));
+      period(
+          out,
+          "period",
+          start,
+          rs.getString(c[10]),
+          end,
+          rs.getString(c[11]),
+          rs.getString(c[SITE]));
     }
     out.append('}');
   }
@@ -192,14 +252,19 @@ final class CuratedJsonResources {
     if (hrt != null) {
       // "<device> <procedure id> <instant> <site> <precision or ->", as the mapper reads it
       String[] parts = hrt.split(" ");
-      out.append(",\"extension\":[{\"url\":\"").append(HEART_REPLACEMENT_THERAPY).append("\",\"extension\":[");
+      out.append(",\"extension\":[{\"url\":\"")
+          .append(HEART_REPLACEMENT_THERAPY)
+          .append("\",\"extension\":[");
       out.append("{\"url\":\"device\",\"valueCoding\":");
       coding(out, TMCS_DEVICE, parts[0], null);
       out.append("},{\"url\":\"procedure\",\"valueReference\":");
       reference(out, "Procedure/", parts[1]);
       out.append("},{\"url\":\"date\",\"valueDateTime\":\"");
       shared.time(
-          out, Timestamp.from(java.time.Instant.parse(parts[2])), "-".equals(parts[4]) ? null : parts[4], parts[3]);
+          out,
+          Timestamp.from(java.time.Instant.parse(parts[2])),
+          "-".equals(parts[4]) ? null : parts[4],
+          parts[3]);
       out.append("\"}]}]");
     }
     String sex = rs.getString(c[6]);
@@ -228,7 +293,8 @@ final class CuratedJsonResources {
   }
 
   /** Resource type, id and meta (last updated, the profile, flags as tags). */
-  private void head(StringBuilder out, String type, ResultSet rs, int[] c, String profile, boolean flags)
+  private void head(
+      StringBuilder out, String type, ResultSet rs, int[] c, String profile, boolean flags)
       throws SQLException, NotCovered {
     out.append("{\"resourceType\":\"").append(type).append("\",\"id\":");
     id(out, rs.getString(c[ID]));
@@ -252,7 +318,12 @@ final class CuratedJsonResources {
   }
 
   private void period(
-      StringBuilder out, String name, Timestamp start, String startPrecision, Timestamp end, String endPrecision,
+      StringBuilder out,
+      String name,
+      Timestamp start,
+      String startPrecision,
+      Timestamp end,
+      String endPrecision,
       String site) {
     out.append(",\"").append(name).append("\":{");
     if (start != null) {

@@ -25,10 +25,10 @@ import org.shockreg.server.profile.RegistryProfiles;
  * is the one {@link CuratedResourceMapper} builds from the same {@code *_COLUMNS} (same rules,
  * profiles, code systems, displays and time rendering, taken from the mapper), written in HAPI's
  * element order, so the line is the one HAPI writes: Observation here, Procedure, Condition,
- * Encounter and Patient in {@link CuratedJsonResources}. A row with anything unusual (a blank string,
- * an id or reference HAPI would rewrite, an unknown code) is not written: the method answers false
- * and the caller falls back to the mapper and HAPI. Equivalence over every curated variant:
- * CuratedJsonWriterIT (and the golden corpus).
+ * Encounter and Patient in {@link CuratedJsonResources}. A row with anything unusual (a blank
+ * string, an id or reference HAPI would rewrite, an unknown code) is not written: the method
+ * answers false and the caller falls back to the mapper and HAPI. Equivalence over every curated
+ * variant: CuratedJsonWriterIT (and the golden corpus).
  *
  * <p>One instance per export thread: it caches rendered fragments (per variable and per stored
  * codings text, bounded) and is not thread safe.
@@ -38,17 +38,57 @@ public final class CuratedJsonWriter {
   private static final int MAX_CACHED = 4096;
   private static final TypeReference<List<Coding>> CODINGS = new TypeReference<>() {};
   private static final String[] OBSERVATION_NAMES = {
-    "observation_id", "patient_id", "variable", "status", "effective_at", "value", "unit", "comparator",
-    "range_low", "range_high", "original_value", "original_unit", "original_comparator", "codings",
-    "flags", "last_updated", "kind", "value_code", "value_boolean", "evidence", "focus", "detail",
-    "site_id", "effective_precision", "encounter_id"
+    "observation_id",
+    "patient_id",
+    "variable",
+    "status",
+    "effective_at",
+    "value",
+    "unit",
+    "comparator",
+    "range_low",
+    "range_high",
+    "original_value",
+    "original_unit",
+    "original_comparator",
+    "codings",
+    "flags",
+    "last_updated",
+    "kind",
+    "value_code",
+    "value_boolean",
+    "evidence",
+    "focus",
+    "detail",
+    "site_id",
+    "effective_precision",
+    "encounter_id"
   };
-  private static final int ID = 0, PATIENT = 1, VARIABLE = 2, STATUS = 3, EFFECTIVE = 4, VALUE = 5,
-      UNIT = 6, COMPARATOR = 7, RANGE_LOW = 8, RANGE_HIGH = 9, ORIGINAL_VALUE = 10, ORIGINAL_UNIT = 11,
-      ORIGINAL_COMPARATOR = 12, CODINGS_TEXT = 13, FLAGS = 14, LAST_UPDATED = 15, KIND = 16,
-      VALUE_CODE = 17, VALUE_BOOLEAN = 18, EVIDENCE = 19, FOCUS = 20, DETAIL = 21, SITE = 22,
-      EFFECTIVE_PRECISION = 23, ENCOUNTER = 24;
-
+  private static final int ID = 0,
+      PATIENT = 1,
+      VARIABLE = 2,
+      STATUS = 3,
+      EFFECTIVE = 4,
+      VALUE = 5,
+      UNIT = 6,
+      COMPARATOR = 7,
+      RANGE_LOW = 8,
+      RANGE_HIGH = 9,
+      ORIGINAL_VALUE = 10,
+      ORIGINAL_UNIT = 11,
+      ORIGINAL_COMPARATOR = 12,
+      CODINGS_TEXT = 13,
+      FLAGS = 14,
+      LAST_UPDATED = 15,
+      KIND = 16,
+      VALUE_CODE = 17,
+      VALUE_BOOLEAN = 18,
+      EVIDENCE = 19,
+      FOCUS = 20,
+      DETAIL = 21,
+      SITE = 22,
+      EFFECTIVE_PRECISION = 23,
+      ENCOUNTER = 24;
 
   private final CuratedResourceMapper mapper;
   private final Map<String, VariableParts> variables = new HashMap<>();
@@ -71,8 +111,8 @@ public final class CuratedJsonWriter {
 
   /**
    * Appends the Observation of the current row ({@link CuratedResourceMapper#OBSERVATION_COLUMNS})
-   * to {@code out} (no line end) and answers true, or leaves {@code out} as it was and answers false
-   * when the row is not covered. The other types alike, from their {@code *_COLUMNS}.
+   * to {@code out} (no line end) and answers true, or leaves {@code out} as it was and answers
+   * false when the row is not covered. The other types alike, from their {@code *_COLUMNS}.
    */
   public boolean observation(ResultSet rs, StringBuilder out) throws SQLException {
     return covered(this::writeObservation, rs, out);
@@ -98,7 +138,8 @@ public final class CuratedJsonWriter {
     void write(ResultSet rs, StringBuilder out) throws SQLException, NotCovered;
   }
 
-  private static boolean covered(RowWriter writer, ResultSet rs, StringBuilder out) throws SQLException {
+  private static boolean covered(RowWriter writer, ResultSet rs, StringBuilder out)
+      throws SQLException {
     int start = out.length();
     try {
       writer.write(rs, out);
@@ -122,7 +163,9 @@ public final class CuratedJsonWriter {
     VariableParts parts = variableParts(variable);
     out.append("{\"resourceType\":\"Observation\",\"id\":");
     id(out, rs.getString(col[ID]));
-    out.append(",\"meta\":{\"lastUpdated\":\"").append(lastUpdated(timestamp(rs, col[LAST_UPDATED]))).append('"');
+    out.append(",\"meta\":{\"lastUpdated\":\"")
+        .append(lastUpdated(timestamp(rs, col[LAST_UPDATED])))
+        .append('"');
     out.append(parts.profile());
     tags(out, rs, col[FLAGS]);
     out.append('}');
@@ -150,14 +193,21 @@ public final class CuratedJsonWriter {
       }
       if (original != null) {
         out.append("{\"url\":\"").append(ORIGINAL_QUANTITY).append("\",\"valueQuantity\":");
-        quantity(out, original, comparator(rs.getString(col[ORIGINAL_COMPARATOR])), rs.getString(col[ORIGINAL_UNIT]), false);
+        quantity(
+            out,
+            original,
+            comparator(rs.getString(col[ORIGINAL_COMPARATOR])),
+            rs.getString(col[ORIGINAL_UNIT]),
+            false);
         out.append('}');
       }
       out.append(']');
     }
     String status = rs.getString(col[STATUS]);
     if (status != null) {
-      out.append(",\"status\":\"").append(Observation.ObservationStatus.fromCode(status).toCode()).append('"');
+      out.append(",\"status\":\"")
+          .append(Observation.ObservationStatus.fromCode(status).toCode())
+          .append('"');
     }
     out.append(parts.head());
     codingsTail(out, rs.getString(col[CODINGS_TEXT]));
@@ -214,7 +264,8 @@ public final class CuratedJsonWriter {
     out.append('}');
   }
 
-  private void derivedValue(StringBuilder out, ResultSet rs, String variable) throws SQLException, NotCovered {
+  private void derivedValue(StringBuilder out, ResultSet rs, String variable)
+      throws SQLException, NotCovered {
     String valueCode = rs.getString(col[VALUE_CODE]);
     if (valueCode != null) {
       String system =
@@ -253,13 +304,19 @@ public final class CuratedJsonWriter {
     StringBuilder b = new StringBuilder();
     if (rule != null && rule.category() != null) {
       b.append(",\"category\":[{\"coding\":[");
-      coding(b, OBSERVATION_CATEGORY, rule.category(), ObservationRows.CATEGORY_DISPLAY.get(rule.category()));
+      coding(
+          b,
+          OBSERVATION_CATEGORY,
+          rule.category(),
+          ObservationRows.CATEGORY_DISPLAY.get(rule.category()));
       b.append("]}]");
     }
     String display =
         rule != null
             ? rule.display()
-            : RegistryProfiles.derived(variable).map(RegistryProfiles.DerivedVariable::display).orElse(null);
+            : RegistryProfiles.derived(variable)
+                .map(RegistryProfiles.DerivedVariable::display)
+                .orElse(null);
     b.append(",\"code\":{\"coding\":[");
     coding(b, REGISTRY_VARIABLE, variable, display);
     parts = new VariableParts(profile.toString(), b.toString());
@@ -298,7 +355,6 @@ public final class CuratedJsonWriter {
     }
     out.append(tail);
   }
-
 
   /** {@code meta.lastUpdated} as HAPI renders it (rows written together share it: one cached). */
   String lastUpdated(Timestamp ts) throws NotCovered {

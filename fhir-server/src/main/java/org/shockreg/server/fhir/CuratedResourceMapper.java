@@ -14,10 +14,10 @@ import org.shockreg.registry.curated.TimePrecision;
 import org.springframework.jdbc.core.RowMapper;
 
 /**
- * Renders curated rows as FHIR R4 resources per data-dictionary.md: the registry coding first,
- * then the source codings; UCUM quantities; flags in {@code meta.tag}; times in UTC, except a time
- * the source sent only as a year, month or date, which is served as that FHIR date (the calendar
- * date of the site's time zone, as sent).
+ * Renders curated rows as FHIR R4 resources per data-dictionary.md: the registry coding first, then
+ * the source codings; UCUM quantities; flags in {@code meta.tag}; times in UTC, except a time the
+ * source sent only as a year, month or date, which is served as that FHIR date (the calendar date
+ * of the site's time zone, as sent).
  *
  * <p>One row mapper per resource kind ({@link PatientRows}, {@link ObservationRows}, {@link
  * ProcedureRows}, {@link ConditionRows}, {@link EncounterRows}); each {@code *_COLUMNS} is what its
@@ -26,8 +26,10 @@ import org.springframework.jdbc.core.RowMapper;
 public final class CuratedResourceMapper {
 
   public static final String PATIENT_COLUMNS = PatientRows.COLUMNS;
+
   /** Columns of the view {@code curated_observation}: measurements and derived facts. */
   public static final String OBSERVATION_COLUMNS = ObservationRows.COLUMNS;
+
   public static final String PROCEDURE_COLUMNS = ProcedureRows.COLUMNS;
   public static final String CONDITION_COLUMNS = ConditionRows.COLUMNS;
   public static final String ENCOUNTER_COLUMNS = EncounterRows.COLUMNS;
@@ -44,8 +46,11 @@ public final class CuratedResourceMapper {
     this(rules, json, rules::timeZone);
   }
 
-  /** @param siteZones the time zone of a site's mapping file (the rules in force), for dates */
-  public CuratedResourceMapper(RuleSet rules, ObjectMapper json, Function<String, ZoneId> siteZones) {
+  /**
+   * @param siteZones the time zone of a site's mapping file (the rules in force), for dates
+   */
+  public CuratedResourceMapper(
+      RuleSet rules, ObjectMapper json, Function<String, ZoneId> siteZones) {
     this.rules = rules;
     this.values = new CuratedRowValues(json, siteZones);
     this.patients = new PatientRows(values);

@@ -25,7 +25,8 @@ import org.hl7.fhir.r4.model.IdType;
  * {@code @Search} method, so each type has a subclass holding just that signature, which hands its
  * arguments to {@link #search(SearchArguments)}; everything else happens here.
  */
-public abstract class CuratedResourceProvider<T extends IBaseResource> implements IResourceProvider {
+public abstract class CuratedResourceProvider<T extends IBaseResource>
+    implements IResourceProvider {
 
   private final CuratedTypeDeclaration<T> type;
   private final RegistryReader reader;
@@ -64,17 +65,21 @@ public abstract class CuratedResourceProvider<T extends IBaseResource> implement
     return reader.read(type.table(), type.idColumn(), type.columns(), type.rows(), id);
   }
 
-  /** The search the subclass's signature received: keyset pages, or one page for a handful of rows. */
+  /**
+   * The search the subclass's signature received: keyset pages, or one page for a handful of rows.
+   */
   protected IBundleProvider search(SearchArguments args) {
     for (String name : args.names()) {
       if (!type.parameters().contains(name)) {
-        throw new IllegalStateException(type.resourceType() + " declares no search parameter " + name);
+        throw new IllegalStateException(
+            type.resourceType() + " declares no search parameter " + name);
       }
     }
     type.guard().accept(args.request());
     SqlSearch s = type.search(args);
     if (type.onePageOrder() != null) {
-      return new SimpleBundleProvider(List.<IBaseResource>copyOf(reader.all(s, type.columns(), type.onePageOrder())));
+      return new SimpleBundleProvider(
+          List.<IBaseResource>copyOf(reader.all(s, type.columns(), type.onePageOrder())));
     }
     return reader.search(s, args.summary(), args.total(), args.request());
   }
@@ -97,7 +102,10 @@ public abstract class CuratedResourceProvider<T extends IBaseResource> implement
     }
     if (!signature.equals(type.parameters())) {
       throw new IllegalStateException(
-          type.resourceType() + ": the search signature names " + signature + ", the declaration "
+          type.resourceType()
+              + ": the search signature names "
+              + signature
+              + ", the declaration "
               + type.parameters());
     }
   }

@@ -82,11 +82,14 @@ final class CuratedRowValues {
   }
 
   private static DateTimeType dateTime(Timestamp ts) {
-    DateTimeType dt = new DateTimeType(Date.from(ts.toInstant()), TemporalPrecisionEnum.SECOND, UTC);
+    DateTimeType dt =
+        new DateTimeType(Date.from(ts.toInstant()), TemporalPrecisionEnum.SECOND, UTC);
     return dt;
   }
 
-  /** A stored time at its stored precision (see {@link #time(Timestamp, String, String)}), or null. */
+  /**
+   * A stored time at its stored precision (see {@link #time(Timestamp, String, String)}), or null.
+   */
   DateTimeType time(ResultSet rs, String column, String precisionColumn) throws SQLException {
     Timestamp ts = rs.getTimestamp(column);
     return ts == null ? null : time(ts, rs.getString(precisionColumn), rs.getString("site_id"));
@@ -105,14 +108,17 @@ final class CuratedRowValues {
     return new DateTimeType(dateText(ts, p, siteId));
   }
 
-  /** The FHIR date of a year, month or date precision time (see {@link #time(Timestamp, String, String)}). */
+  /**
+   * The FHIR date of a year, month or date precision time (see {@link #time(Timestamp, String,
+   * String)}).
+   */
   String dateText(Timestamp ts, TimePrecision p, String siteId) {
     ZoneId zone = siteId == null ? ZoneOffset.UTC : siteZones.apply(siteId);
     LocalDate local = ts.toInstant().atZone(zone).toLocalDate();
     return switch (p) {
-          case YEAR -> String.format("%04d", local.getYear());
-          case MONTH -> String.format("%04d-%02d", local.getYear(), local.getMonthValue());
-          default -> local.toString();
-        };
+      case YEAR -> String.format("%04d", local.getYear());
+      case MONTH -> String.format("%04d-%02d", local.getYear(), local.getMonthValue());
+      default -> local.toString();
+    };
   }
 }

@@ -6,11 +6,16 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** Beans of the curated search that plug into the FHIR server (see {@link FhirServerConfiguration}). */
+/**
+ * Beans of the curated search that plug into the FHIR server (see {@link FhirServerConfiguration}).
+ */
 @Configuration(proxyBeanMethods = false)
 public class CuratedSearchConfiguration {
 
-  /** Searches with a next page held in PostgreSQL too, unless {@code shockreg.fhir.persist-searches=false}. */
+  /**
+   * Searches with a next page held in PostgreSQL too, unless {@code
+   * shockreg.fhir.persist-searches=false}.
+   */
   @Bean
   HeldSearches heldSearches(
       KeysetPagingProvider paging,

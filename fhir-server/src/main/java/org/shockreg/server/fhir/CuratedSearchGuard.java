@@ -10,22 +10,33 @@ import java.util.Set;
 
 /**
  * Strict search parameters for the curated types. HAPI's plain server rejects unknown search
- * parameters by method matching, but skips every {@code _}-prefixed name it does not know
- * ({@code _foo}, {@code _has}, {@code _tag} ...): those, and malformed {@code _count},
- * {@code _summary} and {@code _total} values, answer 400 here instead of being ignored. Called
- * first thing by each search method (an interceptor would do too, but HAPI logs every exception
- * an interceptor throws as an error with its stack trace).
+ * parameters by method matching, but skips every {@code _}-prefixed name it does not know ({@code
+ * _foo}, {@code _has}, {@code _tag} ...): those, and malformed {@code _count}, {@code _summary} and
+ * {@code _total} values, answer 400 here instead of being ignored. Called first thing by each
+ * search method (an interceptor would do too, but HAPI logs every exception an interceptor throws
+ * as an error with its stack trace).
  */
 public final class CuratedSearchGuard {
 
-  static final Set<String> CURATED_TYPES = Set.of("Patient", "Observation", "Procedure", "Condition", "Encounter");
+  static final Set<String> CURATED_TYPES =
+      Set.of("Patient", "Observation", "Procedure", "Condition", "Encounter");
 
   private static final Set<String> SEARCH_RESULT_PARAMETERS =
       Set.of(
-          "_id", "_lastUpdated", "_count", "_sort", "_include", "_revinclude", "_summary", "_elements",
-          "_total", "_format", "_pretty");
+          "_id",
+          "_lastUpdated",
+          "_count",
+          "_sort",
+          "_include",
+          "_revinclude",
+          "_summary",
+          "_elements",
+          "_total",
+          "_format",
+          "_pretty");
 
-  private static final Set<String> EVERYTHING_PARAMETERS = Set.of("_count", "_format", "_pretty", "_elements");
+  private static final Set<String> EVERYTHING_PARAMETERS =
+      Set.of("_count", "_format", "_pretty", "_elements");
 
   private CuratedSearchGuard() {}
 
@@ -45,7 +56,8 @@ public final class CuratedSearchGuard {
         && "$everything".equals(request.getOperation())) {
       for (String name : parameters.keySet()) {
         if (!EVERYTHING_PARAMETERS.contains(name)) {
-          throw new InvalidRequestException("SR-SEARCH-31: $everything does not support parameter '" + name + "'");
+          throw new InvalidRequestException(
+              "SR-SEARCH-31: $everything does not support parameter '" + name + "'");
         }
       }
       checkResultParameters(parameters);
@@ -57,9 +69,9 @@ public final class CuratedSearchGuard {
       Set.of("_count", "_summary", "_elements", "_total", "_format", "_pretty");
 
   /**
-   * The same strictness for the other resource types (terminology, profiles, cohorts,
-   * Provenance): a {@code _}-parameter that is neither one HAPI applies to every search nor one
-   * the search method declares ({@code declared}) answers 400 instead of being ignored.
+   * The same strictness for the other resource types (terminology, profiles, cohorts, Provenance):
+   * a {@code _}-parameter that is neither one HAPI applies to every search nor one the search
+   * method declares ({@code declared}) answers 400 instead of being ignored.
    */
   public static void checkSearch(RequestDetails request, String... declared) {
     if (request == null || request.getRestOperationType() != RestOperationTypeEnum.SEARCH_TYPE) {
@@ -70,14 +82,19 @@ public final class CuratedSearchGuard {
     requireKnown(request, allowed);
   }
 
-  /** Every {@code _}-parameter of a search must be one of {@code allowed}; then checks their values. */
+  /**
+   * Every {@code _}-parameter of a search must be one of {@code allowed}; then checks their values.
+   */
   private static void requireKnown(RequestDetails request, Set<String> allowed) {
     Map<String, String[]> parameters = request.getParameters();
     for (String name : parameters.keySet()) {
       String bare = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
       if (bare.startsWith("_") && !allowed.contains(bare)) {
         throw new InvalidRequestException(
-            "SR-SEARCH-30: unknown search parameter '" + name + "' for " + request.getResourceName());
+            "SR-SEARCH-30: unknown search parameter '"
+                + name
+                + "' for "
+                + request.getResourceName());
       }
     }
     checkResultParameters(parameters);
@@ -90,18 +107,21 @@ public final class CuratedSearchGuard {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException e) {
-        throw new InvalidRequestException("SR-SEARCH-32: _count must be a whole number >= 0, not '" + value + "'");
+        throw new InvalidRequestException(
+            "SR-SEARCH-32: _count must be a whole number >= 0, not '" + value + "'");
       }
     }
     for (String value : values(parameters, "_summary")) {
       if (SummaryEnum.fromCode(value) == null) {
-        throw new InvalidRequestException("SR-SEARCH-33: _summary must be true, text, data, count or false");
+        throw new InvalidRequestException(
+            "SR-SEARCH-33: _summary must be true, text, data, count or false");
       }
     }
     for (String value : values(parameters, "_total")) {
       // R4 spells it "estimate"; HAPI's enum "estimated"
       if (!Set.of("none", "estimate", "estimated", "accurate").contains(value)) {
-        throw new InvalidRequestException("SR-SEARCH-34: _total must be none, estimate or accurate");
+        throw new InvalidRequestException(
+            "SR-SEARCH-34: _total must be none, estimate or accurate");
       }
     }
     if (values(parameters, "_count").length > 1 || values(parameters, "_sort").length > 1) {

@@ -56,8 +56,10 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
   private final String idColumn;
   private final String columns;
   private final RowMapper<T> rows;
+
   /** The steps that build the WHERE clause, in declaration order. */
   private final List<BiConsumer<SqlSearch, SearchArguments>> steps = new ArrayList<>();
+
   private final Set<String> parameters = new LinkedHashSet<>();
   private final SearchSorts sorts = new SearchSorts();
   private final Set<String> sortKeys = new LinkedHashSet<>();
@@ -70,7 +72,8 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
   private Function<SearchArguments, SqlSearch> query;
   private String onePageOrder;
 
-  private CuratedTypeDeclaration(Class<T> type, String table, String idColumn, String columns, RowMapper<T> rows) {
+  private CuratedTypeDeclaration(
+      Class<T> type, String table, String idColumn, String columns, RowMapper<T> rows) {
     this.type = type;
     this.resourceType = type.getSimpleName();
     this.table = table;
@@ -88,7 +91,8 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
   // ---- search parameters (applied in the order declared) ----
 
   /** A search parameter of HAPI type {@code valueType}, turned into SQL by {@code clause}. */
-  public <P> CuratedTypeDeclaration<T> parameter(String name, Class<P> valueType, Clause<P> clause) {
+  public <P> CuratedTypeDeclaration<T> parameter(
+      String name, Class<P> valueType, Clause<P> clause) {
     parameters.add(name);
     steps.add((s, args) -> clause.apply(s, valueType.cast(args.value(name))));
     return this;
@@ -109,15 +113,23 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
     return parameter(name, DateAndListParam.class, (s, v) -> SearchClauses.date(s, column, v));
   }
 
-  /** A reference to the curated patient ({@code Patient/x}, {@code x}, chains) on {@code patient_id}. */
+  /**
+   * A reference to the curated patient ({@code Patient/x}, {@code x}, chains) on {@code
+   * patient_id}.
+   */
   public CuratedTypeDeclaration<T> patient(String name) {
-    return parameter(name, ReferenceAndListParam.class, (s, v) -> SearchClauses.patient(s, "patient_id", v));
+    return parameter(
+        name, ReferenceAndListParam.class, (s, v) -> SearchClauses.patient(s, "patient_id", v));
   }
 
-  /** A token parameter; {@code missing} is the SQL for "absent" (null: {@code :missing} answers 400). */
+  /**
+   * A token parameter; {@code missing} is the SQL for "absent" (null: {@code :missing} answers
+   * 400).
+   */
   public CuratedTypeDeclaration<T> token(
       String name, BiFunction<SqlSearch, TokenParam, String> clause, String missing) {
-    return parameter(name, TokenAndListParam.class, (s, v) -> SearchClauses.tokens(s, v, clause, missing));
+    return parameter(
+        name, TokenAndListParam.class, (s, v) -> SearchClauses.tokens(s, v, clause, missing));
   }
 
   /** A clause of the caller (e.g. an EDC client's own studies), applied in declaration order. */
@@ -126,8 +138,11 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
     return this;
   }
 
-  /** Builds the whole query itself (its table depends on the parameters); no declared steps apply. */
-  public CuratedTypeDeclaration<T> query(Set<String> parameterNames, Function<SearchArguments, SqlSearch> build) {
+  /**
+   * Builds the whole query itself (its table depends on the parameters); no declared steps apply.
+   */
+  public CuratedTypeDeclaration<T> query(
+      Set<String> parameterNames, Function<SearchArguments, SqlSearch> build) {
     parameters.addAll(parameterNames);
     this.query = build;
     return this;
@@ -136,13 +151,16 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
   // ---- sorting, includes, reads, answers ----
 
   /** A {@code _sort} key over {@code expression}; {@code nullable} if the column can be NULL. */
-  public CuratedTypeDeclaration<T> sort(String parameter, String expression, KeyType keyType, boolean nullable) {
+  public CuratedTypeDeclaration<T> sort(
+      String parameter, String expression, KeyType keyType, boolean nullable) {
     sorts.key(parameter, expression, keyType, nullable);
     sortKeys.add(parameter);
     return this;
   }
 
-  /** Without {@code _sort}: the order of the first of these parameters the search is filtered by. */
+  /**
+   * Without {@code _sort}: the order of the first of these parameters the search is filtered by.
+   */
   public CuratedTypeDeclaration<T> sortWhenFilteredBy(String... parameters) {
     this.sortWhenFilteredBy = List.of(parameters);
     return this;
@@ -160,10 +178,14 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
     return this;
   }
 
-  /** The curated {@code _include} and {@code _revinclude}s (the allowed ones are the signature's). */
+  /**
+   * The curated {@code _include} and {@code _revinclude}s (the allowed ones are the signature's).
+   */
   CuratedTypeDeclaration<T> curatedIncludes(CuratedIncludes curated) {
     return includes(
-        args -> curated.of(CuratedIncludes.values(args.include()), CuratedIncludes.values(args.revInclude())));
+        args ->
+            curated.of(
+                CuratedIncludes.values(args.include()), CuratedIncludes.values(args.revInclude())));
   }
 
   public CuratedTypeDeclaration<T> includes(IncludeRule includes) {

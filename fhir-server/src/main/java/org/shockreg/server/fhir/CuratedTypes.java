@@ -42,17 +42,22 @@ public final class CuratedTypes {
   }
 
   /**
-   * Pseudonym, sex, birth year, death. A merged patient's old id answers with the surviving
-   * Patient itself (its own id), carrying {@code link} type {@code replaces} to the old id: a reader
-   * holding an old reference gets the patient's whole current record in one read, and sees from
-   * the link why the id differs.
+   * Pseudonym, sex, birth year, death. A merged patient's old id answers with the surviving Patient
+   * itself (its own id), carrying {@code link} type {@code replaces} to the old id: a reader
+   * holding an old reference gets the patient's whole current record in one read, and sees from the
+   * link why the id differs.
    */
   private static CuratedTypeDeclaration<Patient> patient(
       RegistryReader reader, CuratedResourceMapper mapper, CuratedIncludes includes) {
-    return CuratedTypeDeclaration.of(Patient.class, "patient", "patient_id", PATIENT_COLUMNS, mapper.patient())
-        .parameter("_id", TokenAndListParam.class, (s, v) -> SearchClauses.patientIds(s, "patient_id", v))
+    return CuratedTypeDeclaration.of(
+            Patient.class, "patient", "patient_id", PATIENT_COLUMNS, mapper.patient())
+        .parameter(
+            "_id", TokenAndListParam.class, (s, v) -> SearchClauses.patientIds(s, "patient_id", v))
         .token(Patient.SP_GENDER, (q, t) -> SearchClauses.gender(q, t, "sex"), "sex IS NULL")
-        .parameter(Patient.SP_BIRTHDATE, DateAndListParam.class, (s, v) -> SearchDates.year(s, "birth_year", v))
+        .parameter(
+            Patient.SP_BIRTHDATE,
+            DateAndListParam.class,
+            (s, v) -> SearchDates.year(s, "birth_year", v))
         .date(Patient.SP_DEATH_DATE, "deceased_at")
         .lastUpdated()
         .sort("_id", "patient_id", KeyType.TEXT, false)
@@ -71,22 +76,30 @@ public final class CuratedTypes {
                   throw e;
                 }
                 Patient p = byId.apply(new IdType("Patient", survivor));
-                p.addLink().setType(Patient.LinkType.REPLACES).setOther(new Reference("Patient/" + id.getIdPart()));
+                p.addLink()
+                    .setType(Patient.LinkType.REPLACES)
+                    .setOther(new Reference("Patient/" + id.getIdPart()));
                 return p;
               }
             });
   }
 
   /** Device therapies (tMCS, heart replacement therapy). */
-  private static CuratedTypeDeclaration<Procedure> procedure(CuratedResourceMapper mapper, CuratedIncludes includes) {
+  private static CuratedTypeDeclaration<Procedure> procedure(
+      CuratedResourceMapper mapper, CuratedIncludes includes) {
     return CuratedTypeDeclaration.of(
-            Procedure.class, "device_therapy", "procedure_id", PROCEDURE_COLUMNS, mapper.procedure())
+            Procedure.class,
+            "device_therapy",
+            "procedure_id",
+            PROCEDURE_COLUMNS,
+            mapper.procedure())
         .ids()
         .patient(Procedure.SP_SUBJECT)
         .patient(Procedure.SP_PATIENT)
         .token(
             Procedure.SP_CODE,
-            (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.TMCS_DEVICE, "device"),
+            (q, t) ->
+                SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.TMCS_DEVICE, "device"),
             "false")
         .date(Procedure.SP_DATE, "COALESCE(started_at, performed_at)")
         .lastUpdated()
@@ -98,7 +111,8 @@ public final class CuratedTypes {
   }
 
   /** Diagnoses, coded with their registry category first. */
-  private static CuratedTypeDeclaration<Condition> condition(CuratedResourceMapper mapper, CuratedIncludes includes) {
+  private static CuratedTypeDeclaration<Condition> condition(
+      CuratedResourceMapper mapper, CuratedIncludes includes) {
     return CuratedTypeDeclaration.of(
             Condition.class, "diagnosis", "condition_id", CONDITION_COLUMNS, mapper.condition())
         .ids()
@@ -106,7 +120,9 @@ public final class CuratedTypes {
         .patient(Condition.SP_PATIENT)
         .token(
             Condition.SP_CODE,
-            (q, t) -> SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.DIAGNOSIS_CATEGORY, "category"),
+            (q, t) ->
+                SearchClauses.registryOrSourceCode(
+                    q, t, RegistryCodeSystems.DIAGNOSIS_CATEGORY, "category"),
             "false")
         .date(Condition.SP_ONSET_DATE, "onset_at")
         .lastUpdated()
@@ -118,14 +134,17 @@ public final class CuratedTypes {
   }
 
   /** Inpatient and intensive-care stays; {@code date} compares their period as a range. */
-  private static CuratedTypeDeclaration<Encounter> encounter(CuratedResourceMapper mapper, CuratedIncludes includes) {
+  private static CuratedTypeDeclaration<Encounter> encounter(
+      CuratedResourceMapper mapper, CuratedIncludes includes) {
     return CuratedTypeDeclaration.of(
             Encounter.class, "encounter", "encounter_id", ENCOUNTER_COLUMNS, mapper.encounter())
         .ids()
         .patient(Encounter.SP_SUBJECT)
         .patient(Encounter.SP_PATIENT)
         .parameter(
-            Encounter.SP_DATE, DateAndListParam.class, (s, v) -> SearchDates.period(s, "period_start", "period_end", v))
+            Encounter.SP_DATE,
+            DateAndListParam.class,
+            (s, v) -> SearchDates.period(s, "period_start", "period_end", v))
         .lastUpdated()
         .sort("date", "period_start", KeyType.TIMESTAMP, true)
         .sort("_lastUpdated", "last_updated", KeyType.TIMESTAMP, false)

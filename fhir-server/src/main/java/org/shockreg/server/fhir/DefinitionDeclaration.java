@@ -43,7 +43,10 @@ public final class DefinitionDeclaration<T extends MetadataResource> {
   private FhirServerProperties pages;
 
   private DefinitionDeclaration(
-      Class<T> type, Supplier<List<T>> all, Function<String, Optional<T>> byId, Function<String, String> unknown) {
+      Class<T> type,
+      Supplier<List<T>> all,
+      Function<String, Optional<T>> byId,
+      Function<String, String> unknown) {
     this.type = type;
     this.all = all;
     this.byId = byId;
@@ -52,7 +55,10 @@ public final class DefinitionDeclaration<T extends MetadataResource> {
 
   /** {@code unknown}: the not-found message for an id. */
   public static <T extends MetadataResource> DefinitionDeclaration<T> of(
-      Class<T> type, Supplier<List<T>> all, Function<String, Optional<T>> byId, Function<String, String> unknown) {
+      Class<T> type,
+      Supplier<List<T>> all,
+      Function<String, Optional<T>> byId,
+      Function<String, String> unknown) {
     return new DefinitionDeclaration<>(type, all, byId, unknown);
   }
 
@@ -60,16 +66,24 @@ public final class DefinitionDeclaration<T extends MetadataResource> {
    * A token parameter matching {@code value} exactly; {@code modifierError} is the error code for a
    * modifier ({@code :not} ...), or null to ignore modifiers.
    */
-  public DefinitionDeclaration<T> token(String name, Function<T, String> value, String modifierError) {
+  public DefinitionDeclaration<T> token(
+      String name, Function<T, String> value, String modifierError) {
     return add(name, (d, v) -> matchesToken((TokenOrListParam) v, value.apply(d), modifierError));
   }
 
-  /** A uri parameter matching any of {@code values}; a modifier answers 400 with {@code modifierError}. */
-  public DefinitionDeclaration<T> uri(String name, Function<T, Collection<String>> values, String modifierError) {
+  /**
+   * A uri parameter matching any of {@code values}; a modifier answers 400 with {@code
+   * modifierError}.
+   */
+  public DefinitionDeclaration<T> uri(
+      String name, Function<T, Collection<String>> values, String modifierError) {
     return add(name, (d, v) -> matchesUri((UriOrListParam) v, values.apply(d), modifierError));
   }
 
-  /** A string parameter: starts with, case- and accent-insensitive; {@code :exact}, {@code :contains}. */
+  /**
+   * A string parameter: starts with, case- and accent-insensitive; {@code :exact}, {@code
+   * :contains}.
+   */
   public DefinitionDeclaration<T> string(String name, Function<T, String> value) {
     return add(name, (d, v) -> matchesString((StringOrListParam) v, value.apply(d)));
   }
@@ -80,7 +94,9 @@ public final class DefinitionDeclaration<T extends MetadataResource> {
     return this;
   }
 
-  /** Pages by {@code _offset} and {@code _count} (page sizes of {@code pages}) instead of one page. */
+  /**
+   * Pages by {@code _offset} and {@code _count} (page sizes of {@code pages}) instead of one page.
+   */
   public DefinitionDeclaration<T> pagedByOffset(FhirServerProperties pages) {
     this.pages = pages;
     return this;
@@ -138,7 +154,10 @@ public final class DefinitionDeclaration<T extends MetadataResource> {
     for (TokenParam t : tokens.getValuesAsQueryTokens()) {
       if (modifierError != null && t.getModifier() != null) {
         throw new InvalidRequestException(
-            modifierError + ": token modifiers (" + t.getModifier().getValue() + ") are not supported here");
+            modifierError
+                + ": token modifiers ("
+                + t.getModifier().getValue()
+                + ") are not supported here");
       }
       if (value.equals(t.getValue())) {
         return true;
@@ -147,14 +166,18 @@ public final class DefinitionDeclaration<T extends MetadataResource> {
     return false;
   }
 
-  private static boolean matchesUri(UriOrListParam uris, Collection<String> values, String modifierError) {
+  private static boolean matchesUri(
+      UriOrListParam uris, Collection<String> values, String modifierError) {
     if (uris == null || uris.getValuesAsQueryTokens().isEmpty()) {
       return true;
     }
     for (UriParam u : uris.getValuesAsQueryTokens()) {
       if (u.getQualifier() != null) {
         throw new InvalidRequestException(
-            modifierError + ": uri search modifiers (" + u.getQualifier().getValue() + ") are not supported here");
+            modifierError
+                + ": uri search modifiers ("
+                + u.getQualifier().getValue()
+                + ") are not supported here");
       }
       if (values.contains(u.getValue())) {
         return true;
@@ -168,9 +191,11 @@ public final class DefinitionDeclaration<T extends MetadataResource> {
       return true;
     }
     for (StringParam s : strings.getValuesAsQueryTokens()) {
-      if (s.isExact() ? value.equals(s.getValue())
-          : s.isContains() ? fold(value).contains(fold(s.getValue()))
-          : fold(value).startsWith(fold(s.getValue()))) {
+      if (s.isExact()
+          ? value.equals(s.getValue())
+          : s.isContains()
+              ? fold(value).contains(fold(s.getValue()))
+              : fold(value).startsWith(fold(s.getValue()))) {
         return true;
       }
     }
@@ -178,6 +203,8 @@ public final class DefinitionDeclaration<T extends MetadataResource> {
   }
 
   private static String fold(String s) {
-    return Normalizer.normalize(s, Normalizer.Form.NFD).replaceAll("\\p{M}", "").toLowerCase(Locale.ROOT);
+    return Normalizer.normalize(s, Normalizer.Form.NFD)
+        .replaceAll("\\p{M}", "")
+        .toLowerCase(Locale.ROOT);
   }
 }

@@ -109,7 +109,9 @@ final class DerivedFactJson {
         if (hasEvidence && !evidence.isEmpty()) {
           out.append("\"extension\":[");
           for (int j = 0; j < evidence.size(); j++) {
-            out.append(j > 0 ? ",{\"url\":\"" : "{\"url\":\"").append(CRITERION_EVIDENCE).append("\",\"valueReference\":");
+            out.append(j > 0 ? ",{\"url\":\"" : "{\"url\":\"")
+                .append(CRITERION_EVIDENCE)
+                .append("\",\"valueReference\":");
             reference(out, "", evidence.get(j));
             out.append('}');
           }

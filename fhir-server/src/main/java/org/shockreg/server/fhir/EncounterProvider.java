@@ -17,7 +17,10 @@ import ca.uhn.fhir.rest.param.TokenAndListParam;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Encounter;
 
-/** Curated inpatient and intensive-care encounters (see {@link CuratedTypes}): HAPI's search signature only. */
+/**
+ * Curated inpatient and intensive-care encounters (see {@link CuratedTypes}): HAPI's search
+ * signature only.
+ */
 public final class EncounterProvider extends CuratedResourceProvider<Encounter> {
 
   EncounterProvider(CuratedTypeDeclaration<Encounter> type, RegistryReader reader) {
@@ -26,22 +29,35 @@ public final class EncounterProvider extends CuratedResourceProvider<Encounter> 
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenAndListParam id,
+      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id")
+          TokenAndListParam id,
       @Description(shortDefinition = "When the curated resource last changed")
           @OptionalParam(name = "_lastUpdated")
           DateAndListParam lastUpdated,
-      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
-          @OptionalParam(name = Encounter.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+      @Description(
+              shortDefinition =
+                  "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
+          @OptionalParam(
+              name = Encounter.SP_SUBJECT,
+              targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceAndListParam subject,
-      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
-          @OptionalParam(name = Encounter.SP_PATIENT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+      @Description(
+              shortDefinition =
+                  "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
+          @OptionalParam(
+              name = Encounter.SP_PATIENT,
+              targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceAndListParam patient,
-      @Description(shortDefinition = "The period (start..end, open end = ongoing), compared as ranges")
+      @Description(
+              shortDefinition = "The period (start..end, open end = ongoing), compared as ranges")
           @OptionalParam(name = Encounter.SP_DATE)
           DateAndListParam date,
       @Sort SortSpec sort,
       @IncludeParam(allow = {"Encounter:subject", "Encounter:patient"}) Set<Include> include,
-      @IncludeParam(reverse = true, allow = {"Observation:encounter"}) Set<Include> revInclude,
+      @IncludeParam(
+              reverse = true,
+              allow = {"Observation:encounter"})
+          Set<Include> revInclude,
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {

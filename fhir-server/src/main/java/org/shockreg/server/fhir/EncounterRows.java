@@ -9,7 +9,9 @@ import org.hl7.fhir.r4.model.Reference;
 import org.shockreg.server.profile.RegistryProfiles;
 import org.springframework.jdbc.core.RowMapper;
 
-/** Encounter rows ({@code encounter}) as FHIR Encounter: status, class, types as received, period. */
+/**
+ * Encounter rows ({@code encounter}) as FHIR Encounter: status, class, types as received, period.
+ */
 final class EncounterRows {
 
   static final String COLUMNS =
@@ -31,9 +33,12 @@ final class EncounterRows {
       e.getMeta().addProfile(RegistryProfiles.ENCOUNTER);
       String status = rs.getString("status");
       e.setStatus(
-          status == null ? Encounter.EncounterStatus.UNKNOWN : Encounter.EncounterStatus.fromCode(status));
+          status == null
+              ? Encounter.EncounterStatus.UNKNOWN
+              : Encounter.EncounterStatus.fromCode(status));
       String cls = rs.getString("encounter_class");
-      e.setClass_(new org.hl7.fhir.r4.model.Coding(ENCOUNTER_CLASS, cls == null ? "IMP" : cls, null));
+      e.setClass_(
+          new org.hl7.fhir.r4.model.Coding(ENCOUNTER_CLASS, cls == null ? "IMP" : cls, null));
       CodeableConcept type = new CodeableConcept();
       values.addCodings(type, rs.getString("types"));
       if (type.hasCoding()) {

@@ -7,8 +7,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
  * {@code Patient/{id}/$everything}: the patient's searches (Patient, Observations incl. derived,
- * Procedures, Conditions, Encounters) read one after the other. The cursor is (type ordinal,
- * the type's own keyset cursor), so pages stay correct while data changes, like a search.
+ * Procedures, Conditions, Encounters) read one after the other. The cursor is (type ordinal, the
+ * type's own keyset cursor), so pages stay correct while data changes, like a search.
  */
 final class EverythingQuery implements PagedQuery {
 
@@ -31,7 +31,8 @@ final class EverythingQuery implements PagedQuery {
       try {
         part = Integer.parseInt(cursor.substring(0, dot));
       } catch (RuntimeException e) {
-        throw new ca.uhn.fhir.rest.server.exceptions.InvalidRequestException("SR-PAGE-3: invalid _pageId");
+        throw new ca.uhn.fhir.rest.server.exceptions.InvalidRequestException(
+            "SR-PAGE-3: invalid _pageId");
       }
       inner = cursor.substring(dot + 1);
       inner = inner.isEmpty() ? null : inner;

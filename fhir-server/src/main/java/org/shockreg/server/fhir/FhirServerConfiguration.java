@@ -18,9 +18,14 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 public class FhirServerConfiguration {
 
   @Bean
-  KeysetPagingProvider keysetPagingProvider(NamedParameterJdbcTemplate jdbc, FhirServerProperties props) {
+  KeysetPagingProvider keysetPagingProvider(
+      NamedParameterJdbcTemplate jdbc, FhirServerProperties props) {
     return new KeysetPagingProvider(
-        jdbc, props.defaultPageSize(), props.maxPageSize(), props.searchTtl(), props.maxHeldSearches());
+        jdbc,
+        props.defaultPageSize(),
+        props.maxPageSize(),
+        props.searchTtl(),
+        props.maxHeldSearches());
   }
 
   @Bean
@@ -30,7 +35,9 @@ public class FhirServerConfiguration {
 
   @Bean
   CuratedResourceMapper curatedResourceMapper(
-      RuleSet rules, ObjectMapper json, ObjectProvider<org.shockreg.mappings.MappingEngine> engine) {
+      RuleSet rules,
+      ObjectMapper json,
+      ObjectProvider<org.shockreg.mappings.MappingEngine> engine) {
     // dates render in the site's zone of the rules in force (a reload may add a site's file)
     return new CuratedResourceMapper(
         rules,

@@ -11,8 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxPageSize the largest {@code _count} honoured
  * @param searchTtl how long a search's next links stay valid
  * @param maxHeldSearches how many searches are held in memory for paging at once
- * @param persistSearches also hold searches with a next page in PostgreSQL, so next links survive
- *     a restart and work on every instance over the same database
+ * @param persistSearches also hold searches with a next page in PostgreSQL, so next links survive a
+ *     restart and work on every instance over the same database
  */
 @ConfigurationProperties("shockreg.fhir")
 public record FhirServerProperties(

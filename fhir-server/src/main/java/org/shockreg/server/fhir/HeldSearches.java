@@ -9,18 +9,18 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.shockreg.registry.search.AskedSearch;
 import org.shockreg.registry.search.HeldSearchStore;
+import org.shockreg.server.security.ShockRegPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.shockreg.server.security.ShockRegPrincipal;
 
 /**
- * Searches held in PostgreSQL (table {@code fhir_search}) so next links survive a restart and
- * work on any instance over the same database. What is held is the search as it was asked: its
- * resource type, operation ({@code $everything}) and instance, its request parameters, and the
- * principal that asked, never SQL and never results. A next link that is not in memory re-runs the
- * held parameters through HAPI's parameter parsing and the provider ({@link SearchReplay}), exactly
- * as a new request would be; the cursor travels in the link. Rows expire after the search TTL.
- * The table's SQL is {@link HeldSearchStore}'s; this class knows the HAPI request.
+ * Searches held in PostgreSQL (table {@code fhir_search}) so next links survive a restart and work
+ * on any instance over the same database. What is held is the search as it was asked: its resource
+ * type, operation ({@code $everything}) and instance, its request parameters, and the principal
+ * that asked, never SQL and never results. A next link that is not in memory re-runs the held
+ * parameters through HAPI's parameter parsing and the provider ({@link SearchReplay}), exactly as a
+ * new request would be; the cursor travels in the link. Rows expire after the search TTL. The
+ * table's SQL is {@link HeldSearchStore}'s; this class knows the HAPI request.
  */
 final class HeldSearches {
 
@@ -39,7 +39,9 @@ final class HeldSearches {
     this.ttl = ttl;
   }
 
-  /** Holds the search {@code request} asked for; false when it cannot be held here (memory only). */
+  /**
+   * Holds the search {@code request} asked for; false when it cannot be held here (memory only).
+   */
   boolean save(String searchId, RequestDetails request) {
     AskedSearch asked = asked(request);
     if (asked == null) {
@@ -64,7 +66,9 @@ final class HeldSearches {
 
   /** The search a request asked for: a type search or an instance operation such as $everything. */
   static AskedSearch asked(RequestDetails request) {
-    if (request == null || request.getResourceName() == null || request.getCompartmentName() != null) {
+    if (request == null
+        || request.getResourceName() == null
+        || request.getCompartmentName() != null) {
       return null; // not a search this server re-runs by parameters: held in memory only
     }
     String operation = request.getOperation();
@@ -73,12 +77,16 @@ final class HeldSearches {
       return null;
     }
     Map<String, String[]> parameters = new LinkedHashMap<>();
-    request.getParameters().forEach((k, v) -> {
-      if (!NOT_HELD.contains(k)) {
-        parameters.put(k, v.clone());
-      }
-    });
-    return new AskedSearch(request.getResourceName(), operation, instance, parameters, principal(request));
+    request
+        .getParameters()
+        .forEach(
+            (k, v) -> {
+              if (!NOT_HELD.contains(k)) {
+                parameters.put(k, v.clone());
+              }
+            });
+    return new AskedSearch(
+        request.getResourceName(), operation, instance, parameters, principal(request));
   }
 
   /** Who asked ({@link ShockRegPrincipal#id()}), or null outside an authenticated request. */

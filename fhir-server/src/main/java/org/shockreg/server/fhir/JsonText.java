@@ -17,8 +17,9 @@ import org.hl7.fhir.r4.model.Quantity;
 
 /**
  * JSON text pieces as HAPI's parser writes them for the curated shapes ({@link CuratedJsonWriter}):
- * codings, quantities, references, ids, strings escaped as Jackson escapes them, UTC times. Anything
- * HAPI would write differently (a blank string, an id it would rewrite) throws {@link NotCovered}.
+ * codings, quantities, references, ids, strings escaped as Jackson escapes them, UTC times.
+ * Anything HAPI would write differently (a blank string, an id it would rewrite) throws {@link
+ * NotCovered}.
  */
 final class JsonText {
 
@@ -58,7 +59,8 @@ final class JsonText {
     out.append(']');
   }
 
-  static void coding(StringBuilder out, String system, String code, String display) throws NotCovered {
+  static void coding(StringBuilder out, String system, String code, String display)
+      throws NotCovered {
     out.append('{');
     boolean first = field(out, true, "system", system);
     first = field(out, first, "code", code);
@@ -66,8 +68,11 @@ final class JsonText {
     out.append('}');
   }
 
-  /** Appends {@code "name":"value"} unless value is null; answers whether nothing was written yet. */
-  static boolean field(StringBuilder out, boolean first, String name, String value) throws NotCovered {
+  /**
+   * Appends {@code "name":"value"} unless value is null; answers whether nothing was written yet.
+   */
+  static boolean field(StringBuilder out, boolean first, String name, String value)
+      throws NotCovered {
     if (value == null) {
       return first;
     }
@@ -79,9 +84,15 @@ final class JsonText {
     return false;
   }
 
-  /** A UCUM quantity as the mapper builds it ({@code ucum}), or an original quantity (unit only). */
+  /**
+   * A UCUM quantity as the mapper builds it ({@code ucum}), or an original quantity (unit only).
+   */
   static void quantity(
-      StringBuilder out, BigDecimal value, Quantity.QuantityComparator comparator, String unit, boolean ucum)
+      StringBuilder out,
+      BigDecimal value,
+      Quantity.QuantityComparator comparator,
+      String unit,
+      boolean ucum)
       throws NotCovered {
     out.append("{\"value\":").append(value.toString());
     if (comparator != null) {
@@ -141,7 +152,9 @@ final class JsonText {
     ID_CHARS['.'] = true;
   }
 
-  /** Only letters, digits, '-' and '.' (the FHIR id characters): needs no escaping, HAPI keeps it. */
+  /**
+   * Only letters, digits, '-' and '.' (the FHIR id characters): needs no escaping, HAPI keeps it.
+   */
   static void checkId(String id) throws NotCovered {
     if (id == null || id.isEmpty()) {
       throw NOT_COVERED;
@@ -155,10 +168,11 @@ final class JsonText {
   }
 
   /**
-   * A {@code timestamptz} column as the driver's {@code getTimestamp} gives it, parsed straight from
-   * the ISO text PostgreSQL sends ({@code 2025-05-03 20:49:00.123+02}): the driver's parse goes
-   * through a Calendar and was the biggest single cost of a row. Anything else (before 1900, where
-   * the driver's Julian calendar differs; BC; infinity; a binary value) is left to the driver.
+   * A {@code timestamptz} column as the driver's {@code getTimestamp} gives it, parsed straight
+   * from the ISO text PostgreSQL sends ({@code 2025-05-03 20:49:00.123+02}): the driver's parse
+   * goes through a Calendar and was the biggest single cost of a row. Anything else (before 1900,
+   * where the driver's Julian calendar differs; BC; infinity; a binary value) is left to the
+   * driver.
    */
   static Timestamp timestamp(ResultSet rs, int column) throws SQLException {
     String s = rs.getString(column);
@@ -171,7 +185,11 @@ final class JsonText {
 
   static Timestamp parseTimestamp(String s) {
     int n = s.length();
-    if (n < 22 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != ' ' || s.charAt(13) != ':'
+    if (n < 22
+        || s.charAt(4) != '-'
+        || s.charAt(7) != '-'
+        || s.charAt(10) != ' '
+        || s.charAt(13) != ':'
         || s.charAt(16) != ':') {
       return null;
     }
@@ -181,8 +199,17 @@ final class JsonText {
     int hour = digits(s, 11, 2);
     int minute = digits(s, 14, 2);
     int second = digits(s, 17, 2);
-    if (year < 1900 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
-        || minute > 59 || second < 0 || second > 59) {
+    if (year < 1900
+        || month < 1
+        || month > 12
+        || day < 1
+        || day > 31
+        || hour < 0
+        || hour > 23
+        || minute < 0
+        || minute > 59
+        || second < 0
+        || second > 59) {
       return null;
     }
     int i = 19;
@@ -247,7 +274,10 @@ final class JsonText {
     return v;
   }
 
-  /** A JSON string as Jackson (HAPI's writer) escapes it; HAPI drops blank strings, so those are not covered. */
+  /**
+   * A JSON string as Jackson (HAPI's writer) escapes it; HAPI drops blank strings, so those are not
+   * covered.
+   */
   static void str(StringBuilder out, String s) throws NotCovered {
     boolean plain = true;
     boolean blank = true;
@@ -272,8 +302,6 @@ final class JsonText {
     out.append('"');
   }
 
-
-
   /** {@code yyyy-MM-ddTHH:mm:ss+00:00}, HAPI's rendering of a second-precision UTC DateTimeType. */
   static void instant(StringBuilder out, Timestamp ts) {
     long seconds = Math.floorDiv(ts.getTime(), 1000L);
@@ -281,7 +309,9 @@ final class JsonText {
     int year = t.getYear();
     if (year < 1900 || year > 9999) {
       // the Julian calendar and odd years are HAPI's business
-      out.append(new DateTimeType(Date.from(ts.toInstant()), TemporalPrecisionEnum.SECOND, UTC).getValueAsString());
+      out.append(
+          new DateTimeType(Date.from(ts.toInstant()), TemporalPrecisionEnum.SECOND, UTC)
+              .getValueAsString());
       return;
     }
     out.append(year).append('-');

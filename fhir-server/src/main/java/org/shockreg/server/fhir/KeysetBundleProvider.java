@@ -9,9 +9,9 @@ import org.hl7.fhir.r4.model.InstantType;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * One page of a search read with keyset paging: "rows after the cursor", so next links stay
- * correct while ingest adds or changes data, and no page costs an offset scan. The page id is
- * {@code <page size>-<cursor>}; the search itself is held by {@link KeysetPagingProvider}.
+ * One page of a search read with keyset paging: "rows after the cursor", so next links stay correct
+ * while ingest adds or changes data, and no page costs an offset scan. The page id is {@code <page
+ * size>-<cursor>}; the search itself is held by {@link KeysetPagingProvider}.
  */
 public final class KeysetBundleProvider implements IBundleProvider {
 

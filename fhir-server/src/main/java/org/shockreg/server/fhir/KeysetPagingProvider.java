@@ -13,12 +13,12 @@ import org.shockreg.registry.search.AskedSearch;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * Holds compiled searches (not their results) so next links can re-run them from a keyset
- * cursor. Memory per search is its WHERE clause and parameters; searches expire after {@code ttl}
- * and beyond {@code maxSearches} Caffeine evicts the least likely to be paged again. With {@link #persistTo} a search that has a
- * next page is also held in PostgreSQL ({@link HeldSearches}: its request parameters, re-run
- * through the normal parsing when a link is followed elsewhere), so its links survive a restart and
- * work on every instance.
+ * Holds compiled searches (not their results) so next links can re-run them from a keyset cursor.
+ * Memory per search is its WHERE clause and parameters; searches expire after {@code ttl} and
+ * beyond {@code maxSearches} Caffeine evicts the least likely to be paged again. With {@link
+ * #persistTo} a search that has a next page is also held in PostgreSQL ({@link HeldSearches}: its
+ * request parameters, re-run through the normal parsing when a link is followed elsewhere), so its
+ * links survive a restart and work on every instance.
  */
 public final class KeysetPagingProvider implements IPagingProvider {
 
@@ -34,7 +34,11 @@ public final class KeysetPagingProvider implements IPagingProvider {
   private volatile HeldSearches store;
 
   public KeysetPagingProvider(
-      NamedParameterJdbcTemplate jdbc, int defaultPageSize, int maxPageSize, Duration ttl, int maxSearches) {
+      NamedParameterJdbcTemplate jdbc,
+      int defaultPageSize,
+      int maxPageSize,
+      Duration ttl,
+      int maxSearches) {
     this.jdbc = jdbc;
     this.defaultPageSize = defaultPageSize;
     this.maxPageSize = maxPageSize;
@@ -54,7 +58,8 @@ public final class KeysetPagingProvider implements IPagingProvider {
   KeysetBundleProvider start(PagedQuery search, boolean count, boolean countOnly) {
     String uuid = UUID.randomUUID().toString();
     if (!countOnly) {
-      searches.put(uuid, new Held(search, System.currentTimeMillis(), HeldSearches.principal(null)));
+      searches.put(
+          uuid, new Held(search, System.currentTimeMillis(), HeldSearches.principal(null)));
     }
     Integer size = count || countOnly ? search.count(jdbc) : null;
     return new KeysetBundleProvider(uuid, search, jdbc, null, null, size, countOnly);
@@ -91,7 +96,8 @@ public final class KeysetPagingProvider implements IPagingProvider {
   }
 
   @Override
-  public IBundleProvider retrieveResultList(RequestDetails request, String searchId, String pageId) {
+  public IBundleProvider retrieveResultList(
+      RequestDetails request, String searchId, String pageId) {
     Held held = searchId == null ? null : searches.getIfPresent(searchId);
     HeldSearches db = store;
     if (held == null && db != null && searchId != null) {
@@ -104,12 +110,14 @@ public final class KeysetPagingProvider implements IPagingProvider {
         searches.put(searchId, held);
       }
     }
-    if (held != null && !java.util.Objects.equals(held.principal(), HeldSearches.principal(request))) {
+    if (held != null
+        && !java.util.Objects.equals(held.principal(), HeldSearches.principal(request))) {
       // Another caller's search: as if it did not exist (its id is no capability to read it).
       held = null;
     }
     if (held == null || System.currentTimeMillis() - held.createdAt() > ttlMillis) {
-      throw new ResourceGoneException("SR-PAGE-2: search " + searchId + " has expired; run it again");
+      throw new ResourceGoneException(
+          "SR-PAGE-2: search " + searchId + " has expired; run it again");
     }
     // pageId = "<page size>-<cursor>"
     String cursor;
@@ -122,7 +130,13 @@ public final class KeysetPagingProvider implements IPagingProvider {
       throw new InvalidRequestException("SR-PAGE-3: invalid _pageId");
     }
     return new KeysetBundleProvider(
-        searchId, held.search(), jdbc, "first".equals(cursor) ? null : cursor, Math.max(pageSize, 1), null, false);
+        searchId,
+        held.search(),
+        jdbc,
+        "first".equals(cursor) ? null : cursor,
+        Math.max(pageSize, 1),
+        null,
+        false);
   }
 
   @Override

@@ -18,7 +18,10 @@ import ca.uhn.fhir.rest.param.TokenAndListParam;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Observation;
 
-/** Curated measurements and derived facts as FHIR Observation (see {@link ObservationType}): HAPI's search signature only. */
+/**
+ * Curated measurements and derived facts as FHIR Observation (see {@link ObservationType}): HAPI's
+ * search signature only.
+ */
 public final class ObservationProvider extends CuratedResourceProvider<Observation> {
 
   ObservationProvider(CuratedTypeDeclaration<Observation> type, RegistryReader reader) {
@@ -27,17 +30,28 @@ public final class ObservationProvider extends CuratedResourceProvider<Observati
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenAndListParam id,
+      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id")
+          TokenAndListParam id,
       @Description(shortDefinition = "When the curated resource last changed")
           @OptionalParam(name = "_lastUpdated")
           DateAndListParam lastUpdated,
-      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
-          @OptionalParam(name = Observation.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+      @Description(
+              shortDefinition =
+                  "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
+          @OptionalParam(
+              name = Observation.SP_SUBJECT,
+              targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceAndListParam subject,
-      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
-          @OptionalParam(name = Observation.SP_PATIENT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+      @Description(
+              shortDefinition =
+                  "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
+          @OptionalParam(
+              name = Observation.SP_PATIENT,
+              targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceAndListParam patient,
-      @Description(shortDefinition = "Registry variable (RV) or source code, system|code; :not, :missing")
+      @Description(
+              shortDefinition =
+                  "Registry variable (RV) or source code, system|code; :not, :missing")
           @OptionalParam(name = Observation.SP_CODE)
           TokenAndListParam code,
       @Description(shortDefinition = "vital-signs, laboratory or exam; :not")
@@ -46,16 +60,23 @@ public final class ObservationProvider extends CuratedResourceProvider<Observati
       @Description(shortDefinition = "Effective time (every prefix, at the value's precision)")
           @OptionalParam(name = Observation.SP_DATE)
           DateAndListParam date,
-      @Description(shortDefinition = "Value with prefix and UCUM unit (converted where commensurable)")
+      @Description(
+              shortDefinition = "Value with prefix and UCUM unit (converted where commensurable)")
           @OptionalParam(name = Observation.SP_VALUE_QUANTITY)
           QuantityAndListParam valueQuantity,
-      @Description(shortDefinition = "Coded value of a derived fact (etiology, SCAI stage); :not, :missing")
+      @Description(
+              shortDefinition =
+                  "Coded value of a derived fact (etiology, SCAI stage); :not, :missing")
           @OptionalParam(name = Observation.SP_VALUE_CONCEPT)
           TokenAndListParam valueConcept,
       @Description(shortDefinition = "The shock episode's hospital stay")
-          @OptionalParam(name = Observation.SP_ENCOUNTER, targetTypes = {org.hl7.fhir.r4.model.Encounter.class})
+          @OptionalParam(
+              name = Observation.SP_ENCOUNTER,
+              targetTypes = {org.hl7.fhir.r4.model.Encounter.class})
           ReferenceAndListParam encounter,
-      @Description(shortDefinition = "What the Observation is about (trial subjects, with the trial issue)")
+      @Description(
+              shortDefinition =
+                  "What the Observation is about (trial subjects, with the trial issue)")
           @OptionalParam(name = Observation.SP_FOCUS)
           ReferenceAndListParam focus,
       @Sort SortSpec sort,

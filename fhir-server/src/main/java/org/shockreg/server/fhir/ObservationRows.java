@@ -53,7 +53,8 @@ final class ObservationRows {
           + " AND curated_observation.effective_at BETWEEN e.window_start AND e.window_end"
           + " ORDER BY e.shock_diagnosis_at LIMIT 1)) AS encounter_id";
 
-  private static final TypeReference<List<Map<String, Object>>> COMPONENTS = new TypeReference<>() {};
+  private static final TypeReference<List<Map<String, Object>>> COMPONENTS =
+      new TypeReference<>() {};
   static final Map<String, String> KIND_TEXT =
       Map.of(
           "scai-stage-at-diagnosis", "SCAI stage at shock diagnosis",
@@ -90,7 +91,9 @@ final class ObservationRows {
       String display =
           rule != null
               ? rule.display()
-              : RegistryProfiles.derived(variable).map(RegistryProfiles.DerivedVariable::display).orElse(null);
+              : RegistryProfiles.derived(variable)
+                  .map(RegistryProfiles.DerivedVariable::display)
+                  .orElse(null);
       code.addCoding(CuratedRowValues.coding(REGISTRY_VARIABLE, variable, display));
       values.addCodings(code, rs.getString("codings"));
       o.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
@@ -107,7 +110,8 @@ final class ObservationRows {
       }
       BigDecimal value = rs.getBigDecimal("value");
       if (value != null) {
-        Quantity q = CuratedRowValues.quantity(value, rs.getString("unit"), rs.getString("comparator"));
+        Quantity q =
+            CuratedRowValues.quantity(value, rs.getString("unit"), rs.getString("comparator"));
         o.setValue(q);
       }
       BigDecimal low = rs.getBigDecimal("range_low");
@@ -136,7 +140,8 @@ final class ObservationRows {
   }
 
   /** A derived fact: coded or boolean value, the facts it rests on, the kind as code text. */
-  private void derived(Observation o, ResultSet rs, String kind, String variable) throws SQLException {
+  private void derived(Observation o, ResultSet rs, String kind, String variable)
+      throws SQLException {
     String text = KIND_TEXT.get(kind);
     if (text != null) {
       o.getCode().setText(text);
@@ -185,10 +190,14 @@ final class ObservationRows {
     }
     for (Map<String, Object> part : parts) {
       Observation.ObservationComponentComponent c = o.addComponent();
-      c.getCode().addCoding(CuratedRowValues.coding(ELIGIBILITY_CRITERION, (String) part.get("key"), null));
+      c.getCode()
+          .addCoding(
+              CuratedRowValues.coding(ELIGIBILITY_CRITERION, (String) part.get("key"), null));
       Object status = part.get("status");
       if (status != null) {
-        c.setValue(new CodeableConcept().addCoding(CuratedRowValues.coding(CRITERION_STATUS, (String) status, null)));
+        c.setValue(
+            new CodeableConcept()
+                .addCoding(CuratedRowValues.coding(CRITERION_STATUS, (String) status, null)));
       } else if (part.get("end") != null) {
         org.hl7.fhir.r4.model.Period window = new org.hl7.fhir.r4.model.Period();
         window.setStartElement(instant((String) part.get("start")));
@@ -205,6 +214,9 @@ final class ObservationRows {
   }
 
   private static DateTimeType instant(String iso) {
-    return new DateTimeType(Date.from(java.time.Instant.parse(iso)), TemporalPrecisionEnum.SECOND, CuratedRowValues.UTC);
+    return new DateTimeType(
+        Date.from(java.time.Instant.parse(iso)),
+        TemporalPrecisionEnum.SECOND,
+        CuratedRowValues.UTC);
   }
 }

@@ -34,7 +34,11 @@ final class ObservationType {
     ObservationType o = new ObservationType(rules);
     QuantityClauses quantities = new QuantityClauses(rules);
     return CuratedTypeDeclaration.of(
-            Observation.class, "curated_observation", "observation_id", OBSERVATION_COLUMNS, mapper.observation())
+            Observation.class,
+            "curated_observation",
+            "observation_id",
+            OBSERVATION_COLUMNS,
+            mapper.observation())
         .ids()
         .patient(Observation.SP_SUBJECT)
         .patient(Observation.SP_PATIENT)
@@ -43,7 +47,8 @@ final class ObservationType {
         .date(Observation.SP_DATE, "effective_at")
         .parameter(Observation.SP_VALUE_QUANTITY, QuantityAndListParam.class, quantities::where)
         .token(Observation.SP_VALUE_CONCEPT, ObservationType::valueConcept, "value_code IS NULL")
-        .parameter(Observation.SP_ENCOUNTER, ReferenceAndListParam.class, ObservationType::encounter)
+        .parameter(
+            Observation.SP_ENCOUNTER, ReferenceAndListParam.class, ObservationType::encounter)
         .parameter(Observation.SP_FOCUS, ReferenceAndListParam.class, ObservationType::focus)
         .lastUpdated()
         .sort("date", "effective_at", KeyType.TIMESTAMP, true)
@@ -51,14 +56,16 @@ final class ObservationType {
         .sort("_id", "observation_id", KeyType.TEXT, false)
         .sort("code", "variable", KeyType.TEXT, false)
         .sort("value-quantity", "value", KeyType.NUMERIC, true)
-        // without _sort: _lastUpdated order when filtered by it, else date order when filtered by date
+        // without _sort: _lastUpdated order when filtered by it, else date order when filtered by
+        // date
         // (an index range on the date instead of sorting a whole day's or month's rows by row id)
         .sortWhenFilteredBy("_lastUpdated", "date")
         .curatedIncludes(includes);
   }
 
   private String code(SqlSearch q, TokenParam t) {
-    String clause = SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.REGISTRY_VARIABLE, "variable");
+    String clause =
+        SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.REGISTRY_VARIABLE, "variable");
     if (!RegistryCodeSystems.REGISTRY_VARIABLE.equals(t.getSystem())) {
       return clause;
     }
@@ -105,13 +112,16 @@ final class ObservationType {
       List<String> ids = new ArrayList<>();
       for (ReferenceParam r : or.getValuesAsQueryTokens()) {
         if (r.hasChain() || r.getMissing() != null) {
-          throw new InvalidRequestException("SR-SEARCH-23: encounter takes Encounter/x or x, without chains");
+          throw new InvalidRequestException(
+              "SR-SEARCH-23: encounter takes Encounter/x or x, without chains");
         }
         if (r.getResourceType() != null && !"Encounter".equals(r.getResourceType())) {
-          throw new InvalidRequestException("SR-SEARCH-2: encounter must point to an Encounter, not " + r.getResourceType());
+          throw new InvalidRequestException(
+              "SR-SEARCH-2: encounter must point to an Encounter, not " + r.getResourceType());
         }
         if (r.getIdPart() == null || r.getIdPart().isBlank()) {
-          throw new InvalidRequestException("SR-SEARCH-12: '" + r.getValue() + "' is not an Encounter reference");
+          throw new InvalidRequestException(
+              "SR-SEARCH-12: '" + r.getValue() + "' is not an Encounter reference");
         }
         ids.add(r.getIdPart());
       }
@@ -130,7 +140,8 @@ final class ObservationType {
       List<String> refs = new ArrayList<>();
       for (ReferenceParam r : or.getValuesAsQueryTokens()) {
         if (r.hasChain() || r.getIdPart() == null || r.getIdPart().isBlank()) {
-          throw new InvalidRequestException("SR-SEARCH-13: focus takes ResearchSubject/<id> or <id>");
+          throw new InvalidRequestException(
+              "SR-SEARCH-13: focus takes ResearchSubject/<id> or <id>");
         }
         String type = r.getResourceType() == null ? "ResearchSubject" : r.getResourceType();
         refs.add(type + "/" + r.getIdPart());

@@ -13,10 +13,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Malformed parameter values are the client's error, a 400 with an OperationOutcome, not a 500
- * (found by fuzzing the search parameters): HAPI's parameter binding lets a
- * {@link NumberFormatException} out when a number is expected and something else came
- * ({@code value-quantity=2025-01-01}), and a NUL ({@code %00}) or an unpaired surrogate reaches
- * PostgreSQL, which refuses it as text. A database failure answers without its SQL.
+ * (found by fuzzing the search parameters): HAPI's parameter binding lets a {@link
+ * NumberFormatException} out when a number is expected and something else came ({@code
+ * value-quantity=2025-01-01}), and a NUL ({@code %00}) or an unpaired surrogate reaches PostgreSQL,
+ * which refuses it as text. A database failure answers without its SQL.
  */
 @Component
 public class ParameterValueErrors implements FhirServerInterceptor {
@@ -49,7 +49,8 @@ public class ParameterValueErrors implements FhirServerInterceptor {
     }
     if (exception instanceof DataAccessException) {
       // The message holds the SQL: not for clients (interfaces.md "Errors").
-      return new InternalErrorException("SR-SERVER-1: the registry's database could not answer this request");
+      return new InternalErrorException(
+          "SR-SERVER-1: the registry's database could not answer this request");
     }
     return null;
   }
@@ -68,7 +69,9 @@ public class ParameterValueErrors implements FhirServerInterceptor {
       if (c == 0) {
         return false;
       }
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(c)) {
         return false;

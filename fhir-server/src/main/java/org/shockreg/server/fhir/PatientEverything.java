@@ -5,7 +5,9 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.List;
 import org.hl7.fhir.r4.model.Patient;
 
-/** {@code Patient/{id}/$everything}: each type of the patient's compartment, searched by patient. */
+/**
+ * {@code Patient/{id}/$everything}: each type of the patient's compartment, searched by patient.
+ */
 final class PatientEverything {
 
   private final RegistryReader reader;
@@ -21,10 +23,11 @@ final class PatientEverything {
     String patientId = patient.getIdElement().getIdPart();
     List<SqlSearch> parts =
         compartment.stream()
-            .map(type -> {
-              SqlSearch s = type.newSearch();
-              return s.where("patient_id = " + s.param(patientId));
-            })
+            .map(
+                type -> {
+                  SqlSearch s = type.newSearch();
+                  return s.where("patient_id = " + s.param(patientId));
+                })
             .toList();
     return reader.search(new EverythingQuery(parts), null, null, request);
   }

@@ -28,7 +28,8 @@ public final class PatientProvider extends CuratedResourceProvider<Patient> {
 
   private final PatientEverything everything;
 
-  PatientProvider(CuratedTypeDeclaration<Patient> type, RegistryReader reader, PatientEverything everything) {
+  PatientProvider(
+      CuratedTypeDeclaration<Patient> type, RegistryReader reader, PatientEverything everything) {
     super(type, reader);
     this.everything = everything;
   }
@@ -43,7 +44,9 @@ public final class PatientProvider extends CuratedResourceProvider<Patient> {
       @Description(shortDefinition = "male, female, other, unknown; :not, :missing")
           @OptionalParam(name = Patient.SP_GENDER)
           TokenAndListParam gender,
-      @Description(shortDefinition = "Birth date; only the year is kept, so the value is taken at year precision")
+      @Description(
+              shortDefinition =
+                  "Birth date; only the year is kept, so the value is taken at year precision")
           @OptionalParam(name = Patient.SP_BIRTHDATE)
           DateAndListParam birthdate,
       @Description(shortDefinition = "Date of death (every prefix, at the value's precision)")
@@ -53,7 +56,8 @@ public final class PatientProvider extends CuratedResourceProvider<Patient> {
       @IncludeParam(
               reverse = true,
               allow = {
-                "Observation:subject", "Observation:patient", "Procedure:subject", "Procedure:patient",
+                "Observation:subject", "Observation:patient", "Procedure:subject",
+                    "Procedure:patient",
                 "Condition:subject", "Condition:patient", "Encounter:subject", "Encounter:patient"
               })
           Set<Include> revInclude,

@@ -11,7 +11,10 @@ import org.hl7.fhir.r4.model.Reference;
 import org.shockreg.server.profile.RegistryProfiles;
 import org.springframework.jdbc.core.RowMapper;
 
-/** Patient rows ({@code patient}) as FHIR Patient: pseudonym, sex, birth year, death, first heart replacement therapy. */
+/**
+ * Patient rows ({@code patient}) as FHIR Patient: pseudonym, sex, birth year, death, first heart
+ * replacement therapy.
+ */
 final class PatientRows {
 
   static final String COLUMNS =
@@ -58,7 +61,10 @@ final class PatientRows {
         e.addExtension("procedure", new Reference("Procedure/" + parts[1]));
         e.addExtension(
             "date",
-            values.time(Timestamp.from(java.time.Instant.parse(parts[2])), "-".equals(parts[4]) ? null : parts[4], parts[3]));
+            values.time(
+                Timestamp.from(java.time.Instant.parse(parts[2])),
+                "-".equals(parts[4]) ? null : parts[4],
+                parts[3]));
       }
       Timestamp deceasedAt = rs.getTimestamp("deceased_at");
       if (deceasedAt != null) {

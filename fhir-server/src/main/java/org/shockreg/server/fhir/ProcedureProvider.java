@@ -17,7 +17,10 @@ import ca.uhn.fhir.rest.param.TokenAndListParam;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Procedure;
 
-/** Curated device therapies (tMCS, heart replacement therapy) as FHIR Procedure (see {@link CuratedTypes}): HAPI's search signature only. */
+/**
+ * Curated device therapies (tMCS, heart replacement therapy) as FHIR Procedure (see {@link
+ * CuratedTypes}): HAPI's search signature only.
+ */
 public final class ProcedureProvider extends CuratedResourceProvider<Procedure> {
 
   ProcedureProvider(CuratedTypeDeclaration<Procedure> type, RegistryReader reader) {
@@ -26,15 +29,24 @@ public final class ProcedureProvider extends CuratedResourceProvider<Procedure> 
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id") TokenAndListParam id,
+      @Description(shortDefinition = "Logical id") @OptionalParam(name = "_id")
+          TokenAndListParam id,
       @Description(shortDefinition = "When the curated resource last changed")
           @OptionalParam(name = "_lastUpdated")
           DateAndListParam lastUpdated,
-      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
-          @OptionalParam(name = Procedure.SP_SUBJECT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+      @Description(
+              shortDefinition =
+                  "The curated patient (Patient/x, x, or chained: subject:Patient.gender, subject.birthdate, ...)")
+          @OptionalParam(
+              name = Procedure.SP_SUBJECT,
+              targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceAndListParam subject,
-      @Description(shortDefinition = "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
-          @OptionalParam(name = Procedure.SP_PATIENT, targetTypes = {org.hl7.fhir.r4.model.Patient.class})
+      @Description(
+              shortDefinition =
+                  "The curated patient (Patient/x, x, or chained: patient.gender, patient.birthdate, ...)")
+          @OptionalParam(
+              name = Procedure.SP_PATIENT,
+              targetTypes = {org.hl7.fhir.r4.model.Patient.class})
           ReferenceAndListParam patient,
       @Description(shortDefinition = "Device (DEV) or source code, system|code; :not, :missing")
           @OptionalParam(name = Procedure.SP_CODE)

@@ -11,7 +11,10 @@ import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.server.profile.RegistryProfiles;
 import org.springframework.jdbc.core.RowMapper;
 
-/** Device therapy rows ({@code device_therapy}) as FHIR Procedure: the device coding first, performed time or period. */
+/**
+ * Device therapy rows ({@code device_therapy}) as FHIR Procedure: the device coding first,
+ * performed time or period.
+ */
 final class ProcedureRows {
 
   static final String COLUMNS =
@@ -36,7 +39,9 @@ final class ProcedureRows {
       p.setStatus(Procedure.ProcedureStatus.fromCode(rs.getString("status")));
       String device = rs.getString("device");
       DeviceRule rule = rules.devices().get(device);
-      p.getCode().addCoding(CuratedRowValues.coding(TMCS_DEVICE, device, rule == null ? null : rule.display()));
+      p.getCode()
+          .addCoding(
+              CuratedRowValues.coding(TMCS_DEVICE, device, rule == null ? null : rule.display()));
       values.addCodings(p.getCode(), rs.getString("codings"));
       p.setSubject(new Reference("Patient/" + rs.getString("patient_id")));
       Timestamp started = rs.getTimestamp("started_at");

@@ -61,7 +61,8 @@ final class QuantityClauses {
       throw new InvalidRequestException("SR-SEARCH-4: value-quantity needs a number");
     }
     if (q.getSystem() != null && !q.getSystem().isEmpty() && !UCUM.equals(q.getSystem())) {
-      throw new InvalidRequestException("SR-SEARCH-5: value-quantity units must be UCUM (" + UCUM + ")");
+      throw new InvalidRequestException(
+          "SR-SEARCH-5: value-quantity units must be UCUM (" + UCUM + ")");
     }
     String unit = q.getUnits();
     if (unit == null || unit.isBlank()) {
@@ -79,8 +80,11 @@ final class QuantityClauses {
       try {
         BigDecimal factor = units.convert(BigDecimal.ONE, ucum.get(), registryUnit, null);
         perUnit.add(
-            "(unit = " + s.param(registryUnit) + " AND "
-                + compare(s, "value", q.getPrefix(), q.getValue(), factor) + ")");
+            "(unit = "
+                + s.param(registryUnit)
+                + " AND "
+                + compare(s, "value", q.getPrefix(), q.getValue(), factor)
+                + ")");
       } catch (UnitConversionException e) {
         // not convertible after all: no match in this unit
       }
@@ -114,15 +118,36 @@ final class QuantityClauses {
         return column + " <= " + s.param(v);
       case APPROXIMATE:
         BigDecimal tenth = v.abs().multiply(new BigDecimal("0.1"));
-        return "(" + column + " >= " + s.param(v.subtract(tenth)) + " AND " + column + " <= "
-            + s.param(v.add(tenth)) + ")";
+        return "("
+            + column
+            + " >= "
+            + s.param(v.subtract(tenth))
+            + " AND "
+            + column
+            + " <= "
+            + s.param(v.add(tenth))
+            + ")";
       case NOT_EQUAL:
-        return "NOT (" + column + " >= " + s.param(v.subtract(half)) + " AND " + column + " < "
-            + s.param(v.add(half)) + ")";
+        return "NOT ("
+            + column
+            + " >= "
+            + s.param(v.subtract(half))
+            + " AND "
+            + column
+            + " < "
+            + s.param(v.add(half))
+            + ")";
       case EQUAL:
       default:
-        return "(" + column + " >= " + s.param(v.subtract(half)) + " AND " + column + " < "
-            + s.param(v.add(half)) + ")";
+        return "("
+            + column
+            + " >= "
+            + s.param(v.subtract(half))
+            + " AND "
+            + column
+            + " < "
+            + s.param(v.add(half))
+            + ")";
     }
   }
 }

@@ -24,6 +24,7 @@ public final class RegistryCodeSystems {
   public static final String CRITERION_STATUS = BASE + "/CodeSystem/criterion-status";
   public static final String ENDPOINT_OUTCOME = BASE + "/CodeSystem/endpoint-outcome";
   public static final String PROTOCOL_DEVIATION = BASE + "/CodeSystem/protocol-deviation";
-  public static final String RESEARCH_SUBJECT_STATUS = "http://hl7.org/fhir/research-subject-status";
+  public static final String RESEARCH_SUBJECT_STATUS =
+      "http://hl7.org/fhir/research-subject-status";
   public static final String CRITERION_EVIDENCE = BASE + "/StructureDefinition/criterion-evidence";
 }

@@ -51,7 +51,13 @@ public final class RegistryReader {
     @SuppressWarnings("unchecked")
     RowMapper<T> rows = (RowMapper<T>) search.mapper();
     return jdbc.query(
-        "SELECT " + columns + " FROM " + search.table() + search.whereSql() + " ORDER BY " + orderBy,
+        "SELECT "
+            + columns
+            + " FROM "
+            + search.table()
+            + search.whereSql()
+            + " ORDER BY "
+            + orderBy,
         search.params(),
         rows);
   }
@@ -67,9 +73,9 @@ public final class RegistryReader {
   }
 
   /**
-   * A search's first page. The total is counted for {@code _summary=count}, {@code _count=0},
-   * and {@code _total=accurate} or {@code estimate} (both exact); {@code _count=0} answers the
-   * total without entries.
+   * A search's first page. The total is counted for {@code _summary=count}, {@code _count=0}, and
+   * {@code _total=accurate} or {@code estimate} (both exact); {@code _count=0} answers the total
+   * without entries.
    */
   public IBundleProvider search(
       PagedQuery search, SummaryEnum summary, SearchTotalModeEnum total, RequestDetails request) {

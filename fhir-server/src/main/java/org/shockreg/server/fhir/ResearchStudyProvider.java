@@ -20,7 +20,8 @@ public class ResearchStudyProvider extends CuratedResourceProvider<ResearchStudy
   public IBundleProvider search(
       @Description(shortDefinition = "Study id, e.g. altshock-2") @OptionalParam(name = "_id")
           TokenAndListParam id,
-      @Description(shortDefinition = "Business identifier, e.g. https://clinicaltrials.gov|NCT04369573")
+      @Description(
+              shortDefinition = "Business identifier, e.g. https://clinicaltrials.gov|NCT04369573")
           @OptionalParam(name = ResearchStudy.SP_IDENTIFIER)
           TokenAndListParam identifier,
       @Description(shortDefinition = "When the study definition last changed")

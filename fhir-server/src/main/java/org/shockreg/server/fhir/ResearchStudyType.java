@@ -25,7 +25,8 @@ final class ResearchStudyType {
   private ResearchStudyType() {}
 
   static CuratedTypeDeclaration<ResearchStudy> declaration() {
-    return CuratedTypeDeclaration.of(ResearchStudy.class, "research_study", "study_id", COLUMNS, ROWS)
+    return CuratedTypeDeclaration.of(
+            ResearchStudy.class, "research_study", "study_id", COLUMNS, ROWS)
         .guardedBy(request -> CuratedSearchGuard.checkSearch(request, "_id", "_lastUpdated"))
         .ids()
         .token(
@@ -34,16 +35,22 @@ final class ResearchStudyType {
             (q, t) ->
                 t.getSystem() == null || t.getSystem().isEmpty()
                     ? "definition->'identifiers' @> jsonb_build_array(jsonb_build_object('value', "
-                        + q.param(t.getValue()) + "::text))"
+                        + q.param(t.getValue())
+                        + "::text))"
                     : "definition->'identifiers' @> jsonb_build_array(jsonb_build_object('system', "
-                        + q.param(t.getSystem()) + "::text, 'value', " + q.param(t.getValue()) + "::text))",
+                        + q.param(t.getSystem())
+                        + "::text, 'value', "
+                        + q.param(t.getValue())
+                        + "::text))",
             null)
         .lastUpdated()
         .restrictedBy(
             (s, request) ->
                 ShockRegPrincipal.of(request)
                     .flatMap(ShockRegPrincipal::studyRestriction)
-                    .ifPresent(own -> s.where("study_id = ANY(" + s.param(own.toArray(String[]::new)) + ")")))
+                    .ifPresent(
+                        own ->
+                            s.where("study_id = ANY(" + s.param(own.toArray(String[]::new)) + ")")))
         .onePage("study_id")
         .visibleWhen(
             (study, request) ->
@@ -61,10 +68,12 @@ final class ResearchStudyType {
     study.setTitle(d.title());
     study.setStatus(ResearchStudyStatus.fromCode(d.status()));
     study.setDescription(d.description());
-    // who is screened for the study: the study's cohort (docs/cohorts.md, template {study}-screening)
+    // who is screened for the study: the study's cohort (docs/cohorts.md, template
+    // {study}-screening)
     study.addEnrollment(new Reference("Group/" + study.getIdElement().getIdPart() + "-screening"));
     for (StudyDefinition.Arm arm : d.arms()) {
-      study.addArm()
+      study
+          .addArm()
           .setName(arm.code())
           .setType(new CodeableConcept().setText(arm.name()))
           .setDescription(arm.description());

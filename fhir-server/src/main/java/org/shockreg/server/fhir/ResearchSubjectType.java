@@ -2,11 +2,9 @@ package org.shockreg.server.fhir;
 
 import static org.shockreg.server.fhir.CuratedResourceMapper.PATIENT_COLUMNS;
 
-import ca.uhn.fhir.rest.param.DateAndListParam;
 import ca.uhn.fhir.rest.param.ReferenceAndListParam;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
-import ca.uhn.fhir.rest.param.TokenAndListParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,8 +27,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
  * A patient's participation in a study ({@code research_subject}) as a declaration: screening
- * status, arm and randomization time; searched by study, patient and status, with the patients
- * and the study included by id; an EDC client sees its own studies' subjects only.
+ * status, arm and randomization time; searched by study, patient and status, with the patients and
+ * the study included by id; an EDC client sees its own studies' subjects only.
  */
 final class ResearchSubjectType {
 
@@ -43,23 +41,30 @@ final class ResearchSubjectType {
 
   static CuratedTypeDeclaration<ResearchSubject> declaration(
       CuratedResourceMapper mapper, NamedParameterJdbcTemplate jdbc) {
-    return CuratedTypeDeclaration.of(ResearchSubject.class, "research_subject", "subject_id", COLUMNS, ROWS)
-        .guardedBy(request -> CuratedSearchGuard.checkSearch(request, "_id", "_lastUpdated", "_include"))
+    return CuratedTypeDeclaration.of(
+            ResearchSubject.class, "research_subject", "subject_id", COLUMNS, ROWS)
+        .guardedBy(
+            request -> CuratedSearchGuard.checkSearch(request, "_id", "_lastUpdated", "_include"))
         .ids()
         .lastUpdated()
-        .parameter(ResearchSubject.SP_STUDY, ReferenceAndListParam.class, ResearchSubjectType::studies)
+        .parameter(
+            ResearchSubject.SP_STUDY, ReferenceAndListParam.class, ResearchSubjectType::studies)
         // edc: its own studies' subjects only, as if the others did not exist
         .restrictedBy(
             (s, request) ->
                 ShockRegPrincipal.of(request)
                     .flatMap(ShockRegPrincipal::studyRestriction)
-                    .ifPresent(own -> s.where("study_id = ANY(" + s.param(own.toArray(String[]::new)) + ")")))
+                    .ifPresent(
+                        own ->
+                            s.where("study_id = ANY(" + s.param(own.toArray(String[]::new)) + ")")))
         .patient(ResearchSubject.SP_INDIVIDUAL)
         .patient(ResearchSubject.SP_PATIENT)
         .token(
             ResearchSubject.SP_STATUS,
             (q, t) ->
-                t.getSystem() == null || t.getSystem().isEmpty() || STATUS_SYSTEM.equals(t.getSystem())
+                t.getSystem() == null
+                        || t.getSystem().isEmpty()
+                        || STATUS_SYSTEM.equals(t.getSystem())
                     ? "status = " + q.param(t.getValue())
                     : "false",
             null)
@@ -70,7 +75,9 @@ final class ResearchSubjectType {
             })
         .visibleWhen(
             (subject, request) ->
-                ShockRegPrincipal.of(request).map(p -> p.seesStudy(studyOf(subject))).orElse(false));
+                ShockRegPrincipal.of(request)
+                    .map(p -> p.seesStudy(studyOf(subject)))
+                    .orElse(false));
   }
 
   private static String studyOf(ResearchSubject subject) {
@@ -89,7 +96,8 @@ final class ResearchSubjectType {
           throw new InvalidRequestException("SR-SEARCH-40: study takes ResearchStudy/<id> or <id>");
         }
         if (r.getResourceType() != null && !"ResearchStudy".equals(r.getResourceType())) {
-          throw new InvalidRequestException("SR-SEARCH-41: study must point to a ResearchStudy, not " + r.getResourceType());
+          throw new InvalidRequestException(
+              "SR-SEARCH-41: study must point to a ResearchStudy, not " + r.getResourceType());
         }
         ids.add(r.getIdPart());
       }
@@ -99,12 +107,16 @@ final class ResearchSubjectType {
 
   /** The page's patients and studies, read by id. */
   private static List<IBaseResource> included(
-      NamedParameterJdbcTemplate jdbc, CuratedResourceMapper mapper, List<IBaseResource> page, Set<String> include) {
+      NamedParameterJdbcTemplate jdbc,
+      CuratedResourceMapper mapper,
+      List<IBaseResource> page,
+      Set<String> include) {
     Set<String> patients = new LinkedHashSet<>();
     Set<String> studies = new LinkedHashSet<>();
     for (IBaseResource r : page) {
       ResearchSubject subject = (ResearchSubject) r;
-      if (include.contains("ResearchSubject:individual") || include.contains("ResearchSubject:patient")) {
+      if (include.contains("ResearchSubject:individual")
+          || include.contains("ResearchSubject:patient")) {
         patients.add(subject.getIndividual().getReferenceElement().getIdPart());
       }
       if (include.contains("ResearchSubject:study")) {
@@ -147,7 +159,8 @@ final class ResearchSubjectType {
     }
     Timestamp randomized = rs.getTimestamp("randomized_at");
     if (randomized != null) {
-      subject.setPeriod(new Period().setStartElement(new DateTimeType(new Date(randomized.getTime()))));
+      subject.setPeriod(
+          new Period().setStartElement(new DateTimeType(new Date(randomized.getTime()))));
     }
     return subject;
   }

@@ -29,7 +29,8 @@ public final class SearchArguments {
     this.total = total;
   }
 
-  public static SearchArguments of(RequestDetails request, SummaryEnum summary, SearchTotalModeEnum total) {
+  public static SearchArguments of(
+      RequestDetails request, SummaryEnum summary, SearchTotalModeEnum total) {
     return new SearchArguments(request, summary, total);
   }
 

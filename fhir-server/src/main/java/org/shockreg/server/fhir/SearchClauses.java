@@ -38,22 +38,31 @@ public final class SearchClauses {
       }
       String type = r.getResourceType();
       if (type != null && !"Patient".equals(type)) {
-        throw new InvalidRequestException("SR-SEARCH-2: reference must point to a Patient, not " + type);
+        throw new InvalidRequestException(
+            "SR-SEARCH-2: reference must point to a Patient, not " + type);
       }
       if (r.hasChain()) {
-        alternatives.add(column + " IN (SELECT patient.patient_id FROM patient WHERE " + patientChain(s, r) + ")");
+        alternatives.add(
+            column
+                + " IN (SELECT patient.patient_id FROM patient WHERE "
+                + patientChain(s, r)
+                + ")");
         continue;
       }
       String id = r.getIdPart();
       if (id == null || id.isBlank() || !id.matches("[A-Za-z0-9\\-.]{1,64}")) {
-        throw new InvalidRequestException("SR-SEARCH-12: '" + r.getValue() + "' is not a Patient reference");
+        throw new InvalidRequestException(
+            "SR-SEARCH-12: '" + r.getValue() + "' is not a Patient reference");
       }
       ids.add(id);
     }
     if (!ids.isEmpty()) {
       alternatives.add(patientIn(s, column, ids.toArray(String[]::new)));
     }
-    s.where(alternatives.size() == 1 ? alternatives.get(0) : "(" + String.join(" OR ", alternatives) + ")");
+    s.where(
+        alternatives.size() == 1
+            ? alternatives.get(0)
+            : "(" + String.join(" OR ", alternatives) + ")");
   }
 
   /** {@code subject}/{@code patient} with AND by repetition. */
@@ -91,7 +100,9 @@ public final class SearchClauses {
       }
       default ->
           throw new InvalidRequestException(
-              "SR-SEARCH-1: unsupported chain '" + chain + "': chain to Patient _id, gender, birthdate or death-date");
+              "SR-SEARCH-1: unsupported chain '"
+                  + chain
+                  + "': chain to Patient _id, gender, birthdate or death-date");
     }
   }
 
@@ -99,26 +110,31 @@ public final class SearchClauses {
     try {
       return r.toDateParam(FHIR);
     } catch (RuntimeException e) {
-      throw new InvalidRequestException("SR-SEARCH-11: '" + r.getValue() + "' is not a FHIR date or dateTime");
+      throw new InvalidRequestException(
+          "SR-SEARCH-11: '" + r.getValue() + "' is not a FHIR date or dateTime");
     }
   }
 
   /** Patient {@code gender} against a column holding the administrative-gender code. */
   static String gender(SqlSearch s, TokenParam t, String column) {
-    if (t.getSystem() != null && !t.getSystem().isEmpty() && !ADMINISTRATIVE_GENDER.equals(t.getSystem())) {
+    if (t.getSystem() != null
+        && !t.getSystem().isEmpty()
+        && !ADMINISTRATIVE_GENDER.equals(t.getSystem())) {
       return "false";
     }
     return column + " = " + s.param(t.getValue());
   }
 
   /**
-   * {@code column} is one of these patients; a merged patient's id stands for its survivor (the
-   * old id answers with the merged one, docs/intake.md). The ids are resolved once (an InitPlan),
-   * so the index on {@code column} is used as for a plain list.
+   * {@code column} is one of these patients; a merged patient's id stands for its survivor (the old
+   * id answers with the merged one, docs/intake.md). The ids are resolved once (an InitPlan), so
+   * the index on {@code column} is used as for a plain list.
    */
   static String patientIn(SqlSearch s, String column, String[] ids) {
-    return column + " = ANY(ARRAY(SELECT COALESCE(m.surviving_patient_id, i) FROM unnest(CAST("
-        + s.param(ids) + " AS text[])) AS i LEFT JOIN patient_merge m ON m.merged_patient_id = i))";
+    return column
+        + " = ANY(ARRAY(SELECT COALESCE(m.surviving_patient_id, i) FROM unnest(CAST("
+        + s.param(ids)
+        + " AS text[])) AS i LEFT JOIN patient_merge m ON m.merged_patient_id = i))";
   }
 
   /** Patient {@code _id}, comma = OR; a merged patient's id finds its survivor. */
@@ -128,14 +144,23 @@ public final class SearchClauses {
     }
     for (TokenOrListParam or : and.getValuesAsQueryTokens()) {
       checkIds(or);
-      s.where(patientIn(s, column, or.getValuesAsQueryTokens().stream().map(TokenParam::getValue).toArray(String[]::new)));
+      s.where(
+          patientIn(
+              s,
+              column,
+              or.getValuesAsQueryTokens().stream()
+                  .map(TokenParam::getValue)
+                  .toArray(String[]::new)));
     }
   }
 
   private static void checkIds(TokenOrListParam ids) {
     for (TokenParam t : ids.getValuesAsQueryTokens()) {
-      if (t.getModifier() != null || t.getMissing() != null || (t.getSystem() != null && !t.getSystem().isEmpty())) {
-        throw new InvalidRequestException("SR-SEARCH-14: _id takes plain ids, without modifiers or systems");
+      if (t.getModifier() != null
+          || t.getMissing() != null
+          || (t.getSystem() != null && !t.getSystem().isEmpty())) {
+        throw new InvalidRequestException(
+            "SR-SEARCH-14: _id takes plain ids, without modifiers or systems");
       }
     }
   }
@@ -146,11 +171,15 @@ public final class SearchClauses {
       return;
     }
     for (TokenParam t : ids.getValuesAsQueryTokens()) {
-      if (t.getModifier() != null || t.getMissing() != null || (t.getSystem() != null && !t.getSystem().isEmpty())) {
-        throw new InvalidRequestException("SR-SEARCH-14: _id takes plain ids, without modifiers or systems");
+      if (t.getModifier() != null
+          || t.getMissing() != null
+          || (t.getSystem() != null && !t.getSystem().isEmpty())) {
+        throw new InvalidRequestException(
+            "SR-SEARCH-14: _id takes plain ids, without modifiers or systems");
       }
     }
-    String[] values = ids.getValuesAsQueryTokens().stream().map(TokenParam::getValue).toArray(String[]::new);
+    String[] values =
+        ids.getValuesAsQueryTokens().stream().map(TokenParam::getValue).toArray(String[]::new);
     s.where(column + " = ANY(" + s.param(values) + ")");
   }
 
@@ -166,19 +195,24 @@ public final class SearchClauses {
 
   /**
    * A token parameter: AND by repetition, OR by comma. {@code clause} turns one token into a SQL
-   * condition (using {@code s.param} for values). {@code :not} matches resources without a
-   * matching coding (those without the element too); {@code :missing} is not supported here.
+   * condition (using {@code s.param} for values). {@code :not} matches resources without a matching
+   * coding (those without the element too); {@code :missing} is not supported here.
    */
-  static void tokens(SqlSearch s, TokenAndListParam and, BiFunction<SqlSearch, TokenParam, String> clause) {
+  static void tokens(
+      SqlSearch s, TokenAndListParam and, BiFunction<SqlSearch, TokenParam, String> clause) {
     tokens(s, and, clause, null);
   }
 
   /**
    * As {@link #tokens(SqlSearch, TokenAndListParam, BiFunction)}; {@code missing} is the SQL
-   * condition "the element is absent" for {@code :missing=true} (null: {@code :missing} answers 400).
+   * condition "the element is absent" for {@code :missing=true} (null: {@code :missing} answers
+   * 400).
    */
   static void tokens(
-      SqlSearch s, TokenAndListParam and, BiFunction<SqlSearch, TokenParam, String> clause, String missing) {
+      SqlSearch s,
+      TokenAndListParam and,
+      BiFunction<SqlSearch, TokenParam, String> clause,
+      String missing) {
     if (and == null) {
       return;
     }
@@ -188,7 +222,8 @@ public final class SearchClauses {
       for (TokenParam t : or.getValuesAsQueryTokens()) {
         if (t.getMissing() != null) {
           if (missing == null) {
-            throw new InvalidRequestException("SR-SEARCH-15: :missing is not supported on this parameter");
+            throw new InvalidRequestException(
+                "SR-SEARCH-15: :missing is not supported on this parameter");
           }
           alternatives.add(t.getMissing() ? missing : "NOT (" + missing + ")");
           continue;
@@ -196,7 +231,9 @@ public final class SearchClauses {
         TokenParamModifier modifier = t.getModifier();
         if (modifier != null && modifier != TokenParamModifier.NOT) {
           throw new InvalidRequestException(
-              "SR-SEARCH-3: token modifier " + modifier.getValue() + " is not supported (only :not and :missing)");
+              "SR-SEARCH-3: token modifier "
+                  + modifier.getValue()
+                  + " is not supported (only :not and :missing)");
         }
         if (t.getValue() == null || t.getValue().isEmpty()) {
           throw new InvalidRequestException("SR-SEARCH-16: a token needs a code");
@@ -205,7 +242,8 @@ public final class SearchClauses {
       }
       if (!negated.isEmpty()) {
         if (!alternatives.isEmpty()) {
-          throw new InvalidRequestException("SR-SEARCH-17: :not cannot be mixed with other values in one OR list");
+          throw new InvalidRequestException(
+              "SR-SEARCH-17: :not cannot be mixed with other values in one OR list");
         }
         // code:not=a,b: neither a nor b (as HAPI's JPA server reads it)
         s.where("NOT COALESCE((" + String.join(" OR ", negated) + "), false)");
@@ -231,8 +269,13 @@ public final class SearchClauses {
       return registryColumn + " = " + s.param(t.getValue());
     }
     if (t.getSystem() == null) {
-      return "(" + registryColumn + " = " + s.param(t.getValue()) + " OR "
-          + codingContains(s, "codings", t) + ")";
+      return "("
+          + registryColumn
+          + " = "
+          + s.param(t.getValue())
+          + " OR "
+          + codingContains(s, "codings", t)
+          + ")";
     }
     return codingContains(s, "codings", t);
   }
@@ -245,8 +288,12 @@ public final class SearchClauses {
       json = "[{\"code\":" + jsonString(t.getValue()) + "}]";
     } else if (system.isEmpty()) {
       // |code: a coding with that code and no system
-      return "jsonb_path_exists(" + column + ", '$[*] ? (@.code == $c && !exists(@.system))', "
-          + "jsonb_build_object('c', " + s.param(t.getValue()) + "::text))";
+      return "jsonb_path_exists("
+          + column
+          + ", '$[*] ? (@.code == $c && !exists(@.system))', "
+          + "jsonb_build_object('c', "
+          + s.param(t.getValue())
+          + "::text))";
     } else {
       json = "[{\"system\":" + jsonString(system) + ",\"code\":" + jsonString(t.getValue()) + "}]";
     }

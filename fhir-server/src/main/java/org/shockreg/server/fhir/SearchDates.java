@@ -21,10 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * FHIR R4 date search (search.html#date): a search value is the range its precision implies
- * ({@code 2024-03} is all of March, UTC where the value has no offset), and each prefix compares
- * that range with the target's range: a point (effective time), a period (an encounter's
- * start..end, open end = ongoing) or a whole year (a birth year).
+ * FHIR R4 date search (search.html#date): a search value is the range its precision implies ({@code
+ * 2024-03} is all of March, UTC where the value has no offset), and each prefix compares that range
+ * with the target's range: a point (effective time), a period (an encounter's start..end, open end
+ * = ongoing) or a whole year (a birth year).
  */
 final class SearchDates {
 
@@ -43,15 +43,18 @@ final class SearchDates {
     try {
       switch (precision) {
         case YEAR -> {
-          Instant low = Year.parse(v.substring(0, 4)).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+          Instant low =
+              Year.parse(v.substring(0, 4)).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
           return new Range(low, low.atOffset(ZoneOffset.UTC).plusYears(1).toInstant());
         }
         case MONTH -> {
-          Instant low = YearMonth.parse(v.substring(0, 7)).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+          Instant low =
+              YearMonth.parse(v.substring(0, 7)).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
           return new Range(low, low.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant());
         }
         case DAY -> {
-          Instant low = LocalDate.parse(v.substring(0, 10)).atStartOfDay().toInstant(ZoneOffset.UTC);
+          Instant low =
+              LocalDate.parse(v.substring(0, 10)).atStartOfDay().toInstant(ZoneOffset.UTC);
           return new Range(low, low.plus(1, ChronoUnit.DAYS));
         }
         default -> {
@@ -71,9 +74,12 @@ final class SearchDates {
   }
 
   private static Instant instant(String v) {
-    String s = v.length() == 16 || (v.length() > 16 && (v.charAt(16) == 'Z' || v.charAt(16) == '+' || v.charAt(16) == '-'))
-        ? v.substring(0, 16) + ":00" + v.substring(16)
-        : v;
+    String s =
+        v.length() == 16
+                || (v.length() > 16
+                    && (v.charAt(16) == 'Z' || v.charAt(16) == '+' || v.charAt(16) == '-'))
+            ? v.substring(0, 16) + ":00" + v.substring(16)
+            : v;
     try {
       return OffsetDateTime.parse(s).toInstant();
     } catch (DateTimeParseException e) {
@@ -82,8 +88,8 @@ final class SearchDates {
   }
 
   /**
-   * {@code ap}: the range widened by a tenth of its distance from now (at least a day), as the
-   * spec recommends.
+   * {@code ap}: the range widened by a tenth of its distance from now (at least a day), as the spec
+   * recommends.
    */
   static Range approximate(Range r, Instant now) {
     long gapLow = Math.abs(Duration.between(r.low(), now).toMillis()) / 10;
@@ -150,7 +156,8 @@ final class SearchDates {
       case LESSTHAN_OR_EQUALS -> "(" + reachesBelow + " OR " + contained + ")";
       case STARTS_AFTER -> start + " >= " + hi;
       case ENDS_BEFORE -> end + " < " + lo;
-      case APPROXIMATE -> "(" + start + " < " + hi + " AND (" + end + " IS NULL OR " + end + " >= " + lo + "))";
+      case APPROXIMATE ->
+          "(" + start + " < " + hi + " AND (" + end + " IS NULL OR " + end + " >= " + lo + "))";
     };
   }
 
@@ -202,7 +209,10 @@ final class SearchDates {
         }
       }
       if (!alternatives.isEmpty()) {
-        s.where(alternatives.size() == 1 ? alternatives.get(0) : "(" + String.join(" OR ", alternatives) + ")");
+        s.where(
+            alternatives.size() == 1
+                ? alternatives.get(0)
+                : "(" + String.join(" OR ", alternatives) + ")");
       }
     }
   }

@@ -16,8 +16,8 @@ import org.shockreg.registry.search.AskedSearch;
 
 /**
  * Runs a held search again as if it had just been asked: its parameters go through HAPI's method
- * binding (the same parsing, validation and provider code as any request), so what a table holds
- * is never more than request parameters, and nothing read from it is executed as SQL.
+ * binding (the same parsing, validation and provider code as any request), so what a table holds is
+ * never more than request parameters, and nothing read from it is executed as SQL.
  */
 final class SearchReplay {
 
@@ -35,7 +35,8 @@ final class SearchReplay {
     ServletRequestDetails again = new ServletRequestDetails(servlet);
     again.setResourceName(asked.resourceType());
     again.setOperation(asked.operation());
-    again.setId(asked.instanceId() == null ? null : new IdType(asked.resourceType(), asked.instanceId()));
+    again.setId(
+        asked.instanceId() == null ? null : new IdType(asked.resourceType(), asked.instanceId()));
     Map<String, String[]> parameters = new LinkedHashMap<>();
     asked.parameters().forEach((k, v) -> parameters.put(k, v.clone()));
     again.setParameters(parameters);

@@ -25,9 +25,9 @@ final class SearchSorts {
   }
 
   /**
-   * Applies {@code _sort}. Without one, a search filtered by {@code _lastUpdated} is read in
-   * {@code _lastUpdated} order (incremental sync: an index range instead of a row-order scan that
-   * skips every older row); otherwise row order ({@code row_id}, insertion order).
+   * Applies {@code _sort}. Without one, a search filtered by {@code _lastUpdated} is read in {@code
+   * _lastUpdated} order (incremental sync: an index range instead of a row-order scan that skips
+   * every older row); otherwise row order ({@code row_id}, insertion order).
    */
   void apply(SqlSearch s, SortSpec spec, Object lastUpdated) {
     apply(s, spec, lastUpdated != null ? "_lastUpdated" : null);
@@ -49,13 +49,19 @@ final class SearchSorts {
       SortKey key = keys.get(name);
       if (key == null) {
         throw new InvalidRequestException(
-            "SR-SEARCH-20: cannot sort " + s.resourceType() + " by '" + name + "'; sortable: "
+            "SR-SEARCH-20: cannot sort "
+                + s.resourceType()
+                + " by '"
+                + name
+                + "'; sortable: "
                 + String.join(", ", keys.keySet()));
       }
       if (!used.add(name)) {
         throw new InvalidRequestException("SR-SEARCH-21: _sort names '" + name + "' twice");
       }
-      s.sortBy(new SortKey(key.expression(), key.type(), k.getOrder() == SortOrderEnum.DESC, key.nullable()));
+      s.sortBy(
+          new SortKey(
+              key.expression(), key.type(), k.getOrder() == SortOrderEnum.DESC, key.nullable()));
     }
   }
 }

@@ -17,7 +17,8 @@ import org.hl7.fhir.r4.model.MetadataResource;
  * HAPI learns the parameters only from an annotated {@code @Search} method, so each type has a
  * subclass holding just that signature.
  */
-public abstract class ServedDefinitionProvider<T extends MetadataResource> implements IResourceProvider {
+public abstract class ServedDefinitionProvider<T extends MetadataResource>
+    implements IResourceProvider {
 
   private final DefinitionDeclaration<T> type;
 
@@ -37,11 +38,14 @@ public abstract class ServedDefinitionProvider<T extends MetadataResource> imple
         .orElseThrow(() -> new ResourceNotFoundException(type.unknown(id.getIdPart())));
   }
 
-  /** The definitions matching {@code args}; {@code offset} and {@code count} when paged by offset. */
+  /**
+   * The definitions matching {@code args}; {@code offset} and {@code count} when paged by offset.
+   */
   protected IBundleProvider search(SearchArguments args, Integer offset, Integer count) {
     for (String name : args.names()) {
       if (!type.parameterNames().contains(name)) {
-        throw new IllegalStateException(type.type().getSimpleName() + " declares no search parameter " + name);
+        throw new IllegalStateException(
+            type.type().getSimpleName() + " declares no search parameter " + name);
       }
     }
     CuratedSearchGuard.checkSearch(args.request(), type.resultParameters());
@@ -55,9 +59,11 @@ public abstract class ServedDefinitionProvider<T extends MetadataResource> imple
       return new SimpleBundleProvider(matches);
     }
     int from = offset == null ? 0 : Math.max(offset, 0);
-    int size = count == null ? pages.defaultPageSize() : Math.max(0, Math.min(count, pages.maxPageSize()));
+    int size =
+        count == null ? pages.defaultPageSize() : Math.max(0, Math.min(count, pages.maxPageSize()));
     int to = Math.min(matches.size(), from + size);
-    SimpleBundleProvider page = new SimpleBundleProvider(from >= matches.size() ? List.of() : matches.subList(from, to));
+    SimpleBundleProvider page =
+        new SimpleBundleProvider(from >= matches.size() ? List.of() : matches.subList(from, to));
     page.setCurrentPageOffset(from);
     page.setCurrentPageSize(size);
     page.setSize(matches.size());

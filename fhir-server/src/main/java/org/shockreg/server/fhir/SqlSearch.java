@@ -44,7 +44,9 @@ public final class SqlSearch implements PagedQuery {
     INTEGER
   }
 
-  /** A sort key: an SQL expression over the table, its type, direction and whether it can be NULL. */
+  /**
+   * A sort key: an SQL expression over the table, its type, direction and whether it can be NULL.
+   */
   public record SortKey(String expression, KeyType type, boolean descending, boolean nullable) {}
 
   private final String resourceType;
@@ -58,7 +60,10 @@ public final class SqlSearch implements PagedQuery {
   private int counter;
 
   public SqlSearch(
-      String resourceType, String table, String columns, RowMapper<? extends IBaseResource> mapper) {
+      String resourceType,
+      String table,
+      String columns,
+      RowMapper<? extends IBaseResource> mapper) {
     this.resourceType = resourceType;
     this.table = table;
     this.columns = columns;
@@ -133,7 +138,8 @@ public final class SqlSearch implements PagedQuery {
     return keys;
   }
 
-  private String select(List<SortKey> keys, String extraWhere, List<SortKey> orderKeys, int segment, int limit) {
+  private String select(
+      List<SortKey> keys, String extraWhere, List<SortKey> orderKeys, int segment, int limit) {
     StringBuilder sql = new StringBuilder("SELECT ").append(columns).append(", row_id AS _row_id");
     for (int i = 0; i < keys.size() - 1; i++) {
       sql.append(", ").append(keys.get(i).expression()).append(" AS _s").append(i);
@@ -154,7 +160,8 @@ public final class SqlSearch implements PagedQuery {
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
       SortKey k = keys.get(i);
-      String expr = aliases ? (k.expression().equals("row_id") ? "_row_id" : "_s" + i) : k.expression();
+      String expr =
+          aliases ? (k.expression().equals("row_id") ? "_row_id" : "_s" + i) : k.expression();
       parts.add(expr + (k.descending() ? " DESC" : " ASC"));
     }
     return String.join(", ", parts);
@@ -207,8 +214,14 @@ public final class SqlSearch implements PagedQuery {
         exprs.add(keys.get(i).expression());
         values.add(bind(p, "_c" + i, keys.get(i), cursor.get(i)));
       }
-      String row = "(" + String.join(", ", exprs) + ") " + (first.descending() ? "<" : ">") + " ("
-          + String.join(", ", values) + ")";
+      String row =
+          "("
+              + String.join(", ", exprs)
+              + ") "
+              + (first.descending() ? "<" : ">")
+              + " ("
+              + String.join(", ", values)
+              + ")";
       return select(keys, row, keys, 0, n);
     }
     // general case: key i strictly after its cursor value while every earlier key equals it
@@ -224,9 +237,10 @@ public final class SqlSearch implements PagedQuery {
       } else if (k.descending()) {
         after = k.expression() + " < " + v;
       } else {
-        after = k.nullable()
-            ? "(" + k.expression() + " > " + v + " OR " + k.expression() + " IS NULL)"
-            : k.expression() + " > " + v;
+        after =
+            k.nullable()
+                ? "(" + k.expression() + " > " + v + " OR " + k.expression() + " IS NULL)"
+                : k.expression() + " > " + v;
       }
       List<String> term = new ArrayList<>(equalSoFar);
       term.add(after);
@@ -237,8 +251,14 @@ public final class SqlSearch implements PagedQuery {
   }
 
   private static String union(String a, String b, List<SortKey> keys, int n) {
-    return "SELECT * FROM ((" + a + ") UNION ALL (" + b + ")) AS _page ORDER BY _seg, "
-        + orderBy(keys, true) + " LIMIT " + n;
+    return "SELECT * FROM (("
+        + a
+        + ") UNION ALL ("
+        + b
+        + ")) AS _page ORDER BY _seg, "
+        + orderBy(keys, true)
+        + " LIMIT "
+        + n;
   }
 
   private static String bind(MapSqlParameterSource p, String name, SortKey key, Object value) {
@@ -288,7 +308,8 @@ public final class SqlSearch implements PagedQuery {
     }
     List<IBaseResource> all = new ArrayList<>(rows);
     for (IBaseResource r : rows) {
-      ResourceMetadataKeyEnum.ENTRY_SEARCH_MODE.put((IAnyResource) r, BundleEntrySearchModeEnum.MATCH);
+      ResourceMetadataKeyEnum.ENTRY_SEARCH_MODE.put(
+          (IAnyResource) r, BundleEntrySearchModeEnum.MATCH);
     }
     if (includes != null && !rows.isEmpty()) {
       Set<String> seen = new LinkedHashSet<>();
@@ -298,7 +319,8 @@ public final class SqlSearch implements PagedQuery {
       for (IBaseResource r : includes.apply(rows)) {
         String id = r.getIdElement().toUnqualifiedVersionless().getValue();
         if (seen.add(id)) {
-          ResourceMetadataKeyEnum.ENTRY_SEARCH_MODE.put((IAnyResource) r, BundleEntrySearchModeEnum.INCLUDE);
+          ResourceMetadataKeyEnum.ENTRY_SEARCH_MODE.put(
+              (IAnyResource) r, BundleEntrySearchModeEnum.INCLUDE);
           all.add(r);
         }
       }

@@ -17,8 +17,8 @@ import org.shockreg.ingest.pipeline.IntakeLimits;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
-import org.shockreg.ingest.pipeline.UnknownSourceException;
 import org.shockreg.ingest.pipeline.SpooledBody;
+import org.shockreg.ingest.pipeline.UnknownSourceException;
 import org.shockreg.ingest.pipeline.UnparseableBodyException;
 import org.shockreg.registry.db.DataDirectoryProperties;
 import org.slf4j.Logger;
@@ -33,10 +33,10 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /ingest/{sourceId}}: a FHIR Bundle or NDJSON through the intake pipeline,
- * synchronously; answers after commit with a {@code Parameters} report. The body is streamed
- * into a spool (memory while small, a file under {@code <data-dir>/intake-spool} beyond) and
- * counted as it arrives: over {@code shockreg.limits.max-body-bytes} it is answered 413 and only
- * its start goes to the dead-letter store (docs/intake.md "Limits").
+ * synchronously; answers after commit with a {@code Parameters} report. The body is streamed into a
+ * spool (memory while small, a file under {@code <data-dir>/intake-spool} beyond) and counted as it
+ * arrives: over {@code shockreg.limits.max-body-bytes} it is answered 413 and only its start goes
+ * to the dead-letter store (docs/intake.md "Limits").
  */
 @RestController
 public class IntakeController {
@@ -69,7 +69,8 @@ public class IntakeController {
     if (declared > max) {
       // refused up front: only the start is read, for the dead-letter store
       byte[] head = in.readNBytes(keep);
-      throw pipeline.rejectTooLarge(request(sourceId, request, IntakeRequest.Body.of(head)), head, declared, true);
+      throw pipeline.rejectTooLarge(
+          request(sourceId, request, IntakeRequest.Body.of(head)), head, declared, true);
     }
     IntakeReport report;
     try (SpooledBody body = SpooledBody.read(in, max, keep, spool)) {
@@ -78,13 +79,20 @@ public class IntakeController {
       throw pipeline.rejectTooLarge(
           request(sourceId, request, IntakeRequest.Body.of(e.head())), e.head(), e.seen(), false);
     }
-    org.shockreg.server.audit.AuditContext.ingested(request, report.received(), report.curated(), report.rejected());
+    org.shockreg.server.audit.AuditContext.ingested(
+        request, report.received(), report.curated(), report.rejected());
     return ResponseEntity.ok().contentType(FHIR_JSON).body(encode(toParameters(report)));
   }
 
-  private static IntakeRequest request(String sourceId, HttpServletRequest request, IntakeRequest.Body body) {
+  private static IntakeRequest request(
+      String sourceId, HttpServletRequest request, IntakeRequest.Body body) {
     return new IntakeRequest(
-        sourceId, IntakeRequest.CHANNEL_HTTP, "POST /ingest/" + sourceId, request.getContentType(), null, body);
+        sourceId,
+        IntakeRequest.CHANNEL_HTTP,
+        "POST /ingest/" + sourceId,
+        request.getContentType(),
+        null,
+        body);
   }
 
   /** Spool files a crash left behind (a clean run deletes each after its request). */
@@ -123,7 +131,10 @@ public class IntakeController {
       issue.addPart().setName("index").setValue(new IntegerType(i.index()));
       issue.addPart().setName("code").setValue(new StringType(i.code()));
       issue.addPart().setName("reason").setValue(new StringType(i.reason()));
-      issue.addPart().setName("deadLetter").setValue(new StringType(Long.toString(i.deadLetterId())));
+      issue
+          .addPart()
+          .setName("deadLetter")
+          .setValue(new StringType(Long.toString(i.deadLetterId())));
     }
     // Skipped with a reason of their own (an older version): not errors, so not issues.
     for (IntakeReport.Skip s : r.skips()) {
@@ -164,12 +175,19 @@ public class IntakeController {
 
   @ExceptionHandler(UnknownSourceException.class)
   ResponseEntity<String> unknownSource(UnknownSourceException e) {
-    return outcome(HttpStatus.BAD_REQUEST, OperationOutcome.IssueType.NOTFOUND, "SR-INTAKE-2: " + e.getMessage());
+    return outcome(
+        HttpStatus.BAD_REQUEST,
+        OperationOutcome.IssueType.NOTFOUND,
+        "SR-INTAKE-2: " + e.getMessage());
   }
 
-  private ResponseEntity<String> outcome(HttpStatus status, OperationOutcome.IssueType type, String message) {
+  private ResponseEntity<String> outcome(
+      HttpStatus status, OperationOutcome.IssueType type, String message) {
     OperationOutcome oo = new OperationOutcome();
-    oo.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(type).setDiagnostics(message);
+    oo.addIssue()
+        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+        .setCode(type)
+        .setDiagnostics(message);
     return ResponseEntity.status(status).contentType(FHIR_JSON).body(encode(oo));
   }
 

@@ -1,7 +1,7 @@
 package org.shockreg.server.profile;
 
-import static org.shockreg.server.profile.ProfileElements.*;
 import static org.shockreg.server.fhir.RegistryCodeSystems.*;
+import static org.shockreg.server.profile.ProfileElements.*;
 
 import java.util.List;
 import org.hl7.fhir.r4.model.ElementDefinition;
@@ -17,7 +17,8 @@ import org.hl7.fhir.r4.model.UriType;
  */
 final class ExtensionProfiles {
 
-  static final String SOURCE_RECEIVED_VERSION = BASE + "/StructureDefinition/source-received-version";
+  static final String SOURCE_RECEIVED_VERSION =
+      BASE + "/StructureDefinition/source-received-version";
   static final String INTAKE_CHANNEL = BASE + "/StructureDefinition/intake-channel";
 
   private final String version;
@@ -87,14 +88,20 @@ final class ExtensionProfiles {
                 + " device, the curated Procedure and its date (data-dictionary.md section 3, outcomes).",
             "Patient");
     ElementDefinition parts = element(sd, "Extension.extension");
-    parts.getSlicing()
+    parts
+        .getSlicing()
         .setRules(SlicingRules.CLOSED)
         .addDiscriminator()
         .setType(DiscriminatorType.VALUE)
         .setPath("url");
     parts.setMin(3);
     subExtension(sd, "device", "The therapy (tmcs-device code)", "Coding", TMCS_DEVICE);
-    subExtension(sd, "procedure", "The curated Procedure of the therapy", "Reference", RegistryProfiles.DEVICE_THERAPY);
+    subExtension(
+        sd,
+        "procedure",
+        "The curated Procedure of the therapy",
+        "Reference",
+        RegistryProfiles.DEVICE_THERAPY);
     subExtension(sd, "date", "When the therapy started", "dateTime", null);
     element(sd, "Extension.url").setFixed(new UriType(HEART_REPLACEMENT_THERAPY));
     element(sd, "Extension.value[x]").setMax("0");

@@ -1,7 +1,7 @@
 package org.shockreg.server.profile;
 
-import static org.shockreg.server.profile.ProfileElements.*;
 import static org.shockreg.server.fhir.RegistryCodeSystems.*;
+import static org.shockreg.server.profile.ProfileElements.*;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -64,9 +64,16 @@ final class ObservationProfiles {
             RegistryProfiles.observation(v.variable()),
             "ShockRegObservation" + pascal,
             v.display() + " (registry measurement)",
-            "Curated measurement of registry variable " + v.variable() + " (" + v.display() + ") in "
-                + v.unit() + (v.category() == null ? "" : ", category " + v.category())
-                + ". Source codes: " + sourceCodes(v) + " (rule file measurements.yaml).",
+            "Curated measurement of registry variable "
+                + v.variable()
+                + " ("
+                + v.display()
+                + ") in "
+                + v.unit()
+                + (v.category() == null ? "" : ", category " + v.category())
+                + ". Source codes: "
+                + sourceCodes(v)
+                + " (rule file measurements.yaml).",
             "Observation",
             RegistryProfiles.OBSERVATION);
     Map<String, String> mappings = mappingIdentities(sd, v);
@@ -122,8 +129,12 @@ final class ObservationProfiles {
 
   private static String sourceCodes(VariableRule v) {
     return v.sources().stream()
-        .map(c -> (LOINC.equals(c.system()) ? "LOINC " : SNOMED.equals(c.system()) ? "SNOMED " : c.system() + " ")
-            + c.code())
+        .map(
+            c ->
+                (LOINC.equals(c.system())
+                        ? "LOINC "
+                        : SNOMED.equals(c.system()) ? "SNOMED " : c.system() + " ")
+                    + c.code())
         .collect(Collectors.joining(", "));
   }
 
@@ -134,7 +145,11 @@ final class ObservationProfiles {
             RegistryProfiles.observation(d.variable()),
             "ShockRegObservation" + pascal(d.variable()),
             d.display() + " (derived)",
-            "Derived fact " + d.variable() + " (" + d.display() + "): computed by the registry per shock"
+            "Derived fact "
+                + d.variable()
+                + " ("
+                + d.display()
+                + "): computed by the registry per shock"
                 + " episode from other curated facts, tagged derived, with the facts it rests on"
                 + " (docs/derivations.md).",
             "Observation",
@@ -156,7 +171,9 @@ final class ObservationProfiles {
     if (d.value() == RegistryProfiles.ValueKind.CODED) {
       type(value, "CodeableConcept");
       element(sd, "Observation.value[x].coding").setMin(1).setMax("1");
-      element(sd, "Observation.value[x].coding.system").setMin(1).setFixed(new UriType(d.valueSystem()));
+      element(sd, "Observation.value[x].coding.system")
+          .setMin(1)
+          .setFixed(new UriType(d.valueSystem()));
       element(sd, "Observation.value[x].coding.code").setMin(1);
     } else if (d.value() == RegistryProfiles.ValueKind.QUANTITY) {
       type(value, "Quantity");
@@ -165,11 +182,14 @@ final class ObservationProfiles {
     } else {
       type(value, "boolean");
     }
-    element(sd, "Observation.derivedFrom").setMustSupport(true)
+    element(sd, "Observation.derivedFrom")
+        .setMustSupport(true)
         .setShort("The curated facts the value rests on");
     if (RegistryProfiles.ELIGIBILITY.equals(d.variable())) {
-      element(sd, "Observation.component").setMustSupport(true)
-          .setShort("One per criterion: status (criterion-status) with its evidence; the window as a Period");
+      element(sd, "Observation.component")
+          .setMustSupport(true)
+          .setShort(
+              "One per criterion: status (criterion-status) with its evidence; the window as a Period");
     } else {
       prohibited(sd, "Observation.component", "A derived fact has a single value.");
     }

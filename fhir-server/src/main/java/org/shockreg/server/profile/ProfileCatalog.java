@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.commons.codec.digest.DigestUtils;
@@ -53,8 +53,8 @@ public class ProfileCatalog {
             return t;
           });
 
-  private static final ConcurrentMap<String, CompletableFuture<Map<String, StructureDefinition>>> GENERATED =
-      new ConcurrentHashMap<>();
+  private static final ConcurrentMap<String, CompletableFuture<Map<String, StructureDefinition>>>
+      GENERATED = new ConcurrentHashMap<>();
 
   private final List<StructureDefinition> differentials;
   private final FhirContext fhir;
@@ -87,7 +87,8 @@ public class ProfileCatalog {
                       .whenComplete(
                           (done, failure) -> {
                             if (failure != null) {
-                              log.error("event=profile_snapshots_failed error={}", failure.toString());
+                              log.error(
+                                  "event=profile_snapshots_failed error={}", failure.toString());
                             }
                           }));
     }
@@ -149,7 +150,11 @@ public class ProfileCatalog {
       StructureDefinition sd =
           (StructureDefinition)
               snapshots.generateSnapshot(
-                  context, differential.copy(), differential.getUrl(), null, differential.getName());
+                  context,
+                  differential.copy(),
+                  differential.getUrl(),
+                  null,
+                  differential.getName());
       if (sd == null || !sd.hasSnapshot()) {
         failed.add(differential.getIdElement().getIdPart());
         continue;

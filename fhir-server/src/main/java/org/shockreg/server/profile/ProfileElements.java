@@ -23,7 +23,12 @@ final class ProfileElements {
   private ProfileElements() {}
 
   static StructureDefinition definition(
-      String version, String url, String name, String title, String description, String type,
+      String version,
+      String url,
+      String name,
+      String title,
+      String description,
+      String type,
       String baseDefinition) {
     StructureDefinition sd = new StructureDefinition();
     sd.setId(url.substring(url.lastIndexOf('/') + 1));
@@ -37,7 +42,9 @@ final class ProfileElements {
     sd.setDescription(description);
     sd.setFhirVersion(FHIRVersion._4_0_1);
     sd.setKind(
-        "Extension".equals(type) ? StructureDefinitionKind.COMPLEXTYPE : StructureDefinitionKind.RESOURCE);
+        "Extension".equals(type)
+            ? StructureDefinitionKind.COMPLEXTYPE
+            : StructureDefinitionKind.RESOURCE);
     sd.setAbstract(false);
     sd.setType(type);
     sd.setBaseDefinition(baseDefinition);
@@ -62,11 +69,19 @@ final class ProfileElements {
     return e.addType().setCode(code);
   }
 
-  /** Slices a list of Codings by system: the registry's coding first, the source codings after it. */
+  /**
+   * Slices a list of Codings by system: the registry's coding first, the source codings after it.
+   */
   static void registryCodingFirst(
-      StructureDefinition sd, String codingPath, String slice, String system, String code, String rule) {
+      StructureDefinition sd,
+      String codingPath,
+      String slice,
+      String system,
+      String code,
+      String rule) {
     ElementDefinition coding = element(sd, codingPath);
-    coding.getSlicing()
+    coding
+        .getSlicing()
         .setOrdered(true)
         .setRules(SlicingRules.OPENATEND)
         .setDescription("The registry's coding first, then the codings as the source sent them")
@@ -102,7 +117,8 @@ final class ProfileElements {
     return e;
   }
 
-  static void extensionSlice(StructureDefinition sd, String path, String slice, String url, String max) {
+  static void extensionSlice(
+      StructureDefinition sd, String path, String slice, String url, String max) {
     ElementDefinition e = element(sd, path + ":" + slice);
     e.setSliceName(slice);
     e.setMin(0).setMax(max).setMustSupport(true);

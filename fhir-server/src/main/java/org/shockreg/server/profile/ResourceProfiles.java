@@ -1,14 +1,17 @@
 package org.shockreg.server.profile;
 
-import static org.shockreg.server.profile.ProfileElements.*;
 import static org.shockreg.server.fhir.RegistryCodeSystems.*;
+import static org.shockreg.server.profile.ProfileElements.*;
 
 import java.util.List;
 import org.hl7.fhir.r4.model.ElementDefinition;
 import org.hl7.fhir.r4.model.ElementDefinition.ConstraintSeverity;
 import org.hl7.fhir.r4.model.StructureDefinition;
 
-/** The curated resources' base profiles: Patient, Encounter, device therapy, diagnosis and Observation. */
+/**
+ * The curated resources' base profiles: Patient, Encounter, device therapy, diagnosis and
+ * Observation.
+ */
 final class ResourceProfiles {
 
   private final String version;
@@ -34,7 +37,8 @@ final class ResourceProfiles {
                 + " (data-dictionary.md section 5).",
             "Patient");
     extensionSlicing(sd, "Patient.extension");
-    extensionSlice(sd, "Patient.extension", "heartReplacementTherapy", HEART_REPLACEMENT_THERAPY, "1");
+    extensionSlice(
+        sd, "Patient.extension", "heartReplacementTherapy", HEART_REPLACEMENT_THERAPY, "1");
     String privacy = "Curated data is pseudonymised: the source identity stays with the hospital.";
     prohibited(sd, "Patient.identifier", privacy);
     prohibited(sd, "Patient.name", privacy);
@@ -86,7 +90,8 @@ final class ResourceProfiles {
                 + " (data-dictionary.md section 2).",
             "Procedure");
     element(sd, "Procedure.code").setMin(1);
-    registryCodingFirst(sd, "Procedure.code.coding", "device", TMCS_DEVICE, null, "The device (DEV)");
+    registryCodingFirst(
+        sd, "Procedure.code.coding", "device", TMCS_DEVICE, null, "The device (DEV)");
     reference(element(sd, "Procedure.subject"), RegistryProfiles.PATIENT);
     reference(element(sd, "Procedure.encounter"), RegistryProfiles.ENCOUNTER);
     ElementDefinition performed = element(sd, "Procedure.performed[x]").setMustSupport(true);
@@ -107,7 +112,12 @@ final class ResourceProfiles {
             "Condition");
     element(sd, "Condition.code").setMin(1);
     registryCodingFirst(
-        sd, "Condition.code.coding", "category", DIAGNOSIS_CATEGORY, null, "The diagnosis category");
+        sd,
+        "Condition.code.coding",
+        "category",
+        DIAGNOSIS_CATEGORY,
+        null,
+        "The diagnosis category");
     reference(element(sd, "Condition.subject"), RegistryProfiles.PATIENT);
     type(element(sd, "Condition.onset[x]").setMustSupport(true), "dateTime");
     type(element(sd, "Condition.abatement[x]"), "dateTime");
@@ -131,9 +141,15 @@ final class ResourceProfiles {
 
   private static void observationCommon(StructureDefinition sd) {
     registryCodingFirst(
-        sd, "Observation.code.coding", "registryVariable", REGISTRY_VARIABLE, null, "The registry variable (RV)");
+        sd,
+        "Observation.code.coding",
+        "registryVariable",
+        REGISTRY_VARIABLE,
+        null,
+        "The registry variable (RV)");
     reference(element(sd, "Observation.subject").setMin(1), RegistryProfiles.PATIENT);
-    reference(element(sd, "Observation.encounter").setMustSupport(true), RegistryProfiles.ENCOUNTER);
+    reference(
+        element(sd, "Observation.encounter").setMustSupport(true), RegistryProfiles.ENCOUNTER);
     type(element(sd, "Observation.effective[x]").setMustSupport(true), "dateTime");
   }
 }

@@ -32,7 +32,10 @@ public class StructureDefinitionProvider extends ServedDefinitionProvider<Struct
                 StructureDefinition.class,
                 catalog::all,
                 catalog::byId,
-                id -> "SR-PROF-3: StructureDefinition/" + id + " is not one of the registry's profiles")
+                id ->
+                    "SR-PROF-3: StructureDefinition/"
+                        + id
+                        + " is not one of the registry's profiles")
             .resultParameters("_id", "_offset")
             .token("_id", sd -> sd.getIdElement().getIdPart(), "SR-PROF-4")
             .uri(StructureDefinition.SP_URL, sd -> List.of(sd.getUrl()), "SR-PROF-5")
@@ -43,15 +46,22 @@ public class StructureDefinitionProvider extends ServedDefinitionProvider<Struct
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id, e.g. shockreg-patient") @OptionalParam(name = "_id")
+      @Description(shortDefinition = "Logical id, e.g. shockreg-patient")
+          @OptionalParam(name = "_id")
           TokenOrListParam id,
-      @Description(shortDefinition = "Canonical URL, e.g. https://fhir.shockreg.org/StructureDefinition/shockreg-observation-lactate")
+      @Description(
+              shortDefinition =
+                  "Canonical URL, e.g. https://fhir.shockreg.org/StructureDefinition/shockreg-observation-lactate")
           @OptionalParam(name = StructureDefinition.SP_URL)
           UriOrListParam url,
-      @Description(shortDefinition = "Computationally friendly name (starts with, case-insensitive; :exact, :contains)")
+      @Description(
+              shortDefinition =
+                  "Computationally friendly name (starts with, case-insensitive; :exact, :contains)")
           @OptionalParam(name = StructureDefinition.SP_NAME)
           StringOrListParam name,
-      @Description(shortDefinition = "The type constrained: Patient, Observation, Procedure, Condition, Encounter or Extension")
+      @Description(
+              shortDefinition =
+                  "The type constrained: Patient, Observation, Procedure, Condition, Encounter or Extension")
           @OptionalParam(name = StructureDefinition.SP_TYPE)
           TokenOrListParam type,
       @Offset Integer offset,

@@ -21,14 +21,14 @@ import org.shockreg.server.fhir.RegistryCodeSystems;
 import org.springframework.jdbc.core.RowMapper;
 
 /**
- * Renders one row of {@link ProvenanceSql} as a FHIR R4 Provenance: the curated fact as
- * {@code target}, ShockReg (a Device) as the assembling agent on behalf of the site, and the source
+ * Renders one row of {@link ProvenanceSql} as a FHIR R4 Provenance: the curated fact as {@code
+ * target}, ShockReg (a Device) as the assembling agent on behalf of the site, and the source
  * resource as an {@code entity} with role {@code source}, named by an identifier-based reference
  * ({@code https://fhir.shockreg.org/sid/source/<site>} | {@code Type/id/_history/version}).
  *
- * <p>A curated Patient's source is the hospital's Patient resource, whose logical id is the
- * source patient id: the link pseudonym -> source identity stays hospital-side, so that entity
- * names the type, site and version but never the id.
+ * <p>A curated Patient's source is the hospital's Patient resource, whose logical id is the source
+ * patient id: the link pseudonym -> source identity stays hospital-side, so that entity names the
+ * type, site and version but never the id.
  */
 final class ProvenanceMapper implements RowMapper<Provenance> {
 
@@ -36,7 +36,8 @@ final class ProvenanceMapper implements RowMapper<Provenance> {
   static final String SOURCE_SYSTEM_PREFIX = RegistryCodeSystems.BASE + "/sid/source/";
   static final String RECEIVED_VERSION =
       RegistryCodeSystems.BASE + "/StructureDefinition/source-received-version";
-  static final String INTAKE_CHANNEL = RegistryCodeSystems.BASE + "/StructureDefinition/intake-channel";
+  static final String INTAKE_CHANNEL =
+      RegistryCodeSystems.BASE + "/StructureDefinition/intake-channel";
   static final String DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation";
   static final String PARTICIPANT_TYPE =
       "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
@@ -60,11 +61,13 @@ final class ProvenanceMapper implements RowMapper<Provenance> {
     p.addTarget(new Reference(kind.resourceType + "/" + factId));
     // recorded: when the source resource (this version) was received; occurred: when it was curated
     p.setRecordedElement(instant(receivedAt != null ? receivedAt : lastUpdated));
-    p.setOccurred(new DateTimeType(Date.from(lastUpdated.toInstant()), TemporalPrecisionEnum.SECOND, UTC));
+    p.setOccurred(
+        new DateTimeType(Date.from(lastUpdated.toInstant()), TemporalPrecisionEnum.SECOND, UTC));
     boolean update = receivedVersion > 1;
     p.setActivity(
         new CodeableConcept(
-                new Coding(DATA_OPERATION, update ? "UPDATE" : "CREATE", update ? "revise" : "create"))
+                new Coding(
+                    DATA_OPERATION, update ? "UPDATE" : "CREATE", update ? "revise" : "create"))
             .setText(update ? "curated from a new version of the source resource" : "curated"));
 
     Provenance.ProvenanceAgentComponent agent = p.addAgent();
@@ -95,14 +98,21 @@ final class ProvenanceMapper implements RowMapper<Provenance> {
     if (removalId != null) {
       String removalType = rs.getString("removal_source_type");
       ProvenanceEntityComponent removal =
-          source(site, removalType == null ? "Procedure" : removalType, removalId, rs.getString("removal_version"));
-      removal.getWhat().setDisplay(removal.getWhat().getDisplay() + " (removal that ended the therapy)");
+          source(
+              site,
+              removalType == null ? "Procedure" : removalType,
+              removalId,
+              rs.getString("removal_version"));
+      removal
+          .getWhat()
+          .setDisplay(removal.getWhat().getDisplay() + " (removal that ended the therapy)");
       p.addEntity(removal);
     }
     return p;
   }
 
-  private static ProvenanceEntityComponent source(String site, String type, String id, String version) {
+  private static ProvenanceEntityComponent source(
+      String site, String type, String id, String version) {
     ProvenanceEntityComponent entity = new ProvenanceEntityComponent();
     entity.setRole(ProvenanceEntityRole.SOURCE);
     Reference what = new Reference().setType(type);

@@ -22,10 +22,10 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Provenance of curated facts (admin only: {@code FhirAccessRules}, on the parsed request). One Provenance per curated Observation, Procedure, Condition,
- * Encounter and Patient, id {@code obs-|proc-|cond-|enc-|pat-<curated id>}, linking the fact to
- * the source resource (and version) it was curated from. HAPI's search signature only: the
- * behaviour is {@link ProvenanceType}.
+ * Provenance of curated facts (admin only: {@code FhirAccessRules}, on the parsed request). One
+ * Provenance per curated Observation, Procedure, Condition, Encounter and Patient, id {@code
+ * obs-|proc-|cond-|enc-|pat-<curated id>}, linking the fact to the source resource (and version) it
+ * was curated from. HAPI's search signature only: the behaviour is {@link ProvenanceType}.
  */
 @Component
 public class ProvenanceProvider extends CuratedResourceProvider<Provenance> {
@@ -36,20 +36,27 @@ public class ProvenanceProvider extends CuratedResourceProvider<Provenance> {
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id: obs-, proc-, cond-, enc- or pat- and the curated id")
+      @Description(
+              shortDefinition = "Logical id: obs-, proc-, cond-, enc- or pat- and the curated id")
           @OptionalParam(name = "_id")
           TokenOrListParam id,
       @Description(shortDefinition = "The curated fact, e.g. Observation/<id>; comma = OR")
           @OptionalParam(
               name = Provenance.SP_TARGET,
               targetTypes = {
-                Observation.class, Procedure.class, Condition.class, Encounter.class, Patient.class
+                Observation.class,
+                Procedure.class,
+                Condition.class,
+                Encounter.class,
+                Patient.class
               })
           ReferenceOrListParam target,
       SummaryEnum summary,
       SearchTotalModeEnum total,
       RequestDetails request) {
     return search(
-        SearchArguments.of(request, summary, total).with("_id", id).with(Provenance.SP_TARGET, target));
+        SearchArguments.of(request, summary, total)
+            .with("_id", id)
+            .with(Provenance.SP_TARGET, target));
   }
 }

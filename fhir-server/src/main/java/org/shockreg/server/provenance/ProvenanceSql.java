@@ -35,18 +35,21 @@ final class ProvenanceSql {
 
   private static String branch(CuratedFactKind k, boolean several) {
     boolean procedure = k == CuratedFactKind.PROCEDURE;
-    StringBuilder sql = new StringBuilder("SELECT '")
-        .append(k.prefix)
-        .append("'::text AS kind, f.")
-        .append(k.idColumn)
-        .append(" AS fact_id, f.site_id, f.source_type, f.source_id, f.source_version, f.last_updated,")
-        .append(" r.received_at, r.channel,")
-        // which received version of its source this is: 1 = first seen (CREATE), more = UPDATE
-        .append(" (SELECT count(*) FROM raw_resource e WHERE e.site_id = f.site_id")
-        .append(" AND e.resource_type = f.source_type AND e.resource_id = f.source_id")
-        .append(" AND e.raw_id <= f.raw_id) AS received_version,");
+    StringBuilder sql =
+        new StringBuilder("SELECT '")
+            .append(k.prefix)
+            .append("'::text AS kind, f.")
+            .append(k.idColumn)
+            .append(
+                " AS fact_id, f.site_id, f.source_type, f.source_id, f.source_version, f.last_updated,")
+            .append(" r.received_at, r.channel,")
+            // which received version of its source this is: 1 = first seen (CREATE), more = UPDATE
+            .append(" (SELECT count(*) FROM raw_resource e WHERE e.site_id = f.site_id")
+            .append(" AND e.resource_type = f.source_type AND e.resource_id = f.source_id")
+            .append(" AND e.raw_id <= f.raw_id) AS received_version,");
     if (procedure) {
-      sql.append(" d.source_type AS removal_source_type, f.removal_source_id, d.source_version AS removal_version,");
+      sql.append(
+          " d.source_type AS removal_source_type, f.removal_source_id, d.source_version AS removal_version,");
     } else {
       sql.append(" NULL::text AS removal_source_type, NULL::text AS removal_source_id,")
           .append(" NULL::text AS removal_version,");

@@ -32,17 +32,25 @@ final class ProvenanceType {
 
   static CuratedTypeDeclaration<Provenance> declaration(NamedParameterJdbcTemplate jdbc) {
     ProvenanceMapper mapper = new ProvenanceMapper();
-    return CuratedTypeDeclaration.of(Provenance.class, ProvenanceSql.table(EnumSet.allOf(CuratedFactKind.class)),
-            "fact_id", ProvenanceSql.COLUMNS, mapper)
+    return CuratedTypeDeclaration.of(
+            Provenance.class,
+            ProvenanceSql.table(EnumSet.allOf(CuratedFactKind.class)),
+            "fact_id",
+            ProvenanceSql.COLUMNS,
+            mapper)
         .guardedBy(request -> CuratedSearchGuard.checkSearch(request, "_id"))
         .query(Set.of("_id", Provenance.SP_TARGET), args -> search(args, mapper))
         .readBy(
             (id, byId) -> {
               CuratedFactKind.FactRef ref =
-                  CuratedFactKind.parse(id.getIdPart()).orElseThrow(() -> new ResourceNotFoundException(id));
+                  CuratedFactKind.parse(id.getIdPart())
+                      .orElseThrow(() -> new ResourceNotFoundException(id));
               List<Provenance> rows =
                   jdbc.query(
-                      "SELECT " + ProvenanceSql.COLUMNS + " FROM " + ProvenanceSql.table(EnumSet.of(ref.kind()))
+                      "SELECT "
+                          + ProvenanceSql.COLUMNS
+                          + " FROM "
+                          + ProvenanceSql.table(EnumSet.of(ref.kind()))
                           + " WHERE fact_id = :id",
                       new MapSqlParameterSource("id", ref.factId()),
                       mapper);
@@ -85,7 +93,8 @@ final class ProvenanceType {
   }
 
   /** A search condition and the kinds of fact it can match at all. */
-  private record Filter(Set<CuratedFactKind> kinds, java.util.function.Function<SqlSearch, String> clause) {}
+  private record Filter(
+      Set<CuratedFactKind> kinds, java.util.function.Function<SqlSearch, String> clause) {}
 
   private static Filter idFilter(TokenOrListParam ids) {
     Map<CuratedFactKind, List<String>> byKind = new EnumMap<>(CuratedFactKind.class);
@@ -109,7 +118,8 @@ final class ProvenanceType {
       }
       String idPart = r.getIdPart();
       if (idPart == null || idPart.isBlank()) {
-        throw new InvalidRequestException("SR-PROV-3: target needs a reference such as Observation/<id>");
+        throw new InvalidRequestException(
+            "SR-PROV-3: target needs a reference such as Observation/<id>");
       }
       String type = r.getResourceType();
       if (type == null || type.isEmpty()) {
@@ -136,7 +146,11 @@ final class ProvenanceType {
     byKind.forEach(
         (k, ids) ->
             alternatives.add(
-                "(kind = '" + k.prefix + "' AND fact_id = ANY(" + s.param(ids.toArray(String[]::new)) + "))"));
+                "(kind = '"
+                    + k.prefix
+                    + "' AND fact_id = ANY("
+                    + s.param(ids.toArray(String[]::new))
+                    + "))"));
     if (!untyped.isEmpty()) {
       alternatives.add("fact_id = ANY(" + s.param(untyped.toArray(String[]::new)) + ")");
     }

@@ -14,7 +14,10 @@ public class RetentionController {
     this.jobs = jobs;
   }
 
-  /** What was deleted: {@code audit-events}, {@code raw-versions} (absent when that retention is off). */
+  /**
+   * What was deleted: {@code audit-events}, {@code raw-versions} (absent when that retention is
+   * off).
+   */
   @PostMapping("/admin/retention/run")
   public Map<String, Long> run() {
     return jobs.runNow();

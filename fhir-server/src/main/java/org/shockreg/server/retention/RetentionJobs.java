@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * The retention purges, daily (every {@code shockreg.audit.purge-interval}) on one background thread,
- * first a minute after start; also on demand ({@code POST /admin/retention/run}). Each purge works in
- * batches, so it never holds long locks; with several instances each runs them, which is harmless
- * (a second run finds nothing).
+ * The retention purges, daily (every {@code shockreg.audit.purge-interval}) on one background
+ * thread, first a minute after start; also on demand ({@code POST /admin/retention/run}). Each
+ * purge works in batches, so it never holds long locks; with several instances each runs them,
+ * which is harmless (a second run finds nothing).
  */
 public class RetentionJobs implements SmartLifecycle {
 
@@ -35,7 +35,12 @@ public class RetentionJobs implements SmartLifecycle {
   private ScheduledExecutorService scheduler;
 
   public RetentionJobs(
-      AuditPurge audit, Period auditRetention, RawStorePurge raw, Period rawRetention, Duration interval, Clock clock) {
+      AuditPurge audit,
+      Period auditRetention,
+      RawStorePurge raw,
+      Period rawRetention,
+      Duration interval,
+      Clock clock) {
     this.audit = audit;
     this.auditRetention = auditRetention;
     this.raw = raw;
@@ -66,7 +71,10 @@ public class RetentionJobs implements SmartLifecycle {
       runNow();
     } catch (RuntimeException e) {
       // tried again at the next interval
-      log.warn("event=retention_purge_failed error={} reason=\"{}\"", e.getClass().getSimpleName(), e.getMessage());
+      log.warn(
+          "event=retention_purge_failed error={} reason=\"{}\"",
+          e.getClass().getSimpleName(),
+          e.getMessage());
     }
   }
 
@@ -81,8 +89,11 @@ public class RetentionJobs implements SmartLifecycle {
             });
     long every = Math.max(60_000, interval.toMillis());
     scheduler.scheduleWithFixedDelay(this::scheduled, 60_000, every, TimeUnit.MILLISECONDS);
-    log.info("event=retention_scheduled audit_retention={} raw_retention={} interval={}",
-        auditRetention, rawRetention == null ? "forever" : rawRetention, interval);
+    log.info(
+        "event=retention_scheduled audit_retention={} raw_retention={} interval={}",
+        auditRetention,
+        rawRetention == null ? "forever" : rawRetention,
+        interval);
   }
 
   @Override

@@ -15,10 +15,10 @@ import org.springframework.http.HttpStatus;
 
 /**
  * {@code shockreg.limits.max-concurrent-bulk-exports}: a principal with that many Bulk export jobs
- * accepted or running gets 429 (OperationOutcome, {@code Retry-After}) on a further kick-off. Counted
- * in {@code bulk_export_job}, so it holds across instances; two kick-offs of one caller at the same
- * instant may both pass (the limit is a fairness guard, not an exact quota). After authorization
- * (higher order), so an unauthorized caller gets its 403 first.
+ * accepted or running gets 429 (OperationOutcome, {@code Retry-After}) on a further kick-off.
+ * Counted in {@code bulk_export_job}, so it holds across instances; two kick-offs of one caller at
+ * the same instant may both pass (the limit is a fairness guard, not an exact quota). After
+ * authorization (higher order), so an unauthorized caller gets its 403 first.
  */
 public class BulkExportLimitInterceptor implements FhirServerInterceptor {
 
@@ -35,7 +35,8 @@ public class BulkExportLimitInterceptor implements FhirServerInterceptor {
   }
 
   @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = 100)
-  public boolean limit(RequestDetails request, HttpServletRequest req, HttpServletResponse res) throws IOException {
+  public boolean limit(RequestDetails request, HttpServletRequest req, HttpServletResponse res)
+      throws IOException {
     if (max <= 0 || !"$export".equals(request.getOperation())) {
       return true;
     }
@@ -50,9 +51,16 @@ public class BulkExportLimitInterceptor implements FhirServerInterceptor {
     log.info("event=bulk_export_limited principal={} active_jobs={} max={}", p.id(), active, max);
     res.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
     SecurityErrors.write(
-        req, res, HttpStatus.TOO_MANY_REQUESTS, "throttled",
-        "SR-LIMIT-2: this caller already has " + active + " Bulk export jobs accepted or running"
-            + " (shockreg.limits.max-concurrent-bulk-exports = " + max + "); retry after one has finished"
+        req,
+        res,
+        HttpStatus.TOO_MANY_REQUESTS,
+        "throttled",
+        "SR-LIMIT-2: this caller already has "
+            + active
+            + " Bulk export jobs accepted or running"
+            + " (shockreg.limits.max-concurrent-bulk-exports = "
+            + max
+            + "); retry after one has finished"
             + " or cancel one (DELETE its status URL)");
     return false;
   }

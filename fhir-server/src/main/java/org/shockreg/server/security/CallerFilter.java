@@ -25,7 +25,8 @@ final class CallerFilter extends OncePerRequestFilter {
   }
 
   @Override
-  protected void doFilterInternal(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
+  protected void doFilterInternal(
+      HttpServletRequest req, HttpServletResponse res, FilterChain chain)
       throws ServletException, IOException {
     ShockRegPrincipal p = ShockRegPrincipal.current().orElse(null);
     if (p != null) {
@@ -34,9 +35,13 @@ final class CallerFilter extends OncePerRequestFilter {
       if (wait > 0) {
         res.setHeader("Retry-After", Long.toString(wait));
         SecurityErrors.write(
-            req, res, HttpStatus.TOO_MANY_REQUESTS, "throttled",
+            req,
+            res,
+            HttpStatus.TOO_MANY_REQUESTS,
+            "throttled",
             "SR-LIMIT-1: too many requests from this caller (shockreg.limits.requests-per-minute); retry after "
-                + wait + " s");
+                + wait
+                + " s");
         return;
       }
     }

@@ -17,13 +17,16 @@ public final class FhirAccessRules {
    * Types an edc caller may use (its own studies only; the providers filter by study, and a
    * Subscription's criteria must name only its studies).
    */
-  public static final Set<String> EDC_TYPES = Set.of("ResearchStudy", "ResearchSubject", "Subscription");
+  public static final Set<String> EDC_TYPES =
+      Set.of("ResearchStudy", "ResearchSubject", "Subscription");
 
   /** Interactions on Subscription beyond reading: create and delete (admin, edc). */
-  private static final Set<Character> SUBSCRIPTION_WRITES = Set.of(SmartScopes.CREATE, SmartScopes.DELETE);
+  private static final Set<Character> SUBSCRIPTION_WRITES =
+      Set.of(SmartScopes.CREATE, SmartScopes.DELETE);
 
   /** Operations that only read, each tied to the type it reads (checked against the scopes). */
-  private static final Set<String> BULK_STATUS_OPERATIONS = Set.of("$export-poll-status", "$export-file");
+  private static final Set<String> BULK_STATUS_OPERATIONS =
+      Set.of("$export-poll-status", "$export-file");
 
   private FhirAccessRules() {}
 

@@ -21,11 +21,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 
 /**
- * Authorization on the parsed FHIR request, after HAPI has decoded the path and picked the
- * handler (so {@code /fhir/%50rovenance} is Provenance here): {@link FhirAccessRules} on the
- * resource type, interaction and operation, 403 with an OperationOutcome when they say no. Going
- * out, every resource in the response (includes, pages, {@code $everything}) must be one the caller
- * may receive: a second line should a search ever bring in a type its request did not name.
+ * Authorization on the parsed FHIR request, after HAPI has decoded the path and picked the handler
+ * (so {@code /fhir/%50rovenance} is Provenance here): {@link FhirAccessRules} on the resource type,
+ * interaction and operation, 403 with an OperationOutcome when they say no. Going out, every
+ * resource in the response (includes, pages, {@code $everything}) must be one the caller may
+ * receive: a second line should a search ever bring in a type its request did not name.
  */
 public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
 
@@ -37,7 +37,8 @@ public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
    * does not log each one as an interceptor error.
    */
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
-  public boolean authorize(RequestDetails request, HttpServletRequest req, HttpServletResponse res) throws IOException {
+  public boolean authorize(RequestDetails request, HttpServletRequest req, HttpServletResponse res)
+      throws IOException {
     RestOperationTypeEnum op = request.getRestOperationType();
     if (op == RestOperationTypeEnum.METADATA) {
       return true;
@@ -45,17 +46,29 @@ public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
     ShockRegPrincipal p = ShockRegPrincipal.current().orElse(null);
     if (p == null) {
       res.setHeader("WWW-Authenticate", "Bearer realm=\"shockreg\"");
-      SecurityErrors.write(req, res, HttpStatus.UNAUTHORIZED, "login", "SR-AUTH-1: this endpoint needs Authorization: Bearer <token>");
+      SecurityErrors.write(
+          req,
+          res,
+          HttpStatus.UNAUTHORIZED,
+          "login",
+          "SR-AUTH-1: this endpoint needs Authorization: Bearer <token>");
       return false;
     }
     request.getUserData().put(ShockRegPrincipal.REQUEST_KEY, p);
     String type = request.getResourceName();
     String id = request.getId() == null ? null : request.getId().getIdPart();
-    String denial = op == null ? "unknown interaction" : FhirAccessRules.denial(p, op, type, id, request.getOperation());
+    String denial =
+        op == null
+            ? "unknown interaction"
+            : FhirAccessRules.denial(p, op, type, id, request.getOperation());
     if (denial != null) {
       log.info(
           "event=access_denied principal={} role={} interaction={} resource_type={} operation={}",
-          p.id(), p.role().code(), op == null ? null : op.getCode(), type, request.getOperation());
+          p.id(),
+          p.role().code(),
+          op == null ? null : op.getCode(),
+          type,
+          request.getOperation());
       SecurityErrors.write(req, res, HttpStatus.FORBIDDEN, "forbidden", "SR-AUTH-3: " + denial);
       return false;
     }
@@ -64,14 +77,22 @@ public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
 
   @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
   public boolean checkResponse(
-      RequestDetails request, IBaseResource resource, HttpServletRequest req, HttpServletResponse res)
+      RequestDetails request,
+      IBaseResource resource,
+      HttpServletRequest req,
+      HttpServletResponse res)
       throws IOException {
     if (resource == null || request.getRestOperationType() == RestOperationTypeEnum.METADATA) {
       return true;
     }
     ShockRegPrincipal p = ShockRegPrincipal.of(request).orElse(null);
     if (p == null) {
-      SecurityErrors.write(req, res, HttpStatus.UNAUTHORIZED, "login", "SR-AUTH-1: this endpoint needs Authorization: Bearer <token>");
+      SecurityErrors.write(
+          req,
+          res,
+          HttpStatus.UNAUTHORIZED,
+          "login",
+          "SR-AUTH-1: this endpoint needs Authorization: Bearer <token>");
       return false;
     }
     if (p.isAdmin() && !p.scopes().restricted()) {
@@ -79,13 +100,16 @@ public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
     }
     List<IBaseResource> resources = new ArrayList<>();
     if (resource instanceof Bundle b) {
-      b.getEntry().stream().filter(Bundle.BundleEntryComponent::hasResource).forEach(e -> resources.add(e.getResource()));
+      b.getEntry().stream()
+          .filter(Bundle.BundleEntryComponent::hasResource)
+          .forEach(e -> resources.add(e.getResource()));
     } else {
       resources.add(resource);
     }
     Set<String> studyPatients = new HashSet<>();
     for (IBaseResource r : resources) {
-      if (r instanceof ResearchSubject s && p.seesStudy(s.getStudy().getReferenceElement().getIdPart())) {
+      if (r instanceof ResearchSubject s
+          && p.seesStudy(s.getStudy().getReferenceElement().getIdPart())) {
         studyPatients.add(s.getIndividual().getReferenceElement().getIdPart());
       }
     }
@@ -97,9 +121,16 @@ public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
       if (!FhirAccessRules.mayReceive(p, type) || !studyAllows(p, r, studyPatients)) {
         log.info(
             "event=access_denied principal={} role={} response_type={} interaction={}",
-            p.id(), p.role().code(), type, request.getRestOperationType());
+            p.id(),
+            p.role().code(),
+            type,
+            request.getRestOperationType());
         SecurityErrors.write(
-            req, res, HttpStatus.FORBIDDEN, "forbidden", "SR-AUTH-3: the response holds " + type + ", which this caller may not read");
+            req,
+            res,
+            HttpStatus.FORBIDDEN,
+            "forbidden",
+            "SR-AUTH-3: the response holds " + type + ", which this caller may not read");
         return false;
       }
     }
@@ -107,14 +138,16 @@ public class FhirAuthorizationInterceptor implements FhirServerInterceptor {
   }
 
   /** An edc caller receives its studies, their subjects and those subjects' patients only. */
-  private static boolean studyAllows(ShockRegPrincipal p, IBaseResource r, Set<String> studyPatients) {
+  private static boolean studyAllows(
+      ShockRegPrincipal p, IBaseResource r, Set<String> studyPatients) {
     if (p.role() != Role.EDC) {
       return true;
     }
     String id = r.getIdElement().getIdPart();
     return switch (r.fhirType()) {
       case "ResearchStudy" -> p.seesStudy(((ResearchStudy) r).getIdElement().getIdPart());
-      case "ResearchSubject" -> p.seesStudy(((ResearchSubject) r).getStudy().getReferenceElement().getIdPart());
+      case "ResearchSubject" ->
+          p.seesStudy(((ResearchSubject) r).getStudy().getReferenceElement().getIdPart());
       case "Patient" -> studyPatients.contains(id);
       default -> true;
     };

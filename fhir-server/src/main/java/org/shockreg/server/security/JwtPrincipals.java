@@ -44,12 +44,16 @@ final class JwtPrincipals implements Converter<Jwt, AbstractAuthenticationToken>
     if (role != Role.EDC) {
       studies.clear();
     }
-    String subject = jwt.getSubject() != null ? jwt.getSubject() : jwt.getClaimAsString("client_id");
+    String subject =
+        jwt.getSubject() != null ? jwt.getSubject() : jwt.getClaimAsString("client_id");
     if (subject == null || subject.isBlank()) {
       throw new InvalidBearerTokenException("SR-AUTH-4: the token names no subject (sub)");
     }
     List<String> scopes = new ArrayList<>();
-    scopes.addAll(strings(jwt.getClaim("scope")).stream().flatMap(s -> List.of(s.trim().split("\\s+")).stream()).toList());
+    scopes.addAll(
+        strings(jwt.getClaim("scope")).stream()
+            .flatMap(s -> List.of(s.trim().split("\\s+")).stream())
+            .toList());
     scopes.addAll(strings(jwt.getClaim("scp")));
     scopes.removeIf(String::isBlank);
     ShockRegPrincipal principal =

@@ -20,7 +20,8 @@ public enum Role {
     try {
       return Role.valueOf(role.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown role " + role + " (admin, ingest, analyst or edc)");
+      throw new IllegalArgumentException(
+          "unknown role " + role + " (admin, ingest, analyst or edc)");
     }
   }
 

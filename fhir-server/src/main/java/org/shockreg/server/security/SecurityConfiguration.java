@@ -27,7 +27,6 @@ import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.authorization.AuthorizationDecision;
-import org.springframework.security.authorization.AuthorizationManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -62,15 +61,18 @@ public class SecurityConfiguration {
   private static final SecurityErrors ERRORS = new SecurityErrors();
 
   @Bean
-  StaticTokens staticTokens(SecurityProperties props, DataDirectoryProperties dirs) throws IOException {
+  StaticTokens staticTokens(SecurityProperties props, DataDirectoryProperties dirs)
+      throws IOException {
     Path adminToken = null;
     if (props.tokens().isEmpty()) {
       adminToken = dirs.resolve("admin-token");
-      GeneratedSecret.readOrCreate(adminToken, bytes -> Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+      GeneratedSecret.readOrCreate(
+          adminToken, bytes -> Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
     }
     Path tokensFile = props.tokensFile() != null ? props.tokensFile() : dirs.resolve("tokens.yaml");
     StaticTokens tokens =
-        new StaticTokens(props.tokens(), tokensFile, adminToken, props.reloadInterval(), Clock.systemUTC());
+        new StaticTokens(
+            props.tokens(), tokensFile, adminToken, props.reloadInterval(), Clock.systemUTC());
     log.info(
         "event=security_configured static_tokens={} tokens_file={} generated_admin_token={} jwt={}",
         tokens.size(),
@@ -82,17 +84,19 @@ public class SecurityConfiguration {
 
   /** Static tokens first; with a JWK set configured, JWTs (RS256, ES256) next. */
   @Bean
-  AuthenticationManager shockRegAuthenticationManager(StaticTokens tokens, SecurityProperties props) {
+  AuthenticationManager shockRegAuthenticationManager(
+      StaticTokens tokens, SecurityProperties props) {
     List<AuthenticationProvider> providers = new ArrayList<>();
     SecurityProperties.Jwt jwt = props.jwt();
     providers.add(new StaticTokenAuthenticationProvider(tokens, jwt.enabled()));
     if (jwt.enabled()) {
       NimbusJwtDecoder decoder =
           NimbusJwtDecoder.withJwkSetUri(jwt.jwkSetUri().toString())
-              .jwsAlgorithms(algs -> {
-                algs.add(org.springframework.security.oauth2.jose.jws.SignatureAlgorithm.RS256);
-                algs.add(org.springframework.security.oauth2.jose.jws.SignatureAlgorithm.ES256);
-              })
+              .jwsAlgorithms(
+                  algs -> {
+                    algs.add(org.springframework.security.oauth2.jose.jws.SignatureAlgorithm.RS256);
+                    algs.add(org.springframework.security.oauth2.jose.jws.SignatureAlgorithm.ES256);
+                  })
               .build();
       List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
       validators.add(
@@ -110,9 +114,14 @@ public class SecurityConfiguration {
       providers.add(provider);
       // the JWK set URL without query or fragment: no credentials in logs
       java.net.URI u = jwt.jwkSetUri();
-      log.info("event=jwt_configured jwk_set={}://{}{} issuer={} audience={} algorithms={}",
-          u.getScheme(), u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()), u.getPath(),
-          jwt.issuer(), jwt.audience(), List.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256));
+      log.info(
+          "event=jwt_configured jwk_set={}://{}{} issuer={} audience={} algorithms={}",
+          u.getScheme(),
+          u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()),
+          u.getPath(),
+          jwt.issuer(),
+          jwt.audience(),
+          List.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256));
     }
     ProviderManager manager = new ProviderManager(providers);
     manager.setEraseCredentialsAfterAuthentication(true);
@@ -135,7 +144,8 @@ public class SecurityConfiguration {
   /** Before every other filter (see {@link FirewallFilter}). */
   @Bean
   FilterRegistrationBean<FirewallFilter> firewallFilter(HttpFirewall firewall) {
-    FilterRegistrationBean<FirewallFilter> bean = new FilterRegistrationBean<>(new FirewallFilter(firewall, ERRORS));
+    FilterRegistrationBean<FirewallFilter> bean =
+        new FilterRegistrationBean<>(new FirewallFilter(firewall, ERRORS));
     bean.setOrder(Ordered.HIGHEST_PRECEDENCE);
     bean.addUrlPatterns("/*");
     return bean;
@@ -150,27 +160,34 @@ public class SecurityConfiguration {
   /** Requests per minute per principal ({@code shockreg.limits.requests-per-minute}, 0: off). */
   @Bean
   RequestRateLimiter requestRateLimiter(RequestLimitsProperties limits) {
-    log.info("event=request_limits requests_per_minute={} max_concurrent_bulk_exports={}",
-        limits.requestsPerMinute(), limits.maxConcurrentBulkExports());
+    log.info(
+        "event=request_limits requests_per_minute={} max_concurrent_bulk_exports={}",
+        limits.requestsPerMinute(),
+        limits.maxConcurrentBulkExports());
     return new RequestRateLimiter(limits.requestsPerMinute(), System::nanoTime);
   }
 
-  /** {@code shockreg.limits.max-concurrent-bulk-exports} on $export kick-offs (after authorization). */
+  /**
+   * {@code shockreg.limits.max-concurrent-bulk-exports} on $export kick-offs (after authorization).
+   */
   @Bean
   BulkExportLimitInterceptor bulkExportLimitInterceptor(
       org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate jdbc,
       com.fasterxml.jackson.databind.ObjectMapper json,
       DataDirectoryProperties dataDir,
       RequestLimitsProperties limits) {
-    // counts the caller's jobs on every instance; the owner (this instance's directory) plays no part
+    // counts the caller's jobs on every instance; the owner (this instance's directory) plays no
+    // part
     BulkExportJobStore jobs =
         new BulkExportJobStore(jdbc, json, BulkExportConfiguration.exportRoot(dataDir).toString());
-    return new BulkExportLimitInterceptor(jobs, limits.maxConcurrentBulkExports(), java.time.Duration.ofSeconds(30));
+    return new BulkExportLimitInterceptor(
+        jobs, limits.maxConcurrentBulkExports(), java.time.Duration.ofSeconds(30));
   }
 
   @Bean
   SecurityFilterChain securityFilterChain(
-      HttpSecurity http, AuthenticationManager manager, RequestRateLimiter rateLimiter) throws Exception {
+      HttpSecurity http, AuthenticationManager manager, RequestRateLimiter rateLimiter)
+      throws Exception {
     SecurityErrors errors = ERRORS;
     // who the caller is (for the audit trail) and its request rate, right after authentication
     http.addFilterAfter(new CallerFilter(rateLimiter), BearerTokenAuthenticationFilter.class);
@@ -183,39 +200,47 @@ public class SecurityConfiguration {
         .logout(l -> l.disable())
         .exceptionHandling(e -> e.authenticationEntryPoint(errors).accessDeniedHandler(errors))
         .oauth2ResourceServer(
-            o -> o.authenticationManagerResolver(request -> manager)
-                .authenticationEntryPoint(errors)
-                .accessDeniedHandler(errors))
+            o ->
+                o.authenticationManagerResolver(request -> manager)
+                    .authenticationEntryPoint(errors)
+                    .accessDeniedHandler(errors))
         .authorizeHttpRequests(
-            a -> a.dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.ASYNC).permitAll()
-                // open: the CapabilityStatement, health (details only for admins), JWKS, console assets
-                .requestMatchers(path.matcher(GET, "/fhir/metadata"), path.matcher(HEAD, "/fhir/metadata"))
-                .permitAll()
-                .requestMatchers(path.matcher(OPTIONS, "/fhir"))
-                .permitAll()
-                .requestMatchers(path.matcher(GET, "/actuator/health"), path.matcher(GET, "/actuator/health/**"))
-                .permitAll()
-                .requestMatchers(path.matcher(GET, "/.well-known/**"), path.matcher(HEAD, "/.well-known/**"))
-                .permitAll()
-                .requestMatchers(
-                    path.matcher(GET, "/"),
-                    path.matcher(GET, "/favicon.ico"),
-                    path.matcher(GET, "/static/**"),
-                    path.matcher(GET, "/console"),
-                    path.matcher(GET, "/console/**"),
-                    path.matcher(GET, "/webjars/**"),
-                    path.matcher(GET, "/fhir/api-docs"),
-                    path.matcher(GET, "/fhir/swagger-ui/**"))
-                .permitAll()
-                // the FHIR API: any caller; the interceptor authorizes the parsed request
-                .requestMatchers(path.matcher("/fhir"), path.matcher("/fhir/**"))
-                .authenticated()
-                .requestMatchers(path.matcher("/ingest/**"))
-                .hasAnyAuthority(Role.ADMIN.authority(), Role.INGEST.authority())
-                .requestMatchers(path.matcher("/edc/{studyId}/**"))
-                .access(SecurityConfiguration::edcStudy)
-                .anyRequest()
-                .hasAuthority(Role.ADMIN.authority()));
+            a ->
+                a.dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.ASYNC)
+                    .permitAll()
+                    // open: the CapabilityStatement, health (details only for admins), JWKS,
+                    // console assets
+                    .requestMatchers(
+                        path.matcher(GET, "/fhir/metadata"), path.matcher(HEAD, "/fhir/metadata"))
+                    .permitAll()
+                    .requestMatchers(path.matcher(OPTIONS, "/fhir"))
+                    .permitAll()
+                    .requestMatchers(
+                        path.matcher(GET, "/actuator/health"),
+                        path.matcher(GET, "/actuator/health/**"))
+                    .permitAll()
+                    .requestMatchers(
+                        path.matcher(GET, "/.well-known/**"), path.matcher(HEAD, "/.well-known/**"))
+                    .permitAll()
+                    .requestMatchers(
+                        path.matcher(GET, "/"),
+                        path.matcher(GET, "/favicon.ico"),
+                        path.matcher(GET, "/static/**"),
+                        path.matcher(GET, "/console"),
+                        path.matcher(GET, "/console/**"),
+                        path.matcher(GET, "/webjars/**"),
+                        path.matcher(GET, "/fhir/api-docs"),
+                        path.matcher(GET, "/fhir/swagger-ui/**"))
+                    .permitAll()
+                    // the FHIR API: any caller; the interceptor authorizes the parsed request
+                    .requestMatchers(path.matcher("/fhir"), path.matcher("/fhir/**"))
+                    .authenticated()
+                    .requestMatchers(path.matcher("/ingest/**"))
+                    .hasAnyAuthority(Role.ADMIN.authority(), Role.INGEST.authority())
+                    .requestMatchers(path.matcher("/edc/{studyId}/**"))
+                    .access(SecurityConfiguration::edcStudy)
+                    .anyRequest()
+                    .hasAuthority(Role.ADMIN.authority()));
     return http.build();
   }
 

@@ -18,10 +18,11 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
  * The answers of the security layer: an OperationOutcome under {@code /fhir}, problem+json
- * elsewhere (interfaces.md "Errors"); 401 with {@code WWW-Authenticate: Bearer}, 403, and 400 for
- * a request the firewall rejects (with its reason, never a 500).
+ * elsewhere (interfaces.md "Errors"); 401 with {@code WWW-Authenticate: Bearer}, 403, and 400 for a
+ * request the firewall rejects (with its reason, never a 500).
  */
-final class SecurityErrors implements AuthenticationEntryPoint, AccessDeniedHandler, RequestRejectedHandler {
+final class SecurityErrors
+    implements AuthenticationEntryPoint, AccessDeniedHandler, RequestRejectedHandler {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger log = LoggerFactory.getLogger(SecurityErrors.class);
@@ -37,7 +38,8 @@ final class SecurityErrors implements AuthenticationEntryPoint, AccessDeniedHand
       message =
           why != null && why.startsWith("SR-AUTH")
               ? why
-              : "SR-AUTH-2: the bearer token is not valid" + (why == null ? "" : " (" + shorten(why) + ")");
+              : "SR-AUTH-2: the bearer token is not valid"
+                  + (why == null ? "" : " (" + shorten(why) + ")");
     }
     res.setHeader("WWW-Authenticate", header);
     write(req, res, HttpStatus.UNAUTHORIZED, "login", message);
@@ -46,20 +48,31 @@ final class SecurityErrors implements AuthenticationEntryPoint, AccessDeniedHand
   @Override
   public void handle(HttpServletRequest req, HttpServletResponse res, AccessDeniedException e)
       throws IOException {
-    String who = ShockRegPrincipal.current().map(p -> "role " + p.role().code()).orElse("this caller");
+    String who =
+        ShockRegPrincipal.current().map(p -> "role " + p.role().code()).orElse("this caller");
     // the path without its query string: no search values in logs
     log.info(
         "event=access_denied principal={} method={} path={}",
         ShockRegPrincipal.current().map(ShockRegPrincipal::id).orElse("anonymous"),
         req.getMethod(),
         req.getRequestURI());
-    write(req, res, HttpStatus.FORBIDDEN, "forbidden", "SR-AUTH-3: " + who + " may not use this endpoint");
+    write(
+        req,
+        res,
+        HttpStatus.FORBIDDEN,
+        "forbidden",
+        "SR-AUTH-3: " + who + " may not use this endpoint");
   }
 
   @Override
   public void handle(HttpServletRequest req, HttpServletResponse res, RequestRejectedException e)
       throws IOException {
-    write(req, res, HttpStatus.BAD_REQUEST, "invalid", "SR-HTTP-1: the request was rejected: " + shorten(e.getMessage()));
+    write(
+        req,
+        res,
+        HttpStatus.BAD_REQUEST,
+        "invalid",
+        "SR-HTTP-1: the request was rejected: " + shorten(e.getMessage()));
   }
 
   private static String shorten(String s) {
@@ -71,11 +84,17 @@ final class SecurityErrors implements AuthenticationEntryPoint, AccessDeniedHand
 
   static boolean isFhir(HttpServletRequest req) {
     String uri = req.getRequestURI();
-    String path = uri == null ? "" : uri.substring(Math.min(uri.length(), req.getContextPath().length()));
+    String path =
+        uri == null ? "" : uri.substring(Math.min(uri.length(), req.getContextPath().length()));
     return path.equals("/fhir") || path.startsWith("/fhir/");
   }
 
-  static void write(HttpServletRequest req, HttpServletResponse res, HttpStatus status, String code, String message)
+  static void write(
+      HttpServletRequest req,
+      HttpServletResponse res,
+      HttpStatus status,
+      String code,
+      String message)
       throws IOException {
     if (res.isCommitted()) {
       return;
@@ -86,7 +105,11 @@ final class SecurityErrors implements AuthenticationEntryPoint, AccessDeniedHand
     if (isFhir(req)) {
       res.setContentType("application/fhir+json;charset=UTF-8");
       body.put("resourceType", "OperationOutcome");
-      body.putArray("issue").addObject().put("severity", "error").put("code", code).put("diagnostics", message);
+      body.putArray("issue")
+          .addObject()
+          .put("severity", "error")
+          .put("code", code)
+          .put("diagnostics", message);
     } else {
       res.setContentType("application/problem+json;charset=UTF-8");
       body.put("type", "about:blank");

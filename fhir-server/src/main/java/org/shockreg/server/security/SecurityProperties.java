@@ -24,8 +24,8 @@ public record SecurityProperties(
     List<ApiToken> tokens, Path tokensFile, Duration reloadInterval, Jwt jwt) {
 
   /**
-   * A static token: {@code token} (16+ characters) or its SHA-256 as hex ({@code token-sha256}),
-   * a {@code name} (who it is, in logs, audit and Bulk export job ownership), the {@code role}
+   * A static token: {@code token} (16+ characters) or its SHA-256 as hex ({@code token-sha256}), a
+   * {@code name} (who it is, in logs, audit and Bulk export job ownership), the {@code role}
    * ({@code admin}, {@code ingest}, {@code analyst}, {@code edc}), for {@code edc} its {@code
    * studies} (comma list), and optional SMART {@code scopes} (space list) that narrow the role.
    */
@@ -40,7 +40,8 @@ public record SecurityProperties(
    * @param studiesClaim the claim listing an {@code edc} caller's studies (default {@code
    *     shockreg_studies}; a string with a comma list, or an array)
    */
-  public record Jwt(URI jwkSetUri, String issuer, String audience, String roleClaim, String studiesClaim) {
+  public record Jwt(
+      URI jwkSetUri, String issuer, String audience, String roleClaim, String studiesClaim) {
 
     public boolean enabled() {
       return jwkSetUri != null && !jwkSetUri.toString().isBlank();

@@ -7,9 +7,9 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 
 /**
- * The authenticated caller, whichever way it signed in: a static token ({@code name} as
- * configured) or a JWT ({@code name} its {@code sub}, {@code issuer} its {@code iss}). Obtain it
- * with {@link #current()} (Spring Security context) or {@link #of(RequestDetails)} (HAPI).
+ * The authenticated caller, whichever way it signed in: a static token ({@code name} as configured)
+ * or a JWT ({@code name} its {@code sub}, {@code issuer} its {@code iss}). Obtain it with {@link
+ * #current()} (Spring Security context) or {@link #of(RequestDetails)} (HAPI).
  *
  * @param kind how the caller authenticated
  * @param name who it is, stable across token rotation (static) or sessions (JWT subject)
@@ -38,7 +38,9 @@ public record ShockRegPrincipal(
    * token:<name>} or {@code jwt:<issuer>#<sub>}.
    */
   public String id() {
-    return kind == Kind.STATIC_TOKEN ? "token:" + name : "jwt:" + (issuer == null ? "" : issuer) + "#" + name;
+    return kind == Kind.STATIC_TOKEN
+        ? "token:" + name
+        : "jwt:" + (issuer == null ? "" : issuer) + "#" + name;
   }
 
   public boolean isAdmin() {
@@ -58,10 +60,15 @@ public record ShockRegPrincipal(
   /** The caller of the current request, from the Spring Security context. */
   public static Optional<ShockRegPrincipal> current() {
     Authentication auth = SecurityContextHolder.getContext().getAuthentication();
-    return auth != null && auth.getPrincipal() instanceof ShockRegPrincipal p ? Optional.of(p) : Optional.empty();
+    return auth != null && auth.getPrincipal() instanceof ShockRegPrincipal p
+        ? Optional.of(p)
+        : Optional.empty();
   }
 
-  /** The caller of a FHIR request (set by the FHIR authorization interceptor), else {@link #current()}. */
+  /**
+   * The caller of a FHIR request (set by the FHIR authorization interceptor), else {@link
+   * #current()}.
+   */
   public static Optional<ShockRegPrincipal> of(RequestDetails request) {
     if (request != null && request.getUserData().get(REQUEST_KEY) instanceof ShockRegPrincipal p) {
       return Optional.of(p);

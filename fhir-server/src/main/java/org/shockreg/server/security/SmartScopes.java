@@ -11,16 +11,17 @@ import java.util.regex.Pattern;
 /**
  * SMART on FHIR system scopes that narrow a role per resource type and interaction: v2 {@code
  * system/Observation.rs}, {@code system/*.cruds} (any subset of c, r, u, d, s in that order), v1
- * {@code system/Patient.read} (= {@code rs}), {@code .write} (= {@code cud}) and {@code .*}.
- * Scopes with granular filters ({@code ?category=...}), {@code user/} and {@code patient/} scopes
- * grant nothing here (a registry API has no user or patient context). {@link #UNRESTRICTED}: a
- * caller that carries no SMART scope at all (a static token without scopes, a JWT without a
- * resource scope) is limited by its role alone.
+ * {@code system/Patient.read} (= {@code rs}), {@code .write} (= {@code cud}) and {@code .*}. Scopes
+ * with granular filters ({@code ?category=...}), {@code user/} and {@code patient/} scopes grant
+ * nothing here (a registry API has no user or patient context). {@link #UNRESTRICTED}: a caller
+ * that carries no SMART scope at all (a static token without scopes, a JWT without a resource
+ * scope) is limited by its role alone.
  */
 public final class SmartScopes {
 
   /** Interactions as SMART v2 names them. */
   public static final char CREATE = 'c';
+
   public static final char READ = 'r';
   public static final char UPDATE = 'u';
   public static final char DELETE = 'd';
@@ -34,6 +35,7 @@ public final class SmartScopes {
 
   /** Type (or *) -> granted interactions; null when nothing narrows. */
   private final Map<String, String> grants;
+
   private final List<String> values;
 
   private SmartScopes(Map<String, String> grants, List<String> values) {

@@ -6,8 +6,8 @@ import org.springframework.security.oauth2.server.resource.InvalidBearerTokenExc
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
 
 /**
- * A bearer token that is one of the static tokens. Any other token is handed on to the JWT
- * provider when it has a JWT's shape and JWTs are configured; otherwise it is invalid (401).
+ * A bearer token that is one of the static tokens. Any other token is handed on to the JWT provider
+ * when it has a JWT's shape and JWTs are configured; otherwise it is invalid (401).
  */
 final class StaticTokenAuthenticationProvider implements AuthenticationProvider {
 

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * Static bearer tokens, held only as SHA-256 digests and compared in constant time. Three sources:
  * {@code shockreg.security.tokens} (fixed), the tokens file (re-read when it changes) and, when no
  * token is configured, the generated {@code <data-dir>/admin-token} (re-read when it changes, so
- * writing a new value there rotates it). Files are checked at most once per reload interval, on
- * the request that finds the interval elapsed: no background thread.
+ * writing a new value there rotates it). Files are checked at most once per reload interval, on the
+ * request that finds the interval elapsed: no background thread.
  */
 public final class StaticTokens {
 
@@ -51,7 +51,9 @@ public final class StaticTokens {
   private record Stamp(FileTime modified, long size) {
     static Stamp of(Path file) {
       try {
-        return Files.exists(file) ? new Stamp(Files.getLastModifiedTime(file), Files.size(file)) : null;
+        return Files.exists(file)
+            ? new Stamp(Files.getLastModifiedTime(file), Files.size(file))
+            : null;
       } catch (IOException e) {
         return null;
       }
@@ -120,11 +122,17 @@ public final class StaticTokens {
       List<Entry> next = new ArrayList<>(configured);
       if (tokens != null) {
         TokensFile file = YAML.readValue(tokensFile.toFile(), TokensFile.class);
-        next.addAll(entries(file == null || file.tokens() == null ? List.of() : file.tokens(), tokensFile.toString()));
+        next.addAll(
+            entries(
+                file == null || file.tokens() == null ? List.of() : file.tokens(),
+                tokensFile.toString()));
       }
       if (admin != null) {
         String value = Files.readString(adminTokenFile, StandardCharsets.UTF_8).trim();
-        next.add(entry(new SecurityProperties.ApiToken("admin-token", value, null, "admin", null, null), adminTokenFile.toString()));
+        next.add(
+            entry(
+                new SecurityProperties.ApiToken("admin-token", value, null, "admin", null, null),
+                adminTokenFile.toString()));
       }
       checkUniqueNames(next);
       all = List.copyOf(next);
@@ -138,7 +146,9 @@ public final class StaticTokens {
         throw new IllegalStateException("static tokens: " + e.getMessage(), e);
       }
       // keep the tokens that worked: a half-written file must not lock everyone out
-      log.warn("event=static_tokens_reload_failed reason=\"{}\"", String.valueOf(e.getMessage()).replace('"', '\''));
+      log.warn(
+          "event=static_tokens_reload_failed reason=\"{}\"",
+          String.valueOf(e.getMessage()).replace('"', '\''));
     }
   }
 
@@ -149,7 +159,8 @@ public final class StaticTokens {
       String name = t.name() == null || t.name().isBlank() ? "token-" + i : t.name().trim();
       out.add(
           entry(
-              new SecurityProperties.ApiToken(name, t.token(), t.tokenSha256(), t.role(), t.studies(), t.scopes()),
+              new SecurityProperties.ApiToken(
+                  name, t.token(), t.tokenSha256(), t.role(), t.studies(), t.scopes()),
               where + "[" + i + "]"));
     }
     checkUniqueNames(out);
@@ -160,12 +171,14 @@ public final class StaticTokens {
     byte[] digest;
     if (t.tokenSha256() != null && !t.tokenSha256().isBlank()) {
       if (t.token() != null || !HEX_SHA256.matcher(t.tokenSha256().trim()).matches()) {
-        throw new IllegalArgumentException(where + ": token-sha256 must be 64 hex digits, and without token");
+        throw new IllegalArgumentException(
+            where + ": token-sha256 must be 64 hex digits, and without token");
       }
       digest = HexFormat.of().parseHex(t.tokenSha256().trim().toLowerCase());
     } else {
       if (t.token() == null || t.token().length() < 16) {
-        throw new IllegalArgumentException(where + ": each token needs 16+ characters (or token-sha256)");
+        throw new IllegalArgumentException(
+            where + ": each token needs 16+ characters (or token-sha256)");
       }
       digest = sha256(t.token());
     }
@@ -177,7 +190,8 @@ public final class StaticTokens {
     }
     Set<String> studies = studies(t.studies());
     if (role == Role.EDC && studies.isEmpty()) {
-      throw new IllegalArgumentException(where + ": role edc needs studies (comma list of study ids)");
+      throw new IllegalArgumentException(
+          where + ": role edc needs studies (comma list of study ids)");
     }
     if (role != Role.EDC && !studies.isEmpty()) {
       throw new IllegalArgumentException(where + ": studies apply to role edc only");
@@ -185,13 +199,21 @@ public final class StaticTokens {
     return new Entry(
         digest,
         new ShockRegPrincipal(
-            ShockRegPrincipal.Kind.STATIC_TOKEN, t.name(), null, role, studies, SmartScopes.parse(t.scopes())));
+            ShockRegPrincipal.Kind.STATIC_TOKEN,
+            t.name(),
+            null,
+            role,
+            studies,
+            SmartScopes.parse(t.scopes())));
   }
 
   static Set<String> studies(String commaList) {
     Set<String> out = new LinkedHashSet<>();
     if (commaList != null) {
-      Arrays.stream(commaList.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(out::add);
+      Arrays.stream(commaList.split(","))
+          .map(String::trim)
+          .filter(s -> !s.isEmpty())
+          .forEach(out::add);
     }
     return out;
   }
@@ -200,7 +222,8 @@ public final class StaticTokens {
     Set<String> names = new HashSet<>();
     for (Entry e : entries) {
       if (!names.add(e.principal().name())) {
-        throw new IllegalArgumentException("static token name " + e.principal().name() + " is used twice");
+        throw new IllegalArgumentException(
+            "static token name " + e.principal().name() + " is used twice");
       }
     }
   }

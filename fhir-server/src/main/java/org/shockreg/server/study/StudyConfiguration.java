@@ -23,7 +23,10 @@ public class StudyConfiguration {
 
   @Bean
   ResearchSubjectProvider researchSubjectProvider(
-      RegistryReader reader, CuratedResourceMapper mapper, NamedParameterJdbcTemplate jdbc, StudyCatalog registered) {
+      RegistryReader reader,
+      CuratedResourceMapper mapper,
+      NamedParameterJdbcTemplate jdbc,
+      StudyCatalog registered) {
     return new ResearchSubjectProvider(reader, mapper, jdbc);
   }
 }

@@ -32,9 +32,24 @@ final class EmailChannel implements NotificationChannel {
     String studies = sub.studyIds() == null ? "all studies" : String.join(", ", sub.studyIds());
     m.setSubject("ShockReg screening alert (" + studies + "), event " + event.eventNumber());
     m.setText(
-        "A " + event.focusType() + " newly matches your subscription " + sub.criteria() + "\n\n"
-            + "Open it (sign in with your ShockReg token): " + base.get() + "/fhir/" + event.focusType() + "/" + event.focusId()
-            + "\n\nEvent " + event.eventNumber() + " of Subscription/" + sub.id() + ", at " + event.occurredAt() + ".\n");
+        "A "
+            + event.focusType()
+            + " newly matches your subscription "
+            + sub.criteria()
+            + "\n\n"
+            + "Open it (sign in with your ShockReg token): "
+            + base.get()
+            + "/fhir/"
+            + event.focusType()
+            + "/"
+            + event.focusId()
+            + "\n\nEvent "
+            + event.eventNumber()
+            + " of Subscription/"
+            + sub.id()
+            + ", at "
+            + event.occurredAt()
+            + ".\n");
     try {
       mail.send(m);
       return new Attempt(true, null, null);

@@ -17,10 +17,10 @@ import org.shockreg.registry.notify.SubscriptionRow;
 
 /**
  * Notification bundles in the FHIR Subscriptions R5 Backport IG's R4 format: a {@code history}
- * Bundle whose first entry is the {@code SubscriptionStatus}-shaped Parameters ({@code type}
- * {@code event-notification}, one {@code notification-event} with {@code event-number}, {@code
- * timestamp} and, unless the payload is empty, {@code focus}), then the focus resource for full
- * payloads (for id-only: the entry without its resource). Pure.
+ * Bundle whose first entry is the {@code SubscriptionStatus}-shaped Parameters ({@code type} {@code
+ * event-notification}, one {@code notification-event} with {@code event-number}, {@code timestamp}
+ * and, unless the payload is empty, {@code focus}), then the focus resource for full payloads (for
+ * id-only: the entry without its resource). Pure.
  */
 final class NotificationBundles {
 
@@ -36,13 +36,17 @@ final class NotificationBundles {
    * @param focus the focus resource as it is now, or null when it no longer exists (then the
    *     notification names it only)
    */
-  static Bundle eventNotification(String base, SubscriptionRow sub, SubscriptionEvent event, Resource focus) {
+  static Bundle eventNotification(
+      String base, SubscriptionRow sub, SubscriptionEvent event, Resource focus) {
     String fhirBase = base + "/fhir";
     String focusUrl = fhirBase + "/" + event.focusType() + "/" + event.focusId();
     Parameters status = new Parameters();
     status.setId(UUID.randomUUID().toString());
     status.getMeta().addProfile(STATUS_PROFILE);
-    status.addParameter().setName("subscription").setValue(new Reference(fhirBase + "/Subscription/" + sub.id()));
+    status
+        .addParameter()
+        .setName("subscription")
+        .setValue(new Reference(fhirBase + "/Subscription/" + sub.id()));
     status.addParameter().setName("status").setValue(new CodeType(sub.status()));
     status.addParameter().setName("type").setValue(new CodeType("event-notification"));
     // R4 has no integer64: the IG carries event numbers as strings.
@@ -51,7 +55,9 @@ final class NotificationBundles {
         .setName("events-since-subscription-start")
         .setValue(new StringType(Long.toString(event.eventNumber())));
     ParametersParameterComponent ne = status.addParameter().setName("notification-event");
-    ne.addPart().setName("event-number").setValue(new StringType(Long.toString(event.eventNumber())));
+    ne.addPart()
+        .setName("event-number")
+        .setValue(new StringType(Long.toString(event.eventNumber())));
     ne.addPart().setName("timestamp").setValue(new InstantType(Date.from(event.occurredAt())));
     if (!SubscriptionResources.EMPTY.equals(sub.payloadContent())) {
       ne.addPart().setName("focus").setValue(new Reference(focusUrl));
@@ -62,9 +68,13 @@ final class NotificationBundles {
     b.getMeta().addProfile(BUNDLE_PROFILE);
     b.setType(BundleType.HISTORY);
     b.setTimestamp(new Date());
-    Bundle.BundleEntryComponent first = b.addEntry().setFullUrl("urn:uuid:" + status.getIdElement().getIdPart());
+    Bundle.BundleEntryComponent first =
+        b.addEntry().setFullUrl("urn:uuid:" + status.getIdElement().getIdPart());
     first.setResource(status);
-    first.getRequest().setMethod(HTTPVerb.GET).setUrl(fhirBase + "/Subscription/" + sub.id() + "/$status");
+    first
+        .getRequest()
+        .setMethod(HTTPVerb.GET)
+        .setUrl(fhirBase + "/Subscription/" + sub.id() + "/$status");
     first.getResponse().setStatus("200");
     if (SubscriptionResources.EMPTY.equals(sub.payloadContent())) {
       return b;

@@ -12,9 +12,9 @@ import org.shockreg.registry.notify.SubscriptionEvent;
 import org.shockreg.registry.notify.SubscriptionRow;
 
 /**
- * POSTs the notification Bundle to {@code channel.endpoint} with the channel's headers; any 2xx
- * is delivered. The JDK client: no connection pool state survives a failure that could reorder
- * events, and timeouts bound every attempt.
+ * POSTs the notification Bundle to {@code channel.endpoint} with the channel's headers; any 2xx is
+ * delivered. The JDK client: no connection pool state survives a failure that could reorder events,
+ * and timeouts bound every attempt.
  */
 final class RestHookChannel implements NotificationChannel {
 
@@ -25,7 +25,10 @@ final class RestHookChannel implements NotificationChannel {
   private final Supplier<String> base;
 
   RestHookChannel(
-      FhirContext fhir, SubscriptionProperties props, Function<SubscriptionEvent, Resource> focus, Supplier<String> base) {
+      FhirContext fhir,
+      SubscriptionProperties props,
+      Function<SubscriptionEvent, Resource> focus,
+      Supplier<String> base) {
     this.fhir = fhir;
     this.props = props;
     this.focus = focus;
@@ -39,9 +42,12 @@ final class RestHookChannel implements NotificationChannel {
 
   @Override
   public Attempt send(SubscriptionRow sub, SubscriptionEvent event) {
-    Resource resource = SubscriptionResources.FULL.equals(sub.payloadContent()) ? focus.apply(event) : null;
+    Resource resource =
+        SubscriptionResources.FULL.equals(sub.payloadContent()) ? focus.apply(event) : null;
     String body =
-        fhir.newJsonParser().encodeResourceToString(NotificationBundles.eventNotification(base.get(), sub, event, resource));
+        fhir.newJsonParser()
+            .encodeResourceToString(
+                NotificationBundles.eventNotification(base.get(), sub, event, resource));
     HttpRequest.Builder req =
         HttpRequest.newBuilder(URI.create(sub.endpoint()))
             .timeout(props.requestTimeout())
@@ -59,7 +65,10 @@ final class RestHookChannel implements NotificationChannel {
       Thread.currentThread().interrupt();
       return new Attempt(false, null, "interrupted (server stopping)");
     } catch (Exception e) {
-      return new Attempt(false, null, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+      return new Attempt(
+          false,
+          null,
+          e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
   }
 }

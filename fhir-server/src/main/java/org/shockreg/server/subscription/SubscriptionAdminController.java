@@ -42,19 +42,26 @@ public class SubscriptionAdminController {
    */
   @PostMapping("/admin/subscriptions/{id}/replay")
   public ResponseEntity<?> replay(
-      @PathVariable String id, @RequestParam(name = "since-event", required = false) Long sinceEvent) {
+      @PathVariable String id,
+      @RequestParam(name = "since-event", required = false) Long sinceEvent) {
     int queued = store.replay(id, sinceEvent);
     if (queued < 0) {
-      ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "no subscription '" + id + "'");
+      ProblemDetail p =
+          ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "no subscription '" + id + "'");
       return ResponseEntity.status(HttpStatus.NOT_FOUND).body(p);
     }
     log.info(
         "event=subscription_replay subscription={} queued={} principal={}",
-        id, queued, ShockRegPrincipal.current().map(ShockRegPrincipal::id).orElse("anonymous"));
-    return ResponseEntity.accepted().body(Map.of("subscription", id, "status", "active", "queued", queued));
+        id,
+        queued,
+        ShockRegPrincipal.current().map(ShockRegPrincipal::id).orElse("anonymous"));
+    return ResponseEntity.accepted()
+        .body(Map.of("subscription", id, "status", "active", "queued", queued));
   }
 
-  /** Endpoints may carry credentials in their query strings: operators see scheme, host and path. */
+  /**
+   * Endpoints may carry credentials in their query strings: operators see scheme, host and path.
+   */
   private static SubscriptionOverview withoutQuery(SubscriptionOverview o) {
     String e = o.endpoint();
     int q = e == null ? -1 : e.indexOf('?');
@@ -62,8 +69,19 @@ public class SubscriptionAdminController {
       return o;
     }
     return new SubscriptionOverview(
-        o.id(), o.status(), o.criteria(), o.channelType(), e.substring(0, q) + "?...", o.error(), o.events(),
-        o.delivered(), o.pending(), o.oldestPendingAt(), o.lastAttemptAt(), o.lastOutcome(), o.lastHttpStatus(),
+        o.id(),
+        o.status(),
+        o.criteria(),
+        o.channelType(),
+        e.substring(0, q) + "?...",
+        o.error(),
+        o.events(),
+        o.delivered(),
+        o.pending(),
+        o.oldestPendingAt(),
+        o.lastAttemptAt(),
+        o.lastOutcome(),
+        o.lastHttpStatus(),
         o.lastError());
   }
 }

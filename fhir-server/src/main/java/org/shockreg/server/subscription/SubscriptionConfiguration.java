@@ -19,7 +19,10 @@ import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Screening alerts: the Subscription resource, the outbox dispatcher, its admin view (docs/subscriptions.md). */
+/**
+ * Screening alerts: the Subscription resource, the outbox dispatcher, its admin view
+ * (docs/subscriptions.md).
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(SubscriptionProperties.class)
 public class SubscriptionConfiguration {
@@ -60,12 +63,17 @@ public class SubscriptionConfiguration {
     Map<String, NotificationChannel> channels = new HashMap<>();
     channels.put(
         "rest-hook",
-        new RestHookChannel(fhir, props, e -> subjects.current(e.focusId()).<Resource>map(r -> r).orElse(null), base));
+        new RestHookChannel(
+            fhir,
+            props,
+            e -> subjects.current(e.focusId()).<Resource>map(r -> r).orElse(null),
+            base));
     JavaMailSender sender = mail.getIfAvailable();
     if (sender != null) {
       channels.put("email", new EmailChannel(sender, props.mailFrom(), base));
     }
-    return new SubscriptionDispatcher(store, channels, props, new TransactionTemplate(txManager), meters);
+    return new SubscriptionDispatcher(
+        store, channels, props, new TransactionTemplate(txManager), meters);
   }
 
   /** The configured public URL, else this server on localhost (the port known once it listens). */
@@ -75,6 +83,7 @@ public class SubscriptionConfiguration {
       return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
     }
     // read when sending: the port is known once the server listens (a random one in tests)
-    return "http://localhost:" + env.getProperty("local.server.port", env.getProperty("server.port", "8080"));
+    return "http://localhost:"
+        + env.getProperty("local.server.port", env.getProperty("server.port", "8080"));
   }
 }

@@ -16,7 +16,8 @@ import org.hl7.fhir.r4.model.ResearchSubject.ResearchSubjectStatus;
  * @param studyIds the studies matched, null for any
  * @param statuses the statuses matched, null for any
  */
-public record SubscriptionCriteria(String resourceType, List<String> studyIds, List<String> statuses) {
+public record SubscriptionCriteria(
+    String resourceType, List<String> studyIds, List<String> statuses) {
 
   public static final String RESOURCE_TYPE = "ResearchSubject";
 
@@ -30,14 +31,17 @@ public record SubscriptionCriteria(String resourceType, List<String> studyIds, L
   /** Parses and checks {@code criteria}; {@code knownStudies} are the registered study ids. */
   public static SubscriptionCriteria parse(String criteria, Set<String> knownStudies) {
     if (criteria == null || criteria.isBlank()) {
-      throw new InvalidCriteria("Subscription.criteria is required, e.g. ResearchSubject?study=altshock-2&status=potential-candidate");
+      throw new InvalidCriteria(
+          "Subscription.criteria is required, e.g. ResearchSubject?study=altshock-2&status=potential-candidate");
     }
     String c = criteria.strip();
     int q = c.indexOf('?');
     String type = q < 0 ? c : c.substring(0, q);
     if (!RESOURCE_TYPE.equals(type)) {
       throw new InvalidCriteria(
-          "criteria on " + (type.isEmpty() ? "(no type)" : type) + " cannot be evaluated: only ResearchSubject searches"
+          "criteria on "
+              + (type.isEmpty() ? "(no type)" : type)
+              + " cannot be evaluated: only ResearchSubject searches"
               + " (by study and status) are supported");
     }
     List<String> studies = null;
@@ -57,7 +61,9 @@ public record SubscriptionCriteria(String resourceType, List<String> studyIds, L
           case "status" -> statuses = statuses(values);
           default ->
               throw new InvalidCriteria(
-                  "parameter " + name + " cannot be evaluated in a subscription: use study and status");
+                  "parameter "
+                      + name
+                      + " cannot be evaluated in a subscription: use study and status");
         }
       }
     }
@@ -80,7 +86,12 @@ public record SubscriptionCriteria(String resourceType, List<String> studyIds, L
     for (String v : values) {
       String id = v.startsWith("ResearchStudy/") ? v.substring("ResearchStudy/".length()) : v;
       if (!knownStudies.contains(id)) {
-        throw new InvalidCriteria("unknown study " + id + " (known: " + String.join(", ", knownStudies.stream().sorted().toList()) + ")");
+        throw new InvalidCriteria(
+            "unknown study "
+                + id
+                + " (known: "
+                + String.join(", ", knownStudies.stream().sorted().toList())
+                + ")");
       }
       out.add(id);
     }

@@ -69,12 +69,19 @@ public class SubscriptionDispatcher implements SmartLifecycle {
     this.channels = channels;
     this.props = props;
     this.tx = tx;
-    this.delivered = Counter.builder("shockreg.subscriptions.delivered").description("Notifications delivered").register(meters);
-    this.failed = Counter.builder("shockreg.subscriptions.failed").description("Delivery attempts that failed").register(meters);
+    this.delivered =
+        Counter.builder("shockreg.subscriptions.delivered")
+            .description("Notifications delivered")
+            .register(meters);
+    this.failed =
+        Counter.builder("shockreg.subscriptions.failed")
+            .description("Delivery attempts that failed")
+            .register(meters);
     Gauge.builder("shockreg.subscriptions.pending", pending, AtomicLong::get)
         .description("Notifications not yet delivered")
         .register(meters);
-    Gauge.builder("shockreg.subscriptions.oldest.pending.age", oldestPendingSeconds, AtomicLong::get)
+    Gauge.builder(
+            "shockreg.subscriptions.oldest.pending.age", oldestPendingSeconds, AtomicLong::get)
         .description("Seconds since the oldest undelivered notification's event")
         .baseUnit("seconds")
         .register(meters);
@@ -83,17 +90,23 @@ public class SubscriptionDispatcher implements SmartLifecycle {
   @Override
   public void start() {
     running = true;
-    workers = Executors.newFixedThreadPool(Math.max(1, props.threads()), named("subscription-delivery"));
+    workers =
+        Executors.newFixedThreadPool(Math.max(1, props.threads()), named("subscription-delivery"));
     rounds = Executors.newSingleThreadScheduledExecutor(named("subscription-dispatcher"));
     if (props.dispatch()) {
       long ms = Math.max(10, props.pollInterval().toMillis());
       rounds.scheduleWithFixedDelay(this::round, ms, ms, TimeUnit.MILLISECONDS);
       rounds.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
     }
-    log.info("event=subscription_dispatcher_started dispatch={} poll_ms={}", props.dispatch(), props.pollInterval().toMillis());
+    log.info(
+        "event=subscription_dispatcher_started dispatch={} poll_ms={}",
+        props.dispatch(),
+        props.pollInterval().toMillis());
   }
 
-  /** Lets attempts in flight finish (each bounded by the request timeout); the rest stay pending. */
+  /**
+   * Lets attempts in flight finish (each bounded by the request timeout); the rest stay pending.
+   */
   @Override
   public void stop() {
     running = false;
@@ -158,7 +171,9 @@ public class SubscriptionDispatcher implements SmartLifecycle {
     PendingSummary s = store.pendingSummary();
     pending.set(s.pending());
     oldestPendingSeconds.set(
-        s.oldestOccurredAt() == null ? 0 : Math.max(0, Duration.between(s.oldestOccurredAt(), Instant.now()).toSeconds()));
+        s.oldestOccurredAt() == null
+            ? 0
+            : Math.max(0, Duration.between(s.oldestOccurredAt(), Instant.now()).toSeconds()));
   }
 
   /** Sends a subscription's due events in order until one fails or none is due. */
@@ -179,7 +194,8 @@ public class SubscriptionDispatcher implements SmartLifecycle {
     if (!store.tryLockDelivery(subscriptionId)) {
       return false; // another instance or thread is on it
     }
-    Optional<SubscriptionRow> sub = store.find(subscriptionId).filter(r -> SubscriptionRow.ACTIVE.equals(r.status()));
+    Optional<SubscriptionRow> sub =
+        store.find(subscriptionId).filter(r -> SubscriptionRow.ACTIVE.equals(r.status()));
     if (sub.isEmpty()) {
       return false;
     }
@@ -199,7 +215,8 @@ public class SubscriptionDispatcher implements SmartLifecycle {
     long t0 = System.nanoTime();
     NotificationChannel.Attempt a =
         channel == null
-            ? new NotificationChannel.Attempt(false, null, "channel " + sub.channelType() + " is not available")
+            ? new NotificationChannel.Attempt(
+                false, null, "channel " + sub.channelType() + " is not available")
             : channel.send(sub, e);
     long ms = (System.nanoTime() - t0) / 1_000_000;
     String error = a.error() == null ? null : truncate(a.error());
@@ -214,18 +231,34 @@ public class SubscriptionDispatcher implements SmartLifecycle {
     store.markFailed(e, error, firstFailure, now.plus(backoff(e.attempts())));
     log.info(
         "event=subscription_delivery_failed subscription={} event_number={} attempt={} status={} error={}",
-        sub.id(), e.eventNumber(), e.attempts() + 1, a.httpStatus(), error);
+        sub.id(),
+        e.eventNumber(),
+        e.attempts() + 1,
+        a.httpStatus(),
+        error);
     if (!Duration.between(firstFailure, now).minus(props.retryFor()).isNegative()) {
       String reason =
-          "delivery of event " + e.eventNumber() + " failed for " + props.retryFor() + " (" + (e.attempts() + 1)
-              + " attempts; last: " + error + "); POST /admin/subscriptions/" + sub.id() + "/replay resends";
+          "delivery of event "
+              + e.eventNumber()
+              + " failed for "
+              + props.retryFor()
+              + " ("
+              + (e.attempts() + 1)
+              + " attempts; last: "
+              + error
+              + "); POST /admin/subscriptions/"
+              + sub.id()
+              + "/replay resends";
       store.markError(sub.id(), reason);
       log.warn("event=subscription_error subscription={} attempts={}", sub.id(), e.attempts() + 1);
     }
     return false;
   }
 
-  /** initial * 2^attempts, capped, times a jitter in [0.5, 1): receivers coming back are not stampeded. */
+  /**
+   * initial * 2^attempts, capped, times a jitter in [0.5, 1): receivers coming back are not
+   * stampeded.
+   */
   Duration backoff(int attemptsBefore) {
     long initial = props.initialBackoff().toMillis();
     long capped = Math.min(props.maxBackoff().toMillis(), initial << Math.min(attemptsBefore, 30));

@@ -70,7 +70,8 @@ public class SubscriptionProvider implements IResourceProvider {
   @Create
   public MethodOutcome create(@ResourceParam Subscription subscription, RequestDetails request) {
     ShockRegPrincipal p = caller(request);
-    SubscriptionRow row = resources.toRow(subscription, p, knownStudies.get(), mailConfigured, props.requireHttps());
+    SubscriptionRow row =
+        resources.toRow(subscription, p, knownStudies.get(), mailConfigured, props.requireHttps());
     for (int attempt = 1; ; attempt++) {
       try {
         tx.executeWithoutResult(s -> store.create(row));
@@ -82,7 +83,10 @@ public class SubscriptionProvider implements IResourceProvider {
       }
     }
     log.info(
-        "event=subscription_created subscription={} channel={} principal={}", row.id(), row.channelType(), p.id());
+        "event=subscription_created subscription={} channel={} principal={}",
+        row.id(),
+        row.channelType(),
+        p.id());
     Subscription created = resources.toResource(store.find(row.id()).orElseThrow());
     MethodOutcome out = new MethodOutcome(created.getIdElement(), true);
     out.setResource(created);
@@ -110,12 +114,14 @@ public class SubscriptionProvider implements IResourceProvider {
   public MethodOutcome delete(@IdParam IdType id, RequestDetails request) {
     SubscriptionRow row = visible(id, request);
     store.delete(row.id());
-    log.info("event=subscription_deleted subscription={} principal={}", row.id(), caller(request).id());
+    log.info(
+        "event=subscription_deleted subscription={} principal={}", row.id(), caller(request).id());
     OperationOutcome oo = new OperationOutcome();
     oo.addIssue()
         .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
         .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-        .setDiagnostics("Subscription/" + row.id() + " deleted: nothing more is matched or delivered");
+        .setDiagnostics(
+            "Subscription/" + row.id() + " deleted: nothing more is matched or delivered");
     MethodOutcome out = new MethodOutcome();
     out.setOperationOutcome(oo);
     return out;
@@ -124,7 +130,11 @@ public class SubscriptionProvider implements IResourceProvider {
   /** The subscription if this caller may see it: 404 otherwise, 410 once deleted. */
   private SubscriptionRow visible(IdType id, RequestDetails request) {
     ShockRegPrincipal p = caller(request);
-    SubscriptionRow row = store.find(id.getIdPart()).filter(r -> seen(p, r)).orElseThrow(() -> new ResourceNotFoundException(id));
+    SubscriptionRow row =
+        store
+            .find(id.getIdPart())
+            .filter(r -> seen(p, r))
+            .orElseThrow(() -> new ResourceNotFoundException(id));
     if (SubscriptionRow.OFF.equals(row.status())) {
       throw new ResourceGoneException("Subscription/" + row.id() + " was deleted");
     }
@@ -151,6 +161,7 @@ public class SubscriptionProvider implements IResourceProvider {
   }
 
   private static ShockRegPrincipal caller(RequestDetails request) {
-    return ShockRegPrincipal.of(request).orElseThrow(() -> new ForbiddenOperationException("SR-AUTH-3: no caller"));
+    return ShockRegPrincipal.of(request)
+        .orElseThrow(() -> new ForbiddenOperationException("SR-AUTH-3: no caller"));
   }
 }

@@ -31,12 +31,22 @@ final class SubscriptionResources {
   static final String ID_ONLY = "id-only";
   static final String EMPTY = "empty";
 
-  private static final Set<String> PAYLOAD_TYPES = Set.of("application/fhir+json", "application/json");
-  private static final Pattern HEADER = Pattern.compile("([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \\t]*([^\\r\\n]*)");
+  private static final Set<String> PAYLOAD_TYPES =
+      Set.of("application/fhir+json", "application/json");
+  private static final Pattern HEADER =
+      Pattern.compile("([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \\t]*([^\\r\\n]*)");
   private static final Pattern SECRET_HEADER =
-      Pattern.compile("(?i)authorization|proxy-authorization|cookie|.*(token|secret|key|password).*");
+      Pattern.compile(
+          "(?i)authorization|proxy-authorization|cookie|.*(token|secret|key|password).*");
   private static final Set<String> RESERVED_HEADERS =
-      Set.of("connection", "content-length", "content-type", "expect", "host", "upgrade", "transfer-encoding");
+      Set.of(
+          "connection",
+          "content-length",
+          "content-type",
+          "expect",
+          "host",
+          "upgrade",
+          "transfer-encoding");
   private static final Pattern MAILTO = Pattern.compile("mailto:[^@\\s,;]+@[^@\\s,;]+");
 
   private final FhirContext fhir;
@@ -47,7 +57,11 @@ final class SubscriptionResources {
 
   /** Validates a Subscription to create; the server assigns id and status. */
   SubscriptionRow toRow(
-      Subscription s, ShockRegPrincipal owner, Set<String> knownStudies, boolean mailConfigured, boolean requireHttps) {
+      Subscription s,
+      ShockRegPrincipal owner,
+      Set<String> knownStudies,
+      boolean mailConfigured,
+      boolean requireHttps) {
     SubscriptionCriteria criteria;
     try {
       criteria = SubscriptionCriteria.parse(s.getCriteria(), knownStudies);
@@ -57,7 +71,8 @@ final class SubscriptionResources {
     if (owner.studyRestriction().isPresent()) {
       Set<String> mine = owner.studyRestriction().get();
       if (criteria.studyIds() == null || !mine.containsAll(criteria.studyIds())) {
-        throw invalid("role edc may subscribe only to ResearchSubjects of its own studies: name them in study=");
+        throw invalid(
+            "role edc may subscribe only to ResearchSubjects of its own studies: name them in study=");
       }
     }
     if (s.hasEnd() && s.getEnd().toInstant().isBefore(Instant.now())) {
@@ -78,7 +93,10 @@ final class SubscriptionResources {
         throw invalid("email notifications are not configured on this server (spring.mail.host)");
       }
     } else {
-      throw invalid("channel.type " + channel.getType().toCode() + " is not supported: use rest-hook or email");
+      throw invalid(
+          "channel.type "
+              + channel.getType().toCode()
+              + " is not supported: use rest-hook or email");
     }
     List<String> headers = new ArrayList<>();
     for (StringType h : channel.getHeader()) {
@@ -124,12 +142,16 @@ final class SubscriptionResources {
     } catch (Exception e) {
       uri = null;
     }
-    String scheme = uri == null || uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (uri == null || uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+    String scheme =
+        uri == null || uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (uri == null
+        || uri.getHost() == null
+        || !(scheme.equals("https") || scheme.equals("http"))) {
       throw invalid("a rest-hook needs channel.endpoint, an absolute http(s) URL");
     }
     if (requireHttps && !scheme.equals("https")) {
-      throw invalid("this server sends notifications over https only (shockreg.subscriptions.require-https)");
+      throw invalid(
+          "this server sends notifications over https only (shockreg.subscriptions.require-https)");
     }
   }
 
@@ -139,8 +161,10 @@ final class SubscriptionResources {
    */
   private static String payloadContent(Subscription.SubscriptionChannelComponent channel) {
     String payload = channel.getPayload();
-    if (payload != null && !PAYLOAD_TYPES.contains(payload.toLowerCase(Locale.ROOT).split(";")[0].strip())) {
-      throw invalid("channel.payload " + payload + " is not supported: application/fhir+json or none");
+    if (payload != null
+        && !PAYLOAD_TYPES.contains(payload.toLowerCase(Locale.ROOT).split(";")[0].strip())) {
+      throw invalid(
+          "channel.payload " + payload + " is not supported: application/fhir+json or none");
     }
     Extension e = channel.getPayloadElement().getExtensionByUrl(PAYLOAD_CONTENT);
     if (e != null) {

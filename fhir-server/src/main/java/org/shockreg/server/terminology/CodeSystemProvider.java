@@ -17,7 +17,8 @@ import org.springframework.stereotype.Component;
 /**
  * The registry's own code systems (registry-variable, tmcs-device, cs-etiology, scai-stage,
  * data-flag, diagnosis-category), built from the rules in force. A handful of small resources held
- * in memory, so searches filter a list rather than run SQL. Declaration and HAPI's search signature.
+ * in memory, so searches filter a list rather than run SQL. Declaration and HAPI's search
+ * signature.
  */
 @Component
 public class CodeSystemProvider extends ServedDefinitionProvider<CodeSystem> {
@@ -37,9 +38,12 @@ public class CodeSystemProvider extends ServedDefinitionProvider<CodeSystem> {
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id, e.g. registry-variable") @OptionalParam(name = "_id")
+      @Description(shortDefinition = "Logical id, e.g. registry-variable")
+          @OptionalParam(name = "_id")
           TokenOrListParam id,
-      @Description(shortDefinition = "Canonical URL, e.g. https://fhir.shockreg.org/CodeSystem/tmcs-device")
+      @Description(
+              shortDefinition =
+                  "Canonical URL, e.g. https://fhir.shockreg.org/CodeSystem/tmcs-device")
           @OptionalParam(name = CodeSystem.SP_URL)
           UriOrListParam url,
       @Description(shortDefinition = "The system its codes are in (same as url)")
@@ -47,6 +51,9 @@ public class CodeSystemProvider extends ServedDefinitionProvider<CodeSystem> {
           UriOrListParam system,
       RequestDetails request) {
     return search(
-        SearchArguments.of(request).with("_id", id).with(CodeSystem.SP_URL, url).with(CodeSystem.SP_SYSTEM, system));
+        SearchArguments.of(request)
+            .with("_id", id)
+            .with(CodeSystem.SP_URL, url)
+            .with(CodeSystem.SP_SYSTEM, system));
   }
 }

@@ -17,8 +17,8 @@ import org.springframework.stereotype.Component;
 /**
  * The active mappings as ConceptMaps: {@code registry-measurements}, {@code registry-devices} and
  * {@code registry-diagnoses} (the built-in rule files, all sites) and {@code site-<site>} for each
- * site mapping file with entries. Rebuilt after {@code POST /admin/mappings/reload}. Declaration and
- * HAPI's search signature.
+ * site mapping file with entries. Rebuilt after {@code POST /admin/mappings/reload}. Declaration
+ * and HAPI's search signature.
  */
 @Component
 public class ConceptMapProvider extends ServedDefinitionProvider<ConceptMap> {
@@ -39,15 +39,21 @@ public class ConceptMapProvider extends ServedDefinitionProvider<ConceptMap> {
 
   @Search
   public IBundleProvider search(
-      @Description(shortDefinition = "Logical id: registry-measurements, registry-devices, registry-diagnoses or site-<site>")
+      @Description(
+              shortDefinition =
+                  "Logical id: registry-measurements, registry-devices, registry-diagnoses or site-<site>")
           @OptionalParam(name = "_id")
           TokenOrListParam id,
       @Description(shortDefinition = "Canonical URL") @OptionalParam(name = ConceptMap.SP_URL)
           UriOrListParam url,
-      @Description(shortDefinition = "A source code system of the map (a URI or an HL7 v2 coding system such as 99LAB)")
+      @Description(
+              shortDefinition =
+                  "A source code system of the map (a URI or an HL7 v2 coding system such as 99LAB)")
           @OptionalParam(name = ConceptMap.SP_SOURCE_SYSTEM)
           UriOrListParam sourceSystem,
-      @Description(shortDefinition = "A target code system of the map, e.g. https://fhir.shockreg.org/CodeSystem/registry-variable")
+      @Description(
+              shortDefinition =
+                  "A target code system of the map, e.g. https://fhir.shockreg.org/CodeSystem/registry-variable")
           @OptionalParam(name = ConceptMap.SP_TARGET_SYSTEM)
           UriOrListParam targetSystem,
       RequestDetails request) {

@@ -5,7 +5,9 @@ import java.util.List;
 import org.hl7.fhir.r4.model.ConceptMap;
 import org.hl7.fhir.r4.model.ConceptMap.ConceptMapGroupComponent;
 
-/** The code systems a ConceptMap maps from and to, for the source-system and target-system searches. */
+/**
+ * The code systems a ConceptMap maps from and to, for the source-system and target-system searches.
+ */
 final class ConceptMapSystems {
 
   private ConceptMapSystems() {}

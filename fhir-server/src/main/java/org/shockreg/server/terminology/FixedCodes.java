@@ -21,6 +21,7 @@ final class FixedCodes {
 
   /** Registry variables that are derived, not measured (data-dictionary.md sections 3 and 4). */
   static final Map<String, String> DERIVED_VARIABLES = table("derived-variables");
+
   static final Map<String, String> CRITERION_STATUSES = table("criterion-status");
   static final Map<String, String> ENDPOINT_OUTCOMES = table("endpoint-outcome");
   static final Map<String, String> PROTOCOL_DEVIATIONS = table("protocol-deviation");

@@ -23,8 +23,8 @@ import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.registry.study.StudyDefinition;
 
 /**
- * The registry's CodeSystems: variables, devices and diagnosis categories from the rule files,
- * the fixed codes ({@link FixedCodes}), and the studies' criteria and arms.
+ * The registry's CodeSystems: variables, devices and diagnosis categories from the rule files, the
+ * fixed codes ({@link FixedCodes}), and the studies' criteria and arms.
  */
 final class TerminologyCodeSystems {
 
@@ -49,24 +49,47 @@ final class TerminologyCodeSystems {
     return List.of(
         registryVariables(),
         devices(),
-        fixed("cs-etiology", "CardiogenicShockEtiology", "Cardiogenic shock etiology",
-            "Etiology of a shock episode (data-dictionary.md section 3).", FixedCodes.ETIOLOGIES),
-        fixed("scai-stage", "ScaiStage", "SCAI shock stage",
+        fixed(
+            "cs-etiology",
+            "CardiogenicShockEtiology",
+            "Cardiogenic shock etiology",
+            "Etiology of a shock episode (data-dictionary.md section 3).",
+            FixedCodes.ETIOLOGIES),
+        fixed(
+            "scai-stage",
+            "ScaiStage",
+            "SCAI shock stage",
             "SCAI SHOCK stage as the registry operationalises it (data-dictionary.md section 3).",
             FixedCodes.SCAI_STAGES),
-        fixed("data-flag", "DataFlag", "Data quality flags",
-            "Flags on curated facts, in meta.tag (data-dictionary.md section 1).", FixedCodes.DATA_FLAGS),
+        fixed(
+            "data-flag",
+            "DataFlag",
+            "Data quality flags",
+            "Flags on curated facts, in meta.tag (data-dictionary.md section 1).",
+            FixedCodes.DATA_FLAGS),
         diagnosisCategories(),
-        fixed("criterion-status", "CriterionStatus", "Eligibility criterion status",
+        fixed(
+            "criterion-status",
+            "CriterionStatus",
+            "Eligibility criterion status",
             "The status of one eligibility criterion for a shock episode (data-dictionary.md section 4).",
             FixedCodes.CRITERION_STATUSES),
-        fixed("endpoint-outcome", "EndpointOutcome", "Endpoint outcome",
+        fixed(
+            "endpoint-outcome",
+            "EndpointOutcome",
+            "Endpoint outcome",
             "The primary endpoint of a randomized subject (data-dictionary.md section 4).",
             FixedCodes.ENDPOINT_OUTCOMES),
-        fixed("protocol-deviation", "ProtocolDeviation", "Protocol deviation",
+        fixed(
+            "protocol-deviation",
+            "ProtocolDeviation",
+            "Protocol deviation",
             "Protocol deviations the registry derives for randomized subjects (docs/trials.md).",
             FixedCodes.PROTOCOL_DEVIATIONS),
-        fixed("eligibility-criterion", "EligibilityCriterion", "Eligibility criterion",
+        fixed(
+            "eligibility-criterion",
+            "EligibilityCriterion",
+            "Eligibility criterion",
             "The eligibility criteria of the registry's studies, by key (study definitions, docs/trials.md).",
             criteria),
         fixed("trial-arm", "TrialArm", "Trial arm", "The arms of the registry's studies.", arms));
@@ -94,19 +117,26 @@ final class TerminologyCodeSystems {
     return c;
   }
 
-  private static PropertyComponent property(CodeSystem cs, String code, PropertyType type, String description) {
+  private static PropertyComponent property(
+      CodeSystem cs, String code, PropertyType type, String description) {
     return cs.addProperty().setCode(code).setType(type).setDescription(description);
   }
 
   private CodeSystem registryVariables() {
     CodeSystem cs =
-        codeSystem("registry-variable", "RegistryVariable", "ShockReg registry variables",
+        codeSystem(
+            "registry-variable",
+            "RegistryVariable",
+            "ShockReg registry variables",
             "The registry's variables (RV): measurements (data-dictionary.md section 1, from the"
                 + " rule file measurements.yaml) and derived facts (sections 3 and 4).");
     property(cs, "unit", PropertyType.STRING, "Registry unit (UCUM) of a measurement");
     property(cs, "category", PropertyType.CODE, "Observation category of the curated Observation")
         .setUri("http://terminology.hl7.org/CodeSystem/observation-category");
-    property(cs, "derived", PropertyType.BOOLEAN,
+    property(
+        cs,
+        "derived",
+        PropertyType.BOOLEAN,
         "True when the registry derives the value rather than taking it from a source");
     for (VariableRule v : rules.variables().values()) {
       ConceptDefinitionComponent c = concept(cs, v.variable(), v.display());
@@ -120,17 +150,31 @@ final class TerminologyCodeSystems {
     }
     FixedCodes.DERIVED_VARIABLES.forEach(
         (code, display) ->
-            concept(cs, code, display).addProperty().setCode("derived").setValue(new BooleanType(true)));
+            concept(cs, code, display)
+                .addProperty()
+                .setCode("derived")
+                .setValue(new BooleanType(true)));
     return cs;
   }
 
   private CodeSystem devices() {
     CodeSystem cs =
-        codeSystem("tmcs-device", "TmcsDevice", "Device therapies (tMCS and heart replacement)",
+        codeSystem(
+            "tmcs-device",
+            "TmcsDevice",
+            "Device therapies (tMCS and heart replacement)",
             "Temporary mechanical circulatory support devices and heart replacement therapies"
                 + " (DEV, data-dictionary.md section 2, from the rule file devices.yaml).");
-    property(cs, "tmcs", PropertyType.BOOLEAN, "Counts as temporary mechanical circulatory support for shock");
-    property(cs, "heart-replacement", PropertyType.BOOLEAN, "A heart replacement therapy (durable LVAD, transplant)");
+    property(
+        cs,
+        "tmcs",
+        PropertyType.BOOLEAN,
+        "Counts as temporary mechanical circulatory support for shock");
+    property(
+        cs,
+        "heart-replacement",
+        PropertyType.BOOLEAN,
+        "A heart replacement therapy (durable LVAD, transplant)");
     for (DeviceRule d : rules.devices().values()) {
       ConceptDefinitionComponent c = concept(cs, d.device(), d.display());
       c.addProperty().setCode("tmcs").setValue(new BooleanType(Boolean.TRUE.equals(d.tmcs())));
@@ -143,7 +187,10 @@ final class TerminologyCodeSystems {
 
   private CodeSystem diagnosisCategories() {
     CodeSystem cs =
-        codeSystem("diagnosis-category", "DiagnosisCategory", "Diagnosis categories",
+        codeSystem(
+            "diagnosis-category",
+            "DiagnosisCategory",
+            "Diagnosis categories",
             "The registry's diagnosis categories (data-dictionary.md sections 3 and 4, from the rule"
                 + " file diagnoses.yaml).");
     for (DiagnosisCategoryRule r : rules.diagnosisCategories()) {

@@ -52,7 +52,8 @@ final class TerminologyConceptMaps {
     return out;
   }
 
-  private ConceptMap conceptMap(String id, String name, String title, String description, String version) {
+  private ConceptMap conceptMap(
+      String id, String name, String title, String description, String version) {
     ConceptMap cm = new ConceptMap();
     cm.setId(id);
     cm.setUrl(CONCEPT_MAP_BASE + id);
@@ -93,8 +94,15 @@ final class TerminologyConceptMaps {
         if (c.twin() != null) {
           comment += "; the code is replaced by its twin " + c.twin() + " after conversion";
         }
-        groups.add(c.system(), c.code(), c.display(), REGISTRY_VARIABLE, v.variable(), v.display(),
-            ConceptMapEquivalence.EQUIVALENT, comment);
+        groups.add(
+            c.system(),
+            c.code(),
+            c.display(),
+            REGISTRY_VARIABLE,
+            v.variable(),
+            v.display(),
+            ConceptMapEquivalence.EQUIVALENT,
+            comment);
       }
     }
     return cm;
@@ -114,12 +122,26 @@ final class TerminologyConceptMaps {
     for (DeviceRule d : rules.devices().values()) {
       String insertion = "insertion" + deviceNotes(d);
       for (CodeRef c : d.insertion()) {
-        groups.add(c.system(), c.code(), c.display(), TMCS_DEVICE, d.device(), d.display(),
-            ConceptMapEquivalence.EQUIVALENT, insertion);
+        groups.add(
+            c.system(),
+            c.code(),
+            c.display(),
+            TMCS_DEVICE,
+            d.device(),
+            d.display(),
+            ConceptMapEquivalence.EQUIVALENT,
+            insertion);
       }
       for (CodeRef c : d.removal()) {
-        groups.add(c.system(), c.code(), c.display(), TMCS_DEVICE, d.device(), d.display(),
-            ConceptMapEquivalence.RELATEDTO, removal(d.device()));
+        groups.add(
+            c.system(),
+            c.code(),
+            c.display(),
+            TMCS_DEVICE,
+            d.device(),
+            d.display(),
+            ConceptMapEquivalence.RELATEDTO,
+            removal(d.device()));
       }
     }
     return cm;
@@ -162,7 +184,12 @@ final class TerminologyConceptMaps {
   }
 
   private void addDiagnosis(
-      ConceptMapGroups groups, String system, String code, String display, String category, String note) {
+      ConceptMapGroups groups,
+      String system,
+      String code,
+      String display,
+      String category,
+      String note) {
     String comment = null;
     String c = code.trim();
     if (c.endsWith(".*")) {
@@ -175,8 +202,15 @@ final class TerminologyConceptMaps {
     if (note != null) {
       comment = comment == null ? note : comment + "; " + note;
     }
-    groups.add(system, c, display, DIAGNOSIS_CATEGORY, category, categoryDisplay(category),
-        ConceptMapEquivalence.WIDER, comment);
+    groups.add(
+        system,
+        c,
+        display,
+        DIAGNOSIS_CATEGORY,
+        category,
+        categoryDisplay(category),
+        ConceptMapEquivalence.WIDER,
+        comment);
   }
 
   private String categoryDisplay(String category) {
@@ -207,34 +241,71 @@ final class TerminologyConceptMaps {
     ConceptMapGroups groups = new ConceptMapGroups(cm);
     for (SiteMeasurement m : site.measurements()) {
       VariableRule v = rules.variables().get(m.variable());
-      String comment = unitComment(m.unit(), v) + overrides(
-          rules.variableFor(m.system(), m.code()).map(b -> b.rule().variable()), m.variable());
-      groups.add(m.system(), m.code(), m.display(), REGISTRY_VARIABLE, v.variable(), v.display(),
-          ConceptMapEquivalence.EQUIVALENT, comment);
+      String comment =
+          unitComment(m.unit(), v)
+              + overrides(
+                  rules.variableFor(m.system(), m.code()).map(b -> b.rule().variable()),
+                  m.variable());
+      groups.add(
+          m.system(),
+          m.code(),
+          m.display(),
+          REGISTRY_VARIABLE,
+          v.variable(),
+          v.display(),
+          ConceptMapEquivalence.EQUIVALENT,
+          comment);
     }
     for (SiteDevice d : site.devices()) {
       DeviceRule rule = rules.devices().get(d.device());
       boolean removal = Boolean.TRUE.equals(d.removal());
-      String comment = (removal ? removal(d.device()) : "insertion")
-          + overrides(rules.deviceFor(d.system(), d.code()).map(b -> b.rule().device()), d.device());
-      groups.add(d.system(), d.code(), d.display(), TMCS_DEVICE, d.device(), rule.display(),
-          removal ? ConceptMapEquivalence.RELATEDTO : ConceptMapEquivalence.EQUIVALENT, comment);
+      String comment =
+          (removal ? removal(d.device()) : "insertion")
+              + overrides(
+                  rules.deviceFor(d.system(), d.code()).map(b -> b.rule().device()), d.device());
+      groups.add(
+          d.system(),
+          d.code(),
+          d.display(),
+          TMCS_DEVICE,
+          d.device(),
+          rule.display(),
+          removal ? ConceptMapEquivalence.RELATEDTO : ConceptMapEquivalence.EQUIVALENT,
+          comment);
     }
     for (SiteDiagnosis d : site.diagnoses()) {
       String note = overrides(rules.diagnosisCategoryFor(d.system(), d.code()), d.category());
-      addDiagnosis(groups, d.system(), d.code(), d.display(), d.category(),
+      addDiagnosis(
+          groups,
+          d.system(),
+          d.code(),
+          d.display(),
+          d.category(),
           note.isEmpty() ? null : note.substring(2));
     }
     for (CodeRef t : site.intensiveCareTypes()) {
-      groups.add(t.system(), t.code(), t.display(), ROLE_CODE, "ICU", "intensive care unit",
+      groups.add(
+          t.system(),
+          t.code(),
+          t.display(),
+          ROLE_CODE,
+          "ICU",
+          "intensive care unit",
           ConceptMapEquivalence.WIDER,
           "Encounter type or service type of an intensive-care (CICU) encounter: its start is CICU arrival");
     }
     for (SiteLocation l : site.intensiveCareLocations()) {
       boolean byId = l.id() != null;
-      groups.add(byId ? null : l.system(), byId ? l.id() : l.code(), l.display(), ROLE_CODE, "ICU",
-          "intensive care unit", ConceptMapEquivalence.WIDER,
-          (byId ? "Location id (Encounter.location = Location/" + l.id() + ")"
+      groups.add(
+          byId ? null : l.system(),
+          byId ? l.id() : l.code(),
+          l.display(),
+          ROLE_CODE,
+          "ICU",
+          "intensive care unit",
+          ConceptMapEquivalence.WIDER,
+          (byId
+                  ? "Location id (Encounter.location = Location/" + l.id() + ")"
                   : "Location identifier in Encounter.location")
               + " of an intensive-care (CICU) unit: the encounter's start is CICU arrival");
     }
@@ -243,7 +314,8 @@ final class TerminologyConceptMaps {
 
   /** "; overrides the built-in mapping to X" when the site maps a built-in code elsewhere. */
   private static String overrides(Optional<String> builtIn, String target) {
-    return builtIn.filter(b -> !b.equals(target))
+    return builtIn
+        .filter(b -> !b.equals(target))
         .map(b -> "; at this site instead of the built-in " + b)
         .orElse("");
   }

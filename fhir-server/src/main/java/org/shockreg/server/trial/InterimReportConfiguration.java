@@ -6,12 +6,15 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 
-/** The trial interim report ({@code ResearchStudy/{id}/$interim-report}, docs/interim-report.md). */
+/**
+ * The trial interim report ({@code ResearchStudy/{id}/$interim-report}, docs/interim-report.md).
+ */
 @Configuration(proxyBeanMethods = false)
 public class InterimReportConfiguration {
 
   @Bean
-  InterimReportQuery interimReportQuery(NamedParameterJdbcTemplate jdbc, PlatformTransactionManager transactions) {
+  InterimReportQuery interimReportQuery(
+      NamedParameterJdbcTemplate jdbc, PlatformTransactionManager transactions) {
     return new InterimReportQuery(jdbc, transactions);
   }
 

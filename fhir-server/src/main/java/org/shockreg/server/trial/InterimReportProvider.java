@@ -61,7 +61,9 @@ public class InterimReportProvider implements FhirOperationProvider {
         query
             .report(id, cutoff)
             .orElseThrow(
-                () -> new ResourceNotFoundException("SR-INTERIM-1: ResearchStudy/" + id + " is not a registered study"));
+                () ->
+                    new ResourceNotFoundException(
+                        "SR-INTERIM-1: ResearchStudy/" + id + " is not a registered study"));
     log.info(
         "event=interim_report study={} as_of={} randomized={} elapsedMs={}",
         id,
@@ -72,15 +74,17 @@ public class InterimReportProvider implements FhirOperationProvider {
   }
 
   /**
-   * The inclusive cut-off of {@code as-of}: a dateTime with a time is that instant; a date (or year,
-   * year-month) is the last microsecond of that period in UTC (PostgreSQL keeps microseconds).
+   * The inclusive cut-off of {@code as-of}: a dateTime with a time is that instant; a date (or
+   * year, year-month) is the last microsecond of that period in UTC (PostgreSQL keeps
+   * microseconds).
    */
   static Instant cutoff(DateTimeType asOf) {
     if (asOf == null || asOf.isEmpty()) {
       return null;
     }
     if (asOf.getValue() == null) {
-      throw new InvalidRequestException("SR-INTERIM-2: as-of must be a FHIR date or dateTime, e.g. 2026-03-01");
+      throw new InvalidRequestException(
+          "SR-INTERIM-2: as-of must be a FHIR date or dateTime, e.g. 2026-03-01");
     }
     TemporalPrecisionEnum precision = asOf.getPrecision();
     if (precision.ordinal() > TemporalPrecisionEnum.DAY.ordinal()) {

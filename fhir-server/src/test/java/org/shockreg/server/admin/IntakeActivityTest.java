@@ -43,19 +43,32 @@ class IntakeActivityTest {
     TestClock clock = new TestClock(Instant.parse("2026-12-05T10:00:10Z"));
     IntakeActivity activity = new IntakeActivity(meters, clock);
     activity.sample();
-    meters.counter("shockreg.intake.outcomes", "channel", "http", "outcome", "received").increment(10);
-    meters.counter("shockreg.intake.outcomes", "channel", "mllp", "outcome", "received").increment(5);
-    meters.counter("shockreg.intake.outcomes", "channel", "http", "outcome", "rejected").increment(2);
+    meters
+        .counter("shockreg.intake.outcomes", "channel", "http", "outcome", "received")
+        .increment(10);
+    meters
+        .counter("shockreg.intake.outcomes", "channel", "mllp", "outcome", "received")
+        .increment(5);
+    meters
+        .counter("shockreg.intake.outcomes", "channel", "http", "outcome", "rejected")
+        .increment(2);
     clock.now = clock.now.plus(Duration.ofMinutes(1));
     activity.sample();
-    meters.counter("shockreg.intake.outcomes", "channel", "http", "outcome", "received").increment(3);
+    meters
+        .counter("shockreg.intake.outcomes", "channel", "http", "outcome", "received")
+        .increment(3);
 
     List<Map<String, Object>> rows = activity.minutes();
     assertThat(rows).hasSize(2);
-    assertThat(rows.get(0)).containsEntry("minute", "2026-12-05T10:00:00Z").containsEntry("received", 15L)
-        .containsEntry("rejected", 2L).containsEntry("curated", 0L);
+    assertThat(rows.get(0))
+        .containsEntry("minute", "2026-12-05T10:00:00Z")
+        .containsEntry("received", 15L)
+        .containsEntry("rejected", 2L)
+        .containsEntry("curated", 0L);
     // the current minute so far
-    assertThat(rows.get(1)).containsEntry("minute", "2026-12-05T10:01:00Z").containsEntry("received", 3L);
+    assertThat(rows.get(1))
+        .containsEntry("minute", "2026-12-05T10:01:00Z")
+        .containsEntry("received", 3L);
   }
 
   @Test

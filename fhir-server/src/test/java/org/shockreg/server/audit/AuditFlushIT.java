@@ -64,7 +64,8 @@ class AuditFlushIT {
       send(app, 300);
       Thread closing = new Thread(app::close, "test-close");
       closing.start();
-      closing.join(1_000); // the web server stops, the writer is asked to stop: its queue is still full
+      closing.join(
+          1_000); // the web server stops, the writer is asked to stop: its queue is still full
       assertThat(closing.isAlive()).as("the stop waits for the audit writer").isTrue();
       lock.commit();
       closing.join(60_000);
@@ -93,7 +94,8 @@ class AuditFlushIT {
     List<CompletableFuture<HttpResponse<Void>>> sent = new ArrayList<>();
     for (int i = 0; i < requests; i++) {
       HttpRequest req =
-          HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/Patient?_count=1&gender=female"))
+          HttpRequest.newBuilder(
+                  URI.create("http://localhost:" + port + "/fhir/Patient?_count=1&gender=female"))
               .header("Authorization", "Bearer " + ADMIN)
               .build();
       sent.add(http.sendAsync(req, HttpResponse.BodyHandlers.discarding()));
@@ -107,8 +109,9 @@ class AuditFlushIT {
     try (Connection c = DriverManager.getConnection(db.url(), db.username(), db.password());
         ResultSet rs =
             c.createStatement()
-                .executeQuery("SELECT count(*) FROM audit_event WHERE agent_who = 'token:flush-admin'"
-                    + " AND http_path = '/fhir/Patient' AND http_status = 200")) {
+                .executeQuery(
+                    "SELECT count(*) FROM audit_event WHERE agent_who = 'token:flush-admin'"
+                        + " AND http_path = '/fhir/Patient' AND http_status = 200")) {
       rs.next();
       return rs.getInt(1);
     }

@@ -48,7 +48,11 @@ class AuditIT extends IntegrationTestSupport {
     registry.add("shockreg.mllp.port", () -> "-1");
     registry.add("shockreg.intake.raw-retention", () -> "P7D");
     registry.add("shockreg.audit.retention", () -> "P1Y");
-    String[][] tokens = {{"audit-admin", ADMIN, "admin"}, {"audit-analyst", ANALYST, "analyst"}, {"audit-ingest", INGEST, "ingest"}};
+    String[][] tokens = {
+      {"audit-admin", ADMIN, "admin"},
+      {"audit-analyst", ANALYST, "analyst"},
+      {"audit-ingest", INGEST, "ingest"}
+    };
     for (int i = 0; i < tokens.length; i++) {
       String[] t = tokens[i];
       registry.add("shockreg.security.tokens[" + i + "].name", () -> t[0]);
@@ -84,19 +88,25 @@ class AuditIT extends IntegrationTestSupport {
   List<Map<String, Object>> rows(String method, String path) {
     writer.flush();
     return jdbc.queryForList(
-        "SELECT * FROM audit_event WHERE http_method = ? AND http_path = ? ORDER BY row_id", method, path);
+        "SELECT * FROM audit_event WHERE http_method = ? AND http_path = ? ORDER BY row_id",
+        method,
+        path);
   }
 
-  /** The newest row of a request made just before: an event is queued only once its response is sent. */
+  /**
+   * The newest row of a request made just before: an event is queued only once its response is
+   * sent.
+   */
   Map<String, Object> last(String method, String path) {
     List<Map<String, Object>> fresh =
         org.awaitility.Awaitility.await(method + " " + path)
             .atMost(java.time.Duration.ofSeconds(5))
             .pollInterval(java.time.Duration.ofMillis(20))
             .until(
-                () -> rows(method, path).stream()
-                    .filter(r -> ((Number) r.get("row_id")).longValue() > mark)
-                    .toList(),
+                () ->
+                    rows(method, path).stream()
+                        .filter(r -> ((Number) r.get("row_id")).longValue() > mark)
+                        .toList(),
                 rows -> !rows.isEmpty());
     mark = ((Number) fresh.get(fresh.size() - 1).get("row_id")).longValue();
     return fresh.get(fresh.size() - 1);
@@ -110,14 +120,15 @@ class AuditIT extends IntegrationTestSupport {
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(5))
         .pollInterval(java.time.Duration.ofMillis(50))
-        .until(() -> {
-          writer.flush();
-          Long max = jdbc.queryForObject("SELECT max(row_id) FROM audit_event", Long.class);
-          long now = max == null ? 0 : max;
-          boolean stable = now == seen[0];
-          seen[0] = now;
-          return stable;
-        });
+        .until(
+            () -> {
+              writer.flush();
+              Long max = jdbc.queryForObject("SELECT max(row_id) FROM audit_event", Long.class);
+              long now = max == null ? 0 : max;
+              boolean stable = now == seen[0];
+              seen[0] = now;
+              return stable;
+            });
     mark = seen[0];
   }
 
@@ -125,7 +136,9 @@ class AuditIT extends IntegrationTestSupport {
 
   static String query(Map<String, Object> row) {
     Object q = row.get("entity_query");
-    return q == null ? null : new String(java.util.Base64.getDecoder().decode((String) q), StandardCharsets.UTF_8);
+    return q == null
+        ? null
+        : new String(java.util.Base64.getDecoder().decode((String) q), StandardCharsets.UTF_8);
   }
 
   String patientId() throws Exception {
@@ -138,27 +151,49 @@ class AuditIT extends IntegrationTestSupport {
     String id = patientId();
     assertThat(get("/fhir/Patient/" + id, ANALYST).statusCode()).isEqualTo(200);
     Map<String, Object> read = last("GET", "/fhir/Patient/" + id);
-    assertThat(read).containsEntry("type_system", AuditCodes.AUDIT_EVENT_TYPE).containsEntry("type_code", "rest")
-        .containsEntry("subtype_system", AuditCodes.RESTFUL_INTERACTION).containsEntry("subtype_code", "read")
-        .containsEntry("action", "R").containsEntry("outcome", 0)
-        .containsEntry("agent_who", "token:audit-analyst").containsEntry("agent_role", "analyst")
-        .containsEntry("entity_type", "Patient").containsEntry("entity_what", "Patient/" + id)
+    assertThat(read)
+        .containsEntry("type_system", AuditCodes.AUDIT_EVENT_TYPE)
+        .containsEntry("type_code", "rest")
+        .containsEntry("subtype_system", AuditCodes.RESTFUL_INTERACTION)
+        .containsEntry("subtype_code", "read")
+        .containsEntry("action", "R")
+        .containsEntry("outcome", 0)
+        .containsEntry("agent_who", "token:audit-analyst")
+        .containsEntry("agent_role", "analyst")
+        .containsEntry("entity_type", "Patient")
+        .containsEntry("entity_what", "Patient/" + id)
         .containsEntry("http_status", 200);
     assertThat((String) read.get("agent_address")).isIn("127.0.0.1", "0:0:0:0:0:0:0:1");
 
-    String q = "code=" + URLEncoder.encode(RV + "|lactate", StandardCharsets.UTF_8) + "&_count=5&birthdate=1958-06-07&mrn=12345";
+    String q =
+        "code="
+            + URLEncoder.encode(RV + "|lactate", StandardCharsets.UTF_8)
+            + "&_count=5&birthdate=1958-06-07&mrn=12345";
     HttpResponse<String> search = get("/fhir/Observation?" + q, ANALYST);
     assertThat(search.statusCode()).isIn(200, 400);
     Map<String, Object> s = last("GET", "/fhir/Observation");
-    assertThat(s).containsEntry("subtype_code", "search-type").containsEntry("action", "E")
-        .containsEntry("entity_type", "Observation").containsEntry("agent_who", "token:audit-analyst");
+    assertThat(s)
+        .containsEntry("subtype_code", "search-type")
+        .containsEntry("action", "E")
+        .containsEntry("entity_type", "Observation")
+        .containsEntry("agent_who", "token:audit-analyst");
     // kept as sent, except: an unknown parameter's value masked, a birth date cut to the year
     assertThat(query(s))
-        .isEqualTo("code=" + URLEncoder.encode(RV + "|lactate", StandardCharsets.UTF_8) + "&_count=5&birthdate=1958&mrn=***");
+        .isEqualTo(
+            "code="
+                + URLEncoder.encode(RV + "|lactate", StandardCharsets.UTF_8)
+                + "&_count=5&birthdate=1958&mrn=***");
 
-    assertThat(get("/fhir/Observation?code=" + URLEncoder.encode(RV + "|lactate", StandardCharsets.UTF_8), ANALYST).statusCode())
+    assertThat(
+            get(
+                    "/fhir/Observation?code="
+                        + URLEncoder.encode(RV + "|lactate", StandardCharsets.UTF_8),
+                    ANALYST)
+                .statusCode())
         .isEqualTo(200);
-    assertThat(last("GET", "/fhir/Observation")).containsEntry("outcome", 0).containsEntry("http_status", 200);
+    assertThat(last("GET", "/fhir/Observation"))
+        .containsEntry("outcome", 0)
+        .containsEntry("http_status", 200);
   }
 
   @Test
@@ -166,41 +201,73 @@ class AuditIT extends IntegrationTestSupport {
     String bad = "not-a-known-token-0123456789-secret";
     assertThat(get("/fhir/Patient?gender=female", bad).statusCode()).isEqualTo(401);
     Map<String, Object> unauth = last("GET", "/fhir/Patient");
-    assertThat(unauth).containsEntry("type_system", AuditCodes.DICOM).containsEntry("type_code", "110114")
-        .containsEntry("subtype_code", "110122").containsEntry("action", "E").containsEntry("outcome", 4)
-        .containsEntry("agent_who", "anonymous").containsEntry("http_status", 401).containsEntry("entity_type", "Patient");
+    assertThat(unauth)
+        .containsEntry("type_system", AuditCodes.DICOM)
+        .containsEntry("type_code", "110114")
+        .containsEntry("subtype_code", "110122")
+        .containsEntry("action", "E")
+        .containsEntry("outcome", 4)
+        .containsEntry("agent_who", "anonymous")
+        .containsEntry("http_status", 401)
+        .containsEntry("entity_type", "Patient");
     assertThat(get("/admin/dead-letters", null).statusCode()).isEqualTo(401);
-    assertThat(last("GET", "/admin/dead-letters")).containsEntry("http_status", 401).containsEntry("agent_who", "anonymous");
+    assertThat(last("GET", "/admin/dead-letters"))
+        .containsEntry("http_status", 401)
+        .containsEntry("agent_who", "anonymous");
 
     assertThat(get("/fhir/Provenance", ANALYST).statusCode()).isEqualTo(403);
     Map<String, Object> denied = last("GET", "/fhir/Provenance");
-    assertThat(denied).containsEntry("type_code", "rest").containsEntry("subtype_code", "search-type")
-        .containsEntry("outcome", 4).containsEntry("agent_who", "token:audit-analyst")
-        .containsEntry("entity_type", "Provenance").containsEntry("http_status", 403);
+    assertThat(denied)
+        .containsEntry("type_code", "rest")
+        .containsEntry("subtype_code", "search-type")
+        .containsEntry("outcome", 4)
+        .containsEntry("agent_who", "token:audit-analyst")
+        .containsEntry("entity_type", "Provenance")
+        .containsEntry("http_status", 403);
     assertThat((String) denied.get("outcome_desc")).startsWith("SR-AUTH-3");
 
     assertThat(post("/admin/mappings/reload", null, "", ANALYST).statusCode()).isEqualTo(403);
-    assertThat(last("POST", "/admin/mappings/reload")).containsEntry("type_code", "110100")
-        .containsEntry("agent_who", "token:audit-analyst").containsEntry("outcome", 4).containsEntry("http_status", 403);
+    assertThat(last("POST", "/admin/mappings/reload"))
+        .containsEntry("type_code", "110100")
+        .containsEntry("agent_who", "token:audit-analyst")
+        .containsEntry("outcome", 4)
+        .containsEntry("http_status", 403);
 
     writer.flush();
     for (String secret : List.of(bad, ADMIN, ANALYST, INGEST)) {
-      assertThat(jdbc.queryForObject("SELECT count(*) FROM audit_event a WHERE a::text LIKE ?", Integer.class, "%" + secret + "%"))
-          .as("token value in the audit trail").isZero();
+      assertThat(
+              jdbc.queryForObject(
+                  "SELECT count(*) FROM audit_event a WHERE a::text LIKE ?",
+                  Integer.class,
+                  "%" + secret + "%"))
+          .as("token value in the audit trail")
+          .isZero();
     }
   }
 
   @Test
   void ingestAndAdminActions_areRecorded() throws Exception {
     Map<String, Object> ingest = rows("POST", "/ingest/" + SITE).get(0);
-    assertThat(ingest).containsEntry("type_system", AuditCodes.DICOM).containsEntry("type_code", "110107")
-        .containsEntry("action", "C").containsEntry("outcome", 0).containsEntry("agent_who", "token:audit-ingest")
-        .containsEntry("agent_role", "ingest").containsEntry("entity_type", "2").containsEntry("entity_what", "site:" + SITE);
-    assertThat(ingest.get("entity_detail").toString()).contains("\"received\": \"2\"").contains("\"curated\"");
+    assertThat(ingest)
+        .containsEntry("type_system", AuditCodes.DICOM)
+        .containsEntry("type_code", "110107")
+        .containsEntry("action", "C")
+        .containsEntry("outcome", 0)
+        .containsEntry("agent_who", "token:audit-ingest")
+        .containsEntry("agent_role", "ingest")
+        .containsEntry("entity_type", "2")
+        .containsEntry("entity_what", "site:" + SITE);
+    assertThat(ingest.get("entity_detail").toString())
+        .contains("\"received\": \"2\"")
+        .contains("\"curated\"");
 
     assertThat(post("/admin/mappings/reload", null, "", ADMIN).statusCode()).isLessThan(300);
-    assertThat(last("POST", "/admin/mappings/reload")).containsEntry("type_code", "110100").containsEntry("action", "E")
-        .containsEntry("agent_who", "token:audit-admin").containsEntry("agent_role", "admin").containsEntry("outcome", 0)
+    assertThat(last("POST", "/admin/mappings/reload"))
+        .containsEntry("type_code", "110100")
+        .containsEntry("action", "E")
+        .containsEntry("agent_who", "token:audit-admin")
+        .containsEntry("agent_role", "admin")
+        .containsEntry("outcome", 0)
         .containsEntry("entity_what", "/admin/mappings/reload");
     assertThat(get("/admin/dead-letters?status=all", ADMIN).statusCode()).isEqualTo(200);
     Map<String, Object> list = last("GET", "/admin/dead-letters");
@@ -209,18 +276,27 @@ class AuditIT extends IntegrationTestSupport {
 
     HttpResponse<String> csv = get("/edc/altshock-2/export.csv", ADMIN);
     assertThat(csv.statusCode()).as(csv.body()).isEqualTo(200);
-    assertThat(last("GET", "/edc/altshock-2/export.csv")).containsEntry("type_code", "110106").containsEntry("action", "R")
-        .containsEntry("entity_type", "ResearchStudy").containsEntry("entity_what", "ResearchStudy/altshock-2")
-        .containsEntry("agent_who", "token:audit-admin").containsEntry("outcome", 0);
+    assertThat(last("GET", "/edc/altshock-2/export.csv"))
+        .containsEntry("type_code", "110106")
+        .containsEntry("action", "R")
+        .containsEntry("entity_type", "ResearchStudy")
+        .containsEntry("entity_what", "ResearchStudy/altshock-2")
+        .containsEntry("agent_who", "token:audit-admin")
+        .containsEntry("outcome", 0);
   }
 
   @Test
   void bulkExport_kickoffAndDownload_areExportEvents() throws Exception {
-    HttpResponse<String> kick = get("/fhir/$export?_type=Patient", ANALYST, "Prefer", "respond-async");
+    HttpResponse<String> kick =
+        get("/fhir/$export?_type=Patient", ANALYST, "Prefer", "respond-async");
     assertThat(kick.statusCode()).as(kick.body()).isEqualTo(202);
     Map<String, Object> k = last("GET", "/fhir/$export");
-    assertThat(k).containsEntry("type_code", "110106").containsEntry("subtype_code", "operation").containsEntry("action", "R")
-        .containsEntry("agent_who", "token:audit-analyst").containsEntry("outcome", 0);
+    assertThat(k)
+        .containsEntry("type_code", "110106")
+        .containsEntry("subtype_code", "operation")
+        .containsEntry("action", "R")
+        .containsEntry("agent_who", "token:audit-analyst")
+        .containsEntry("outcome", 0);
     assertThat(query(k)).isEqualTo("_type=Patient");
     String status = kick.headers().firstValue("Content-Location").orElseThrow();
     String statusPath = URI.create(status).getRawPath() + "?" + URI.create(status).getRawQuery();
@@ -230,12 +306,22 @@ class AuditIT extends IntegrationTestSupport {
             .pollInterval(java.time.Duration.ofMillis(200))
             .until(() -> get(statusPath, ANALYST), r -> r.statusCode() != 202);
     assertThat(poll.statusCode()).as(poll.body()).isEqualTo(200);
-    String url = new com.fasterxml.jackson.databind.ObjectMapper().readTree(poll.body()).path("output").get(0).path("url").asText();
+    String url =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(poll.body())
+            .path("output")
+            .get(0)
+            .path("url")
+            .asText();
     URI file = URI.create(url);
-    assertThat(get(file.getRawPath() + "?" + file.getRawQuery(), ANALYST).statusCode()).isEqualTo(200);
+    assertThat(get(file.getRawPath() + "?" + file.getRawQuery(), ANALYST).statusCode())
+        .isEqualTo(200);
     Map<String, Object> download = last("GET", file.getRawPath());
-    assertThat(download).containsEntry("type_code", "110106").containsEntry("action", "R")
-        .containsEntry("entity_type", "2").containsEntry("agent_who", "token:audit-analyst");
+    assertThat(download)
+        .containsEntry("type_code", "110106")
+        .containsEntry("action", "R")
+        .containsEntry("entity_type", "2")
+        .containsEntry("agent_who", "token:audit-analyst");
     assertThat((String) download.get("entity_what")).startsWith("bulk-job:");
   }
 
@@ -245,43 +331,65 @@ class AuditIT extends IntegrationTestSupport {
     get("/fhir/Patient/" + id, ANALYST);
     get("/fhir/Patient", null);
     assertThat(get("/fhir/AuditEvent", ANALYST).statusCode()).isEqualTo(403);
-    assertThat(get("/fhir/AuditEvent?agent=token:audit-analyst", ANALYST).statusCode()).isEqualTo(403);
+    assertThat(get("/fhir/AuditEvent?agent=token:audit-analyst", ANALYST).statusCode())
+        .isEqualTo(403);
     settle();
 
     List<AuditEvent> byAgent = search("AuditEvent?agent=token:audit-analyst&_count=1000");
-    assertThat(byAgent).isNotEmpty().allSatisfy(e -> assertThat(e.getAgentFirstRep().getAltId()).isEqualTo("token:audit-analyst"));
-    assertThat(search("AuditEvent?agent=audit-analyst&_count=1000")).hasSameSizeAs(byAgent); // the bare name too
-    assertThat(search("AuditEvent?agent=anonymous")).isNotEmpty()
+    assertThat(byAgent)
+        .isNotEmpty()
+        .allSatisfy(
+            e -> assertThat(e.getAgentFirstRep().getAltId()).isEqualTo("token:audit-analyst"));
+    assertThat(search("AuditEvent?agent=audit-analyst&_count=1000"))
+        .hasSameSizeAs(byAgent); // the bare name too
+    assertThat(search("AuditEvent?agent=anonymous"))
+        .isNotEmpty()
         .allSatisfy(e -> assertThat(e.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._4));
 
     List<AuditEvent> reads = search("AuditEvent?entity-type=Patient&action=R");
-    assertThat(reads).isNotEmpty().allSatisfy(e -> {
-      assertThat(e.getAction()).isEqualTo(AuditEvent.AuditEventAction.R);
-      assertThat(e.getEntityFirstRep().getType().getCode()).isEqualTo("Patient");
-    });
-    AuditEvent one = reads.stream().filter(e -> ("Patient/" + id).equals(e.getEntityFirstRep().getWhat().getReference()))
-        .findFirst().orElseThrow();
+    assertThat(reads)
+        .isNotEmpty()
+        .allSatisfy(
+            e -> {
+              assertThat(e.getAction()).isEqualTo(AuditEvent.AuditEventAction.R);
+              assertThat(e.getEntityFirstRep().getType().getCode()).isEqualTo("Patient");
+            });
+    AuditEvent one =
+        reads.stream()
+            .filter(e -> ("Patient/" + id).equals(e.getEntityFirstRep().getWhat().getReference()))
+            .findFirst()
+            .orElseThrow();
     assertThat(one.getType().getCode()).isEqualTo("rest");
     assertThat(one.getSubtypeFirstRep().getCode()).isEqualTo("read");
     assertThat(one.getAgentFirstRep().getRequestor()).isTrue();
-    assertThat(one.getAgentFirstRep().getRoleFirstRep().getCodingFirstRep().getCode()).isEqualTo("analyst");
+    assertThat(one.getAgentFirstRep().getRoleFirstRep().getCodingFirstRep().getCode())
+        .isEqualTo("analyst");
     assertThat(one.getAgentFirstRep().getNetwork().getAddress()).isNotBlank();
     assertThat(one.getSource().getObserver().getDisplay()).contains("ShockReg");
-    AuditEvent read = fhir.newJsonParser().parseResource(AuditEvent.class, get("/fhir/AuditEvent/" + one.getIdElement().getIdPart(), ADMIN).body());
+    AuditEvent read =
+        fhir.newJsonParser()
+            .parseResource(
+                AuditEvent.class,
+                get("/fhir/AuditEvent/" + one.getIdElement().getIdPart(), ADMIN).body());
     assertThat(read.getEntityFirstRep().getWhat().getReference()).isEqualTo("Patient/" + id);
 
-    assertThat(search("AuditEvent?action=C&_count=1000")).isNotEmpty()
+    assertThat(search("AuditEvent?action=C&_count=1000"))
+        .isNotEmpty()
         .allSatisfy(e -> assertThat(e.getAction()).isEqualTo(AuditEvent.AuditEventAction.C));
-    assertThat(search("AuditEvent?entity-type=2&_count=1000")).isNotEmpty()
+    assertThat(search("AuditEvent?entity-type=2&_count=1000"))
+        .isNotEmpty()
         .allSatisfy(e -> assertThat(e.getEntityFirstRep().getType().getCode()).isEqualTo("2"));
 
     Instant now = Instant.now().plusSeconds(5);
-    List<AuditEvent> window = search("AuditEvent?date=ge" + started + "&date=le" + now + "&_count=1000");
-    assertThat(window).isNotEmpty().allSatisfy(e ->
-        assertThat(e.getRecorded().toInstant()).isBetween(started, now));
+    List<AuditEvent> window =
+        search("AuditEvent?date=ge" + started + "&date=le" + now + "&_count=1000");
+    assertThat(window)
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(e.getRecorded().toInstant()).isBetween(started, now));
     assertThat(search("AuditEvent?date=lt2000-01-01")).isEmpty();
     // newest first
-    assertThat(window.get(0).getRecorded()).isAfterOrEqualTo(window.get(window.size() - 1).getRecorded());
+    assertThat(window.get(0).getRecorded())
+        .isAfterOrEqualTo(window.get(window.size() - 1).getRecorded());
 
     // keyset paging with _count: every event once
     Set<String> ids = new HashSet<>();
@@ -289,7 +397,8 @@ class AuditIT extends IntegrationTestSupport {
     Bundle page = bundle("/fhir/AuditEvent?agent=token:audit-analyst&_count=2");
     while (true) {
       pages++;
-      page.getEntry().forEach(e -> assertThat(ids.add(e.getResource().getIdElement().getIdPart())).isTrue());
+      page.getEntry()
+          .forEach(e -> assertThat(ids.add(e.getResource().getIdElement().getIdPart())).isTrue());
       if (page.getLink("next") == null) {
         break;
       }
@@ -317,9 +426,12 @@ class AuditIT extends IntegrationTestSupport {
   void theTableIsAppendOnly() {
     get0();
     writer.flush();
-    assertThatThrownBy(() -> jdbc.update("UPDATE audit_event SET outcome = 0")).hasStackTraceContaining("append-only");
-    assertThatThrownBy(() -> jdbc.update("DELETE FROM audit_event")).hasStackTraceContaining("append-only");
-    assertThatThrownBy(() -> jdbc.execute("TRUNCATE audit_event")).hasStackTraceContaining("append-only");
+    assertThatThrownBy(() -> jdbc.update("UPDATE audit_event SET outcome = 0"))
+        .hasStackTraceContaining("append-only");
+    assertThatThrownBy(() -> jdbc.update("DELETE FROM audit_event"))
+        .hasStackTraceContaining("append-only");
+    assertThatThrownBy(() -> jdbc.execute("TRUNCATE audit_event"))
+        .hasStackTraceContaining("append-only");
   }
 
   private void get0() {
@@ -333,33 +445,64 @@ class AuditIT extends IntegrationTestSupport {
   @Test
   void retention_purgesOldAuditEvents_andOldRawVersions_butNeverAHead() throws Exception {
     writer.flush();
-    // an event from three years ago (inserted as the writer would), and the raw rows aged by ten days
+    // an event from three years ago (inserted as the writer would), and the raw rows aged by ten
+    // days
     jdbc.update(
         "INSERT INTO audit_event (recorded, type_system, type_code, action, outcome, agent_who, http_status)"
             + " VALUES (now() - interval '3 years', ?, 'rest', 'R', 0, 'token:old', 200)",
         AuditCodes.AUDIT_EVENT_TYPE);
-    jdbc.update("UPDATE raw_resource SET received_at = received_at - interval '10 days' WHERE site_id = ?", SITE);
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM raw_resource WHERE site_id = ? AND resource_id = 'aud-lac-1'",
-        Integer.class, SITE)).isEqualTo(2);
-    long recent = jdbc.queryForObject("SELECT count(*) FROM audit_event WHERE recorded > now() - interval '1 day'", Long.class);
+    jdbc.update(
+        "UPDATE raw_resource SET received_at = received_at - interval '10 days' WHERE site_id = ?",
+        SITE);
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM raw_resource WHERE site_id = ? AND resource_id = 'aud-lac-1'",
+                Integer.class,
+                SITE))
+        .isEqualTo(2);
+    long recent =
+        jdbc.queryForObject(
+            "SELECT count(*) FROM audit_event WHERE recorded > now() - interval '1 day'",
+            Long.class);
 
     HttpResponse<String> run = post("/admin/retention/run", null, "", ADMIN);
     assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
     assertThat(run.body()).contains("\"audit-events\":1").contains("\"raw-versions\":1");
 
-    // the older lactate version is gone; its head, the patient (a head too) and the curated facts stay
-    assertThat(jdbc.queryForList("SELECT version_id FROM raw_resource WHERE site_id = ? AND resource_id = 'aud-lac-1'",
-        String.class, SITE)).containsExactly("2");
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM raw_resource WHERE site_id = ? AND resource_id = 'aud-p1'",
-        Integer.class, SITE)).isEqualTo(1);
-    assertThat(jdbc.queryForObject(
-        "SELECT count(*) FROM source_resource_head h LEFT JOIN raw_resource r ON r.raw_id = h.raw_id"
-            + " WHERE h.site_id = ? AND r.raw_id IS NULL", Integer.class, SITE)).isZero();
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM audit_event WHERE agent_who = 'token:old'", Integer.class)).isZero();
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM audit_event WHERE recorded > now() - interval '1 day'", Long.class))
+    // the older lactate version is gone; its head, the patient (a head too) and the curated facts
+    // stay
+    assertThat(
+            jdbc.queryForList(
+                "SELECT version_id FROM raw_resource WHERE site_id = ? AND resource_id = 'aud-lac-1'",
+                String.class,
+                SITE))
+        .containsExactly("2");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM raw_resource WHERE site_id = ? AND resource_id = 'aud-p1'",
+                Integer.class,
+                SITE))
+        .isEqualTo(1);
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM source_resource_head h LEFT JOIN raw_resource r ON r.raw_id = h.raw_id"
+                    + " WHERE h.site_id = ? AND r.raw_id IS NULL",
+                Integer.class,
+                SITE))
+        .isZero();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM audit_event WHERE agent_who = 'token:old'", Integer.class))
+        .isZero();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM audit_event WHERE recorded > now() - interval '1 day'",
+                Long.class))
         .isGreaterThanOrEqualTo(recent);
     // a second run finds nothing more; the purge itself is an audited admin action
     assertThat(post("/admin/retention/run", null, "", ADMIN).body()).contains("\"raw-versions\":0");
-    assertThat(last("POST", "/admin/retention/run")).containsEntry("agent_who", "token:audit-admin").containsEntry("type_code", "110100");
+    assertThat(last("POST", "/admin/retention/run"))
+        .containsEntry("agent_who", "token:audit-admin")
+        .containsEntry("type_code", "110100");
   }
 }

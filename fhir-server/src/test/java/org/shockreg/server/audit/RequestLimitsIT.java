@@ -36,7 +36,11 @@ class RequestLimitsIT extends IntegrationTestSupport {
     registry.add("shockreg.mllp.port", () -> "-1");
     registry.add("shockreg.limits.requests-per-minute", () -> "5");
     registry.add("shockreg.limits.max-concurrent-bulk-exports", () -> "1");
-    String[][] tokens = {{"lim-admin", ADMIN, "admin"}, {"lim-analyst", ANALYST, "analyst"}, {"lim-exporter", EXPORTER, "analyst"}};
+    String[][] tokens = {
+      {"lim-admin", ADMIN, "admin"},
+      {"lim-analyst", ANALYST, "analyst"},
+      {"lim-exporter", EXPORTER, "analyst"}
+    };
     for (int i = 0; i < tokens.length; i++) {
       String[] t = tokens[i];
       registry.add("shockreg.security.tokens[" + i + "].name", () -> t[0]);
@@ -51,13 +55,15 @@ class RequestLimitsIT extends IntegrationTestSupport {
 
   /** The 429s audited for a caller, once the event of the answer just received is written. */
   List<Map<String, Object>> audited429(String who) {
-    // an event is queued as its request completes, which can be just after the client has the answer
+    // an event is queued as its request completes, which can be just after the client has the
+    // answer
     return org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(10))
         .until(
             () -> {
               writer.flush();
-              return jdbc.queryForList("SELECT * FROM audit_event WHERE agent_who = ? AND http_status = 429", who);
+              return jdbc.queryForList(
+                  "SELECT * FROM audit_event WHERE agent_who = ? AND http_status = 429", who);
             },
             rows -> !rows.isEmpty());
   }
@@ -65,13 +71,16 @@ class RequestLimitsIT extends IntegrationTestSupport {
   @Test
   void overTheRate_429WithRetryAfter_perPrincipal_andAudited() throws Exception {
     for (int i = 0; i < 5; i++) {
-      assertThat(get("/fhir/Patient", ANALYST).statusCode()).as("request " + (i + 1)).isEqualTo(200);
+      assertThat(get("/fhir/Patient", ANALYST).statusCode())
+          .as("request " + (i + 1))
+          .isEqualTo(200);
     }
     HttpResponse<String> over = get("/fhir/Patient", ANALYST);
     assertThat(over.statusCode()).isEqualTo(429);
     long retryAfter = Long.parseLong(over.headers().firstValue("Retry-After").orElseThrow());
     assertThat(retryAfter).isBetween(1L, 60L);
-    assertThat(over.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/fhir+json");
+    assertThat(over.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/fhir+json");
     JsonNode oo = json.readTree(over.body());
     assertThat(oo.path("resourceType").asText()).isEqualTo("OperationOutcome");
     assertThat(oo.path("issue").get(0).path("code").asText()).isEqualTo("throttled");
@@ -84,12 +93,15 @@ class RequestLimitsIT extends IntegrationTestSupport {
     HttpResponse<String> admin = get("/admin/dead-letters", ADMIN);
     assertThat(admin.statusCode()).isEqualTo(429);
     assertThat(admin.headers().firstValue("Retry-After")).isPresent();
-    assertThat(admin.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
+    assertThat(admin.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/problem+json");
     assertThat(json.readTree(admin.body()).path("status").asInt()).isEqualTo(429);
 
     List<Map<String, Object>> audited = audited429("token:lim-analyst");
     assertThat(audited).hasSize(1);
-    assertThat(audited.get(0)).containsEntry("outcome", 4).containsEntry("http_path", "/fhir/Patient");
+    assertThat(audited.get(0))
+        .containsEntry("outcome", 4)
+        .containsEntry("http_path", "/fhir/Patient");
     assertThat((String) audited.get(0).get("outcome_desc")).startsWith("SR-LIMIT-1");
     assertThat(audited429("token:lim-admin")).hasSize(1);
   }
@@ -101,7 +113,8 @@ class RequestLimitsIT extends IntegrationTestSupport {
         "INSERT INTO bulk_export_job (job_id, owner, export_level, request_url, resource_types, output_format, status,"
             + " principal) VALUES ('lim-running', 'another-instance', 'system', 'x', '{Patient}', 'application/fhir+ndjson',"
             + " 'in-progress', 'token:lim-exporter')");
-    HttpResponse<String> busy = get("/fhir/$export?_type=Patient", EXPORTER, "Prefer", "respond-async");
+    HttpResponse<String> busy =
+        get("/fhir/$export?_type=Patient", EXPORTER, "Prefer", "respond-async");
     assertThat(busy.statusCode()).as(busy.body()).isEqualTo(429);
     assertThat(busy.headers().firstValue("Retry-After").orElseThrow()).matches("[1-9][0-9]*");
     JsonNode oo = json.readTree(busy.body());
@@ -113,7 +126,8 @@ class RequestLimitsIT extends IntegrationTestSupport {
 
     // once it has finished, the caller may kick off again
     jdbc.update("UPDATE bulk_export_job SET status = 'completed' WHERE job_id = 'lim-running'");
-    HttpResponse<String> accepted = get("/fhir/$export?_type=Patient", EXPORTER, "Prefer", "respond-async");
+    HttpResponse<String> accepted =
+        get("/fhir/$export?_type=Patient", EXPORTER, "Prefer", "respond-async");
     assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
   }
 }

@@ -28,6 +28,7 @@ class DeletionBundlesTest {
       assertThat(entry.fieldNames()).toIterable().containsExactly("request");
       assertThat(entry.get("request").get("method").asText()).isEqualTo("DELETE");
     }
-    assertThat(bundle.get("entry").findValuesAsText("url")).containsExactly("Observation/o-1", "Observation/o-2");
+    assertThat(bundle.get("entry").findValuesAsText("url"))
+        .containsExactly("Observation/o-1", "Observation/o-2");
   }
 }

@@ -49,11 +49,11 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The web console in a real browser (headless Debian chromium through chromedriver) against the
- * app on a random port with the demo cohort: sign in with a token, see the demo sites and a pull
- * source and run it, view and replay a dead letter, open a cohort's charts, open a study's interim
- * report and go from its board to a patient's timeline. Skipped (assumption) only where chromium
- * or chromedriver is not installed; .ci/run installs both. On a failure the page is saved as
+ * The web console in a real browser (headless Debian chromium through chromedriver) against the app
+ * on a random port with the demo cohort: sign in with a token, see the demo sites and a pull source
+ * and run it, view and replay a dead letter, open a cohort's charts, open a study's interim report
+ * and go from its board to a patient's timeline. Skipped (assumption) only where chromium or
+ * chromedriver is not installed; .ci/run installs both. On a failure the page is saved as
  * target/console-screenshots/{test}.png.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -76,7 +76,8 @@ class ConsoleBrowserIT {
     registry.add("shockreg.security.tokens[1].token", () -> ANALYST_TOKEN);
     registry.add("shockreg.security.tokens[1].role", () -> "analyst");
     registry.add("shockreg.demo", () -> "true");
-    registry.add("shockreg.demo-force", () -> "true"); // the test database is configured, not embedded
+    registry.add(
+        "shockreg.demo-force", () -> "true"); // the test database is configured, not embedded
     registry.add("shockreg.demo-cohort.patients", () -> "60");
     registry.add("shockreg.demo-cohort.trial-subjects", () -> "24");
     registry.add("shockreg.mllp.port", () -> "-1");
@@ -134,9 +135,16 @@ class ConsoleBrowserIT {
     logs.enable(LogType.BROWSER, Level.ALL);
     options.setCapability("goog:loggingPrefs", logs);
     options.addArguments(
-        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000");
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1000");
     ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile()).usingAnyFreePort().build();
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(driver.get().toFile())
+            .usingAnyFreePort()
+            .build();
     browser = new ChromeDriver(service, options);
     wait = new WebDriverWait(browser, WAIT);
     assertThat(demo.isLoaded()).as("demo cohort loaded before the server answers").isTrue();
@@ -156,20 +164,30 @@ class ConsoleBrowserIT {
     WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
     token.sendKeys("not-a-token-of-this-server");
     browser.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sign-in-error"), "refused"));
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("sign-in-error"), "refused"));
     assertThat(browser.findElement(By.id("nav")).isDisplayed()).isFalse();
 
     signIn();
-    WebElement sites = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("intake-sites")));
-    List<String> demoSites = jdbc.queryForList("SELECT site_id FROM site WHERE origin = 'demo'", String.class);
+    WebElement sites =
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("intake-sites")));
+    List<String> demoSites =
+        jdbc.queryForList("SELECT site_id FROM site WHERE origin = 'demo'", String.class);
     assertThat(demoSites).isNotEmpty();
     assertThat(sites.getText()).contains(demoSites);
-    assertThat(browser.findElement(By.id("pull-sources")).getText()).contains("ehr-down").contains("idle")
+    assertThat(browser.findElement(By.id("pull-sources")).getText())
+        .contains("ehr-down")
+        .contains("idle")
         .doesNotContain("LABHOSP");
-    assertThat(browser.findElement(By.id("mllp-sources")).getText()).contains("LABHOSP").contains("console-lab");
+    assertThat(browser.findElement(By.id("mllp-sources")).getText())
+        .contains("LABHOSP")
+        .contains("console-lab");
     assertThat(browser.findElements(By.cssSelector("#chart-site-resources canvas"))).isNotEmpty();
     // the live intake chart: the demo cohort came in through intake in this instance
-    WebElement activity = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart-intake-activity [role=img]")));
+    WebElement activity =
+        wait.until(
+            ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#chart-intake-activity [role=img]")));
     assertThat(activity.getAttribute("aria-label")).containsPattern("received [1-9][0-9]*");
     assertThat(browser.findElements(By.cssSelector("#chart-intake-activity canvas"))).isNotEmpty();
   }
@@ -178,9 +196,12 @@ class ConsoleBrowserIT {
   @Order(2)
   void runNow_startsAPull_andShowsHowItEnded() {
     open("sources");
-    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-action=run][data-source=ehr-down]")))
+    wait.until(
+            ExpectedConditions.elementToBeClickable(
+                By.cssSelector("button[data-action=run][data-source=ehr-down]")))
         .click();
-    WebElement result = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("run-result")));
+    WebElement result =
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("run-result")));
     assertThat(result.getText()).contains("ehr-down").contains("finished").contains("failed");
     assertThat(browser.findElement(By.id("pull-sources")).getText()).contains("failed");
   }
@@ -188,27 +209,48 @@ class ConsoleBrowserIT {
   @Test
   @Order(3)
   void deadLetter_isShownWithItsPayload_andReplayedIntoTheRegistry() {
-    String payload = "{\"resourceType\":\"Patient\",\"id\":\"console-replay-1\",\"gender\":\"female\"}";
+    String payload =
+        "{\"resourceType\":\"Patient\",\"id\":\"console-replay-1\",\"gender\":\"female\"}";
     long id =
         writer.deadLetter(
             DeadLetter.of(
-                "demo-paris", "http", "POST /ingest/demo-paris", "application/fhir+json",
-                payload.getBytes(StandardCharsets.UTF_8), "test-fixed", "a cause that has since been fixed",
-                "Patient", "console-replay-1"));
+                "demo-paris",
+                "http",
+                "POST /ingest/demo-paris",
+                "application/fhir+json",
+                payload.getBytes(StandardCharsets.UTF_8),
+                "test-fixed",
+                "a cause that has since been fixed",
+                "Patient",
+                "console-replay-1"));
     open("dead-letters");
-    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[aria-label='View dead letter " + id + "']")))
+    wait.until(
+            ExpectedConditions.elementToBeClickable(
+                By.cssSelector("button[aria-label='View dead letter " + id + "']")))
         .click();
     WebElement detail =
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#dead-letter-detail pre.payload")));
+        wait.until(
+            ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#dead-letter-detail pre.payload")));
     assertThat(detail.getText()).contains("console-replay-1");
-    assertThat(browser.findElement(By.id("dead-letter-detail")).getText()).contains("a cause that has since been fixed");
+    assertThat(browser.findElement(By.id("dead-letter-detail")).getText())
+        .contains("a cause that has since been fixed");
 
-    browser.findElement(By.cssSelector("button[aria-label='Replay dead letter " + id + "']")).click();
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("replay-result"), "taken into the registry"));
-    assertThat(jdbc.queryForObject("SELECT status FROM dead_letter WHERE dead_letter_id = ?", String.class, id))
+    browser
+        .findElement(By.cssSelector("button[aria-label='Replay dead letter " + id + "']"))
+        .click();
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("replay-result"), "taken into the registry"));
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT status FROM dead_letter WHERE dead_letter_id = ?", String.class, id))
         .isEqualTo("replayed");
     // the open list no longer holds it
-    wait.until(d -> d.findElements(By.cssSelector("button[aria-label='Replay dead letter " + id + "']")).isEmpty());
+    wait.until(
+        d ->
+            d.findElements(By.cssSelector("button[aria-label='Replay dead letter " + id + "']"))
+                .isEmpty());
   }
 
   @Test
@@ -218,7 +260,8 @@ class ConsoleBrowserIT {
     String site = jdbc.queryForObject("SELECT min(site_id) FROM unmapped_code", String.class);
     Assumptions.assumeTrue(site != null, "the demo has no unmapped codes");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("unmapped-" + site)));
-    WebElement section = browser.findElement(By.cssSelector("section[aria-labelledby='unmapped-" + site + "']"));
+    WebElement section =
+        browser.findElement(By.cssSelector("section[aria-labelledby='unmapped-" + site + "']"));
     assertThat(section.getText()).startsWith(site + ":");
     // a draft of the site-file entry for the first code
     WebElement draft = section.findElement(By.cssSelector("details"));
@@ -231,7 +274,12 @@ class ConsoleBrowserIT {
       unit.sendKeys("%");
     }
     draft.findElement(By.xpath(".//button[normalize-space()='Save to the site file']")).click();
-    WebElement saved = wait.until(d -> draft.findElements(By.cssSelector("[role=status], .error")).stream().findFirst().orElse(null));
+    WebElement saved =
+        wait.until(
+            d ->
+                draft.findElements(By.cssSelector("[role=status], .error")).stream()
+                    .findFirst()
+                    .orElse(null));
     assertThat(saved.getText()).startsWith("Saved to mappings/sites/" + site + ".yaml");
     assertThat(SITES_DIR.resolve(site + ".yaml")).exists();
   }
@@ -240,14 +288,27 @@ class ConsoleBrowserIT {
   @Order(5)
   void cohort_showsItsTableOneAndCharts() {
     open("cohorts/hf-cs");
-    WebElement table1 = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("cohort-table-1")));
+    WebElement table1 =
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("cohort-table-1")));
     assertThat(table1.getText()).contains("Patients").contains("SCAI stage").contains("tMCS: iabp");
-    for (String chart : List.of("chart-age", "chart-lvef", "chart-lactate", "chart-scai", "chart-tmcs", "chart-etiology")) {
+    for (String chart :
+        List.of(
+            "chart-age",
+            "chart-lvef",
+            "chart-lactate",
+            "chart-scai",
+            "chart-tmcs",
+            "chart-etiology")) {
       WebElement figure = browser.findElement(By.id(chart));
       assertThat(figure.findElements(By.tagName("canvas"))).as(chart).isNotEmpty();
-      assertThat(figure.findElement(By.cssSelector("[role=img]")).getAttribute("aria-label")).as(chart).isNotBlank();
+      assertThat(figure.findElement(By.cssSelector("[role=img]")).getAttribute("aria-label"))
+          .as(chart)
+          .isNotBlank();
     }
-    assertThat(browser.findElement(By.cssSelector("#chart-scai [role=img]")).getAttribute("aria-label"))
+    assertThat(
+            browser
+                .findElement(By.cssSelector("#chart-scai [role=img]"))
+                .getAttribute("aria-label"))
         .contains("SCAI stage at diagnosis: A ");
   }
 
@@ -255,7 +316,8 @@ class ConsoleBrowserIT {
   @Order(6)
   void study_showsTheInterimReport_andOpensAPatientFromTheBoard() {
     open("studies/altshock-2");
-    WebElement consort = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("consort")));
+    WebElement consort =
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("consort")));
     Integer randomized =
         jdbc.queryForObject(
             "SELECT count(*) FROM research_subject WHERE study_id = 'altshock-2' AND randomized_at IS NOT NULL",
@@ -266,12 +328,15 @@ class ConsoleBrowserIT {
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("screening-board")));
     assertThat(browser.findElements(By.cssSelector("#chart-km canvas"))).isNotEmpty();
 
-    WebElement patient = browser.findElement(By.cssSelector("#randomized-table a[href^='#patient/']"));
+    WebElement patient =
+        browser.findElement(By.cssSelector("#randomized-table a[href^='#patient/']"));
     String patientId = patient.getAttribute("href").replaceAll(".*#patient/", "");
     patient.click();
-    WebElement timeline = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("patient-timeline")));
+    WebElement timeline =
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("patient-timeline")));
     assertThat(timeline.findElements(By.cssSelector("tbody tr"))).isNotEmpty();
-    assertThat(browser.findElement(By.cssSelector("[data-view=patient] h2")).getText()).contains(patientId);
+    assertThat(browser.findElement(By.cssSelector("[data-view=patient] h2")).getText())
+        .contains(patientId);
   }
 
   @Test
@@ -279,13 +344,16 @@ class ConsoleBrowserIT {
   void analyst_seesNoAdminSections_andLandsOnTheStudies() {
     open("studies");
     browser.findElement(By.id("sign-out")).click();
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sign-in-error"), "Signed out"));
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("sign-in-error"), "Signed out"));
     browser.get(url("/console/"));
     signIn(ANALYST_TOKEN);
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("consort")));
     assertThat(browser.getCurrentUrl()).endsWith("#studies");
-    assertThat(browser.findElement(By.cssSelector("#nav a[href='#sources']")).isDisplayed()).isFalse();
-    assertThat(browser.findElement(By.cssSelector("#nav a[href='#cohorts']")).isDisplayed()).isTrue();
+    assertThat(browser.findElement(By.cssSelector("#nav a[href='#sources']")).isDisplayed())
+        .isFalse();
+    assertThat(browser.findElement(By.cssSelector("#nav a[href='#cohorts']")).isDisplayed())
+        .isTrue();
   }
 
   @Test
@@ -317,7 +385,10 @@ class ConsoleBrowserIT {
   /** A console view by its hash route; signs in first if this tab has no token yet. */
   void open(String route) {
     browser.get(url("/console/#" + route));
-    wait.until(d -> d.findElement(By.id("nav")).isDisplayed() || d.findElement(By.id("sign-in")).isDisplayed());
+    wait.until(
+        d ->
+            d.findElement(By.id("nav")).isDisplayed()
+                || d.findElement(By.id("sign-in")).isDisplayed());
     if (!browser.findElement(By.id("nav")).isDisplayed()) {
       signIn();
     }

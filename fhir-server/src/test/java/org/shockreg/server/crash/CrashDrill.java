@@ -31,8 +31,8 @@ import org.shockreg.server.crash.SourceChunks.Chunk;
  *   <li>run B: another fresh data dir (same pseudonym key), the chunks posted in the same order,
  *       and at seeded points, while a chunk is being ingested, the server is killed ({@link
  *       KillMode}) and started again, once: whether it came up on that first try and how long it
- *       took is recorded. The chunk that got no answer is posted again, as a client would. Then
- *       all chunks are posted again and the totals are compared with run A's.
+ *       took is recorded. The chunk that got no answer is posted again, as a client would. Then all
+ *       chunks are posted again and the totals are compared with run A's.
  * </ol>
  *
  * Used by {@code CrashRecoveryIT} (small) and by the benchmarks module's {@code
@@ -105,7 +105,9 @@ public final class CrashDrill {
     List<Chunk> chunks =
         SourceChunks.generate(o.seed(), o.resources(), o.chunkResources(), work.resolve("source"));
     int resources = SourceChunks.resources(chunks);
-    say("%,d source resources in %d chunks under %s", resources, chunks.size(), work.resolve("source"));
+    say(
+        "%,d source resources in %d chunks under %s",
+        resources, chunks.size(), work.resolve("source"));
     String key = pseudonymKey(o.seed());
     Path dirA = fresh(work.resolve("run-a"));
     Path dirB = fresh(work.resolve("run-b"));
@@ -122,9 +124,12 @@ public final class CrashDrill {
         postNanos[c.index()] = System.nanoTime() - t;
       }
       double ingestA = (System.nanoTime() - i0) / 1e9;
-      say("run A: %,d resources ingested in %.1f s (%.0f/s)", resources, ingestA, resources / ingestA);
+      say(
+          "run A: %,d resources ingested in %.1f s (%.0f/s)",
+          resources, ingestA, resources / ingestA);
       Map<String, Long> repostA = postAll(a, chunks);
-      Map<String, String> totalsA = RegistryTotals.snapshot(a, dirA.resolve("pg"), work.resolve("rows-a"));
+      Map<String, String> totalsA =
+          RegistryTotals.snapshot(a, dirA.resolve("pg"), work.resolve("rows-a"));
       a.close();
       double runA = (System.nanoTime() - a0) / 1e9;
       say("run A done in %.1f s: %s", runA, totalsA);
@@ -158,26 +163,50 @@ public final class CrashDrill {
         // Durability: every chunk answered before the kill is committed (synchronous commit), so
         // its resources must be there before anything is re-posted; the re-post would hide a loss.
         long acknowledged = chunks.subList(0, chunk).stream().mapToLong(Chunk::resources).sum();
-        long stored = RegistryTotals.count(dirB.resolve("pg"), "SELECT count(*) FROM source_resource_head");
+        long stored =
+            RegistryTotals.count(dirB.resolve("pg"), "SELECT count(*) FROM source_resource_head");
         long upTo = acknowledged + chunks.get(chunk).resources();
         Restart r =
             new Restart(
-                k + 1, mode, chunk, delay, !answered, up.tries() == 1, up.firstSeconds(), up.tries(),
+                k + 1,
+                mode,
+                chunk,
+                delay,
+                !answered,
+                up.tries() == 1,
+                up.firstSeconds(),
+                up.tries(),
                 recovery(previousLog, work.resolve("logs").resolve("b-" + (k + 1) + ".log")),
-                up.firstFailure(), acknowledged, stored);
+                up.firstFailure(),
+                acknowledged,
+                stored);
         restarts.add(r);
         if (stored < acknowledged || stored > upTo) {
-          lost.add(String.format(Locale.ROOT,
-              "after restart %d: %d source resources stored, expected the %d acknowledged"
-                  + " (up to %d with the one in flight)",
-              r.number(), stored, acknowledged, upTo));
+          lost.add(
+              String.format(
+                  Locale.ROOT,
+                  "after restart %d: %d source resources stored, expected the %d acknowledged"
+                      + " (up to %d with the one in flight)",
+                  r.number(),
+                  stored,
+                  acknowledged,
+                  upTo));
         }
         say(
             "restart %d after %s kill at chunk %d (+%d ms, %s): %s in %.1f s; %s;"
                 + " %,d resources stored, %,d acknowledged",
-            r.number(), mode, chunk, delay, r.inFlight() ? "mid-request" : "between requests",
-            r.firstTryUp() ? "up on the first try" : "NOT up on the first try (" + r.failure() + ")",
-            r.secondsToUp(), r.recovery(), stored, acknowledged);
+            r.number(),
+            mode,
+            chunk,
+            delay,
+            r.inFlight() ? "mid-request" : "between requests",
+            r.firstTryUp()
+                ? "up on the first try"
+                : "NOT up on the first try (" + r.failure() + ")",
+            r.secondsToUp(),
+            r.recovery(),
+            stored,
+            acknowledged);
         // The chunk whose answer never came is sent again, as a client would.
         next = chunk;
       }
@@ -185,7 +214,8 @@ public final class CrashDrill {
         b.post(chunks.get(next));
       }
       Map<String, Long> repostB = postAll(b, chunks);
-      Map<String, String> totalsB = RegistryTotals.snapshot(b, dirB.resolve("pg"), work.resolve("rows-b"));
+      Map<String, String> totalsB =
+          RegistryTotals.snapshot(b, dirB.resolve("pg"), work.resolve("rows-b"));
       b.close();
       double runB = (System.nanoTime() - b0) / 1e9;
       say("run B done in %.1f s: %s", runB, totalsB);
@@ -195,19 +225,34 @@ public final class CrashDrill {
       for (String table : RegistryTotals.TABLES) {
         if (!totalsA.get("sql " + table + " md5").equals(totalsB.get("sql " + table + " md5"))) {
           mismatches.add("rows of " + table + ":");
-          mismatches.addAll(RegistryTotals.rowDiff(work.resolve("rows-a"), work.resolve("rows-b"), table, 5));
+          mismatches.addAll(
+              RegistryTotals.rowDiff(work.resolve("rows-a"), work.resolve("rows-b"), table, 5));
         }
       }
       for (String counter : List.of("curated", "rejected", "unmapped", "retracted")) {
         if (!repostA.get(counter).equals(repostB.get(counter))) {
-          mismatches.add("re-post " + counter + ": " + repostA.get(counter) + " -> " + repostB.get(counter));
+          mismatches.add(
+              "re-post " + counter + ": " + repostA.get(counter) + " -> " + repostB.get(counter));
         }
       }
       Result result =
           new Result(
-              o, resources, chunks.size(), runA, ingestA, runB, restarts, totalsA, totalsB, repostA,
-              repostB, mismatches);
-      say("%d/%d restarts up on the first try; totals %s", result.firstTryUps(), restarts.size(),
+              o,
+              resources,
+              chunks.size(),
+              runA,
+              ingestA,
+              runB,
+              restarts,
+              totalsA,
+              totalsB,
+              repostA,
+              repostB,
+              mismatches);
+      say(
+          "%d/%d restarts up on the first try; totals %s",
+          result.firstTryUps(),
+          restarts.size(),
           mismatches.isEmpty() ? "equal" : "DIFFER:\n  " + String.join("\n  ", mismatches));
       return result;
     } finally {
@@ -263,7 +308,8 @@ public final class CrashDrill {
       server.close();
       CrashProcesses.killJvmWithItsChildren(server.process());
     }
-    throw new IllegalStateException("restart " + number + " failed " + tries + " times; see " + work("logs"));
+    throw new IllegalStateException(
+        "restart " + number + " failed " + tries + " times; see " + work("logs"));
   }
 
   private RegistryServer startOrFail(Path dataDir, String key, String name) throws Exception {
@@ -274,7 +320,12 @@ public final class CrashDrill {
     RegistryServer.Start s = server.awaitUp(log, o.startTimeout(), t0);
     if (!s.up()) {
       throw new IllegalStateException(
-          "start " + name + " failed: " + s.failure() + "; log:\n" + CrashProcesses.tail(log, 4000));
+          "start "
+              + name
+              + " failed: "
+              + s.failure()
+              + "; log:\n"
+              + CrashProcesses.tail(log, 4000));
     }
     say("server %s (pid %d) up in %.1f s", name, server.pid(), s.seconds());
     return server;
@@ -284,7 +335,15 @@ public final class CrashDrill {
   private Map<String, Long> postAll(RegistryServer server, List<Chunk> chunks) throws Exception {
     Map<String, Long> sums = new LinkedHashMap<>();
     for (String k :
-        List.of("received", "curated", "unchanged", "rejected", "unmapped", "skipped", "retracted", "ignored")) {
+        List.of(
+            "received",
+            "curated",
+            "unchanged",
+            "rejected",
+            "unmapped",
+            "skipped",
+            "retracted",
+            "ignored")) {
       sums.put(k, 0L);
     }
     long t0 = System.nanoTime();
@@ -317,7 +376,10 @@ public final class CrashDrill {
       int at = restart.indexOf("event=" + event);
       if (at >= 0) {
         int end = restart.indexOf('\n', at);
-        seen.add(restart.substring(at, end < 0 ? restart.length() : end).replaceAll(" dataDir=\\S+", ""));
+        seen.add(
+            restart
+                .substring(at, end < 0 ? restart.length() : end)
+                .replaceAll(" dataDir=\\S+", ""));
       }
     }
     if (restart.contains("automatic recovery in progress")) {

@@ -16,8 +16,8 @@ import org.shockreg.registry.db.CrashProcesses;
 import org.shockreg.server.crash.SourceChunks.Chunk;
 
 /**
- * The real ShockReg server as a child process, as an operator runs it: no datasource configured,
- * so it starts its own embedded PostgreSQL under {@code <dataDir>/pg}, and its admin token is the
+ * The real ShockReg server as a child process, as an operator runs it: no datasource configured, so
+ * it starts its own embedded PostgreSQL under {@code <dataDir>/pg}, and its admin token is the
  * generated {@code <dataDir>/admin-token}. It runs in a process group of its own ({@code setsid}),
  * so it can be killed alone, with its process group, or with every PostgreSQL process too.
  */
@@ -32,7 +32,9 @@ public final class RegistryServer implements AutoCloseable {
      * of its own (and every PostgreSQL child calls setsid), so the postmaster is left running.
      */
     GROUP,
-    /** The process group and every PostgreSQL process of the data dir at once, like a cgroup kill. */
+    /**
+     * The process group and every PostgreSQL process of the data dir at once, like a cgroup kill.
+     */
     ALL
   }
 
@@ -49,8 +51,10 @@ public final class RegistryServer implements AutoCloseable {
 
   private final Process jvm;
   private final Path dataDir;
+
   /** Known once the server listens: it binds a port of its own choosing and writes it to a file. */
   private volatile String baseUrl;
+
   private final HttpClient client;
   private String token;
 
@@ -70,8 +74,8 @@ public final class RegistryServer implements AutoCloseable {
   }
 
   /** Launches the server on {@code dataDir}; {@link #awaitUp} tells whether it came up. */
-  public static RegistryServer launch(
-      Launch launch, Path dataDir, String pseudonymKey, Path log) throws IOException {
+  public static RegistryServer launch(Launch launch, Path dataDir, String pseudonymKey, Path log)
+      throws IOException {
     Files.createDirectories(dataDir.resolve("tmp"));
     // Port 0, read back from the log, not a free port picked here: between picking and binding
     // (10 s of start-up) another process could take it.
@@ -137,8 +141,12 @@ public final class RegistryServer implements AutoCloseable {
   private String listeningUrl() {
     try {
       byte[] all = Files.readAllBytes(log);
-      String mine = new String(all, (int) Math.min(logOffset, all.length), (int) Math.max(0, all.length - logOffset),
-          java.nio.charset.StandardCharsets.UTF_8);
+      String mine =
+          new String(
+              all,
+              (int) Math.min(logOffset, all.length),
+              (int) Math.max(0, all.length - logOffset),
+              java.nio.charset.StandardCharsets.UTF_8);
       java.util.regex.Matcher m = TOMCAT_STARTED.matcher(mine);
       return m.find() ? "http://localhost:" + m.group(1) : null;
     } catch (IOException notYet) {
@@ -183,7 +191,14 @@ public final class RegistryServer implements AutoCloseable {
     HttpResponse<String> r = postAsync(chunk).get(10, TimeUnit.MINUTES);
     if (r.statusCode() != 200) {
       throw new IllegalStateException(
-          "POST /ingest/" + chunk.site() + " of " + chunk.file() + " answered " + r.statusCode() + ": " + r.body());
+          "POST /ingest/"
+              + chunk.site()
+              + " of "
+              + chunk.file()
+              + " answered "
+              + r.statusCode()
+              + ": "
+              + r.body());
     }
     return r.body();
   }

@@ -22,9 +22,9 @@ import org.shockreg.registry.db.CrashProcesses;
 
 /**
  * What a registry holds after an ingest, in a form two runs can be compared by: FHIR {@code
- * _summary=count} totals per curated type, and per registry table its row count and an MD5 over
- * its rows (as JSON, sorted), leaving out what legitimately differs between two runs of the same
- * data (surrogate keys, raw ids, wall-clock times, seen counters). Curated ids are HMAC pseudonyms,
+ * _summary=count} totals per curated type, and per registry table its row count and an MD5 over its
+ * rows (as JSON, sorted), leaving out what legitimately differs between two runs of the same data
+ * (surrogate keys, raw ids, wall-clock times, seen counters). Curated ids are HMAC pseudonyms,
  * equal across runs given the same key.
  */
 public final class RegistryTotals {
@@ -106,7 +106,10 @@ public final class RegistryTotals {
           long n = 0;
           try (ResultSet rs =
                   st.executeQuery(
-                      "SELECT (to_jsonb(t) - " + volatileColumns + ")::text AS r FROM " + table
+                      "SELECT (to_jsonb(t) - "
+                          + volatileColumns
+                          + ")::text AS r FROM "
+                          + table
                           + " t ORDER BY 1");
               BufferedWriter out = Files.newBufferedWriter(rowsDir.resolve(table + ".txt"))) {
             while (rs.next()) {
@@ -126,7 +129,8 @@ public final class RegistryTotals {
           totals.put("sql " + table + " rows", Long.toString(n));
           totals.put("sql " + table + " md5", hex(all.digest()));
         }
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM dead_letter WHERE status = 'open'")) {
+        try (ResultSet rs =
+            st.executeQuery("SELECT count(*) FROM dead_letter WHERE status = 'open'")) {
           rs.next();
           totals.put("sql dead letters open", Long.toString(rs.getLong(1)));
         }
@@ -207,7 +211,8 @@ public final class RegistryTotals {
       String line;
       while ((line = in.readLine()) != null) {
         int tab = line.indexOf('\t');
-        rows.computeIfAbsent(line.substring(0, tab), k -> new ArrayList<>()).add(line.substring(tab + 1));
+        rows.computeIfAbsent(line.substring(0, tab), k -> new ArrayList<>())
+            .add(line.substring(tab + 1));
       }
     }
     return rows;

@@ -60,7 +60,8 @@ public final class SourceChunks {
                 }
                 ByteArrayOutputStream out =
                     open.computeIfAbsent(site, s -> new ByteArrayOutputStream(1 << 20));
-                out.writeBytes(parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8));
+                out.writeBytes(
+                    parser.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8));
                 out.write('\n');
                 counts.computeIfAbsent(site, s -> new int[2])[0]++;
                 total[0]++;

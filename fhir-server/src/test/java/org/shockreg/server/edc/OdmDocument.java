@@ -17,9 +17,9 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * An ODM document read into a DOM (small test documents only) with the checks the XSD cannot
- * make: every OID reference resolves, ItemData sits in a group that declares the item, coded values
- * are in their code list and values parse as their item's DataType.
+ * An ODM document read into a DOM (small test documents only) with the checks the XSD cannot make:
+ * every OID reference resolves, ItemData sits in a group that declares the item, coded values are
+ * in their code list and values parse as their item's DataType.
  */
 public final class OdmDocument {
 
@@ -72,7 +72,8 @@ public final class OdmDocument {
     Map<String, String> out = new LinkedHashMap<>();
     for (Element s : all("SubjectData")) {
       if (s.getAttribute("SubjectKey").equals(subjectKey)) {
-        children(s, "ItemData").forEach(d -> out.put(d.getAttribute("ItemOID"), d.getAttribute("Value")));
+        children(s, "ItemData")
+            .forEach(d -> out.put(d.getAttribute("ItemOID"), d.getAttribute("Value")));
       }
     }
     return out;
@@ -165,7 +166,8 @@ public final class OdmDocument {
   private void refs(List<String> problems, String element, String attribute, Set<String> targets) {
     for (Element e : all(element)) {
       if (!targets.contains(e.getAttribute(attribute))) {
-        problems.add(element + " " + attribute + "=" + e.getAttribute(attribute) + " refers to nothing");
+        problems.add(
+            element + " " + attribute + "=" + e.getAttribute(attribute) + " refers to nothing");
       }
     }
   }

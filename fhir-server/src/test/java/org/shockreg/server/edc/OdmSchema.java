@@ -19,10 +19,9 @@ import org.xml.sax.SAXParseException;
 
 /**
  * The CDISC ODM 1.3.2 schema (src/test/resources/odm, see README.md there), loaded from the class
- * path with every import resolved locally: the resolver answers the schema's imports
- * ({@code ../core/xml.xsd}, {@code ../core/xmldsig-core-schema.xsd}) and includes by file name
- * and refuses anything else, and external access is switched off, so validation never touches
- * the network.
+ * path with every import resolved locally: the resolver answers the schema's imports ({@code
+ * ../core/xml.xsd}, {@code ../core/xmldsig-core-schema.xsd}) and includes by file name and refuses
+ * anything else, and external access is switched off, so validation never touches the network.
  */
 public final class OdmSchema {
 
@@ -46,7 +45,8 @@ public final class OdmSchema {
   private static URL resource(String fileName) {
     URL url = OdmSchema.class.getResource("/odm/" + fileName);
     if (url == null) {
-      throw new IllegalStateException("no schema file /odm/" + fileName + " on the test class path");
+      throw new IllegalStateException(
+          "no schema file /odm/" + fileName + " on the test class path");
     }
     return url;
   }
@@ -99,7 +99,8 @@ public final class OdmSchema {
     }
   }
 
-  private record Input(String publicId, String systemId, String baseUri, URL url) implements LSInput {
+  private record Input(String publicId, String systemId, String baseUri, URL url)
+      implements LSInput {
     @Override
     public InputStream getByteStream() {
       try {
@@ -124,17 +125,48 @@ public final class OdmSchema {
       return baseUri;
     }
 
-    @Override public Reader getCharacterStream() { return null; }
-    @Override public void setCharacterStream(Reader r) {}
-    @Override public void setByteStream(InputStream s) {}
-    @Override public String getStringData() { return null; }
-    @Override public void setStringData(String s) {}
-    @Override public void setSystemId(String s) {}
-    @Override public void setPublicId(String s) {}
-    @Override public void setBaseURI(String s) {}
-    @Override public String getEncoding() { return null; }
-    @Override public void setEncoding(String s) {}
-    @Override public boolean getCertifiedText() { return false; }
-    @Override public void setCertifiedText(boolean b) {}
+    @Override
+    public Reader getCharacterStream() {
+      return null;
+    }
+
+    @Override
+    public void setCharacterStream(Reader r) {}
+
+    @Override
+    public void setByteStream(InputStream s) {}
+
+    @Override
+    public String getStringData() {
+      return null;
+    }
+
+    @Override
+    public void setStringData(String s) {}
+
+    @Override
+    public void setSystemId(String s) {}
+
+    @Override
+    public void setPublicId(String s) {}
+
+    @Override
+    public void setBaseURI(String s) {}
+
+    @Override
+    public String getEncoding() {
+      return null;
+    }
+
+    @Override
+    public void setEncoding(String s) {}
+
+    @Override
+    public boolean getCertifiedText() {
+      return false;
+    }
+
+    @Override
+    public void setCertifiedText(boolean b) {}
   }
 }

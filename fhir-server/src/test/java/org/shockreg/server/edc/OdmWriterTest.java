@@ -31,16 +31,21 @@ class OdmWriterTest {
   void altshock2_metadataAndSubjects_areValidOdm132() throws Exception {
     EdcLayout layout = new EdcLayout(EdcFixtures.altshock2());
     byte[] xml =
-        odm(layout, EdcFixtures.row(layout, "p-1", "early-iabp"), EdcFixtures.row(layout, "p-2", "standard-care"));
+        odm(
+            layout,
+            EdcFixtures.row(layout, "p-1", "early-iabp"),
+            EdcFixtures.row(layout, "p-2", "standard-care"));
 
     assertThat(OdmSchema.problems(new ByteArrayInputStream(xml))).isEmpty();
     OdmDocument doc = new OdmDocument(xml);
     assertThat(doc.referentialProblems()).isEmpty();
     assertThat(doc.root().getAttribute("ODMVersion")).isEqualTo("1.3.2");
     assertThat(doc.root().getAttribute("CreationDateTime")).isEqualTo("2026-12-05T12:00:00Z");
-    assertThat(doc.all("StudyEventDef")).extracting(e -> e.getAttribute("OID"))
+    assertThat(doc.all("StudyEventDef"))
+        .extracting(e -> e.getAttribute("OID"))
         .containsExactly("Event.screening", "Event.trial");
-    assertThat(doc.all("FormDef")).extracting(e -> e.getAttribute("OID"))
+    assertThat(doc.all("FormDef"))
+        .extracting(e -> e.getAttribute("OID"))
         .containsExactly("Form.screening", "Form.randomization", "Form.treatment", "Form.endpoint");
     Map<String, Element> items = doc.itemDefs();
     assertThat(items.get("lvef_baseline").getAttribute("DataType")).isEqualTo("float");
@@ -48,15 +53,26 @@ class OdmWriterTest {
     assertThat(items.get("iabp_start").getAttribute("DataType")).isEqualTo("datetime");
     assertThat(items.get("ischemic").getAttribute("DataType")).isEqualTo("boolean");
     // every criterion of the study is an item, though the export list names none
-    assertThat(items).containsKeys("criterion_age", "criterion_etiology", "criterion_lvef",
-        "criterion_hypotension_hypoperfusion", "criterion_scai", "criterion_window", "criterion_exclusion",
-        "criterion_manual", "arm", "randomization_time");
+    assertThat(items)
+        .containsKeys(
+            "criterion_age",
+            "criterion_etiology",
+            "criterion_lvef",
+            "criterion_hypotension_hypoperfusion",
+            "criterion_scai",
+            "criterion_window",
+            "criterion_exclusion",
+            "criterion_manual",
+            "arm",
+            "randomization_time");
     assertThat(doc.codes("CL.arm")).containsExactlyInAnyOrder("early-iabp", "standard-care");
-    assertThat(doc.codes("CL.endpoint")).containsExactlyInAnyOrder("success", "failure", "incomplete");
+    assertThat(doc.codes("CL.endpoint"))
+        .containsExactlyInAnyOrder("success", "failure", "incomplete");
 
     assertThat(doc.subjectKeys()).containsExactly("p-1", "p-2");
     Map<String, String> p1 = doc.values("p-1");
-    assertThat(p1).containsEntry("arm", "early-iabp")
+    assertThat(p1)
+        .containsEntry("arm", "early-iabp")
         .containsEntry("randomization_time", "2025-03-01T06:30:00Z")
         .containsEntry("cicu_arrival_time", "2025-03-01T04:00:00.250Z")
         .containsEntry("lactate_baseline", "3.1")
@@ -77,13 +93,18 @@ class OdmWriterTest {
     EdcLayout layout = new EdcLayout(study);
     List<Object> nothingKnown = java.util.Arrays.asList(new Object[layout.sources().size()]);
     byte[] xml =
-        odm(layout, new ExportRow("pat-&<1>", "watch", Instant.parse("2025-01-01T00:00:00Z"), nothingKnown));
+        odm(
+            layout,
+            new ExportRow(
+                "pat-&<1>", "watch", Instant.parse("2025-01-01T00:00:00Z"), nothingKnown));
 
     assertThat(OdmSchema.problems(new ByteArrayInputStream(xml))).isEmpty();
     OdmDocument doc = new OdmDocument(xml);
     assertThat(doc.referentialProblems()).isEmpty();
-    assertThat(doc.all("StudyName").get(0).getTextContent()).isEqualTo("Étude <observationnelle> & \"co\"");
-    assertThat(doc.all("StudyEventDef")).extracting(e -> e.getAttribute("OID"))
+    assertThat(doc.all("StudyName").get(0).getTextContent())
+        .isEqualTo("Étude <observationnelle> & \"co\"");
+    assertThat(doc.all("StudyEventDef"))
+        .extracting(e -> e.getAttribute("OID"))
         .containsExactly("Event.screening", "Event.trial");
     assertThat(doc.subjectKeys()).containsExactly("pat-&<1>");
     assertThat(doc.values("pat-&<1>")).containsOnlyKeys("arm", "randomization_time");
@@ -107,7 +128,8 @@ class OdmWriterTest {
         "<ODM xmlns=\"http://www.cdisc.org/ns/odm/v1.3\" FileType=\"Snapshot\" FileOID=\"x\""
             + " CreationDateTime=\"2026-12-05T12:00:00Z\" ODMVersion=\"1.3.2\"><Study OID=\"s\">"
             + "<MetaDataVersion OID=\"m\" Name=\"m\"/></Study></ODM>";
-    assertThat(OdmSchema.problems(new ByteArrayInputStream(invalid.getBytes(StandardCharsets.UTF_8))))
+    assertThat(
+            OdmSchema.problems(new ByteArrayInputStream(invalid.getBytes(StandardCharsets.UTF_8))))
         .anyMatch(p -> p.contains("MetaDataVersion"));
   }
 }

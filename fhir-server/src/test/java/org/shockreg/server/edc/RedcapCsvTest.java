@@ -18,15 +18,18 @@ class RedcapCsvTest {
   void fieldsWithCommaQuoteOrLineBreak_areQuoted_withQuotesDoubled() throws IOException {
     StringWriter out = new StringWriter();
     new RedcapCsv(out).row(List.of("plain", "a,b", "say \"hi\"", "two\nlines", "cr\r", ""));
-    assertThat(out.toString()).isEqualTo("plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",\r\n");
+    assertThat(out.toString())
+        .isEqualTo("plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",\r\n");
     assertThat(RedcapShape.parse(out.toString()))
         .containsExactly(List.of("plain", "a,b", "say \"hi\"", "two\nlines", "cr\r", ""));
   }
 
   @Test
   void exportRow_codesArmByChoiceNumber_timesAsRedcapUtc_booleansAsOneZero() {
-    Map<String, String> row = zip(RedcapCsv.exportHeader(layout),
-        RedcapCsv.exportRow(layout, EdcFixtures.row(layout, "p-1", "standard-care")));
+    Map<String, String> row =
+        zip(
+            RedcapCsv.exportHeader(layout),
+            RedcapCsv.exportRow(layout, EdcFixtures.row(layout, "p-1", "standard-care")));
     assertThat(row.get("record_id")).isEqualTo("p-1");
     assertThat(row.get("arm")).isEqualTo("2");
     assertThat(row.get("randomization_time")).isEqualTo("2025-03-01 06:30:00");
@@ -54,8 +57,10 @@ class RedcapCsvTest {
     assertThat(RedcapShape.problems(dictionary.toString(), export.toString())).isEmpty();
     List<List<String>> rows = RedcapShape.parse(dictionary.toString());
     assertThat(rows.get(0)).isEqualTo(RedcapCsv.DICTIONARY_HEADER);
-    assertThat(rows.subList(1, 4)).extracting(r -> r.get(0) + "/" + r.get(3) + "/" + r.get(7))
-        .containsExactly("record_id/text/", "arm/dropdown/", "randomization_time/text/datetime_seconds_ymd");
+    assertThat(rows.subList(1, 4))
+        .extracting(r -> r.get(0) + "/" + r.get(3) + "/" + r.get(7))
+        .containsExactly(
+            "record_id/text/", "arm/dropdown/", "randomization_time/text/datetime_seconds_ymd");
     Map<String, List<String>> byName = new java.util.HashMap<>();
     rows.forEach(r -> byName.put(r.get(0), r));
     assertThat(byName.get("lvef_baseline").get(7)).isEqualTo("number");

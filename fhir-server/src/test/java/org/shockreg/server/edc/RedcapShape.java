@@ -26,8 +26,19 @@ public final class RedcapShape {
 
   static final List<String> HEADER = RedcapCsv.DICTIONARY_HEADER;
   static final Set<String> FIELD_TYPES =
-      Set.of("text", "notes", "dropdown", "radio", "checkbox", "yesno", "truefalse", "calc", "file", "slider",
-          "descriptive", "sql");
+      Set.of(
+          "text",
+          "notes",
+          "dropdown",
+          "radio",
+          "checkbox",
+          "yesno",
+          "truefalse",
+          "calc",
+          "file",
+          "slider",
+          "descriptive",
+          "sql");
   static final Pattern VARIABLE = Pattern.compile("[a-z][a-z0-9_]*");
   static final Pattern INTEGER = Pattern.compile("-?[0-9]+");
   static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
@@ -35,7 +46,13 @@ public final class RedcapShape {
   static final DateTimeFormatter YMD_HMS = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss");
 
   /** A dictionary row as far as the check needs it. */
-  public record Field(String name, String form, String type, String validation, Set<String> choices, boolean required) {}
+  public record Field(
+      String name,
+      String form,
+      String type,
+      String validation,
+      Set<String> choices,
+      boolean required) {}
 
   private RedcapShape() {}
 
@@ -52,7 +69,8 @@ public final class RedcapShape {
     List<List<String>> rows = parse(csv);
     List<Field> fields = new ArrayList<>();
     if (rows.isEmpty() || !rows.get(0).equals(HEADER)) {
-      problems.add("dictionary header is not REDCap's: " + (rows.isEmpty() ? "empty" : rows.get(0)));
+      problems.add(
+          "dictionary header is not REDCap's: " + (rows.isEmpty() ? "empty" : rows.get(0)));
       return fields;
     }
     Set<String> names = new HashSet<>();
@@ -116,7 +134,8 @@ public final class RedcapShape {
     }
     List<String> expected = fields.stream().map(Field::name).toList();
     if (!rows.get(0).equals(expected)) {
-      problems.add("export header " + rows.get(0) + " is not the dictionary's variables " + expected);
+      problems.add(
+          "export header " + rows.get(0) + " is not the dictionary's variables " + expected);
       return problems;
     }
     Set<String> records = new HashSet<>();
@@ -132,7 +151,8 @@ public final class RedcapShape {
       for (int c = 0; c < fields.size(); c++) {
         String problem = check(fields.get(c), row.get(c));
         if (problem != null) {
-          problems.add("row " + r + " (" + row.get(0) + ") " + fields.get(c).name() + ": " + problem);
+          problems.add(
+              "row " + r + " (" + row.get(0) + ") " + fields.get(c).name() + ": " + problem);
         }
       }
     }

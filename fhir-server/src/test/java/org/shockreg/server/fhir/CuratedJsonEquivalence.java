@@ -21,20 +21,46 @@ import org.springframework.jdbc.core.RowMapper;
 public final class CuratedJsonEquivalence {
 
   /** {@code differences}: the first rows whose two renderings differ (id, both texts). */
-  public record Report(String type, long rows, long covered, List<String> differences, List<String> notCovered) {}
+  public record Report(
+      String type, long rows, long covered, List<String> differences, List<String> notCovered) {}
 
   /** One curated type: where its rows are, how the mapper and the writer render them. */
   public enum Type {
-    OBSERVATION("Observation", "curated_observation", CuratedResourceMapper.OBSERVATION_COLUMNS, "observation_id",
-        CuratedResourceMapper::observation, w -> w::observation),
-    PROCEDURE("Procedure", "device_therapy", CuratedResourceMapper.PROCEDURE_COLUMNS, "procedure_id",
-        CuratedResourceMapper::procedure, w -> w::procedure),
-    CONDITION("Condition", "diagnosis", CuratedResourceMapper.CONDITION_COLUMNS, "condition_id",
-        CuratedResourceMapper::condition, w -> w::condition),
-    ENCOUNTER("Encounter", "encounter", CuratedResourceMapper.ENCOUNTER_COLUMNS, "encounter_id",
-        CuratedResourceMapper::encounter, w -> w::encounter),
-    PATIENT("Patient", "patient", CuratedResourceMapper.PATIENT_COLUMNS, "patient_id",
-        CuratedResourceMapper::patient, w -> w::patient);
+    OBSERVATION(
+        "Observation",
+        "curated_observation",
+        CuratedResourceMapper.OBSERVATION_COLUMNS,
+        "observation_id",
+        CuratedResourceMapper::observation,
+        w -> w::observation),
+    PROCEDURE(
+        "Procedure",
+        "device_therapy",
+        CuratedResourceMapper.PROCEDURE_COLUMNS,
+        "procedure_id",
+        CuratedResourceMapper::procedure,
+        w -> w::procedure),
+    CONDITION(
+        "Condition",
+        "diagnosis",
+        CuratedResourceMapper.CONDITION_COLUMNS,
+        "condition_id",
+        CuratedResourceMapper::condition,
+        w -> w::condition),
+    ENCOUNTER(
+        "Encounter",
+        "encounter",
+        CuratedResourceMapper.ENCOUNTER_COLUMNS,
+        "encounter_id",
+        CuratedResourceMapper::encounter,
+        w -> w::encounter),
+    PATIENT(
+        "Patient",
+        "patient",
+        CuratedResourceMapper.PATIENT_COLUMNS,
+        "patient_id",
+        CuratedResourceMapper::patient,
+        w -> w::patient);
 
     final String resourceType;
     final String table;
@@ -43,7 +69,11 @@ public final class CuratedJsonEquivalence {
     final Function<CuratedResourceMapper, RowMapper<? extends Resource>> mapper;
     final Function<CuratedJsonWriter, Streamed> writer;
 
-    Type(String resourceType, String table, String columns, String idColumn,
+    Type(
+        String resourceType,
+        String table,
+        String columns,
+        String idColumn,
         Function<CuratedResourceMapper, RowMapper<? extends Resource>> mapper,
         Function<CuratedJsonWriter, Streamed> writer) {
       this.resourceType = resourceType;
@@ -61,7 +91,8 @@ public final class CuratedJsonEquivalence {
 
   private CuratedJsonEquivalence() {}
 
-  public static Report check(Type type, DataSource dataSource, CuratedResourceMapper mapper) throws Exception {
+  public static Report check(Type type, DataSource dataSource, CuratedResourceMapper mapper)
+      throws Exception {
     IParser parser = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(false);
     Streamed writer = type.writer.apply(new CuratedJsonWriter(mapper));
     RowMapper<? extends Resource> rows = type.mapper.apply(mapper);
@@ -71,7 +102,8 @@ public final class CuratedJsonEquivalence {
     long covered = 0;
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps =
-            c.prepareStatement("SELECT " + type.columns + " FROM " + type.table + " ORDER BY row_id");
+            c.prepareStatement(
+                "SELECT " + type.columns + " FROM " + type.table + " ORDER BY row_id");
         ResultSet rs = ps.executeQuery()) {
       StringBuilder line = new StringBuilder();
       while (rs.next()) {
@@ -90,7 +122,8 @@ public final class CuratedJsonEquivalence {
         Resource parsedExpected = (Resource) parser.parseResource(expected);
         boolean deep = parsedActual.equalsDeep(parsedExpected);
         if ((!actual.equals(expected) || !deep) && differences.size() < 10) {
-          differences.add(id + " equalsDeep=" + deep + "\n  streamed: " + actual + "\n  hapi:     " + expected);
+          differences.add(
+              id + " equalsDeep=" + deep + "\n  streamed: " + actual + "\n  hapi:     " + expected);
         }
       }
     }

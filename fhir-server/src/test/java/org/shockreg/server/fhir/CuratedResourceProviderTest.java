@@ -11,11 +11,15 @@ import ca.uhn.fhir.rest.param.TokenAndListParam;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 
-/** A search signature and its declaration must name the same parameters, or the server does not start. */
+/**
+ * A search signature and its declaration must name the same parameters, or the server does not
+ * start.
+ */
 class CuratedResourceProviderTest {
 
   static CuratedTypeDeclaration<Patient> declaration() {
-    return CuratedTypeDeclaration.of(Patient.class, "patient", "patient_id", "patient_id", (rs, i) -> new Patient())
+    return CuratedTypeDeclaration.of(
+            Patient.class, "patient", "patient_id", "patient_id", (rs, i) -> new Patient())
         .ids()
         .token(Patient.SP_GENDER, (q, t) -> "sex = " + q.param(t.getValue()), null);
   }

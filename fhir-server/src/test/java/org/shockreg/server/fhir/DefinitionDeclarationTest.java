@@ -17,7 +17,10 @@ import java.util.Optional;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.junit.jupiter.api.Test;
 
-/** Matching of in-memory definitions: exact tokens and uris, FHIR string search, each type's error codes. */
+/**
+ * Matching of in-memory definitions: exact tokens and uris, FHIR string search, each type's error
+ * codes.
+ */
 class DefinitionDeclarationTest {
 
   static CodeSystem codeSystem(String id, String name) {
@@ -31,7 +34,8 @@ class DefinitionDeclarationTest {
   final CodeSystem etiology = codeSystem("cs-etiology", "CardiogenicShockÉtiology");
 
   final DefinitionDeclaration<CodeSystem> type =
-      DefinitionDeclaration.of(CodeSystem.class, () -> List.of(etiology), id -> Optional.empty(), id -> id)
+      DefinitionDeclaration.of(
+              CodeSystem.class, () -> List.of(etiology), id -> Optional.empty(), id -> id)
           .token("_id", cs -> cs.getIdElement().getIdPart(), null)
           .uri(CodeSystem.SP_URL, cs -> List.of(cs.getUrl()), "SR-X-1")
           .string(CodeSystem.SP_NAME, CodeSystem::getName)
@@ -48,20 +52,35 @@ class DefinitionDeclarationTest {
 
   @Test
   void tokensAndUris_matchExactly_anyOfACommaList() {
-    assertThat(matches("_id", new TokenOrListParam().add(new TokenParam("x")).add(new TokenParam("cs-etiology"))))
+    assertThat(
+            matches(
+                "_id",
+                new TokenOrListParam().add(new TokenParam("x")).add(new TokenParam("cs-etiology"))))
         .isTrue();
     assertThat(matches("_id", new TokenOrListParam().add(new TokenParam("cs-etio")))).isFalse();
-    assertThat(matches(CodeSystem.SP_URL, new UriOrListParam().add(new UriParam(etiology.getUrl())))).isTrue();
+    assertThat(
+            matches(CodeSystem.SP_URL, new UriOrListParam().add(new UriParam(etiology.getUrl()))))
+        .isTrue();
   }
 
   @Test
   void strings_startWith_ignoringCaseAndAccents_orExactOrContains() {
-    assertThat(matches(CodeSystem.SP_NAME, new StringOrListParam().add(new StringParam("cardiogenicshocketio"))))
+    assertThat(
+            matches(
+                CodeSystem.SP_NAME,
+                new StringOrListParam().add(new StringParam("cardiogenicshocketio"))))
         .isTrue();
-    assertThat(matches(CodeSystem.SP_NAME, new StringOrListParam().add(new StringParam("shock")))).isFalse();
-    assertThat(matches(CodeSystem.SP_NAME, new StringOrListParam().add(new StringParam("shock").setContains(true))))
+    assertThat(matches(CodeSystem.SP_NAME, new StringOrListParam().add(new StringParam("shock"))))
+        .isFalse();
+    assertThat(
+            matches(
+                CodeSystem.SP_NAME,
+                new StringOrListParam().add(new StringParam("shock").setContains(true))))
         .isTrue();
-    assertThat(matches(CodeSystem.SP_NAME, new StringOrListParam().add(new StringParam("cardiogenicshock", true))))
+    assertThat(
+            matches(
+                CodeSystem.SP_NAME,
+                new StringOrListParam().add(new StringParam("cardiogenicshock", true))))
         .isFalse();
   }
 

@@ -21,8 +21,8 @@ import java.util.random.RandomGenerator;
 final class FuzzBodies {
 
   /**
-   * A body and the bounds on {@code received}: a Bundle entry with a {@code request} but no
-   * {@code resource} (a DELETE) may or may not count; -1 when the body's shape gives no bound.
+   * A body and the bounds on {@code received}: a Bundle entry with a {@code request} but no {@code
+   * resource} (a DELETE) may or may not count; -1 when the body's shape gives no bound.
    */
   record Body(String contentType, byte[] bytes, int minResources, int maxResources, String how) {
     boolean ndjson() {
@@ -32,25 +32,40 @@ final class FuzzBodies {
     @Override
     public String toString() {
       String text = new String(bytes, StandardCharsets.UTF_8);
-      return how + " " + contentType + " (" + bytes.length + " bytes, resources " + minResources + ".."
-          + maxResources + "): " + (text.length() > 3000 ? text.substring(0, 3000) + "..." : text);
+      return how
+          + " "
+          + contentType
+          + " ("
+          + bytes.length
+          + " bytes, resources "
+          + minResources
+          + ".."
+          + maxResources
+          + "): "
+          + (text.length() > 3000 ? text.substring(0, 3000) + "..." : text);
     }
   }
 
   /** A line of an NDJSON body: a seed resource (or a broken line of the corpus) and its changes. */
   record Line(int seed, boolean broken, List<Mutation> mutations, Mutation.Text text) {}
 
-  private static final ObjectMapper COUNTING =
-      JsonMapper.builder().build();
+  private static final ObjectMapper COUNTING = JsonMapper.builder().build();
 
   static {
     // Counting must see past the product's parser limits: a deeper body still has its entries.
-    COUNTING.getFactory().setStreamReadConstraints(
-        StreamReadConstraints.builder().maxNestingDepth(1_000_000).maxNumberLength(10_000_000)
-            .maxStringLength(Integer.MAX_VALUE).build());
+    COUNTING
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(1_000_000)
+                .maxNumberLength(10_000_000)
+                .maxStringLength(Integer.MAX_VALUE)
+                .build());
   }
 
-  /** One to six lines, each up to three mutations; one line in twenty a broken line of the corpus. */
+  /**
+   * One to six lines, each up to three mutations; one line in twenty a broken line of the corpus.
+   */
   static Body ndjson(RandomGenerator random) {
     Seeds seeds = Seeds.get();
     int n = random.nextInt(1, 7);
@@ -81,7 +96,9 @@ final class FuzzBodies {
     return new Body("application/fhir+ndjson", bytes, n, n, how.toString());
   }
 
-  static final String[] BUNDLE_TYPES = {"collection", "transaction", "batch", "searchset", "history", "message"};
+  static final String[] BUNDLE_TYPES = {
+    "collection", "transaction", "batch", "searchset", "history", "message"
+  };
 
   /** A Bundle (a Synthea slice, a corpus Bundle or seeds put together) or a single resource. */
   static Body bundle(RandomGenerator random) {
@@ -102,10 +119,15 @@ final class FuzzBodies {
         };
     List<Mutation> mutations = Mutation.list(random, 5);
     Mutation.Text text = Mutation.Text.any(random);
-    byte[] bytes = Mutator.change(Mutator.apply(seed, mutations).write().getBytes(StandardCharsets.UTF_8), text);
+    byte[] bytes =
+        Mutator.change(
+            Mutator.apply(seed, mutations).write().getBytes(StandardCharsets.UTF_8), text);
     int[] bounds = countEntries(bytes);
     return new Body(
-        "application/fhir+json", bytes, bounds[0], bounds[1],
+        "application/fhir+json",
+        bytes,
+        bounds[0],
+        bounds[1],
         "bundle " + seed.path("resourceType").asText() + " " + mutations + " " + text.change());
   }
 
@@ -116,7 +138,10 @@ final class FuzzBodies {
       ObjectNode e = entries.addObject();
       String rt = r.path("resourceType").asText();
       String id = r.path("id").asText("x");
-      e.put("fullUrl", "urn:uuid:" + java.util.UUID.nameUUIDFromBytes((rt + "/" + id).getBytes(StandardCharsets.UTF_8)));
+      e.put(
+          "fullUrl",
+          "urn:uuid:"
+              + java.util.UUID.nameUUIDFromBytes((rt + "/" + id).getBytes(StandardCharsets.UTF_8)));
       e.set("resource", r.deepCopy());
       if (type.equals("transaction") || type.equals("batch") || type.equals("history")) {
         e.putObject("request").put("method", "PUT").put("url", rt + "/" + id);
@@ -128,7 +153,8 @@ final class FuzzBodies {
   /** Non-blank lines: one resource each (interfaces.md "Intake"). */
   static int countLines(byte[] bytes) {
     try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8))) {
       return (int) r.lines().filter(l -> !l.isBlank()).count();
     } catch (IOException e) {
       throw new IllegalStateException(e);

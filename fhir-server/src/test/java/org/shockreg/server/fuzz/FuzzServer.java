@@ -19,8 +19,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The running application for the fuzzers: started here once per JVM (real HTTP on a random port,
- * a fresh database of the test PostgreSQL, a token of its own) and shared by every fuzz class, so
+ * The running application for the fuzzers: started here once per JVM (real HTTP on a random port, a
+ * fresh database of the test PostgreSQL, a token of its own) and shared by every fuzz class, so
  * their static generators and checks reach it without a Spring test context; it is closed when the
  * JVM ends, like Spring's cached contexts.
  */
@@ -32,8 +32,7 @@ final class FuzzServer {
 
   final ConfigurableApplicationContext context;
   final int port;
-  final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private FuzzServer(ConfigurableApplicationContext context) {
     this.context = context;
@@ -53,12 +52,17 @@ final class FuzzServer {
       props.put("shockreg.inbox.enabled", "false");
       props.put("shockreg.security.tokens[0].token", TOKEN);
       props.put("shockreg.security.tokens[0].role", "admin");
-      props.put("shockreg.limits.requests-per-minute", "0"); // the fuzzers flood one token on purpose: no 429 may hide a 500
+      props.put(
+          "shockreg.limits.requests-per-minute",
+          "0"); // the fuzzers flood one token on purpose: no 429 may hide a 500
       // It stays up beside the ITs' cached contexts, all on one test PostgreSQL: a small pool.
       props.put("spring.datasource.hikari.maximum-pool-size", "6");
       props.put("spring.datasource.hikari.minimum-idle", "1");
       // As command-line arguments: they outrank application.yaml (default properties do not).
-      String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+      String[] args =
+          props.entrySet().stream()
+              .map(e -> "--" + e.getKey() + "=" + e.getValue())
+              .toArray(String[]::new);
       instance = new FuzzServer(new SpringApplicationBuilder(ShockRegApplication.class).run(args));
     }
     return instance;

@@ -22,13 +22,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Property-based intake fuzzing (issue 11 item 7) against the real {@link IntakePipeline} on the
- * test PostgreSQL: mutated Synthea slices and golden-corpus payloads, as NDJSON and as Bundles.
- * For every body: no exception escapes but a whole-body refusal (dead-lettered byte for byte),
- * no hang, and nothing is lost: {@code received} is the number of resources sent and the sum of
- * every outcome, and each rejection has a dead letter with its raw payload and reason. Each try
- * posts to a site of its own (so a failing seed replays alone), then posts the same body again:
- * nothing new is curated. More tries: {@code -Dfuzz.factor=20}; one seed: {@code -Dfuzz.seed=S}
- * ({@link FuzzTries}).
+ * test PostgreSQL: mutated Synthea slices and golden-corpus payloads, as NDJSON and as Bundles. For
+ * every body: no exception escapes but a whole-body refusal (dead-lettered byte for byte), no hang,
+ * and nothing is lost: {@code received} is the number of resources sent and the sum of every
+ * outcome, and each rejection has a dead letter with its raw payload and reason. Each try posts to
+ * a site of its own (so a failing seed replays alone), then posts the same body again: nothing new
+ * is curated. More tries: {@code -Dfuzz.factor=20}; one seed: {@code -Dfuzz.seed=S} ({@link
+ * FuzzTries}).
  */
 class IntakeFuzzIT {
 
@@ -37,13 +37,20 @@ class IntakeFuzzIT {
 
   @TestFactory
   Stream<DynamicTest> ndjsonBodies_loseNothing() {
-    return FuzzTries.of("IntakeFuzzIT.ndjsonBodies_loseNothing", 400, FuzzBodies::ndjson, IntakeFuzzIT::ingestTwice);
+    return FuzzTries.of(
+        "IntakeFuzzIT.ndjsonBodies_loseNothing",
+        400,
+        FuzzBodies::ndjson,
+        IntakeFuzzIT::ingestTwice);
   }
 
   @TestFactory
   Stream<DynamicTest> bundlesAndResources_loseNothing() {
     return FuzzTries.of(
-        "IntakeFuzzIT.bundlesAndResources_loseNothing", 300, FuzzBodies::bundle, IntakeFuzzIT::ingestTwice);
+        "IntakeFuzzIT.bundlesAndResources_loseNothing",
+        300,
+        FuzzBodies::bundle,
+        IntakeFuzzIT::ingestTwice);
   }
 
   // ---- crashers the fuzzers found, kept as regression cases ------------------------------------
@@ -56,7 +63,8 @@ class IntakeFuzzIT {
 
   static FuzzBodies.Body ndjson(String... lines) {
     byte[] bytes = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
-    return new FuzzBodies.Body("application/fhir+ndjson", bytes, lines.length, lines.length, "example");
+    return new FuzzBodies.Body(
+        "application/fhir+ndjson", bytes, lines.length, lines.length, "example");
   }
 
   static FuzzBodies.Body json(String body) {
@@ -69,8 +77,11 @@ class IntakeFuzzIT {
   @Test
   void nulInAnId_rejectsThatResourceAlone() {
     IntakeReport r =
-        ingest("fz-nul-id", ndjson(LACTATE.formatted("\\u0000", "\"2524-7\"", "Patient/p1"),
-            LACTATE.formatted("lac-ok", "\"2524-7\"", "Patient/p1")));
+        ingest(
+            "fz-nul-id",
+            ndjson(
+                LACTATE.formatted("\\u0000", "\"2524-7\"", "Patient/p1"),
+                LACTATE.formatted("lac-ok", "\"2524-7\"", "Patient/p1")));
     assertThat(r.rejected()).isEqualTo(1);
     assertThat(r.issues().get(0).code()).isEqualTo("invalid-characters");
     assertThat(r.curated()).isEqualTo(1);
@@ -79,7 +90,8 @@ class IntakeFuzzIT {
   /** jsonb refuses an unpaired surrogate escape: the raw insert failed the whole batch. */
   @Test
   void unpairedSurrogateInAReference_rejectsThatResourceAlone() {
-    IntakeReport r = ingest("fz-surrogate", ndjson(LACTATE.formatted("lac-s", "\"2524-7\"", "\\udc00")));
+    IntakeReport r =
+        ingest("fz-surrogate", ndjson(LACTATE.formatted("lac-s", "\"2524-7\"", "\\udc00")));
     assertThat(r.rejected()).isEqualTo(1);
     assertThat(r.issues().get(0).code()).isEqualTo("invalid-characters");
   }
@@ -88,8 +100,12 @@ class IntakeFuzzIT {
   @Test
   void nulInTheBodysResourceType_isRefusedWholeAndDeadLettered() {
     assertThat(
-            ingest("fz-nul-body", json("{\"resourceType\":\"\\u0000\",\"entry\":[{\"resource\":"
-                + LACTATE.formatted("lac-b", "\"2524-7\"", "Patient/p1") + "}]}")))
+            ingest(
+                "fz-nul-body",
+                json(
+                    "{\"resourceType\":\"\\u0000\",\"entry\":[{\"resource\":"
+                        + LACTATE.formatted("lac-b", "\"2524-7\"", "Patient/p1")
+                        + "}]}")))
         .isNull();
   }
 
@@ -99,8 +115,10 @@ class IntakeFuzzIT {
     IntakeReport r = ingest("fz-no-code", ndjson(LACTATE.formatted("lac-n", "[]", "Patient/p1")));
     assertThat(r.unmapped()).isEqualTo(1);
     assertThat(
-            FuzzServer.get().jdbc().queryForObject(
-                "SELECT code FROM unmapped_code WHERE site_id = 'fz-no-code'", String.class))
+            FuzzServer.get()
+                .jdbc()
+                .queryForObject(
+                    "SELECT code FROM unmapped_code WHERE site_id = 'fz-no-code'", String.class))
         .isEqualTo("(no code)");
   }
 
@@ -108,11 +126,16 @@ class IntakeFuzzIT {
   @Test
   void megabyteCode_isListedCut() {
     IntakeReport r =
-        ingest("fz-long-code", ndjson(LACTATE.formatted("lac-l", "\"" + "x".repeat(1_000_000) + "\"", "Patient/p1")));
+        ingest(
+            "fz-long-code",
+            ndjson(LACTATE.formatted("lac-l", "\"" + "x".repeat(1_000_000) + "\"", "Patient/p1")));
     assertThat(r.unmapped()).isEqualTo(1);
     assertThat(
-            FuzzServer.get().jdbc().queryForObject(
-                "SELECT length(code) FROM unmapped_code WHERE site_id = 'fz-long-code'", Integer.class))
+            FuzzServer.get()
+                .jdbc()
+                .queryForObject(
+                    "SELECT length(code) FROM unmapped_code WHERE site_id = 'fz-long-code'",
+                    Integer.class))
         .isLessThan(300);
   }
 
@@ -120,15 +143,19 @@ class IntakeFuzzIT {
   @Test
   void birthDateWithSpaces_isCurated() {
     IntakeReport r =
-        ingest("fz-birth-spaces", ndjson("{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\" 1937-02-19 \"}"));
+        ingest(
+            "fz-birth-spaces",
+            ndjson("{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\" 1937-02-19 \"}"));
     assertThat(r.rejected() + r.curated()).isEqualTo(1);
   }
 
   /** UCUM's parser spent minutes on a megabyte unit code (a hang, then a timeout). */
   @Test
   void megabyteUnit_isRejectedQuickly() {
-    String obs = LACTATE.formatted("lac-u", "\"2524-7\"", "Patient/p1")
-        .replace("\"unit\":\"mmol/L\"", "\"unit\":\"" + "x".repeat(1_000_000) + "\"");
+    String obs =
+        LACTATE
+            .formatted("lac-u", "\"2524-7\"", "Patient/p1")
+            .replace("\"unit\":\"mmol/L\"", "\"unit\":\"" + "x".repeat(1_000_000) + "\"");
     IntakeReport r = ingest("fz-long-unit", ndjson(obs));
     assertThat(r.rejected()).isEqualTo(1);
     assertThat(r.issues().get(0).code()).isEqualTo("unknown-unit");
@@ -139,9 +166,11 @@ class IntakeFuzzIT {
   @Test
   void extensionThatIsNotAnObject_isRejected() {
     IntakeReport r =
-        ingest("fz-ext-string", ndjson(
-            "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"extension\":[{\"url\":\"http://x.example/e\","
-                + "\"extension\":[\"object\"]}],\"gender\":\"male\"}"));
+        ingest(
+            "fz-ext-string",
+            ndjson(
+                "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"extension\":[{\"url\":\"http://x.example/e\","
+                    + "\"extension\":[\"object\"]}],\"gender\":\"male\"}"));
     assertThat(r.rejected()).isEqualTo(1);
     assertThat(r.issues().get(0).code()).isEqualTo("invalid-resource");
   }
@@ -154,12 +183,18 @@ class IntakeFuzzIT {
             + "[{\"system\":\"http://loinc.org\",\"code\":\"2708-6\"%s}]},\"subject\":{\"reference\":\"Patient/p1\"},"
             + "\"effectiveDateTime\":\"2025-02-10T04:00:00Z\",\"valueQuantity\":{\"value\":89,\"unit\":\"%%\"}}";
     IntakeReport r =
-        ingest("fz-two-displays",
-            ndjson(spo2.formatted("s1", ",\"display\":\"Oxygen saturation\""), spo2.formatted("s2", "")));
+        ingest(
+            "fz-two-displays",
+            ndjson(
+                spo2.formatted("s1", ",\"display\":\"Oxygen saturation\""),
+                spo2.formatted("s2", "")));
     assertThat(r.unmapped()).isEqualTo(2);
     assertThat(
-            FuzzServer.get().jdbc().queryForObject(
-                "SELECT seen_count FROM unmapped_code WHERE site_id = 'fz-two-displays'", Integer.class))
+            FuzzServer.get()
+                .jdbc()
+                .queryForObject(
+                    "SELECT seen_count FROM unmapped_code WHERE site_id = 'fz-two-displays'",
+                    Integer.class))
         .isEqualTo(2);
   }
 
@@ -172,13 +207,20 @@ class IntakeFuzzIT {
   void codeWithExtensionsOnly_isMappedWithoutIt() {
     String ext = "{\"extension\":[{\"url\":\"http://x.example/e\",\"valueString\":\"x\"}]}";
     IntakeReport r =
-        ingest("fz-ext-only", ndjson(
-            "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"_gender\":" + ext + ",\"birthDate\":\"1937-02-19\"}",
-            "{\"resourceType\":\"Encounter\",\"id\":\"e1\",\"_status\":" + ext + ",\"class\":{\"system\":"
-                + "\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"IMP\"},\"subject\":"
-                + "{\"reference\":\"Patient/p1\"},\"period\":{\"start\":\"2025-03-01T10:00:00Z\"}}",
-            LACTATE.formatted("lac-c", "\"2524-7\"", "Patient/p1")
-                .replace("\"value\":4.2", "\"value\":4.2,\"_comparator\":" + ext)));
+        ingest(
+            "fz-ext-only",
+            ndjson(
+                "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"_gender\":"
+                    + ext
+                    + ",\"birthDate\":\"1937-02-19\"}",
+                "{\"resourceType\":\"Encounter\",\"id\":\"e1\",\"_status\":"
+                    + ext
+                    + ",\"class\":{\"system\":"
+                    + "\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"IMP\"},\"subject\":"
+                    + "{\"reference\":\"Patient/p1\"},\"period\":{\"start\":\"2025-03-01T10:00:00Z\"}}",
+                LACTATE
+                    .formatted("lac-c", "\"2524-7\"", "Patient/p1")
+                    .replace("\"value\":4.2", "\"value\":4.2,\"_comparator\":" + ext)));
     assertThat(r.received()).isEqualTo(3);
   }
 
@@ -200,25 +242,38 @@ class IntakeFuzzIT {
     IntakePipeline pipeline = server.pipeline();
     IntakeRequest request =
         new IntakeRequest(
-            site, IntakeRequest.CHANNEL_HTTP, "fuzz", body.contentType(), null, IntakeRequest.Body.of(body.bytes()));
+            site,
+            IntakeRequest.CHANNEL_HTTP,
+            "fuzz",
+            body.contentType(),
+            null,
+            IntakeRequest.Body.of(body.bytes()));
     IntakeReport report;
     try {
       report = assertTimeoutPreemptively(LIMIT, () -> pipeline.ingest(request), "intake hangs");
     } catch (UnparseableBodyException refused) {
       assertThat(body.ndjson()).as("an NDJSON body is never refused whole").isFalse();
       Map<String, Object> row =
-          server.jdbc().queryForMap(
-              "SELECT site_id, payload FROM dead_letter WHERE dead_letter_id = ?", refused.deadLetterId());
+          server
+              .jdbc()
+              .queryForMap(
+                  "SELECT site_id, payload FROM dead_letter WHERE dead_letter_id = ?",
+                  refused.deadLetterId());
       assertThat(row.get("site_id")).isEqualTo(site);
-      assertThat((byte[]) row.get("payload")).as("the refused body kept byte for byte").isEqualTo(body.bytes());
+      assertThat((byte[]) row.get("payload"))
+          .as("the refused body kept byte for byte")
+          .isEqualTo(body.bytes());
       return null;
     }
     checkAccounting(server.jdbc(), site, body, report);
     return report;
   }
 
-  static void checkAccounting(JdbcTemplate jdbc, String site, FuzzBodies.Body body, IntakeReport report) {
-    assertThat(report.received()).as("received = sum of outcomes (%s)", report).isEqualTo(outcomeSum(report));
+  static void checkAccounting(
+      JdbcTemplate jdbc, String site, FuzzBodies.Body body, IntakeReport report) {
+    assertThat(report.received())
+        .as("received = sum of outcomes (%s)", report)
+        .isEqualTo(outcomeSum(report));
     if (body.minResources() >= 0) {
       assertThat(report.received())
           .as("every resource sent is counted (%s)", report)
@@ -248,8 +303,10 @@ class IntakeFuzzIT {
   static int outcomeSum(IntakeReport report) {
     int sum = 0;
     for (Method m : IntakeReport.class.getMethods()) {
-      if (m.getParameterCount() == 0 && m.getReturnType() == int.class
-          && !Modifier.isStatic(m.getModifiers()) && !m.getName().equals("received")
+      if (m.getParameterCount() == 0
+          && m.getReturnType() == int.class
+          && !Modifier.isStatic(m.getModifiers())
+          && !m.getName().equals("received")
           && !m.getName().equals("hashCode")) {
         try {
           sum += (int) m.invoke(report);

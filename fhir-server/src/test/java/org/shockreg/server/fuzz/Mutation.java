@@ -31,7 +31,9 @@ record Mutation(Kind kind, int target, int variant) {
   static Mutation any(RandomGenerator random) {
     Kind[] kinds = Kind.values();
     return new Mutation(
-        kinds[random.nextInt(kinds.length)], random.nextInt(0, 1_000_001), random.nextInt(0, 1_001));
+        kinds[random.nextInt(kinds.length)],
+        random.nextInt(0, 1_000_001),
+        random.nextInt(0, 1_001));
   }
 
   /** Up to {@code max} mutations (none is a case too: the seed as it is). */
@@ -62,7 +64,8 @@ record Mutation(Kind kind, int target, int variant) {
     static Text any(RandomGenerator random) {
       TextChange[] changes = TextChange.values();
       int roll = random.nextInt(UNCHANGED_WEIGHT + changes.length - 1);
-      TextChange change = roll < UNCHANGED_WEIGHT ? TextChange.NONE : changes[roll - UNCHANGED_WEIGHT + 1];
+      TextChange change =
+          roll < UNCHANGED_WEIGHT ? TextChange.NONE : changes[roll - UNCHANGED_WEIGHT + 1];
       return new Text(change, random.nextInt(0, 1_000_001));
     }
   }

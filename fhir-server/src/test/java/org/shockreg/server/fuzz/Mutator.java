@@ -19,56 +19,147 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * Applies {@link Mutation}s to a copy of a JSON payload and writes it out. Some mutations cannot
- * be expressed as a Jackson tree (a duplicated key, a number too large for a double, a lone
- * surrogate escape, nesting deeper than the parser allows), so the writer is our own and such
- * values are kept as raw JSON text.
+ * Applies {@link Mutation}s to a copy of a JSON payload and writes it out. Some mutations cannot be
+ * expressed as a Jackson tree (a duplicated key, a number too large for a double, a lone surrogate
+ * escape, nesting deeper than the parser allows), so the writer is our own and such values are kept
+ * as raw JSON text.
  */
 final class Mutator {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
   private static final Pattern DATE_LIKE = Pattern.compile("^-?\\d{4}(-\\d{2}.*)?$");
   private static final Pattern DATE_KEY =
-      Pattern.compile("(?i).*(date|time|instant|issued|start|end|lastUpdated|authoredOn|onset|abatement|period).*");
+      Pattern.compile(
+          "(?i).*(date|time|instant|issued|start|end|lastUpdated|authoredOn|onset|abatement|period).*");
 
   static final String[] HUGE_NUMBERS = {
-    "1e99999", "-1e99999", "123456789012345678901234567890123456789", "1" + "0".repeat(1200),
-    "0." + "0".repeat(400) + "1", "1E-400", "-0", "9223372036854775808", "-9223372036854775809",
-    "4.9E-324", "1.7976931348623157E309", "2147483648", "0.1e-2147483648", "1" + "0".repeat(999)
+    "1e99999",
+    "-1e99999",
+    "123456789012345678901234567890123456789",
+    "1" + "0".repeat(1200),
+    "0." + "0".repeat(400) + "1",
+    "1E-400",
+    "-0",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "4.9E-324",
+    "1.7976931348623157E309",
+    "2147483648",
+    "0.1e-2147483648",
+    "1" + "0".repeat(999)
   };
 
   /** JSON string literals (escapes as written in the payload). */
   static final String[] ODD_STRINGS = {
-    "\\u0000", "a\\u0000b", "\\ud800", "\\udc00x", "\u202Eevil", "\uFEFFbom", "zero\u200Bwidth",
-    "\uD83E\uDEC0\uD83D\uDC94", "e\u0301\u0301\u0301", "\\u2028\\u2029", "\u0085nel", "\\t\\r\\n",
-    "\u0663\u066B\u0665", "\uFFFF", "\\u001b[31m", "%00", "' OR '1'='1", "\\\\", "${jndi:ldap://x}",
-    "\u00A0", "\u0130\u0131", "ｍｍｏｌ／Ｌ"
+    "\\u0000",
+    "a\\u0000b",
+    "\\ud800",
+    "\\udc00x",
+    "\u202Eevil",
+    "\uFEFFbom",
+    "zero\u200Bwidth",
+    "\uD83E\uDEC0\uD83D\uDC94",
+    "e\u0301\u0301\u0301",
+    "\\u2028\\u2029",
+    "\u0085nel",
+    "\\t\\r\\n",
+    "\u0663\u066B\u0665",
+    "\uFFFF",
+    "\\u001b[31m",
+    "%00",
+    "' OR '1'='1",
+    "\\\\",
+    "${jndi:ldap://x}",
+    "\u00A0",
+    "\u0130\u0131",
+    "ｍｍｏｌ／Ｌ"
   };
 
   static final String[] BAD_DATES = {
-    "2025-13-45", "2025-02-30", "0000-00-00", "2025-02-29", "1900-02-29", "9999-12-31T23:59:60Z",
-    "2025-01-01T24:00:00Z", "2025-01-01T00:00:00+25:00", "2025-01-01T00:00:00", "20250101", "2025",
-    "2025-1-1", "yesterday", "", "-0001-01-01", "+12025-01-01", "2025-01-01T00:00:00.123456789012Z",
-    "2025-01-01T00:00Z", "0001-01-01T00:00:00Z", "2025-W01-1", " 2025-01-01 ", "99999-01-01",
-    "2025-01-01T00:00:00-14:01", "1969-12-31T23:59:59.999Z", "2025-06-15T12:00:00+14:00"
+    "2025-13-45",
+    "2025-02-30",
+    "0000-00-00",
+    "2025-02-29",
+    "1900-02-29",
+    "9999-12-31T23:59:60Z",
+    "2025-01-01T24:00:00Z",
+    "2025-01-01T00:00:00+25:00",
+    "2025-01-01T00:00:00",
+    "20250101",
+    "2025",
+    "2025-1-1",
+    "yesterday",
+    "",
+    "-0001-01-01",
+    "+12025-01-01",
+    "2025-01-01T00:00:00.123456789012Z",
+    "2025-01-01T00:00Z",
+    "0001-01-01T00:00:00Z",
+    "2025-W01-1",
+    " 2025-01-01 ",
+    "99999-01-01",
+    "2025-01-01T00:00:00-14:01",
+    "1969-12-31T23:59:59.999Z",
+    "2025-06-15T12:00:00+14:00"
   };
 
   static final String[] BAD_REFERENCES = {
-    "", "Patient/", "Patient", "/Patient/x", "Patient/../../admin", "urn:uuid:00000000-0000-0000-0000-000000000000",
-    "#missing", "http://elsewhere.example/fhir/Patient/1", "Observation/self", "Patient/" + "x".repeat(100),
-    "Patient/a b", "Patient/%00", "Patient/1/_history/2", "Patient?identifier=x|y", "urn:oid:1.2.3",
-    "Encounter/", "Patient/\u00e9", "urn:uuid:", "Group/hf-cs"
+    "",
+    "Patient/",
+    "Patient",
+    "/Patient/x",
+    "Patient/../../admin",
+    "urn:uuid:00000000-0000-0000-0000-000000000000",
+    "#missing",
+    "http://elsewhere.example/fhir/Patient/1",
+    "Observation/self",
+    "Patient/" + "x".repeat(100),
+    "Patient/a b",
+    "Patient/%00",
+    "Patient/1/_history/2",
+    "Patient?identifier=x|y",
+    "urn:oid:1.2.3",
+    "Encounter/",
+    "Patient/\u00e9",
+    "urn:uuid:",
+    "Group/hf-cs"
   };
 
   static final String[] RESOURCE_TYPES = {
-    "Patient", "Observation", "Condition", "Procedure", "Encounter", "Bundle", "Foo", "observation",
-    "", "Parameters", "OperationOutcome", "Provenance", "ResearchSubject", "ResearchStudy", "Group",
-    "Binary", "AuditEvent"
+    "Patient",
+    "Observation",
+    "Condition",
+    "Procedure",
+    "Encounter",
+    "Bundle",
+    "Foo",
+    "observation",
+    "",
+    "Parameters",
+    "OperationOutcome",
+    "Provenance",
+    "ResearchSubject",
+    "ResearchStudy",
+    "Group",
+    "Binary",
+    "AuditEvent"
   };
 
   static final String[] ODD_IDS = {
-    "", " ", "x".repeat(64), "x".repeat(65), "../x", "a/b", "\u00dcn\u00efcode", "x".repeat(10_000), "null",
-    "-", ".", "a|b", "id with space", "\\u0000"
+    "",
+    " ",
+    "x".repeat(64),
+    "x".repeat(65),
+    "../x",
+    "a/b",
+    "\u00dcn\u00efcode",
+    "x".repeat(10_000),
+    "null",
+    "-",
+    ".",
+    "a|b",
+    "id with space",
+    "\\u0000"
   };
 
   /** A payload being mutated: the tree and what the tree cannot hold. */
@@ -163,13 +254,15 @@ final class Mutator {
       case DUPLICATE_KEY -> {
         Slot s = pick(doc, m, x -> x.parent() instanceof ObjectNode);
         if (s != null) {
-          String value = switch (v % 4) {
-            case 0 -> doc.write(s.node());
-            case 1 -> "\"duplicate\"";
-            case 2 -> "null";
-            default -> "{}";
-          };
-          doc.extraFields.computeIfAbsent((ObjectNode) s.parent(), k -> new ArrayList<>())
+          String value =
+              switch (v % 4) {
+                case 0 -> doc.write(s.node());
+                case 1 -> "\"duplicate\"";
+                case 2 -> "null";
+                default -> "{}";
+              };
+          doc.extraFields
+              .computeIfAbsent((ObjectNode) s.parent(), k -> new ArrayList<>())
               .add(new String[] {s.field(), value});
         }
       }
@@ -214,19 +307,24 @@ final class Mutator {
           String escaped = quote(s.node().asText());
           String odd = ODD_STRINGS[v % ODD_STRINGS.length];
           String inner = escaped.substring(1, escaped.length() - 1);
-          String text = switch ((v / ODD_STRINGS.length) % 3) {
-            case 0 -> odd;
-            case 1 -> inner + odd;
-            default -> odd + inner;
-          };
+          String text =
+              switch ((v / ODD_STRINGS.length) % 3) {
+                case 0 -> odd;
+                case 1 -> inner + odd;
+                default -> odd + inner;
+              };
           rawValue(doc, s, "\"" + text + "\"");
         }
       }
       case INVALID_DATE -> {
         Slot s =
-            pick(doc, m, x -> x.node().isTextual()
-                && (DATE_LIKE.matcher(x.node().asText()).matches()
-                    || (x.field() != null && DATE_KEY.matcher(x.field()).matches())));
+            pick(
+                doc,
+                m,
+                x ->
+                    x.node().isTextual()
+                        && (DATE_LIKE.matcher(x.node().asText()).matches()
+                            || (x.field() != null && DATE_KEY.matcher(x.field()).matches())));
         if (s != null) {
           s.replace(TextNode.valueOf(BAD_DATES[v % BAD_DATES.length]));
         }
@@ -279,12 +377,13 @@ final class Mutator {
       case EMPTY_VALUE -> {
         Slot s = pick(doc, m, x -> true);
         if (s != null) {
-          s.replace(switch (v % 4) {
-            case 0 -> NODES.objectNode();
-            case 1 -> NODES.arrayNode();
-            case 2 -> TextNode.valueOf("");
-            default -> NODES.nullNode();
-          });
+          s.replace(
+              switch (v % 4) {
+                case 0 -> NODES.objectNode();
+                case 1 -> NODES.arrayNode();
+                case 2 -> TextNode.valueOf("");
+                default -> NODES.nullNode();
+              });
         }
       }
     }
@@ -397,7 +496,10 @@ final class Mutator {
       }
       case INVALID_UTF8 -> {
         out.write(bytes, 0, at);
-        out.writeBytes(new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF, (byte) 0xED, (byte) 0xA0, (byte) 0x80});
+        out.writeBytes(
+            new byte[] {
+              (byte) 0xC3, (byte) 0x28, (byte) 0xFF, (byte) 0xED, (byte) 0xA0, (byte) 0x80
+            });
         out.write(bytes, at, bytes.length - at);
       }
       case TRAILING_CONTENT -> {

@@ -14,9 +14,9 @@ import java.util.List;
 import org.shockreg.server.GoldenPosts;
 
 /**
- * Real payloads the fuzzers mutate: slices of the Synthea sample bundles (test resources
- * {@code fuzz/}, taken unchanged from shared/samples/synthea, narrative text dropped) and every
- * body of the golden corpus. Loaded once; callers get deep copies.
+ * Real payloads the fuzzers mutate: slices of the Synthea sample bundles (test resources {@code
+ * fuzz/}, taken unchanged from shared/samples/synthea, narrative text dropped) and every body of
+ * the golden corpus. Loaded once; callers get deep copies.
  */
 final class Seeds {
 
@@ -30,8 +30,10 @@ final class Seeds {
 
   /** Single resources (every NDJSON line, Bundle entry and single-resource body). */
   final List<ObjectNode> resources = new ArrayList<>();
+
   /** Whole Bundles. */
   final List<ObjectNode> bundles = new ArrayList<>();
+
   /** Lines of the corpus that are broken on purpose (sent verbatim). */
   final List<String> brokenLines = new ArrayList<>();
 

@@ -57,7 +57,8 @@ class ForwardedHeadersIT extends IntegrationTestSupport {
     assertThat(nextLink()).startsWith("http://localhost:" + port + "/fhir");
     assertThat(nextLink("X-Forwarded-Proto", "https", "X-Forwarded-Host", "registry.example.org"))
         .startsWith(PUBLIC + "/fhir?");
-    assertThat(nextLink("Forwarded", "proto=https;host=registry.example.org")).startsWith(PUBLIC + "/fhir?");
+    assertThat(nextLink("Forwarded", "proto=https;host=registry.example.org"))
+        .startsWith(PUBLIC + "/fhir?");
     assertThat(nextLink("X-Forwarded-Proto", "https")).startsWith("https://localhost/fhir?");
   }
 
@@ -65,19 +66,31 @@ class ForwardedHeadersIT extends IntegrationTestSupport {
   void bulkStatusAndFileUrls_followTheProxy() throws Exception {
     String[] proxy = {"X-Forwarded-Proto", "https", "X-Forwarded-Host", "registry.example.org"};
     HttpResponse<String> kickoff =
-        get("/fhir/Patient/$export?_type=Patient", TOKEN, "Prefer", "respond-async", "Accept", "application/fhir+json",
-            proxy[0], proxy[1], proxy[2], proxy[3]);
+        get(
+            "/fhir/Patient/$export?_type=Patient",
+            TOKEN,
+            "Prefer",
+            "respond-async",
+            "Accept",
+            "application/fhir+json",
+            proxy[0],
+            proxy[1],
+            proxy[2],
+            proxy[3]);
     assertThat(kickoff.statusCode()).as(kickoff.body()).isEqualTo(202);
     String status = kickoff.headers().firstValue("Content-Location").orElseThrow();
     assertThat(status).startsWith(PUBLIC + "/fhir/");
     // the client polls the proxy; here the server, with the proxy's headers
     String local = status.replace(PUBLIC, "");
     JsonNode[] manifest = new JsonNode[1];
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      HttpResponse<String> poll = get(local, TOKEN, proxy);
-      assertThat(poll.statusCode()).as(poll.body()).isEqualTo(200);
-      manifest[0] = json.readTree(poll.body());
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> poll = get(local, TOKEN, proxy);
+              assertThat(poll.statusCode()).as(poll.body()).isEqualTo(200);
+              manifest[0] = json.readTree(poll.body());
+            });
     assertThat(manifest[0].path("output")).isNotEmpty();
     for (JsonNode f : manifest[0].path("output")) {
       assertThat(f.path("url").asText()).startsWith(PUBLIC + "/fhir/");

@@ -19,9 +19,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Held searches (next links that survive a restart) keep request parameters, never SQL, and a
- * held row is only ever re-run through the normal parameter parsing: a row edited to smuggle SQL
- * in is a parameter value like any other, an unknown parameter is refused as on a new request.
+ * Held searches (next links that survive a restart) keep request parameters, never SQL, and a held
+ * row is only ever re-run through the normal parameter parsing: a row edited to smuggle SQL in is a
+ * parameter value like any other, an unknown parameter is refused as on a new request.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -44,12 +44,21 @@ class HeldSearchesIT extends IntegrationTestSupport {
   void patients() throws Exception {
     StringBuilder ndjson = new StringBuilder();
     for (int i = 0; i < 4; i++) {
-      ndjson.append("{\"resourceType\":\"Patient\",\"id\":\"held-").append(i)
-          .append("\",\"gender\":\"male\",\"birthDate\":\"19").append(50 + i).append("-01-01\"}\n");
-      ndjson.append("{\"resourceType\":\"Observation\",\"id\":\"held-lvef-").append(i)
-          .append("\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"10230-1\"}]},")
-          .append("\"subject\":{\"reference\":\"Patient/held-").append(i)
-          .append("\"},\"effectiveDateTime\":\"2025-04-01T08:00:00Z\",\"valueQuantity\":{\"value\":25,\"unit\":\"%\"}}\n");
+      ndjson
+          .append("{\"resourceType\":\"Patient\",\"id\":\"held-")
+          .append(i)
+          .append("\",\"gender\":\"male\",\"birthDate\":\"19")
+          .append(50 + i)
+          .append("-01-01\"}\n");
+      ndjson
+          .append("{\"resourceType\":\"Observation\",\"id\":\"held-lvef-")
+          .append(i)
+          .append(
+              "\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"10230-1\"}]},")
+          .append("\"subject\":{\"reference\":\"Patient/held-")
+          .append(i)
+          .append(
+              "\"},\"effectiveDateTime\":\"2025-04-01T08:00:00Z\",\"valueQuantity\":{\"value\":25,\"unit\":\"%\"}}\n");
     }
     HttpResponse<String> res = post("/ingest/held-site", NDJSON, ndjson.toString(), TOKEN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
@@ -83,10 +92,15 @@ class HeldSearchesIT extends IntegrationTestSupport {
     assertThat(get(next, OTHER).statusCode()).isEqualTo(410);
     paging.forgetInMemory();
     assertThat(get(next, OTHER).statusCode()).isEqualTo(410);
-    assertThat(jdbc.queryForObject("SELECT principal FROM fhir_search WHERE search_id = ?", String.class, searchId(first)))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT principal FROM fhir_search WHERE search_id = ?",
+                String.class,
+                searchId(first)))
         .isEqualTo("token:token-0");
     assertThat(get(next).statusCode()).isEqualTo(200);
-    assertThat(get(next, OTHER).statusCode()).isEqualTo(410); // held again in memory: still the first caller's
+    assertThat(get(next, OTHER).statusCode())
+        .isEqualTo(410); // held again in memory: still the first caller's
   }
 
   @Test
@@ -102,16 +116,28 @@ class HeldSearchesIT extends IntegrationTestSupport {
     assertThat(row.get("resource_type")).isEqualTo("Patient");
     assertThat(row.get("operation")).isNull();
     assertThat((String) row.get("parameters"))
-        .contains("\"gender\": [\"male\"]").contains("\"_sort\": [\"birthdate\"]").doesNotContain("_total");
+        .contains("\"gender\": [\"male\"]")
+        .contains("\"_sort\": [\"birthdate\"]")
+        .doesNotContain("_total");
     // nothing of the compiled SQL: no clauses, no bind names, no column names
     assertThat(((String) row.get("whole")).toLowerCase())
-        .doesNotContain("select").doesNotContain("where").doesNotContain(":p0").doesNotContain("birth_year")
+        .doesNotContain("select")
+        .doesNotContain("where")
+        .doesNotContain(":p0")
+        .doesNotContain("birth_year")
         .doesNotContain("sex");
     assertThat(
             jdbc.queryForList(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'fhir_search'", String.class))
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'fhir_search'",
+                String.class))
         .containsExactlyInAnyOrder(
-            "search_id", "created_at", "expires_at", "resource_type", "operation", "instance_id", "parameters",
+            "search_id",
+            "created_at",
+            "expires_at",
+            "resource_type",
+            "operation",
+            "instance_id",
+            "parameters",
             "principal");
 
     List<String> seen = new ArrayList<>(ids(first));
@@ -129,7 +155,8 @@ class HeldSearchesIT extends IntegrationTestSupport {
     Bundle everything = bundle(base + "Patient/" + patient + "/$everything?_count=1");
     Map<String, Object> op =
         jdbc.queryForMap(
-            "SELECT operation, instance_id FROM fhir_search WHERE search_id = ?", searchId(everything));
+            "SELECT operation, instance_id FROM fhir_search WHERE search_id = ?",
+            searchId(everything));
     assertThat(op).containsEntry("operation", "$everything").containsEntry("instance_id", patient);
     List<String> all = new ArrayList<>(ids(everything));
     while (everything.getLink("next") != null) {
@@ -150,7 +177,8 @@ class HeldSearchesIT extends IntegrationTestSupport {
     // SQL put into a parameter value is a value: it matches no patient, it is not run
     jdbc.update(
         "UPDATE fhir_search SET parameters = ?::jsonb WHERE search_id = ?",
-        "{\"_id\": [\"x') OR true OR ('1'='1\"], \"_count\": [\"1\"]}", id);
+        "{\"_id\": [\"x') OR true OR ('1'='1\"], \"_count\": [\"1\"]}",
+        id);
     paging.forgetInMemory();
     Bundle tampered = bundle(next);
     assertThat(tampered.getEntry()).isEmpty();
@@ -158,12 +186,15 @@ class HeldSearchesIT extends IntegrationTestSupport {
     // a name no search declares is refused by the parser, as on a new request
     jdbc.update(
         "UPDATE fhir_search SET parameters = ?::jsonb WHERE search_id = ?",
-        "{\"1=1; DELETE FROM patient; --\": [\"x\"]}", id);
+        "{\"1=1; DELETE FROM patient; --\": [\"x\"]}",
+        id);
     paging.forgetInMemory();
     HttpResponse<String> refused = get(next);
     assertThat(refused.statusCode()).isEqualTo(400);
     assertThat(refused.body()).contains("OperationOutcome");
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM patient WHERE site_id = 'held-site'", Integer.class))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM patient WHERE site_id = 'held-site'", Integer.class))
         .isEqualTo(4);
   }
 }

@@ -27,9 +27,9 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * Intake limits over real HTTP (interfaces.md "Security", docs/intake.md "Limits"), with small
  * limits so that the tests stay quick: an over-size body answers 413 without the server holding it
- * (streamed, also when it is far larger than the limit), an over-long NDJSON line is rejected alone,
- * a Bundle with too many entries is rejected whole, a drop-folder file over the limit goes to
- * .error/; each with what it was in the dead-letter store. Also {@code _count} is capped.
+ * (streamed, also when it is far larger than the limit), an over-long NDJSON line is rejected
+ * alone, a Bundle with too many entries is rejected whole, a drop-folder file over the limit goes
+ * to .error/; each with what it was in the dead-letter store. Also {@code _count} is capped.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class IntakeLimitsIT extends IntegrationTestSupport {
@@ -52,13 +52,19 @@ class IntakeLimitsIT extends IntegrationTestSupport {
   @Autowired JdbcTemplate jdbc;
 
   static String patient(String id) {
-    return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"gender\":\"female\",\"birthDate\":\"1960-01-01\"}";
+    return "{\"resourceType\":\"Patient\",\"id\":\""
+        + id
+        + "\",\"gender\":\"female\",\"birthDate\":\"1960-01-01\"}";
   }
 
   static String lvef(String id, String patient) {
-    return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"status\":\"final\","
+    return "{\"resourceType\":\"Observation\",\"id\":\""
+        + id
+        + "\",\"status\":\"final\","
         + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"10230-1\"}]},"
-        + "\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"effectiveDateTime\":\"2025-04-01T08:00:00Z\","
+        + "\"subject\":{\"reference\":\"Patient/"
+        + patient
+        + "\"},\"effectiveDateTime\":\"2025-04-01T08:00:00Z\","
         + "\"valueQuantity\":{\"value\":25,\"unit\":\"%\"}}";
   }
 
@@ -67,7 +73,9 @@ class IntakeLimitsIT extends IntegrationTestSupport {
     for (String r : resources) {
       entries.add("{\"resource\":" + r + "}");
     }
-    return "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[" + String.join(",", entries) + "]}";
+    return "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + String.join(",", entries)
+        + "]}";
   }
 
   HttpResponse<String> post(String site, String contentType, String body) throws Exception {
@@ -75,24 +83,28 @@ class IntakeLimitsIT extends IntegrationTestSupport {
   }
 
   OperationOutcome outcome(HttpResponse<String> res) {
-    assertThat(res.headers().firstValue("Content-Type").orElse("")).contains("application/fhir+json");
+    assertThat(res.headers().firstValue("Content-Type").orElse(""))
+        .contains("application/fhir+json");
     return fhir.newJsonParser().parseResource(OperationOutcome.class, res.body());
   }
 
   int patients(String site) {
-    return jdbc.queryForObject("SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, site);
+    return jdbc.queryForObject(
+        "SELECT count(*) FROM patient WHERE site_id = ?", Integer.class, site);
   }
 
   Map<String, Object> deadLetter(String site, String code) {
     return jdbc.queryForMap(
         "SELECT reason, octet_length(payload) AS size, convert_from(payload, 'UTF8') AS payload"
             + " FROM dead_letter WHERE site_id = ? AND reason_code = ?",
-        site, code);
+        site,
+        code);
   }
 
   /** Bytes allocated so far by the threads of this JVM (the server's, as the client is curl). */
   static long allocatedBytes() {
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long sum = 0;
     for (long a : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
       sum += Math.max(a, 0);
@@ -108,26 +120,41 @@ class IntakeLimitsIT extends IntegrationTestSupport {
     // JVM allocates is the server's reading only
     Process curl =
         new ProcessBuilder(
-                "bash", "-c",
-                "yes '" + lvef("flood", "p-flood") + "' | head -c " + size
+                "bash",
+                "-c",
+                "yes '"
+                    + lvef("flood", "p-flood")
+                    + "' | head -c "
+                    + size
                     + " | curl -sS -X POST -T - -H 'Content-Type: application/fhir+ndjson'"
-                    + " -H 'Authorization: Bearer " + TOKEN + "' -o - -w '\\n%{http_code}'"
-                    + " http://localhost:" + port + "/ingest/lim-flood")
+                    + " -H 'Authorization: Bearer "
+                    + TOKEN
+                    + "' -o - -w '\\n%{http_code}'"
+                    + " http://localhost:"
+                    + port
+                    + "/ingest/lim-flood")
             .redirectErrorStream(true)
             .start();
     assertThat(curl.waitFor(120, TimeUnit.SECONDS)).isTrue();
     String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     long allocated = allocatedBytes() - before;
     assertThat(out.trim()).as(out).endsWith("413");
-    OperationOutcome oo = fhir.newJsonParser().parseResource(OperationOutcome.class, out.substring(0, out.lastIndexOf('\n')));
+    OperationOutcome oo =
+        fhir.newJsonParser()
+            .parseResource(OperationOutcome.class, out.substring(0, out.lastIndexOf('\n')));
     assertThat(oo.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.TOOLONG);
-    assertThat(oo.getIssueFirstRep().getDiagnostics()).contains("SR-INTAKE-3").contains("max-body-bytes");
+    assertThat(oo.getIssueFirstRep().getDiagnostics())
+        .contains("SR-INTAKE-3")
+        .contains("max-body-bytes");
     // Reading the whole body into memory (as before) allocates at least its size.
-    assertThat(allocated).as("bytes allocated while a %d byte body was refused", size).isLessThan(size / 4);
+    assertThat(allocated)
+        .as("bytes allocated while a %d byte body was refused", size)
+        .isLessThan(size / 4);
     Map<String, Object> dl = deadLetter("lim-flood", "body-too-large");
     assertThat(((Number) dl.get("size")).intValue()).isEqualTo(1024);
     assertThat((String) dl.get("reason")).contains("only its first 1024 bytes are kept");
-    assertThat((String) dl.get("payload")).startsWith("{\"resourceType\":\"Observation\",\"id\":\"flood\"");
+    assertThat((String) dl.get("payload"))
+        .startsWith("{\"resourceType\":\"Observation\",\"id\":\"flood\"");
     assertThat(patients("lim-flood")).isZero();
   }
 
@@ -139,7 +166,8 @@ class IntakeLimitsIT extends IntegrationTestSupport {
     }
     HttpResponse<String> res = post("lim-declared", "application/fhir+ndjson", body.toString());
     assertThat(res.statusCode()).isEqualTo(413);
-    assertThat(outcome(res).getIssueFirstRep().getDiagnostics()).contains("over the limit of 262144");
+    assertThat(outcome(res).getIssueFirstRep().getDiagnostics())
+        .contains("over the limit of 262144");
     Map<String, Object> dl = deadLetter("lim-declared", "body-too-large");
     assertThat((String) dl.get("reason")).contains("the body is " + body.length() + " bytes");
     assertThat(patients("lim-declared")).isZero();
@@ -153,8 +181,17 @@ class IntakeLimitsIT extends IntegrationTestSupport {
   void overLongNdjsonLine_isRejectedAlone_theRestGoesOn() throws Exception {
     String longLine =
         "{\"resourceType\":\"Patient\",\"id\":\"p-long\",\"text\":{\"status\":\"generated\",\"div\":\"<div>"
-            + "x".repeat(10_000) + "</div>\"}}";
-    String body = patient("p-a") + "\n" + longLine + "\n" + patient("p-b") + "\n" + lvef("ob-b", "p-b") + "\n";
+            + "x".repeat(10_000)
+            + "</div>\"}}";
+    String body =
+        patient("p-a")
+            + "\n"
+            + longLine
+            + "\n"
+            + patient("p-b")
+            + "\n"
+            + lvef("ob-b", "p-b")
+            + "\n";
     HttpResponse<String> res = post("lim-line", "application/fhir+ndjson", body);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     Parameters report = fhir.newJsonParser().parseResource(Parameters.class, res.body());
@@ -162,14 +199,19 @@ class IntakeLimitsIT extends IntegrationTestSupport {
     assertThat(count(report, "rejected")).isEqualTo(1);
     assertThat(count(report, "curated")).isEqualTo(3);
     Parameters.ParametersParameterComponent issue = report.getParameter("issue");
-    assertThat(issue.getPart()).anySatisfy(p -> {
-      assertThat(p.getName()).isEqualTo("code");
-      assertThat(p.getValue().primitiveValue()).isEqualTo("line-too-long");
-    });
-    assertThat(issue.getPart()).anySatisfy(p -> assertThat(p.getValue().primitiveValue()).isEqualTo("1"));
+    assertThat(issue.getPart())
+        .anySatisfy(
+            p -> {
+              assertThat(p.getName()).isEqualTo("code");
+              assertThat(p.getValue().primitiveValue()).isEqualTo("line-too-long");
+            });
+    assertThat(issue.getPart())
+        .anySatisfy(p -> assertThat(p.getValue().primitiveValue()).isEqualTo("1"));
     Map<String, Object> dl = deadLetter("lim-line", "line-too-long");
     assertThat(((Number) dl.get("size")).intValue()).isEqualTo(1024);
-    assertThat((String) dl.get("reason")).contains("line is " + longLine.length() + " bytes").contains("first 1024 bytes");
+    assertThat((String) dl.get("reason"))
+        .contains("line is " + longLine.length() + " bytes")
+        .contains("first 1024 bytes");
     assertThat((String) dl.get("payload")).isEqualTo(longLine.substring(0, 1024));
     assertThat(patients("lim-line")).isEqualTo(2);
   }
@@ -185,8 +227,10 @@ class IntakeLimitsIT extends IntegrationTestSupport {
     assertThat(outcome(res).getIssueFirstRep().getDiagnostics()).contains("more than 5 entries");
     assertThat(patients("lim-entries")).isZero();
     Map<String, Object> dl = deadLetter("lim-entries", "too-many-entries");
-    assertThat((String) dl.get("payload")).isEqualTo(bundle(six)); // within the size limit: kept whole
-    HttpResponse<String> five = post("lim-entries", "application/fhir+json", bundle(six.subList(0, 5)));
+    assertThat((String) dl.get("payload"))
+        .isEqualTo(bundle(six)); // within the size limit: kept whole
+    HttpResponse<String> five =
+        post("lim-entries", "application/fhir+json", bundle(six.subList(0, 5)));
     assertThat(five.statusCode()).as(five.body()).isEqualTo(200);
     assertThat(patients("lim-entries")).isEqualTo(5);
   }
@@ -202,15 +246,22 @@ class IntakeLimitsIT extends IntegrationTestSupport {
     Path tmp = inbox.resolve("big.ndjson.tmp");
     Files.writeString(tmp, body);
     Files.move(tmp, inbox.resolve("big.ndjson"));
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(inbox.resolve(".error/big.ndjson.reason")).exists());
-    assertThat(Files.readString(inbox.resolve(".error/big.ndjson.reason"))).contains("max-body-bytes").contains("dead-letter-id");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(inbox.resolve(".error/big.ndjson.reason")).exists());
+    assertThat(Files.readString(inbox.resolve(".error/big.ndjson.reason")))
+        .contains("max-body-bytes")
+        .contains("dead-letter-id");
     assertThat(patients("lim-inbox")).isZero();
-    assertThat(((Number) deadLetter("lim-inbox", "body-too-large").get("size")).intValue()).isEqualTo(1024);
+    assertThat(((Number) deadLetter("lim-inbox", "body-too-large").get("size")).intValue())
+        .isEqualTo(1024);
   }
 
   @Test
   void countOverMaxPageSize_isCapped() throws Exception {
-    String body = String.join("\n", patient("c-1"), patient("c-2"), patient("c-3"), patient("c-4"), patient("c-5"));
+    String body =
+        String.join(
+            "\n", patient("c-1"), patient("c-2"), patient("c-3"), patient("c-4"), patient("c-5"));
     assertThat(post("lim-count", "application/fhir+ndjson", body).statusCode()).isEqualTo(200);
     HttpResponse<String> res = get("/fhir/Patient?_count=500", TOKEN);
     assertThat(res.statusCode()).isEqualTo(200);

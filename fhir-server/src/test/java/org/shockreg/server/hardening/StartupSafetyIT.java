@@ -28,15 +28,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 class StartupSafetyIT {
 
   static List<String> args(TestDatabase.Database db, Path dataDir, String... more) {
-    List<String> args = new ArrayList<>(List.of(
-        "--spring.datasource.url=" + db.url(),
-        "--spring.datasource.username=" + db.username(),
-        "--spring.datasource.password=" + db.password(),
-        "--shockreg.data-dir=" + dataDir,
-        "--spring.quartz.properties.org.quartz.scheduler.instanceName=startup-safety-" + db.url().hashCode(),
-        "--server.port=0",
-        "--shockreg.mllp.port=-1",
-        "--shockreg.inbox.enabled=false"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--spring.datasource.url=" + db.url(),
+                "--spring.datasource.username=" + db.username(),
+                "--spring.datasource.password=" + db.password(),
+                "--shockreg.data-dir=" + dataDir,
+                "--spring.quartz.properties.org.quartz.scheduler.instanceName=startup-safety-"
+                    + db.url().hashCode(),
+                "--server.port=0",
+                "--shockreg.mllp.port=-1",
+                "--shockreg.inbox.enabled=false"));
     args.addAll(List.of(more));
     return args;
   }
@@ -46,8 +49,9 @@ class StartupSafetyIT {
     TestDatabase.Database db = TestDatabase.newDatabase();
     Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "startup-demo-");
     assertThatThrownBy(
-            () -> new SpringApplicationBuilder(ShockRegApplication.class)
-                .run(args(db, dataDir, "--shockreg.demo=true").toArray(String[]::new)))
+            () ->
+                new SpringApplicationBuilder(ShockRegApplication.class)
+                    .run(args(db, dataDir, "--shockreg.demo=true").toArray(String[]::new)))
         .rootCause()
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("spring.datasource.url")
@@ -57,13 +61,17 @@ class StartupSafetyIT {
   @Test
   void generatedSecrets_areOwnerOnly_andTheAdminTokenWorks() throws Exception {
     TestDatabase.Database db = TestDatabase.newDatabase();
-    Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "startup-secrets-");
+    Path dataDir =
+        Files.createTempDirectory(Path.of("target").toAbsolutePath(), "startup-secrets-");
     try (ConfigurableApplicationContext app =
-        new SpringApplicationBuilder(ShockRegApplication.class).run(args(db, dataDir).toArray(String[]::new))) {
+        new SpringApplicationBuilder(ShockRegApplication.class)
+            .run(args(db, dataDir).toArray(String[]::new))) {
       for (String name : List.of("admin-token", "pseudonym-key")) {
         Path file = dataDir.resolve(name);
         assertThat(file).exists();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).as(name).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+            .as(name)
+            .isEqualTo("rw-------");
       }
       try (Stream<Path> files = Files.list(dataDir)) {
         assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
@@ -71,11 +79,13 @@ class StartupSafetyIT {
       int port = ((WebServerApplicationContext) app).getWebServer().getPort();
       String token = Files.readString(dataDir.resolve("admin-token")).trim();
       HttpResponse<String> res =
-          HttpClient.newHttpClient().send(
-              HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/Patient?_count=1"))
-                  .header("Authorization", "Bearer " + token)
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://localhost:" + port + "/fhir/Patient?_count=1"))
+                      .header("Authorization", "Bearer " + token)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     }
   }

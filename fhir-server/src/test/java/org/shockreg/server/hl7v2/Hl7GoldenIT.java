@@ -32,8 +32,8 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The HL7 v2 golden set ({@code golden/hl7/*.yaml}, docs/golden-corpus.md "HL7 v2 cases"): real-
  * world-shaped messages sent over MLLP to the running server, each case with the ACK codes and the
- * curated facts it must give. Each case is its own sending facility, auto-registered as site
- * {@code hl7-<file name>}.
+ * curated facts it must give. Each case is its own sending facility, auto-registered as site {@code
+ * hl7-<file name>}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -46,7 +46,9 @@ class Hl7GoldenIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> SITES_DIR.resolveSibling(SITES_DIR.getFileName() + "-data").toString());
+    registry.add(
+        "shockreg.data-dir",
+        () -> SITES_DIR.resolveSibling(SITES_DIR.getFileName() + "-data").toString());
     registry.add("shockreg.mappings.sites-dir", SITES_DIR::toString);
     registry.add("shockreg.security.tokens[0].token", () -> "it-admin-token-hl7-golden-012345");
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
@@ -122,7 +124,8 @@ class Hl7GoldenIT {
     List<String> acks = new ArrayList<>();
     try (MllpClient client = new MllpClient(MLLP_PORT)) {
       for (JsonNode m : c.yaml.get("messages")) {
-        String text = m.asText().replace("{facility}", c.facility()).strip().replace("\n", "\r") + "\r";
+        String text =
+            m.asText().replace("{facility}", c.facility()).strip().replace("\n", "\r") + "\r";
         Charset charset = charsetOf(text);
         String ack = client.send(text.getBytes(charset), charset);
         acks.add(MllpClient.field(ack, "MSA", 1) + errors(ack));
@@ -132,21 +135,38 @@ class Hl7GoldenIT {
     SoftAssertions softly = new SoftAssertions();
     List<String> expectedAcks = new ArrayList<>();
     expect.get("acks").forEach(a -> expectedAcks.add(a.asText()));
-    softly.assertThat(acks).as(c.name + ": ACKs (MSA-1 and ERR-2/ERR-3 code)").isEqualTo(expectedAcks);
+    softly
+        .assertThat(acks)
+        .as(c.name + ": ACKs (MSA-1 and ERR-2/ERR-3 code)")
+        .isEqualTo(expectedAcks);
     checkMeasurements(c, expect.get("measurements"), softly);
     checkEncounters(c, expect.get("encounters"), softly);
     if (expect.has("deceasedAt")) {
-      List<Timestamp> at = jdbc.queryForList("SELECT deceased_at FROM patient WHERE site_id = ?", Timestamp.class, c.site);
-      softly.assertThat(at).as(c.name + ": deceasedAt")
+      List<Timestamp> at =
+          jdbc.queryForList(
+              "SELECT deceased_at FROM patient WHERE site_id = ?", Timestamp.class, c.site);
+      softly
+          .assertThat(at)
+          .as(c.name + ": deceasedAt")
           .containsExactly(Timestamp.from(Instant.parse(expect.get("deceasedAt").asText())));
     }
     if (expect.has("unmappedCodes")) {
       Map<String, String> actual = new java.util.TreeMap<>();
-      jdbc.query("SELECT system, code, display FROM unmapped_code WHERE site_id = ?",
-          rs -> { actual.put(rs.getString(1) + "|" + rs.getString(2), rs.getString(3)); }, c.site);
+      jdbc.query(
+          "SELECT system, code, display FROM unmapped_code WHERE site_id = ?",
+          rs -> {
+            actual.put(rs.getString(1) + "|" + rs.getString(2), rs.getString(3));
+          },
+          c.site);
       Map<String, String> expected = new java.util.TreeMap<>();
-      expect.get("unmappedCodes").fields().forEachRemaining(e -> expected.put(e.getKey(), e.getValue().asText()));
-      softly.assertThat(actual).as(c.name + ": unmapped codes (system|code -> display)").isEqualTo(expected);
+      expect
+          .get("unmappedCodes")
+          .fields()
+          .forEachRemaining(e -> expected.put(e.getKey(), e.getValue().asText()));
+      softly
+          .assertThat(actual)
+          .as(c.name + ": unmapped codes (system|code -> display)")
+          .isEqualTo(expected);
     }
     softly.assertAll();
   }
@@ -156,7 +176,10 @@ class Hl7GoldenIT {
     StringBuilder s = new StringBuilder();
     for (String err : MllpClient.segments(ack, "ERR")) {
       String[] f = err.split("\\|", -1);
-      s.append(' ').append(f.length > 2 ? f[2] : "").append(':').append(f.length > 3 ? f[3].split("\\^")[0] : "");
+      s.append(' ')
+          .append(f.length > 2 ? f[2] : "")
+          .append(':')
+          .append(f.length > 3 ? f[3].split("\\^")[0] : "");
     }
     return s.toString();
   }
@@ -172,18 +195,26 @@ class Hl7GoldenIT {
   }
 
   void checkMeasurements(Case c, JsonNode expected, SoftAssertions softly) {
-    List<Map<String, Object>> rows = jdbc.queryForList(
-        "SELECT variable, value, unit, status, effective_at, flags::text AS flags FROM measurement WHERE site_id = ?"
-            + " ORDER BY effective_at, variable, value", c.site);
+    List<Map<String, Object>> rows =
+        jdbc.queryForList(
+            "SELECT variable, value, unit, status, effective_at, flags::text AS flags FROM measurement WHERE site_id = ?"
+                + " ORDER BY effective_at, variable, value",
+            c.site);
     int n = expected == null ? 0 : expected.size();
     softly.assertThat(rows).as(c.name + ": measurements " + rows).hasSize(n);
     for (int i = 0; i < Math.min(n, rows.size()); i++) {
       JsonNode e = expected.get(i);
       Map<String, Object> r = rows.get(i);
       String at = c.name + ": measurement " + i + " " + r;
-      softly.assertThat(r.get("variable")).as(at + " variable").isEqualTo(e.get("variable").asText());
+      softly
+          .assertThat(r.get("variable"))
+          .as(at + " variable")
+          .isEqualTo(e.get("variable").asText());
       if (e.has("value")) {
-        softly.assertThat((BigDecimal) r.get("value")).as(at + " value").isEqualByComparingTo(e.get("value").decimalValue());
+        softly
+            .assertThat((BigDecimal) r.get("value"))
+            .as(at + " value")
+            .isEqualByComparingTo(e.get("value").decimalValue());
       }
       if (e.has("unit")) {
         softly.assertThat(r.get("unit")).as(at + " unit").isEqualTo(e.get("unit").asText());
@@ -192,7 +223,9 @@ class Hl7GoldenIT {
         softly.assertThat(r.get("status")).as(at + " status").isEqualTo(e.get("status").asText());
       }
       if (e.has("effective")) {
-        softly.assertThat(((Timestamp) r.get("effective_at")).toInstant()).as(at + " effective")
+        softly
+            .assertThat(((Timestamp) r.get("effective_at")).toInstant())
+            .as(at + " effective")
             .isEqualTo(Instant.parse(e.get("effective").asText()));
       }
       if (e.has("flags")) {
@@ -207,17 +240,28 @@ class Hl7GoldenIT {
     if (expected == null) {
       return;
     }
-    List<Map<String, Object>> rows = jdbc.queryForList(
-        "SELECT intensive_care, period_start, period_end, encounter_class FROM encounter WHERE site_id = ?"
-            + " ORDER BY intensive_care, period_start", c.site);
+    List<Map<String, Object>> rows =
+        jdbc.queryForList(
+            "SELECT intensive_care, period_start, period_end, encounter_class FROM encounter WHERE site_id = ?"
+                + " ORDER BY intensive_care, period_start",
+            c.site);
     softly.assertThat(rows).as(c.name + ": encounters " + rows).hasSize(expected.size());
     for (int i = 0; i < Math.min(expected.size(), rows.size()); i++) {
       JsonNode e = expected.get(i);
       Map<String, Object> r = rows.get(i);
       String at = c.name + ": encounter " + i + " " + r;
-      softly.assertThat(r.get("intensive_care")).as(at + " intensiveCare").isEqualTo(e.path("intensiveCare").asBoolean());
-      softly.assertThat(instant(r.get("period_start"))).as(at + " start").isEqualTo(e.path("start").asText(null));
-      softly.assertThat(instant(r.get("period_end"))).as(at + " end").isEqualTo(e.path("end").asText(null));
+      softly
+          .assertThat(r.get("intensive_care"))
+          .as(at + " intensiveCare")
+          .isEqualTo(e.path("intensiveCare").asBoolean());
+      softly
+          .assertThat(instant(r.get("period_start")))
+          .as(at + " start")
+          .isEqualTo(e.path("start").asText(null));
+      softly
+          .assertThat(instant(r.get("period_end")))
+          .as(at + " end")
+          .isEqualTo(e.path("end").asText(null));
     }
   }
 

@@ -9,8 +9,8 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A plain MLLP client over a real socket, byte for byte: frames ({@code <VT> message <FS><CR>})
- * in any charset, garbage, half frames. One connection, several messages.
+ * A plain MLLP client over a real socket, byte for byte: frames ({@code <VT> message <FS><CR>}) in
+ * any charset, garbage, half frames. One connection, several messages.
  */
 final class MllpClient implements AutoCloseable {
 
@@ -95,6 +95,8 @@ final class MllpClient implements AutoCloseable {
 
   /** All segments named {@code name}. */
   static java.util.List<String> segments(String message, String name) {
-    return java.util.Arrays.stream(message.split("\r")).filter(s -> s.startsWith(name + "|")).toList();
+    return java.util.Arrays.stream(message.split("\r"))
+        .filter(s -> s.startsWith(name + "|"))
+        .toList();
   }
 }

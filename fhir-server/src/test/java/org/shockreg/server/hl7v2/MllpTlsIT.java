@@ -48,7 +48,8 @@ class MllpTlsIT {
     registry.add("shockreg.mllp.tls.enabled", () -> "true");
     registry.add("shockreg.mllp.tls.key-store", KEY_STORE::toString);
     registry.add("shockreg.mllp.tls.key-store-password", () -> "changeit");
-    registry.add("shockreg.mllp.tls.trust-store", () -> KEY_STORE.resolveSibling("senders.p12").toString());
+    registry.add(
+        "shockreg.mllp.tls.trust-store", () -> KEY_STORE.resolveSibling("senders.p12").toString());
     registry.add("shockreg.mllp.tls.trust-store-password", () -> "changeit");
     registry.add("shockreg.mllp.tls.client-auth", () -> "REQUIRE");
   }
@@ -67,17 +68,70 @@ class MllpTlsIT {
       Files.createDirectories(target);
       Path dir = Files.createTempDirectory(target, "it-mllp-tls-");
       Path store = dir.resolve("mllp.p12");
-      keytool("-genkeypair", "-alias", "mllp", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-          "-dname", "CN=localhost", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit",
-          "-keypass", "changeit");
+      keytool(
+          "-genkeypair",
+          "-alias",
+          "mllp",
+          "-keyalg",
+          "RSA",
+          "-keysize",
+          "2048",
+          "-validity",
+          "2",
+          "-dname",
+          "CN=localhost",
+          "-storetype",
+          "PKCS12",
+          "-keystore",
+          store.toString(),
+          "-storepass",
+          "changeit",
+          "-keypass",
+          "changeit");
       // the sender's key, and its certificate in the store of senders the listener trusts
-      keytool("-genkeypair", "-alias", "sender", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-          "-dname", "CN=interface-engine", "-storetype", "PKCS12", "-keystore", dir.resolve("sender.p12").toString(),
-          "-storepass", "changeit", "-keypass", "changeit");
-      keytool("-exportcert", "-alias", "sender", "-keystore", dir.resolve("sender.p12").toString(), "-storepass",
-          "changeit", "-file", dir.resolve("sender.cer").toString());
-      keytool("-importcert", "-noprompt", "-alias", "sender", "-file", dir.resolve("sender.cer").toString(),
-          "-storetype", "PKCS12", "-keystore", dir.resolve("senders.p12").toString(), "-storepass", "changeit");
+      keytool(
+          "-genkeypair",
+          "-alias",
+          "sender",
+          "-keyalg",
+          "RSA",
+          "-keysize",
+          "2048",
+          "-validity",
+          "2",
+          "-dname",
+          "CN=interface-engine",
+          "-storetype",
+          "PKCS12",
+          "-keystore",
+          dir.resolve("sender.p12").toString(),
+          "-storepass",
+          "changeit",
+          "-keypass",
+          "changeit");
+      keytool(
+          "-exportcert",
+          "-alias",
+          "sender",
+          "-keystore",
+          dir.resolve("sender.p12").toString(),
+          "-storepass",
+          "changeit",
+          "-file",
+          dir.resolve("sender.cer").toString());
+      keytool(
+          "-importcert",
+          "-noprompt",
+          "-alias",
+          "sender",
+          "-file",
+          dir.resolve("sender.cer").toString(),
+          "-storetype",
+          "PKCS12",
+          "-keystore",
+          dir.resolve("senders.p12").toString(),
+          "-storepass",
+          "changeit");
       return store;
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -102,9 +156,11 @@ class MllpTlsIT {
   void aSenderWithoutACertificateIsRefused() throws Exception {
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, new TrustManager[] {new TrustTheTestCertificate()}, null);
-    try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("localhost", MLLP_PORT)) {
+    try (SSLSocket socket =
+        (SSLSocket) tls.getSocketFactory().createSocket("localhost", MLLP_PORT)) {
       socket.setSoTimeout(30_000);
-      // the same message a trusted sender gets AA for: here the handshake fails, nothing is answered
+      // the same message a trusted sender gets AA for: here the handshake fails, nothing is
+      // answered
       assertThatThrownBy(() -> sendAndReadAck(socket, "TLS-0")).isInstanceOf(IOException.class);
     }
   }
@@ -119,7 +175,8 @@ class MllpTlsIT {
     keys.init(senderKeys, "changeit".toCharArray());
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(keys.getKeyManagers(), new TrustManager[] {new TrustTheTestCertificate()}, null);
-    try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("localhost", MLLP_PORT)) {
+    try (SSLSocket socket =
+        (SSLSocket) tls.getSocketFactory().createSocket("localhost", MLLP_PORT)) {
       socket.setSoTimeout(30_000);
       assertThat(MllpClient.field(sendAndReadAck(socket, "TLS-1"), "MSA", 1)).isEqualTo("AA");
       assertThat(socket.getSession().getProtocol()).startsWith("TLS");
@@ -128,7 +185,9 @@ class MllpTlsIT {
 
   static String sendAndReadAck(SSLSocket socket, String controlId) throws IOException {
     String message =
-        "MSH|^~\\&|LIS|TLSLAB|SR|REG|20250601100000||ORU^R01|" + controlId + "|P|2.5.1\r"
+        "MSH|^~\\&|LIS|TLSLAB|SR|REG|20250601100000||ORU^R01|"
+            + controlId
+            + "|P|2.5.1\r"
             + "PID|1||TLS-1^^^HOSP^MR\r"
             + "OBX|1|NM|8867-4^Heart rate^LN||90|/min|||||F|||20250601100000\r";
     OutputStream out = socket.getOutputStream();
@@ -157,7 +216,8 @@ class MllpTlsIT {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) {
-      if (chain.length == 0 || !chain[0].getSubjectX500Principal().getName().equals("CN=localhost")) {
+      if (chain.length == 0
+          || !chain[0].getSubjectX500Principal().getName().equals("CN=localhost")) {
         throw new IllegalArgumentException("not the test certificate");
       }
     }

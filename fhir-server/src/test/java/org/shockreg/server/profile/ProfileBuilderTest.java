@@ -38,7 +38,8 @@ class ProfileBuilderTest {
     RuleSet rules = new RuleSetLoader().loadBuiltIn();
     List<VariableRule> variables = new ArrayList<>(rules.variables().values());
     variables.add(SPO2);
-    List<StructureDefinition> differentials = new ProfileBuilder(variables, rules.version()).build();
+    List<StructureDefinition> differentials =
+        new ProfileBuilder(variables, rules.version()).build();
     Map<String, StructureDefinition> profiles =
         ProfileCatalog.withSnapshots(FhirContext.forR4Cached(), differentials);
 
@@ -46,18 +47,33 @@ class ProfileBuilderTest {
     assertThat(spo2.getUrl()).isEqualTo(RegistryProfiles.observation("spo2"));
     assertThat(spo2.getBaseDefinition()).isEqualTo(RegistryProfiles.OBSERVATION);
     assertThat(spo2.getVersion()).isEqualTo(rules.version());
-    assertThat(snapshot(spo2, "Observation.code.coding:registryVariable.code").orElseThrow().getFixed().primitiveValue())
+    assertThat(
+            snapshot(spo2, "Observation.code.coding:registryVariable.code")
+                .orElseThrow()
+                .getFixed()
+                .primitiveValue())
         .isEqualTo("spo2");
-    assertThat(snapshot(spo2, "Observation.code.coding:registryVariable.system").orElseThrow().getFixed().primitiveValue())
+    assertThat(
+            snapshot(spo2, "Observation.code.coding:registryVariable.system")
+                .orElseThrow()
+                .getFixed()
+                .primitiveValue())
         .isEqualTo("https://fhir.shockreg.org/CodeSystem/registry-variable");
-    assertThat(snapshot(spo2, "Observation.value[x].code").orElseThrow().getFixed().primitiveValue()).isEqualTo("%");
+    assertThat(
+            snapshot(spo2, "Observation.value[x].code").orElseThrow().getFixed().primitiveValue())
+        .isEqualTo("%");
     ElementDefinition category = snapshot(spo2, "Observation.category").orElseThrow();
     assertThat(category.getMin()).isEqualTo(1);
-    assertThat(((CodeableConcept) category.getPattern()).getCodingFirstRep().getCode()).isEqualTo("vital-signs");
+    assertThat(((CodeableConcept) category.getPattern()).getCodingFirstRep().getCode())
+        .isEqualTo("vital-signs");
     assertThat(snapshot(spo2, "Observation.code").orElseThrow().getMapping())
         .anyMatch(m -> m.getIdentity().equals("loinc") && m.getMap().equals("2708-6"));
     // inherited from the base profile: the subject is a registry patient
-    assertThat(snapshot(spo2, "Observation.subject").orElseThrow().getTypeFirstRep().getTargetProfile())
+    assertThat(
+            snapshot(spo2, "Observation.subject")
+                .orElseThrow()
+                .getTypeFirstRep()
+                .getTargetProfile())
         .extracting(t -> t.getValue())
         .containsExactly(RegistryProfiles.PATIENT);
 
@@ -71,8 +87,13 @@ class ProfileBuilderTest {
     assertThat(profiles.values()).allMatch(StructureDefinition::hasSnapshot);
     assertThat(profiles)
         .containsKeys(
-            "shockreg-patient", "shockreg-device-therapy", "shockreg-diagnosis", "shockreg-encounter",
-            "original-quantity", "source-range", "heart-replacement-therapy");
+            "shockreg-patient",
+            "shockreg-device-therapy",
+            "shockreg-diagnosis",
+            "shockreg-encounter",
+            "original-quantity",
+            "source-range",
+            "heart-replacement-therapy");
   }
 
   static Optional<ElementDefinition> snapshot(StructureDefinition sd, String id) {

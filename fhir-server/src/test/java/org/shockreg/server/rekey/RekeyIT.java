@@ -49,11 +49,13 @@ class RekeyIT {
   final HttpClient http = HttpClient.newHttpClient();
 
   static String key(char fill) {
-    return Base64.getEncoder().encodeToString(String.valueOf(fill).repeat(32).getBytes(StandardCharsets.UTF_8));
+    return Base64.getEncoder()
+        .encodeToString(String.valueOf(fill).repeat(32).getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
-  void rekeying_givesEveryPatientANewId_losesNothing_andEqualsDirectIngestionUnderTheNewKey() throws Exception {
+  void rekeying_givesEveryPatientANewId_losesNothing_andEqualsDirectIngestionUnderTheNewKey()
+      throws Exception {
     TestDatabase.Database dbA = TestDatabase.newDatabase();
     TestDatabase.Database dbDirect = TestDatabase.newDatabase();
     TestDatabase.Database dbB = TestDatabase.newDatabase();
@@ -72,13 +74,24 @@ class RekeyIT {
       int port = port(b);
       // the same key on both sides is no rotation
       HttpResponse<String> sameKey =
-          post(port, "/admin/rekey", "{\"url\":\"" + dbDirect.url() + "\",\"username\":\"" + dbDirect.username()
-              + "\",\"password\":\"" + dbDirect.password() + "\"}");
+          post(
+              port,
+              "/admin/rekey",
+              "{\"url\":\""
+                  + dbDirect.url()
+                  + "\",\"username\":\""
+                  + dbDirect.username()
+                  + "\",\"password\":\""
+                  + dbDirect.password()
+                  + "\"}");
       assertThat(sameKey.statusCode()).as(sameKey.body()).isEqualTo(409);
       assertThat(JSON.readTree(sameKey.body()).path("code").asText()).isEqualTo("same-key");
       // a driver parameter that loads classes is refused before any connection is made
       HttpResponse<String> unsafe =
-          post(port, "/admin/rekey", "{\"url\":\"jdbc:postgresql://localhost:5432/x?socketFactory=java.lang.Object\"}");
+          post(
+              port,
+              "/admin/rekey",
+              "{\"url\":\"jdbc:postgresql://localhost:5432/x?socketFactory=java.lang.Object\"}");
       assertThat(unsafe.statusCode()).as(unsafe.body()).isEqualTo(422);
       assertThat(rekeyed.queryForObject("SELECT count(*) FROM patient", Integer.class)).isZero();
 
@@ -92,7 +105,8 @@ class RekeyIT {
       // the url as it may be shown: its parameters (which may hold credentials) left out
       assertThat(first.path("source").asText())
           .isEqualTo(dbA.url().substring(0, dbA.url().indexOf('?')) + "?…");
-      Map<String, Long> oldHeads = counts(old, "SELECT site_id, count(*) FROM source_resource_head GROUP BY 1");
+      Map<String, Long> oldHeads =
+          counts(old, "SELECT site_id, count(*) FROM source_resource_head GROUP BY 1");
       assertThat(first.path("sites")).hasSize(oldHeads.size());
       for (JsonNode site : first.path("sites")) {
         long heads = oldHeads.get(site.path("site").asText());
@@ -106,11 +120,22 @@ class RekeyIT {
 
       // another old database (under a third key) is refused: this one is not fresh any more
       TestDatabase.Database other = TestDatabase.newDatabase();
-      jdbc(other).execute("CREATE TABLE registry_setting (name text PRIMARY KEY, value text NOT NULL)");
-      jdbc(other).update("INSERT INTO registry_setting VALUES ('pseudonym-key-fingerprint', 'ccccccccccccccccccc')");
+      jdbc(other)
+          .execute("CREATE TABLE registry_setting (name text PRIMARY KEY, value text NOT NULL)");
+      jdbc(other)
+          .update(
+              "INSERT INTO registry_setting VALUES ('pseudonym-key-fingerprint', 'ccccccccccccccccccc')");
       HttpResponse<String> notFresh =
-          post(port, "/admin/rekey", "{\"url\":\"" + other.url() + "\",\"username\":\"" + other.username()
-              + "\",\"password\":\"" + other.password() + "\"}");
+          post(
+              port,
+              "/admin/rekey",
+              "{\"url\":\""
+                  + other.url()
+                  + "\",\"username\":\""
+                  + other.username()
+                  + "\",\"password\":\""
+                  + other.password()
+                  + "\"}");
       assertThat(notFresh.statusCode()).as(notFresh.body()).isEqualTo(409);
       assertThat(JSON.readTree(notFresh.body()).path("code").asText()).isEqualTo("not-fresh");
 
@@ -120,19 +145,30 @@ class RekeyIT {
       assertThat(again.path("verified").asBoolean()).as(again.toString()).isTrue();
       for (JsonNode site : again.path("sites")) {
         assertThat(site.path("curated").asInt()).as(site.toString()).isZero();
-        assertThat(site.path("unchanged").asInt() + site.path("deleted").asInt() + site.path("skipped").asInt())
-            .as(site.toString()).isEqualTo(site.path("received").asInt());
+        assertThat(
+                site.path("unchanged").asInt()
+                    + site.path("deleted").asInt()
+                    + site.path("skipped").asInt())
+            .as(site.toString())
+            .isEqualTo(site.path("received").asInt());
       }
       assertThat(again.path("randomizations").path("alreadyRecorded").asInt()).isEqualTo(1);
       assertThat(again.path("randomizations").path("recorded").asInt()).isZero();
 
       // both runs are in the audit trail, as imports by the admin, with their totals
       b.getBean(AuditWriter.class).flush();
-      await().atMost(Duration.ofSeconds(10)).until(() -> rekeyed.queryForObject(
-          "SELECT count(*) FROM audit_event WHERE entity_what = 'rekey' AND type_code = '110107' AND outcome = 0",
-          Integer.class) == 2);
-      assertThat(rekeyed.queryForList(
-              "SELECT entity_detail::text FROM audit_event WHERE entity_what = 'rekey'", String.class))
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  rekeyed.queryForObject(
+                          "SELECT count(*) FROM audit_event WHERE entity_what = 'rekey' AND type_code = '110107' AND outcome = 0",
+                          Integer.class)
+                      == 2);
+      assertThat(
+              rekeyed.queryForList(
+                  "SELECT entity_detail::text FROM audit_event WHERE entity_what = 'rekey'",
+                  String.class))
           .noneMatch(d -> !dbA.password().isEmpty() && d.contains(dbA.password()))
           .anyMatch(d -> d.contains("\"verified\": \"true\""));
     }
@@ -148,17 +184,32 @@ class RekeyIT {
       assertThat(newId).as(site + "/" + source).isNotNull().isNotEqualTo(link.get("patient_id"));
       assertThat(newId).isEqualTo(patientOf(expected, site, source));
     }
-    Set<String> oldIds = new HashSet<>(old.queryForList("SELECT patient_id FROM patient", String.class));
-    assertThat(rekeyed.queryForList("SELECT patient_id FROM patient", String.class)).doesNotContainAnyElementsOf(oldIds);
+    Set<String> oldIds =
+        new HashSet<>(old.queryForList("SELECT patient_id FROM patient", String.class));
+    assertThat(rekeyed.queryForList("SELECT patient_id FROM patient", String.class))
+        .doesNotContainAnyElementsOf(oldIds);
 
     // nothing lost: the same number of everything
     for (String table :
-        List.of("patient", "encounter", "measurement", "device_therapy", "diagnosis", "shock_episode", "derived_fact",
-            "research_subject", "randomization", "source_resource_head")) {
+        List.of(
+            "patient",
+            "encounter",
+            "measurement",
+            "device_therapy",
+            "diagnosis",
+            "shock_episode",
+            "derived_fact",
+            "research_subject",
+            "randomization",
+            "source_resource_head")) {
       int n = old.queryForObject("SELECT count(*) FROM " + table, Integer.class);
-      assertThat(rekeyed.queryForObject("SELECT count(*) FROM " + table, Integer.class)).as(table).isEqualTo(n);
+      assertThat(rekeyed.queryForObject("SELECT count(*) FROM " + table, Integer.class))
+          .as(table)
+          .isEqualTo(n);
     }
-    assertThat(old.queryForObject("SELECT count(*) FROM research_subject WHERE status = 'on-study'", Integer.class))
+    assertThat(
+            old.queryForObject(
+                "SELECT count(*) FROM research_subject WHERE status = 'on-study'", Integer.class))
         .isEqualTo(2);
 
     // derived facts are equal apart from ids; with ids, equal to direct ingestion under key B
@@ -204,28 +255,55 @@ class RekeyIT {
 
   /** The cohort, the same bodies in the same order whichever key it is curated under. */
   void feed(int port, JdbcTemplate jdbc) throws Exception {
-    // two ALTSHOCK-2 candidates: one randomized through the EDC API, one by an incoming ResearchSubject
-    ingest(port, "rk-north", "application/fhir+ndjson",
-        new SourceRecords("rk-1", T0).candidate().procedure("iabp", "399217008", Duration.ofHours(4))
-            .observation("hr", "8867-4", 101, "/min", Duration.ofHours(1)).ndjson());
-    ingest(port, "rk-south", "application/fhir+ndjson",
-        new SourceRecords("rk-2", T0).candidate().procedure("iabp", "399217008", Duration.ofHours(3))
-            .researchSubject("altshock-2", "early-iabp", Duration.ofHours(2)).ndjson());
+    // two ALTSHOCK-2 candidates: one randomized through the EDC API, one by an incoming
+    // ResearchSubject
+    ingest(
+        port,
+        "rk-north",
+        "application/fhir+ndjson",
+        new SourceRecords("rk-1", T0)
+            .candidate()
+            .procedure("iabp", "399217008", Duration.ofHours(4))
+            .observation("hr", "8867-4", 101, "/min", Duration.ofHours(1))
+            .ndjson());
+    ingest(
+        port,
+        "rk-south",
+        "application/fhir+ndjson",
+        new SourceRecords("rk-2", T0)
+            .candidate()
+            .procedure("iabp", "399217008", Duration.ofHours(3))
+            .researchSubject("altshock-2", "early-iabp", Duration.ofHours(2))
+            .ndjson());
     // a new version of a lactate, and a delete of the heart rate
-    ingest(port, "rk-north", "application/fhir+ndjson",
-        new SourceRecords("rk-1", T0).observation("lac", "2524-7", 4.2, "mmol/L", Duration.ofHours(1)).ndjson());
-    ingest(port, "rk-north", "application/fhir+json",
+    ingest(
+        port,
+        "rk-north",
+        "application/fhir+ndjson",
+        new SourceRecords("rk-1", T0)
+            .observation("lac", "2524-7", 4.2, "mmol/L", Duration.ofHours(1))
+            .ndjson());
+    ingest(
+        port,
+        "rk-north",
+        "application/fhir+json",
         "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"request\":{\"method\":\"DELETE\","
             + "\"url\":\"Observation/rk-1-hr\"}}]}");
-    // Synthea transaction bundles (urn:uuid references, conditional references, many resource types)
+    // Synthea transaction bundles (urn:uuid references, conditional references, many resource
+    // types)
     for (String slice : List.of("synthea-dylan44-slice.json", "synthea-xavier983-slice.json")) {
       Path file = Path.of("src/test/resources/fuzz", slice);
       ingest(port, "rk-synthea", "application/fhir+json", Files.readString(file));
     }
     HttpResponse<String> randomized =
-        post(port, "/edc/altshock-2/randomizations",
-            "{\"patient\":\"" + patientOf(jdbc, "rk-north", "rk-1") + "\",\"arm\":\"early-iabp\",\"time\":\""
-                + T0.plus(Duration.ofHours(2)) + "\"}");
+        post(
+            port,
+            "/edc/altshock-2/randomizations",
+            "{\"patient\":\""
+                + patientOf(jdbc, "rk-north", "rk-1")
+                + "\",\"arm\":\"early-iabp\",\"time\":\""
+                + T0.plus(Duration.ofHours(2))
+                + "\"}");
     assertThat(randomized.statusCode()).as(randomized.body()).isEqualTo(201);
   }
 
@@ -255,7 +333,9 @@ class RekeyIT {
     HttpResponse<String> res =
         http.send(
             HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/admin/rekey"))
-                .header("Authorization", "Bearer " + TOKEN).GET().build(),
+                .header("Authorization", "Bearer " + TOKEN)
+                .GET()
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     return JSON.readTree(res.body());
@@ -263,18 +343,24 @@ class RekeyIT {
 
   JsonNode awaitDone(int port) {
     JsonNode[] last = new JsonNode[1];
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      last[0] = status(port);
-      return !"running".equals(last[0].path("state").asText());
-    });
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              last[0] = status(port);
+              return !"running".equals(last[0].path("state").asText());
+            });
     return last[0];
   }
 
   static String patientOf(JdbcTemplate jdbc, String site, String source) {
     List<String> ids =
         jdbc.queryForList(
-            "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?", String.class,
-            site, source);
+            "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?",
+            String.class,
+            site,
+            source);
     return ids.isEmpty() ? null : ids.get(0);
   }
 
@@ -290,14 +376,18 @@ class RekeyIT {
 
   static Map<String, Long> counts(JdbcTemplate jdbc, String sql) {
     Map<String, Long> out = new HashMap<>();
-    jdbc.query(sql, rs -> {
-      out.put(rs.getString(1), rs.getLong(2));
-    });
+    jdbc.query(
+        sql,
+        rs -> {
+          out.put(rs.getString(1), rs.getLong(2));
+        });
     return out;
   }
 
   static JdbcTemplate jdbc(TestDatabase.Database db) {
-    return new JdbcTemplate(new SimpleDriverDataSource(new org.postgresql.Driver(), db.url(), db.username(), db.password()));
+    return new JdbcTemplate(
+        new SimpleDriverDataSource(
+            new org.postgresql.Driver(), db.url(), db.username(), db.password()));
   }
 
   static int port(ConfigurableApplicationContext context) {
@@ -305,24 +395,31 @@ class RekeyIT {
   }
 
   static ConfigurableApplicationContext start(
-      TestDatabase.Database db, String key, String name, TestDatabase.Database rekeySource) throws Exception {
+      TestDatabase.Database db, String key, String name, TestDatabase.Database rekeySource)
+      throws Exception {
     Path target = Path.of("target").toAbsolutePath();
     Files.createDirectories(target);
     Path dataDir = Files.createTempDirectory(target, "rekey-" + name + "-");
-    List<String> args = new ArrayList<>(List.of(
-        "--spring.datasource.url=" + db.url(),
-        "--spring.datasource.username=" + db.username(),
-        "--spring.datasource.password=" + db.password(),
-        "--shockreg.data-dir=" + dataDir,
-        "--shockreg.pseudonym.key=" + key,
-        "--spring.quartz.properties.org.quartz.scheduler.instanceName=rekey-" + name + "-" + db.url().hashCode(),
-        "--server.port=0",
-        "--shockreg.mllp.port=-1",
-        "--shockreg.inbox.enabled=false",
-        "--shockreg.security.tokens[0].token=" + TOKEN,
-        "--shockreg.security.tokens[0].role=admin"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--spring.datasource.url=" + db.url(),
+                "--spring.datasource.username=" + db.username(),
+                "--spring.datasource.password=" + db.password(),
+                "--shockreg.data-dir=" + dataDir,
+                "--shockreg.pseudonym.key=" + key,
+                "--spring.quartz.properties.org.quartz.scheduler.instanceName=rekey-"
+                    + name
+                    + "-"
+                    + db.url().hashCode(),
+                "--server.port=0",
+                "--shockreg.mllp.port=-1",
+                "--shockreg.inbox.enabled=false",
+                "--shockreg.security.tokens[0].token=" + TOKEN,
+                "--shockreg.security.tokens[0].role=admin"));
     if (rekeySource != null) {
-      // small pages: a Patient and its facts land in different intake bodies, as in a large registry
+      // small pages: a Patient and its facts land in different intake bodies, as in a large
+      // registry
       args.add("--shockreg.intake.batch-size=7");
       args.add("--shockreg.rekey.source.url=" + rekeySource.url());
       args.add("--shockreg.rekey.source.username=" + rekeySource.username());

@@ -18,10 +18,20 @@ class FhirAccessRulesTest {
 
   static ShockRegPrincipal who(Role role, String scopes, String... studies) {
     return new ShockRegPrincipal(
-        ShockRegPrincipal.Kind.STATIC_TOKEN, "t", null, role, Set.of(studies), SmartScopes.parse(scopes));
+        ShockRegPrincipal.Kind.STATIC_TOKEN,
+        "t",
+        null,
+        role,
+        Set.of(studies),
+        SmartScopes.parse(scopes));
   }
 
-  static boolean allowed(ShockRegPrincipal p, ca.uhn.fhir.rest.api.RestOperationTypeEnum op, String type, String id, String operation) {
+  static boolean allowed(
+      ShockRegPrincipal p,
+      ca.uhn.fhir.rest.api.RestOperationTypeEnum op,
+      String type,
+      String id,
+      String operation) {
     return FhirAccessRules.denial(p, op, type, id, operation) == null;
   }
 
@@ -40,14 +50,21 @@ class FhirAccessRulesTest {
     assertThat(allowed(ingest, METADATA, null, null, null)).isTrue();
     assertThat(allowed(edc, SEARCH_TYPE, "ResearchSubject", null, null)).isTrue();
     assertThat(allowed(edc, READ, "Patient", "p", null)).isFalse();
-    assertThat(allowed(edc, EXTENDED_OPERATION_INSTANCE, "ResearchStudy", "altshock-2", "$interim-report")).isTrue();
-    assertThat(allowed(edc, EXTENDED_OPERATION_INSTANCE, "ResearchStudy", "other", "$interim-report")).isFalse();
+    assertThat(
+            allowed(
+                edc, EXTENDED_OPERATION_INSTANCE, "ResearchStudy", "altshock-2", "$interim-report"))
+        .isTrue();
+    assertThat(
+            allowed(edc, EXTENDED_OPERATION_INSTANCE, "ResearchStudy", "other", "$interim-report"))
+        .isFalse();
     assertThat(allowed(edc, EXTENDED_OPERATION_INSTANCE, "Group", "all-cs", "$export")).isTrue();
     assertThat(allowed(edc, EXTENDED_OPERATION_SERVER, null, null, "$export")).isFalse();
     assertThat(allowed(edc, EXTENDED_OPERATION_TYPE, "Patient", null, "$export")).isFalse();
-    assertThat(allowed(edc, EXTENDED_OPERATION_INSTANCE, "Group", "all-cs", "$cohort-summary")).isFalse();
+    assertThat(allowed(edc, EXTENDED_OPERATION_INSTANCE, "Group", "all-cs", "$cohort-summary"))
+        .isFalse();
     assertThat(allowed(edc, EXTENDED_OPERATION_SERVER, null, null, "$export-poll-status")).isTrue();
-    assertThat(allowed(analyst, EXTENDED_OPERATION_INSTANCE, "Patient", "p", "$everything")).isTrue();
+    assertThat(allowed(analyst, EXTENDED_OPERATION_INSTANCE, "Patient", "p", "$everything"))
+        .isTrue();
     assertThat(allowed(analyst, GET_PAGE, null, null, null)).isTrue();
     assertThat(allowed(ingest, GET_PAGE, null, null, null)).isFalse();
   }
@@ -59,10 +76,17 @@ class FhirAccessRulesTest {
     assertThat(allowed(obs, READ, "Observation", "1", null)).isTrue();
     assertThat(allowed(obs, READ, "Patient", "1", null)).isFalse();
     assertThat(allowed(obs, EXTENDED_OPERATION_INSTANCE, "Patient", "1", "$everything")).isFalse();
-    assertThat(allowed(who(Role.ANALYST, "system/*.cruds"), READ, "Provenance", "1", null)).isFalse();
-    assertThat(allowed(who(Role.ANALYST, "system/Patient.read"), SEARCH_TYPE, "Patient", null, null)).isTrue();
-    assertThat(allowed(who(Role.ANALYST, "system/Patient.r"), SEARCH_TYPE, "Patient", null, null)).isFalse();
-    assertThat(allowed(who(Role.ANALYST, "system/Patient.rs?gender=female"), READ, "Patient", "1", null)).isFalse();
+    assertThat(allowed(who(Role.ANALYST, "system/*.cruds"), READ, "Provenance", "1", null))
+        .isFalse();
+    assertThat(
+            allowed(who(Role.ANALYST, "system/Patient.read"), SEARCH_TYPE, "Patient", null, null))
+        .isTrue();
+    assertThat(allowed(who(Role.ANALYST, "system/Patient.r"), SEARCH_TYPE, "Patient", null, null))
+        .isFalse();
+    assertThat(
+            allowed(
+                who(Role.ANALYST, "system/Patient.rs?gender=female"), READ, "Patient", "1", null))
+        .isFalse();
     assertThat(allowed(who(Role.ANALYST, "patient/*.rs"), READ, "Patient", "1", null)).isFalse();
     // no resource scope at all: the role alone
     assertThat(allowed(who(Role.ANALYST, "openid profile"), READ, "Patient", "1", null)).isTrue();

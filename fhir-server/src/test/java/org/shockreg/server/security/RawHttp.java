@@ -9,8 +9,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * HTTP/1.1 over a plain socket, so a request target goes out byte for byte as written ({@code
- * //}, {@code /./}, {@code ;}, {@code %2F}): a client library would normalise or refuse some.
+ * HTTP/1.1 over a plain socket, so a request target goes out byte for byte as written ({@code //},
+ * {@code /./}, {@code ;}, {@code %2F}): a client library would normalise or refuse some.
  */
 public final class RawHttp {
 
@@ -18,7 +18,8 @@ public final class RawHttp {
 
   private RawHttp() {}
 
-  public static Response send(int port, String method, String target, String token) throws IOException {
+  public static Response send(int port, String method, String target, String token)
+      throws IOException {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
       socket.setSoTimeout(30_000);
       StringBuilder req = new StringBuilder();

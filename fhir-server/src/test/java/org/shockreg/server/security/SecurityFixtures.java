@@ -27,8 +27,10 @@ final class SecurityFixtures implements AutoCloseable {
   final String ANALYST2;
   final String INGEST;
   final String EDC;
+
   /** An analyst whose static token carries the scope system/Observation.rs. */
   final String OBSERVATIONS_ONLY;
+
   final Path dataDir;
   final TestJwks idp = new TestJwks();
 
@@ -80,7 +82,13 @@ final class SecurityFixtures implements AutoCloseable {
   }
 
   private static void token(
-      DynamicPropertyRegistry r, int i, String name, String token, String role, String studies, String scopes) {
+      DynamicPropertyRegistry r,
+      int i,
+      String name,
+      String token,
+      String role,
+      String studies,
+      String scopes) {
     String p = "shockreg.security.tokens[" + i + "].";
     r.add(p + "name", () -> name);
     r.add(p + "token", () -> token);
@@ -103,22 +111,32 @@ final class SecurityFixtures implements AutoCloseable {
 
   private static void patient(JdbcTemplate jdbc, String id, String study) {
     jdbc.update(
-        "INSERT INTO patient (patient_id, site_id, sex, birth_year) VALUES (?, ?, 'female', 1960)", id, SITE);
+        "INSERT INTO patient (patient_id, site_id, sex, birth_year) VALUES (?, ?, 'female', 1960)",
+        id,
+        SITE);
     jdbc.update(
         "INSERT INTO shock_episode (episode_id, patient_id, site_id, shock_diagnosis_at, age_at_diagnosis,"
             + " window_start, window_end) VALUES (?, ?, ?, '2025-03-01T06:00:00Z', 64,"
             + " '2025-02-28T06:00:00Z', '2025-03-10T06:00:00Z')",
-        "sec-e-" + id, id, SITE);
+        "sec-e-" + id,
+        id,
+        SITE);
     jdbc.update(
         "INSERT INTO measurement (observation_id, patient_id, site_id, variable, status, effective_at, value,"
             + " source_type, source_id) VALUES (?, ?, ?, 'lactate', 'final', '2025-03-01T06:30:00Z', 3.1,"
             + " 'Observation', ?)",
-        "sec-m-" + id, id, SITE, "sec-m-" + id);
+        "sec-m-" + id,
+        id,
+        SITE,
+        "sec-m-" + id);
     if (study != null) {
       jdbc.update(
           "INSERT INTO research_subject (subject_id, study_id, patient_id, episode_id, status, screening_result,"
               + " criteria) VALUES (?, ?, ?, ?, 'potential-candidate', 'potential-candidate', '{}'::jsonb)",
-          "sec-rs-" + id, study, id, "sec-e-" + id);
+          "sec-rs-" + id,
+          study,
+          id,
+          "sec-e-" + id);
     }
   }
 

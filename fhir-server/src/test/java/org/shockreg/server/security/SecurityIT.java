@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +25,8 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The "Security" contract over real HTTP on the running app (docs/security.md): who gets 401, 403
  * or the data, per role and endpoint; path forms that once slipped past a URI-prefix check; the
- * firewall; static tokens and their rotation; health details. JWTs, scopes, edc study isolation
- * and Bulk job binding: {@link SecurityScopesIT}, which shares the fixtures of {@link
+ * firewall; static tokens and their rotation; health details. JWTs, scopes, edc study isolation and
+ * Bulk job binding: {@link SecurityScopesIT}, which shares the fixtures of {@link
  * SecurityFixtures}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -71,36 +70,57 @@ class SecurityIT extends IntegrationTestSupport {
 
   @Test
   void openEndpoints_needNoToken_everythingElseIs401_inTheRightFormat() throws Exception {
-    for (String open : List.of("/fhir/metadata", "/.well-known/jwks.json", "/fhir/api-docs",
-        "/console/", "/console/js/app.js", "/webjars/uplot/dist/uPlot.esm.js")) {
+    for (String open :
+        List.of(
+            "/fhir/metadata",
+            "/.well-known/jwks.json",
+            "/fhir/api-docs",
+            "/console/",
+            "/console/js/app.js",
+            "/webjars/uplot/dist/uPlot.esm.js")) {
       assertThat(send("GET", open, null).statusCode()).as(open).isEqualTo(200);
     }
     HttpResponse<String> health = send("GET", "/actuator/health", null);
-    assertThat(health.statusCode()).as(send("GET", "/actuator/health", F.ADMIN).body()).isIn(200, 503);
+    assertThat(health.statusCode())
+        .as(send("GET", "/actuator/health", F.ADMIN).body())
+        .isIn(200, 503);
     HttpResponse<String> fhir = send("GET", "/fhir/Patient", null);
     assertThat(fhir.statusCode()).isEqualTo(401);
     assertThat(fhir.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer");
-    assertThat(fhir.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/fhir+json");
-    assertThat(json.readTree(fhir.body()).path("resourceType").asText()).isEqualTo("OperationOutcome");
+    assertThat(fhir.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/fhir+json");
+    assertThat(json.readTree(fhir.body()).path("resourceType").asText())
+        .isEqualTo("OperationOutcome");
 
     HttpResponse<String> admin = send("GET", "/admin/dead-letters", null);
     assertThat(admin.statusCode()).isEqualTo(401);
-    assertThat(admin.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
+    assertThat(admin.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/problem+json");
     assertThat(json.readTree(admin.body()).path("status").asInt()).isEqualTo(401);
 
-    for (String path : List.of("/fhir/Observation", "/fhir/Provenance", "/edc/altshock-2/odm", "/actuator/prometheus",
-        "/fhir/$export-poll-status?_jobId=x", "/fhir/%50rovenance")) {
+    for (String path :
+        List.of(
+            "/fhir/Observation",
+            "/fhir/Provenance",
+            "/edc/altshock-2/odm",
+            "/actuator/prometheus",
+            "/fhir/$export-poll-status?_jobId=x",
+            "/fhir/%50rovenance")) {
       assertThat(send("GET", path, null).statusCode()).as(path).isEqualTo(401);
-      assertThat(send("GET", path, "not-a-token-but-long-enough").statusCode()).as(path).isEqualTo(401);
+      assertThat(send("GET", path, "not-a-token-but-long-enough").statusCode())
+          .as(path)
+          .isEqualTo(401);
     }
     assertThat(send("POST", "/ingest/" + SecurityFixtures.SITE, null).statusCode()).isEqualTo(401);
     HttpResponse<String> bad = send("GET", "/fhir/Patient", "wrong-token-0123456789");
-    assertThat(bad.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("invalid_token");
+    assertThat(bad.headers().firstValue("WWW-Authenticate").orElseThrow())
+        .contains("invalid_token");
   }
 
   // ---- every role x protected type and endpoint
 
-  record Expect(String method, String path, boolean admin, boolean analyst, boolean ingest, boolean edc) {}
+  record Expect(
+      String method, String path, boolean admin, boolean analyst, boolean ingest, boolean edc) {}
 
   @Test
   void everyRole_onEveryProtectedTypeAndEndpoint() throws Exception {
@@ -114,7 +134,8 @@ class SecurityIT extends IntegrationTestSupport {
             new Expect("GET", "/fhir/Condition", true, true, false, false),
             new Expect("GET", "/fhir/Procedure", true, true, false, false),
             new Expect("GET", "/fhir/Provenance", true, false, false, false),
-            new Expect("GET", "/fhir/Provenance?target=Observation/sec-m-pa1", true, false, false, false),
+            new Expect(
+                "GET", "/fhir/Provenance?target=Observation/sec-m-pa1", true, false, false, false),
             new Expect("GET", "/fhir/ResearchStudy", true, true, false, true),
             new Expect("GET", "/fhir/ResearchSubject", true, true, false, true),
             new Expect("GET", "/fhir/Group", true, true, false, false),
@@ -123,8 +144,15 @@ class SecurityIT extends IntegrationTestSupport {
             new Expect("GET", "/fhir/StructureDefinition", true, true, false, false),
             new Expect("GET", "/fhir/Patient/" + pa1 + "/$everything", true, true, false, false),
             new Expect("GET", "/fhir/Group/all-cs/$cohort-summary", true, true, false, false),
-            new Expect("GET", "/fhir/ResearchStudy/altshock-2/$interim-report", true, true, false, true),
-            new Expect("GET", "/fhir/ResearchStudy/" + SecurityFixtures.OTHER + "/$interim-report", true, true, false, false),
+            new Expect(
+                "GET", "/fhir/ResearchStudy/altshock-2/$interim-report", true, true, false, true),
+            new Expect(
+                "GET",
+                "/fhir/ResearchStudy/" + SecurityFixtures.OTHER + "/$interim-report",
+                true,
+                true,
+                false,
+                false),
             new Expect("GET", "/admin/dead-letters", true, false, false, false),
             new Expect("GET", "/admin/sources", true, false, false, false),
             new Expect("GET", "/admin/subscriptions", true, false, false, false),
@@ -134,7 +162,8 @@ class SecurityIT extends IntegrationTestSupport {
             new Expect("GET", "/actuator/prometheus", true, false, false, false),
             new Expect("GET", "/edc/altshock-2/export.csv", true, false, false, true),
             new Expect("GET", "/edc/altshock-2/data-dictionary.csv", true, false, false, true),
-            new Expect("GET", "/edc/" + SecurityFixtures.OTHER + "/export.csv", true, false, false, false),
+            new Expect(
+                "GET", "/edc/" + SecurityFixtures.OTHER + "/export.csv", true, false, false, false),
             new Expect("POST", "/ingest/" + SecurityFixtures.SITE, true, false, true, false));
     List<String> wrong = new ArrayList<>();
     for (Expect e : table) {
@@ -146,7 +175,8 @@ class SecurityIT extends IntegrationTestSupport {
     assertThat(wrong).isEmpty();
   }
 
-  private void check(Expect e, String role, String token, boolean allowed, List<String> wrong) throws Exception {
+  private void check(Expect e, String role, String token, boolean allowed, List<String> wrong)
+      throws Exception {
     HttpResponse<String> res = send(e.method(), e.path(), token);
     int status = res.statusCode();
     boolean ok = allowed ? status != 401 && status != 403 && status < 500 : status == 403;
@@ -208,12 +238,22 @@ class SecurityIT extends IntegrationTestSupport {
   void provenance_inEveryPathForm_neverReachesAForbiddenRole() throws Exception {
     List<String> leaks = new ArrayList<>();
     for (String target : PROVENANCE_FORMS) {
-      for (Map.Entry<String, String> who : Map.of("analyst", F.ANALYST, "edc", F.EDC, "ingest", F.INGEST).entrySet()) {
+      for (Map.Entry<String, String> who :
+          Map.of("analyst", F.ANALYST, "edc", F.EDC, "ingest", F.INGEST).entrySet()) {
         for (String method : List.of("GET", "POST")) {
           RawHttp.Response res = RawHttp.send(port, method, target, who.getValue());
           if (!List.of(400, 403, 404, 405, 410).contains(res.status())
               || res.body().contains("\"resourceType\":\"Provenance\"")) {
-            leaks.add(who.getKey() + " " + method + " " + target + " -> " + res.status() + " " + res.body());
+            leaks.add(
+                who.getKey()
+                    + " "
+                    + method
+                    + " "
+                    + target
+                    + " -> "
+                    + res.status()
+                    + " "
+                    + res.body());
           }
           if (res.status() >= 500) {
             leaks.add(who.getKey() + " " + method + " " + target + " -> 5xx " + res.body());
@@ -223,13 +263,21 @@ class SecurityIT extends IntegrationTestSupport {
     }
     assertThat(leaks).isEmpty();
     // decoded forms are authorized as what HAPI decodes them to; unnormalised ones never get there
-    for (String decoded : List.of("/fhir/%50rovenance", "/fhir/%50%72ovenance?_count=5", "/fhir/Provenance/")) {
+    for (String decoded :
+        List.of("/fhir/%50rovenance", "/fhir/%50%72ovenance?_count=5", "/fhir/Provenance/")) {
       RawHttp.Response res = RawHttp.send(port, "GET", decoded, F.ANALYST);
       assertThat(res.status()).as(decoded).isEqualTo(403);
       assertThat(res.body()).as(decoded).contains("OperationOutcome").contains("SR-AUTH-3");
     }
-    for (String unnormalised : List.of("//fhir/Provenance", "/fhir//Provenance", "/fhir/./Provenance", "/fhir;x=y/Provenance")) {
-      assertThat(RawHttp.send(port, "GET", unnormalised, F.ANALYST).status()).as(unnormalised).isEqualTo(400);
+    for (String unnormalised :
+        List.of(
+            "//fhir/Provenance",
+            "/fhir//Provenance",
+            "/fhir/./Provenance",
+            "/fhir;x=y/Provenance")) {
+      assertThat(RawHttp.send(port, "GET", unnormalised, F.ANALYST).status())
+          .as(unnormalised)
+          .isEqualTo(400);
     }
     // the admin still reads it, through the canonical path and the ones HAPI decodes the same way
     assertThat(RawHttp.send(port, "GET", "/fhir/Provenance", F.ADMIN).status()).isEqualTo(200);
@@ -240,14 +288,31 @@ class SecurityIT extends IntegrationTestSupport {
   void adminAndEdcEndpoints_inEveryPathForm_stayClosed() throws Exception {
     String other = SecurityFixtures.OTHER;
     List<String> adminForms =
-        List.of("/admin/dead-letters", "/%61dmin/dead-letters", "//admin/dead-letters", "/admin//dead-letters",
-            "/admin/./dead-letters", "/fhir/../admin/dead-letters", "/ingest/../admin/dead-letters",
-            "/admin;x=y/dead-letters", "/admin/dead-letters;x=y", "/ADMIN/dead-letters", "/admin%2Fdead-letters",
-            "/actuator/prometheus", "/actuator/%70rometheus", "/actuator/health/../prometheus",
-            "/actuator/health/..;/prometheus", "/.well-known/../admin/sources", "/edc/" + other + "/export.csv",
-            "/edc/%73ec-other/export.csv", "/edc//" + other + "/export.csv", "/edc/altshock-2/../" + other + "/odm",
-            "/edc/altshock-2/..;/" + other + "/odm", "/edc/altshock-2%2F..%2F" + other + "/odm",
-            "/edc/" + other + ";x=y/odm", "/edc/./" + other + "/odm");
+        List.of(
+            "/admin/dead-letters",
+            "/%61dmin/dead-letters",
+            "//admin/dead-letters",
+            "/admin//dead-letters",
+            "/admin/./dead-letters",
+            "/fhir/../admin/dead-letters",
+            "/ingest/../admin/dead-letters",
+            "/admin;x=y/dead-letters",
+            "/admin/dead-letters;x=y",
+            "/ADMIN/dead-letters",
+            "/admin%2Fdead-letters",
+            "/actuator/prometheus",
+            "/actuator/%70rometheus",
+            "/actuator/health/../prometheus",
+            "/actuator/health/..;/prometheus",
+            "/.well-known/../admin/sources",
+            "/edc/" + other + "/export.csv",
+            "/edc/%73ec-other/export.csv",
+            "/edc//" + other + "/export.csv",
+            "/edc/altshock-2/../" + other + "/odm",
+            "/edc/altshock-2/..;/" + other + "/odm",
+            "/edc/altshock-2%2F..%2F" + other + "/odm",
+            "/edc/" + other + ";x=y/odm",
+            "/edc/./" + other + "/odm");
     List<String> leaks = new ArrayList<>();
     for (String target : adminForms) {
       for (Map.Entry<String, String> who : Map.of("analyst", F.ANALYST, "edc", F.EDC).entrySet()) {
@@ -262,8 +327,16 @@ class SecurityIT extends IntegrationTestSupport {
 
   @Test
   void firewallRejections_are400WithAReason_notA500() throws Exception {
-    for (String target : List.of("/fhir//Provenance", "/fhir/./Provenance", "/fhir/Provenance;x=y", "/fhir/%2e%2e/admin",
-        "/admin/..;/x", "/fhir/Patient%25", "/fhir%2FProvenance", "/fhir/Patient%5Cx")) {
+    for (String target :
+        List.of(
+            "/fhir//Provenance",
+            "/fhir/./Provenance",
+            "/fhir/Provenance;x=y",
+            "/fhir/%2e%2e/admin",
+            "/admin/..;/x",
+            "/fhir/Patient%25",
+            "/fhir%2FProvenance",
+            "/fhir/Patient%5Cx")) {
       RawHttp.Response res = RawHttp.send(port, "GET", target, F.ADMIN);
       assertThat(res.status()).as(target).isEqualTo(400);
       assertThat(res.body()).as(target).containsAnyOf("rejected", "Bad Request", "Invalid URI");
@@ -283,8 +356,13 @@ class SecurityIT extends IntegrationTestSupport {
     JsonNode anonymous = json.readTree(send("GET", "/actuator/health", null).body());
     assertThat(anonymous.path("status").asText()).isIn("UP", "DOWN");
     assertThat(anonymous.has("components")).isFalse();
-    assertThat(json.readTree(send("GET", "/actuator/health", F.ANALYST).body()).has("components")).isFalse();
-    assertThat(json.readTree(send("GET", "/actuator/health", F.ADMIN).body()).path("components").has("db")).isTrue();
+    assertThat(json.readTree(send("GET", "/actuator/health", F.ANALYST).body()).has("components"))
+        .isFalse();
+    assertThat(
+            json.readTree(send("GET", "/actuator/health", F.ADMIN).body())
+                .path("components")
+                .has("db"))
+        .isTrue();
   }
 
   @Test
@@ -293,15 +371,23 @@ class SecurityIT extends IntegrationTestSupport {
     String second = "rotated-token-two-0123456789";
     Path file = F.dataDir.resolve("tokens.yaml");
     assertThat(send("GET", "/fhir/Patient", first).statusCode()).isEqualTo(401);
-    Files.writeString(file, "tokens:\n  - name: rotating-analyst\n    role: analyst\n    token-sha256: "
-        + sha256(first) + "\n");
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+    Files.writeString(
+        file,
+        "tokens:\n  - name: rotating-analyst\n    role: analyst\n    token-sha256: "
+            + sha256(first)
+            + "\n");
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
         .until(() -> send("GET", "/fhir/Patient", first).statusCode() == 200);
     assertThat(send("GET", "/fhir/Provenance", first).statusCode()).isEqualTo(403);
     // rotation: the new value in, the old one out
-    Files.writeString(file, "tokens:\n  - name: rotating-analyst\n    role: analyst\n    token-sha256: "
-        + sha256(second) + "\n");
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+    Files.writeString(
+        file,
+        "tokens:\n  - name: rotating-analyst\n    role: analyst\n    token-sha256: "
+            + sha256(second)
+            + "\n");
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
         .until(() -> send("GET", "/fhir/Patient", second).statusCode() == 200);
     assertThat(send("GET", "/fhir/Patient", first).statusCode()).isEqualTo(401);
     // a broken file keeps the tokens that worked
@@ -317,7 +403,9 @@ class SecurityIT extends IntegrationTestSupport {
   }
 
   static String sha256(String s) throws Exception {
-    return java.util.HexFormat.of().formatHex(
-        java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 }

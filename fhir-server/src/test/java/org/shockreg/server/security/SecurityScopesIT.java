@@ -26,8 +26,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * JWTs from a real (test) identity provider, SMART scopes narrowing roles, edc study isolation
- * and Bulk export jobs bound to their caller, over real HTTP (docs/security.md).
+ * JWTs from a real (test) identity provider, SMART scopes narrowing roles, edc study isolation and
+ * Bulk export jobs bound to their caller, over real HTTP (docs/security.md).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -60,7 +60,16 @@ class SecurityScopesIT extends IntegrationTestSupport {
 
   /** Every call asks for FHIR JSON and, where that applies ($export), an asynchronous answer. */
   HttpResponse<String> send(String method, String path, String token) throws Exception {
-    return send(method, path, token, null, null, "Accept", "application/fhir+json", "Prefer", "respond-async");
+    return send(
+        method,
+        path,
+        token,
+        null,
+        null,
+        "Accept",
+        "application/fhir+json",
+        "Prefer",
+        "respond-async");
   }
 
   String jwt(String role, String scope) {
@@ -77,7 +86,8 @@ class SecurityScopesIT extends IntegrationTestSupport {
     assertThat(get("/fhir/Provenance", es).statusCode()).isEqualTo(200);
     assertThat(get("/admin/sources", es).statusCode()).isEqualTo(200);
     assertThat(get("/admin/sources", jwt("analyst", null)).statusCode()).isEqualTo(403);
-    assertThat(send("POST", "/ingest/" + SecurityFixtures.SITE, jwt("ingest", null)).statusCode()).isNotIn(401, 403);
+    assertThat(send("POST", "/ingest/" + SecurityFixtures.SITE, jwt("ingest", null)).statusCode())
+        .isNotIn(401, 403);
   }
 
   @Test
@@ -86,10 +96,14 @@ class SecurityScopesIT extends IntegrationTestSupport {
     List<String> bad =
         List.of(
             F.idp.forged(TestJwks.claims("x", "admin", null).build()),
-            F.idp.rs256(TestJwks.claims("x", "admin", null).expirationTime(Date.from(past))
-                .issueTime(Date.from(past.minusSeconds(600))).build()),
+            F.idp.rs256(
+                TestJwks.claims("x", "admin", null)
+                    .expirationTime(Date.from(past))
+                    .issueTime(Date.from(past.minusSeconds(600)))
+                    .build()),
             F.idp.rs256(TestJwks.claims("x", "admin", null).audience("someone-else").build()),
-            F.idp.rs256(TestJwks.claims("x", "admin", null).issuer("https://evil.example.test").build()),
+            F.idp.rs256(
+                TestJwks.claims("x", "admin", null).issuer("https://evil.example.test").build()),
             F.idp.rs256(TestJwks.claims("x", null, null).build()),
             F.idp.rs256(TestJwks.claims("x", "superuser", null).build()),
             TestJwks.hs256(TestJwks.claims("x", "admin", null).build()),
@@ -99,10 +113,13 @@ class SecurityScopesIT extends IntegrationTestSupport {
       for (String path : List.of("/fhir/Patient", "/admin/sources")) {
         HttpResponse<String> res = get(path, token);
         assertThat(res.statusCode()).as(path + " " + token).isEqualTo(401);
-        assertThat(res.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("invalid_token");
+        assertThat(res.headers().firstValue("WWW-Authenticate").orElseThrow())
+            .contains("invalid_token");
       }
     }
-    assertThat(get("/fhir/Patient", bad.get(1)).body()).contains("OperationOutcome").contains("SR-AUTH-2");
+    assertThat(get("/fhir/Patient", bad.get(1)).body())
+        .contains("OperationOutcome")
+        .contains("SR-AUTH-2");
   }
 
   // ---- SMART scopes
@@ -111,28 +128,35 @@ class SecurityScopesIT extends IntegrationTestSupport {
   void scopes_narrowTheRole_perTypeAndInteraction() throws Exception {
     String obs = jwt("analyst", "system/Observation.rs");
     assertThat(get("/fhir/Observation", obs).statusCode()).isEqualTo(200);
-    assertThat(get("/fhir/Observation/sec-m-" + SecurityFixtures.PA1, obs).statusCode()).isEqualTo(200);
+    assertThat(get("/fhir/Observation/sec-m-" + SecurityFixtures.PA1, obs).statusCode())
+        .isEqualTo(200);
     assertThat(get("/fhir/Patient", obs).statusCode()).isEqualTo(403);
     assertThat(get("/fhir/Patient/" + SecurityFixtures.PA1, obs).statusCode()).isEqualTo(403);
     // what a search would bring in beside the named type is checked too
     HttpResponse<String> included = get("/fhir/Observation?_include=Observation:patient", obs);
     assertThat(included.statusCode()).isEqualTo(403);
-    assertThat(included.body()).contains("OperationOutcome").doesNotContain("\"resourceType\":\"Patient\"");
-    assertThat(get("/fhir/Patient/" + SecurityFixtures.PA1 + "/$everything", obs).statusCode()).isEqualTo(403);
+    assertThat(included.body())
+        .contains("OperationOutcome")
+        .doesNotContain("\"resourceType\":\"Patient\"");
+    assertThat(get("/fhir/Patient/" + SecurityFixtures.PA1 + "/$everything", obs).statusCode())
+        .isEqualTo(403);
 
     // read without search, search without read
     String readOnly = jwt("analyst", "system/Observation.r");
-    assertThat(get("/fhir/Observation/sec-m-" + SecurityFixtures.PA1, readOnly).statusCode()).isEqualTo(200);
+    assertThat(get("/fhir/Observation/sec-m-" + SecurityFixtures.PA1, readOnly).statusCode())
+        .isEqualTo(200);
     assertThat(get("/fhir/Observation", readOnly).statusCode()).isEqualTo(403);
     String searchOnly = jwt("analyst", "system/Observation.s");
     assertThat(get("/fhir/Observation", searchOnly).statusCode()).isEqualTo(200);
-    assertThat(get("/fhir/Observation/sec-m-" + SecurityFixtures.PA1, searchOnly).statusCode()).isEqualTo(403);
+    assertThat(get("/fhir/Observation/sec-m-" + SecurityFixtures.PA1, searchOnly).statusCode())
+        .isEqualTo(403);
 
     // wildcards, v1 .read, cruds; a scope never widens the role
     String all = jwt("analyst", "system/*.rs");
     assertThat(get("/fhir/Patient", all).statusCode()).isEqualTo(200);
     assertThat(get("/fhir/Provenance", all).statusCode()).isEqualTo(403);
-    assertThat(get("/fhir/Provenance", jwt("analyst", "system/*.cruds")).statusCode()).isEqualTo(403);
+    assertThat(get("/fhir/Provenance", jwt("analyst", "system/*.cruds")).statusCode())
+        .isEqualTo(403);
     String v1 = jwt("analyst", "system/Patient.read");
     assertThat(get("/fhir/Patient", v1).statusCode()).isEqualTo(200);
     assertThat(get("/fhir/Observation", v1).statusCode()).isEqualTo(403);
@@ -143,8 +167,11 @@ class SecurityScopesIT extends IntegrationTestSupport {
     // user/ and patient/ scopes grant nothing on this system API
     assertThat(get("/fhir/Patient", jwt("analyst", "user/Patient.rs")).statusCode()).isEqualTo(403);
     // edc: ResearchSubject.rs narrows it further
-    String edcSubjects = F.idp.rs256(TestJwks.claims("edc-app", "edc", "system/ResearchSubject.rs")
-        .claim("shockreg_studies", List.of("altshock-2")).build());
+    String edcSubjects =
+        F.idp.rs256(
+            TestJwks.claims("edc-app", "edc", "system/ResearchSubject.rs")
+                .claim("shockreg_studies", List.of("altshock-2"))
+                .build());
     assertThat(get("/fhir/ResearchSubject", edcSubjects).statusCode()).isEqualTo(200);
     assertThat(get("/fhir/ResearchStudy", edcSubjects).statusCode()).isEqualTo(403);
     // a static token's scopes work the same way
@@ -157,23 +184,32 @@ class SecurityScopesIT extends IntegrationTestSupport {
   @Test
   void edc_seesItsStudiesSubjectsOnly() throws Exception {
     String edc = F.EDC;
-    assertThat(ids(get("/fhir/ResearchSubject", edc))).containsExactly("sec-rs-sec-pa1", "sec-rs-sec-pa2");
+    assertThat(ids(get("/fhir/ResearchSubject", edc)))
+        .containsExactly("sec-rs-sec-pa1", "sec-rs-sec-pa2");
     assertThat(ids(get("/fhir/ResearchSubject?study=" + SecurityFixtures.OTHER, edc))).isEmpty();
     assertThat(ids(get("/fhir/ResearchSubject?patient=" + SecurityFixtures.PO1, edc))).isEmpty();
     assertThat(get("/fhir/ResearchSubject/sec-rs-sec-pa1", edc).statusCode()).isEqualTo(200);
     assertThat(get("/fhir/ResearchSubject/sec-rs-sec-po1", edc).statusCode()).isEqualTo(404);
-    assertThat(get("/fhir/ResearchStudy/" + SecurityFixtures.OTHER, edc).statusCode()).isEqualTo(404);
+    assertThat(get("/fhir/ResearchStudy/" + SecurityFixtures.OTHER, edc).statusCode())
+        .isEqualTo(404);
     assertThat(get("/fhir/ResearchStudy/altshock-2", edc).statusCode()).isEqualTo(200);
     assertThat(ids(get("/fhir/ResearchStudy", edc))).containsExactly("altshock-2");
     // the EDC reads its subjects with their patients (and nothing else)
-    HttpResponse<String> included = get("/fhir/ResearchSubject?_include=ResearchSubject:individual", edc);
+    HttpResponse<String> included =
+        get("/fhir/ResearchSubject?_include=ResearchSubject:individual", edc);
     assertThat(included.statusCode()).isEqualTo(200);
-    assertThat(ids(included)).containsExactlyInAnyOrder("sec-rs-sec-pa1", "sec-rs-sec-pa2", "sec-pa1", "sec-pa2");
+    assertThat(ids(included))
+        .containsExactlyInAnyOrder("sec-rs-sec-pa1", "sec-rs-sec-pa2", "sec-pa1", "sec-pa2");
     assertThat(get("/fhir/Patient/" + SecurityFixtures.PA1, edc).statusCode()).isEqualTo(403);
     // the same edc through a JWT
-    String jwt = F.idp.es256(TestJwks.claims("edc-app", "edc", null).claim("shockreg_studies", SecurityFixtures.OTHER).build());
+    String jwt =
+        F.idp.es256(
+            TestJwks.claims("edc-app", "edc", null)
+                .claim("shockreg_studies", SecurityFixtures.OTHER)
+                .build());
     assertThat(ids(get("/fhir/ResearchSubject", jwt))).containsExactly("sec-rs-sec-po1");
-    assertThat(get("/edc/" + SecurityFixtures.OTHER + "/export.csv", jwt).statusCode()).isEqualTo(200);
+    assertThat(get("/edc/" + SecurityFixtures.OTHER + "/export.csv", jwt).statusCode())
+        .isEqualTo(200);
     assertThat(get("/edc/altshock-2/export.csv", jwt).statusCode()).isEqualTo(403);
     // admins and analysts see all studies
     assertThat(ids(get("/fhir/ResearchSubject", F.ANALYST))).hasSize(3);
@@ -206,18 +242,22 @@ class SecurityScopesIT extends IntegrationTestSupport {
     assertThat(send("DELETE", status, F.ANALYST).statusCode()).isEqualTo(202);
 
     // scopes narrow the exported types; naming a type it may not read is a 403
-    JsonNode narrowed = complete(kickOff("/fhir/$export", F.OBSERVATIONS_ONLY), F.OBSERVATIONS_ONLY);
+    JsonNode narrowed =
+        complete(kickOff("/fhir/$export", F.OBSERVATIONS_ONLY), F.OBSERVATIONS_ONLY);
     assertThat(types(narrowed)).containsExactly("Observation");
-    assertThat(send("GET", "/fhir/$export?_type=Patient", F.OBSERVATIONS_ONLY).statusCode()).isEqualTo(403);
+    assertThat(send("GET", "/fhir/$export?_type=Patient", F.OBSERVATIONS_ONLY).statusCode())
+        .isEqualTo(403);
 
     // edc: only through a Group, and only its studies' subjects
     assertThat(send("GET", "/fhir/$export", F.EDC).statusCode()).isEqualTo(403);
     assertThat(send("GET", "/fhir/Patient/$export", F.EDC).statusCode()).isEqualTo(403);
     JsonNode edc = complete(kickOff("/fhir/Group/all-cs/$export?_type=Patient", F.EDC), F.EDC);
     assertThat(patients(edc, F.EDC)).containsExactly(SecurityFixtures.PA1, SecurityFixtures.PA2);
-    JsonNode analyst = complete(kickOff("/fhir/Group/all-cs/$export?_type=Patient", F.ANALYST), F.ANALYST);
+    JsonNode analyst =
+        complete(kickOff("/fhir/Group/all-cs/$export?_type=Patient", F.ANALYST), F.ANALYST);
     assertThat(patients(analyst, F.ANALYST))
-        .containsExactly(SecurityFixtures.PA1, SecurityFixtures.PA2, SecurityFixtures.PN1, SecurityFixtures.PO1);
+        .containsExactly(
+            SecurityFixtures.PA1, SecurityFixtures.PA2, SecurityFixtures.PN1, SecurityFixtures.PO1);
   }
 
   private String kickOff(String path, String token) throws Exception {
@@ -228,11 +268,15 @@ class SecurityScopesIT extends IntegrationTestSupport {
 
   private JsonNode complete(String status, String token) throws Exception {
     List<HttpResponse<String>> last = new ArrayList<>();
-    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      HttpResponse<String> res = get(status, token);
-      last.add(0, res);
-      return res.statusCode() != 202;
-    });
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              HttpResponse<String> res = get(status, token);
+              last.add(0, res);
+              return res.statusCode() != 202;
+            });
     assertThat(last.get(0).statusCode()).as(last.get(0).body()).isEqualTo(200);
     return json.readTree(last.get(0).body());
   }

@@ -27,8 +27,8 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * A stand-in identity provider for tests: an RSA and an EC signing key published as a JWKS by a
- * JDK HttpServer on loopback, and JWTs minted with them (or with a key it does not publish).
+ * A stand-in identity provider for tests: an RSA and an EC signing key published as a JWKS by a JDK
+ * HttpServer on loopback, and JWTs minted with them (or with a key it does not publish).
  */
 public final class TestJwks implements AutoCloseable {
 
@@ -37,8 +37,10 @@ public final class TestJwks implements AutoCloseable {
 
   public final RSAKey rsa;
   public final ECKey ec;
+
   /** Same kid as {@link #rsa}, but not the published key: a forged token. */
   public final RSAKey impostor;
+
   private final HttpServer server;
 
   public TestJwks() {
@@ -47,7 +49,9 @@ public final class TestJwks implements AutoCloseable {
       ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
       impostor = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
       byte[] jwks =
-          new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString(true).getBytes(StandardCharsets.UTF_8);
+          new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK()))
+              .toString(true)
+              .getBytes(StandardCharsets.UTF_8);
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       server.createContext(
           "/jwks",
@@ -114,15 +118,22 @@ public final class TestJwks implements AutoCloseable {
   /** HS256 with a shared secret: an algorithm the server does not accept. */
   public static String hs256(JWTClaimsSet claims) {
     try {
-      return sign(new MACSigner("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8)), JWSAlgorithm.HS256, null, claims);
+      return sign(
+          new MACSigner("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8)),
+          JWSAlgorithm.HS256,
+          null,
+          claims);
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  private static String sign(com.nimbusds.jose.JWSSigner signer, JWSAlgorithm alg, String kid, JWTClaimsSet claims) {
+  private static String sign(
+      com.nimbusds.jose.JWSSigner signer, JWSAlgorithm alg, String kid, JWTClaimsSet claims) {
     try {
-      SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
+      SignedJWT jwt =
+          new SignedJWT(
+              new JWSHeader.Builder(alg).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
       jwt.sign(signer);
       return jwt.serialize();
     } catch (JOSEException e) {

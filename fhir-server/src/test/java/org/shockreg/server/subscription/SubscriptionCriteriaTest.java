@@ -15,7 +15,8 @@ class SubscriptionCriteriaTest {
   void studyAndStatus_commaListsAndReferences() {
     SubscriptionCriteria c =
         SubscriptionCriteria.parse(
-            "ResearchSubject?study=ResearchStudy/altshock-2,impella-ami&status=potential-candidate%2Cscreening", STUDIES);
+            "ResearchSubject?study=ResearchStudy/altshock-2,impella-ami&status=potential-candidate%2Cscreening",
+            STUDIES);
     assertThat(c.resourceType()).isEqualTo("ResearchSubject");
     assertThat(c.studyIds()).containsExactly("altshock-2", "impella-ami");
     assertThat(c.statuses()).containsExactly("potential-candidate", "screening");
@@ -40,7 +41,8 @@ class SubscriptionCriteriaTest {
             List.of("ResearchSubject?study=altshock-2&study=impella-ami", "repeated"),
             List.of("ResearchSubject?study=", "empty value"),
             List.of("ResearchSubject?study=nope", "unknown study nope"),
-            List.of("ResearchSubject?status=on-study,maybe", "unknown ResearchSubject status maybe"),
+            List.of(
+                "ResearchSubject?status=on-study,maybe", "unknown ResearchSubject status maybe"),
             List.of("ResearchSubject?study=%zz", "not a valid URL query"))) {
       assertThatThrownBy(() -> SubscriptionCriteria.parse(bad.get(0), STUDIES))
           .as(bad.get(0))

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 import org.shockreg.mappings.MappingEngine;
 
-/** The fixed codes file holds every flag intake sets, and the tables in the order they are served. */
+/**
+ * The fixed codes file holds every flag intake sets, and the tables in the order they are served.
+ */
 class FixedCodesTest {
 
   @Test
@@ -23,7 +25,9 @@ class FixedCodesTest {
   void tables_keepTheFilesOrder() {
     assertThat(FixedCodes.SCAI_STAGES.keySet()).containsExactly("A", "B", "C", "D", "E");
     assertThat(FixedCodes.ETIOLOGIES.keySet()).containsExactly("ami-cs", "hf-cs", "other");
-    assertThat(FixedCodes.DERIVED_VARIABLES).hasSize(11).containsEntry("scai-stage", "SCAI shock stage");
+    assertThat(FixedCodes.DERIVED_VARIABLES)
+        .hasSize(11)
+        .containsEntry("scai-stage", "SCAI shock stage");
     assertThat(FixedCodes.CRITERION_STATUSES.keySet()).containsExactly("met", "not-met", "unknown");
   }
 }

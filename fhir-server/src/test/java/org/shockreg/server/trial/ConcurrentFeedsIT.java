@@ -32,10 +32,10 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * An ADT-like feed (stays, diagnoses) and a lab feed for the same patients, posted at the same
- * time in opposite patient order: every body is taken in (deadlocks retried), and the derived
- * facts and trial subjects afterwards are exactly what deriving from the committed data gives, so
- * neither feed's recomputation lost the other's facts.
+ * An ADT-like feed (stays, diagnoses) and a lab feed for the same patients, posted at the same time
+ * in opposite patient order: every body is taken in (deadlocks retried), and the derived facts and
+ * trial subjects afterwards are exactly what deriving from the committed data gives, so neither
+ * feed's recomputation lost the other's facts.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -49,7 +49,8 @@ class ConcurrentFeedsIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-concurrent-").toString());
+    registry.add(
+        "shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-concurrent-").toString());
     registry.add("shockreg.security.tokens[0].token", () -> TOKEN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.mllp.port", () -> "-1");
@@ -67,10 +68,12 @@ class ConcurrentFeedsIT {
     int patients = 24;
     int perBody = patients; // each body touches every patient: the two transactions overlap
     for (int round = 0; round < ROUNDS; round++) {
-      // the Patients first: facts arriving before their Patient are an identity question (docs/intake.md)
+      // the Patients first: facts arriving before their Patient are an identity question
+      // (docs/intake.md)
       StringBuilder known = new StringBuilder();
       for (int i = 0; i < patients; i++) {
-        known.append(new SourceRecords("r" + round + "-p" + i, T0).patient("female", "1962-02-02").ndjson());
+        known.append(
+            new SourceRecords("r" + round + "-p" + i, T0).patient("female", "1962-02-02").ndjson());
       }
       postAll(List.of(known.toString()));
       List<String> adt = new ArrayList<>();
@@ -99,19 +102,26 @@ class ConcurrentFeedsIT {
     }
 
     List<Map<String, Object>> facts = derivedState();
-    List<String> all = jdbc.queryForList("SELECT DISTINCT patient_id FROM patient WHERE site_id = ?", String.class, SITE);
+    List<String> all =
+        jdbc.queryForList(
+            "SELECT DISTINCT patient_id FROM patient WHERE site_id = ?", String.class, SITE);
     assertThat(all).hasSize(ROUNDS * patients);
     new TransactionTemplate(txManager).executeWithoutResult(s -> derivations.recompute(all));
     assertThat(derivedState()).isEqualTo(facts);
-    // and that state is the complete one: every episode staged from its labs, every patient a candidate
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM derived_fact WHERE site_id = ? AND kind = 'scai-stage-worst-24h' AND value_code = 'C'",
-            Integer.class, SITE))
+    // and that state is the complete one: every episode staged from its labs, every patient a
+    // candidate
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM derived_fact WHERE site_id = ? AND kind = 'scai-stage-worst-24h' AND value_code = 'C'",
+                Integer.class,
+                SITE))
         .isEqualTo(ROUNDS * patients);
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM research_subject rs JOIN patient p USING (patient_id)"
-                + " WHERE p.site_id = ? AND rs.status = 'potential-candidate'",
-            Integer.class, SITE))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM research_subject rs JOIN patient p USING (patient_id)"
+                    + " WHERE p.site_id = ? AND rs.status = 'potential-candidate'",
+                Integer.class,
+                SITE))
         .isEqualTo(ROUNDS * patients);
   }
 
@@ -128,8 +138,11 @@ class ConcurrentFeedsIT {
   }
 
   static String labsOf(String p) {
-    return new SourceRecords(p, T0).lvef(22, Duration.ofDays(-2)).sbp(84, Duration.ofHours(1))
-        .lactate(3.1, Duration.ofHours(1)).ndjson();
+    return new SourceRecords(p, T0)
+        .lvef(22, Duration.ofDays(-2))
+        .sbp(84, Duration.ofHours(1))
+        .lactate(3.1, Duration.ofHours(1))
+        .ndjson();
   }
 
   List<JsonNode> postAll(List<String> bodies) throws Exception {

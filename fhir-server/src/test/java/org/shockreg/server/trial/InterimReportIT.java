@@ -57,11 +57,14 @@ class InterimReportIT extends IntegrationTestSupport {
   static final String STUDY = "altshock-2";
   static final String EXAMPLE_STUDY = "newcombe-example";
   static final List<String> ARMS = List.of("early-iabp", "standard-care");
-  static final List<String> DECIDING = List.of("age", "etiology", "lvef", "hypotension-hypoperfusion", "scai", "exclusion");
+  static final List<String> DECIDING =
+      List.of("age", "etiology", "lvef", "hypotension-hypoperfusion", "scai", "exclusion");
   static final List<String> VARIABLES = List.of("lvef", "sbp", "lactate");
   static final int RANDOMIZED = 101;
+
   /** ?as-of=2025-07-15: through the end of that day, UTC. */
   static final Instant AS_OF = Instant.parse("2025-07-16T00:00:00Z").minusNanos(1000);
+
   static final Path DATA_DIR = newDataDir("it-interim-");
   static final Path STUDIES_DIR = DATA_DIR.resolve("studies");
 
@@ -138,10 +141,15 @@ class InterimReportIT extends IntegrationTestSupport {
       s.randomizedAt = yearStart.plusSeconds(rnd.nextInt(364 * 24 * 3600));
       boolean withEpisode = i >= 2; // two randomizations that no episode holds
       if (withEpisode) {
-        episode(s, String.format("ir-e%03d", i), s.randomizedAt.minusSeconds(1800 + rnd.nextInt(4 * 3600)), rnd);
+        episode(
+            s,
+            String.format("ir-e%03d", i),
+            s.randomizedAt.minusSeconds(1800 + rnd.nextInt(4 * 3600)),
+            rnd);
         s.result = rnd.nextInt(100) < 85 ? "potential-candidate" : "screening";
         for (String key : DECIDING) {
-          s.criteria.put(key, "screening".equals(s.result) && rnd.nextBoolean() ? "unknown" : "met");
+          s.criteria.put(
+              key, "screening".equals(s.result) && rnd.nextBoolean() ? "unknown" : "met");
         }
         s.criteria.put("window", "met");
         s.criteria.put("manual", "unknown");
@@ -160,7 +168,8 @@ class InterimReportIT extends IntegrationTestSupport {
             // a tie in distance: the earlier one is the baseline
             int d = 600 + rnd.nextInt(3600);
             s.measurements.add(meas(s, variable, s.dx.plusSeconds(d), value(variable, rnd), false));
-            s.measurements.add(meas(s, variable, s.dx.minusSeconds(d), value(variable, rnd), false));
+            s.measurements.add(
+                meas(s, variable, s.dx.minusSeconds(d), value(variable, rnd), false));
           }
         }
       }
@@ -168,7 +177,8 @@ class InterimReportIT extends IntegrationTestSupport {
       if (iabp < ("early-iabp".equals(s.arm) ? 80 : 15)) {
         Instant start = s.randomizedAt.plusSeconds(600 + rnd.nextInt(8 * 3600));
         boolean performedOnly = rnd.nextInt(6) == 0;
-        s.iabps.add(new Device("ir-iabp-" + i, performedOnly ? null : start, performedOnly ? start : null));
+        s.iabps.add(
+            new Device("ir-iabp-" + i, performedOnly ? null : start, performedOnly ? start : null));
       }
       if (rnd.nextInt(10) == 0) {
         // an IABP before randomization does not count
@@ -188,7 +198,8 @@ class InterimReportIT extends IntegrationTestSupport {
       } // else: not computed yet
       subjects.add(s);
     }
-    // One subject placed at the as-of cut: its nearest LVEF, its IABP and its endpoint come after it.
+    // One subject placed at the as-of cut: its nearest LVEF, its IABP and its endpoint come after
+    // it.
     Subject cut = subjects.get(RANDOMIZED - 1);
     cut.randomizedAt = AS_OF.minusSeconds(3600);
     cut.arm = "early-iabp";
@@ -196,7 +207,8 @@ class InterimReportIT extends IntegrationTestSupport {
     cut.cicuHours = new BigDecimal("4.00");
     cut.measurements.removeIf(m -> m.variable().equals("lvef"));
     cut.measurements.add(meas(cut, "lvef", AS_OF.plusSeconds(1800), new BigDecimal("22.5"), false));
-    cut.measurements.add(meas(cut, "lvef", cut.dx.minusSeconds(5 * 3600), new BigDecimal("31.5"), false));
+    cut.measurements.add(
+        meas(cut, "lvef", cut.dx.minusSeconds(5 * 3600), new BigDecimal("31.5"), false));
     cut.iabps.clear();
     cut.iabps.add(new Device("ir-iabp-cut", AS_OF.plusSeconds(7200), null));
     cut.endpoint = "success";
@@ -207,7 +219,11 @@ class InterimReportIT extends IntegrationTestSupport {
       Subject s = new Subject();
       s.subjectId = String.format("rs-n%03d", i);
       s.patientId = String.format("ir-q%03d", i);
-      episode(s, String.format("ir-f%03d", i), yearStart.plusSeconds(rnd.nextInt(364 * 24 * 3600)), rnd);
+      episode(
+          s,
+          String.format("ir-f%03d", i),
+          yearStart.plusSeconds(rnd.nextInt(364 * 24 * 3600)),
+          rnd);
       int r = rnd.nextInt(10);
       s.result = r < 6 ? "ineligible" : r < 8 ? "screening" : "potential-candidate";
       for (String key : DECIDING) {
@@ -236,7 +252,12 @@ class InterimReportIT extends IntegrationTestSupport {
   }
 
   static Meas meas(Subject s, String variable, Instant at, BigDecimal value, boolean implausible) {
-    return new Meas(s.patientId + "-" + variable + "-" + s.measurements.size(), variable, at, value, implausible);
+    return new Meas(
+        s.patientId + "-" + variable + "-" + s.measurements.size(),
+        variable,
+        at,
+        value,
+        implausible);
   }
 
   static BigDecimal value(String variable, Random rnd) {
@@ -248,7 +269,8 @@ class InterimReportIT extends IntegrationTestSupport {
   }
 
   static BigDecimal hours(Instant from, Instant to) {
-    return BigDecimal.valueOf(Duration.between(from, to).getSeconds()).divide(BigDecimal.valueOf(3600), 2, RoundingMode.HALF_UP);
+    return BigDecimal.valueOf(Duration.between(from, to).getSeconds())
+        .divide(BigDecimal.valueOf(3600), 2, RoundingMode.HALF_UP);
   }
 
   static OffsetDateTime t(Instant i) {
@@ -266,22 +288,49 @@ class InterimReportIT extends IntegrationTestSupport {
     for (Subject s : subjects) {
       patients.add(new Object[] {s.patientId, SITE, "female", 1960});
       if (s.episodeId != null) {
-        episodes.add(new Object[] {s.episodeId, s.patientId, SITE, t(s.dx), s.age, t(s.windowStart), t(s.windowEnd)});
+        episodes.add(
+            new Object[] {
+              s.episodeId, s.patientId, SITE, t(s.dx), s.age, t(s.windowStart), t(s.windowEnd)
+            });
       }
       for (Meas m : s.measurements) {
-        measurements.add(new Object[] {m.id(), s.patientId, SITE, m.variable(), t(m.at()), m.value(),
-            m.implausible() ? new String[] {"implausible"} : new String[0], m.id()});
+        measurements.add(
+            new Object[] {
+              m.id(),
+              s.patientId,
+              SITE,
+              m.variable(),
+              t(m.at()),
+              m.value(),
+              m.implausible() ? new String[] {"implausible"} : new String[0],
+              m.id()
+            });
       }
       for (Device d : s.iabps) {
-        devices.add(new Object[] {d.id(), s.patientId, SITE, t(d.startedAt()), t(d.performedAt()), d.id()});
+        devices.add(
+            new Object[] {d.id(), s.patientId, SITE, t(d.startedAt()), t(d.performedAt()), d.id()});
       }
       if (s.ischemic != null) {
         facts.add(new Object[] {s.episodeId + "-isch", s.episodeId, s.patientId, s.ischemic});
       }
-      rows.add(new Object[] {s.subjectId, STUDY, s.patientId, s.episodeId, s.randomizedAt == null ? s.result : "on-study",
-          s.result, json(s.criteria), s.arm, t(s.randomizedAt), s.cicuHours, s.endpoint, t(s.endpointAt)});
+      rows.add(
+          new Object[] {
+            s.subjectId,
+            STUDY,
+            s.patientId,
+            s.episodeId,
+            s.randomizedAt == null ? s.result : "on-study",
+            s.result,
+            json(s.criteria),
+            s.arm,
+            t(s.randomizedAt),
+            s.cicuHours,
+            s.endpoint,
+            t(s.endpointAt)
+          });
     }
-    jdbc.batchUpdate("INSERT INTO patient (patient_id, site_id, sex, birth_year) VALUES (?, ?, ?, ?)", patients);
+    jdbc.batchUpdate(
+        "INSERT INTO patient (patient_id, site_id, sex, birth_year) VALUES (?, ?, ?, ?)", patients);
     jdbc.batchUpdate(
         "INSERT INTO shock_episode (episode_id, patient_id, site_id, shock_diagnosis_at, age_at_diagnosis,"
             + " window_start, window_end) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -303,7 +352,8 @@ class InterimReportIT extends IntegrationTestSupport {
             + " criteria, assigned_arm, randomized_at, hours_cicu_to_randomization, endpoint, endpoint_at)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)",
         rows);
-    // A subject of another study does not count here (there: randomized to an arm it does not define).
+    // A subject of another study does not count here (there: randomized to an arm it does not
+    // define).
     jdbc.update(
         "INSERT INTO research_subject (subject_id, study_id, patient_id, episode_id, status, screening_result,"
             + " assigned_arm, randomized_at, endpoint) VALUES ('rs-other', ?, 'ir-p005', 'ir-e005', 'on-study',"
@@ -313,7 +363,14 @@ class InterimReportIT extends IntegrationTestSupport {
 
   static String json(Map<String, String> criteria) {
     StringBuilder sb = new StringBuilder("{");
-    criteria.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":\"").append(v).append('"'));
+    criteria.forEach(
+        (k, v) ->
+            sb.append(sb.length() > 1 ? "," : "")
+                .append('"')
+                .append(k)
+                .append("\":\"")
+                .append(v)
+                .append('"'));
     return sb.append('}').toString();
   }
 
@@ -327,9 +384,11 @@ class InterimReportIT extends IntegrationTestSupport {
     return s.measurements.stream()
         .filter(m -> m.variable().equals(variable) && !m.implausible())
         .filter(m -> !m.at().isBefore(s.windowStart) && !m.at().isAfter(end))
-        .min(Comparator.<Meas>comparingLong(m -> Math.abs(Duration.between(s.dx, m.at()).getSeconds()))
-            .thenComparing(Meas::at)
-            .thenComparing(Meas::id))
+        .min(
+            Comparator.<Meas>comparingLong(
+                    m -> Math.abs(Duration.between(s.dx, m.at()).getSeconds()))
+                .thenComparing(Meas::at)
+                .thenComparing(Meas::id))
         .map(Meas::value)
         .orElse(null);
   }
@@ -391,7 +450,8 @@ class InterimReportIT extends IntegrationTestSupport {
   }
 
   static ParametersParameterComponent part(ParametersParameterComponent c, String name) {
-    List<ParametersParameterComponent> found = c.getPart().stream().filter(p -> p.getName().equals(name)).toList();
+    List<ParametersParameterComponent> found =
+        c.getPart().stream().filter(p -> p.getName().equals(name)).toList();
     assertThat(found).as(c.getName() + "." + name).hasSize(1);
     return found.get(0);
   }
@@ -417,7 +477,8 @@ class InterimReportIT extends IntegrationTestSupport {
     checkArms(p, null);
     // This seed gives 34/47 against 21/41; verified outside Java (SciPy fisher_exact, and the
     // Newcombe formulas in Python): D = 0.21121, 95 % CI 0.00878 to 0.39345, p = 0.049303.
-    ParametersParameterComponent early = p.getParameter().stream().filter(c -> c.getName().equals("arm")).findFirst().orElseThrow();
+    ParametersParameterComponent early =
+        p.getParameter().stream().filter(c -> c.getName().equals("arm")).findFirst().orElseThrow();
     assertThat(integer(part(early, "primary-endpoint"), "success")).isEqualTo(34);
     assertThat(integer(part(early, "primary-endpoint"), "failure")).isEqualTo(13);
     ParametersParameterComponent effect = p.getParameter("effect");
@@ -430,7 +491,10 @@ class InterimReportIT extends IntegrationTestSupport {
   @Test
   void asOf_isTheReportAsItStoodThen() {
     Parameters p = report(STUDY, new DateTimeType("2025-07-15"));
-    assertThat(((org.hl7.fhir.r4.model.InstantType) p.getParameter("as-of").getValue()).getValue().toInstant())
+    assertThat(
+            ((org.hl7.fhir.r4.model.InstantType) p.getParameter("as-of").getValue())
+                .getValue()
+                .toInstant())
         .isEqualTo(AS_OF.minusNanos(AS_OF.getNano() % 1_000_000)); // FHIR instant: milliseconds
     List<Subject> before = randomized(AS_OF);
     assertThat(before.size()).isBetween(30, RANDOMIZED - 30);
@@ -460,13 +524,17 @@ class InterimReportIT extends IntegrationTestSupport {
       assertThat(integer(consort, "screened")).isEqualTo(RANDOMIZED - 2 + 60);
     }
     ParametersParameterComponent by = part(consort, "ineligible-by");
-    assertThat(by.getPart()).extracting(ParametersParameterComponent::getName).containsExactlyElementsOf(DECIDING);
+    assertThat(by.getPart())
+        .extracting(ParametersParameterComponent::getName)
+        .containsExactlyElementsOf(DECIDING);
     int total = 0;
     for (String key : DECIDING) {
       int expected =
-          (int) screened.stream()
-              .filter(s -> "ineligible".equals(s.result) && "not-met".equals(s.criteria.get(key)))
-              .count();
+          (int)
+              screened.stream()
+                  .filter(
+                      s -> "ineligible".equals(s.result) && "not-met".equals(s.criteria.get(key)))
+                  .count();
       assertThat(integer(by, key)).as("ineligible-by " + key).isEqualTo(expected);
       total += expected;
     }
@@ -476,7 +544,9 @@ class InterimReportIT extends IntegrationTestSupport {
   void checkArms(Parameters p, Instant asOf) {
     List<ParametersParameterComponent> arms =
         p.getParameter().stream().filter(c -> c.getName().equals("arm")).toList();
-    assertThat(arms).extracting(a -> ((CodeType) part(a, "code").getValue()).getValue()).containsExactlyElementsOf(ARMS);
+    assertThat(arms)
+        .extracting(a -> ((CodeType) part(a, "code").getValue()).getValue())
+        .containsExactlyElementsOf(ARMS);
     int[][] table = new int[2][2];
     for (int i = 0; i < 2; i++) {
       ParametersParameterComponent arm = arms.get(i);
@@ -495,17 +565,22 @@ class InterimReportIT extends IntegrationTestSupport {
       long count = mine.stream().filter(s -> Boolean.FALSE.equals(s.ischemic)).count();
       assertThat(integer(nonIschemic, "count")).isEqualTo((int) count);
       assertThat(decimal(nonIschemic, "share"))
-          .isEqualByComparingTo(BigDecimal.valueOf(count).divide(BigDecimal.valueOf(withValue), 4, RoundingMode.HALF_UP));
+          .isEqualByComparingTo(
+              BigDecimal.valueOf(count)
+                  .divide(BigDecimal.valueOf(withValue), 4, RoundingMode.HALF_UP));
 
       ParametersParameterComponent endpoint = part(arm, "primary-endpoint");
       int success = (int) mine.stream().filter(s -> endpoint(s, asOf).equals("success")).count();
       int failure = (int) mine.stream().filter(s -> endpoint(s, asOf).equals("failure")).count();
       assertThat(integer(endpoint, "success")).as(code + " success").isEqualTo(success);
       assertThat(integer(endpoint, "failure")).as(code + " failure").isEqualTo(failure);
-      assertThat(integer(endpoint, "incomplete")).as(code + " incomplete").isEqualTo(mine.size() - success - failure);
+      assertThat(integer(endpoint, "incomplete"))
+          .as(code + " incomplete")
+          .isEqualTo(mine.size() - success - failure);
       assertThat(decimal(endpoint, "success-share"))
           .isEqualByComparingTo(
-              BigDecimal.valueOf(success).divide(BigDecimal.valueOf(success + failure), 4, RoundingMode.HALF_UP));
+              BigDecimal.valueOf(success)
+                  .divide(BigDecimal.valueOf(success + failure), 4, RoundingMode.HALF_UP));
       table[i][0] = success;
       table[i][1] = failure;
     }
@@ -516,34 +591,48 @@ class InterimReportIT extends IntegrationTestSupport {
             table[0][0], table[0][0] + table[0][1], table[1][0], table[1][0] + table[1][1], 0.95);
     double share1 = (double) table[0][0] / (table[0][0] + table[0][1]);
     double share2 = (double) table[1][0] / (table[1][0] + table[1][1]);
-    assertThat(decimal(effect, "risk-difference").doubleValue()).isCloseTo(share1 - share2, org.assertj.core.data.Offset.offset(0.00005));
-    assertThat(decimal(effect, "ci-low")).isEqualByComparingTo(InterimReportCalculator.fixed(d.lower()));
-    assertThat(decimal(effect, "ci-high")).isEqualByComparingTo(InterimReportCalculator.fixed(d.upper()));
+    assertThat(decimal(effect, "risk-difference").doubleValue())
+        .isCloseTo(share1 - share2, org.assertj.core.data.Offset.offset(0.00005));
+    assertThat(decimal(effect, "ci-low"))
+        .isEqualByComparingTo(InterimReportCalculator.fixed(d.lower()));
+    assertThat(decimal(effect, "ci-high"))
+        .isEqualByComparingTo(InterimReportCalculator.fixed(d.upper()));
     assertThat(decimal(effect, "ci-low")).isLessThan(decimal(effect, "risk-difference"));
     assertThat(decimal(effect, "ci-high")).isGreaterThan(decimal(effect, "risk-difference"));
     assertThat(decimal(effect, "p-value"))
         .isEqualByComparingTo(
             InterimReportCalculator.significant(
-                InterimStatistics.fisherTwoSided(table[0][0], table[0][1], table[1][0], table[1][1])));
+                InterimStatistics.fisherTwoSided(
+                    table[0][0], table[0][1], table[1][0], table[1][1])));
   }
 
   void checkDistribution(
-      ParametersParameterComponent arm, String name, List<Subject> subjects, Function<Subject, BigDecimal> value) {
+      ParametersParameterComponent arm,
+      String name,
+      List<Subject> subjects,
+      Function<Subject, BigDecimal> value) {
     ParametersParameterComponent d = part(arm, name);
     List<BigDecimal> values = subjects.stream().map(value).filter(v -> v != null).toList();
     assertThat(integer(d, "n")).as(name + " n").isEqualTo(values.size());
     assertThat(values).as(name + " values").isNotEmpty();
-    assertThat(decimal(d, "median")).as(name + " median").isEqualByComparingTo(quantile(values, 0.5));
+    assertThat(decimal(d, "median"))
+        .as(name + " median")
+        .isEqualByComparingTo(quantile(values, 0.5));
     assertThat(decimal(d, "q1")).as(name + " q1").isEqualByComparingTo(quantile(values, 0.25));
     assertThat(decimal(d, "q3")).as(name + " q3").isEqualByComparingTo(quantile(values, 0.75));
     if (values.size() % 2 == 0) {
       List<BigDecimal> sorted = values.stream().sorted().toList();
       BigDecimal middle = sorted.get(values.size() / 2 - 1).add(sorted.get(values.size() / 2));
-      assertThat(decimal(d, "median").multiply(BigDecimal.valueOf(2))).as(name + " even median").isEqualByComparingTo(middle);
+      assertThat(decimal(d, "median").multiply(BigDecimal.valueOf(2)))
+          .as(name + " even median")
+          .isEqualByComparingTo(middle);
     }
   }
 
-  /** Newcombe 1998 Table II (a): 56/70 - 48/80 = 0.2000 (0.0524 to 0.3339); R fisher.test p = 0.01252. */
+  /**
+   * Newcombe 1998 Table II (a): 56/70 - 48/80 = 0.2000 (0.0524 to 0.3339); R fisher.test p =
+   * 0.01252.
+   */
   @Test
   void effect_matchesThePublishedWorkedExample() {
     List<Object[]> rows = new ArrayList<>();
@@ -551,7 +640,14 @@ class InterimReportIT extends IntegrationTestSupport {
     for (int arm = 0; arm < 2; arm++) {
       for (int k = 0; k < outcomes[arm][0] + outcomes[arm][1]; k++) {
         String id = "ex-" + arm + "-" + k;
-        rows.add(new Object[] {id, EXAMPLE_STUDY, "ir-p010", arm == 0 ? "a" : "b", k < outcomes[arm][0] ? "success" : "failure"});
+        rows.add(
+            new Object[] {
+              id,
+              EXAMPLE_STUDY,
+              "ir-p010",
+              arm == 0 ? "a" : "b",
+              k < outcomes[arm][0] ? "success" : "failure"
+            });
       }
     }
     jdbc.batchUpdate(
@@ -570,10 +666,13 @@ class InterimReportIT extends IntegrationTestSupport {
     assertThat(integer(consort, "randomized")).isEqualTo(151); // with rs-other, of no defined arm
     assertThat(integer(consort, "screened")).isEqualTo(1);
     assertThat(part(consort, "ineligible-by").getPart()).isEmpty();
-    ParametersParameterComponent a = p.getParameter().stream().filter(c -> c.getName().equals("arm")).findFirst().orElseThrow();
+    ParametersParameterComponent a =
+        p.getParameter().stream().filter(c -> c.getName().equals("arm")).findFirst().orElseThrow();
     assertThat(integer(a, "n")).isEqualTo(70);
     assertThat(integer(part(a, "lvef"), "n")).isZero();
-    assertThat(part(a, "lvef").getPart()).extracting(ParametersParameterComponent::getName).containsExactly("n");
+    assertThat(part(a, "lvef").getPart())
+        .extracting(ParametersParameterComponent::getName)
+        .containsExactly("n");
     assertThat(integer(part(a, "primary-endpoint"), "failure")).isEqualTo(14);
   }
 
@@ -583,7 +682,8 @@ class InterimReportIT extends IntegrationTestSupport {
     assertThat(res.statusCode()).isEqualTo(404);
     OperationOutcome oo = fhir.newJsonParser().parseResource(OperationOutcome.class, res.body());
     assertThat(oo.getIssueFirstRep().getDiagnostics()).startsWith("SR-INTERIM-1");
-    HttpResponse<String> bad = get("/fhir/ResearchStudy/" + STUDY + "/$interim-report?as-of=yesterday", TOKEN);
+    HttpResponse<String> bad =
+        get("/fhir/ResearchStudy/" + STUDY + "/$interim-report?as-of=yesterday", TOKEN);
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.body()).contains("OperationOutcome");
   }
@@ -594,16 +694,22 @@ class InterimReportIT extends IntegrationTestSupport {
     assertThat(edc.statusCode()).isEqualTo(200);
     Parameters p = fhir.newJsonParser().parseResource(Parameters.class, edc.body());
     assertThat(integer(p.getParameter("consort"), "randomized")).isEqualTo(RANDOMIZED);
-    assertThat(get("/fhir/ResearchStudy/" + STUDY + "/$interim-report", INGEST_TOKEN).statusCode()).isEqualTo(403);
+    assertThat(get("/fhir/ResearchStudy/" + STUDY + "/$interim-report", INGEST_TOKEN).statusCode())
+        .isEqualTo(403);
     // an edc token reads its own studies' report only
-    assertThat(get("/fhir/ResearchStudy/" + EXAMPLE_STUDY + "/$interim-report", EDC_TOKEN).statusCode()).isEqualTo(403);
+    assertThat(
+            get("/fhir/ResearchStudy/" + EXAMPLE_STUDY + "/$interim-report", EDC_TOKEN)
+                .statusCode())
+        .isEqualTo(403);
   }
 
   @Test
   void theOperationIsDeclared_withItsDefinition() throws Exception {
     HttpResponse<String> res = get("/fhir/metadata", TOKEN);
     assertThat(res.body()).contains("interim-report");
-    var cs = fhir.newJsonParser().parseResource(org.hl7.fhir.r4.model.CapabilityStatement.class, res.body());
+    var cs =
+        fhir.newJsonParser()
+            .parseResource(org.hl7.fhir.r4.model.CapabilityStatement.class, res.body());
     String definition =
         cs.getRestFirstRep().getResource().stream()
             .filter(r -> r.getType().equals("ResearchStudy"))
@@ -612,9 +718,12 @@ class InterimReportIT extends IntegrationTestSupport {
             .findFirst()
             .orElseThrow()
             .getDefinition();
-    HttpResponse<String> res2 = get("/fhir/" + definition.substring(definition.indexOf("OperationDefinition/")), TOKEN);
+    HttpResponse<String> res2 =
+        get("/fhir/" + definition.substring(definition.indexOf("OperationDefinition/")), TOKEN);
     assertThat(res2.statusCode()).isEqualTo(200);
-    var def = fhir.newJsonParser().parseResource(org.hl7.fhir.r4.model.OperationDefinition.class, res2.body());
+    var def =
+        fhir.newJsonParser()
+            .parseResource(org.hl7.fhir.r4.model.OperationDefinition.class, res2.body());
     assertThat(def.getCode()).isEqualTo("interim-report");
     assertThat(def.getAffectsState()).isFalse();
     assertThat(def.getInstance()).isTrue();

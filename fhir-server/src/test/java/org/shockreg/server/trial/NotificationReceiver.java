@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * A real HTTP receiver of REST-hook notifications (the JDK's server on a fixed port): it records
- * every request, answers the statuses scripted for it (then 200), and can go down and come back
- * on the same port, as a hospital's notification gateway does.
+ * every request, answers the statuses scripted for it (then 200), and can go down and come back on
+ * the same port, as a hospital's notification gateway does.
  */
 final class NotificationReceiver implements AutoCloseable {
 

@@ -29,10 +29,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * on this machine. The outbox is filled while the receiver is down (N candidates through intake),
  * then the receiver comes up and a replay releases everything at once; the clock runs from the
  * replay to the last delivered event. With one subscription (strictly in order) and with four
- * (delivered in parallel, each in order). Run it alone:
- * {@code ./mvnw -B -o verify -pl registry,mappings,camel-routes,fhir-server
- * -Dit.test=NotificationThroughputBenchmark -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false};
- * it logs {@code event=notification_benchmark ...}. Results: benchmarks/RESULTS.md "Notifications".
+ * (delivered in parallel, each in order). Run it alone: {@code ./mvnw -B -o verify -pl
+ * registry,mappings,camel-routes,fhir-server -Dit.test=NotificationThroughputBenchmark -Dtest=NONE
+ * -Dsurefire.failIfNoSpecifiedTests=false}; it logs {@code event=notification_benchmark ...}.
+ * Results: benchmarks/RESULTS.md "Notifications".
  */
 class NotificationThroughputBenchmark {
 
@@ -58,7 +58,8 @@ class NotificationThroughputBenchmark {
       "--shockreg.inbox.enabled=false",
       "--logging.level.org.shockreg.server.subscription=WARN"
     };
-    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(ShockRegApplication.class).run(args)) {
+    try (ConfigurableApplicationContext app =
+        new SpringApplicationBuilder(ShockRegApplication.class).run(args)) {
       int port = ((WebServerApplicationContext) app).getWebServer().getPort();
       JdbcTemplate jdbc = new JdbcTemplate(app.getBean(DataSource.class));
       run(port, jdbc, 1, 0);
@@ -73,7 +74,11 @@ class NotificationThroughputBenchmark {
       List<String> subs = new ArrayList<>();
       for (int s = 0; s < subscriptions; s++) {
         HttpResponse<String> res =
-            send(http, port, "/fhir/Subscription", ScreeningAlertsIT.restHook(receiver.url("/bench"), "application/fhir+json"),
+            send(
+                http,
+                port,
+                "/fhir/Subscription",
+                ScreeningAlertsIT.restHook(receiver.url("/bench"), "application/fhir+json"),
                 "application/fhir+json");
         assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
         subs.add(json.readTree(res.body()).path("id").asText());
@@ -86,32 +91,49 @@ class NotificationThroughputBenchmark {
         for (int i = from + 1; i < Math.min(CANDIDATES, from + 500); i++) {
           records.and(new SourceRecords("bench-" + (offset + i), t0).candidate());
         }
-        assertThat(send(http, port, "/ingest/bench-site", records.ndjson(), "application/fhir+ndjson").statusCode()).isEqualTo(200);
+        assertThat(
+                send(http, port, "/ingest/bench-site", records.ndjson(), "application/fhir+ndjson")
+                    .statusCode())
+            .isEqualTo(200);
       }
       int expected = CANDIDATES * subscriptions;
-      await().atMost(Duration.ofMinutes(2))
-          .until(() -> jdbc.queryForObject("SELECT count(*) FROM subscription_event WHERE subscription_id = ANY(?::text[])",
-              Integer.class, "{" + String.join(",", subs) + "}") == expected);
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .until(
+              () ->
+                  jdbc.queryForObject(
+                          "SELECT count(*) FROM subscription_event WHERE subscription_id = ANY(?::text[])",
+                          Integer.class,
+                          "{" + String.join(",", subs) + "}")
+                      == expected);
       receiver.up();
       long start = System.nanoTime();
       for (String sub : subs) {
         send(http, port, "/admin/subscriptions/" + sub + "/replay", "", "application/json");
       }
-      await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> receiver.accepted().size() >= expected);
+      await()
+          .atMost(Duration.ofMinutes(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> receiver.accepted().size() >= expected);
       double seconds = (System.nanoTime() - start) / 1e9;
       log.info(
           "event=notification_benchmark subscriptions={} notifications={} seconds={} per_second={} candidates_per_subscription={}",
-          subscriptions, expected, String.format("%.2f", seconds), String.format("%.0f", expected / seconds), per);
+          subscriptions,
+          expected,
+          String.format("%.2f", seconds),
+          String.format("%.0f", expected / seconds),
+          per);
       for (String sub : subs) {
         send(http, port, "/fhir/Subscription/" + sub, null, null);
       }
     }
   }
 
-  private static HttpResponse<String> send(HttpClient http, int port, String path, String body, String contentType)
-      throws Exception {
+  private static HttpResponse<String> send(
+      HttpClient http, int port, String path, String body, String contentType) throws Exception {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).header("Authorization", "Bearer " + ADMIN);
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+            .header("Authorization", "Bearer " + ADMIN);
     if (body == null) {
       b.DELETE();
     } else {

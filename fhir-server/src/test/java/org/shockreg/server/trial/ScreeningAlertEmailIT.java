@@ -46,7 +46,8 @@ class ScreeningAlertEmailIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-alerts-mail-").toString());
+    registry.add(
+        "shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-alerts-mail-").toString());
     registry.add("shockreg.security.tokens[0].token", () -> ADMIN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.subscriptions.poll-interval", () -> "100ms");
@@ -71,10 +72,13 @@ class ScreeningAlertEmailIT {
         "{\"resourceType\":\"Subscription\",\"status\":\"requested\",\"reason\":\"screening\","
             + "\"criteria\":\"ResearchSubject?study=altshock-2&status=potential-candidate\","
             + "\"channel\":{\"type\":\"email\",\"endpoint\":\"mailto:coordinator@hospital.example.org\"}}";
-    assertThat(post("/fhir/Subscription", subscription, "application/fhir+json").statusCode()).isEqualTo(201);
+    assertThat(post("/fhir/Subscription", subscription, "application/fhir+json").statusCode())
+        .isEqualTo(201);
 
-    SourceRecords candidate = new SourceRecords("mail-cand", Instant.now().minus(Duration.ofHours(1))).candidate();
-    assertThat(post("/ingest/" + SITE, candidate.ndjson(), "application/fhir+ndjson").statusCode()).isEqualTo(200);
+    SourceRecords candidate =
+        new SourceRecords("mail-cand", Instant.now().minus(Duration.ofHours(1))).candidate();
+    assertThat(post("/ingest/" + SITE, candidate.ndjson(), "application/fhir+ndjson").statusCode())
+        .isEqualTo(200);
 
     await().atMost(Duration.ofSeconds(20)).until(() -> SMTP.getReceivedMessages().length == 1);
     MimeMessage mail = SMTP.getReceivedMessages()[0];
@@ -82,12 +86,22 @@ class ScreeningAlertEmailIT {
     assertThat(mail.getFrom()[0].toString()).isEqualTo("alerts@registry.example.org");
     String text = mail.getSubject() + "\n" + GreenMailUtil.getBody(mail);
     String subject =
-        jdbc.queryForObject("SELECT subject_id FROM research_subject WHERE study_id = 'altshock-2'", String.class);
-    String patient = jdbc.queryForObject("SELECT patient_id FROM research_subject WHERE subject_id = ?", String.class, subject);
+        jdbc.queryForObject(
+            "SELECT subject_id FROM research_subject WHERE study_id = 'altshock-2'", String.class);
+    String patient =
+        jdbc.queryForObject(
+            "SELECT patient_id FROM research_subject WHERE subject_id = ?", String.class, subject);
     assertThat(text).contains("https://registry.example.org/fhir/ResearchSubject/" + subject);
-    assertThat(text).doesNotContain("mail-cand").doesNotContain("MRN-").doesNotContain(patient).doesNotContain("1965");
+    assertThat(text)
+        .doesNotContain("mail-cand")
+        .doesNotContain("MRN-")
+        .doesNotContain(patient)
+        .doesNotContain("1965");
     // delivered once: a second round sends nothing more
-    await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> SMTP.getReceivedMessages().length == 1);
+    await()
+        .pollDelay(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> SMTP.getReceivedMessages().length == 1);
   }
 
   HttpResponse<String> post(String path, String body, String contentType) throws Exception {

@@ -53,36 +53,57 @@ class ScreeningAlertRestartIT {
     };
     try (NotificationReceiver receiver = NotificationReceiver.onFreePort()) {
       String sub;
-      try (ConfigurableApplicationContext app = new SpringApplicationBuilder(ShockRegApplication.class).run(args)) {
+      try (ConfigurableApplicationContext app =
+          new SpringApplicationBuilder(ShockRegApplication.class).run(args)) {
         int port = ((WebServerApplicationContext) app).getWebServer().getPort();
         HttpResponse<String> created =
-            post(port, "/fhir/Subscription", ScreeningAlertsIT.restHook(receiver.url("/restart"), "application/fhir+json"), "application/fhir+json");
+            post(
+                port,
+                "/fhir/Subscription",
+                ScreeningAlertsIT.restHook(receiver.url("/restart"), "application/fhir+json"),
+                "application/fhir+json");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         sub = json.readTree(created.body()).path("id").asText();
         Instant t0 = Instant.now().minus(Duration.ofHours(2));
         SourceRecords three =
-            new SourceRecords("restart-1", t0).candidate()
+            new SourceRecords("restart-1", t0)
+                .candidate()
                 .and(new SourceRecords("restart-2", t0).candidate())
                 .and(new SourceRecords("restart-3", t0).candidate());
-        assertThat(post(port, "/ingest/restart-site", three.ndjson(), "application/fhir+ndjson").statusCode()).isEqualTo(200);
+        assertThat(
+                post(port, "/ingest/restart-site", three.ndjson(), "application/fhir+ndjson")
+                    .statusCode())
+            .isEqualTo(200);
         JdbcTemplate jdbc = new JdbcTemplate(app.getBean(javax.sql.DataSource.class));
-        await().atMost(Duration.ofSeconds(10))
-            .until(() -> jdbc.queryForObject("SELECT count(*) FROM subscription_delivery", Integer.class) >= 2);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    jdbc.queryForObject("SELECT count(*) FROM subscription_delivery", Integer.class)
+                        >= 2);
       }
       assertThat(receiver.received()).isEmpty();
       receiver.up();
-      try (ConfigurableApplicationContext app = new SpringApplicationBuilder(ShockRegApplication.class).run(args)) {
+      try (ConfigurableApplicationContext app =
+          new SpringApplicationBuilder(ShockRegApplication.class).run(args)) {
         await().atMost(Duration.ofSeconds(20)).until(() -> receiver.accepted().size() == 3);
         List<String> numbers = new ArrayList<>();
         for (String body : receiver.accepted()) {
           JsonNode status = json.readTree(body).path("entry").get(0).path("resource");
           JsonNode event = ScreeningAlertsIT.param(status, "notification-event");
           numbers.add(ScreeningAlertsIT.part(event, "event-number").path("valueString").asText());
-          assertThat(ScreeningAlertsIT.param(status, "subscription").path("valueReference").path("reference").asText())
+          assertThat(
+                  ScreeningAlertsIT.param(status, "subscription")
+                      .path("valueReference")
+                      .path("reference")
+                      .asText())
               .endsWith("/Subscription/" + sub);
         }
         assertThat(numbers).containsExactly("1", "2", "3");
-        await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> receiver.received().size() == 3);
+        await()
+            .pollDelay(Duration.ofMillis(500))
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> receiver.received().size() == 3);
       }
     }
   }
@@ -96,12 +117,18 @@ class ScreeningAlertRestartIT {
     TestDatabase.Database db = TestDatabase.newDatabase();
     String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
     try (NotificationReceiver receiver = NotificationReceiver.onFreePort().up();
-        ConfigurableApplicationContext a = new SpringApplicationBuilder(ShockRegApplication.class).run(instance(db, key, "a"));
-        ConfigurableApplicationContext b = new SpringApplicationBuilder(ShockRegApplication.class).run(instance(db, key, "b"))) {
+        ConfigurableApplicationContext a =
+            new SpringApplicationBuilder(ShockRegApplication.class).run(instance(db, key, "a"));
+        ConfigurableApplicationContext b =
+            new SpringApplicationBuilder(ShockRegApplication.class).run(instance(db, key, "b"))) {
       int portA = ((WebServerApplicationContext) a).getWebServer().getPort();
       int portB = ((WebServerApplicationContext) b).getWebServer().getPort();
       HttpResponse<String> created =
-          post(portB, "/fhir/Subscription", ScreeningAlertsIT.restHook(receiver.url("/two"), null), "application/fhir+json");
+          post(
+              portB,
+              "/fhir/Subscription",
+              ScreeningAlertsIT.restHook(receiver.url("/two"), null),
+              "application/fhir+json");
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
       Instant t0 = Instant.now().minus(Duration.ofHours(1));
       for (int batch = 0; batch < 4; batch++) {
@@ -110,15 +137,24 @@ class ScreeningAlertRestartIT {
           records.and(new SourceRecords("two-" + batch + "-" + i, t0).candidate());
         }
         int port = batch % 2 == 0 ? portA : portB;
-        assertThat(post(port, "/ingest/two-site", records.ndjson(), "application/fhir+ndjson").statusCode()).isEqualTo(200);
+        assertThat(
+                post(port, "/ingest/two-site", records.ndjson(), "application/fhir+ndjson")
+                    .statusCode())
+            .isEqualTo(200);
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> receiver.accepted().size() >= 100);
-      await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> receiver.received().size() == 100);
+      await()
+          .pollDelay(Duration.ofMillis(500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> receiver.received().size() == 100);
       List<String> numbers = new ArrayList<>();
       for (String body : receiver.accepted()) {
         JsonNode status = json.readTree(body).path("entry").get(0).path("resource");
-        numbers.add(ScreeningAlertsIT.part(ScreeningAlertsIT.param(status, "notification-event"), "event-number")
-            .path("valueString").asText());
+        numbers.add(
+            ScreeningAlertsIT.part(
+                    ScreeningAlertsIT.param(status, "notification-event"), "event-number")
+                .path("valueString")
+                .asText());
       }
       for (int i = 0; i < 100; i++) {
         assertThat(numbers.get(i)).isEqualTo(Integer.toString(i + 1));
@@ -142,7 +178,8 @@ class ScreeningAlertRestartIT {
     };
   }
 
-  HttpResponse<String> post(int port, String path, String body, String contentType) throws Exception {
+  HttpResponse<String> post(int port, String path, String body, String contentType)
+      throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
             .header("Authorization", "Bearer " + ADMIN)

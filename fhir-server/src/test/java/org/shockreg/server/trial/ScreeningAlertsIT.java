@@ -45,7 +45,8 @@ class ScreeningAlertsIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     TestDatabase.register(registry);
-    registry.add("shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-alerts-").toString());
+    registry.add(
+        "shockreg.data-dir", () -> IntegrationTestSupport.newDataDir("it-alerts-").toString());
     registry.add("shockreg.security.tokens[0].token", () -> ADMIN);
     registry.add("shockreg.security.tokens[0].role", () -> "admin");
     registry.add("shockreg.security.tokens[1].token", () -> EDC);
@@ -100,7 +101,8 @@ class ScreeningAlertsIT {
   @Test
   void create_read_search_delete() throws Exception {
     NotificationReceiver r = receiver();
-    HttpResponse<String> created = post("/fhir/Subscription", restHook(r.url("/crud"), "application/fhir+json"), ADMIN);
+    HttpResponse<String> created =
+        post("/fhir/Subscription", restHook(r.url("/crud"), "application/fhir+json"), ADMIN);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     JsonNode s = json.readTree(created.body());
     assertThat(s.path("status").asText()).isEqualTo("active");
@@ -108,33 +110,56 @@ class ScreeningAlertsIT {
     assertThat(created.headers().firstValue("Location").orElse("")).contains("/Subscription/" + id);
 
     JsonNode read = json.readTree(get("/fhir/Subscription/" + id, ADMIN).body());
-    assertThat(read.path("criteria").asText()).isEqualTo("ResearchSubject?study=altshock-2&status=potential-candidate");
+    assertThat(read.path("criteria").asText())
+        .isEqualTo("ResearchSubject?study=altshock-2&status=potential-candidate");
     // a credential in a header is not given back
-    assertThat(read.path("channel").path("header").get(0).asText()).isEqualTo("Authorization: ****");
+    assertThat(read.path("channel").path("header").get(0).asText())
+        .isEqualTo("Authorization: ****");
     JsonNode search = json.readTree(get("/fhir/Subscription?status=active", ADMIN).body());
     assertThat(search.path("entry").toString()).contains(id);
 
     HttpResponse<String> deleted = send("DELETE", "/fhir/Subscription/" + id, null, ADMIN);
     assertThat(deleted.statusCode()).isEqualTo(200);
     assertThat(get("/fhir/Subscription/" + id, ADMIN).statusCode()).isEqualTo(410);
-    assertThat(get("/fhir/Subscription?_id=" + id, ADMIN).body()).doesNotContain("\"id\":\"" + id + "\"");
+    assertThat(get("/fhir/Subscription?_id=" + id, ADMIN).body())
+        .doesNotContain("\"id\":\"" + id + "\"");
   }
 
   @Test
   void criteriaTheServerCannotEvaluate_andBadChannels_are400WithTheReason() throws Exception {
     String[][] bad = {
-      {"Observation?code=http://loinc.org|2524-7&value-quantity=gt8", "rest-hook", "http://localhost:1/x", "only ResearchSubject"},
+      {
+        "Observation?code=http://loinc.org|2524-7&value-quantity=gt8",
+        "rest-hook",
+        "http://localhost:1/x",
+        "only ResearchSubject"
+      },
       {"ResearchSubject?individual=Patient/x", "rest-hook", "http://localhost:1/x", "individual"},
       {"ResearchSubject?study=no-such-study", "rest-hook", "http://localhost:1/x", "unknown study"},
-      {"ResearchSubject?status=almost", "rest-hook", "http://localhost:1/x", "unknown ResearchSubject status"},
+      {
+        "ResearchSubject?status=almost",
+        "rest-hook",
+        "http://localhost:1/x",
+        "unknown ResearchSubject status"
+      },
       {"ResearchSubject?study=altshock-2", "rest-hook", "ftp://localhost/x", "http(s)"},
       {"ResearchSubject?study=altshock-2", "websocket", "ws://localhost/x", "not supported"},
-      {"ResearchSubject?study=altshock-2", "email", "mailto:coordinator@example.org", "not configured"},
+      {
+        "ResearchSubject?study=altshock-2",
+        "email",
+        "mailto:coordinator@example.org",
+        "not configured"
+      },
     };
     for (String[] b : bad) {
       String body =
-          "{\"resourceType\":\"Subscription\",\"status\":\"requested\",\"reason\":\"it\",\"criteria\":\"" + b[0]
-              + "\",\"channel\":{\"type\":\"" + b[1] + "\",\"endpoint\":\"" + b[2] + "\"}}";
+          "{\"resourceType\":\"Subscription\",\"status\":\"requested\",\"reason\":\"it\",\"criteria\":\""
+              + b[0]
+              + "\",\"channel\":{\"type\":\""
+              + b[1]
+              + "\",\"endpoint\":\""
+              + b[2]
+              + "\"}}";
       HttpResponse<String> res = post("/fhir/Subscription", body, ADMIN);
       assertThat(res.statusCode()).as(b[0] + " " + res.body()).isEqualTo(400);
       assertThat(res.body()).contains("OperationOutcome").contains(b[3]);
@@ -144,14 +169,17 @@ class ScreeningAlertsIT {
   @Test
   void roles_edcOnItsOwnStudies_analystNot() throws Exception {
     NotificationReceiver r = receiver();
-    assertThat(post("/fhir/Subscription", restHook(r.url("/a"), null), ANALYST).statusCode()).isEqualTo(403);
+    assertThat(post("/fhir/Subscription", restHook(r.url("/a"), null), ANALYST).statusCode())
+        .isEqualTo(403);
     HttpResponse<String> edc = post("/fhir/Subscription", restHook(r.url("/edc"), null), EDC);
     assertThat(edc.statusCode()).as(edc.body()).isEqualTo(201);
     String id = json.readTree(edc.body()).path("id").asText();
     assertThat(get("/fhir/Subscription/" + id, EDC).statusCode()).isEqualTo(200);
     String anyStudy =
         "{\"resourceType\":\"Subscription\",\"status\":\"requested\",\"reason\":\"it\",\"criteria\":\"ResearchSubject?status=potential-candidate\","
-            + "\"channel\":{\"type\":\"rest-hook\",\"endpoint\":\"" + r.url("/edc2") + "\"}}";
+            + "\"channel\":{\"type\":\"rest-hook\",\"endpoint\":\""
+            + r.url("/edc2")
+            + "\"}}";
     HttpResponse<String> all = post("/fhir/Subscription", anyStudy, EDC);
     assertThat(all.statusCode()).isEqualTo(400);
     assertThat(all.body()).contains("its own studies");
@@ -175,7 +203,8 @@ class ScreeningAlertsIT {
     JsonNode status = bundle.path("entry").get(0).path("resource");
     assertThat(status.path("resourceType").asText()).isEqualTo("Parameters");
     assertThat(param(status, "type").path("valueCode").asText()).isEqualTo("event-notification");
-    assertThat(param(status, "subscription").path("valueReference").path("reference").asText()).endsWith("/Subscription/" + sub);
+    assertThat(param(status, "subscription").path("valueReference").path("reference").asText())
+        .endsWith("/Subscription/" + sub);
     JsonNode event = param(status, "notification-event");
     assertThat(part(event, "event-number").path("valueString").asText()).isEqualTo("1");
     String focus = part(event, "focus").path("valueReference").path("reference").asText();
@@ -187,21 +216,30 @@ class ScreeningAlertsIT {
 
     // the same data again, and a new fact that keeps the match: no second notification
     ingest(openCandidate("alert-1"));
-    ingest(new SourceRecords("alert-1", Instant.now().minus(Duration.ofHours(1))).lactate(4, Duration.ofHours(2)));
+    ingest(
+        new SourceRecords("alert-1", Instant.now().minus(Duration.ofHours(1)))
+            .lactate(4, Duration.ofHours(2)));
     assertThat(delivered(sub)).isEqualTo(1);
-    await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> r.received().size() == 1);
+    await()
+        .pollDelay(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> r.received().size() == 1);
   }
 
   @Test
-  void aBackfill_whoseWindowHasClosed_sendsNothing_andAnIdOnlySubscriptionGetsNoResource() throws Exception {
+  void aBackfill_whoseWindowHasClosed_sendsNothing_andAnIdOnlySubscriptionGetsNoResource()
+      throws Exception {
     NotificationReceiver r = receiver();
     String sub = subscribe(r.url("/idonly"), null);
     ingest(new SourceRecords("backfill", Instant.parse("2025-03-01T08:00:00Z")).candidate());
     ingest(openCandidate("fresh"));
     await().atMost(Duration.ofSeconds(20)).until(() -> r.accepted().size() == 1);
     JsonNode bundle = json.readTree(r.accepted().get(0));
-    String focus = part(param(bundle.path("entry").get(0).path("resource"), "notification-event"), "focus")
-        .path("valueReference").path("reference").asText();
+    String focus =
+        part(param(bundle.path("entry").get(0).path("resource"), "notification-event"), "focus")
+            .path("valueReference")
+            .path("reference")
+            .asText();
     assertThat(focus).endsWith("/ResearchSubject/" + subjectOf("fresh"));
     assertThat(bundle.path("entry").get(1).has("resource")).isFalse();
     assertThat(events(sub)).isEqualTo(1);
@@ -217,7 +255,10 @@ class ScreeningAlertsIT {
     r.up();
     await().atMost(Duration.ofSeconds(20)).until(() -> r.accepted().size() == 2);
     assertThat(eventNumbers(r.accepted())).containsExactly("1", "2");
-    await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> r.received().size() == 2);
+    await()
+        .pollDelay(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> r.received().size() == 2);
   }
 
   @Test
@@ -230,21 +271,33 @@ class ScreeningAlertsIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> r.accepted().size() == 2);
     assertThat(eventNumbers(r.accepted())).containsExactly("1", "2");
     assertThat(r.received()).hasSize(4);
-    assertThat(eventNumbers(r.received().stream().map(NotificationReceiver.Received::body).toList()))
+    assertThat(
+            eventNumbers(r.received().stream().map(NotificationReceiver.Received::body).toList()))
         .containsExactly("1", "1", "1", "2");
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM subscription_delivery WHERE subscription_id = ? AND outcome = 'failed'", Integer.class, sub))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM subscription_delivery WHERE subscription_id = ? AND outcome = 'failed'",
+                Integer.class,
+                sub))
         .isEqualTo(2);
   }
 
   @Test
-  void afterTheRetryBudget_theSubscriptionIsInError_keepsItsEvents_andReplayDeliversThem() throws Exception {
+  void afterTheRetryBudget_theSubscriptionIsInError_keepsItsEvents_andReplayDeliversThem()
+      throws Exception {
     NotificationReceiver r = receiver();
     String sub = subscribe(r.url("/gone"), null);
     r.down();
     ingest(openCandidate("err-1"));
-    await().atMost(Duration.ofSeconds(60))
-        .until(() -> "error".equals(json.readTree(get("/fhir/Subscription/" + sub, ADMIN).body()).path("status").asText()));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                "error"
+                    .equals(
+                        json.readTree(get("/fhir/Subscription/" + sub, ADMIN).body())
+                            .path("status")
+                            .asText()));
     JsonNode read = json.readTree(get("/fhir/Subscription/" + sub, ADMIN).body());
     assertThat(read.path("error").asText()).contains("failed for PT8S");
     JsonNode overview = adminOverview(sub);
@@ -255,12 +308,14 @@ class ScreeningAlertsIT {
     // a candidate while in error is kept too
     ingest(openCandidate("err-2"));
     r.up();
-    HttpResponse<String> replay = send("POST", "/admin/subscriptions/" + sub + "/replay", "", ADMIN);
+    HttpResponse<String> replay =
+        send("POST", "/admin/subscriptions/" + sub + "/replay", "", ADMIN);
     assertThat(replay.statusCode()).as(replay.body()).isEqualTo(202);
     await().atMost(Duration.ofSeconds(20)).until(() -> r.accepted().size() == 2);
     assertThat(eventNumbers(r.accepted())).containsExactly("1", "2");
     assertThat(adminOverview(sub).path("status").asText()).isEqualTo("active");
-    assertThat(send("POST", "/admin/subscriptions/nope/replay", "", ADMIN).statusCode()).isEqualTo(404);
+    assertThat(send("POST", "/admin/subscriptions/nope/replay", "", ADMIN).statusCode())
+        .isEqualTo(404);
   }
 
   @Test
@@ -271,7 +326,8 @@ class ScreeningAlertsIT {
     for (int i = 0; i < 1_000; i++) {
       ndjson.append(openCandidate(String.format("many-%04d", i)).ndjson());
     }
-    HttpResponse<String> res = post("/ingest/" + SITE, ndjson.toString(), "application/fhir+ndjson", ADMIN);
+    HttpResponse<String> res =
+        post("/ingest/" + SITE, ndjson.toString(), "application/fhir+ndjson", ADMIN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(90)).until(() -> r.accepted().size() >= 1_000);
     List<String> numbers = eventNumbers(r.accepted());
@@ -292,12 +348,17 @@ class ScreeningAlertsIT {
     ingest(openCandidate("purge-2"));
     await().atMost(Duration.ofSeconds(10)).until(() -> failedAttempts(sub) >= 1);
     store.purgeBefore(Instant.now().plusSeconds(1));
-    assertThat(jdbc.queryForList(
-            "SELECT status FROM subscription_event WHERE subscription_id = ?", String.class, sub))
+    assertThat(
+            jdbc.queryForList(
+                "SELECT status FROM subscription_event WHERE subscription_id = ?",
+                String.class,
+                sub))
         .containsExactly("pending");
-    assertThat(jdbc.queryForObject(
-            "SELECT count(*) FROM subscription_delivery WHERE subscription_id = ? AND attempted_at < now() - interval '1 second'",
-            Integer.class, sub))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM subscription_delivery WHERE subscription_id = ? AND attempted_at < now() - interval '1 second'",
+                Integer.class,
+                sub))
         .isZero();
   }
 
@@ -311,7 +372,9 @@ class ScreeningAlertsIT {
             HttpResponse.BodyHandlers.ofString());
     assertThat(res.statusCode()).isEqualTo(200);
     String body = res.body();
-    assertThat(body).contains("shockreg_subscriptions_pending").contains("shockreg_subscriptions_oldest_pending_age_seconds");
+    assertThat(body)
+        .contains("shockreg_subscriptions_pending")
+        .contains("shockreg_subscriptions_oldest_pending_age_seconds");
     assertThat(body).contains("shockreg_subscriptions_delivered_total");
   }
 
@@ -320,7 +383,10 @@ class ScreeningAlertsIT {
   static String restHook(String endpoint, String payload) {
     return "{\"resourceType\":\"Subscription\",\"status\":\"requested\",\"reason\":\"ALTSHOCK-2 screening\","
         + "\"criteria\":\"ResearchSubject?study=altshock-2&status=potential-candidate\",\"channel\":{\"type\":\"rest-hook\","
-        + "\"endpoint\":\"" + endpoint + "\"," + (payload == null ? "" : "\"payload\":\"" + payload + "\",")
+        + "\"endpoint\":\""
+        + endpoint
+        + "\","
+        + (payload == null ? "" : "\"payload\":\"" + payload + "\",")
         + "\"header\":[\"Authorization: Bearer gateway-secret\"]}}";
   }
 
@@ -333,7 +399,8 @@ class ScreeningAlertsIT {
   }
 
   void ingest(SourceRecords r) throws Exception {
-    HttpResponse<String> res = post("/ingest/" + SITE, r.ndjson(), "application/fhir+ndjson", ADMIN);
+    HttpResponse<String> res =
+        post("/ingest/" + SITE, r.ndjson(), "application/fhir+ndjson", ADMIN);
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
   }
 
@@ -341,21 +408,28 @@ class ScreeningAlertsIT {
     return jdbc.queryForObject(
         "SELECT rs.subject_id FROM research_subject rs JOIN patient_source_link l ON l.patient_id = rs.patient_id"
             + " WHERE l.site_id = ? AND l.source_patient_id = ? AND rs.study_id = 'altshock-2'",
-        String.class, SITE, sourcePatient);
+        String.class,
+        SITE,
+        sourcePatient);
   }
 
   int events(String sub) {
-    return jdbc.queryForObject("SELECT count(*) FROM subscription_event WHERE subscription_id = ?", Integer.class, sub);
+    return jdbc.queryForObject(
+        "SELECT count(*) FROM subscription_event WHERE subscription_id = ?", Integer.class, sub);
   }
 
   int delivered(String sub) {
     return jdbc.queryForObject(
-        "SELECT count(*) FROM subscription_event WHERE subscription_id = ? AND status = 'delivered'", Integer.class, sub);
+        "SELECT count(*) FROM subscription_event WHERE subscription_id = ? AND status = 'delivered'",
+        Integer.class,
+        sub);
   }
 
   int failedAttempts(String sub) {
     return jdbc.queryForObject(
-        "SELECT count(*) FROM subscription_delivery WHERE subscription_id = ? AND outcome = 'failed'", Integer.class, sub);
+        "SELECT count(*) FROM subscription_delivery WHERE subscription_id = ? AND outcome = 'failed'",
+        Integer.class,
+        sub);
   }
 
   JsonNode adminOverview(String sub) throws Exception {
@@ -371,7 +445,8 @@ class ScreeningAlertsIT {
     List<String> out = new ArrayList<>();
     for (String b : bodies) {
       JsonNode status = json.readTree(b).path("entry").get(0).path("resource");
-      out.add(part(param(status, "notification-event"), "event-number").path("valueString").asText());
+      out.add(
+          part(param(status, "notification-event"), "event-number").path("valueString").asText());
     }
     return out;
   }
@@ -402,7 +477,8 @@ class ScreeningAlertsIT {
     return post(path, body, "application/fhir+json", token);
   }
 
-  HttpResponse<String> post(String path, String body, String contentType, String token) throws Exception {
+  HttpResponse<String> post(String path, String body, String contentType, String token)
+      throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
             .header("Authorization", "Bearer " + token)
@@ -412,12 +488,17 @@ class ScreeningAlertsIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  HttpResponse<String> send(String method, String path, String body, String token) throws Exception {
+  HttpResponse<String> send(String method, String path, String body, String token)
+      throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
             .header("Authorization", "Bearer " + token)
             .header("Accept", "application/fhir+json")
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }

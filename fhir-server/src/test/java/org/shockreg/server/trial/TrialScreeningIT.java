@@ -89,7 +89,8 @@ class TrialScreeningIT extends IntegrationTestSupport {
   // ---- screening -------------------------------------------------------------------------------
 
   @Test
-  void candidate_meetsEveryAutomatableCriterion_andTheWindowEndsSixHoursAfterDiagnosis() throws Exception {
+  void candidate_meetsEveryAutomatableCriterion_andTheWindowEndsSixHoursAfterDiagnosis()
+      throws Exception {
     ingest(new SourceRecords("cand", T0).candidate());
     JsonNode subject = subject("cand", "altshock-2");
     assertThat(subject.path("status").asText()).isEqualTo("potential-candidate");
@@ -115,7 +116,10 @@ class TrialScreeningIT extends IntegrationTestSupport {
     assertThat(status(criteria(subject("old", "altshock-2")), "age")).isEqualTo("not-met");
     assertThat(subject("old", "altshock-2").path("status").asText()).isEqualTo("ineligible");
 
-    ingest(new SourceRecords("ami", T0).candidate().condition("mi", "http://hl7.org/fhir/sid/icd-10-cm", "I21.4", Duration.ofDays(-2)));
+    ingest(
+        new SourceRecords("ami", T0)
+            .candidate()
+            .condition("mi", "http://hl7.org/fhir/sid/icd-10-cm", "I21.4", Duration.ofDays(-2)));
     Map<String, JsonNode> ami = criteria(subject("ami", "altshock-2"));
     assertThat(status(ami, "etiology")).isEqualTo("not-met");
     assertThat(status(ami, "exclusion")).isEqualTo("not-met");
@@ -124,8 +128,14 @@ class TrialScreeningIT extends IntegrationTestSupport {
     assertThat(status(criteria(subject("ef", "altshock-2")), "lvef")).isEqualTo("not-met");
 
     SourceRecords stable =
-        new SourceRecords("stable", T0).patient("female", "1970-03-03").icuStay(Duration.ofHours(-4)).shock()
-            .heartFailure().lvef(25, Duration.ofDays(-1)).sbp(120, Duration.ofHours(1)).lactate(1.1, Duration.ofHours(1));
+        new SourceRecords("stable", T0)
+            .patient("female", "1970-03-03")
+            .icuStay(Duration.ofHours(-4))
+            .shock()
+            .heartFailure()
+            .lvef(25, Duration.ofDays(-1))
+            .sbp(120, Duration.ofHours(1))
+            .lactate(1.1, Duration.ofHours(1));
     ingest(stable);
     Map<String, JsonNode> s = criteria(subject("stable", "altshock-2"));
     assertThat(status(s, "hypotension-hypoperfusion")).isEqualTo("not-met");
@@ -133,9 +143,13 @@ class TrialScreeningIT extends IntegrationTestSupport {
     assertThat(subject("stable", "altshock-2").path("status").asText()).isEqualTo("ineligible");
 
     ingest(new SourceRecords("extremis", T0).candidate().lactate(9, Duration.ofHours(2)));
-    assertThat(status(criteria(subject("extremis", "altshock-2")), "scai")).isEqualTo("not-met"); // stage E
+    assertThat(status(criteria(subject("extremis", "altshock-2")), "scai"))
+        .isEqualTo("not-met"); // stage E
 
-    ingest(new SourceRecords("sepsis", T0).candidate().condition("sep", "http://hl7.org/fhir/sid/icd-10-cm", "R65.21", Duration.ofHours(-2)));
+    ingest(
+        new SourceRecords("sepsis", T0)
+            .candidate()
+            .condition("sep", "http://hl7.org/fhir/sid/icd-10-cm", "R65.21", Duration.ofHours(-2)));
     Map<String, JsonNode> sep = criteria(subject("sepsis", "altshock-2"));
     assertThat(status(sep, "exclusion")).isEqualTo("not-met");
     assertThat(evidence(sep, "exclusion")).singleElement().asString().startsWith("Condition/");
@@ -146,22 +160,33 @@ class TrialScreeningIT extends IntegrationTestSupport {
   @Test
   void missingData_isUnknown_andLateThenAmendedLvefChangesTheStatus() throws Exception {
     SourceRecords r =
-        new SourceRecords("late", T0).patient("male", "1960-06-06").icuStay(Duration.ofHours(-4)).shock().heartFailure();
+        new SourceRecords("late", T0)
+            .patient("male", "1960-06-06")
+            .icuStay(Duration.ofHours(-4))
+            .shock()
+            .heartFailure();
     ingest(r);
     JsonNode first = subject("late", "altshock-2");
     Map<String, JsonNode> c = criteria(first);
     assertThat(status(c, "lvef")).isEqualTo("unknown");
     assertThat(status(c, "hypotension-hypoperfusion")).isEqualTo("unknown");
-    assertThat(status(c, "scai")).isEqualTo("unknown"); // no pressure, lactate or device: not stage A
+    assertThat(status(c, "scai"))
+        .isEqualTo("unknown"); // no pressure, lactate or device: not stage A
     assertThat(first.path("status").asText()).isEqualTo("screening");
 
     // a lactate and a blood pressure arrive late; an LVEF too
-    ingest(new SourceRecords("late", T0).sbp(84, Duration.ofHours(2)).lactate(2.6, Duration.ofHours(2))
-        .observation("lvef", "1", "10230-1", 22, "%", Duration.ofHours(3)));
-    assertThat(subject("late", "altshock-2").path("status").asText()).isEqualTo("potential-candidate");
+    ingest(
+        new SourceRecords("late", T0)
+            .sbp(84, Duration.ofHours(2))
+            .lactate(2.6, Duration.ofHours(2))
+            .observation("lvef", "1", "10230-1", 22, "%", Duration.ofHours(3)));
+    assertThat(subject("late", "altshock-2").path("status").asText())
+        .isEqualTo("potential-candidate");
 
     // the echo is amended: LVEF 50 % makes the patient ineligible
-    ingest(new SourceRecords("late", T0).observation("lvef", "2", "10230-1", 50, "%", Duration.ofHours(3)));
+    ingest(
+        new SourceRecords("late", T0)
+            .observation("lvef", "2", "10230-1", 50, "%", Duration.ofHours(3)));
     JsonNode amended = subject("late", "altshock-2");
     assertThat(amended.path("status").asText()).isEqualTo("ineligible");
     assertThat(status(criteria(amended), "lvef")).isEqualTo("not-met");
@@ -171,27 +196,41 @@ class TrialScreeningIT extends IntegrationTestSupport {
 
   @Test
   void randomization_makesTheSubjectOnStudy_andASecondOneIsAConflict() throws Exception {
-    ingest(new SourceRecords("rand", T0).candidate().procedure("iabp", "399217008", Duration.ofHours(4)));
+    ingest(
+        new SourceRecords("rand", T0)
+            .candidate()
+            .procedure("iabp", "399217008", Duration.ofHours(4)));
     String p = patient("rand");
-    HttpResponse<String> created = randomize("altshock-2", p, "early-iabp", T0.plus(Duration.ofHours(2)));
+    HttpResponse<String> created =
+        randomize("altshock-2", p, "early-iabp", T0.plus(Duration.ofHours(2)));
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    assertThat(created.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).contains("/fhir/ResearchSubject/"));
+    assertThat(created.headers().firstValue("Location"))
+        .hasValueSatisfying(l -> assertThat(l).contains("/fhir/ResearchSubject/"));
     JsonNode subject = subject("rand", "altshock-2");
     assertThat(subject.path("status").asText()).isEqualTo("on-study");
     assertThat(subject.path("assignedArm").asText()).isEqualTo("early-iabp");
     assertThat(subject.path("actualArm").asText()).isEqualTo("early-iabp");
-    assertThat(Instant.parse(subject.path("period").path("start").asText())).isEqualTo(T0.plus(Duration.ofHours(2)));
+    assertThat(Instant.parse(subject.path("period").path("start").asText()))
+        .isEqualTo(T0.plus(Duration.ofHours(2)));
     // the eligibility of a randomized episode stays what it was at randomization
-    assertThat(fact(subject, "eligibility").path("valueCodeableConcept").path("coding").get(0).path("code").asText())
+    assertThat(
+            fact(subject, "eligibility")
+                .path("valueCodeableConcept")
+                .path("coding")
+                .get(0)
+                .path("code")
+                .asText())
         .isEqualTo("potential-candidate");
     assertThat(hours(subject, "hours-diagnosis-to-randomization")).isEqualTo("2.00");
     assertThat(hours(subject, "hours-cicu-to-randomization")).isEqualTo("6.00");
     assertThat(hours(subject, "hours-randomization-to-intervention")).isEqualTo("2.00");
     assertThat(facts(subject, "protocol-deviation").size()).isZero();
 
-    HttpResponse<String> again = randomize("altshock-2", p, "standard-care", T0.plus(Duration.ofHours(3)));
+    HttpResponse<String> again =
+        randomize("altshock-2", p, "standard-care", T0.plus(Duration.ofHours(3)));
     assertThat(again.statusCode()).as(again.body()).isEqualTo(409);
-    assertThat(again.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("problem+json"));
+    assertThat(again.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).contains("problem+json"));
     assertThat(subject("rand", "altshock-2").path("assignedArm").asText()).isEqualTo("early-iabp");
   }
 
@@ -200,35 +239,54 @@ class TrialScreeningIT extends IntegrationTestSupport {
     ingest(new SourceRecords("err", T0).candidate());
     String p = patient("err");
     Instant t = T0.plus(Duration.ofHours(1));
-    assertThat(randomize("altshock-2", "no-such-patient", "early-iabp", t).statusCode()).isEqualTo(422);
+    assertThat(randomize("altshock-2", "no-such-patient", "early-iabp", t).statusCode())
+        .isEqualTo(422);
     assertThat(randomize("altshock-2", p, "no-such-arm", t).statusCode()).isEqualTo(422);
     assertThat(randomize("no-such-study", p, "early-iabp", t).statusCode()).isEqualTo(422);
-    HttpResponse<String> malformed = post("/edc/altshock-2/randomizations", "{not json", "application/json");
+    HttpResponse<String> malformed =
+        post("/edc/altshock-2/randomizations", "{not json", "application/json");
     assertThat(malformed.statusCode()).isEqualTo(422);
     JsonNode problem = json.readTree(malformed.body());
     assertThat(problem.path("detail").asText()).contains("not JSON");
     Long dead = problem.path("deadLetter").asLong();
-    assertThat(jdbc.queryForObject("SELECT convert_from(payload, 'UTF8') FROM dead_letter WHERE dead_letter_id = ?", String.class, dead))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT convert_from(payload, 'UTF8') FROM dead_letter WHERE dead_letter_id = ?",
+                String.class,
+                dead))
         .isEqualTo("{not json");
-    assertThat(subject("err", "altshock-2").path("status").asText()).isEqualTo("potential-candidate");
+    assertThat(subject("err", "altshock-2").path("status").asText())
+        .isEqualTo("potential-candidate");
   }
 
   @Test
-  void lateRandomizationWithoutIabp_isFlaggedAsDeviations_andControlEscalationIsReported() throws Exception {
+  void lateRandomizationWithoutIabp_isFlaggedAsDeviations_andControlEscalationIsReported()
+      throws Exception {
     ingest(new SourceRecords("dev", T0).candidate());
-    assertThat(randomize("altshock-2", patient("dev"), "early-iabp", T0.plus(Duration.ofHours(8))).statusCode()).isEqualTo(201);
+    assertThat(
+            randomize("altshock-2", patient("dev"), "early-iabp", T0.plus(Duration.ofHours(8)))
+                .statusCode())
+        .isEqualTo(201);
     JsonNode subject = subject("dev", "altshock-2");
     assertThat(facts(subject, "protocol-deviation"))
         .extracting(f -> f.path("valueCodeableConcept").path("coding").get(0).path("code").asText())
         .containsExactlyInAnyOrder("late-intervention", "randomized-after-window");
-    assertThat(facts(subject, "protocol-deviation").get(0).path("meta").path("tag").toString()).contains("needs-review");
+    assertThat(facts(subject, "protocol-deviation").get(0).path("meta").path("tag").toString())
+        .contains("needs-review");
     assertThat(subject.path("actualArm").asText()).isEqualTo("standard-care");
 
-    ingest(new SourceRecords("esc", T0).candidate().procedure("ecmo", "233573008", Duration.ofHours(9)));
-    assertThat(randomize("altshock-2", patient("esc"), "standard-care", T0.plus(Duration.ofHours(3))).statusCode()).isEqualTo(201);
+    ingest(
+        new SourceRecords("esc", T0)
+            .candidate()
+            .procedure("ecmo", "233573008", Duration.ofHours(9)));
+    assertThat(
+            randomize("altshock-2", patient("esc"), "standard-care", T0.plus(Duration.ofHours(3)))
+                .statusCode())
+        .isEqualTo(201);
     JsonNode control = subject("esc", "altshock-2");
     assertThat(fact(control, "tmcs-escalation").path("valueBoolean").asBoolean()).isTrue();
-    // VA-ECMO after randomization does not make the randomized subject ineligible (stage E) in hindsight
+    // VA-ECMO after randomization does not make the randomized subject ineligible (stage E) in
+    // hindsight
     assertThat(status(criteria(control), "scai")).isEqualTo("met");
   }
 
@@ -237,20 +295,35 @@ class TrialScreeningIT extends IntegrationTestSupport {
   @Test
   void primaryEndpoint_followsDeathRescueDevicesAndFollowUp() throws Exception {
     Duration rand = Duration.ofHours(2);
-    ingest(new SourceRecords("dead10", T0).candidate().deceased("male", "1965-01-01", Duration.ofDays(10)));
+    ingest(
+        new SourceRecords("dead10", T0)
+            .candidate()
+            .deceased("male", "1965-01-01", Duration.ofDays(10)));
     assertThat(endpoint("dead10", rand)).isEqualTo("failure");
 
-    ingest(new SourceRecords("lvad", T0).candidate().procedure("lvad", "232967006", Duration.ofDays(5))
-        .deceased("male", "1965-01-01", Duration.ofDays(20)));
+    ingest(
+        new SourceRecords("lvad", T0)
+            .candidate()
+            .procedure("lvad", "232967006", Duration.ofDays(5))
+            .deceased("male", "1965-01-01", Duration.ofDays(20)));
     assertThat(endpoint("lvad", rand)).isEqualTo("success");
 
-    ingest(new SourceRecords("alive", T0).candidate().observation("fu", "8867-4", 80, "/min", Duration.ofDays(61)));
+    ingest(
+        new SourceRecords("alive", T0)
+            .candidate()
+            .observation("fu", "8867-4", 80, "/min", Duration.ofDays(61)));
     assertThat(endpoint("alive", rand)).isEqualTo("success");
 
-    ingest(new SourceRecords("lost", T0).candidate().observation("fu", "8867-4", 80, "/min", Duration.ofDays(30)));
+    ingest(
+        new SourceRecords("lost", T0)
+            .candidate()
+            .observation("fu", "8867-4", 80, "/min", Duration.ofDays(30)));
     assertThat(endpoint("lost", rand)).isEqualTo("incomplete");
 
-    ingest(new SourceRecords("dead70", T0).candidate().deceased("male", "1965-01-01", Duration.ofDays(70)));
+    ingest(
+        new SourceRecords("dead70", T0)
+            .candidate()
+            .deceased("male", "1965-01-01", Duration.ofDays(70)));
     assertThat(endpoint("dead70", rand)).isEqualTo("success");
 
     // follow-up arriving later turns incomplete into failure
@@ -259,7 +332,9 @@ class TrialScreeningIT extends IntegrationTestSupport {
   }
 
   private String endpoint(String patient, Duration rand) throws Exception {
-    assertThat(randomize("altshock-2", patient(patient), "standard-care", T0.plus(rand)).statusCode()).isEqualTo(201);
+    assertThat(
+            randomize("altshock-2", patient(patient), "standard-care", T0.plus(rand)).statusCode())
+        .isEqualTo(201);
     return endpointOf(subject(patient, "altshock-2"));
   }
 
@@ -274,19 +349,29 @@ class TrialScreeningIT extends IntegrationTestSupport {
 
   @Test
   void incomingResearchSubject_isARandomization_andAnUnknownArmIsRejected() throws Exception {
-    ingest(new SourceRecords("ehr", T0).candidate().researchSubject("altshock-2", "standard-care", Duration.ofHours(3)));
+    ingest(
+        new SourceRecords("ehr", T0)
+            .candidate()
+            .researchSubject("altshock-2", "standard-care", Duration.ofHours(3)));
     JsonNode subject = subject("ehr", "altshock-2");
     assertThat(subject.path("status").asText()).isEqualTo("on-study");
     assertThat(subject.path("assignedArm").asText()).isEqualTo("standard-care");
 
-    JsonNode report = ingest(new SourceRecords("ehr2", T0).candidate().researchSubject("altshock-2", "placebo", Duration.ofHours(3)));
+    JsonNode report =
+        ingest(
+            new SourceRecords("ehr2", T0)
+                .candidate()
+                .researchSubject("altshock-2", "placebo", Duration.ofHours(3)));
     assertThat(parameter(report, "rejected")).isEqualTo(1);
     assertThat(report.toString()).contains("unknown-arm");
 
     // a date alone would read as midnight and shift every hours-to-randomization figure
     String dateOnly = T0.atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
     JsonNode imprecise =
-        ingest(new SourceRecords("ehr3", T0).candidate().researchSubjectOn("altshock-2", "standard-care", dateOnly));
+        ingest(
+            new SourceRecords("ehr3", T0)
+                .candidate()
+                .researchSubjectOn("altshock-2", "standard-care", dateOnly));
     assertThat(parameter(imprecise, "rejected")).isEqualTo(1);
     assertThat(imprecise.toString()).contains("imprecise-randomization-time");
     assertThat(subject("ehr3", "altshock-2").path("status").asText()).isNotEqualTo("on-study");
@@ -295,7 +380,10 @@ class TrialScreeningIT extends IntegrationTestSupport {
   @Test
   void aSecondStudy_isAFileAlone() throws Exception {
     SourceRecords r =
-        new SourceRecords("imp", T0).patient("female", "1955-02-02").icuStay(Duration.ofHours(-1)).shock()
+        new SourceRecords("imp", T0)
+            .patient("female", "1955-02-02")
+            .icuStay(Duration.ofHours(-1))
+            .shock()
             .condition("mi", "http://hl7.org/fhir/sid/icd-10-cm", "I21.09", Duration.ofHours(-5))
             .lvef(28, Duration.ofHours(1));
     ingest(r);
@@ -304,7 +392,9 @@ class TrialScreeningIT extends IntegrationTestSupport {
     JsonNode window = criteria(impella).get("window").path("valuePeriod");
     assertThat(Instant.parse(window.path("end").asText())).isEqualTo(T0.plus(Duration.ofHours(12)));
     assertThat(subject("imp", "altshock-2").path("status").asText()).isEqualTo("ineligible");
-    assertThat(randomize("impella-ami", patient("imp"), "early-impella", T0.plus(Duration.ofHours(10))).statusCode())
+    assertThat(
+            randomize("impella-ami", patient("imp"), "early-impella", T0.plus(Duration.ofHours(10)))
+                .statusCode())
         .isEqualTo(201);
     JsonNode on = subject("imp", "impella-ami");
     assertThat(on.path("status").asText()).isEqualTo("on-study");
@@ -319,8 +409,11 @@ class TrialScreeningIT extends IntegrationTestSupport {
     String p = patient("stored");
     // as if altshock-2 had just been added: no subjects of it yet
     jdbc.update("DELETE FROM research_subject WHERE patient_id = ? AND study_id = 'altshock-2'", p);
-    new StudyRescreening(Set.of("altshock-2"), trials, derivations, new TransactionTemplate(txManager)).run(null);
-    assertThat(subject("stored", "altshock-2").path("status").asText()).isEqualTo("potential-candidate");
+    new StudyRescreening(
+            Set.of("altshock-2"), trials, derivations, new TransactionTemplate(txManager))
+        .run(null);
+    assertThat(subject("stored", "altshock-2").path("status").asText())
+        .isEqualTo("potential-candidate");
   }
 
   @Autowired org.shockreg.registry.trial.TrialStore trials;
@@ -344,8 +437,10 @@ class TrialScreeningIT extends IntegrationTestSupport {
     return -1;
   }
 
-  HttpResponse<String> randomize(String study, String patient, String arm, Instant time) throws Exception {
-    String body = "{\"patient\":\"" + patient + "\",\"arm\":\"" + arm + "\",\"time\":\"" + time + "\"}";
+  HttpResponse<String> randomize(String study, String patient, String arm, Instant time)
+      throws Exception {
+    String body =
+        "{\"patient\":\"" + patient + "\",\"arm\":\"" + arm + "\",\"time\":\"" + time + "\"}";
     return post("/edc/" + study + "/randomizations", body, "application/json");
   }
 
@@ -361,18 +456,32 @@ class TrialScreeningIT extends IntegrationTestSupport {
 
   String patient(String sourceId) {
     return jdbc.queryForObject(
-        "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?", String.class, SITE, sourceId);
+        "SELECT patient_id FROM patient_source_link WHERE site_id = ? AND source_patient_id = ?",
+        String.class,
+        SITE,
+        sourceId);
   }
 
   JsonNode subject(String sourcePatient, String study) throws Exception {
-    JsonNode bundle = get("/fhir/ResearchSubject?study=" + study + "&individual=Patient/" + patient(sourcePatient));
+    JsonNode bundle =
+        get(
+            "/fhir/ResearchSubject?study="
+                + study
+                + "&individual=Patient/"
+                + patient(sourcePatient));
     assertThat(bundle.path("entry").size()).as(bundle.toString()).isEqualTo(1);
     return bundle.path("entry").get(0).path("resource");
   }
 
   java.util.List<JsonNode> facts(JsonNode subject, String variable) throws Exception {
     JsonNode bundle =
-        get("/fhir/Observation?code=" + RV + "%7C" + variable + "&focus=ResearchSubject/" + subject.path("id").asText());
+        get(
+            "/fhir/Observation?code="
+                + RV
+                + "%7C"
+                + variable
+                + "&focus=ResearchSubject/"
+                + subject.path("id").asText());
     java.util.List<JsonNode> out = new java.util.ArrayList<>();
     bundle.path("entry").forEach(e -> out.add(e.path("resource")));
     return out;
@@ -401,7 +510,13 @@ class TrialScreeningIT extends IntegrationTestSupport {
 
   static String status(Map<String, JsonNode> criteria, String key) {
     assertThat(criteria).containsKey(key);
-    return criteria.get(key).path("valueCodeableConcept").path("coding").get(0).path("code").asText();
+    return criteria
+        .get(key)
+        .path("valueCodeableConcept")
+        .path("coding")
+        .get(0)
+        .path("code")
+        .asText();
   }
 
   static java.util.List<String> evidence(Map<String, JsonNode> criteria, String key) {

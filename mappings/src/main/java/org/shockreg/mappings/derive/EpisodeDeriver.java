@@ -21,8 +21,8 @@ import org.shockreg.registry.derive.PatientClinicalRecord.DiagnosisRow;
 import org.shockreg.registry.derive.PatientClinicalRecord.EncounterRow;
 
 /**
- * Derives shock episodes and their facts from one patient's curated record (data-dictionary.md
- * §3): episode assembly, CICU arrival, shock diagnosis time, age at diagnosis, etiology with its
+ * Derives shock episodes and their facts from one patient's curated record (data-dictionary.md §3):
+ * episode assembly, CICU arrival, shock diagnosis time, age at diagnosis, etiology with its
  * sub-facts, and SCAI stage at diagnosis and worst in the first 24 h. Pure: same record, same
  * result; the time windows it uses are documented in docs/derivations.md.
  */
@@ -35,6 +35,7 @@ public final class EpisodeDeriver {
 
   /** CS diagnoses without a hospital stay at most this far apart are one episode. */
   static final Duration UNANCHORED_GROUPING = Duration.ofDays(30);
+
   static final Duration PRE_DIAGNOSIS = Duration.ofHours(6);
   static final Duration AT_DIAGNOSIS_AFTER = Duration.ofHours(1);
   static final Duration FIRST_DAY = Duration.ofHours(24);
@@ -51,7 +52,9 @@ public final class EpisodeDeriver {
 
   private final ScaiStaging staging;
 
-  /** @param tmcsDevices DEV codes that count as temporary MCS (from the device rules) */
+  /**
+   * @param tmcsDevices DEV codes that count as temporary MCS (from the device rules)
+   */
   public EpisodeDeriver(Set<String> tmcsDevices) {
     this.staging = new ScaiStaging(Set.copyOf(tmcsDevices));
   }
@@ -73,7 +76,8 @@ public final class EpisodeDeriver {
         record.diagnoses().stream()
             // a shock diagnosis sent only as a date has no moment for the hour windows: no episode
             .filter(d -> CS.equals(d.category()) && d.moment() != null)
-            .sorted(Comparator.comparing(DiagnosisRow::moment).thenComparing(DiagnosisRow::conditionId))
+            .sorted(
+                Comparator.comparing(DiagnosisRow::moment).thenComparing(DiagnosisRow::conditionId))
             .toList();
     List<Draft> drafts = new ArrayList<>();
     for (DiagnosisRow d : shocks) {
@@ -87,7 +91,9 @@ public final class EpisodeDeriver {
                           || (anchor == null
                               && e.stay == null
                               && e.first.siteId().equals(d.siteId())
-                              && Duration.between(e.first.moment(), d.moment()).compareTo(UNANCHORED_GROUPING) <= 0));
+                              && Duration.between(e.first.moment(), d.moment())
+                                      .compareTo(UNANCHORED_GROUPING)
+                                  <= 0));
       if (!known) {
         drafts.add(new Draft(anchor != null ? anchor : "Condition/" + d.conditionId(), d, stay));
       }
@@ -161,30 +167,58 @@ public final class EpisodeDeriver {
       facts.add(
           new DerivedFactValue(
               hash("derived|" + episodeId + "|" + KIND_SCAI_AT_DIAGNOSIS),
-              KIND_SCAI_AT_DIAGNOSIS, "scai-stage", atDiagnosis.code, null, t, atDiagnosis.evidence));
+              KIND_SCAI_AT_DIAGNOSIS,
+              "scai-stage",
+              atDiagnosis.code,
+              null,
+              t,
+              atDiagnosis.evidence));
     }
     Stage worst = stage(r, t.minus(PRE_DIAGNOSIS), t.plus(FIRST_DAY));
     if (worst.known()) {
       facts.add(
           new DerivedFactValue(
               hash("derived|" + episodeId + "|" + KIND_SCAI_WORST_24H),
-              KIND_SCAI_WORST_24H, "scai-stage", worst.code, null,
-              worst.decisiveAt != null ? worst.decisiveAt : t, worst.evidence));
+              KIND_SCAI_WORST_24H,
+              "scai-stage",
+              worst.code,
+              null,
+              worst.decisiveAt != null ? worst.decisiveAt : t,
+              worst.evidence));
     }
     return new EpisodeDerivation(
-        episodeId, r.patientId(), draft.first.siteId(), encounterId, windowStart, windowEnd, cicu, t, age,
+        episodeId,
+        r.patientId(),
+        draft.first.siteId(),
+        encounterId,
+        windowStart,
+        windowEnd,
+        cicu,
+        t,
+        age,
         facts);
   }
 
   private void etiology(
-      PatientClinicalRecord r, String episodeId, Instant t, Instant windowEnd, List<DerivedFactValue> facts) {
+      PatientClinicalRecord r,
+      String episodeId,
+      Instant t,
+      Instant windowEnd,
+      List<DerivedFactValue> facts) {
     List<DiagnosisRow> ami =
-        diagnoses(r, d -> "acute-mi".equals(d.category())
-            && d.time() != null
-            && !d.time().isBefore(t.minus(AMI_BEFORE))
-            && !d.time().isAfter(t.plus(AMI_AFTER)));
+        diagnoses(
+            r,
+            d ->
+                "acute-mi".equals(d.category())
+                    && d.time() != null
+                    && !d.time().isBefore(t.minus(AMI_BEFORE))
+                    && !d.time().isAfter(t.plus(AMI_AFTER)));
     List<DiagnosisRow> hf =
-        diagnoses(r, d -> HF_CATEGORIES.contains(d.category()) && (d.time() == null || !d.time().isAfter(windowEnd)));
+        diagnoses(
+            r,
+            d ->
+                HF_CATEGORIES.contains(d.category())
+                    && (d.time() == null || !d.time().isAfter(windowEnd)));
     String etiology;
     List<String> evidence;
     if (!ami.isEmpty()) {
@@ -199,27 +233,54 @@ public final class EpisodeDeriver {
     }
     facts.add(
         new DerivedFactValue(
-            hash("derived|" + episodeId + "|" + KIND_ETIOLOGY), KIND_ETIOLOGY, "cs-etiology", etiology,
-            null, t, evidence));
+            hash("derived|" + episodeId + "|" + KIND_ETIOLOGY),
+            KIND_ETIOLOGY,
+            "cs-etiology",
+            etiology,
+            null,
+            t,
+            evidence));
     if (!"hf-cs".equals(etiology)) {
       return;
     }
     List<DiagnosisRow> ischemic =
-        diagnoses(r, d -> ISCHEMIC_CATEGORIES.contains(d.category()) && (d.time() == null || !d.time().isAfter(windowEnd)));
+        diagnoses(
+            r,
+            d ->
+                ISCHEMIC_CATEGORIES.contains(d.category())
+                    && (d.time() == null || !d.time().isAfter(windowEnd)));
     facts.add(
         new DerivedFactValue(
-            hash("derived|" + episodeId + "|" + KIND_ISCHEMIC), KIND_ISCHEMIC, KIND_ISCHEMIC, null,
-            !ischemic.isEmpty(), t, refs(ischemic)));
+            hash("derived|" + episodeId + "|" + KIND_ISCHEMIC),
+            KIND_ISCHEMIC,
+            KIND_ISCHEMIC,
+            null,
+            !ischemic.isEmpty(),
+            t,
+            refs(ischemic)));
     List<DiagnosisRow> priorHf =
-        diagnoses(r, d -> HF_CATEGORIES.contains(d.category()) && d.time() != null && d.time().isBefore(t.minus(DE_NOVO)));
+        diagnoses(
+            r,
+            d ->
+                HF_CATEGORIES.contains(d.category())
+                    && d.time() != null
+                    && d.time().isBefore(t.minus(DE_NOVO)));
     facts.add(
         new DerivedFactValue(
-            hash("derived|" + episodeId + "|" + KIND_DE_NOVO), KIND_DE_NOVO, KIND_DE_NOVO, null,
-            priorHf.isEmpty(), t, refs(priorHf)));
+            hash("derived|" + episodeId + "|" + KIND_DE_NOVO),
+            KIND_DE_NOVO,
+            KIND_DE_NOVO,
+            null,
+            priorHf.isEmpty(),
+            t,
+            refs(priorHf)));
   }
 
   private static List<DiagnosisRow> diagnoses(PatientClinicalRecord r, Predicate<DiagnosisRow> p) {
-    return r.diagnoses().stream().filter(p).sorted(Comparator.comparing(DiagnosisRow::conditionId)).toList();
+    return r.diagnoses().stream()
+        .filter(p)
+        .sorted(Comparator.comparing(DiagnosisRow::conditionId))
+        .toList();
   }
 
   private static List<String> refs(List<DiagnosisRow> rows) {

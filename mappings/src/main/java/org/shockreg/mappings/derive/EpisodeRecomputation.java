@@ -36,7 +36,10 @@ public final class EpisodeRecomputation {
   }
 
   public EpisodeRecomputation(
-      DerivationStore store, MappingEngine engine, TrialStore trials, Supplier<Collection<StudyDefinition>> studies) {
+      DerivationStore store,
+      MappingEngine engine,
+      TrialStore trials,
+      Supplier<Collection<StudyDefinition>> studies) {
     this.store = store;
     this.engine = engine;
     this.trials = trials;
@@ -68,7 +71,8 @@ public final class EpisodeRecomputation {
     EpisodeDeriver deriver = new EpisodeDeriver(tmcs);
     Collection<StudyDefinition> active = trials == null ? List.of() : studies.get();
     TrialScreener screener = new TrialScreener(deriver, tmcs);
-    Map<String, PatientFollowUp> followUps = active.isEmpty() ? Map.of() : trials.loadFollowUp(patientIds);
+    Map<String, PatientFollowUp> followUps =
+        active.isEmpty() ? Map.of() : trials.loadFollowUp(patientIds);
     List<EpisodeDerivation> episodes = new ArrayList<>();
     List<SubjectRecord> subjects = new ArrayList<>();
     for (PatientClinicalRecord r : store.load(patientIds).values()) {
@@ -77,7 +81,8 @@ public final class EpisodeRecomputation {
         episodes.addAll(derived);
         continue;
       }
-      PatientFollowUp f = followUps.getOrDefault(r.patientId(), PatientFollowUp.none(r.patientId()));
+      PatientFollowUp f =
+          followUps.getOrDefault(r.patientId(), PatientFollowUp.none(r.patientId()));
       TrialScreener.Screened screened = screener.screen(active, r, derived, f);
       episodes.addAll(screened.episodes());
       subjects.addAll(screened.subjects());

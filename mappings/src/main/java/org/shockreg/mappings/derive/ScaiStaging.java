@@ -46,7 +46,8 @@ final class ScaiStaging {
       Hits h = new Hits();
       h.refs.addAll(refs);
       h.refs.addAll(other.refs);
-      h.first = first == null ? other.first : (other.first == null ? first : max(first, other.first));
+      h.first =
+          first == null ? other.first : (other.first == null ? first : max(first, other.first));
       return h;
     }
 
@@ -60,13 +61,21 @@ final class ScaiStaging {
     List<MeasurementRow> in =
         r.measurements().stream()
             // date-only measurements and device starts cannot be placed in windows of hours
-            .filter(m -> !m.implausible() && m.value() != null && m.effectiveAt() != null && !m.dateOnly())
+            .filter(
+                m ->
+                    !m.implausible()
+                        && m.value() != null
+                        && m.effectiveAt() != null
+                        && !m.dateOnly())
             .filter(m -> !m.effectiveAt().isBefore(from) && !m.effectiveAt().isAfter(to))
-            .sorted(Comparator.comparing(MeasurementRow::effectiveAt).thenComparing(MeasurementRow::observationId))
+            .sorted(
+                Comparator.comparing(MeasurementRow::effectiveAt)
+                    .thenComparing(MeasurementRow::observationId))
             .toList();
     List<TherapyRow> devices =
         r.therapies().stream()
-            .filter(d -> tmcsDevices.contains(d.device()) && d.start() != null && !d.startDateOnly())
+            .filter(
+                d -> tmcsDevices.contains(d.device()) && d.start() != null && !d.startDateOnly())
             .filter(d -> !d.start().isAfter(to) && (d.end() == null || !d.end().isBefore(from)))
             .sorted(Comparator.comparing(TherapyRow::start).thenComparing(TherapyRow::procedureId))
             .toList();
@@ -97,7 +106,10 @@ final class ScaiStaging {
     if (d.any()) {
       return new Stage("D", d.refs, d.first);
     }
-    Hits c = union(hypotension.any() && lactate2.any() ? hypotension.and(lactate2) : new Hits(), anyDevice);
+    Hits c =
+        union(
+            hypotension.any() && lactate2.any() ? hypotension.and(lactate2) : new Hits(),
+            anyDevice);
     if (c.any()) {
       return new Stage("C", c.refs, c.first);
     }
@@ -105,11 +117,13 @@ final class ScaiStaging {
     if (b.any()) {
       return new Stage("B", b.refs, b.first);
     }
-    boolean anyInput = devices.size() > 0 || in.stream().anyMatch(m -> STAGING_VARIABLES.contains(m.variable()));
+    boolean anyInput =
+        devices.size() > 0 || in.stream().anyMatch(m -> STAGING_VARIABLES.contains(m.variable()));
     return new Stage(anyInput ? "A" : null, List.of(), null);
   }
 
-  private static Hits measurements(List<MeasurementRow> in, String variable, Predicate<BigDecimal> test) {
+  private static Hits measurements(
+      List<MeasurementRow> in, String variable, Predicate<BigDecimal> test) {
     Hits h = new Hits();
     for (MeasurementRow m : in) {
       if (variable.equals(m.variable()) && test.test(m.value())) {

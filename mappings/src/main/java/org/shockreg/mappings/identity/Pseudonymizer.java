@@ -59,15 +59,16 @@ public final class Pseudonymizer {
   }
 
   /**
-   * The curated Patient id of a person known by a shared identifier (cross-site linkage): the
-   * same at every site, since the site is not part of it.
+   * The curated Patient id of a person known by a shared identifier (cross-site linkage): the same
+   * at every site, since the site is not part of it.
    */
   public String linkedPatientId(String system, String value) {
     return digest("linked-patient", system, value);
   }
 
   /** A curated fact id: stable across versions of the same source resource. */
-  public String factId(String kind, String siteId, String sourceType, String sourceId, String part) {
+  public String factId(
+      String kind, String siteId, String sourceType, String sourceId, String part) {
     return digest(kind, siteId, sourceType, sourceId, part == null ? "" : part);
   }
 

@@ -8,9 +8,9 @@ import java.util.Optional;
 
 /**
  * Diagnosis codes to categories: exact codes, and prefixes written {@code I21.*} or {@code O*}. ICD
- * codes are compared without their dot, in upper case. The first category that claims a code
- * wins, so the order of adding is the order of precedence. Not thread-safe while being built;
- * read-only afterwards.
+ * codes are compared without their dot, in upper case. The first category that claims a code wins,
+ * so the order of adding is the order of precedence. Not thread-safe while being built; read-only
+ * afterwards.
  */
 final class DiagnosisIndex {
 

@@ -44,7 +44,8 @@ public final class RuleFiles {
 
   public record DiagnosisCategoryRule(String category, String display, List<CodeRef> codes) {}
 
-  public record DiagnosesFile(Map<String, String> systems, List<DiagnosisCategoryRule> categories) {}
+  public record DiagnosesFile(
+      Map<String, String> systems, List<DiagnosisCategoryRule> categories) {}
 
   public record EncountersFile(List<CodeRef> intensiveCareTypes, List<String> inpatientClasses) {}
 
@@ -66,7 +67,9 @@ public final class RuleFiles {
       List<SiteDiagnosis> diagnoses,
       SiteIntensiveCare intensiveCare) {}
 
-  /** A local observation code (FHIR or HL7 v2 OBX-3) feeding an RV variable, sent in {@code unit}. */
+  /**
+   * A local observation code (FHIR or HL7 v2 OBX-3) feeding an RV variable, sent in {@code unit}.
+   */
   public record SiteMeasurement(
       String system, String code, String display, String variable, String unit) {}
 
@@ -74,7 +77,10 @@ public final class RuleFiles {
   public record SiteDevice(
       String system, String code, String display, String device, Boolean removal) {}
 
-  /** A local (or site-specific) diagnosis code in a diagnosis category; {@code I21.*} style prefixes. */
+  /**
+   * A local (or site-specific) diagnosis code in a diagnosis category; {@code I21.*} style
+   * prefixes.
+   */
   public record SiteDiagnosis(String system, String code, String display, String category) {}
 
   /** What marks an intensive-care (CICU) encounter at the site, beyond v3-RoleCode CCU/ICU. */

@@ -26,8 +26,8 @@ public final class RuleSet {
 
   /** A source code matched to a registry variable. */
   /**
-   * A source code matched to a registry variable. {@code declaredBySite}: a site mapping file
-   * names the unit its values come in, so a value sent without one is read in that unit.
+   * A source code matched to a registry variable. {@code declaredBySite}: a site mapping file names
+   * the unit its values come in, so a value sent without one is read in that unit.
    */
   public record VariableMatch(VariableRule rule, CodeRef source, boolean declaredBySite) {
     public VariableMatch(VariableRule rule, CodeRef source) {
@@ -259,7 +259,8 @@ public final class RuleSet {
   }
 
   /** The device (insertion or removal) a Procedure code means at {@code siteId}. */
-  public Optional<DeviceMatch> deviceFor(String siteId, List<org.hl7.fhir.r4.model.Coding> codings) {
+  public Optional<DeviceMatch> deviceFor(
+      String siteId, List<org.hl7.fhir.r4.model.Coding> codings) {
     return siteFirst(siteId, codings, SiteRules::deviceFor, this::deviceFor);
   }
 

@@ -71,7 +71,8 @@ public final class RuleSetLoader {
     List<DiagnosisCategoryRule> categories = new ArrayList<>();
     for (DiagnosisCategoryRule c : diagnoses.categories()) {
       categories.add(
-          new DiagnosisCategoryRule(c.category(), c.display(), resolve(c.codes(), diagnoses.systems())));
+          new DiagnosisCategoryRule(
+              c.category(), c.display(), resolve(c.codes(), diagnoses.systems())));
     }
     return new RuleSet(
         variables,

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * @param target the variable, device or category
  * @param unit the unit values are sent in (measurements only)
  */
-public record SiteFileEntry(String section, String system, String code, String display, String target, String unit) {
+public record SiteFileEntry(
+    String section, String system, String code, String display, String target, String unit) {
 
   private static final Map<String, String> TARGET_KEYS =
       Map.of("measurements", "variable", "devices", "device", "diagnoses", "category");
@@ -57,7 +58,9 @@ public record SiteFileEntry(String section, String system, String code, String d
       fields.put("unit", unit);
     }
     StringBuilder out = new StringBuilder("{ ");
-    fields.forEach((k, v) -> out.append(out.length() > 2 ? ", " : "").append(k).append(": ").append(quoted(v)));
+    fields.forEach(
+        (k, v) ->
+            out.append(out.length() > 2 ? ", " : "").append(k).append(": ").append(quoted(v)));
     return out.append(" }").toString();
   }
 

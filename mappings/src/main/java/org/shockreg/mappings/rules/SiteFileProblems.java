@@ -10,8 +10,8 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
- * The errors of one site mapping file, each prefixed with the file name and the entry, so a
- * site's data manager can find and fix every one of them in one go.
+ * The errors of one site mapping file, each prefixed with the file name and the entry, so a site's
+ * data manager can find and fix every one of them in one go.
  */
 final class SiteFileProblems {
 
@@ -48,7 +48,9 @@ final class SiteFileProblems {
     if (y != null) {
       Mark mark = y.getProblemMark() != null ? y.getProblemMark() : y.getContextMark();
       String where =
-          mark == null ? "" : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": ";
+          mark == null
+              ? ""
+              : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": ";
       String what =
           (y.getContext() == null ? "" : y.getContext() + ": ")
               + (y.getProblem() == null ? "invalid YAML" : y.getProblem());
@@ -60,14 +62,20 @@ final class SiteFileProblems {
     String where =
         e.getLocation() == null
             ? ""
-            : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
+            : "line "
+                + e.getLocation().getLineNr()
+                + ", column "
+                + e.getLocation().getColumnNr()
+                + ": ";
     String message = e.getOriginalMessage();
     int newline = message.indexOf('\n');
     if (newline > 0) {
       message = message.substring(0, newline);
     }
     String at = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? path(m) + ": " : "";
-    return where + at + message.replace("java.lang.", "").replace(RuleFiles.class.getName() + "$", "");
+    return where
+        + at
+        + message.replace("java.lang.", "").replace(RuleFiles.class.getName() + "$", "");
   }
 
   /** A Jackson path as the YAML reads: {@code measurements[0].unit}. */

@@ -23,7 +23,8 @@ public final class SiteFileWriter {
   }
 
   /** Writes the entry into {@code <sites-dir>/<site>.yaml} and reloads; throws on invalid rules. */
-  public RuleSet add(String site, SiteFileEntry entry, java.util.function.Consumer<RuleSet> activate)
+  public RuleSet add(
+      String site, SiteFileEntry entry, java.util.function.Consumer<RuleSet> activate)
       throws SiteRulesException, IOException {
     synchronized (sites) {
       Path file = sites.directory().resolve(site + ".yaml");
@@ -71,7 +72,8 @@ public final class SiteFileWriter {
       int lastItem = header;
       while (end < lines.size()) {
         String l = lines.get(end);
-        boolean topLevel = !l.isEmpty() && !Character.isWhitespace(l.charAt(0)) && !l.startsWith("#");
+        boolean topLevel =
+            !l.isEmpty() && !Character.isWhitespace(l.charAt(0)) && !l.startsWith("#");
         if (topLevel) {
           break;
         }

@@ -38,8 +38,8 @@ public final class SiteMappings {
   }
 
   /**
-   * Re-reads the directory and hands the new rule set to {@code activate} (the engine's reload).
-   * On errors nothing is handed over: the rules in force stay as they are.
+   * Re-reads the directory and hands the new rule set to {@code activate} (the engine's reload). On
+   * errors nothing is handed over: the rules in force stay as they are.
    */
   public synchronized RuleSet reload(Consumer<RuleSet> activate) throws SiteRulesException {
     RuleSet rules;

@@ -72,10 +72,7 @@ public final class SiteRulesLoader {
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
       files =
-          list.filter(Files::isRegularFile)
-              .filter(f -> siteIdOf(f).isPresent())
-              .sorted()
-              .toList();
+          list.filter(Files::isRegularFile).filter(f -> siteIdOf(f).isPresent()).sorted().toList();
     } catch (IOException e) {
       throw new SiteRulesException(List.of(dir + ": cannot list the sites directory: " + e));
     }
@@ -87,7 +84,11 @@ public final class SiteRulesLoader {
       Path previous = seen.putIfAbsent(site, f);
       if (previous != null) {
         errors.add(
-            f.getFileName() + ": site " + site + " already has a mapping file, " + previous.getFileName());
+            f.getFileName()
+                + ": site "
+                + site
+                + " already has a mapping file, "
+                + previous.getFileName());
         continue;
       }
       byte[] content;
@@ -107,7 +108,9 @@ public final class SiteRulesLoader {
     return builtIn.withSites(sites);
   }
 
-  /** The site id a file stands for: its name without {@code .yaml}/{@code .yml}; hidden files none. */
+  /**
+   * The site id a file stands for: its name without {@code .yaml}/{@code .yml}; hidden files none.
+   */
   static Optional<String> siteIdOf(Path file) {
     String name = file.getFileName().toString();
     if (name.startsWith(".")) {
@@ -127,12 +130,17 @@ public final class SiteRulesLoader {
    * Validates one file's content; adds its errors (prefixed with the file name) to {@code errors}
    * and returns the rules only when it had none.
    */
-  public Optional<SiteRules> parse(Path file, byte[] content, Instant modified, List<String> errors) {
+  public Optional<SiteRules> parse(
+      Path file, byte[] content, Instant modified, List<String> errors) {
     String name = file.getFileName().toString();
     String siteId = siteIdOf(file).orElse(name);
     SiteFileProblems p = new SiteFileProblems(name);
     if (!SITE_ID.matcher(siteId).matches()) {
-      p.add(null, "the file name must be a site id ([a-z0-9-]{1,40}) followed by .yaml, not '" + name + "'");
+      p.add(
+          null,
+          "the file name must be a site id ([a-z0-9-]{1,40}) followed by .yaml, not '"
+              + name
+              + "'");
     }
     SiteFile parsed;
     try {
@@ -157,7 +165,11 @@ public final class SiteRulesLoader {
       try {
         timeZone = java.time.ZoneId.of(parsed.timeZone().trim());
       } catch (java.time.DateTimeException e) {
-        p.add("time-zone", "'" + parsed.timeZone() + "' is not a time zone id (e.g. Europe/Rome, America/New_York)");
+        p.add(
+            "time-zone",
+            "'"
+                + parsed.timeZone()
+                + "' is not a time zone id (e.g. Europe/Rome, America/New_York)");
       }
     }
     Map<String, String> systems = sections.systems(parsed.systems(), p);
@@ -166,8 +178,10 @@ public final class SiteRulesLoader {
     List<SiteDevice> devices = sections.devices(parsed.devices(), systems, p);
     List<SiteDiagnosis> diagnoses = sections.diagnoses(parsed.diagnoses(), systems, p);
     SiteIntensiveCare icu = parsed.intensiveCare();
-    List<CodeRef> types = sections.encounterTypes(icu == null ? null : icu.encounterTypes(), systems, p);
-    List<SiteLocation> locations = sections.locations(icu == null ? null : icu.locations(), systems, p);
+    List<CodeRef> types =
+        sections.encounterTypes(icu == null ? null : icu.encounterTypes(), systems, p);
+    List<SiteLocation> locations =
+        sections.locations(icu == null ? null : icu.locations(), systems, p);
 
     if (!p.list.isEmpty()) {
       errors.addAll(p.list);

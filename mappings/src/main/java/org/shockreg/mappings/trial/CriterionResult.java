@@ -7,7 +7,8 @@ import java.util.List;
  * One eligibility criterion for one episode: {@code met}, {@code not-met} or {@code unknown}, with
  * the curated facts it rests on; the randomization window instead reports its start and end.
  */
-public record CriterionResult(String key, String type, String status, List<String> evidence, Instant start, Instant end) {
+public record CriterionResult(
+    String key, String type, String status, List<String> evidence, Instant start, Instant end) {
 
   public static final String MET = "met";
   public static final String NOT_MET = "not-met";

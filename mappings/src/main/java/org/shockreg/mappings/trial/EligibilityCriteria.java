@@ -45,11 +45,13 @@ final class EligibilityCriteria {
     return switch (c.type()) {
       case "age" -> age(c, r, e);
       case "etiology" -> etiology(c, e);
-      case "measurement" -> measurement(c, r, window(dx, c.from(), cutoff), window(dx, c.to(), cutoff));
+      case "measurement" ->
+          measurement(c, r, window(dx, c.from(), cutoff), window(dx, c.to(), cutoff));
       case "scai-stage" -> scai(c, r, window(dx, c.from(), cutoff), window(dx, c.to(), cutoff));
       case "no-diagnosis" -> exclusions(c, r, dx, cutoff);
       case "randomization-window" ->
-          new CriterionResult(c.key(), c.type(), null, List.of(), dx, dx.plus(Duration.ofHours(windowHours)));
+          new CriterionResult(
+              c.key(), c.type(), null, List.of(), dx, dx.plus(Duration.ofHours(windowHours)));
       default -> CriterionResult.of(c.key(), c.type(), UNKNOWN, List.of());
     };
   }
@@ -65,7 +67,8 @@ final class EligibilityCriteria {
       return CriterionResult.of(c.key(), c.type(), UNKNOWN, List.of());
     }
     boolean ok = (c.min() == null || age >= c.min()) && (c.max() == null || age <= c.max());
-    return CriterionResult.of(c.key(), c.type(), ok ? MET : NOT_MET, List.of("Patient/" + r.patientId()));
+    return CriterionResult.of(
+        c.key(), c.type(), ok ? MET : NOT_MET, List.of("Patient/" + r.patientId()));
   }
 
   private static CriterionResult etiology(Criterion c, EpisodeDerivation e) {
@@ -82,7 +85,8 @@ final class EligibilityCriteria {
    * Met when a value in the window satisfies a condition (evidence: the most extreme such value per
    * condition); not-met when every group has values and none satisfies; unknown otherwise.
    */
-  private static CriterionResult measurement(Criterion c, PatientClinicalRecord r, Instant from, Instant to) {
+  private static CriterionResult measurement(
+      Criterion c, PatientClinicalRecord r, Instant from, Instant to) {
     Map<String, Boolean> groupSeen = new LinkedHashMap<>();
     Set<String> met = new LinkedHashSet<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -96,7 +100,8 @@ final class EligibilityCriteria {
       groupSeen.put(group, true);
       boolean low = cond.below() != null || cond.atMost() != null;
       Comparator<MeasurementRow> byValue = Comparator.comparing(MeasurementRow::value);
-      MeasurementRow extreme = values.stream().min(low ? byValue : byValue.reversed()).orElseThrow();
+      MeasurementRow extreme =
+          values.stream().min(low ? byValue : byValue.reversed()).orElseThrow();
       seen.add("Observation/" + extreme.observationId());
       if (satisfies(cond, extreme.value())) {
         met.add("Observation/" + extreme.observationId());
@@ -106,7 +111,8 @@ final class EligibilityCriteria {
       return CriterionResult.of(c.key(), c.type(), MET, new ArrayList<>(met));
     }
     boolean allKnown = groupSeen.values().stream().allMatch(Boolean::booleanValue);
-    return CriterionResult.of(c.key(), c.type(), allKnown ? NOT_MET : UNKNOWN, new ArrayList<>(seen));
+    return CriterionResult.of(
+        c.key(), c.type(), allKnown ? NOT_MET : UNKNOWN, new ArrayList<>(seen));
   }
 
   static boolean satisfies(Condition c, BigDecimal v) {
@@ -120,26 +126,36 @@ final class EligibilityCriteria {
     return v.compareTo(c.atLeast()) >= 0;
   }
 
-  private static List<MeasurementRow> inWindow(PatientClinicalRecord r, String variable, Instant from, Instant to) {
+  private static List<MeasurementRow> inWindow(
+      PatientClinicalRecord r, String variable, Instant from, Instant to) {
     return r.measurements().stream()
         .filter(m -> variable.equals(m.variable()) && !m.implausible() && m.value() != null)
         // a date-only value counts only when its whole period lies in the window (never for hours)
         .filter(m -> m.within(from, to))
-        .sorted(Comparator.comparing(MeasurementRow::effectiveAt).thenComparing(MeasurementRow::observationId))
+        .sorted(
+            Comparator.comparing(MeasurementRow::effectiveAt)
+                .thenComparing(MeasurementRow::observationId))
         .toList();
   }
 
-  /** SCAI stage over the window; unknown when it holds no blood pressure, lactate or device at all. */
+  /**
+   * SCAI stage over the window; unknown when it holds no blood pressure, lactate or device at all.
+   */
   private CriterionResult scai(Criterion c, PatientClinicalRecord r, Instant from, Instant to) {
     EpisodeDeriver.Stage stage = deriver.stage(r, from, to);
     if (!stage.known()) {
       return CriterionResult.of(c.key(), c.type(), UNKNOWN, List.of());
     }
-    return CriterionResult.of(c.key(), c.type(), c.in().contains(stage.code()) ? MET : NOT_MET, stage.evidence());
+    return CriterionResult.of(
+        c.key(), c.type(), c.in().contains(stage.code()) ? MET : NOT_MET, stage.evidence());
   }
 
-  /** Not-met when a diagnosis of an excluded category lies in its window; undated ones cannot be placed. */
-  private static CriterionResult exclusions(Criterion c, PatientClinicalRecord r, Instant dx, Instant cutoff) {
+  /**
+   * Not-met when a diagnosis of an excluded category lies in its window; undated ones cannot be
+   * placed.
+   */
+  private static CriterionResult exclusions(
+      Criterion c, PatientClinicalRecord r, Instant dx, Instant cutoff) {
     List<String> found = new ArrayList<>();
     for (Condition cond : c.any()) {
       Instant from = window(dx, cond.from(), cutoff);

@@ -19,8 +19,8 @@ import org.shockreg.registry.trial.PatientFollowUp;
 import org.shockreg.registry.trial.Randomization;
 
 /**
- * What follows a randomization (data-dictionary.md section 4): timing from shock diagnosis and
- * CICU arrival, the intervention's start, control-arm escalation, protocol deviations, the arm as
+ * What follows a randomization (data-dictionary.md section 4): timing from shock diagnosis and CICU
+ * arrival, the intervention's start, control-arm escalation, protocol deviations, the arm as
  * treated, and the primary endpoint at day N.
  */
 final class RandomizedCourse {
@@ -53,7 +53,12 @@ final class RandomizedCourse {
     this.tmcsDevices = tmcsDevices;
   }
 
-  Course course(StudyDefinition study, Randomization rnd, EpisodeDerivation e, PatientClinicalRecord r, boolean duplicate) {
+  Course course(
+      StudyDefinition study,
+      Randomization rnd,
+      EpisodeDerivation e,
+      PatientClinicalRecord r,
+      boolean duplicate) {
     Instant t = rnd.randomizedAt();
     List<String> deviations = new ArrayList<>();
     BigDecimal fromDx = null;
@@ -61,12 +66,14 @@ final class RandomizedCourse {
     if (e != null) {
       fromDx = hours(e.shockDiagnosisAt(), t);
       fromCicu = e.cicuArrivalAt() == null ? null : hours(e.cicuArrivalAt(), t);
-      if (t.isAfter(e.shockDiagnosisAt().plus(Duration.ofHours(study.randomizationWindowHours())))) {
+      if (t.isAfter(
+          e.shockDiagnosisAt().plus(Duration.ofHours(study.randomizationWindowHours())))) {
         deviations.add(DEVIATION_AFTER_WINDOW);
       }
     }
     Arm arm = study.arm(rnd.arm());
-    Arm interventionArm = study.arms().stream().filter(a -> a.intervention() != null).findFirst().orElse(null);
+    Arm interventionArm =
+        study.arms().stream().filter(a -> a.intervention() != null).findFirst().orElse(null);
     BigDecimal toIntervention = null;
     String interventionProcedure = null;
     boolean interventionInTime = false;
@@ -78,7 +85,10 @@ final class RandomizedCourse {
         toIntervention = hours(t, first.get().start());
         interventionProcedure = first.get().procedureId();
         interventionInTime =
-            !first.get().start().isAfter(t.plus(Duration.ofHours(interventionArm.intervention().withinHours())));
+            !first
+                .get()
+                .start()
+                .isAfter(t.plus(Duration.ofHours(interventionArm.intervention().withinHours())));
       }
       if (arm == interventionArm && !interventionInTime) {
         deviations.add(DEVIATION_LATE_INTERVENTION);
@@ -89,8 +99,11 @@ final class RandomizedCourse {
     if (arm != null && arm.escalationWithinHours() != null) {
       Instant until = t.plus(Duration.ofHours(arm.escalationWithinHours()));
       for (TherapyRow d : r.therapies()) {
-        if (tmcsDevices.contains(d.device()) && d.start() != null && !d.startDateOnly()
-            && !d.start().isBefore(t) && !d.start().isAfter(until)) {
+        if (tmcsDevices.contains(d.device())
+            && d.start() != null
+            && !d.startDateOnly()
+            && !d.start().isBefore(t)
+            && !d.start().isAfter(until)) {
           escalationEvidence.add("Procedure/" + d.procedureId());
         }
       }
@@ -102,11 +115,19 @@ final class RandomizedCourse {
     // As treated (two arms, one with an intervention): who got the intervention in time.
     String actual = rnd.arm();
     if (interventionArm != null && study.arms().size() == 2 && arm != null) {
-      Arm other = study.arms().get(0) == interventionArm ? study.arms().get(1) : study.arms().get(0);
+      Arm other =
+          study.arms().get(0) == interventionArm ? study.arms().get(1) : study.arms().get(0);
       actual = interventionInTime ? interventionArm.code() : other.code();
     }
     return new Course(
-        fromDx, fromCicu, toIntervention, interventionProcedure, escalation, escalationEvidence, deviations, actual);
+        fromDx,
+        fromCicu,
+        toIntervention,
+        interventionProcedure,
+        escalation,
+        escalationEvidence,
+        deviations,
+        actual);
   }
 
   /**
@@ -121,8 +142,11 @@ final class RandomizedCourse {
     Instant death = f.deceasedAt();
     Optional<TherapyRow> rescue = firstStart(r, t, ep.rescueDevices()::contains, false);
     String patient = "Patient/" + rnd.patientId();
-    if (rescue.isPresent() && !rescue.get().start().isAfter(day) && (death == null || rescue.get().start().isBefore(death))) {
-      return new Outcome(SUCCESS, rescue.get().start(), List.of("Procedure/" + rescue.get().procedureId()), false);
+    if (rescue.isPresent()
+        && !rescue.get().start().isAfter(day)
+        && (death == null || rescue.get().start().isBefore(death))) {
+      return new Outcome(
+          SUCCESS, rescue.get().start(), List.of("Procedure/" + rescue.get().procedureId()), false);
     }
     if (death != null && !death.isAfter(day)) {
       return new Outcome(FAILURE, death, List.of(patient), false);
@@ -131,11 +155,15 @@ final class RandomizedCourse {
       return new Outcome(SUCCESS, day, List.of(patient), false);
     }
     boolean undatedDeath = Boolean.TRUE.equals(f.deceased());
-    return new Outcome(INCOMPLETE, f.lastFactAt() != null ? f.lastFactAt() : t, List.of(patient), undatedDeath);
+    return new Outcome(
+        INCOMPLETE, f.lastFactAt() != null ? f.lastFactAt() : t, List.of(patient), undatedDeath);
   }
 
   private static Optional<TherapyRow> firstStart(
-      PatientClinicalRecord r, Instant notBefore, java.util.function.Predicate<String> device, boolean timed) {
+      PatientClinicalRecord r,
+      Instant notBefore,
+      java.util.function.Predicate<String> device,
+      boolean timed) {
     return r.therapies().stream()
         .filter(d -> device.test(d.device()) && d.start() != null && !d.start().isBefore(notBefore))
         .filter(d -> !timed || !d.startDateOnly())

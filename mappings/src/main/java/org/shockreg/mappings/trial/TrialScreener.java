@@ -61,17 +61,22 @@ public final class TrialScreener {
   public record Screened(List<EpisodeDerivation> episodes, List<SubjectRecord> subjects) {}
 
   public Screened screen(
-      Collection<StudyDefinition> studies, PatientClinicalRecord r, List<EpisodeDerivation> episodes, PatientFollowUp f) {
+      Collection<StudyDefinition> studies,
+      PatientClinicalRecord r,
+      List<EpisodeDerivation> episodes,
+      PatientFollowUp f) {
     Map<String, List<DerivedFactValue>> added = new HashMap<>();
     List<SubjectRecord> subjects = new ArrayList<>();
     for (StudyDefinition study : studies) {
-      if (study.screening() == null && f.randomizations().stream().noneMatch(x -> x.studyId().equals(study.id()))) {
+      if (study.screening() == null
+          && f.randomizations().stream().noneMatch(x -> x.studyId().equals(study.id()))) {
         continue;
       }
       Attached attached = attach(study, episodes, f.randomizations());
       for (EpisodeDerivation e : episodes) {
         Randomization rnd = attached.byEpisode.get(e.episodeId());
-        subjects.add(subject(study, r, e, rnd, attached.duplicates.contains(e.episodeId()), f, added));
+        subjects.add(
+            subject(study, r, e, rnd, attached.duplicates.contains(e.episodeId()), f, added));
       }
       for (Randomization rnd : attached.unattached) {
         subjects.add(subject(study, r, null, rnd, false, f, added));
@@ -95,23 +100,30 @@ public final class TrialScreener {
    * then, else the first after); the earliest randomization of an episode counts, later ones are
    * flagged as a deviation. One that no episode holds gets a subject of its own.
    */
-  private static Attached attach(StudyDefinition study, List<EpisodeDerivation> episodes, List<Randomization> all) {
+  private static Attached attach(
+      StudyDefinition study, List<EpisodeDerivation> episodes, List<Randomization> all) {
     Attached a = new Attached();
     List<Randomization> mine =
         all.stream()
             .filter(x -> x.studyId().equals(study.id()))
-            .sorted(Comparator.comparing(Randomization::randomizedAt).thenComparing(Randomization::randomizationId))
+            .sorted(
+                Comparator.comparing(Randomization::randomizedAt)
+                    .thenComparing(Randomization::randomizationId))
             .toList();
     for (Randomization rnd : mine) {
       Instant t = rnd.randomizedAt();
       List<EpisodeDerivation> holding =
           episodes.stream()
               .filter(e -> !t.isBefore(e.windowStart()) && !t.isAfter(e.windowEnd()))
-              .sorted(Comparator.comparing(EpisodeDerivation::shockDiagnosisAt).thenComparing(EpisodeDerivation::episodeId))
+              .sorted(
+                  Comparator.comparing(EpisodeDerivation::shockDiagnosisAt)
+                      .thenComparing(EpisodeDerivation::episodeId))
               .toList();
       EpisodeDerivation chosen =
-          holding.stream().filter(e -> !e.shockDiagnosisAt().isAfter(t)).reduce((x, y) -> y).orElse(
-              holding.isEmpty() ? null : holding.get(0));
+          holding.stream()
+              .filter(e -> !e.shockDiagnosisAt().isAfter(t))
+              .reduce((x, y) -> y)
+              .orElse(holding.isEmpty() ? null : holding.get(0));
       if (chosen == null) {
         a.unattached.add(rnd);
       } else if (a.byEpisode.containsKey(chosen.episodeId())) {
@@ -124,12 +136,18 @@ public final class TrialScreener {
   }
 
   private SubjectRecord subject(
-      StudyDefinition study, PatientClinicalRecord r, EpisodeDerivation e, Randomization rnd, boolean duplicate,
-      PatientFollowUp f, Map<String, List<DerivedFactValue>> added) {
+      StudyDefinition study,
+      PatientClinicalRecord r,
+      EpisodeDerivation e,
+      Randomization rnd,
+      boolean duplicate,
+      PatientFollowUp f,
+      Map<String, List<DerivedFactValue>> added) {
     String subjectId =
         e != null
             ? EpisodeDeriver.hash("subject|" + study.id() + "|" + e.episodeId())
-            : EpisodeDeriver.hash("subject|" + study.id() + "|randomization|" + rnd.randomizationId());
+            : EpisodeDeriver.hash(
+                "subject|" + study.id() + "|randomization|" + rnd.randomizationId());
     String focus = "ResearchSubject/" + subjectId;
     List<DerivedFactValue> facts = new ArrayList<>();
     Map<String, String> statuses = new LinkedHashMap<>();
@@ -164,20 +182,31 @@ public final class TrialScreener {
       added.computeIfAbsent(e.episodeId(), k -> new ArrayList<>()).addAll(facts);
     }
     return new SubjectRecord(
-        subjectId, study.id(), r.patientId(), e == null ? null : e.episodeId(),
-        rnd != null ? ON_STUDY : result, result, statuses,
-        rnd == null ? null : rnd.arm(), course == null ? null : course.actualArm(),
-        rnd == null ? null : rnd.randomizationId(), rnd == null ? null : rnd.randomizedAt(),
-        e == null ? null : e.shockDiagnosisAt(), windowEnd,
+        subjectId,
+        study.id(),
+        r.patientId(),
+        e == null ? null : e.episodeId(),
+        rnd != null ? ON_STUDY : result,
+        result,
+        statuses,
+        rnd == null ? null : rnd.arm(),
+        course == null ? null : course.actualArm(),
+        rnd == null ? null : rnd.randomizationId(),
+        rnd == null ? null : rnd.randomizedAt(),
+        e == null ? null : e.shockDiagnosisAt(),
+        windowEnd,
         course == null ? null : course.hoursDiagnosisToRandomization(),
         course == null ? null : course.hoursCicuToRandomization(),
         course == null ? null : course.hoursRandomizationToIntervention(),
         course == null ? null : course.escalation(),
         course == null ? List.of() : course.deviations(),
-        outcome == null ? null : outcome.code(), outcome == null ? null : outcome.at());
+        outcome == null ? null : outcome.code(),
+        outcome == null ? null : outcome.at());
   }
 
-  /** Ineligible if any automatable criterion is not met, a candidate if all are met, else screening. */
+  /**
+   * Ineligible if any automatable criterion is not met, a candidate if all are met, else screening.
+   */
   static String result(List<CriterionResult> results) {
     boolean allMet = true;
     for (CriterionResult c : results) {
@@ -193,7 +222,11 @@ public final class TrialScreener {
   }
 
   private static DerivedFactValue eligibility(
-      StudyDefinition study, EpisodeDerivation e, String result, List<CriterionResult> results, String focus) {
+      StudyDefinition study,
+      EpisodeDerivation e,
+      String result,
+      List<CriterionResult> results,
+      String focus) {
     ArrayNode components = JSON.createArrayNode();
     Set<String> evidence = new LinkedHashSet<>();
     for (CriterionResult c : results) {
@@ -210,8 +243,18 @@ public final class TrialScreener {
     }
     String kind = VARIABLE_ELIGIBILITY + ":" + study.id();
     return new DerivedFactValue(
-        EpisodeDeriver.hash("derived|" + e.episodeId() + "|" + kind), kind, VARIABLE_ELIGIBILITY, result, null,
-        null, null, e.shockDiagnosisAt(), new ArrayList<>(evidence), focus, json(components), List.of());
+        EpisodeDeriver.hash("derived|" + e.episodeId() + "|" + kind),
+        kind,
+        VARIABLE_ELIGIBILITY,
+        result,
+        null,
+        null,
+        null,
+        e.shockDiagnosisAt(),
+        new ArrayList<>(evidence),
+        focus,
+        json(components),
+        List.of());
   }
 
   static String json(Object node) {

@@ -16,8 +16,8 @@ import org.fhir.ucum.UcumException;
  * Converts measured values into registry units through UCUM ({@code org.fhir:ucum}). Hospital
  * spellings ({@code mmHg}, {@code bpm}, {@code mmol/l}) are first mapped by the alias table of the
  * rules. Mass and molar concentrations are bridged with the analyte's molar mass. Conversion
- * factors are cached per unit pair: every registry unit is multiplicative, and UCUM's parser is
- * the slow part of intake otherwise.
+ * factors are cached per unit pair: every registry unit is multiplicative, and UCUM's parser is the
+ * slow part of intake otherwise.
  */
 public final class UnitConverter {
 
@@ -99,10 +99,14 @@ public final class UnitConverter {
       if (molarMass != null) {
         // mass -> molar: g/L divided by g/mol gives mol/L
         if (ucum.isComparable(from, "g/L") && ucum.isComparable(to, "mol/L")) {
-          return ucumFactor(from, "g/L").divide(molarMass, MC).multiply(ucumFactor("mol/L", to), MC);
+          return ucumFactor(from, "g/L")
+              .divide(molarMass, MC)
+              .multiply(ucumFactor("mol/L", to), MC);
         }
         if (ucum.isComparable(from, "mol/L") && ucum.isComparable(to, "g/L")) {
-          return ucumFactor(from, "mol/L").multiply(molarMass, MC).multiply(ucumFactor("g/L", to), MC);
+          return ucumFactor(from, "mol/L")
+              .multiply(molarMass, MC)
+              .multiply(ucumFactor("g/L", to), MC);
         }
       }
       return null;

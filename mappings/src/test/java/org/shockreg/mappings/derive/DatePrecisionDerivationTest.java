@@ -35,7 +35,8 @@ class DatePrecisionDerivationTest {
   }
 
   static EncounterRow stay() {
-    return new EncounterRow("stay-1", "s", false, T.minus(Duration.ofDays(1)), T.plus(Duration.ofDays(10)));
+    return new EncounterRow(
+        "stay-1", "s", false, T.minus(Duration.ofDays(1)), T.plus(Duration.ofDays(10)));
   }
 
   static DiagnosisRow csAt(Instant onset, TimePrecision p, Instant recorded, TimePrecision rp) {
@@ -49,14 +50,20 @@ class DatePrecisionDerivationTest {
   @Test
   void aShockDiagnosisOnlyByDate_opensNoEpisode() {
     List<EpisodeDerivation> out =
-        deriver.derive(record(List.of(csAt(DAY, D, null, null)), List.of(stay()), List.of(), List.of()));
+        deriver.derive(
+            record(List.of(csAt(DAY, D, null, null)), List.of(stay()), List.of(), List.of()));
     assertThat(out).isEmpty();
   }
 
   @Test
   void aDateOnlyOnset_withATimedRecordedDateThatDay_isDiagnosedAtTheRecordedTime() {
     List<EpisodeDerivation> out =
-        deriver.derive(record(List.of(csAt(DAY, D, T, TimePrecision.SECOND)), List.of(stay()), List.of(), List.of()));
+        deriver.derive(
+            record(
+                List.of(csAt(DAY, D, T, TimePrecision.SECOND)),
+                List.of(stay()),
+                List.of(),
+                List.of()));
     assertThat(out).hasSize(1);
     assertThat(out.get(0).shockDiagnosisAt()).isEqualTo(T);
   }
@@ -74,9 +81,12 @@ class DatePrecisionDerivationTest {
             List.of(csAt(T, TimePrecision.SECOND, null, null)),
             List.of(stay()),
             // lactate 9 "on the 10th" would be stage E at midnight; only the timed 3 counts (B)
-            List.of(lactate("lac-day", DAY, "9", D), lactate("lac-timed", T.plusSeconds(600), "3", null)),
+            List.of(
+                lactate("lac-day", DAY, "9", D),
+                lactate("lac-timed", T.plusSeconds(600), "3", null)),
             List.of(new TherapyRow("ecmo-day", "va-ecmo", DAY, null, true)));
-    EpisodeDeriver.Stage stage = deriver.stage(r, T.minus(Duration.ofHours(6)), T.plus(Duration.ofHours(24)));
+    EpisodeDeriver.Stage stage =
+        deriver.stage(r, T.minus(Duration.ofHours(6)), T.plus(Duration.ofHours(24)));
     assertThat(stage.code()).isEqualTo("B");
     assertThat(stage.evidence()).containsExactly("Observation/lac-timed");
   }
@@ -89,7 +99,8 @@ class DatePrecisionDerivationTest {
             List.of(stay()),
             List.of(lactate("lac-day", DAY, "9", D)),
             List.of());
-    assertThat(deriver.stage(r, T.minus(Duration.ofHours(6)), T.plus(Duration.ofHours(1))).known()).isFalse();
+    assertThat(deriver.stage(r, T.minus(Duration.ofHours(6)), T.plus(Duration.ofHours(1))).known())
+        .isFalse();
   }
 
   @Test
@@ -105,7 +116,9 @@ class DatePrecisionDerivationTest {
 
   @Test
   void aDateOnlyMeasurement_isInAWindowOnlyWhenItsWholeDayIs() {
-    MeasurementRow lvefDay = new MeasurementRow("lvef", "lvef", DAY.minus(Duration.ofDays(60)), BigDecimal.TEN, false, D);
+    MeasurementRow lvefDay =
+        new MeasurementRow(
+            "lvef", "lvef", DAY.minus(Duration.ofDays(60)), BigDecimal.TEN, false, D);
     // twelve months before to 6 h after: the whole day lies inside
     assertThat(lvefDay.within(T.minus(Duration.ofDays(365)), T.plus(Duration.ofHours(6)))).isTrue();
     // the 6 h around diagnosis cannot hold a whole day

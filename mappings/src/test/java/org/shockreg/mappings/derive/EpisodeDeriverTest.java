@@ -30,7 +30,8 @@ import org.shockreg.registry.derive.PatientClinicalRecord.TherapyRow;
  */
 class EpisodeDeriverTest {
 
-  static final Set<String> TMCS = Set.of("iabp", "impella", "va-ecmo", "tandemheart", "vad-unspecified");
+  static final Set<String> TMCS =
+      Set.of("iabp", "impella", "va-ecmo", "tandemheart", "vad-unspecified");
   static final Instant T = Instant.parse("2025-03-10T08:00:00Z");
   static final String SITE = "site-a";
 
@@ -97,14 +98,20 @@ class EpisodeDeriverTest {
 
     PatientClinicalRecord build() {
       return new PatientClinicalRecord(
-          patientId, birthDate, List.copyOf(diagnoses), List.copyOf(encounters), List.copyOf(measurements),
+          patientId,
+          birthDate,
+          List.copyOf(diagnoses),
+          List.copyOf(encounters),
+          List.copyOf(measurements),
           List.copyOf(therapies));
     }
   }
 
   /** A patient in hospital from a day before to ten days after shock diagnosis at T. */
   static Rec shockInStay() {
-    return new Rec().stay("stay-1", T.minus(Duration.ofDays(1)), T.plus(Duration.ofDays(10))).cs("cs-1", T);
+    return new Rec()
+        .stay("stay-1", T.minus(Duration.ofDays(1)), T.plus(Duration.ofDays(10)))
+        .cs("cs-1", T);
   }
 
   static Instant h(double hours) {
@@ -126,7 +133,8 @@ class EpisodeDeriverTest {
   }
 
   static DerivedFactValue required(EpisodeDerivation e, String kind) {
-    return fact(e, kind).orElseThrow(() -> new AssertionError("no derived fact " + kind + " in " + e.facts()));
+    return fact(e, kind)
+        .orElseThrow(() -> new AssertionError("no derived fact " + kind + " in " + e.facts()));
   }
 
   String etiology(Rec r) {
@@ -169,8 +177,12 @@ class EpisodeDeriverTest {
               .cs("cs-2", days(61));
       List<EpisodeDerivation> episodes = deriver.derive(r.build());
       assertThat(episodes).hasSize(2);
-      assertThat(episodes).extracting(EpisodeDerivation::encounterId).containsExactlyInAnyOrder("stay-1", "stay-2");
-      assertThat(episodes).extracting(EpisodeDerivation::shockDiagnosisAt).containsExactlyInAnyOrder(T, days(61));
+      assertThat(episodes)
+          .extracting(EpisodeDerivation::encounterId)
+          .containsExactlyInAnyOrder("stay-1", "stay-2");
+      assertThat(episodes)
+          .extracting(EpisodeDerivation::shockDiagnosisAt)
+          .containsExactlyInAnyOrder(T, days(61));
       assertThat(episodes.get(0).episodeId()).isNotEqualTo(episodes.get(1).episodeId());
     }
 
@@ -200,7 +212,9 @@ class EpisodeDeriverTest {
               .dxAt("cs-a", "site-a", "cardiogenic-shock", T, null)
               .dxAt("cs-b", "site-b", "cardiogenic-shock", days(1), null);
       List<EpisodeDerivation> episodes = deriver.derive(r.build());
-      assertThat(episodes).extracting(EpisodeDerivation::siteId).containsExactlyInAnyOrder("site-a", "site-b");
+      assertThat(episodes)
+          .extracting(EpisodeDerivation::siteId)
+          .containsExactlyInAnyOrder("site-a", "site-b");
     }
 
     @Test
@@ -231,7 +245,11 @@ class EpisodeDeriverTest {
 
     @Test
     void noShockDiagnosis_noEpisode_evenWithShockLikeData() {
-      Rec r = new Rec().stay("stay-1", days(-1), days(5)).dx("hf-1", "heart-failure", T).m("lac", "lactate", T, "9");
+      Rec r =
+          new Rec()
+              .stay("stay-1", days(-1), days(5))
+              .dx("hf-1", "heart-failure", T)
+              .m("lac", "lactate", T, "9");
       assertThat(deriver.derive(r.build())).isEmpty();
     }
 
@@ -333,7 +351,8 @@ class EpisodeDeriverTest {
     @Test
     void acuteMi_1DayAfter_isAmiCs_butNotLater() {
       assertThat(etiology(shockInStay().dx("ami-1", "acute-mi", days(1)))).isEqualTo("ami-cs");
-      assertThat(etiology(shockInStay().dx("ami-1", "acute-mi", days(1).plus(Duration.ofMinutes(1)))))
+      assertThat(
+              etiology(shockInStay().dx("ami-1", "acute-mi", days(1).plus(Duration.ofMinutes(1)))))
           .isEqualTo("other");
     }
 
@@ -345,7 +364,8 @@ class EpisodeDeriverTest {
 
     @Test
     void acuteMi_beatsHeartFailure_andAmiCsHasNoHfSubFacts() {
-      Rec r = shockInStay().dx("hf-1", "heart-failure", days(-100)).dx("ami-1", "acute-mi", days(-2));
+      Rec r =
+          shockInStay().dx("hf-1", "heart-failure", days(-100)).dx("ami-1", "acute-mi", days(-2));
       EpisodeDerivation e = only(r);
       assertThat(required(e, EpisodeDeriver.KIND_ETIOLOGY).valueCode()).isEqualTo("ami-cs");
       assertThat(fact(e, EpisodeDeriver.KIND_ISCHEMIC)).isEmpty();
@@ -403,7 +423,8 @@ class EpisodeDeriverTest {
 
     @Test
     void ischemic_trueWithPriorMi() {
-      Rec r = shockInStay().dx("hf-1", "heart-failure", days(-2)).dx("pmi-1", "prior-mi", days(-900));
+      Rec r =
+          shockInStay().dx("hf-1", "heart-failure", days(-2)).dx("pmi-1", "prior-mi", days(-900));
       DerivedFactValue ischemic = required(only(r), EpisodeDeriver.KIND_ISCHEMIC);
       assertThat(ischemic.valueBoolean()).isTrue();
       assertThat(ischemic.evidence()).containsExactly("Condition/pmi-1");
@@ -442,7 +463,8 @@ class EpisodeDeriverTest {
 
     @Test
     void deNovo_falseWhenAnOldCardiomyopathyIsRecorded() {
-      Rec r = shockInStay().dx("hf-1", "heart-failure", T).dx("cmp-1", "cardiomyopathy", days(-365));
+      Rec r =
+          shockInStay().dx("hf-1", "heart-failure", T).dx("cmp-1", "cardiomyopathy", days(-365));
       DerivedFactValue deNovo = required(only(r), EpisodeDeriver.KIND_DE_NOVO);
       assertThat(deNovo.valueBoolean()).isFalse();
       assertThat(deNovo.evidence()).containsExactly("Condition/cmp-1");
@@ -491,26 +513,33 @@ class EpisodeDeriverTest {
 
     @Test
     void twoTmcsDevices_isD() {
-      Rec r = shockInStay().device("iabp", "iabp", h(-1), null).device("imp", "impella", h(0.5), null);
+      Rec r =
+          shockInStay().device("iabp", "iabp", h(-1), null).device("imp", "impella", h(0.5), null);
       assertThat(stage(r)).isEqualTo("D");
     }
 
     @Test
     void escalationFromOneTmcsToAnother_isD() {
-      Rec r = shockInStay().device("iabp", "iabp", h(-5), h(-1)).device("imp", "impella", h(-1), null);
+      Rec r =
+          shockInStay().device("iabp", "iabp", h(-5), h(-1)).device("imp", "impella", h(-1), null);
       assertThat(stage(r)).isEqualTo("D");
     }
 
     @Test
     void theSameDeviceTypeTwice_isOneDevice_C() {
-      Rec r = shockInStay().device("iabp-1", "iabp", h(-5), h(-3)).device("iabp-2", "iabp", h(-2), null);
+      Rec r =
+          shockInStay()
+              .device("iabp-1", "iabp", h(-5), h(-3))
+              .device("iabp-2", "iabp", h(-2), null);
       assertThat(stage(r)).isEqualTo("C");
     }
 
     @Test
     void hypotensionWithLactate2_isC() {
-      assertThat(stage(shockInStay().m("sbp", "sbp", T, "89").m("lac", "lactate", T, "2"))).isEqualTo("C");
-      assertThat(stage(shockInStay().m("map", "map", T, "64").m("lac", "lactate", T, "2.5"))).isEqualTo("C");
+      assertThat(stage(shockInStay().m("sbp", "sbp", T, "89").m("lac", "lactate", T, "2")))
+          .isEqualTo("C");
+      assertThat(stage(shockInStay().m("map", "map", T, "64").m("lac", "lactate", T, "2.5")))
+          .isEqualTo("C");
     }
 
     @ParameterizedTest(name = "{0} alone -> C")
@@ -533,7 +562,11 @@ class EpisodeDeriverTest {
 
     @Test
     void normalValues_areA() {
-      Rec r = shockInStay().m("sbp", "sbp", T, "90").m("map", "map", T, "65").m("lac", "lactate", T, "1.99");
+      Rec r =
+          shockInStay()
+              .m("sbp", "sbp", T, "90")
+              .m("map", "map", T, "65")
+              .m("lac", "lactate", T, "1.99");
       DerivedFactValue f = atDiagnosis(r);
       assertThat(f.valueCode()).isEqualTo("A");
       assertThat(f.evidence()).isEmpty();
@@ -565,7 +598,8 @@ class EpisodeDeriverTest {
       assertThat(stage(lactate)).isEqualTo("none");
       Rec sbp = shockInStay().implausible("sbp", "sbp", T, "25");
       assertThat(stage(sbp)).isEqualTo("none");
-      Rec mixed = shockInStay().implausible("lac-bad", "lactate", T, "45").m("lac-ok", "lactate", T, "3");
+      Rec mixed =
+          shockInStay().implausible("lac-bad", "lactate", T, "45").m("lac-ok", "lactate", T, "3");
       DerivedFactValue f = atDiagnosis(mixed);
       assertThat(f.valueCode()).isEqualTo("B");
       assertThat(f.evidence()).containsExactly("Observation/lac-ok");
@@ -573,7 +607,8 @@ class EpisodeDeriverTest {
 
     @Test
     void measurementsOfOtherVariables_areIgnored() {
-      assertThat(stage(shockInStay().m("hr", "hr", T, "30").m("dbp", "dbp", T, "20"))).isEqualTo("none");
+      assertThat(stage(shockInStay().m("hr", "hr", T, "30").m("dbp", "dbp", T, "20")))
+          .isEqualTo("none");
     }
   }
 
@@ -584,7 +619,11 @@ class EpisodeDeriverTest {
 
     @Test
     void aLateLactate_raisesTheWorst24hStage_notTheStageAtDiagnosis() {
-      Rec r = shockInStay().m("sbp", "sbp", T, "85").m("lac-1", "lactate", T, "1.5").m("lac-9", "lactate", h(10), "9");
+      Rec r =
+          shockInStay()
+              .m("sbp", "sbp", T, "85")
+              .m("lac-1", "lactate", T, "1.5")
+              .m("lac-9", "lactate", h(10), "9");
       EpisodeDerivation e = only(r);
       DerivedFactValue at = required(e, EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS);
       DerivedFactValue worst = required(e, EpisodeDeriver.KIND_SCAI_WORST_24H);
@@ -598,7 +637,8 @@ class EpisodeDeriverTest {
 
     @Test
     void atDiagnosis_reachesOneHourAfter() {
-      assertThat(atDiagnosis(shockInStay().m("lac", "lactate", h(1), "9")).valueCode()).isEqualTo("E");
+      assertThat(atDiagnosis(shockInStay().m("lac", "lactate", h(1), "9")).valueCode())
+          .isEqualTo("E");
       Rec later = shockInStay().m("lac", "lactate", h(1).plusSeconds(60), "9");
       assertThat(fact(only(later), EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS)).isEmpty();
       assertThat(worst(later).valueCode()).isEqualTo("E");
@@ -617,13 +657,20 @@ class EpisodeDeriverTest {
     @Test
     void worst_reaches24HoursAfter() {
       assertThat(worst(shockInStay().m("lac", "lactate", h(24), "9")).valueCode()).isEqualTo("E");
-      assertThat(fact(only(shockInStay().m("lac", "lactate", h(24).plusSeconds(60), "9")), EpisodeDeriver.KIND_SCAI_WORST_24H))
+      assertThat(
+              fact(
+                  only(shockInStay().m("lac", "lactate", h(24).plusSeconds(60), "9")),
+                  EpisodeDeriver.KIND_SCAI_WORST_24H))
           .isEmpty();
     }
 
     @Test
     void worst_isTheHighestStageOfTheDay() {
-      Rec r = shockInStay().m("sbp", "sbp", T, "80").device("iabp", "iabp", h(3), null).m("lac", "lactate", h(8), "6");
+      Rec r =
+          shockInStay()
+              .m("sbp", "sbp", T, "80")
+              .device("iabp", "iabp", h(3), null)
+              .m("lac", "lactate", h(8), "6");
       assertThat(atDiagnosis(r).valueCode()).isEqualTo("B");
       DerivedFactValue worst = worst(r);
       assertThat(worst.valueCode()).isEqualTo("D");
@@ -661,7 +708,11 @@ class EpisodeDeriverTest {
 
     @Test
     void stageC_restsOnTheHypotensionAndTheLactate() {
-      Rec r = shockInStay().m("sbp", "sbp", T, "85").m("lac", "lactate", h(-1), "3").m("sbp-ok", "sbp", h(-2), "120");
+      Rec r =
+          shockInStay()
+              .m("sbp", "sbp", T, "85")
+              .m("lac", "lactate", h(-1), "3")
+              .m("sbp-ok", "sbp", h(-2), "120");
       DerivedFactValue f = atDiagnosis(r);
       assertThat(f.valueCode()).isEqualTo("C");
       assertThat(f.evidence()).containsExactlyInAnyOrder("Observation/sbp", "Observation/lac");
@@ -669,7 +720,11 @@ class EpisodeDeriverTest {
 
     @Test
     void stageE_restsOnlyOnWhatMadeItE() {
-      Rec r = shockInStay().m("lac", "lactate", T, "3").m("sbp", "sbp", T, "85").device("ecmo", "va-ecmo", h(0.5), null);
+      Rec r =
+          shockInStay()
+              .m("lac", "lactate", T, "3")
+              .m("sbp", "sbp", T, "85")
+              .device("ecmo", "va-ecmo", h(0.5), null);
       DerivedFactValue f = atDiagnosis(r);
       assertThat(f.valueCode()).isEqualTo("E");
       assertThat(f.evidence()).containsExactly("Procedure/ecmo");
@@ -685,31 +740,49 @@ class EpisodeDeriverTest {
 
     @Test
     void derivedFacts_areOnePerKind_withDistinctIds() {
-      EpisodeDerivation e = only(shockInStay().dx("hf-1", "heart-failure", days(-3)).m("lac", "lactate", T, "1.2"));
+      EpisodeDerivation e =
+          only(shockInStay().dx("hf-1", "heart-failure", days(-3)).m("lac", "lactate", T, "1.2"));
       assertThat(e.facts())
           .extracting(DerivedFactValue::kind)
           .containsExactlyInAnyOrder(
-              EpisodeDeriver.KIND_ETIOLOGY, EpisodeDeriver.KIND_ISCHEMIC, EpisodeDeriver.KIND_DE_NOVO,
-              EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS, EpisodeDeriver.KIND_SCAI_WORST_24H);
+              EpisodeDeriver.KIND_ETIOLOGY,
+              EpisodeDeriver.KIND_ISCHEMIC,
+              EpisodeDeriver.KIND_DE_NOVO,
+              EpisodeDeriver.KIND_SCAI_AT_DIAGNOSIS,
+              EpisodeDeriver.KIND_SCAI_WORST_24H);
       assertThat(e.facts()).extracting(DerivedFactValue::factId).doesNotHaveDuplicates();
-      assertThat(e.facts()).extracting(DerivedFactValue::factId).allMatch(id -> id.matches("[0-9a-f]{32}"));
+      assertThat(e.facts())
+          .extracting(DerivedFactValue::factId)
+          .allMatch(id -> id.matches("[0-9a-f]{32}"));
       assertThat(e.episodeId()).matches("[0-9a-f]{32}");
     }
 
     @Test
     void sameRecord_sameResult() {
       PatientClinicalRecord r =
-          shockInStay().born("1960-01-01").dx("hf-1", "heart-failure", days(-40)).m("lac", "lactate", T, "3")
-              .device("iabp", "iabp", h(2), null).icu("ccu", h(1), days(3)).build();
+          shockInStay()
+              .born("1960-01-01")
+              .dx("hf-1", "heart-failure", days(-40))
+              .m("lac", "lactate", T, "3")
+              .device("iabp", "iabp", h(2), null)
+              .icu("ccu", h(1), days(3))
+              .build();
       assertThat(deriver.derive(r)).isEqualTo(deriver.derive(r));
     }
 
     @Test
     void ids_doNotDependOnTheOrderRowsArriveIn() {
       Rec r =
-          shockInStay().icu("ccu", h(1), days(3)).cs("cs-2", h(3)).dx("hf-1", "heart-failure", days(-40))
-              .dx("pmi", "prior-mi", days(-400)).m("sbp", "sbp", T, "85").m("lac", "lactate", T, "3")
-              .m("lac2", "lactate", T, "2.5").device("iabp", "iabp", h(-1), null).device("imp", "impella", h(2), null);
+          shockInStay()
+              .icu("ccu", h(1), days(3))
+              .cs("cs-2", h(3))
+              .dx("hf-1", "heart-failure", days(-40))
+              .dx("pmi", "prior-mi", days(-400))
+              .m("sbp", "sbp", T, "85")
+              .m("lac", "lactate", T, "3")
+              .m("lac2", "lactate", T, "2.5")
+              .device("iabp", "iabp", h(-1), null)
+              .device("imp", "impella", h(2), null);
       List<EpisodeDerivation> forward = deriver.derive(r.build());
       Collections.reverse(r.diagnoses);
       Collections.reverse(r.encounters);
@@ -727,15 +800,21 @@ class EpisodeDeriverTest {
       List<EpisodeDerivation> reversed = deriver.derive(r.build());
       assertThat(reversed).hasSize(1);
       assertThat(reversed.get(0).episodeId()).isEqualTo(forward.get(0).episodeId());
-      assertThat(reversed.get(0).facts()).extracting(DerivedFactValue::factId)
-          .containsExactlyElementsOf(forward.get(0).facts().stream().map(DerivedFactValue::factId).toList());
+      assertThat(reversed.get(0).facts())
+          .extracting(DerivedFactValue::factId)
+          .containsExactlyElementsOf(
+              forward.get(0).facts().stream().map(DerivedFactValue::factId).toList());
     }
 
     @Test
     void ids_areStable_whenMoreDataArrives() {
       EpisodeDerivation before = only(shockInStay().m("sbp", "sbp", T, "85"));
       EpisodeDerivation after =
-          only(shockInStay().m("sbp", "sbp", T, "85").m("lac", "lactate", h(10), "9").cs("cs-2", h(2)));
+          only(
+              shockInStay()
+                  .m("sbp", "sbp", T, "85")
+                  .m("lac", "lactate", h(10), "9")
+                  .cs("cs-2", h(2)));
       assertThat(after.episodeId()).isEqualTo(before.episodeId());
       assertThat(required(after, EpisodeDeriver.KIND_SCAI_WORST_24H).factId())
           .isEqualTo(required(before, EpisodeDeriver.KIND_SCAI_WORST_24H).factId());

@@ -28,7 +28,8 @@ class DataDictionaryDocTest {
   static Path docFile() {
     Path cwd = Path.of("").toAbsolutePath();
     for (Path dir = cwd; dir != null; dir = dir.getParent()) {
-      if (Files.isRegularFile(dir.resolve("mappings/pom.xml")) && Files.isDirectory(dir.resolve("docs"))) {
+      if (Files.isRegularFile(dir.resolve("mappings/pom.xml"))
+          && Files.isDirectory(dir.resolve("docs"))) {
         return dir.resolve("docs/data-dictionary.md");
       }
     }
@@ -42,10 +43,16 @@ class DataDictionaryDocTest {
       Files.writeString(doc, generated, StandardCharsets.UTF_8);
     }
     String committed =
-        Files.exists(doc) ? Files.readString(doc, StandardCharsets.UTF_8).replace("\r\n", "\n") : "";
+        Files.exists(doc)
+            ? Files.readString(doc, StandardCharsets.UTF_8).replace("\r\n", "\n")
+            : "";
     if (!committed.equals(generated)) {
-      fail(doc + " is out of date with the rule files (or the generator); " + firstDifference(committed, generated)
-          + "Do not edit it by hand: regenerate it with\n  " + DataDictionaryMarkdown.REGENERATE);
+      fail(
+          doc
+              + " is out of date with the rule files (or the generator); "
+              + firstDifference(committed, generated)
+              + "Do not edit it by hand: regenerate it with\n  "
+              + DataDictionaryMarkdown.REGENERATE);
     }
   }
 
@@ -56,7 +63,13 @@ class DataDictionaryDocTest {
       String x = i < a.length ? a[i] : "<end of file>";
       String y = i < b.length ? b[i] : "<end of file>";
       if (!x.equals(y)) {
-        return "first difference at line " + (i + 1) + ":\n  file:      " + x + "\n  generated: " + y + "\n";
+        return "first difference at line "
+            + (i + 1)
+            + ":\n  file:      "
+            + x
+            + "\n  generated: "
+            + y
+            + "\n";
       }
     }
     return "they differ in line endings or whitespace\n";
@@ -68,7 +81,9 @@ class DataDictionaryDocTest {
     assertThat(generated).contains("do not edit by hand").contains("-Ddocs.regenerate=true");
     rules.variables().keySet().forEach(v -> assertThat(generated).contains("| `" + v + "` |"));
     rules.devices().keySet().forEach(d -> assertThat(generated).contains("| `" + d + "` |"));
-    rules.diagnosisCategories().forEach(c -> assertThat(generated).contains("| `" + c.category() + "` |"));
+    rules
+        .diagnosisCategories()
+        .forEach(c -> assertThat(generated).contains("| `" + c.category() + "` |"));
     assertThat(generated)
         .contains("14118-4` [mg/dL; twin `2524-7`]")
         .contains("`I21.*` (`I21` and subcodes)")
@@ -79,6 +94,7 @@ class DataDictionaryDocTest {
 
   @Test
   void rendering_isDeterministic() {
-    assertThat(new DataDictionaryMarkdown(new RuleSetLoader().loadBuiltIn()).render()).isEqualTo(generated);
+    assertThat(new DataDictionaryMarkdown(new RuleSetLoader().loadBuiltIn()).render())
+        .isEqualTo(generated);
   }
 }

@@ -47,31 +47,84 @@ class RuleSetLoaderTest {
   /** data-dictionary.md section 1: RV code, registry unit, plausible low/high, category, codes. */
   static Stream<Arguments> section1() {
     return Stream.of(
-        Arguments.of("lvef", "%", "5", "85", "exam",
-            List.of(LOINC + "|10230-1", LOINC + "|18043-0", LOINC + "|8808-8", LOINC + "|8810-4",
-                LOINC + "|8811-2", LOINC + "|18049-7", LOINC + "|77891-0", LOINC + "|79990-8",
-                LOINC + "|79991-6", LOINC + "|79992-4", LOINC + "|79993-2", SNOMED + "|250908004")),
-        Arguments.of("lactate", "mmol/L", "0.2", "30", "laboratory",
-            List.of(LOINC + "|2524-7", LOINC + "|32693-4", LOINC + "|2518-9", LOINC + "|2519-7",
-                LOINC + "|19239-3", LOINC + "|19240-1", LOINC + "|14118-4", LOINC + "|59032-3",
+        Arguments.of(
+            "lvef",
+            "%",
+            "5",
+            "85",
+            "exam",
+            List.of(
+                LOINC + "|10230-1",
+                LOINC + "|18043-0",
+                LOINC + "|8808-8",
+                LOINC + "|8810-4",
+                LOINC + "|8811-2",
+                LOINC + "|18049-7",
+                LOINC + "|77891-0",
+                LOINC + "|79990-8",
+                LOINC + "|79991-6",
+                LOINC + "|79992-4",
+                LOINC + "|79993-2",
+                SNOMED + "|250908004")),
+        Arguments.of(
+            "lactate",
+            "mmol/L",
+            "0.2",
+            "30",
+            "laboratory",
+            List.of(
+                LOINC + "|2524-7",
+                LOINC + "|32693-4",
+                LOINC + "|2518-9",
+                LOINC + "|2519-7",
+                LOINC + "|19239-3",
+                LOINC + "|19240-1",
+                LOINC + "|14118-4",
+                LOINC + "|59032-3",
                 LOINC + "|30242-2")),
-        Arguments.of("sbp", "mm[Hg]", "30", "260", "vital-signs",
+        Arguments.of(
+            "sbp",
+            "mm[Hg]",
+            "30",
+            "260",
+            "vital-signs",
             List.of(LOINC + "|8480-6", LOINC + "|76534-7", LOINC + "|76215-3")),
-        Arguments.of("dbp", "mm[Hg]", "10", "200", "vital-signs",
+        Arguments.of(
+            "dbp",
+            "mm[Hg]",
+            "10",
+            "200",
+            "vital-signs",
             List.of(LOINC + "|8462-4", LOINC + "|76535-4", LOINC + "|76213-8")),
-        Arguments.of("map", "mm[Hg]", "20", "200", "vital-signs",
+        Arguments.of(
+            "map",
+            "mm[Hg]",
+            "20",
+            "200",
+            "vital-signs",
             List.of(LOINC + "|8478-0", LOINC + "|76536-2", LOINC + "|76214-6")),
         Arguments.of("hr", "/min", "20", "250", "vital-signs", List.of(LOINC + "|8867-4")),
-        Arguments.of("ci", "L/min/m2", "0.3", "8", "exam",
-            List.of(LOINC + "|75919-1", LOINC + "|8751-0")),
-        Arguments.of("co", "L/min", "0.5", "15", "exam",
-            List.of(LOINC + "|8741-1", LOINC + "|8737-9")),
-        Arguments.of("cvp", "mm[Hg]", "-5", "40", "exam",
-            List.of(LOINC + "|60985-9", SNOMED + "|71420008")),
-        Arguments.of("pcwp", "mm[Hg]", "0", "50", "exam",
+        Arguments.of(
+            "ci", "L/min/m2", "0.3", "8", "exam", List.of(LOINC + "|75919-1", LOINC + "|8751-0")),
+        Arguments.of(
+            "co", "L/min", "0.5", "15", "exam", List.of(LOINC + "|8741-1", LOINC + "|8737-9")),
+        Arguments.of(
+            "cvp", "mm[Hg]", "-5", "40", "exam", List.of(LOINC + "|60985-9", SNOMED + "|71420008")),
+        Arguments.of(
+            "pcwp",
+            "mm[Hg]",
+            "0",
+            "50",
+            "exam",
             List.of(LOINC + "|75994-4", SNOMED + "|118433006")),
-        Arguments.of("creatinine", "mg/dL", "0.1", "20", "laboratory",
-            List.of(LOINC + "|2160-0", LOINC + "|38483-4", LOINC + "|14682-9", LOINC + "|59826-8")));
+        Arguments.of(
+            "creatinine",
+            "mg/dL",
+            "0.1",
+            "20",
+            "laboratory",
+            List.of(
+                LOINC + "|2160-0", LOINC + "|38483-4", LOINC + "|14682-9", LOINC + "|59826-8")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -124,8 +177,12 @@ class RuleSetLoaderTest {
     // 1 mg/dL = 88.4 umol/L exactly  <=>  M = 10000 / 88.4 = 113.1221719... g/mol
     assertThat(
             java.math.BigDecimal.valueOf(10000)
-                .divide(rules.variables().get("creatinine").molarMass(), java.math.MathContext.DECIMAL64))
-        .isCloseTo(new java.math.BigDecimal("88.4"), org.assertj.core.data.Offset.offset(new java.math.BigDecimal("1e-9")));
+                .divide(
+                    rules.variables().get("creatinine").molarMass(),
+                    java.math.MathContext.DECIMAL64))
+        .isCloseTo(
+            new java.math.BigDecimal("88.4"),
+            org.assertj.core.data.Offset.offset(new java.math.BigDecimal("1e-9")));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
@@ -157,29 +214,56 @@ class RuleSetLoaderTest {
 
   // ---- section 2 ----------------------------------------------------------------------------
 
-  /** data-dictionary.md section 2: DEV code, insertion codes, removal codes. NCDR has no URI there. */
+  /**
+   * data-dictionary.md section 2: DEV code, insertion codes, removal codes. NCDR has no URI there.
+   */
   static Stream<Arguments> section2() {
     return Stream.of(
-        Arguments.of("iabp",
-            List.of(SNOMED + "|442807006", SNOMED + "|399217008", CPT + "|33967", CPT + "|33973",
-                CPT + "|33970", PCS + "|5A02210", PCS + "|5A02110"),
+        Arguments.of(
+            "iabp",
+            List.of(
+                SNOMED + "|442807006",
+                SNOMED + "|399217008",
+                CPT + "|33967",
+                CPT + "|33973",
+                CPT + "|33970",
+                PCS + "|5A02210",
+                PCS + "|5A02110"),
             List.of(CPT + "|33968", CPT + "|33971", CPT + "|33974")),
-        Arguments.of("impella",
-            List.of(PCS + "|5A0221D", PCS + "|5A0211D", PCS + "|02HA3RZ", PCS + "|02HW3RZ",
-                CPT + "|33990", "ncdr|100014011"),
+        Arguments.of(
+            "impella",
+            List.of(
+                PCS + "|5A0221D",
+                PCS + "|5A0211D",
+                PCS + "|02HA3RZ",
+                PCS + "|02HW3RZ",
+                CPT + "|33990",
+                "ncdr|100014011"),
             List.of()),
-        Arguments.of("va-ecmo",
-            List.of(PCS + "|5A1522G", PCS + "|5A1522F", CPT + "|33947", SNOMED + "|233573008",
+        Arguments.of(
+            "va-ecmo",
+            List.of(
+                PCS + "|5A1522G",
+                PCS + "|5A1522F",
+                CPT + "|33947",
+                SNOMED + "|233573008",
                 SNOMED + "|232969009"),
             List.of()),
         Arguments.of("vv-ecmo", List.of(PCS + "|5A1522H", CPT + "|33946"), List.of()),
         Arguments.of("tandemheart", List.of(CPT + "|33991", "ncdr|100014010"), List.of()),
-        Arguments.of("durable-lvad",
-            List.of(SNOMED + "|232967006", PCS + "|02HA0QZ", PCS + "|02HA3QZ", PCS + "|02HA4QZ",
+        Arguments.of(
+            "durable-lvad",
+            List.of(
+                SNOMED + "|232967006",
+                PCS + "|02HA0QZ",
+                PCS + "|02HA3QZ",
+                PCS + "|02HA4QZ",
                 CPT + "|33979"),
             List.of()),
-        Arguments.of("heart-transplant",
-            List.of(SNOMED + "|32413006", PCS + "|02YA0Z0", CPT + "|33945"), List.of()),
+        Arguments.of(
+            "heart-transplant",
+            List.of(SNOMED + "|32413006", PCS + "|02YA0Z0", CPT + "|33945"),
+            List.of()),
         Arguments.of("vad-unspecified", List.of(SNOMED + "|232965003"), List.of()));
   }
 
@@ -202,10 +286,10 @@ class RuleSetLoaderTest {
   private static void assertDeviceCode(String device, String token, boolean removal) {
     String[] sc = token.split("\\|");
     if (sc[0].equals("ncdr")) {
-      // the dictionary names no URI for NCDR codes: look the code up under whatever system the rules use
+      // the dictionary names no URI for NCDR codes: look the code up under whatever system the
+      // rules use
       List<CodeRef> refs = rules.devices().get(device).insertion();
-      CodeRef ref =
-          refs.stream().filter(r -> r.code().equals(sc[1])).findFirst().orElse(null);
+      CodeRef ref = refs.stream().filter(r -> r.code().equals(sc[1])).findFirst().orElse(null);
       assertThat(ref).as("NCDR %s for %s", sc[1], device).isNotNull();
       assertThat(rules.deviceFor(ref.system(), ref.code()))
           .hasValueSatisfying(m -> assertThat(m.rule().device()).isEqualTo(device));
@@ -224,8 +308,14 @@ class RuleSetLoaderTest {
   void section2_tmcsAndHeartReplacementFlags() {
     assertThat(rules.devices().keySet())
         .containsExactlyInAnyOrder(
-            "iabp", "impella", "va-ecmo", "vv-ecmo", "tandemheart", "durable-lvad",
-            "heart-transplant", "vad-unspecified");
+            "iabp",
+            "impella",
+            "va-ecmo",
+            "vv-ecmo",
+            "tandemheart",
+            "durable-lvad",
+            "heart-transplant",
+            "vad-unspecified");
     for (String tmcs : List.of("iabp", "impella", "va-ecmo", "tandemheart", "vad-unspecified")) {
       assertThat(rules.devices().get(tmcs).tmcs()).as(tmcs).isTrue();
     }
@@ -255,7 +345,8 @@ class RuleSetLoaderTest {
 
   @Test
   void noDiagnosisCode_belongsToTwoCategories() {
-    // the loader does not check this for diagnoses (first category wins silently), so check the data
+    // the loader does not check this for diagnoses (first category wins silently), so check the
+    // data
     Map<String, String> seen = new HashMap<>();
     List<String> duplicates = new ArrayList<>();
     for (DiagnosisCategoryRule r : rules.diagnosisCategories()) {

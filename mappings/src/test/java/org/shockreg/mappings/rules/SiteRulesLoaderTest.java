@@ -75,7 +75,11 @@ class SiteRulesLoaderTest {
     assertThat(site.version()).hasSize(12);
     assertThat(site.size()).isEqualTo(9);
     assertThat(site.measurements())
-        .extracting(SiteMeasurement::system, SiteMeasurement::code, SiteMeasurement::variable, SiteMeasurement::unit)
+        .extracting(
+            SiteMeasurement::system,
+            SiteMeasurement::code,
+            SiteMeasurement::variable,
+            SiteMeasurement::unit)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("99LAB", "LACT", "lactate", "mg/dL"),
             org.assertj.core.groups.Tuple.tuple("L", "HF", "hr", "bpm"));
@@ -238,7 +242,9 @@ class SiteRulesLoaderTest {
         errorsOf(
             "site-a.yaml",
             "measurements:\n  - { system: L, code: C, variable: sbp, unit: mm[Hg] }\n");
-    assertThat(errors).singleElement().asString()
+    assertThat(errors)
+        .singleElement()
+        .asString()
         .startsWith("site-a.yaml: line 2, column ")
         .contains("not valid YAML", "unit: \"mm[Hg]\"");
   }
@@ -246,7 +252,11 @@ class SiteRulesLoaderTest {
   @Test
   void brokenYaml_isAnError_naming_theFile() throws Exception {
     List<String> errors = errorsOf("site-a.yaml", "measurements:\n  - system: L\n   code: A\n");
-    assertThat(errors).singleElement().asString().startsWith("site-a.yaml: line ").contains("not valid YAML");
+    assertThat(errors)
+        .singleElement()
+        .asString()
+        .startsWith("site-a.yaml: line ")
+        .contains("not valid YAML");
   }
 
   @Test
@@ -264,7 +274,10 @@ class SiteRulesLoaderTest {
   void twoFilesForOneSite_areAnError() throws Exception {
     write("site-a.yml", "");
     List<String> errors = errorsOf("site-a.yaml", "");
-    assertThat(errors).singleElement().asString().contains("site site-a already has a mapping file");
+    assertThat(errors)
+        .singleElement()
+        .asString()
+        .contains("site site-a already has a mapping file");
   }
 
   @Test
@@ -301,7 +314,9 @@ class SiteRulesLoaderTest {
 
   @Test
   void unquotedNumericCodes_keepTheirText() throws Exception {
-    write("site-a.yaml", "devices:\n  - { system: L, code: 0123, device: iabp }\n  - { system: L, code: 33967, device: iabp }\n");
+    write(
+        "site-a.yaml",
+        "devices:\n  - { system: L, code: 0123, device: iabp }\n  - { system: L, code: 33967, device: iabp }\n");
     assertThat(loader.load(dir).sites().get("site-a").devices())
         .extracting(SiteDevice::code)
         .containsExactly("0123", "33967");

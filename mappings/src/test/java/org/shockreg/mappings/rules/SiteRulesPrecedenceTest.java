@@ -81,20 +81,27 @@ class SiteRulesPrecedenceTest {
     List<String> errors = new ArrayList<>();
     SiteRules rules =
         new SiteRulesLoader(builtIn)
-            .parse(Path.of(site + ".yaml"), yaml.getBytes(StandardCharsets.UTF_8), Instant.now(), errors)
+            .parse(
+                Path.of(site + ".yaml"),
+                yaml.getBytes(StandardCharsets.UTF_8),
+                Instant.now(),
+                errors)
             .orElseThrow(() -> new AssertionError(errors.toString()));
     return builtIn.withSites(List.of(rules));
   }
 
   MappingEngine engine() {
     if (engine == null) {
-      engine = new MappingEngine(withSite, new Pseudonymizer("0123456789abcdef0123456789abcdef".getBytes()));
+      engine =
+          new MappingEngine(
+              withSite, new Pseudonymizer("0123456789abcdef0123456789abcdef".getBytes()));
     }
     return engine;
   }
 
   MappingOutcome map(Resource r, String site) {
-    return engine().map(r, new SourceRef(site, r.fhirType(), "r-1", "1", 1L), SourcePatientResolver.plain());
+    return engine()
+        .map(r, new SourceRef(site, r.fhirType(), "r-1", "1", 1L), SourcePatientResolver.plain());
   }
 
   static Observation observation(String system, String code, String value, String unit) {
@@ -193,7 +200,8 @@ class SiteRulesPrecedenceTest {
 
   @Test
   void aSiteRule_winsEvenWhenAnotherCodingHasABuiltInMapping() {
-    // LOINC 8867-4 (heart rate) first, then the local lactate code: at the site, the local rule wins
+    // LOINC 8867-4 (heart rate) first, then the local lactate code: at the site, the local rule
+    // wins
     Observation o = observation(LOINC, "8867-4", "27", "mg/dL");
     o.getCode().addCoding().setSystem("99LAB").setCode("LACT");
     assertThat(single(map(o, SITE), MeasurementFact.class).variable()).isEqualTo("lactate");
@@ -211,7 +219,8 @@ class SiteRulesPrecedenceTest {
     DeviceRemovalFact r =
         single(map(procedure("urn:site-local:proc", "IABP-OUT"), SITE), DeviceRemovalFact.class);
     assertThat(r.device()).isEqualTo("iabp");
-    assertThat(map(procedure("urn:site-local:proc", "IABP-IN"), OTHER).kind()).isEqualTo(Kind.UNMAPPED);
+    assertThat(map(procedure("urn:site-local:proc", "IABP-IN"), OTHER).kind())
+        .isEqualTo(Kind.UNMAPPED);
   }
 
   @Test
@@ -231,9 +240,12 @@ class SiteRulesPrecedenceTest {
 
   @Test
   void localDiagnosisCodes_andPrefixes_mapToCategories_atTheSiteOnly() {
-    assertThat(single(map(condition("urn:site-local:dx", "CS"), SITE), DiagnosisFact.class).category())
+    assertThat(
+            single(map(condition("urn:site-local:dx", "CS"), SITE), DiagnosisFact.class).category())
         .isEqualTo("cardiogenic-shock");
-    assertThat(single(map(condition("urn:site-local:dx", "MI.12"), SITE), DiagnosisFact.class).category())
+    assertThat(
+            single(map(condition("urn:site-local:dx", "MI.12"), SITE), DiagnosisFact.class)
+                .category())
         .isEqualTo("acute-mi");
     assertThat(map(condition("urn:site-local:dx", "CS"), OTHER).kind()).isEqualTo(Kind.UNMAPPED);
   }
@@ -252,7 +264,9 @@ class SiteRulesPrecedenceTest {
   @Test
   void localEncounterType_marksIntensiveCare_atTheSiteOnly() {
     Encounter e = ambulatoryEncounter();
-    e.addType(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding("urn:site-local:units", "CICU", null)));
+    e.addType(
+        new CodeableConcept()
+            .addCoding(new org.hl7.fhir.r4.model.Coding("urn:site-local:units", "CICU", null)));
     assertThat(single(map(e, SITE), EncounterFact.class).intensiveCare()).isTrue();
     assertThat(map(e, OTHER).kind()).isEqualTo(Kind.SKIPPED);
   }
@@ -267,7 +281,10 @@ class SiteRulesPrecedenceTest {
     Encounter byIdentifier = ambulatoryEncounter();
     byIdentifier
         .addLocation()
-        .setLocation(new Reference().setIdentifier(new Identifier().setSystem("urn:site-local:locations").setValue("CICU")));
+        .setLocation(
+            new Reference()
+                .setIdentifier(
+                    new Identifier().setSystem("urn:site-local:locations").setValue("CICU")));
     assertThat(single(map(byIdentifier, SITE), EncounterFact.class).intensiveCare()).isTrue();
 
     Encounter ward = ambulatoryEncounter();
@@ -278,7 +295,8 @@ class SiteRulesPrecedenceTest {
   @Test
   void builtInIntensiveCareTypes_stillCount_atASiteWithAFile() {
     Encounter e = ambulatoryEncounter();
-    e.addType(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding(ROLE_CODE, "CCU", null)));
+    e.addType(
+        new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding(ROLE_CODE, "CCU", null)));
     assertThat(single(map(e, SITE), EncounterFact.class).intensiveCare()).isTrue();
   }
 
@@ -289,7 +307,11 @@ class SiteRulesPrecedenceTest {
     Observation local = observation("99LAB", "LACT", "27", "mg/dL");
     assertThat(map(local, OTHER).kind()).isEqualTo(Kind.UNMAPPED);
 
-    engine().reload(withFile(OTHER, "measurements:\n  - { system: 99LAB, code: LACT, variable: lactate, unit: mg/dL }\n"));
+    engine()
+        .reload(
+            withFile(
+                OTHER,
+                "measurements:\n  - { system: 99LAB, code: LACT, variable: lactate, unit: mg/dL }\n"));
     assertThat(single(map(local, OTHER), MeasurementFact.class).variable()).isEqualTo("lactate");
     // the new rule set has only the reloaded files: the first site's rules are gone
     assertThat(map(local, SITE).kind()).isEqualTo(Kind.UNMAPPED);

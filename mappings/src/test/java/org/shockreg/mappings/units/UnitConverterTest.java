@@ -72,7 +72,9 @@ class UnitConverterTest {
      * megamole per litre, "Mg/dl" megagram per decilitre.
      */
     @ParameterizedTest(name = "''{0}'' -> {1}")
-    @CsvSource(delimiter = ';', value = {"Mmol/L; mmol/L", "Mg/dl; mg/dL", "Umol/l; umol/L"})
+    @CsvSource(
+        delimiter = ';',
+        value = {"Mmol/L; mmol/L", "Mg/dl; mg/dL", "Umol/l; umol/L"})
     void caseInsensitiveAlias_winsOverAnAccidentalUcumReading(String spelled, String ucum) {
       assertThat(units.toUcum(spelled)).contains(ucum);
     }
@@ -82,7 +84,19 @@ class UnitConverterTest {
   class Validity {
 
     @ParameterizedTest
-    @ValueSource(strings = {"mm[Hg]", "mmol/L", "mg/dL", "umol/L", "%", "/min", "L/min", "L/min/m2", "kPa", "cm[H2O]"})
+    @ValueSource(
+        strings = {
+          "mm[Hg]",
+          "mmol/L",
+          "mg/dL",
+          "umol/L",
+          "%",
+          "/min",
+          "L/min",
+          "L/min/m2",
+          "kPa",
+          "cm[H2O]"
+        })
     void validUcum_isKeptAsIs(String code) {
       assertThat(units.toUcum(code)).contains(code);
     }
@@ -106,7 +120,8 @@ class UnitConverterTest {
 
     @Test
     void sameUnit_returnsValueUnchanged() throws Exception {
-      assertThat(units.convert(new BigDecimal("2.1"), "mmol/L", "mmol/L", null)).isEqualByComparingTo("2.1");
+      assertThat(units.convert(new BigDecimal("2.1"), "mmol/L", "mmol/L", null))
+          .isEqualByComparingTo("2.1");
     }
 
     @Test
@@ -167,7 +182,9 @@ class UnitConverterTest {
     void lactateMgPerDl_toMmolPerL_dividesBy9point008() throws Exception {
       BigDecimal v = units.convert(new BigDecimal("18"), "mg/dL", "mmol/L", LACTATE_MOLAR_MASS);
       assertThat(round(v, 4)).isEqualByComparingTo("1.9982");
-      assertThat(round(units.convert(new BigDecimal("90.08"), "mg/dL", "mmol/L", LACTATE_MOLAR_MASS), 6))
+      assertThat(
+              round(
+                  units.convert(new BigDecimal("90.08"), "mg/dL", "mmol/L", LACTATE_MOLAR_MASS), 6))
           .isEqualByComparingTo("10");
     }
 
@@ -179,9 +196,11 @@ class UnitConverterTest {
 
     @Test
     void creatinineUmolPerL_toMgPerDl_88point4IsOne() throws Exception {
-      BigDecimal v = units.convert(new BigDecimal("88.4"), "umol/L", "mg/dL", CREATININE_MOLAR_MASS);
+      BigDecimal v =
+          units.convert(new BigDecimal("88.4"), "umol/L", "mg/dL", CREATININE_MOLAR_MASS);
       assertThat(round(v, 3)).isEqualByComparingTo("1.000");
-      BigDecimal v2 = units.convert(new BigDecimal("176.8"), "umol/L", "mg/dL", CREATININE_MOLAR_MASS);
+      BigDecimal v2 =
+          units.convert(new BigDecimal("176.8"), "umol/L", "mg/dL", CREATININE_MOLAR_MASS);
       assertThat(round(v2, 3)).isEqualByComparingTo("2.000");
     }
 
@@ -193,8 +212,10 @@ class UnitConverterTest {
 
     @Test
     void sameUnitPair_withDifferentMolarMasses_isNotMixedUpByTheCache() throws Exception {
-      BigDecimal lactate = units.convert(new BigDecimal("18"), "mg/dL", "mmol/L", LACTATE_MOLAR_MASS);
-      BigDecimal creatinine = units.convert(new BigDecimal("18"), "mg/dL", "mmol/L", CREATININE_MOLAR_MASS);
+      BigDecimal lactate =
+          units.convert(new BigDecimal("18"), "mg/dL", "mmol/L", LACTATE_MOLAR_MASS);
+      BigDecimal creatinine =
+          units.convert(new BigDecimal("18"), "mg/dL", "mmol/L", CREATININE_MOLAR_MASS);
       assertThat(round(lactate, 4)).isEqualByComparingTo("1.9982");
       assertThat(round(creatinine, 4)).isEqualByComparingTo("1.5912");
     }
@@ -219,7 +240,8 @@ class UnitConverterTest {
 
     @Test
     void percentToPressure_throws_evenWithMolarMass() {
-      assertThatThrownBy(() -> units.convert(new BigDecimal("25"), "%", "mm[Hg]", LACTATE_MOLAR_MASS))
+      assertThatThrownBy(
+              () -> units.convert(new BigDecimal("25"), "%", "mm[Hg]", LACTATE_MOLAR_MASS))
           .isInstanceOf(UnitConversionException.class);
     }
 

@@ -7,7 +7,8 @@ package org.shockreg.registry.audit;
  */
 public final class AuditCodes {
 
-  public static final String AUDIT_EVENT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type";
+  public static final String AUDIT_EVENT_TYPE =
+      "http://terminology.hl7.org/CodeSystem/audit-event-type";
   public static final String RESTFUL_INTERACTION = "http://hl7.org/fhir/restful-interaction";
   public static final String DICOM = "http://dicom.nema.org/resources/ontology/DCM";
 
@@ -37,7 +38,14 @@ public final class AuditCodes {
     }
     for (Code c :
         new Code[] {
-          REST, APPLICATION_ACTIVITY, AUDIT_LOG_USED, EXPORT, IMPORT, PATIENT_RECORD, USER_AUTHENTICATION, LOGIN
+          REST,
+          APPLICATION_ACTIVITY,
+          AUDIT_LOG_USED,
+          EXPORT,
+          IMPORT,
+          PATIENT_RECORD,
+          USER_AUTHENTICATION,
+          LOGIN
         }) {
       if (c.system().equals(system) && c.code().equals(code)) {
         return c;

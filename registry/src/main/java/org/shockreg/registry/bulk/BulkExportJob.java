@@ -13,8 +13,8 @@ import java.util.List;
  * @param status accepted, in-progress, completed or failed
  * @param exported resources written so far (while running) or in total
  * @param output the manifest's files (completed jobs)
- * @param deleted the manifest's "deleted" files: NDJSON of DELETE transaction Bundles (type
- *     {@code Bundle}), only with {@code _since}
+ * @param deleted the manifest's "deleted" files: NDJSON of DELETE transaction Bundles (type {@code
+ *     Bundle}), only with {@code _since}
  * @param principal the id of the caller that kicked it off (ShockRegPrincipal#id): only it may
  *     poll, download and cancel
  * @param studyIds the exported patients are limited to these studies' subjects (edc), or null

@@ -154,7 +154,8 @@ public final class BulkExportJobStore {
   /** Deletes the job row; false when there was none. */
   public boolean delete(String jobId) {
     return jdbc.update(
-            "DELETE FROM bulk_export_job WHERE job_id = :job", new MapSqlParameterSource("job", jobId))
+            "DELETE FROM bulk_export_job WHERE job_id = :job",
+            new MapSqlParameterSource("job", jobId))
         == 1;
   }
 
@@ -225,7 +226,9 @@ public final class BulkExportJobStore {
   }
 
   private static List<String> strings(Array array) throws SQLException {
-    return array == null ? null : Arrays.stream((Object[]) array.getArray()).map(Object::toString).toList();
+    return array == null
+        ? null
+        : Arrays.stream((Object[]) array.getArray()).map(Object::toString).toList();
   }
 
   private static Instant instant(Timestamp ts) {

@@ -13,15 +13,23 @@ public final class BaselineSql {
   /**
    * A scalar subquery of that value. Arguments are SQL expressions of the enclosing query (column
    * references or bound parameters, never data): {@code variable} the registry variable, {@code
-   * patient} the patient id, {@code windowStart} / {@code windowEnd} the episode window (the end may
-   * be cut earlier, e.g. by an as-of time), {@code diagnosis} the shock diagnosis time.
+   * patient} the patient id, {@code windowStart} / {@code windowEnd} the episode window (the end
+   * may be cut earlier, e.g. by an as-of time), {@code diagnosis} the shock diagnosis time.
    */
   public static String nearest(
       String variable, String patient, String windowStart, String windowEnd, String diagnosis) {
-    return "SELECT x.value FROM measurement x WHERE x.patient_id = " + patient + " AND x.variable = " + variable
-        + " AND x.value IS NOT NULL AND x.effective_at BETWEEN " + windowStart + " AND " + windowEnd
+    return "SELECT x.value FROM measurement x WHERE x.patient_id = "
+        + patient
+        + " AND x.variable = "
+        + variable
+        + " AND x.value IS NOT NULL AND x.effective_at BETWEEN "
+        + windowStart
+        + " AND "
+        + windowEnd
         + " AND NOT ('implausible' = ANY(x.flags))"
-        + " ORDER BY abs(extract(epoch FROM x.effective_at - " + diagnosis + ")), x.effective_at,"
+        + " ORDER BY abs(extract(epoch FROM x.effective_at - "
+        + diagnosis
+        + ")), x.effective_at,"
         + " x.observation_id LIMIT 1";
   }
 }

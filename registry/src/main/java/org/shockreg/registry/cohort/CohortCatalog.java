@@ -55,7 +55,8 @@ public final class CohortCatalog {
         try (Stream<Path> list = Files.list(localDir)) {
           files = list.filter(Files::isRegularFile).filter(CohortCatalog::isYaml).sorted().toList();
         } catch (IOException e) {
-          throw new CohortDefinitionException(List.of(localDir + ": cannot list the cohorts directory: " + e));
+          throw new CohortDefinitionException(
+              List.of(localDir + ": cannot list the cohorts directory: " + e));
         }
         for (Path f : files) {
           try {
@@ -70,7 +71,8 @@ public final class CohortCatalog {
     for (CohortDefinition d : all) {
       CohortDefinition previous = seen.putIfAbsent(d.id(), d);
       if (previous != null) {
-        problems.add(d.source() + ": cohorts (" + d.id() + ").id: already defined in " + previous.source());
+        problems.add(
+            d.source() + ": cohorts (" + d.id() + ").id: already defined in " + previous.source());
       }
     }
     if (!problems.isEmpty()) {
@@ -95,8 +97,8 @@ public final class CohortCatalog {
   }
 
   /**
-   * The cohort with this id: a plain definition first, else the first template whose pattern
-   * fits the id with a site (or study) that {@code exists}.
+   * The cohort with this id: a plain definition first, else the first template whose pattern fits
+   * the id with a site (or study) that {@code exists}.
    */
   public Optional<CohortDefinition> resolve(
       String id, BiPredicate<CohortDefinition.ForEach, String> exists) {

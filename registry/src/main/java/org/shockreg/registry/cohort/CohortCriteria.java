@@ -3,8 +3,8 @@ package org.shockreg.registry.cohort;
 import java.util.List;
 
 /**
- * What a patient must have to belong to a cohort. Criteria combine with AND; the values of one
- * list criterion combine with OR. {@code null} (or an empty list) means the criterion is not used.
+ * What a patient must have to belong to a cohort. Criteria combine with AND; the values of one list
+ * criterion combine with OR. {@code null} (or an empty list) means the criterion is not used.
  *
  * <p>Episode criteria ({@code shockEpisode}, {@code etiology}, {@code site}, {@code
  * scaiAtDiagnosis}, {@code ageAtDiagnosis}) must all hold for one and the same shock episode, the
@@ -66,14 +66,32 @@ public record CohortCriteria(
   /** The same criteria, restricted to one site (a per-site template's instance). */
   public CohortCriteria withSite(String siteId) {
     return new CohortCriteria(
-        shockEpisode, etiology, List.of(siteId), scaiAtDiagnosis, ageMin, ageMax, device, sex, researchSubject);
+        shockEpisode,
+        etiology,
+        List.of(siteId),
+        scaiAtDiagnosis,
+        ageMin,
+        ageMax,
+        device,
+        sex,
+        researchSubject);
   }
 
-  /** The same criteria, restricted to research subjects of one study (a per-study template's instance). */
+  /**
+   * The same criteria, restricted to research subjects of one study (a per-study template's
+   * instance).
+   */
   public CohortCriteria withStudy(String studyId) {
     List<String> status = researchSubject == null ? List.of() : researchSubject.status();
     return new CohortCriteria(
-        shockEpisode, etiology, site, scaiAtDiagnosis, ageMin, ageMax, device, sex,
+        shockEpisode,
+        etiology,
+        site,
+        scaiAtDiagnosis,
+        ageMin,
+        ageMax,
+        device,
+        sex,
         new ResearchSubject(studyId, status));
   }
 

@@ -4,8 +4,8 @@ import java.util.regex.Pattern;
 
 /**
  * A cohort as data: its id (also the Group id and its code in {@link #CODE_SYSTEM}), a name, an
- * optional description and study, and its criteria. A <em>template</em> ({@code for-each: site}
- * or {@code for-each: study}) has the placeholder {@code {site}} or {@code {study}} in its id and
+ * optional description and study, and its criteria. A <em>template</em> ({@code for-each: site} or
+ * {@code for-each: study}) has the placeholder {@code {site}} or {@code {study}} in its id and
  * stands for one cohort per registered site or per study (see {@link #instance}).
  *
  * @param study the study whose randomizations the summary reports; null: any study
@@ -27,7 +27,9 @@ public record CohortDefinition(
   /** Cohort ids: FHIR ids (at most 64 of letters, digits, '-' and '.'), lower case here. */
   public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9.-]{0,63}");
 
-  /** What a template is instantiated for: the rows of table {@code site} or {@code research_study}. */
+  /**
+   * What a template is instantiated for: the rows of table {@code site} or {@code research_study}.
+   */
   public enum ForEach {
     SITE("site", "{site}"),
     STUDY("study", "{study}");
@@ -91,7 +93,10 @@ public record CohortDefinition(
     return id.substring(id.indexOf(forEach.placeholder()) + forEach.placeholder().length());
   }
 
-  /** For a template: the site or study id that {@code cohortId} stands for, or null when it does not fit. */
+  /**
+   * For a template: the site or study id that {@code cohortId} stands for, or null when it does not
+   * fit.
+   */
   public String valueOf(String cohortId) {
     if (forEach == null) {
       return null;

@@ -30,18 +30,36 @@ public final class CohortDefinitionReader {
       Set.of("id", "name", "description", "study", "for-each", "criteria");
   private static final Set<String> CRITERIA_KEYS =
       Set.of(
-          "shock-episode", "etiology", "site", "scai-stage-at-diagnosis", "age-at-diagnosis",
-          "device", "sex", "research-subject");
+          "shock-episode",
+          "etiology",
+          "site",
+          "scai-stage-at-diagnosis",
+          "age-at-diagnosis",
+          "device",
+          "sex",
+          "research-subject");
+
   /** ResearchSubject.status codes of FHIR R4. */
   static final Set<String> SUBJECT_STATUSES =
       Set.of(
-          "candidate", "eligible", "follow-up", "ineligible", "not-registered", "off-study", "on-study",
-          "on-study-intervention", "on-study-observation", "pending-on-study", "potential-candidate",
-          "screening", "withdrawn");
+          "candidate",
+          "eligible",
+          "follow-up",
+          "ineligible",
+          "not-registered",
+          "off-study",
+          "on-study",
+          "on-study-intervention",
+          "on-study-observation",
+          "pending-on-study",
+          "potential-candidate",
+          "screening",
+          "withdrawn");
 
   private final Set<String> knownDevices;
   private final ObjectMapper yaml =
-      new ObjectMapper(new YAMLFactory()).configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, true);
+      new ObjectMapper(new YAMLFactory())
+          .configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, true);
 
   /**
    * @param knownDevices the DEV codes a {@code device} criterion may name; empty: any well-formed
@@ -51,7 +69,10 @@ public final class CohortDefinitionReader {
     this.knownDevices = Set.copyOf(knownDevices);
   }
 
-  /** The definitions of one file; its problems (prefixed with {@code source}) go to {@code problems}. */
+  /**
+   * The definitions of one file; its problems (prefixed with {@code source}) go to {@code
+   * problems}.
+   */
   public List<CohortDefinition> read(String source, byte[] content, List<String> problems) {
     Problems p = new Problems(source);
     JsonNode root;
@@ -94,7 +115,8 @@ public final class CohortDefinitionReader {
       CohortDefinition d = cohort(source, list.get(i), "cohorts[" + i + "]", p);
       if (d != null) {
         if (!ids.add(d.id())) {
-          p.add("cohorts[" + i + "].id", "cohort id '" + d.id() + "' is defined twice in this file");
+          p.add(
+              "cohorts[" + i + "].id", "cohort id '" + d.id() + "' is defined twice in this file");
         }
         out.add(d);
       }
@@ -133,7 +155,13 @@ public final class CohortDefinitionReader {
         if (f == forEach) {
           int first = id.indexOf(placeholder);
           if (first < 0 || id.indexOf(placeholder, first + 1) >= 0) {
-            p.add(label + ".id", "a for-each: " + f.key() + " template's id must contain " + placeholder + " exactly once");
+            p.add(
+                label + ".id",
+                "a for-each: "
+                    + f.key()
+                    + " template's id must contain "
+                    + placeholder
+                    + " exactly once");
           }
           // The longest site or study id (40) must still give a valid id.
           bare = bare.replace(placeholder, "s".repeat(40));
@@ -145,15 +173,22 @@ public final class CohortDefinitionReader {
       if (!misplaced && !CohortDefinition.ID.matcher(bare).matches()) {
         p.add(
             label + ".id",
-            "'" + id + "' is not a valid cohort id (lower-case letters, digits, '-' and '.', at most"
-                + " 64 characters" + (forEach != null ? " with a 40-character id in place of " + forEach.placeholder() + ")" : ")"));
+            "'"
+                + id
+                + "' is not a valid cohort id (lower-case letters, digits, '-' and '.', at most"
+                + " 64 characters"
+                + (forEach != null
+                    ? " with a 40-character id in place of " + forEach.placeholder() + ")"
+                    : ")"));
       }
     }
     if (study != null && !SITE_ID.matcher(study).matches()) {
       p.add(label + ".study", "'" + study + "' is not a valid study id ([a-z0-9-]{1,40})");
     }
     if (study != null && forEach == CohortDefinition.ForEach.STUDY) {
-      p.add(label + ".study", "a for-each: study template gets its study from for-each; remove this key");
+      p.add(
+          label + ".study",
+          "a for-each: study template gets its study from for-each; remove this key");
     }
     CohortCriteria criteria = criteria(node.get("criteria"), label + ".criteria", forEach, p);
     if (id == null || name == null || criteria == null) {
@@ -165,7 +200,11 @@ public final class CohortDefinitionReader {
   private CohortCriteria criteria(
       JsonNode node, String at, CohortDefinition.ForEach forEach, Problems p) {
     if (node == null || !node.isObject() || node.isEmpty()) {
-      p.add(at, "expected a mapping with at least one criterion (" + String.join(", ", sorted(CRITERIA_KEYS)) + ")");
+      p.add(
+          at,
+          "expected a mapping with at least one criterion ("
+              + String.join(", ", sorted(CRITERIA_KEYS))
+              + ")");
       return null;
     }
     int before = p.list.size();
@@ -214,20 +253,28 @@ public final class CohortDefinitionReader {
           p.add(k + ".study", "'" + study + "' is not a valid study id ([a-z0-9-]{1,40})");
         }
         if (study != null && forEach == CohortDefinition.ForEach.STUDY) {
-          p.add(k + ".study", "a for-each: study template gets its study from for-each; remove this key");
+          p.add(
+              k + ".study",
+              "a for-each: study template gets its study from for-each; remove this key");
         }
         researchSubject =
-            new CohortCriteria.ResearchSubject(study, codes(rs, "status", k, SUBJECT_STATUSES, null, p));
+            new CohortCriteria.ResearchSubject(
+                study, codes(rs, "status", k, SUBJECT_STATUSES, null, p));
       }
     }
     if (forEach == CohortDefinition.ForEach.SITE && node.has("site")) {
       p.add(at + ".site", "a for-each: site template gets its site from for-each; remove this key");
     }
     CohortCriteria c =
-        new CohortCriteria(shockEpisode, etiology, site, scai, ageMin, ageMax, device, sex, researchSubject);
+        new CohortCriteria(
+            shockEpisode, etiology, site, scai, ageMin, ageMax, device, sex, researchSubject);
     if (Boolean.FALSE.equals(shockEpisode)
-        && (!c.etiology().isEmpty() || !c.site().isEmpty() || !c.scaiAtDiagnosis().isEmpty()
-            || ageMin != null || ageMax != null || forEach == CohortDefinition.ForEach.SITE)) {
+        && (!c.etiology().isEmpty()
+            || !c.site().isEmpty()
+            || !c.scaiAtDiagnosis().isEmpty()
+            || ageMin != null
+            || ageMax != null
+            || forEach == CohortDefinition.ForEach.SITE)) {
       p.add(at + ".shock-episode", "false contradicts the episode criteria of this cohort");
     }
     return p.list.size() == before ? c : null;
@@ -260,7 +307,8 @@ public final class CohortDefinitionReader {
       }
       String v = item.textValue().trim();
       if (allowed != null && !allowed.contains(v)) {
-        p.add(ki, "unknown value '" + v + "' (allowed: " + String.join(", ", sorted(allowed)) + ")");
+        p.add(
+            ki, "unknown value '" + v + "' (allowed: " + String.join(", ", sorted(allowed)) + ")");
       } else if (format != null && !format.matcher(v).matches()) {
         p.add(ki, "'" + v + "' is not well-formed (" + format.pattern() + ")");
       } else if (out.contains(v)) {
@@ -302,7 +350,9 @@ public final class CohortDefinitionReader {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       String key = it.next().getKey();
       if (!allowed.contains(key)) {
-        p.add(at + "." + key, "unknown key (allowed here: " + String.join(", ", sorted(allowed)) + ")");
+        p.add(
+            at + "." + key,
+            "unknown key (allowed here: " + String.join(", ", sorted(allowed)) + ")");
       }
     }
   }

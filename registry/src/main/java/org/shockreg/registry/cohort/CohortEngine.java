@@ -15,8 +15,8 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * Cohort membership and summaries, computed live from the curated tables on every call (nothing
- * is materialized, so a cohort is always as current as the last committed intake).
+ * Cohort membership and summaries, computed live from the curated tables on every call (nothing is
+ * materialized, so a cohort is always as current as the last committed intake).
  */
 public final class CohortEngine {
 
@@ -24,7 +24,8 @@ public final class CohortEngine {
   private final CohortCatalog catalog;
   private final CohortSummaryCalculator calculator;
 
-  public CohortEngine(NamedParameterJdbcTemplate jdbc, CohortCatalog catalog, List<String> tmcsDevices) {
+  public CohortEngine(
+      NamedParameterJdbcTemplate jdbc, CohortCatalog catalog, List<String> tmcsDevices) {
     this.jdbc = jdbc;
     this.catalog = catalog;
     this.calculator = new CohortSummaryCalculator(tmcsDevices);
@@ -45,7 +46,10 @@ public final class CohortEngine {
         .queryForList("SELECT site_id FROM site ORDER BY created_at, site_id", String.class);
   }
 
-  /** Study ids (table {@code research_study}) in id order (the order per-study cohorts are listed in). */
+  /**
+   * Study ids (table {@code research_study}) in id order (the order per-study cohorts are listed
+   * in).
+   */
   public List<String> studies() {
     return jdbc.getJdbcTemplate()
         .queryForList("SELECT study_id FROM research_study ORDER BY study_id", String.class);
@@ -63,13 +67,17 @@ public final class CohortEngine {
   /** The members' curated patient ids, sorted. */
   public List<String> members(CohortDefinition cohort) {
     CohortSql sql = new CohortSql(cohort);
-    return jdbc.queryForList(sql.memberSql() + " ORDER BY p.patient_id", sql.params(), String.class);
+    return jdbc.queryForList(
+        sql.memberSql() + " ORDER BY p.patient_id", sql.params(), String.class);
   }
 
   public int count(CohortDefinition cohort) {
     CohortSql sql = new CohortSql(cohort);
     Integer n =
-        jdbc.queryForObject("SELECT count(*) FROM patient p WHERE " + sql.memberWhere(), sql.params(), Integer.class);
+        jdbc.queryForObject(
+            "SELECT count(*) FROM patient p WHERE " + sql.memberWhere(),
+            sql.params(),
+            Integer.class);
     return n == null ? 0 : n;
   }
 
@@ -80,15 +88,24 @@ public final class CohortEngine {
     String sbp = sql.param("sbp");
     String lactate = sql.param("lactate");
     String members =
-        "WITH member AS (" + sql.memberSql() + "),"
+        "WITH member AS ("
+            + sql.memberSql()
+            + "),"
             // index episode: the earliest qualifying one
             + " indexed AS (SELECT m.patient_id, e.episode_id, e.shock_diagnosis_at, e.window_start,"
             + " e.window_end, e.age_at_diagnosis FROM member m LEFT JOIN LATERAL (SELECT * FROM shock_episode e"
-            + " WHERE e.patient_id = m.patient_id AND " + sql.episodeCondition()
+            + " WHERE e.patient_id = m.patient_id AND "
+            + sql.episodeCondition()
             + " ORDER BY e.shock_diagnosis_at NULLS LAST, e.episode_id LIMIT 1) e ON TRUE)"
             + " SELECT i.patient_id, p.sex, i.episode_id, i.age_at_diagnosis,"
             + " etio.value_code AS etiology, isch.value_boolean AS ischemic, scai.value_code AS scai,"
-            + " (" + nearest(lvef) + ") AS lvef, (" + nearest(sbp) + ") AS sbp, (" + nearest(lactate) + ") AS lactate,"
+            + " ("
+            + nearest(lvef)
+            + ") AS lvef, ("
+            + nearest(sbp)
+            + ") AS sbp, ("
+            + nearest(lactate)
+            + ") AS lactate,"
             + " ARRAY(SELECT DISTINCT dt.device FROM device_therapy dt WHERE dt.patient_id = i.patient_id"
             + " AND (i.episode_id IS NULL OR (COALESCE(dt.started_at, dt.performed_at) <= i.window_end"
             + " AND (dt.ended_at IS NULL OR dt.ended_at >= i.window_start)))) AS devices"
@@ -113,11 +130,15 @@ public final class CohortEngine {
             + " WHERE w.patient_id = rs.patient_id AND rs.randomized_at BETWEEN w.window_start AND w.window_end"
             + " ORDER BY w.shock_diagnosis_at LIMIT 1)) AS cicu_arrival_at,"
             + " (SELECT min(COALESCE(dt.started_at, dt.performed_at)) FROM device_therapy dt"
-            + " WHERE dt.patient_id = rs.patient_id AND dt.device = " + iabp
+            + " WHERE dt.patient_id = rs.patient_id AND dt.device = "
+            + iabp
             + " AND COALESCE(dt.started_at, dt.performed_at) >= rs.randomized_at) AS iabp_at"
             + " FROM research_subject rs LEFT JOIN shock_episode se ON se.episode_id = rs.episode_id"
-            + " WHERE rs.randomized_at IS NOT NULL" + study
-            + " AND rs.patient_id IN (" + rsql.memberSql() + ") ORDER BY rs.patient_id, rs.study_id";
+            + " WHERE rs.randomized_at IS NOT NULL"
+            + study
+            + " AND rs.patient_id IN ("
+            + rsql.memberSql()
+            + ") ORDER BY rs.patient_id, rs.study_id";
     List<RandomizationRow> randomizations =
         jdbc.query(
             randomized,
@@ -134,7 +155,8 @@ public final class CohortEngine {
 
   /** The member's baseline value of a variable within its index episode ({@link BaselineSql}). */
   private static String nearest(String variable) {
-    return BaselineSql.nearest(variable, "i.patient_id", "i.window_start", "i.window_end", "i.shock_diagnosis_at");
+    return BaselineSql.nearest(
+        variable, "i.patient_id", "i.window_start", "i.window_end", "i.shock_diagnosis_at");
   }
 
   private static MemberRow member(ResultSet rs) throws SQLException {

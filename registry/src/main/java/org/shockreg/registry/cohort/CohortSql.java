@@ -14,6 +14,7 @@ public final class CohortSql {
 
   /** Derived fact kinds (docs/derivations.md). */
   static final String KIND_ETIOLOGY = "cs-etiology";
+
   static final String KIND_ISCHEMIC = "hf-cs-ischemic";
   static final String KIND_SCAI_AT_DIAGNOSIS = "scai-stage-at-diagnosis";
 
@@ -28,7 +29,10 @@ public final class CohortSql {
     if (!c.etiology().isEmpty()) {
       episode.add(
           "EXISTS (SELECT 1 FROM derived_fact ef WHERE ef.episode_id = e.episode_id AND ef.kind = "
-              + param(KIND_ETIOLOGY) + " AND ef.value_code = ANY(" + param(array(c.etiology())) + "))");
+              + param(KIND_ETIOLOGY)
+              + " AND ef.value_code = ANY("
+              + param(array(c.etiology()))
+              + "))");
     }
     if (!c.site().isEmpty()) {
       episode.add("e.site_id = ANY(" + param(array(c.site())) + ")");
@@ -36,8 +40,10 @@ public final class CohortSql {
     if (!c.scaiAtDiagnosis().isEmpty()) {
       episode.add(
           "EXISTS (SELECT 1 FROM derived_fact sf WHERE sf.episode_id = e.episode_id AND sf.kind = "
-              + param(KIND_SCAI_AT_DIAGNOSIS) + " AND sf.value_code = ANY("
-              + param(array(c.scaiAtDiagnosis())) + "))");
+              + param(KIND_SCAI_AT_DIAGNOSIS)
+              + " AND sf.value_code = ANY("
+              + param(array(c.scaiAtDiagnosis()))
+              + "))");
     }
     if (c.ageMin() != null) {
       episode.add("e.age_at_diagnosis >= " + param(c.ageMin()));
@@ -51,14 +57,16 @@ public final class CohortSql {
     if (c.hasEpisodeCriteria()) {
       patient.add(
           "EXISTS (SELECT 1 FROM shock_episode e WHERE e.patient_id = p.patient_id AND "
-              + episodeCondition + ")");
+              + episodeCondition
+              + ")");
     } else if (Boolean.FALSE.equals(c.shockEpisode())) {
       patient.add("NOT EXISTS (SELECT 1 FROM shock_episode e WHERE e.patient_id = p.patient_id)");
     }
     if (!c.device().isEmpty()) {
       patient.add(
           "EXISTS (SELECT 1 FROM device_therapy dt WHERE dt.patient_id = p.patient_id AND dt.device = ANY("
-              + param(array(c.device())) + "))");
+              + param(array(c.device()))
+              + "))");
     }
     if (!c.sex().isEmpty()) {
       String sex = "p.sex = ANY(" + param(array(c.sex())) + ")";
@@ -68,7 +76,8 @@ public final class CohortSql {
     CohortCriteria.ResearchSubject rs = c.researchSubject();
     if (rs != null) {
       StringBuilder subject =
-          new StringBuilder("EXISTS (SELECT 1 FROM research_subject rsc WHERE rsc.patient_id = p.patient_id");
+          new StringBuilder(
+              "EXISTS (SELECT 1 FROM research_subject rsc WHERE rsc.patient_id = p.patient_id");
       if (rs.study() != null) {
         subject.append(" AND rsc.study_id = ").append(param(rs.study()));
       }

@@ -4,8 +4,8 @@ import java.math.BigDecimal;
 import java.util.Map;
 
 /**
- * "Table 1" of a cohort (docs/cohorts.md). Counts are of patients. Per-patient values come from
- * the patient's <em>index episode</em>: the earliest qualifying shock episode (by shock diagnosis
+ * "Table 1" of a cohort (docs/cohorts.md). Counts are of patients. Per-patient values come from the
+ * patient's <em>index episode</em>: the earliest qualifying shock episode (by shock diagnosis
  * time).
  *
  * @param n members
@@ -17,8 +17,8 @@ import java.util.Map;
  * @param lvef LVEF (%) nearest the shock diagnosis within the index episode window
  * @param sbp systolic BP (mm[Hg]), likewise
  * @param lactate lactate (mmol/L), likewise
- * @param tmcs per tMCS device, members with that therapy (in place during the index episode
- *     window; any time for a member without episode)
+ * @param tmcs per tMCS device, members with that therapy (in place during the index episode window;
+ *     any time for a member without episode)
  * @param anyTmcs members with at least one tMCS therapy (same rule)
  * @param scaiAtDiagnosis counts per SCAI stage at shock diagnosis (A-E, unknown)
  * @param randomization trial timing, or its absence

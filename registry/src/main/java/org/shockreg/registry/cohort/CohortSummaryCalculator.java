@@ -35,18 +35,23 @@ public final class CohortSummaryCalculator {
       BigDecimal lactate,
       Set<String> devices) {}
 
-  /** One randomized member: arm, time, CICU arrival of its episode and first IABP start after it. */
+  /**
+   * One randomized member: arm, time, CICU arrival of its episode and first IABP start after it.
+   */
   public record RandomizationRow(
       String patientId, String arm, Instant randomizedAt, Instant cicuArrivalAt, Instant iabpAt) {}
 
   private final List<String> tmcsDevices;
 
-  /** @param tmcsDevices the tMCS DEV codes, in the order the summary lists them */
+  /**
+   * @param tmcsDevices the tMCS DEV codes, in the order the summary lists them
+   */
   public CohortSummaryCalculator(List<String> tmcsDevices) {
     this.tmcsDevices = List.copyOf(tmcsDevices);
   }
 
-  public CohortSummary summarize(List<MemberRow> members, String study, List<RandomizationRow> randomized) {
+  public CohortSummary summarize(
+      List<MemberRow> members, String study, List<RandomizationRow> randomized) {
     int n = members.size();
     Map<String, Integer> sex = zeros(SEXES);
     Map<String, Integer> etiology = zeros(ETIOLOGIES);
@@ -62,8 +67,16 @@ public final class CohortSummaryCalculator {
     int anyTmcs = 0;
     for (MemberRow m : members) {
       sex.merge(sex.containsKey(m.sex()) ? m.sex() : "unknown", 1, Integer::sum);
-      etiology.merge(etiology.containsKey(m.etiology()) && m.etiology() != null ? m.etiology() : "unknown", 1, Integer::sum);
-      scai.merge(m.scaiAtDiagnosis() != null && scai.containsKey(m.scaiAtDiagnosis()) ? m.scaiAtDiagnosis() : "unknown", 1, Integer::sum);
+      etiology.merge(
+          etiology.containsKey(m.etiology()) && m.etiology() != null ? m.etiology() : "unknown",
+          1,
+          Integer::sum);
+      scai.merge(
+          m.scaiAtDiagnosis() != null && scai.containsKey(m.scaiAtDiagnosis())
+              ? m.scaiAtDiagnosis()
+              : "unknown",
+          1,
+          Integer::sum);
       if (m.hasEpisode()) {
         withEpisode++;
       }
@@ -91,14 +104,18 @@ public final class CohortSummaryCalculator {
       }
     }
     BigDecimal share =
-        hfCs == 0 ? null : BigDecimal.valueOf(ischemic).divide(BigDecimal.valueOf(hfCs), 4, RoundingMode.HALF_UP);
+        hfCs == 0
+            ? null
+            : BigDecimal.valueOf(ischemic)
+                .divide(BigDecimal.valueOf(hfCs), 4, RoundingMode.HALF_UP);
     return new CohortSummary(
         n,
         withEpisode,
         Distribution.of(ages, n - ages.size()),
         sex,
         etiology,
-        new CohortSummary.Ischemic(hfCs, ischemic, share == null ? null : share.stripTrailingZeros()),
+        new CohortSummary.Ischemic(
+            hfCs, ischemic, share == null ? null : share.stripTrailingZeros()),
         Distribution.of(lvef, n - lvef.size()),
         Distribution.of(sbp, n - sbp.size()),
         Distribution.of(lactate, n - lactate.size()),

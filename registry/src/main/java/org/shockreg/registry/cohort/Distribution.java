@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Median and interquartile range of one variable over a cohort, with how many members had a
- * value ({@code n}) and how many did not ({@code missing}). Quartiles use linear interpolation
- * between order statistics (Hyndman-Fan type 7: R's default, PostgreSQL's {@code
- * percentile_cont}): the p-quantile of sorted values x[0..n-1] is x[h] + (h - floor h)(x[h+1] -
- * x[h]) at h = (n - 1)p. Median, q1 and q3 are null when no member has a value.
+ * Median and interquartile range of one variable over a cohort, with how many members had a value
+ * ({@code n}) and how many did not ({@code missing}). Quartiles use linear interpolation between
+ * order statistics (Hyndman-Fan type 7: R's default, PostgreSQL's {@code percentile_cont}): the
+ * p-quantile of sorted values x[0..n-1] is x[h] + (h - floor h)(x[h+1] - x[h]) at h = (n - 1)p.
+ * Median, q1 and q3 are null when no member has a value.
  */
 public record Distribution(int n, int missing, BigDecimal median, BigDecimal q1, BigDecimal q3) {
 

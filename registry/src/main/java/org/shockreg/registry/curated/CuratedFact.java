@@ -8,8 +8,8 @@ import java.util.Set;
 /**
  * A fact the mapping engine curated from one source resource. Every fact carries its {@link
  * SourceRef}; a newer version of the same source resource replaces all facts that came from it.
- * Each time taken from a source date carries its {@link TimePrecision} beside it (null: not
- * known, read as precise).
+ * Each time taken from a source date carries its {@link TimePrecision} beside it (null: not known,
+ * read as precise).
  */
 public sealed interface CuratedFact {
 
@@ -44,17 +44,43 @@ public sealed interface CuratedFact {
       implements CuratedFact {
 
     public PatientFact(
-        String patientId, String siteId, String sourcePatientId, String sex, Integer birthYear,
-        java.time.LocalDate birthDate, Boolean deceased, Instant deceasedAt, String replacesPatientId,
+        String patientId,
+        String siteId,
+        String sourcePatientId,
+        String sex,
+        Integer birthYear,
+        java.time.LocalDate birthDate,
+        Boolean deceased,
+        Instant deceasedAt,
+        String replacesPatientId,
         SourceRef source) {
-      this(patientId, siteId, sourcePatientId, sex, birthYear, birthDate, deceased, deceasedAt,
-          replacesPatientId, source, null);
+      this(
+          patientId,
+          siteId,
+          sourcePatientId,
+          sex,
+          birthYear,
+          birthDate,
+          deceased,
+          deceasedAt,
+          replacesPatientId,
+          source,
+          null);
     }
 
     @Override
     public PatientFact withPatientId(String id) {
       return new PatientFact(
-          id, siteId, sourcePatientId, sex, birthYear, birthDate, deceased, deceasedAt, replacesPatientId, source,
+          id,
+          siteId,
+          sourcePatientId,
+          sex,
+          birthYear,
+          birthDate,
+          deceased,
+          deceasedAt,
+          replacesPatientId,
+          source,
           deceasedPrecision);
     }
 
@@ -86,19 +112,62 @@ public sealed interface CuratedFact {
       implements CuratedFact {
 
     public MeasurementFact(
-        String observationId, String patientId, String variable, String status, Instant effectiveAt,
-        BigDecimal value, String unit, String comparator, BigDecimal rangeLow, BigDecimal rangeHigh,
-        BigDecimal originalValue, String originalUnit, String originalComparator, List<Coding> codings,
-        Set<String> flags, SourceRef source) {
-      this(observationId, patientId, variable, status, effectiveAt, value, unit, comparator, rangeLow,
-          rangeHigh, originalValue, originalUnit, originalComparator, codings, flags, source, null);
+        String observationId,
+        String patientId,
+        String variable,
+        String status,
+        Instant effectiveAt,
+        BigDecimal value,
+        String unit,
+        String comparator,
+        BigDecimal rangeLow,
+        BigDecimal rangeHigh,
+        BigDecimal originalValue,
+        String originalUnit,
+        String originalComparator,
+        List<Coding> codings,
+        Set<String> flags,
+        SourceRef source) {
+      this(
+          observationId,
+          patientId,
+          variable,
+          status,
+          effectiveAt,
+          value,
+          unit,
+          comparator,
+          rangeLow,
+          rangeHigh,
+          originalValue,
+          originalUnit,
+          originalComparator,
+          codings,
+          flags,
+          source,
+          null);
     }
 
     @Override
     public MeasurementFact withPatientId(String id) {
       return new MeasurementFact(
-          observationId, id, variable, status, effectiveAt, value, unit, comparator, rangeLow, rangeHigh,
-          originalValue, originalUnit, originalComparator, codings, flags, source, effectivePrecision);
+          observationId,
+          id,
+          variable,
+          status,
+          effectiveAt,
+          value,
+          unit,
+          comparator,
+          rangeLow,
+          rangeHigh,
+          originalValue,
+          originalUnit,
+          originalComparator,
+          codings,
+          flags,
+          source,
+          effectivePrecision);
     }
 
     @Override
@@ -125,17 +194,48 @@ public sealed interface CuratedFact {
       implements CuratedFact {
 
     public DeviceTherapyFact(
-        String procedureId, String patientId, String device, String status, Instant startedAt,
-        Instant endedAt, Instant performedAt, List<Coding> codings, Set<String> flags, SourceRef source) {
-      this(procedureId, patientId, device, status, startedAt, endedAt, performedAt, codings, flags, source,
-          null, null, null);
+        String procedureId,
+        String patientId,
+        String device,
+        String status,
+        Instant startedAt,
+        Instant endedAt,
+        Instant performedAt,
+        List<Coding> codings,
+        Set<String> flags,
+        SourceRef source) {
+      this(
+          procedureId,
+          patientId,
+          device,
+          status,
+          startedAt,
+          endedAt,
+          performedAt,
+          codings,
+          flags,
+          source,
+          null,
+          null,
+          null);
     }
 
     @Override
     public DeviceTherapyFact withPatientId(String id) {
       return new DeviceTherapyFact(
-          procedureId, id, device, status, startedAt, endedAt, performedAt, codings, flags, source,
-          startedPrecision, endedPrecision, performedPrecision);
+          procedureId,
+          id,
+          device,
+          status,
+          startedAt,
+          endedAt,
+          performedAt,
+          codings,
+          flags,
+          source,
+          startedPrecision,
+          endedPrecision,
+          performedPrecision);
     }
 
     @Override
@@ -146,7 +246,11 @@ public sealed interface CuratedFact {
 
   /** A removal procedure: closes the open therapy of that device; never a therapy of its own. */
   record DeviceRemovalFact(
-      String patientId, String device, Instant removedAt, SourceRef source, TimePrecision removedPrecision)
+      String patientId,
+      String device,
+      Instant removedAt,
+      SourceRef source,
+      TimePrecision removedPrecision)
       implements CuratedFact {
 
     public DeviceRemovalFact(String patientId, String device, Instant removedAt, SourceRef source) {
@@ -183,18 +287,51 @@ public sealed interface CuratedFact {
       implements CuratedFact {
 
     public DiagnosisFact(
-        String conditionId, String patientId, String category, String clinicalStatus,
-        String verificationStatus, Instant onsetAt, Instant recordedAt, Instant abatedAt,
-        List<Coding> codings, Set<String> flags, SourceRef source) {
-      this(conditionId, patientId, category, clinicalStatus, verificationStatus, onsetAt, recordedAt,
-          abatedAt, codings, flags, source, null, null, null);
+        String conditionId,
+        String patientId,
+        String category,
+        String clinicalStatus,
+        String verificationStatus,
+        Instant onsetAt,
+        Instant recordedAt,
+        Instant abatedAt,
+        List<Coding> codings,
+        Set<String> flags,
+        SourceRef source) {
+      this(
+          conditionId,
+          patientId,
+          category,
+          clinicalStatus,
+          verificationStatus,
+          onsetAt,
+          recordedAt,
+          abatedAt,
+          codings,
+          flags,
+          source,
+          null,
+          null,
+          null);
     }
 
     @Override
     public DiagnosisFact withPatientId(String id) {
       return new DiagnosisFact(
-          conditionId, id, category, clinicalStatus, verificationStatus, onsetAt, recordedAt, abatedAt, codings,
-          flags, source, onsetPrecision, recordedPrecision, abatedPrecision);
+          conditionId,
+          id,
+          category,
+          clinicalStatus,
+          verificationStatus,
+          onsetAt,
+          recordedAt,
+          abatedAt,
+          codings,
+          flags,
+          source,
+          onsetPrecision,
+          recordedPrecision,
+          abatedPrecision);
     }
 
     @Override
@@ -220,17 +357,46 @@ public sealed interface CuratedFact {
       implements CuratedFact {
 
     public EncounterFact(
-        String encounterId, String patientId, String status, String encounterClass, boolean intensiveCare,
-        Instant periodStart, Instant periodEnd, List<Coding> types, Set<String> flags, SourceRef source) {
-      this(encounterId, patientId, status, encounterClass, intensiveCare, periodStart, periodEnd, types,
-          flags, source, null, null);
+        String encounterId,
+        String patientId,
+        String status,
+        String encounterClass,
+        boolean intensiveCare,
+        Instant periodStart,
+        Instant periodEnd,
+        List<Coding> types,
+        Set<String> flags,
+        SourceRef source) {
+      this(
+          encounterId,
+          patientId,
+          status,
+          encounterClass,
+          intensiveCare,
+          periodStart,
+          periodEnd,
+          types,
+          flags,
+          source,
+          null,
+          null);
     }
 
     @Override
     public EncounterFact withPatientId(String id) {
       return new EncounterFact(
-          encounterId, id, status, encounterClass, intensiveCare, periodStart, periodEnd, types, flags, source,
-          startPrecision, endPrecision);
+          encounterId,
+          id,
+          status,
+          encounterClass,
+          intensiveCare,
+          periodStart,
+          periodEnd,
+          types,
+          flags,
+          source,
+          startPrecision,
+          endPrecision);
     }
 
     @Override
@@ -254,14 +420,19 @@ public sealed interface CuratedFact {
       implements CuratedFact {
 
     public RandomizationFact(
-        String randomizationId, String patientId, String studyId, String arm, Instant randomizedAt,
+        String randomizationId,
+        String patientId,
+        String studyId,
+        String arm,
+        Instant randomizedAt,
         SourceRef source) {
       this(randomizationId, patientId, studyId, arm, randomizedAt, source, null);
     }
 
     @Override
     public RandomizationFact withPatientId(String id) {
-      return new RandomizationFact(randomizationId, id, studyId, arm, randomizedAt, source, randomizedPrecision);
+      return new RandomizationFact(
+          randomizationId, id, studyId, arm, randomizedAt, source, randomizedPrecision);
     }
 
     @Override

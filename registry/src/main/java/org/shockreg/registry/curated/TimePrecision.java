@@ -1,10 +1,10 @@
 package org.shockreg.registry.curated;
 
 /**
- * How precisely a source gave a time (FHIR's TemporalPrecisionEnum): a year, a month or a date is
- * a period, not a moment; its instant is the start of that period in the site's time zone.
- * Stored in the {@code *_precision} columns as {@link #column()}: null for seconds or finer, so rows
- * curated before precision was kept read as precise.
+ * How precisely a source gave a time (FHIR's TemporalPrecisionEnum): a year, a month or a date is a
+ * period, not a moment; its instant is the start of that period in the site's time zone. Stored in
+ * the {@code *_precision} columns as {@link #column()}: null for seconds or finer, so rows curated
+ * before precision was kept read as precise.
  */
 public enum TimePrecision {
   YEAR,

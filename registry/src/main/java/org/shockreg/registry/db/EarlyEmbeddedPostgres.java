@@ -18,10 +18,11 @@ import org.springframework.core.env.Environment;
  * so the ~2-3 s it takes (binaries, postmaster start, a crash's WAL replay) overlap with the web
  * server and the rest of the context instead of following them: the DataSource is first asked for
  * well after that. The {@code embeddedPostgres} bean takes the started server ({@link #take}) and
- * owns it from then on; if the context fails before it does, {@link #destroy()} stops the server.
- * A start that fails fails the bean, as before.
+ * owns it from then on; if the context fails before it does, {@link #destroy()} stops the server. A
+ * start that fails fails the bean, as before.
  */
-final class EarlyEmbeddedPostgres implements BeanFactoryPostProcessor, EnvironmentAware, DisposableBean {
+final class EarlyEmbeddedPostgres
+    implements BeanFactoryPostProcessor, EnvironmentAware, DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(EarlyEmbeddedPostgres.class);
 
@@ -36,7 +37,8 @@ final class EarlyEmbeddedPostgres implements BeanFactoryPostProcessor, Environme
 
   @Override
   public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
-    DataDirectoryProperties dirs = Binder.get(environment).bindOrCreate("shockreg", DataDirectoryProperties.class);
+    DataDirectoryProperties dirs =
+        Binder.get(environment).bindOrCreate("shockreg", DataDirectoryProperties.class);
     Path pg = dirs.resolve("pg");
     CompletableFuture<EmbeddedPostgresServer> future = new CompletableFuture<>();
     synchronized (this) {

@@ -47,9 +47,11 @@ public final class GeneratedSecret {
     Files.createDirectories(dir);
     byte[] suffix = new byte[6];
     RANDOM.nextBytes(suffix);
-    Path tmp = dir.resolve("." + file.getFileName() + "." + HexFormat.of().formatHex(suffix) + ".tmp");
+    Path tmp =
+        dir.resolve("." + file.getFileName() + "." + HexFormat.of().formatHex(suffix) + ".tmp");
     try {
-      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       Files.createFile(tmp);
       log.warn("event=secret_permissions_unsupported file={}", file);

@@ -82,7 +82,9 @@ public class SchemaFingerprint implements BeanPostProcessor, EnvironmentAware {
       log.info(
           "event=schema_fingerprint_checked fingerprint={} stored={} liquibase={} elapsedMs={}",
           computed.substring(0, 12),
-          stored.map(s -> s.fingerprint().substring(0, Math.min(12, s.fingerprint().length()))).orElse("none"),
+          stored
+              .map(s -> s.fingerprint().substring(0, Math.min(12, s.fingerprint().length())))
+              .orElse("none"),
           matches ? "skipped" : "runs",
           (System.nanoTime() - started) / 1_000_000);
     }
@@ -139,7 +141,8 @@ public class SchemaFingerprint implements BeanPostProcessor, EnvironmentAware {
       // every file in the master's folder and below (includeAll: changes/), in path order
       String master = l.getChangeLog().substring("classpath:".length());
       String folder = master.contains("/") ? master.substring(0, master.lastIndexOf('/') + 1) : "";
-      Resource[] files = new PathMatchingResourcePatternResolver().getResources("classpath*:" + folder + "**/*");
+      Resource[] files =
+          new PathMatchingResourcePatternResolver().getResources("classpath*:" + folder + "**/*");
       Arrays.sort(files, Comparator.comparing(SchemaFingerprint::path));
       for (Resource file : files) {
         if (!file.isReadable()) {
@@ -182,9 +185,12 @@ public class SchemaFingerprint implements BeanPostProcessor, EnvironmentAware {
           return Optional.empty();
         }
       }
-      try (PreparedStatement q = c.prepareStatement("SELECT fingerprint, changesets FROM schema_fingerprint");
+      try (PreparedStatement q =
+              c.prepareStatement("SELECT fingerprint, changesets FROM schema_fingerprint");
           ResultSet rs = q.executeQuery()) {
-        return rs.next() ? Optional.of(new Stored(rs.getString(1), rs.getLong(2))) : Optional.empty();
+        return rs.next()
+            ? Optional.of(new Stored(rs.getString(1), rs.getLong(2)))
+            : Optional.empty();
       }
     } catch (SQLException e) {
       log.warn("event=schema_fingerprint_unreadable", e);

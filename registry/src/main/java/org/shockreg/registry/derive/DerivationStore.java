@@ -4,8 +4,6 @@ import static org.shockreg.registry.db.JdbcValues.instant;
 import static org.shockreg.registry.db.JdbcValues.ts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.shockreg.registry.db.JdbcValues;
-import org.shockreg.registry.notify.SubscriptionOutbox;
 import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,18 +13,20 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.shockreg.registry.derive.EpisodeDerivation.DerivedFactValue;
 import org.shockreg.registry.curated.TimePrecision;
+import org.shockreg.registry.db.JdbcValues;
+import org.shockreg.registry.derive.EpisodeDerivation.DerivedFactValue;
 import org.shockreg.registry.derive.PatientClinicalRecord.DiagnosisRow;
 import org.shockreg.registry.derive.PatientClinicalRecord.EncounterRow;
 import org.shockreg.registry.derive.PatientClinicalRecord.MeasurementRow;
 import org.shockreg.registry.derive.PatientClinicalRecord.TherapyRow;
+import org.shockreg.registry.notify.SubscriptionOutbox;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Loads what derivations need for a set of patients and stores what they derived: episodes,
- * derived facts, and which episode each measurement, therapy and diagnosis belongs to. Runs in the
- * caller's transaction (the intake batch), so derived facts never lag the facts they rest on.
+ * Loads what derivations need for a set of patients and stores what they derived: episodes, derived
+ * facts, and which episode each measurement, therapy and diagnosis belongs to. Runs in the caller's
+ * transaction (the intake batch), so derived facts never lag the facts they rest on.
  */
 public class DerivationStore {
 
@@ -86,8 +86,13 @@ public class DerivationStore {
             ids,
             rs ->
                 new DiagnosisRow(
-                    rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5), instant(rs, 6),
-                    TimePrecision.ofColumn(rs.getString(7)), TimePrecision.ofColumn(rs.getString(8))));
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    instant(rs, 5),
+                    instant(rs, 6),
+                    TimePrecision.ofColumn(rs.getString(7)),
+                    TimePrecision.ofColumn(rs.getString(8))));
     Map<String, List<EncounterRow>> encounters =
         byPatient(
             "SELECT patient_id, encounter_id, site_id, intensive_care, period_start, period_end,"
@@ -95,7 +100,11 @@ public class DerivationStore {
             ids,
             rs ->
                 new EncounterRow(
-                    rs.getString(2), rs.getString(3), rs.getBoolean(4), instant(rs, 5), instant(rs, 6),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getBoolean(4),
+                    instant(rs, 5),
+                    instant(rs, 6),
                     rs.getBoolean(7)));
     Map<String, List<MeasurementRow>> measurements = new HashMap<>();
     jdbc.query(
@@ -114,7 +123,11 @@ public class DerivationStore {
               .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
               .add(
                   new MeasurementRow(
-                      rs.getString(2), rs.getString(3), instant(rs, 4), rs.getBigDecimal(5), rs.getBoolean(6),
+                      rs.getString(2),
+                      rs.getString(3),
+                      instant(rs, 4),
+                      rs.getBigDecimal(5),
+                      rs.getBoolean(6),
                       TimePrecision.ofColumn(rs.getString(7))));
         });
     Map<String, List<TherapyRow>> therapies =
@@ -123,7 +136,13 @@ public class DerivationStore {
                 + " COALESCE(started_precision, performed_precision) IN ('year', 'month', 'day')"
                 + " FROM device_therapy WHERE patient_id = ANY(?)",
             ids,
-            rs -> new TherapyRow(rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5), rs.getBoolean(6)));
+            rs ->
+                new TherapyRow(
+                    rs.getString(2),
+                    rs.getString(3),
+                    instant(rs, 4),
+                    instant(rs, 5),
+                    rs.getBoolean(6)));
     for (String p : ids) {
       out.put(
           p,
@@ -147,7 +166,10 @@ public class DerivationStore {
     String[] keep = episodes.stream().map(EpisodeDerivation::episodeId).toArray(String[]::new);
 
     // Episodes that no longer exist go (their derived facts cascade).
-    update("DELETE FROM shock_episode WHERE patient_id = ANY(?) AND NOT (episode_id = ANY(?))", ids, keep);
+    update(
+        "DELETE FROM shock_episode WHERE patient_id = ANY(?) AND NOT (episode_id = ANY(?))",
+        ids,
+        keep);
 
     jdbc.batchUpdate(
         "INSERT INTO shock_episode (episode_id, patient_id, site_id, encounter_id, cicu_arrival_at,"
@@ -188,9 +210,21 @@ public class DerivationStore {
         keepFacts.add(f.factId());
         facts.add(
             new Object[] {
-              f.factId(), e.episodeId(), e.patientId(), e.siteId(), f.kind(), f.variable(),
-              f.valueCode(), f.valueBoolean(), ts(f.effectiveAt()), toJson(f.evidence()),
-              f.valueNumber(), f.unit(), f.focus(), f.detail(), f.flags().toArray(String[]::new)
+              f.factId(),
+              e.episodeId(),
+              e.patientId(),
+              e.siteId(),
+              f.kind(),
+              f.variable(),
+              f.valueCode(),
+              f.valueBoolean(),
+              ts(f.effectiveAt()),
+              toJson(f.evidence()),
+              f.valueNumber(),
+              f.unit(),
+              f.focus(),
+              f.detail(),
+              f.flags().toArray(String[]::new)
             });
       }
     }
@@ -216,7 +250,6 @@ public class DerivationStore {
             + " EXCLUDED.evidence, EXCLUDED.value_number, EXCLUDED.unit, EXCLUDED.focus, EXCLUDED.detail,"
             + " EXCLUDED.flags)",
         facts);
-
   }
 
   private interface RowHandler {
@@ -230,7 +263,10 @@ public class DerivationStore {
   /** The rows of these patients, by patient id (the first column), in the order read. */
   private <T> Map<String, List<T>> byPatient(String sql, String[] ids, RowReader<T> row) {
     Map<String, List<T>> out = new HashMap<>();
-    query(sql, ids, rs -> out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(row.read(rs)));
+    query(
+        sql,
+        ids,
+        rs -> out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(row.read(rs)));
     return out;
   }
 

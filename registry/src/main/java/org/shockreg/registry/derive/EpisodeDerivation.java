@@ -27,8 +27,16 @@ public record EpisodeDerivation(
     List<DerivedFactValue> all = new java.util.ArrayList<>(facts);
     all.addAll(more);
     return new EpisodeDerivation(
-        episodeId, patientId, siteId, encounterId, windowStart, windowEnd, cicuArrivalAt, shockDiagnosisAt,
-        ageAtDiagnosis, List.copyOf(all));
+        episodeId,
+        patientId,
+        siteId,
+        encounterId,
+        windowStart,
+        windowEnd,
+        cicuArrivalAt,
+        shockDiagnosisAt,
+        ageAtDiagnosis,
+        List.copyOf(all));
   }
 
   /**
@@ -58,9 +66,26 @@ public record EpisodeDerivation(
 
     /** A coded or boolean episode fact (etiology, SCAI stage, sub-facts). */
     public DerivedFactValue(
-        String factId, String kind, String variable, String valueCode, Boolean valueBoolean, Instant effectiveAt,
+        String factId,
+        String kind,
+        String variable,
+        String valueCode,
+        Boolean valueBoolean,
+        Instant effectiveAt,
         List<String> evidence) {
-      this(factId, kind, variable, valueCode, valueBoolean, null, null, effectiveAt, evidence, null, null, null);
+      this(
+          factId,
+          kind,
+          variable,
+          valueCode,
+          valueBoolean,
+          null,
+          null,
+          effectiveAt,
+          evidence,
+          null,
+          null,
+          null);
     }
   }
 }

@@ -8,10 +8,10 @@ import java.util.List;
 import org.shockreg.registry.curated.TimePrecision;
 
 /**
- * What derivations need of one curated patient: diagnoses, encounters, the measurements that
- * drive SCAI staging, device therapies, and the hospital-side birth date (for age at diagnosis).
- * A time sent only as a date (year, month or day) is the start of that period; the rows say so,
- * and derivations with windows of hours never read it as a moment (docs/derivations.md).
+ * What derivations need of one curated patient: diagnoses, encounters, the measurements that drive
+ * SCAI staging, device therapies, and the hospital-side birth date (for age at diagnosis). A time
+ * sent only as a date (year, month or day) is the start of that period; the rows say so, and
+ * derivations with windows of hours never read it as a moment (docs/derivations.md).
  */
 public record PatientClinicalRecord(
     String patientId,
@@ -30,7 +30,8 @@ public record PatientClinicalRecord(
       TimePrecision onsetPrecision,
       TimePrecision recordedPrecision) {
 
-    public DiagnosisRow(String conditionId, String siteId, String category, Instant onsetAt, Instant recordedAt) {
+    public DiagnosisRow(
+        String conditionId, String siteId, String category, Instant onsetAt, Instant recordedAt) {
       this(conditionId, siteId, category, onsetAt, recordedAt, null, null);
     }
 
@@ -57,9 +58,15 @@ public record PatientClinicalRecord(
   }
 
   public record EncounterRow(
-      String encounterId, String siteId, boolean intensiveCare, Instant start, Instant end, boolean startDateOnly) {
+      String encounterId,
+      String siteId,
+      boolean intensiveCare,
+      Instant start,
+      Instant end,
+      boolean startDateOnly) {
 
-    public EncounterRow(String encounterId, String siteId, boolean intensiveCare, Instant start, Instant end) {
+    public EncounterRow(
+        String encounterId, String siteId, boolean intensiveCare, Instant start, Instant end) {
       this(encounterId, siteId, intensiveCare, start, end, false);
     }
   }
@@ -73,7 +80,11 @@ public record PatientClinicalRecord(
       TimePrecision precision) {
 
     public MeasurementRow(
-        String observationId, String variable, Instant effectiveAt, BigDecimal value, boolean implausible) {
+        String observationId,
+        String variable,
+        Instant effectiveAt,
+        BigDecimal value,
+        boolean implausible) {
       this(observationId, variable, effectiveAt, value, implausible, null);
     }
 
@@ -94,7 +105,8 @@ public record PatientClinicalRecord(
     }
   }
 
-  public record TherapyRow(String procedureId, String device, Instant start, Instant end, boolean startDateOnly) {
+  public record TherapyRow(
+      String procedureId, String device, Instant start, Instant end, boolean startDateOnly) {
 
     public TherapyRow(String procedureId, String device, Instant start, Instant end) {
       this(procedureId, device, start, end, false);

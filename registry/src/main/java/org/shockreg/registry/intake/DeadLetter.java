@@ -34,9 +34,20 @@ public record DeadLetter(
       String resourceType,
       String resourceId) {
     return new DeadLetter(
-        null, storable(siteId), storable(channel), storable(origin), storable(contentType), payload,
-        storable(reasonCode), storable(reason), storable(resourceType), storable(resourceId), "open", 0,
-        null, null);
+        null,
+        storable(siteId),
+        storable(channel),
+        storable(origin),
+        storable(contentType),
+        payload,
+        storable(reasonCode),
+        storable(reason),
+        storable(resourceType),
+        storable(resourceId),
+        "open",
+        0,
+        null,
+        null);
   }
 
   /**
@@ -51,7 +62,9 @@ public record DeadLetter(
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       boolean pair =
-          Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+          Character.isHighSurrogate(c)
+              && i + 1 < s.length()
+              && Character.isLowSurrogate(s.charAt(i + 1));
       boolean bad = c == 0 || (Character.isSurrogate(c) && !pair);
       if (bad && out == null) {
         out = new StringBuilder(s.length()).append(s, 0, i);

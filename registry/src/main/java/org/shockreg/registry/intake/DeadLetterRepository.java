@@ -13,7 +13,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public class DeadLetterRepository {
 
   /** What a replay needs of a dead letter: where it came from and its payload as received. */
-  public record Stored(String siteId, String channel, String origin, String contentType, byte[] payload) {}
+  public record Stored(
+      String siteId, String channel, String origin, String contentType, byte[] payload) {}
 
   private static final String SUMMARY_COLUMNS =
       "dead_letter_id AS id, site_id AS \"siteId\", channel, origin, content_type AS"
@@ -30,7 +31,9 @@ public class DeadLetterRepository {
   /** Newest first; {@code status} {@code all} or one status; {@code limit} kept within 1-1000. */
   public List<Map<String, Object>> list(String status, int limit) {
     return jdbc.queryForList(
-        "SELECT " + SUMMARY_COLUMNS + ", replayed_at AS \"replayedAt\","
+        "SELECT "
+            + SUMMARY_COLUMNS
+            + ", replayed_at AS \"replayedAt\","
             + " octet_length(payload) AS \"payloadBytes\""
             + " FROM dead_letter WHERE (? = 'all' OR status = ?) ORDER BY dead_letter_id DESC LIMIT ?",
         status,
@@ -41,7 +44,8 @@ public class DeadLetterRepository {
   /** One dead letter with its payload (bytes, as received). */
   public Optional<Map<String, Object>> find(long id) {
     return jdbc
-        .queryForList("SELECT " + SUMMARY_COLUMNS + ", payload FROM dead_letter WHERE dead_letter_id = ?", id)
+        .queryForList(
+            "SELECT " + SUMMARY_COLUMNS + ", payload FROM dead_letter WHERE dead_letter_id = ?", id)
         .stream()
         .findFirst();
   }
@@ -52,8 +56,11 @@ public class DeadLetterRepository {
             "SELECT site_id, channel, origin, content_type, payload FROM dead_letter WHERE dead_letter_id = ?",
             (rs, n) ->
                 new Stored(
-                    rs.getString("site_id"), rs.getString("channel"), rs.getString("origin"),
-                    rs.getString("content_type"), rs.getBytes("payload")),
+                    rs.getString("site_id"),
+                    rs.getString("channel"),
+                    rs.getString("origin"),
+                    rs.getString("content_type"),
+                    rs.getBytes("payload")),
             id)
         .stream()
         .findFirst();

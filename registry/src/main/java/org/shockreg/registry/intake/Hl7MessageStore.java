@@ -12,8 +12,8 @@ import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The HL7 v2 messages taken in ({@code hl7v2_message}): the resend check by (facility, MSH-10),
- * the frames as received with their decoded text, and what {@code /admin/sources} shows.
+ * The HL7 v2 messages taken in ({@code hl7v2_message}): the resend check by (facility, MSH-10), the
+ * frames as received with their decoded text, and what {@code /admin/sources} shows.
  */
 public class Hl7MessageStore {
 
@@ -49,8 +49,17 @@ public class Hl7MessageStore {
    * replaces the record of the first attempt (its ACK is what a resend gets from now on).
    */
   public boolean record(
-      String facility, String controlId, String siteId, String messageType, String charset, String ackCode,
-      String ack, String report, byte[] raw, String decoded, boolean replay) {
+      String facility,
+      String controlId,
+      String siteId,
+      String messageType,
+      String charset,
+      String ackCode,
+      String ack,
+      String report,
+      byte[] raw,
+      String decoded,
+      boolean replay) {
     return jdbc.update(
             "INSERT INTO hl7v2_message (facility, control_id, site_id, message_type, charset, ack_code, ack,"
                 + " report, raw, decoded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO "
@@ -58,7 +67,15 @@ public class Hl7MessageStore {
                     ? "UPDATE SET ack_code = EXCLUDED.ack_code, ack = EXCLUDED.ack, report = EXCLUDED.report,"
                         + " site_id = EXCLUDED.site_id"
                     : "NOTHING"),
-            facility, controlId, siteId, messageType, charset, ackCode, ack, report, raw,
+            facility,
+            controlId,
+            siteId,
+            messageType,
+            charset,
+            ackCode,
+            ack,
+            report,
+            raw,
             decoded.replace('\u0000', '\uFFFD'))
         == 1;
   }
@@ -84,8 +101,8 @@ public class Hl7MessageStore {
   }
 
   /**
-   * One row per sending facility: its source id, messages accepted (AA), with errors (AE),
-   * rejected (AR, from the dead-letter store) and the last message's time.
+   * One row per sending facility: its source id, messages accepted (AA), with errors (AE), rejected
+   * (AR, from the dead-letter store) and the last message's time.
    */
   public List<Map<String, Object>> sources(Map<String, String> configured) {
     Map<String, Map<String, Object>> byFacility = new LinkedHashMap<>();
@@ -109,7 +126,9 @@ public class Hl7MessageStore {
           r.put("rejected", rs.getLong(2));
           later(r, rs.getTimestamp(3));
         },
-        ORIGIN_PREFIX, CHANNEL, ORIGIN_PREFIX + "%");
+        ORIGIN_PREFIX,
+        CHANNEL,
+        ORIGIN_PREFIX + "%");
     return new ArrayList<>(byFacility.values());
   }
 

@@ -5,8 +5,8 @@ import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * What intake has met, for operators: the sites (with their patient and source-resource counts)
- * and the source codes no mapping rule knows ({@code /admin/sites}, {@code /admin/unmapped-codes}).
+ * What intake has met, for operators: the sites (with their patient and source-resource counts) and
+ * the source codes no mapping rule knows ({@code /admin/sites}, {@code /admin/unmapped-codes}).
  */
 public class IntakeCatalog {
 

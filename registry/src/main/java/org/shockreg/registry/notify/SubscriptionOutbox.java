@@ -15,10 +15,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The transactional outbox of screening alerts. Runs in the transaction that rewrote the patients'
- * ResearchSubjects: compares what each subscription matches now with what it matched before
- * ({@code subscription_match}) and writes one {@code subscription_event} per transition into the
- * match, numbered per subscription. The event commits with the change or not at all, so a crash
- * can neither lose nor invent one.
+ * ResearchSubjects: compares what each subscription matches now with what it matched before ({@code
+ * subscription_match}) and writes one {@code subscription_event} per transition into the match,
+ * numbered per subscription. The event commits with the change or not at all, so a crash can
+ * neither lose nor invent one.
  */
 public class SubscriptionOutbox {
 
@@ -35,9 +35,16 @@ public class SubscriptionOutbox {
 
   /** Statuses before randomization: a transition into one of them is a screening alert. */
   static final Set<String> SCREENING_STATUSES =
-      Set.of("candidate", "eligible", "potential-candidate", "screening", "pending-on-study", "not-registered");
+      Set.of(
+          "candidate",
+          "eligible",
+          "potential-candidate",
+          "screening",
+          "pending-on-study",
+          "not-registered");
 
-  static final String LIVE = "s.status IN ('active', 'error') AND (s.end_at IS NULL OR s.end_at > now())";
+  static final String LIVE =
+      "s.status IN ('active', 'error') AND (s.end_at IS NULL OR s.end_at > now())";
 
   /** The ResearchSubjects a subscription matches, joined on its parsed criteria. */
   static final String JOIN =
@@ -56,7 +63,8 @@ public class SubscriptionOutbox {
     this.jdbc = jdbc;
   }
 
-  private record Match(String subscriptionId, String focusId, String patientId, String status, Instant windowEnd) {}
+  private record Match(
+      String subscriptionId, String focusId, String patientId, String status, Instant windowEnd) {}
 
   /**
    * Records the transitions of these patients' ResearchSubjects. A subject that newly matches but
@@ -77,12 +85,19 @@ public class SubscriptionOutbox {
     List<Match> now = new ArrayList<>();
     jdbc.query(
         con -> {
-          PreparedStatement ps = con.prepareStatement(MATCHES + LIVE + " AND rs.patient_id = ANY(?)");
+          PreparedStatement ps =
+              con.prepareStatement(MATCHES + LIVE + " AND rs.patient_id = ANY(?)");
           ps.setArray(1, con.createArrayOf("text", ids));
           return ps;
         },
         rs -> {
-          now.add(new Match(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5)));
+          now.add(
+              new Match(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  instant(rs, 5)));
         });
     Set<String> before = new HashSet<>();
     jdbc.query(
@@ -91,7 +106,8 @@ public class SubscriptionOutbox {
               con.prepareStatement(
                   "SELECT m.subscription_id || ' ' || m.focus_id FROM subscription_match m"
                       + " JOIN subscription s ON s.subscription_id = m.subscription_id"
-                      + " WHERE m.patient_id = ANY(?) AND " + LIVE);
+                      + " WHERE m.patient_id = ANY(?) AND "
+                      + LIVE);
           ps.setArray(1, con.createArrayOf("text", ids));
           return ps;
         },
@@ -111,7 +127,9 @@ public class SubscriptionOutbox {
       }
       newMatches.add(m);
       boolean windowClosed =
-          SCREENING_STATUSES.contains(m.status()) && m.windowEnd() != null && m.windowEnd().isBefore(clock);
+          SCREENING_STATUSES.contains(m.status())
+              && m.windowEnd() != null
+              && m.windowEnd().isBefore(clock);
       if (!windowClosed) {
         entering.computeIfAbsent(m.subscriptionId(), k -> new ArrayList<>()).add(m);
       }
@@ -123,13 +141,16 @@ public class SubscriptionOutbox {
       }
     }
     if (!gone.isEmpty()) {
-      jdbc.batchUpdate("DELETE FROM subscription_match WHERE subscription_id = ? AND focus_id = ?", gone);
+      jdbc.batchUpdate(
+          "DELETE FROM subscription_match WHERE subscription_id = ? AND focus_id = ?", gone);
     }
     if (!newMatches.isEmpty()) {
       jdbc.batchUpdate(
           "INSERT INTO subscription_match (subscription_id, focus_id, patient_id) VALUES (?, ?, ?)"
               + " ON CONFLICT DO NOTHING",
-          newMatches.stream().map(m -> new Object[] {m.subscriptionId(), m.focusId(), m.patientId()}).toList());
+          newMatches.stream()
+              .map(m -> new Object[] {m.subscriptionId(), m.focusId(), m.patientId()})
+              .toList());
     }
     int events = 0;
     for (Map.Entry<String, List<Match>> e : entering.entrySet()) {
@@ -138,7 +159,9 @@ public class SubscriptionOutbox {
     return events;
   }
 
-  /** Takes the next event numbers of one subscription (row lock until commit) and writes the events. */
+  /**
+   * Takes the next event numbers of one subscription (row lock until commit) and writes the events.
+   */
   private int enqueue(String subscriptionId, List<Match> matches) {
     matches.sort((a, b) -> a.focusId().compareTo(b.focusId()));
     Long last =
@@ -150,7 +173,8 @@ public class SubscriptionOutbox {
     long first = last - matches.size() + 1;
     List<Object[]> rows = new ArrayList<>();
     for (int i = 0; i < matches.size(); i++) {
-      rows.add(new Object[] {subscriptionId, first + i, "ResearchSubject", matches.get(i).focusId()});
+      rows.add(
+          new Object[] {subscriptionId, first + i, "ResearchSubject", matches.get(i).focusId()});
     }
     jdbc.batchUpdate(
         "INSERT INTO subscription_event (subscription_id, event_number, focus_type, focus_id, occurred_at,"
@@ -167,7 +191,9 @@ public class SubscriptionOutbox {
     jdbc.query(EXCLUSIVE_LOCK_SQL, rs -> {});
     jdbc.update(
         "INSERT INTO subscription_match (subscription_id, focus_id, patient_id)"
-            + " SELECT s.subscription_id, rs.subject_id, rs.patient_id" + JOIN + " WHERE s.subscription_id = ?",
+            + " SELECT s.subscription_id, rs.subject_id, rs.patient_id"
+            + JOIN
+            + " WHERE s.subscription_id = ?",
         subscriptionId);
   }
 }

@@ -48,8 +48,10 @@ public class SubscriptionStore {
           ps.setString(i++, s.status());
           ps.setString(i++, s.resourceType());
           ps.setString(i++, s.criteria());
-          ps.setArray(i++, s.studyIds() == null ? null : con.createArrayOf("text", s.studyIds().toArray()));
-          ps.setArray(i++, s.statuses() == null ? null : con.createArrayOf("text", s.statuses().toArray()));
+          ps.setArray(
+              i++, s.studyIds() == null ? null : con.createArrayOf("text", s.studyIds().toArray()));
+          ps.setArray(
+              i++, s.statuses() == null ? null : con.createArrayOf("text", s.statuses().toArray()));
           ps.setString(i++, s.channelType());
           ps.setString(i++, s.endpoint());
           ps.setString(i++, s.payloadContent());
@@ -63,13 +65,19 @@ public class SubscriptionStore {
   }
 
   public Optional<SubscriptionRow> find(String id) {
-    return jdbc.query("SELECT " + COLUMNS + " FROM subscription WHERE subscription_id = ?", ROWS, id).stream()
+    return jdbc
+        .query("SELECT " + COLUMNS + " FROM subscription WHERE subscription_id = ?", ROWS, id)
+        .stream()
         .findFirst();
   }
 
   /** Every subscription not deleted, oldest first. */
   public List<SubscriptionRow> list() {
-    return jdbc.query("SELECT " + COLUMNS + " FROM subscription WHERE status <> 'off' ORDER BY created_at, subscription_id", ROWS);
+    return jdbc.query(
+        "SELECT "
+            + COLUMNS
+            + " FROM subscription WHERE status <> 'off' ORDER BY created_at, subscription_id",
+        ROWS);
   }
 
   /** Deletes a subscription: {@code off}, nothing more matched or delivered; its log is kept. */
@@ -84,8 +92,8 @@ public class SubscriptionStore {
 
   /**
    * Active again after an error: its pending events go out now, in order, with a fresh retry
-   * budget; with {@code sinceEvent}, delivered events from that number on go out again too.
-   * Returns the number of events queued, or -1 when there is no such subscription.
+   * budget; with {@code sinceEvent}, delivered events from that number on go out again too. Returns
+   * the number of events queued, or -1 when there is no such subscription.
    */
   public int replay(String id, Long sinceEvent) {
     int n =
@@ -126,10 +134,14 @@ public class SubscriptionStore {
     return Boolean.TRUE.equals(locked);
   }
 
-  /** The oldest undelivered events of a subscription, in order (later ones wait for earlier ones). */
+  /**
+   * The oldest undelivered events of a subscription, in order (later ones wait for earlier ones).
+   */
   public List<SubscriptionEvent> pendingEvents(String subscriptionId, int limit) {
     return jdbc.query(
-        "SELECT " + EVENT_COLUMNS + " FROM subscription_event WHERE subscription_id = ? AND status = 'pending'"
+        "SELECT "
+            + EVENT_COLUMNS
+            + " FROM subscription_event WHERE subscription_id = ? AND status = 'pending'"
             + " ORDER BY event_number LIMIT ?",
         EVENTS,
         subscriptionId,
@@ -144,7 +156,8 @@ public class SubscriptionStore {
         e.eventNumber());
   }
 
-  public void markFailed(SubscriptionEvent e, String error, Instant firstFailureAt, Instant nextAttemptAt) {
+  public void markFailed(
+      SubscriptionEvent e, String error, Instant firstFailureAt, Instant nextAttemptAt) {
     jdbc.update(
         "UPDATE subscription_event SET attempts = attempts + 1, last_error = ?, first_failure_at = ?,"
             + " next_attempt_at = ? WHERE subscription_id = ? AND event_number = ?",
@@ -166,7 +179,12 @@ public class SubscriptionStore {
 
   /** One line of the delivery log (every attempt, delivered or not). */
   public void logAttempt(
-      SubscriptionEvent e, Instant at, long durationMs, boolean delivered, Integer httpStatus, String error) {
+      SubscriptionEvent e,
+      Instant at,
+      long durationMs,
+      boolean delivered,
+      Integer httpStatus,
+      String error) {
     jdbc.update(
         "INSERT INTO subscription_delivery (subscription_id, event_number, attempted_at, duration_ms, outcome,"
             + " http_status, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -197,9 +215,20 @@ public class SubscriptionStore {
         (rs, n) -> {
           int status = rs.getInt(13);
           return new SubscriptionOverview(
-              rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-              rs.getString(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), instant(rs, 10), instant(rs, 11),
-              rs.getString(12), rs.wasNull() ? null : status, rs.getString(14));
+              rs.getString(1),
+              rs.getString(2),
+              rs.getString(3),
+              rs.getString(4),
+              rs.getString(5),
+              rs.getString(6),
+              rs.getLong(7),
+              rs.getLong(8),
+              rs.getLong(9),
+              instant(rs, 10),
+              instant(rs, 11),
+              rs.getString(12),
+              rs.wasNull() ? null : status,
+              rs.getString(14));
         });
   }
 
@@ -210,7 +239,9 @@ public class SubscriptionStore {
   public int purgeBefore(Instant cutoff) {
     int log = jdbc.update("DELETE FROM subscription_delivery WHERE attempted_at < ?", ts(cutoff));
     int events =
-        jdbc.update("DELETE FROM subscription_event WHERE status = 'delivered' AND delivered_at < ?", ts(cutoff));
+        jdbc.update(
+            "DELETE FROM subscription_event WHERE status = 'delivered' AND delivered_at < ?",
+            ts(cutoff));
     return log + events;
   }
 
@@ -228,15 +259,34 @@ public class SubscriptionStore {
   private static final RowMapper<SubscriptionEvent> EVENTS =
       (rs, n) ->
           new SubscriptionEvent(
-              rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), instant(rs, 5), rs.getInt(6),
-              instant(rs, 7), instant(rs, 8));
+              rs.getString(1),
+              rs.getLong(2),
+              rs.getString(3),
+              rs.getString(4),
+              instant(rs, 5),
+              rs.getInt(6),
+              instant(rs, 7),
+              instant(rs, 8));
 
   private static final RowMapper<SubscriptionRow> ROWS =
       (rs, n) ->
           new SubscriptionRow(
-              rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), strings(rs, 5), strings(rs, 6),
-              rs.getString(7), rs.getString(8), rs.getString(9), strings(rs, 10), instant(rs, 11), rs.getString(12),
-              rs.getString(13), rs.getLong(14), rs.getString(15), instant(rs, 16));
+              rs.getString(1),
+              rs.getString(2),
+              rs.getString(3),
+              rs.getString(4),
+              strings(rs, 5),
+              strings(rs, 6),
+              rs.getString(7),
+              rs.getString(8),
+              rs.getString(9),
+              strings(rs, 10),
+              instant(rs, 11),
+              rs.getString(12),
+              rs.getString(13),
+              rs.getLong(14),
+              rs.getString(15),
+              instant(rs, 16));
 
   private static List<String> strings(ResultSet rs, int col) throws SQLException {
     Array a = rs.getArray(col);

@@ -33,7 +33,8 @@ public final class AuditPurge {
       Integer n =
           tx.execute(
               status -> {
-                jdbc.queryForObject("SELECT set_config('shockreg.audit_purge', 'on', true)", String.class);
+                jdbc.queryForObject(
+                    "SELECT set_config('shockreg.audit_purge', 'on', true)", String.class);
                 return jdbc.update(
                     "DELETE FROM audit_event WHERE row_id IN (SELECT row_id FROM audit_event WHERE recorded < ?"
                         + " ORDER BY recorded, row_id LIMIT ?)",
@@ -46,7 +47,8 @@ public final class AuditPurge {
         break;
       }
     }
-    log.info("event=audit_retention_purged deleted={} batches={} cutoff={}", deleted, batches, cutoff);
+    log.info(
+        "event=audit_retention_purged deleted={} batches={} cutoff={}", deleted, batches, cutoff);
     return deleted;
   }
 }

@@ -47,9 +47,13 @@ public final class RawStorePurge {
     }
     // HL7 v2 frames as received (with names and MRNs) age out with the raw store; a resend older
     // than the retention is then taken in again, and found unchanged by content
-    int messages = jdbc.update("DELETE FROM hl7v2_message WHERE received_at < ?", Timestamp.from(cutoff));
+    int messages =
+        jdbc.update("DELETE FROM hl7v2_message WHERE received_at < ?", Timestamp.from(cutoff));
     log.info(
-        "event=raw_retention_purged deleted={} batches={} hl7v2Messages={} cutoff={}", deleted, batches, messages,
+        "event=raw_retention_purged deleted={} batches={} hl7v2Messages={} cutoff={}",
+        deleted,
+        batches,
+        messages,
         cutoff);
     return deleted;
   }
@@ -70,7 +74,10 @@ public final class RawStorePurge {
   static String statement(List<String> citing) {
     List<String> uncited = new ArrayList<>();
     for (String t : citing) {
-      uncited.add(" AND NOT EXISTS (SELECT 1 FROM \"" + t.replace("\"", "\"\"") + "\" f WHERE f.raw_id = c.raw_id)");
+      uncited.add(
+          " AND NOT EXISTS (SELECT 1 FROM \""
+              + t.replace("\"", "\"\"")
+              + "\" f WHERE f.raw_id = c.raw_id)");
     }
     return "WITH candidates AS ("
         + " SELECT r.raw_id FROM raw_resource r"

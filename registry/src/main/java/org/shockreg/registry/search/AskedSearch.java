@@ -7,4 +7,8 @@ import java.util.Map;
  * ({@code $everything}) and instance if any, the request parameters, and who asked.
  */
 public record AskedSearch(
-    String resourceType, String operation, String instanceId, Map<String, String[]> parameters, String principal) {}
+    String resourceType,
+    String operation,
+    String instanceId,
+    Map<String, String[]> parameters,
+    String principal) {}

@@ -35,7 +35,10 @@ public final class HeldSearchStore {
     this.json = json;
   }
 
-  /** Holds {@code asked} under {@code searchId} until {@code expiresAt}; false when its parameters cannot be written. */
+  /**
+   * Holds {@code asked} under {@code searchId} until {@code expiresAt}; false when its parameters
+   * cannot be written.
+   */
   public boolean hold(String searchId, AskedSearch asked, Instant expiresAt) {
     String parameters;
     try {
@@ -75,7 +78,9 @@ public final class HeldSearchStore {
     return true;
   }
 
-  /** A held search that has not expired, as it was asked, or null (also when its row is unreadable). */
+  /**
+   * A held search that has not expired, as it was asked, or null (also when its row is unreadable).
+   */
   public AskedSearch find(String searchId) {
     List<AskedSearch> rows =
         jdbc.query(
@@ -84,7 +89,11 @@ public final class HeldSearchStore {
             (rs, n) -> {
               try {
                 return new AskedSearch(
-                    rs.getString(1), rs.getString(2), rs.getString(3), parameters(rs.getString(4)), rs.getString(5));
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    parameters(rs.getString(4)),
+                    rs.getString(5));
               } catch (JsonProcessingException | RuntimeException e) {
                 log.warn("event=held_search_unreadable error={}", e.getClass().getSimpleName());
                 return null;
@@ -101,23 +110,26 @@ public final class HeldSearchStore {
 
   private ObjectNode parametersJson(Map<String, String[]> parameters) {
     ObjectNode root = json.createObjectNode();
-    parameters.forEach((name, values) -> {
-      ArrayNode arr = root.putArray(name);
-      for (String v : values) {
-        arr.add(v);
-      }
-    });
+    parameters.forEach(
+        (name, values) -> {
+          ArrayNode arr = root.putArray(name);
+          for (String v : values) {
+            arr.add(v);
+          }
+        });
     return root;
   }
 
   private Map<String, String[]> parameters(String text) throws JsonProcessingException {
     JsonNode root = json.readTree(text);
     Map<String, String[]> out = new LinkedHashMap<>();
-    root.fields().forEachRemaining(e -> {
-      List<String> values = new ArrayList<>();
-      e.getValue().forEach(v -> values.add(v.asText()));
-      out.put(e.getKey(), values.toArray(String[]::new));
-    });
+    root.fields()
+        .forEachRemaining(
+            e -> {
+              List<String> values = new ArrayList<>();
+              e.getValue().forEach(v -> values.add(v.asText()));
+              out.put(e.getKey(), values.toArray(String[]::new));
+            });
     return out;
   }
 }

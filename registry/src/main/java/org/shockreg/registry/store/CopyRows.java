@@ -115,8 +115,8 @@ final class CopyRows {
 
   /**
    * Streams the rows with {@code COPY <target> FROM STDIN} on the connection of the caller's
-   * transaction; returns false (nothing sent) when that connection is not a PostgreSQL one that
-   * can COPY, so the caller can fall back to INSERTs.
+   * transaction; returns false (nothing sent) when that connection is not a PostgreSQL one that can
+   * COPY, so the caller can fall back to INSERTs.
    */
   boolean copyInto(JdbcTemplate jdbc, String target) {
     return copy(jdbc, target, false) == Outcome.COPIED;

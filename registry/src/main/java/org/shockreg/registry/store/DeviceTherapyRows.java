@@ -31,7 +31,8 @@ final class DeviceTherapyRows {
    * Therapies by procedure id. A removal may have closed a therapy: a new version without an end
    * keeps that close (ended_at).
    */
-  static void upsertTherapies(JdbcTemplate jdbc, ObjectMapper json, List<DeviceTherapyFact> therapies) {
+  static void upsertTherapies(
+      JdbcTemplate jdbc, ObjectMapper json, List<DeviceTherapyFact> therapies) {
     batchUpsert(
         jdbc,
         // One line of SQL as before: each \ joins the next line.

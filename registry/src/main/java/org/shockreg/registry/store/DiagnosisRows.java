@@ -38,7 +38,13 @@ final class DiagnosisRows {
         diagnoses,
         (ps, d) -> {
           texts(
-              ps, 1, d.conditionId(), d.patientId(), d.source().siteId(), d.category(), d.clinicalStatus(),
+              ps,
+              1,
+              d.conditionId(),
+              d.patientId(),
+              d.source().siteId(),
+              d.category(),
+              d.clinicalStatus(),
               d.verificationStatus());
           times(ps, 7, d.onsetAt(), d.recordedAt(), d.abatedAt());
           curatedColumns(ps, 10, json, d.codings(), d.flags(), d.source());

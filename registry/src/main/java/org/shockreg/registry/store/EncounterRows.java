@@ -36,7 +36,14 @@ final class EncounterRows {
         """,
         encounters,
         (ps, e) -> {
-          texts(ps, 1, e.encounterId(), e.patientId(), e.source().siteId(), e.status(), e.encounterClass());
+          texts(
+              ps,
+              1,
+              e.encounterId(),
+              e.patientId(),
+              e.source().siteId(),
+              e.status(),
+              e.encounterClass());
           ps.setBoolean(6, e.intensiveCare());
           times(ps, 7, e.periodStart(), e.periodEnd());
           curatedColumns(ps, 9, json, e.types(), e.flags(), e.source());

@@ -46,7 +46,8 @@ final class FactColumns {
   }
 
   /** Consecutive time precision columns from {@code at}. */
-  static void precisions(PreparedStatement ps, int at, TimePrecision... values) throws SQLException {
+  static void precisions(PreparedStatement ps, int at, TimePrecision... values)
+      throws SQLException {
     for (int i = 0; i < values.length; i++) {
       precision(ps, at + i, values[i]);
     }
@@ -57,7 +58,12 @@ final class FactColumns {
    * the four source columns.
    */
   static void curatedColumns(
-      PreparedStatement ps, int at, ObjectMapper json, List<Coding> codings, Set<String> flags, SourceRef source)
+      PreparedStatement ps,
+      int at,
+      ObjectMapper json,
+      List<Coding> codings,
+      Set<String> flags,
+      SourceRef source)
       throws SQLException {
     ps.setString(at, toJson(json, codings));
     ps.setArray(at + 1, flags(ps.getConnection(), flags));

@@ -7,8 +7,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ParameterizedPreparedStatementSetter;
 
 /**
- * The two statement forms the curated-fact tables are written with: a batched upsert, and an
- * update over a set of patients in one round trip.
+ * The two statement forms the curated-fact tables are written with: a batched upsert, and an update
+ * over a set of patients in one round trip.
  */
 final class FactStatements {
 

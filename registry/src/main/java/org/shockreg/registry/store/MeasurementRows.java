@@ -29,7 +29,8 @@ final class MeasurementRows {
    * Measurements of sources seen for the first time are copied (they cannot exist yet), those of
    * replaced sources upserted; in runs, so rows keep their arrival order.
    */
-  static void write(JdbcTemplate jdbc, ObjectMapper json, List<MeasurementFact> facts, Set<SourceKey> replaced) {
+  static void write(
+      JdbcTemplate jdbc, ObjectMapper json, List<MeasurementFact> facts, Set<SourceKey> replaced) {
     List<Integer> runStarts = new ArrayList<>();
     for (int i = 0; i < facts.size(); i++) {
       if (i == 0 || fresh(facts.get(i), replaced) != fresh(facts.get(i - 1), replaced)) {
@@ -56,7 +57,8 @@ final class MeasurementRows {
     return !replaced.contains(f.source().key());
   }
 
-  private static void upsert(JdbcTemplate jdbc, ObjectMapper json, List<MeasurementFact> measurements) {
+  private static void upsert(
+      JdbcTemplate jdbc, ObjectMapper json, List<MeasurementFact> measurements) {
     batchUpsert(
         jdbc,
         // One line of SQL as before: each \ joins the next line.
@@ -78,7 +80,14 @@ final class MeasurementRows {
         """,
         measurements,
         (ps, m) -> {
-          texts(ps, 1, m.observationId(), m.patientId(), m.source().siteId(), m.variable(), m.status());
+          texts(
+              ps,
+              1,
+              m.observationId(),
+              m.patientId(),
+              m.source().siteId(),
+              m.variable(),
+              m.status());
           ps.setTimestamp(6, ts(m.effectiveAt()));
           ps.setBigDecimal(7, m.value());
           texts(ps, 8, m.unit(), m.comparator());

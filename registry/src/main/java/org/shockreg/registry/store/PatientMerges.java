@@ -79,13 +79,16 @@ public class PatientMerges {
       return null;
     }
     Integer exists =
-        jdbc.queryForObject("SELECT count(*) FROM patient WHERE patient_id = ?", Integer.class, source);
+        jdbc.queryForObject(
+            "SELECT count(*) FROM patient WHERE patient_id = ?", Integer.class, source);
     boolean moves = exists != null && exists > 0;
     if (!moves && !record) {
       return null;
     }
     jdbc.update(
-        "INSERT INTO patient (patient_id, site_id) VALUES (?, ?) ON CONFLICT DO NOTHING", target, siteId);
+        "INSERT INTO patient (patient_id, site_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        target,
+        siteId);
     if (moves) {
       moveFacts(source, target);
     }
@@ -94,19 +97,29 @@ public class PatientMerges {
             + " VALUES (?, ?, ?, ?) ON CONFLICT (merged_patient_id) DO UPDATE SET"
             + " surviving_patient_id = EXCLUDED.surviving_patient_id, link_type = EXCLUDED.link_type,"
             + " merged_at = now()",
-        source, target, siteId, linkType);
+        source,
+        target,
+        siteId,
+        linkType);
     // A -> B then B -> C: A answers with C in one lookup.
-    jdbc.update("UPDATE patient_merge SET surviving_patient_id = ? WHERE surviving_patient_id = ?", target, source);
+    jdbc.update(
+        "UPDATE patient_merge SET surviving_patient_id = ? WHERE surviving_patient_id = ?",
+        target,
+        source);
     return target;
   }
 
-  /** Files a source patient under a survivor as a merged record (a {@code replaces} link's other). */
+  /**
+   * Files a source patient under a survivor as a merged record (a {@code replaces} link's other).
+   */
   public void linkMerged(String siteId, String sourcePatientId, String survivor) {
     jdbc.update(
         "INSERT INTO patient_source_link (site_id, source_patient_id, patient_id, merged) VALUES (?, ?, ?, true)"
             + " ON CONFLICT (site_id, source_patient_id) DO UPDATE SET patient_id = EXCLUDED.patient_id,"
             + " merged = true",
-        siteId, sourcePatientId, survivor);
+        siteId,
+        sourcePatientId,
+        survivor);
   }
 
   /**
@@ -134,14 +147,16 @@ public class PatientMerges {
   private String survivorOf(String patientId) {
     List<String> s =
         jdbc.queryForList(
-            "SELECT surviving_patient_id FROM patient_merge WHERE merged_patient_id = ?", String.class, patientId);
+            "SELECT surviving_patient_id FROM patient_merge WHERE merged_patient_id = ?",
+            String.class,
+            patientId);
     return s.isEmpty() ? patientId : s.get(0);
   }
 
   /**
    * Moves everything filed under {@code from} to {@code to}; the survivor's demographics win, gaps
-   * are filled from the merged record, a death on either is kept. Derived facts of {@code from}
-   * go (the caller recomputes them for {@code to}).
+   * are filled from the merged record, a death on either is kept. Derived facts of {@code from} go
+   * (the caller recomputes them for {@code to}).
    */
   private void moveFacts(String from, String to) {
     jdbc.update(
@@ -154,18 +169,27 @@ public class PatientMerges {
             + " source_version = CASE WHEN t.source_id IS NULL THEN f.source_version ELSE t.source_version END,"
             + " raw_id = COALESCE(t.raw_id, f.raw_id), last_updated = now()"
             + " FROM patient f WHERE t.patient_id = ? AND f.patient_id = ?",
-        to, from);
+        to,
+        from);
     jdbc.update("DELETE FROM derived_fact WHERE patient_id = ?", from);
     for (String table : new String[] {"measurement", "device_therapy", "diagnosis"}) {
       jdbc.update(
-          "UPDATE " + table + " SET patient_id = ?, last_updated = now() WHERE patient_id = ?", to, from);
+          "UPDATE " + table + " SET patient_id = ?, last_updated = now() WHERE patient_id = ?",
+          to,
+          from);
     }
     jdbc.update("UPDATE research_subject SET episode_id = NULL WHERE patient_id = ?", from);
     jdbc.update("DELETE FROM shock_episode WHERE patient_id = ?", from);
-    for (String table : new String[] {"encounter", "device_removal", "research_subject", "randomization", "subscription_match"}) {
+    for (String table :
+        new String[] {
+          "encounter", "device_removal", "research_subject", "randomization", "subscription_match"
+        }) {
       jdbc.update("UPDATE " + table + " SET patient_id = ? WHERE patient_id = ?", to, from);
     }
-    jdbc.update("UPDATE patient_source_link SET patient_id = ?, merged = true WHERE patient_id = ?", to, from);
+    jdbc.update(
+        "UPDATE patient_source_link SET patient_id = ?, merged = true WHERE patient_id = ?",
+        to,
+        from);
     jdbc.update("DELETE FROM patient WHERE patient_id = ?", from);
   }
 }

@@ -45,10 +45,10 @@ final class RawStore {
   }
 
   /**
-   * Appends raw resources (ids from {@link #allocateRawIds}) and moves their heads to them;
-   * {@code firstVersions} are the resources the caller found no head for. Their heads are
-   * inserted only if still absent: when a concurrent delivery created one meanwhile, {@link
-   * SourceHeadRaceException} rolls the batch back to be compared again.
+   * Appends raw resources (ids from {@link #allocateRawIds}) and moves their heads to them; {@code
+   * firstVersions} are the resources the caller found no head for. Their heads are inserted only if
+   * still absent: when a concurrent delivery created one meanwhile, {@link SourceHeadRaceException}
+   * rolls the batch back to be compared again.
    */
   void insertRaw(List<RawResource> resources, long[] ids, Set<SourceKey> firstVersions) {
     if (resources.isEmpty()) {
@@ -106,13 +106,17 @@ final class RawStore {
   }
 
   private void insertHeads(
-      List<RawResource> resources, long[] ids, Set<SourceKey> firstVersions, List<Integer> positions) {
+      List<RawResource> resources,
+      long[] ids,
+      Set<SourceKey> firstVersions,
+      List<Integer> positions) {
     List<Integer> firsts = new ArrayList<>();
     if (!firstVersions.isEmpty()) {
       positions = new ArrayList<>();
       for (int i = 0; i < ids.length; i++) {
         RawResource r = resources.get(i);
-        boolean first = firstVersions.contains(new SourceKey(r.siteId(), r.resourceType(), r.resourceId()));
+        boolean first =
+            firstVersions.contains(new SourceKey(r.siteId(), r.resourceType(), r.resourceId()));
         (first ? firsts : positions).add(i);
       }
       heads.insertFirst(resources, ids, firsts);

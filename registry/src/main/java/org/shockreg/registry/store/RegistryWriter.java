@@ -28,8 +28,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * Writes intake batches: raw resources, source heads, curated facts, unmapped codes and dead
  * letters. Hot paths are batched JDBC; callers own the transaction (one per intake batch). The
  * facade of the store: each table family has its own writer ({@link PatientRows}, {@link
- * EncounterRows}, {@link MeasurementRows}, {@link DeviceTherapyRows}, {@link DiagnosisRows},
- * {@link RandomizationRows}, {@link StaleFacts}, {@link UnmappedCodeRows}).
+ * EncounterRows}, {@link MeasurementRows}, {@link DeviceTherapyRows}, {@link DiagnosisRows}, {@link
+ * RandomizationRows}, {@link StaleFacts}, {@link UnmappedCodeRows}).
  */
 public class RegistryWriter {
 
@@ -77,10 +77,10 @@ public class RegistryWriter {
   }
 
   /**
-   * As {@link #findHeads}, and row-locks the heads (in key order, so two batches never deadlock
-   * on them) until the caller's transaction ends: a concurrent delivery of the same resource
-   * compares with what this one commits. Heads that do not exist yet are guarded by {@link
-   * #insertRaw(List, long[], Set)}.
+   * As {@link #findHeads}, and row-locks the heads (in key order, so two batches never deadlock on
+   * them) until the caller's transaction ends: a concurrent delivery of the same resource compares
+   * with what this one commits. Heads that do not exist yet are guarded by {@link #insertRaw(List,
+   * long[], Set)}.
    */
   public Map<SourceKey, SourceHead> lockHeads(String siteId, Collection<SourceKey> keys) {
     return heads.read(siteId, keys, true);
@@ -134,7 +134,8 @@ public class RegistryWriter {
     // retried by the pipeline.
     PatientRows.upsert(jdbc, merges, batch.factsOf(PatientFact.class));
     EncounterRows.upsert(jdbc, json, batch.factsOf(EncounterFact.class));
-    MeasurementRows.write(jdbc, json, batch.factsOf(MeasurementFact.class), batch.replacedSources());
+    MeasurementRows.write(
+        jdbc, json, batch.factsOf(MeasurementFact.class), batch.replacedSources());
     DeviceTherapyRows.upsertTherapies(jdbc, json, batch.factsOf(DeviceTherapyFact.class));
     DeviceTherapyRows.upsertRemovals(jdbc, batch.factsOf(DeviceRemovalFact.class));
     DiagnosisRows.upsert(jdbc, json, batch.factsOf(DiagnosisFact.class));
@@ -163,8 +164,8 @@ public class RegistryWriter {
   }
 
   /**
-   * The stored JSON of up to {@code limit} source resources of a site whose latest version no
-   * rule mapped, after raw id {@code afterRawId} (keyset), for mapping them again.
+   * The stored JSON of up to {@code limit} source resources of a site whose latest version no rule
+   * mapped, after raw id {@code afterRawId} (keyset), for mapping them again.
    */
   public List<Map.Entry<Long, String>> unmappedSources(String siteId, long afterRawId, int limit) {
     return jdbc.query(

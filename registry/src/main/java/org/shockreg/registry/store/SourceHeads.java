@@ -63,9 +63,9 @@ final class SourceHeads {
   }
 
   /**
-   * Heads of first versions, in one COPY: a head that exists by now (a concurrent delivery's
-   * first version, committed, or committed while this waited for it) fails it with a unique
-   * violation, which rolls the batch back to be compared again.
+   * Heads of first versions, in one COPY: a head that exists by now (a concurrent delivery's first
+   * version, committed, or committed while this waited for it) fails it with a unique violation,
+   * which rolls the batch back to be compared again.
    */
   void insertFirst(List<RawResource> resources, long[] ids, List<Integer> firsts) {
     if (firsts.isEmpty()) {

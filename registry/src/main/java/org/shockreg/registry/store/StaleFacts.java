@@ -13,8 +13,8 @@ import org.shockreg.registry.curated.SourceRef.SourceKey;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Facts of a replaced source (a newer version of it arrived) that the new version no longer
- * yields, across all curated-fact tables.
+ * Facts of a replaced source (a newer version of it arrived) that the new version no longer yields,
+ * across all curated-fact tables.
  */
 final class StaleFacts {
 
@@ -55,8 +55,12 @@ final class StaleFacts {
           con -> {
             PreparedStatement ps =
                 con.prepareStatement(
-                    "DELETE FROM " + table + " WHERE site_id = ? AND source_type = ? AND source_id = ?"
-                        + " AND NOT (" + idColumn + " = ANY(?)) RETURNING patient_id");
+                    "DELETE FROM "
+                        + table
+                        + " WHERE site_id = ? AND source_type = ? AND source_id = ?"
+                        + " AND NOT ("
+                        + idColumn
+                        + " = ANY(?)) RETURNING patient_id");
             ps.setString(1, e.getKey().siteId());
             ps.setString(2, e.getKey().resourceType());
             ps.setString(3, e.getKey().resourceId());

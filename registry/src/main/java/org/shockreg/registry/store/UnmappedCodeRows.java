@@ -24,7 +24,8 @@ final class UnmappedCodeRows {
     Map<List<String>, Integer> seen = new HashMap<>();
     counts.forEach(
         (c, n) -> {
-          List<String> key = java.util.Arrays.asList(c.siteId(), c.resourceType(), c.system(), c.code());
+          List<String> key =
+              java.util.Arrays.asList(c.siteId(), c.resourceType(), c.system(), c.code());
           codes.merge(key, c, (was, now) -> now.display() != null ? now : was);
           seen.merge(key, n, Integer::sum);
         });
@@ -33,7 +34,10 @@ final class UnmappedCodeRows {
     // Sorted, so concurrent batches lock rows in the same order.
     rows.sort(
         (a, b) ->
-            (a.getKey().siteId() + a.getKey().resourceType() + a.getKey().system() + a.getKey().code())
+            (a.getKey().siteId()
+                    + a.getKey().resourceType()
+                    + a.getKey().system()
+                    + a.getKey().code())
                 .compareTo(
                     b.getKey().siteId()
                         + b.getKey().resourceType()

@@ -19,12 +19,16 @@ public record RelativeTime(long amount, Unit unit) {
     MONTHS
   }
 
-  /** Parses the study-file form; throws {@link IllegalArgumentException} naming the allowed forms. */
+  /**
+   * Parses the study-file form; throws {@link IllegalArgumentException} naming the allowed forms.
+   */
   public static RelativeTime parse(String text) {
     Matcher m = text == null ? null : FORM.matcher(text.trim());
     if (m == null || !m.matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a relative time: a signed number with h, d or mo, e.g. -12mo, -30d, 6h");
+          "'"
+              + text
+              + "' is not a relative time: a signed number with h, d or mo, e.g. -12mo, -30d, 6h");
     }
     long n = Long.parseLong(m.group(1));
     Unit u =

@@ -23,18 +23,27 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Study definitions as data: the built-in files ({@code classpath:shockreg/studies/*.yaml}) and a
- * local directory, validated with messages naming file and key, and registered in
- * {@code research_study} so ResearchStudy, ResearchSubject and the study cohorts see them.
+ * local directory, validated with messages naming file and key, and registered in {@code
+ * research_study} so ResearchStudy, ResearchSubject and the study cohorts see them.
  */
 public final class StudyCatalog {
 
   static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
+
   /** R4 ResearchStudy.status codes. */
   static final Set<String> STATUSES =
       Set.of(
-          "active", "administratively-completed", "approved", "closed-to-accrual",
-          "closed-to-accrual-and-intervention", "completed", "disapproved", "in-review",
-          "temporarily-closed-to-accrual", "temporarily-closed-to-accrual-and-intervention", "withdrawn");
+          "active",
+          "administratively-completed",
+          "approved",
+          "closed-to-accrual",
+          "closed-to-accrual-and-intervention",
+          "completed",
+          "disapproved",
+          "in-review",
+          "temporarily-closed-to-accrual",
+          "temporarily-closed-to-accrual-and-intervention",
+          "withdrawn");
 
   private static final ObjectMapper YAML =
       new YAMLMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
@@ -57,7 +66,8 @@ public final class StudyCatalog {
     List<String> problems = new ArrayList<>();
     try {
       Resource[] builtIn =
-          new PathMatchingResourcePatternResolver().getResources("classpath*:shockreg/studies/*.yaml");
+          new PathMatchingResourcePatternResolver()
+              .getResources("classpath*:shockreg/studies/*.yaml");
       for (Resource r : builtIn) {
         try (InputStream in = r.getInputStream()) {
           add(byId, sources, r.getFilename(), in, problems);
@@ -76,27 +86,38 @@ public final class StudyCatalog {
       throw new UncheckedIOException(e);
     }
     if (!problems.isEmpty()) {
-      throw new IllegalStateException("Invalid study definitions:\n  " + String.join("\n  ", problems));
+      throw new IllegalStateException(
+          "Invalid study definitions:\n  " + String.join("\n  ", problems));
     }
     return new StudyCatalog(byId, sources);
   }
 
-  private static void add(Map<String, StudyDefinition> byId, Map<String, Source> sources, String file,
-      InputStream in, List<String> problems) throws IOException {
+  private static void add(
+      Map<String, StudyDefinition> byId,
+      Map<String, Source> sources,
+      String file,
+      InputStream in,
+      List<String> problems)
+      throws IOException {
     String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     Map<String, Integer> lines = YamlLines.of(text);
     StudyDefinition s;
     try {
       s = YAML.readValue(text, StudyDefinition.class);
     } catch (JsonProcessingException e) {
-      String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? path(m) : "";
+      String path =
+          e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? path(m) : "";
       // the key's own line when the file is valid YAML; else where the parser stopped
       Integer line = lines.get(path);
       if (line == null && e.getLocation() != null && e.getLocation().getLineNr() > 0) {
         line = e.getLocation().getLineNr();
       }
       problems.add(
-          file + ": " + (path.isEmpty() ? "" : path + " ") + (line != null ? "(line " + line + ")" : "") + ": "
+          file
+              + ": "
+              + (path.isEmpty() ? "" : path + " ")
+              + (line != null ? "(line " + line + ")" : "")
+              + ": "
               + e.getOriginalMessage().lines().findFirst().orElse("unreadable"));
       return;
     }
@@ -108,7 +129,9 @@ public final class StudyCatalog {
     }
     check.validate(s);
     if (byId.containsKey(s.id())) {
-      check.problem("id", "study " + s.id() + " is defined twice (also in " + sources.get(s.id()).file() + ")");
+      check.problem(
+          "id",
+          "study " + s.id() + " is defined twice (also in " + sources.get(s.id()).file() + ")");
     }
     if (problems.size() == before) {
       byId.put(s.id(), s);
@@ -140,7 +163,9 @@ public final class StudyCatalog {
       for (int i = 0; i < s.arms().size(); i++) {
         StudyDefinition.Arm arm = s.arms().get(i);
         if (arm.intervention() != null && !devices.contains(arm.intervention().device())) {
-          check.problem("arms[" + i + "].intervention.device", "unknown device " + arm.intervention().device());
+          check.problem(
+              "arms[" + i + "].intervention.device",
+              "unknown device " + arm.intervention().device());
         }
       }
       for (int i = 0; i < s.criteria().size(); i++) {
@@ -160,7 +185,8 @@ public final class StudyCatalog {
         List<String> rescue = s.primaryEndpoint().rescueDevices();
         for (int i = 0; i < rescue.size(); i++) {
           if (!devices.contains(rescue.get(i))) {
-            check.problem("primary-endpoint.rescue-devices[" + i + "]", "unknown device " + rescue.get(i));
+            check.problem(
+                "primary-endpoint.rescue-devices[" + i + "]", "unknown device " + rescue.get(i));
           }
         }
       }
@@ -179,7 +205,8 @@ public final class StudyCatalog {
       }
     }
     if (!problems.isEmpty()) {
-      throw new IllegalStateException("Invalid study definitions:\n  " + String.join("\n  ", problems));
+      throw new IllegalStateException(
+          "Invalid study definitions:\n  " + String.join("\n  ", problems));
     }
   }
 
@@ -196,9 +223,9 @@ public final class StudyCatalog {
   }
 
   /**
-   * Registers every study in {@code research_study}: new ones inserted, changed definitions
-   * updated ({@code last_updated} moves only when the definition changed). Returns the ids of the
-   * studies inserted or changed, whose existing episodes need screening again.
+   * Registers every study in {@code research_study}: new ones inserted, changed definitions updated
+   * ({@code last_updated} moves only when the definition changed). Returns the ids of the studies
+   * inserted or changed, whose existing episodes need screening again.
    */
   public Set<String> register(DataSource dataSource) {
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);

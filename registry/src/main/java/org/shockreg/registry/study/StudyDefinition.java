@@ -36,7 +36,8 @@ public record StudyDefinition(
    * A study arm; {@code code} is what randomizations name (e.g. {@code early-iabp}).
    *
    * @param intervention the device the arm gets after randomization (a deviation when it is late)
-   * @param escalationWithinHours reports escalation to any tMCS within this many hours (control arm)
+   * @param escalationWithinHours reports escalation to any tMCS within this many hours (control
+   *     arm)
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Arm(
@@ -55,21 +56,22 @@ public record StudyDefinition(
    * @param randomizationWindowHours the window closes this long after shock diagnosis
    */
   public record Screening(
-      @JsonProperty("randomization-window-hours") Integer randomizationWindowHours, List<Criterion> criteria) {
+      @JsonProperty("randomization-window-hours") Integer randomizationWindowHours,
+      List<Criterion> criteria) {
     public Screening {
       criteria = criteria == null ? List.of() : List.copyOf(criteria);
     }
   }
 
   /**
-   * One eligibility criterion, keyed in {@code .../CodeSystem/eligibility-criterion}. Types:
-   * {@code age} ({@code min}, {@code max} years at shock diagnosis), {@code etiology} and {@code
-   * scai-stage} ({@code in}: accepted codes; scai over {@code from}/{@code to}), {@code measurement}
-   * (met when any value in the window satisfies one of {@code any}), {@code no-diagnosis} (not-met
-   * when a diagnosis of one of {@code any}'s categories lies in its window), {@code
-   * randomization-window} (reported, never decides) and {@code manual} ({@code items}: unknown until
-   * the EDC confirms). Windows ({@code from}, {@code to}) are relative to shock diagnosis: {@code
-   * -12mo}, {@code -30d}, {@code -6h}, {@code 6h}.
+   * One eligibility criterion, keyed in {@code .../CodeSystem/eligibility-criterion}. Types: {@code
+   * age} ({@code min}, {@code max} years at shock diagnosis), {@code etiology} and {@code
+   * scai-stage} ({@code in}: accepted codes; scai over {@code from}/{@code to}), {@code
+   * measurement} (met when any value in the window satisfies one of {@code any}), {@code
+   * no-diagnosis} (not-met when a diagnosis of one of {@code any}'s categories lies in its window),
+   * {@code randomization-window} (reported, never decides) and {@code manual} ({@code items}:
+   * unknown until the EDC confirms). Windows ({@code from}, {@code to}) are relative to shock
+   * diagnosis: {@code -12mo}, {@code -30d}, {@code -6h}, {@code 6h}.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Criterion(
@@ -114,16 +116,19 @@ public record StudyDefinition(
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Endpoint(
-      String code, String description, Integer days, @JsonProperty("rescue-devices") List<String> rescueDevices) {
+      String code,
+      String description,
+      Integer days,
+      @JsonProperty("rescue-devices") List<String> rescueDevices) {
     public Endpoint {
       rescueDevices = rescueDevices == null ? List.of() : List.copyOf(rescueDevices);
     }
   }
 
   /**
-   * A column of the EDC exports (CSV, ODM item): {@code name} as the EDC field name, {@code
-   * source} what fills it (docs/trials.md lists the sources), {@code type} {@code integer}, {@code
-   * float}, {@code text}, {@code datetime} or {@code boolean}.
+   * A column of the EDC exports (CSV, ODM item): {@code name} as the EDC field name, {@code source}
+   * what fills it (docs/trials.md lists the sources), {@code type} {@code integer}, {@code float},
+   * {@code text}, {@code datetime} or {@code boolean}.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record ExportField(String name, String label, String source, String type) {}

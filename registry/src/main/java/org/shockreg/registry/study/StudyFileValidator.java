@@ -19,19 +19,45 @@ import org.shockreg.registry.study.StudyDefinition.ExportField;
 final class StudyFileValidator {
 
   static final Set<String> CRITERION_TYPES =
-      Set.of("age", "etiology", "measurement", "scai-stage", "randomization-window", "no-diagnosis", "manual");
+      Set.of(
+          "age",
+          "etiology",
+          "measurement",
+          "scai-stage",
+          "randomization-window",
+          "no-diagnosis",
+          "manual");
   static final Set<String> ETIOLOGIES = Set.of("ami-cs", "hf-cs", "other");
   static final Set<String> SCAI_STAGES = Set.of("A", "B", "C", "D", "E");
   static final Set<String> FIELD_TYPES = Set.of("integer", "float", "text", "datetime", "boolean");
-  /** Export sources without an argument; {@code baseline:}, {@code device-start:}, {@code criterion:} take one. */
+
+  /**
+   * Export sources without an argument; {@code baseline:}, {@code device-start:}, {@code
+   * criterion:} take one.
+   */
   static final Set<String> FIELD_SOURCES =
       Set.of(
-          "screening-result", "age", "sex", "etiology", "hf-cs-ischemic", "hf-cs-de-novo",
-          "shock-diagnosis-time", "cicu-arrival-time", "scai-at-diagnosis", "scai-worst-24h",
-          "hours-diagnosis-to-randomization", "hours-cicu-to-randomization",
-          "hours-randomization-to-intervention", "escalation", "deviations", "death-time",
+          "screening-result",
+          "age",
+          "sex",
+          "etiology",
+          "hf-cs-ischemic",
+          "hf-cs-de-novo",
+          "shock-diagnosis-time",
+          "cicu-arrival-time",
+          "scai-at-diagnosis",
+          "scai-worst-24h",
+          "hours-diagnosis-to-randomization",
+          "hours-cicu-to-randomization",
+          "hours-randomization-to-intervention",
+          "escalation",
+          "deviations",
+          "death-time",
           "primary-endpoint");
-  static final Set<String> FIELD_SOURCE_PREFIXES = Set.of("baseline:", "device-start:", "criterion:");
+
+  static final Set<String> FIELD_SOURCE_PREFIXES =
+      Set.of("baseline:", "device-start:", "criterion:");
+
   /** REDCap variable names: lower case, digits, underscores, starting with a letter. */
   static final Pattern FIELD_NAME = Pattern.compile("[a-z][a-z0-9_]{0,25}");
 
@@ -51,7 +77,8 @@ final class StudyFileValidator {
       p = p.substring(0, Math.max(p.lastIndexOf('.'), p.lastIndexOf('[')));
       line = lines.get(p);
     }
-    problems.accept(file + ": " + path + (line != null ? " (line " + line + ")" : "") + ": " + message);
+    problems.accept(
+        file + ": " + path + (line != null ? " (line " + line + ")" : "") + ": " + message);
   }
 
   void validate(StudyDefinition s) {
@@ -91,7 +118,8 @@ final class StudyFileValidator {
     }
     // No screening section: an observational study, no automated screening.
     if (s.screening() != null) {
-      if (s.screening().randomizationWindowHours() == null || s.screening().randomizationWindowHours() <= 0) {
+      if (s.screening().randomizationWindowHours() == null
+          || s.screening().randomizationWindowHours() <= 0) {
         problem("screening.randomization-window-hours", "must be > 0");
       }
       Set<String> keys = new HashSet<>();
@@ -125,7 +153,8 @@ final class StudyFileValidator {
           || !(FIELD_SOURCES.contains(f.source())
               || FIELD_SOURCE_PREFIXES.stream()
                   .anyMatch(p -> f.source().startsWith(p) && f.source().length() > p.length()))) {
-        problem(at + ".source", "one of " + FIELD_SOURCES + " or " + FIELD_SOURCE_PREFIXES + "<code>");
+        problem(
+            at + ".source", "one of " + FIELD_SOURCES + " or " + FIELD_SOURCE_PREFIXES + "<code>");
       }
     }
   }
@@ -171,7 +200,9 @@ final class StudyFileValidator {
           for (int i = 0; i < c.any().size(); i++) {
             Condition d = c.any().get(i);
             if (d.category() == null || d.variable() != null) {
-              problem(at + ".any[" + i + "]", "a diagnosis condition names a category (and no variable)");
+              problem(
+                  at + ".any[" + i + "]",
+                  "a diagnosis condition names a category (and no variable)");
             }
             window(at + ".any[" + i + "]", d.from(), d.to(), true);
           }

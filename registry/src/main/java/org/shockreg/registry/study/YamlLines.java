@@ -12,8 +12,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
- * The line (1-based) of every key path in a YAML document ({@code screening.criteria[2].from}),
- * so that a study file's problems point at the line to fix. Jackson's tree keeps no locations.
+ * The line (1-based) of every key path in a YAML document ({@code screening.criteria[2].from}), so
+ * that a study file's problems point at the line to fix. Jackson's tree keeps no locations.
  */
 final class YamlLines {
 

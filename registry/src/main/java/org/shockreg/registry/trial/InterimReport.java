@@ -41,7 +41,8 @@ public record InterimReport(
       int randomized,
       Map<String, Integer> ineligibleBy) {
     public Consort {
-      ineligibleBy = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ineligibleBy));
+      ineligibleBy =
+          java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ineligibleBy));
     }
   }
 
@@ -72,7 +73,8 @@ public record InterimReport(
   /**
    * @param successShare success / (success + failure) (4 decimals), null when both are 0
    */
-  public record PrimaryEndpoint(int success, int failure, int incomplete, BigDecimal successShare) {}
+  public record PrimaryEndpoint(
+      int success, int failure, int incomplete, BigDecimal successShare) {}
 
   /**
    * The first arm against the second on the primary endpoint (success among success + failure).
@@ -85,5 +87,9 @@ public record InterimReport(
    *     endpoint), or null
    */
   public record Effect(
-      BigDecimal riskDifference, BigDecimal ciLow, BigDecimal ciHigh, BigDecimal pValue, String note) {}
+      BigDecimal riskDifference,
+      BigDecimal ciLow,
+      BigDecimal ciHigh,
+      BigDecimal pValue,
+      String note) {}
 }

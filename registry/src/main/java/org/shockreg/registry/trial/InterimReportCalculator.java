@@ -30,8 +30,10 @@ public final class InterimReportCalculator {
   public static final String SUCCESS = "success";
   public static final String FAILURE = "failure";
   public static final String INCOMPLETE = "incomplete";
+
   /** Criterion types that never make an episode ineligible (data-dictionary.md section 4). */
   static final Set<String> NON_DECIDING_TYPES = Set.of("randomization-window", "manual");
+
   static final double CONFIDENCE = 0.95;
 
   private InterimReportCalculator() {}
@@ -48,7 +50,8 @@ public final class InterimReportCalculator {
    * The report. {@code rows} are the randomized subjects up to {@code asOf} (any arm; those of an
    * arm the study does not define count in the consort only).
    */
-  public static InterimReport report(StudyDefinition study, ConsortCounts counts, List<RandomizedRow> rows, Instant asOf) {
+  public static InterimReport report(
+      StudyDefinition study, ConsortCounts counts, List<RandomizedRow> rows, Instant asOf) {
     Map<String, Integer> by = new LinkedHashMap<>();
     for (String key : decidingCriteria(study)) {
       by.put(key, counts.notMetByCriterion().getOrDefault(key, 0));
@@ -63,7 +66,8 @@ public final class InterimReportCalculator {
             by);
     List<ArmSummary> arms = new ArrayList<>();
     for (StudyDefinition.Arm arm : study.arms()) {
-      arms.add(arm(arm.code(), rows.stream().filter(r -> arm.code().equals(r.arm())).toList(), asOf));
+      arms.add(
+          arm(arm.code(), rows.stream().filter(r -> arm.code().equals(r.arm())).toList(), asOf));
     }
     return new InterimReport(study.id(), asOf, consort, arms, effect(arms));
   }
@@ -135,7 +139,8 @@ public final class InterimReportCalculator {
 
   static Effect effect(List<ArmSummary> arms) {
     if (arms.size() < 2) {
-      return new Effect(null, null, null, null, "the study defines fewer than two arms: no effect to estimate");
+      return new Effect(
+          null, null, null, null, "the study defines fewer than two arms: no effect to estimate");
     }
     PrimaryEndpoint first = arms.get(0).primaryEndpoint();
     PrimaryEndpoint second = arms.get(1).primaryEndpoint();
@@ -152,15 +157,21 @@ public final class InterimReportCalculator {
           null,
           null,
           null,
-          "no decided primary endpoint (success or failure) yet in arm " + String.join(" and arm ", empty));
+          "no decided primary endpoint (success or failure) yet in arm "
+              + String.join(" and arm ", empty));
     }
     InterimStatistics.Estimate d =
         InterimStatistics.newcombeDifference(
-            first.success(), first.success() + first.failure(),
-            second.success(), second.success() + second.failure(),
+            first.success(),
+            first.success() + first.failure(),
+            second.success(),
+            second.success() + second.failure(),
             CONFIDENCE);
-    double p = InterimStatistics.fisherTwoSided(first.success(), first.failure(), second.success(), second.failure());
-    return new Effect(fixed(d.estimate()), fixed(d.lower()), fixed(d.upper()), significant(p), null);
+    double p =
+        InterimStatistics.fisherTwoSided(
+            first.success(), first.failure(), second.success(), second.failure());
+    return new Effect(
+        fixed(d.estimate()), fixed(d.lower()), fixed(d.upper()), significant(p), null);
   }
 
   /** A difference or bound as reported: 4 decimals, half up. */
@@ -170,7 +181,8 @@ public final class InterimReportCalculator {
 
   /** A p-value as reported: 4 significant digits, half up, trailing zeros stripped. */
   public static BigDecimal significant(double p) {
-    BigDecimal s = new BigDecimal(p).round(new MathContext(4, RoundingMode.HALF_UP)).stripTrailingZeros();
+    BigDecimal s =
+        new BigDecimal(p).round(new MathContext(4, RoundingMode.HALF_UP)).stripTrailingZeros();
     return s.scale() < 0 ? s.setScale(0) : s;
   }
 
@@ -179,7 +191,10 @@ public final class InterimReportCalculator {
     if (whole == 0) {
       return null;
     }
-    BigDecimal s = BigDecimal.valueOf(part).divide(BigDecimal.valueOf(whole), 4, RoundingMode.HALF_UP).stripTrailingZeros();
+    BigDecimal s =
+        BigDecimal.valueOf(part)
+            .divide(BigDecimal.valueOf(whole), 4, RoundingMode.HALF_UP)
+            .stripTrailingZeros();
     return s.scale() < 0 ? s.setScale(0) : s;
   }
 

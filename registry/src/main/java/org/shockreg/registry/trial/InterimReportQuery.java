@@ -21,10 +21,10 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * What the trial interim report reads (docs/interim-report.md): the study definition as
- * registered, the screening counts of the study's subjects and one row per randomized subject with
- * its baseline, timing and endpoint. Three statements in one read-only, repeatable-read
- * transaction, so the consort and the arms describe the same snapshot.
+ * What the trial interim report reads (docs/interim-report.md): the study definition as registered,
+ * the screening counts of the study's subjects and one row per randomized subject with its
+ * baseline, timing and endpoint. Three statements in one read-only, repeatable-read transaction, so
+ * the consort and the arms describe the same snapshot.
  */
 public final class InterimReportQuery {
 
@@ -67,7 +67,8 @@ public final class InterimReportQuery {
   private final NamedParameterJdbcTemplate jdbc;
   private final TransactionTemplate tx;
 
-  public InterimReportQuery(NamedParameterJdbcTemplate jdbc, PlatformTransactionManager transactions) {
+  public InterimReportQuery(
+      NamedParameterJdbcTemplate jdbc, PlatformTransactionManager transactions) {
     this.jdbc = jdbc;
     this.tx = new TransactionTemplate(transactions);
     tx.setReadOnly(true);
@@ -107,8 +108,10 @@ public final class InterimReportQuery {
    */
   public ConsortCounts consort(String studyId, Instant asOf, int randomized) {
     MapSqlParameterSource p = params(studyId, asOf);
-    String episodes = " FROM research_subject rs JOIN shock_episode se ON se.episode_id = rs.episode_id";
-    String where = " WHERE rs.study_id = :study" + (asOf == null ? "" : " AND se.shock_diagnosis_at <= :asOf");
+    String episodes =
+        " FROM research_subject rs JOIN shock_episode se ON se.episode_id = rs.episode_id";
+    String where =
+        " WHERE rs.study_id = :study" + (asOf == null ? "" : " AND se.shock_diagnosis_at <= :asOf");
     int[] counts = new int[4];
     jdbc.query(
         "SELECT count(*),"
@@ -125,7 +128,9 @@ public final class InterimReportQuery {
         });
     Map<String, Integer> notMet = new HashMap<>();
     jdbc.query(
-        "SELECT c.key, count(*)" + episodes + " CROSS JOIN LATERAL jsonb_each_text(rs.criteria) AS c(key, value)"
+        "SELECT c.key, count(*)"
+            + episodes
+            + " CROSS JOIN LATERAL jsonb_each_text(rs.criteria) AS c(key, value)"
             + where
             + " AND rs.screening_result = 'ineligible' AND c.value = 'not-met' GROUP BY c.key",
         p,
@@ -147,13 +152,24 @@ public final class InterimReportQuery {
     String start = "COALESCE(dt.started_at, dt.performed_at)";
     String sql =
         "SELECT rs.subject_id, rs.assigned_arm, rs.randomized_at, se.age_at_diagnosis,"
-            + " (" + nearest(":lvef", windowEnd) + ") AS lvef,"
-            + " (" + nearest(":sbp", windowEnd) + ") AS sbp,"
-            + " (" + nearest(":lactate", windowEnd) + ") AS lactate,"
+            + " ("
+            + nearest(":lvef", windowEnd)
+            + ") AS lvef,"
+            + " ("
+            + nearest(":sbp", windowEnd)
+            + ") AS sbp,"
+            + " ("
+            + nearest(":lactate", windowEnd)
+            + ") AS lactate,"
             + " isch.value_boolean AS ischemic, rs.hours_cicu_to_randomization,"
-            + " (SELECT min(" + start + ") FROM device_therapy dt WHERE dt.patient_id = rs.patient_id"
-            + " AND dt.device = :iabp AND " + start + " >= rs.randomized_at"
-            + (asOf == null ? "" : " AND " + start + " <= :asOf") + ") AS iabp_at,"
+            + " (SELECT min("
+            + start
+            + ") FROM device_therapy dt WHERE dt.patient_id = rs.patient_id"
+            + " AND dt.device = :iabp AND "
+            + start
+            + " >= rs.randomized_at"
+            + (asOf == null ? "" : " AND " + start + " <= :asOf")
+            + ") AS iabp_at,"
             + " rs.endpoint, rs.endpoint_at"
             + " FROM research_subject rs LEFT JOIN shock_episode se ON se.episode_id = rs.episode_id"
             + " LEFT JOIN derived_fact isch ON isch.episode_id = rs.episode_id AND isch.kind = :ischemic"
@@ -164,7 +180,8 @@ public final class InterimReportQuery {
   }
 
   private static String nearest(String variable, String windowEnd) {
-    return BaselineSql.nearest(variable, "rs.patient_id", "se.window_start", windowEnd, "se.shock_diagnosis_at");
+    return BaselineSql.nearest(
+        variable, "rs.patient_id", "se.window_start", windowEnd, "se.shock_diagnosis_at");
   }
 
   private static MapSqlParameterSource params(String studyId, Instant asOf) {

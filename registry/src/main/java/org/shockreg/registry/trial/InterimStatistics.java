@@ -20,7 +20,8 @@ import org.apache.commons.statistics.inference.FisherExactTest;
 public final class InterimStatistics {
 
   private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
-  private static final FisherExactTest FISHER = FisherExactTest.withDefaults().with(AlternativeHypothesis.TWO_SIDED);
+  private static final FisherExactTest FISHER =
+      FisherExactTest.withDefaults().with(AlternativeHypothesis.TWO_SIDED);
 
   private InterimStatistics() {}
 
@@ -45,19 +46,21 @@ public final class InterimStatistics {
    *   (x + z²/2 ∓ z·sqrt(x(n − x)/n + z²/4)) / (n + z²)
    * </pre>
    *
-   * (algebraically the textbook {@code (2np + z² ∓ z·sqrt(z² + 4np(1 − p))) / (2(n + z²))} with
-   * p = x/n), clamped to [0, 1] against rounding at x = 0 and x = n.
+   * (algebraically the textbook {@code (2np + z² ∓ z·sqrt(z² + 4np(1 − p))) / (2(n + z²))} with p =
+   * x/n), clamped to [0, 1] against rounding at x = 0 and x = n.
    */
   public static Interval wilson(int successes, int n, double z) {
     if (n <= 0 || successes < 0 || successes > n) {
-      throw new IllegalArgumentException("need 0 <= successes <= n and n > 0: " + successes + "/" + n);
+      throw new IllegalArgumentException(
+          "need 0 <= successes <= n and n > 0: " + successes + "/" + n);
     }
     double x = successes;
     double z2 = z * z;
     double centre = x + z2 / 2;
     double half = z * Math.sqrt(x * (n - x) / n + z2 / 4);
     double denominator = n + z2;
-    return new Interval(clamp((centre - half) / denominator, 0, 1), clamp((centre + half) / denominator, 0, 1));
+    return new Interval(
+        clamp((centre - half) / denominator, 0, 1), clamp((centre + half) / denominator, 0, 1));
   }
 
   /**

@@ -8,7 +8,11 @@ import java.util.List;
  * the time of the last fact known about the patient (for the endpoint's "follow-up ends").
  */
 public record PatientFollowUp(
-    String patientId, List<Randomization> randomizations, Boolean deceased, Instant deceasedAt, Instant lastFactAt) {
+    String patientId,
+    List<Randomization> randomizations,
+    Boolean deceased,
+    Instant deceasedAt,
+    Instant lastFactAt) {
 
   public PatientFollowUp {
     randomizations = randomizations == null ? List.of() : List.copyOf(randomizations);

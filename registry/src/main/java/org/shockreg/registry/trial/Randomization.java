@@ -8,7 +8,12 @@ import java.time.Instant;
  * derived from it and the patient's shock episodes.
  */
 public record Randomization(
-    String randomizationId, String studyId, String patientId, String arm, Instant randomizedAt, String origin) {
+    String randomizationId,
+    String studyId,
+    String patientId,
+    String arm,
+    Instant randomizedAt,
+    String origin) {
 
   public static final String ORIGIN_EDC = "edc";
   public static final String ORIGIN_INTAKE = "intake";

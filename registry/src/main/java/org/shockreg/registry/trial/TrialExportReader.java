@@ -18,8 +18,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * What the trial EDC exports read (docs/edc-exports.md): the stored study definition and, streamed
  * through a JDBC cursor in a read-only transaction, one row per randomized subject of a study with
  * a value per export source ({@link StudyDefinition.ExportField#source()}, vocabulary in
- * docs/trials.md). Memory stays constant whatever the number of subjects: rows are handed on one
- * at a time and {@code fetchSize} rows are fetched per round trip.
+ * docs/trials.md). Memory stays constant whatever the number of subjects: rows are handed on one at
+ * a time and {@code fetchSize} rows are fetched per round trip.
  *
  * <p>A patient randomized twice in one study is exported once, with the first randomization. The
  * subject's episode is its own, else the patient's episode whose window holds the randomization;
@@ -53,7 +53,10 @@ public final class TrialExportReader {
   /** The definition registered in {@code research_study} under this id, if any. */
   public Optional<StudyDefinition> study(String studyId) {
     return jdbc
-        .query("SELECT definition::text FROM research_study WHERE study_id = ?", (rs, i) -> rs.getString(1), studyId)
+        .query(
+            "SELECT definition::text FROM research_study WHERE study_id = ?",
+            (rs, i) -> rs.getString(1),
+            studyId)
         .stream()
         .findFirst()
         .map(StudyCatalog::fromJson);
@@ -74,7 +77,8 @@ public final class TrialExportReader {
       c.setAutoCommit(false);
       c.setReadOnly(true);
       try (PreparedStatement ps =
-          c.prepareStatement(query.sql(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
+          c.prepareStatement(
+              query.sql(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
         ps.setFetchSize(fetchSize);
         for (int i = 0; i < query.params().size(); i++) {
           ps.setObject(i + 1, query.params().get(i));
@@ -93,7 +97,8 @@ public final class TrialExportReader {
         c.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("EDC export of study " + studyId + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "EDC export of study " + studyId + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -117,7 +122,8 @@ public final class TrialExportReader {
             + "  ORDER BY w.shock_diagnosis_at, w.episode_id LIMIT 1)) AS index_episode"
             + " FROM research_subject rs WHERE rs.study_id = ? AND rs.randomized_at IS NOT NULL"
             + " ORDER BY rs.patient_id, rs.randomized_at, rs.subject_id)"
-            + " SELECT s.patient_id, s.assigned_arm, s.randomized_at" + columns
+            + " SELECT s.patient_id, s.assigned_arm, s.randomized_at"
+            + columns
             + " FROM s JOIN patient p ON p.patient_id = s.patient_id"
             + " LEFT JOIN shock_episode e ON e.episode_id = s.index_episode"
             + " ORDER BY s.patient_id";
@@ -178,7 +184,9 @@ public final class TrialExportReader {
 
   private static String fact(String valueColumn, String kind, List<Object> params) {
     params.add(kind);
-    return "(SELECT d." + valueColumn + " FROM derived_fact d WHERE d.episode_id = e.episode_id AND d.kind = ?)";
+    return "(SELECT d."
+        + valueColumn
+        + " FROM derived_fact d WHERE d.episode_id = e.episode_id AND d.kind = ?)";
   }
 
   private static ExportRow row(ResultSet rs, int sources) throws SQLException {
@@ -188,6 +196,7 @@ public final class TrialExportReader {
       values.add(v instanceof Timestamp t ? t.toInstant() : v);
     }
     Timestamp at = rs.getTimestamp(3);
-    return new ExportRow(rs.getString(1), rs.getString(2), at == null ? null : at.toInstant(), values);
+    return new ExportRow(
+        rs.getString(1), rs.getString(2), at == null ? null : at.toInstant(), values);
   }
 }

@@ -4,8 +4,6 @@ import static org.shockreg.registry.db.JdbcValues.instant;
 import static org.shockreg.registry.db.JdbcValues.ts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.shockreg.registry.db.JdbcValues;
-import org.shockreg.registry.notify.SubscriptionOutbox;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,6 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.shockreg.registry.db.JdbcValues;
+import org.shockreg.registry.notify.SubscriptionOutbox;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -58,7 +58,11 @@ public class TrialStore {
                 .computeIfAbsent(rs.getString(3), k -> new ArrayList<>())
                 .add(
                     new Randomization(
-                        rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5),
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        instant(rs, 5),
                         rs.getString(6))));
     if (byPatient.isEmpty()) {
       return out;
@@ -85,15 +89,16 @@ public class TrialStore {
           boolean d = rs.getBoolean(2);
           Boolean deceased = rs.wasNull() ? null : d;
           String p = rs.getString(1);
-          out.put(p, new PatientFollowUp(p, byPatient.get(p), deceased, instant(rs, 3), last.get(p)));
+          out.put(
+              p, new PatientFollowUp(p, byPatient.get(p), deceased, instant(rs, 3), last.get(p)));
         });
     return out;
   }
 
   /**
    * Replaces the subjects of these patients by the derived ones; a row's {@code last_updated} moves
-   * only when something in it changed. Subscriptions are matched in the same transaction: a
-   * subject that newly matches one gets its event in the outbox, or neither is committed.
+   * only when something in it changed. Subscriptions are matched in the same transaction: a subject
+   * that newly matches one gets its event in the outbox, or neither is committed.
    */
   public void storeSubjects(Collection<String> patientIds, List<SubjectRecord> subjects) {
     if (patientIds.isEmpty()) {
@@ -133,10 +138,18 @@ public class TrialStore {
       theirs.append(theirs.isEmpty() ? "" : ", ").append("EXCLUDED.").append(c);
     }
     jdbc.batchUpdate(
-        "INSERT INTO research_subject (subject_id, " + columns + ")"
+        "INSERT INTO research_subject (subject_id, "
+            + columns
+            + ")"
             + " VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (subject_id) DO UPDATE SET " + set + ", last_updated = now()"
-            + " WHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")",
+            + " ON CONFLICT (subject_id) DO UPDATE SET "
+            + set
+            + ", last_updated = now()"
+            + " WHERE ("
+            + mine
+            + ") IS DISTINCT FROM ("
+            + theirs
+            + ")",
         subjects,
         200,
         (ps, s) -> {
@@ -181,11 +194,15 @@ public class TrialStore {
   public String subjectOfRandomization(String randomizationId) {
     List<String> ids =
         jdbc.queryForList(
-            "SELECT subject_id FROM research_subject WHERE randomization_id = ?", String.class, randomizationId);
+            "SELECT subject_id FROM research_subject WHERE randomization_id = ?",
+            String.class,
+            randomizationId);
     return ids.isEmpty() ? null : ids.get(0);
   }
 
-  /** Randomizations of the patient in the study that no subject counts (a second one of an episode). */
+  /**
+   * Randomizations of the patient in the study that no subject counts (a second one of an episode).
+   */
   public int randomizationsWithoutSubject(String patientId, String studyId) {
     Integer n =
         jdbc.queryForObject(
@@ -204,7 +221,10 @@ public class TrialStore {
     return n != null && n > 0;
   }
 
-  /** Every patient with a shock episode, in id order, after {@code afterPatientId} (for rescreening). */
+  /**
+   * Every patient with a shock episode, in id order, after {@code afterPatientId} (for
+   * rescreening).
+   */
   public List<String> patientsWithEpisodes(String afterPatientId, int limit) {
     return jdbc.queryForList(
         "SELECT DISTINCT patient_id FROM shock_episode WHERE patient_id > ? ORDER BY patient_id LIMIT ?",

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.shockreg.registry.testing.TestDatabase;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** Audit events as {@link AuditEventStore} writes them, on a real PostgreSQL with the registry schema. */
+/**
+ * Audit events as {@link AuditEventStore} writes them, on a real PostgreSQL with the registry
+ * schema.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuditEventStoreTest {
 
@@ -30,10 +33,40 @@ class AuditEventStoreTest {
     Instant at = Instant.parse("2026-12-01T10:15:30Z");
     store.insert(
         List.of(
-            new AuditRecord(at, AuditCodes.REST, AuditCodes.interaction("read"), "R", 0, null, "token:reader",
-                "researcher", "10.0.0.1", "Patient", "Patient/p-1", null, Map.of(), "GET", "/fhir/Patient/p-1", 200),
-            new AuditRecord(at, AuditCodes.IMPORT, null, "C", 4, "SR-INGEST-1", "token:lab-feed", "ingest",
-                "10.0.0.2", "2", "site:site-a", null, Map.of("received", "3"), "POST", "/ingest/site-a", 400)));
+            new AuditRecord(
+                at,
+                AuditCodes.REST,
+                AuditCodes.interaction("read"),
+                "R",
+                0,
+                null,
+                "token:reader",
+                "researcher",
+                "10.0.0.1",
+                "Patient",
+                "Patient/p-1",
+                null,
+                Map.of(),
+                "GET",
+                "/fhir/Patient/p-1",
+                200),
+            new AuditRecord(
+                at,
+                AuditCodes.IMPORT,
+                null,
+                "C",
+                4,
+                "SR-INGEST-1",
+                "token:lab-feed",
+                "ingest",
+                "10.0.0.2",
+                "2",
+                "site:site-a",
+                null,
+                Map.of("received", "3"),
+                "POST",
+                "/ingest/site-a",
+                400)));
 
     List<Map<String, Object>> rows =
         jdbc.queryForList(

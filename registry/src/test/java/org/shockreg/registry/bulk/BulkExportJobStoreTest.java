@@ -37,12 +37,36 @@ class BulkExportJobStoreTest {
   @Test
   void aJobRunsToItsManifestAndCountsAsOpenForItsCallerOnEveryInstance() {
     Instant since = Instant.parse("2026-11-01T00:00:00Z");
-    here.insert("job-1", "system", null, "http://x/fhir/$export", List.of("Patient", "Observation"), since,
-        "application/fhir+ndjson", "token:exporter", List.of("altshock-2"));
-    there.insert("job-2", "patient", null, "http://y/fhir/Patient/$export", List.of("Patient"), null,
-        "application/fhir+ndjson", "token:exporter", null);
-    here.insert("job-3", "system", null, "http://x/fhir/$export", List.of("Patient"), null,
-        "application/fhir+ndjson", "token:other", null);
+    here.insert(
+        "job-1",
+        "system",
+        null,
+        "http://x/fhir/$export",
+        List.of("Patient", "Observation"),
+        since,
+        "application/fhir+ndjson",
+        "token:exporter",
+        List.of("altshock-2"));
+    there.insert(
+        "job-2",
+        "patient",
+        null,
+        "http://y/fhir/Patient/$export",
+        List.of("Patient"),
+        null,
+        "application/fhir+ndjson",
+        "token:exporter",
+        null);
+    here.insert(
+        "job-3",
+        "system",
+        null,
+        "http://x/fhir/$export",
+        List.of("Patient"),
+        null,
+        "application/fhir+ndjson",
+        "token:other",
+        null);
 
     assertThat(here.openJobsOf("token:exporter")).isEqualTo(2);
     assertThat(there.openJobsOf("token:other")).isEqualTo(1);
@@ -61,16 +85,24 @@ class BulkExportJobStoreTest {
     assertThat(here.start("job-1")).isFalse();
     assertThat(here.progress("job-1", 10)).isTrue();
     Instant tt = Instant.parse("2026-12-01T08:00:00Z");
-    assertThat(here.complete("job-1", tt, 12, List.of(new BulkExportJob.File("Patient", "Patient-1.ndjson", 12)),
-            List.of(new BulkExportJob.File("Bundle", "deleted-1.ndjson", 1)), RETENTION))
+    assertThat(
+            here.complete(
+                "job-1",
+                tt,
+                12,
+                List.of(new BulkExportJob.File("Patient", "Patient-1.ndjson", 12)),
+                List.of(new BulkExportJob.File("Bundle", "deleted-1.ndjson", 1)),
+                RETENTION))
         .isTrue();
     BulkExportJob done = here.find("job-1").orElseThrow();
     assertThat(done.status()).isEqualTo(BulkExportJob.COMPLETED);
     assertThat(done.attempts()).isEqualTo(1);
     assertThat(done.exported()).isEqualTo(12);
     assertThat(done.transactionTime()).isEqualTo(tt);
-    assertThat(done.output()).containsExactly(new BulkExportJob.File("Patient", "Patient-1.ndjson", 12));
-    assertThat(done.deleted()).containsExactly(new BulkExportJob.File("Bundle", "deleted-1.ndjson", 1));
+    assertThat(done.output())
+        .containsExactly(new BulkExportJob.File("Patient", "Patient-1.ndjson", 12));
+    assertThat(done.deleted())
+        .containsExactly(new BulkExportJob.File("Bundle", "deleted-1.ndjson", 1));
     assertThat(done.expiresAt()).isAfter(Instant.now());
     assertThat(here.openJobsOf("token:exporter")).isEqualTo(1);
 
@@ -85,10 +117,19 @@ class BulkExportJobStoreTest {
 
   @Test
   void afterARestartRunningJobsAreQueuedAgainAndExpiredOnesGo() {
-    BulkExportJobStore mine = new BulkExportJobStore(new NamedParameterJdbcTemplate(jdbc), new ObjectMapper(), "/data/c");
+    BulkExportJobStore mine =
+        new BulkExportJobStore(new NamedParameterJdbcTemplate(jdbc), new ObjectMapper(), "/data/c");
     for (String id : List.of("job-r1", "job-r2", "job-r3")) {
-      mine.insert(id, "system", null, "http://z/fhir/$export", List.of("Patient"), null, "application/fhir+ndjson",
-          "token:c", null);
+      mine.insert(
+          id,
+          "system",
+          null,
+          "http://z/fhir/$export",
+          List.of("Patient"),
+          null,
+          "application/fhir+ndjson",
+          "token:c",
+          null);
     }
     mine.start("job-r1");
     mine.start("job-r2");
@@ -97,7 +138,8 @@ class BulkExportJobStoreTest {
     assertThat(mine.requeueInterrupted(3, RETENTION)).containsExactlyInAnyOrder("job-r1", "job-r3");
     assertThat(mine.find("job-r2").orElseThrow().status()).isEqualTo(BulkExportJob.FAILED);
 
-    jdbc.update("UPDATE bulk_export_job SET expires_at = now() - interval '1 second' WHERE job_id = 'job-r2'");
+    jdbc.update(
+        "UPDATE bulk_export_job SET expires_at = now() - interval '1 second' WHERE job_id = 'job-r2'");
     assertThat(mine.find("job-r2")).isEmpty();
     assertThat(mine.deleteExpired()).containsExactly("job-r2");
     assertThat(mine.jobIds()).containsExactlyInAnyOrder("job-r1", "job-r3");

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CohortDefinitionReaderTest {
 
-  static final Set<String> DEVICES = Set.of("iabp", "impella", "va-ecmo", "tandemheart", "vad-unspecified");
+  static final Set<String> DEVICES =
+      Set.of("iabp", "impella", "va-ecmo", "tandemheart", "vad-unspecified");
   final CohortDefinitionReader reader = new CohortDefinitionReader(DEVICES);
 
   List<String> problems = new ArrayList<>();
@@ -99,7 +100,11 @@ class CohortDefinitionReaderTest {
     assertThat(problems).singleElement().asString().startsWith("test.yaml: not valid YAML");
     problems.clear();
     read("cohorts:\n  - id: x\n    name: y\n    criteria: {}\n");
-    assertThat(problems).singleElement().asString().startsWith("test.yaml: cohorts[0] (x).criteria: expected a mapping with at least one criterion");
+    assertThat(problems)
+        .singleElement()
+        .asString()
+        .startsWith(
+            "test.yaml: cohorts[0] (x).criteria: expected a mapping with at least one criterion");
   }
 
   @Test
@@ -109,19 +114,24 @@ class CohortDefinitionReaderTest {
     problems.clear();
     read(
         "cohorts:\n  - {id: x, name: n, criteria: {sex: male}}\n  - {id: x, name: m, criteria: {sex: female}}\n");
-    assertThat(problems).containsExactly("test.yaml: cohorts[1].id: cohort id 'x' is defined twice in this file");
+    assertThat(problems)
+        .containsExactly("test.yaml: cohorts[1].id: cohort id 'x' is defined twice in this file");
   }
 
   @Test
   void ids_mustBeFhirIds() {
     read("cohorts:\n  - {id: Has Space, name: n, criteria: {sex: male}}\n");
-    assertThat(problems).singleElement().asString().startsWith("test.yaml: cohorts[0] (Has Space).id: 'Has Space' is not a valid cohort id");
+    assertThat(problems)
+        .singleElement()
+        .asString()
+        .startsWith("test.yaml: cohorts[0] (Has Space).id: 'Has Space' is not a valid cohort id");
   }
 
   @Test
   void perSiteTemplates_needThePlaceholderOnce_andNoSiteCriterion() {
     List<CohortDefinition> ok =
-        read("cohorts:\n  - {id: 'site-{site}-hf', for-each: site, name: 'HF-CS at {site}', criteria: {etiology: hf-cs}}\n");
+        read(
+            "cohorts:\n  - {id: 'site-{site}-hf', for-each: site, name: 'HF-CS at {site}', criteria: {etiology: hf-cs}}\n");
     assertThat(problems).isEmpty();
     CohortDefinition t = ok.get(0);
     assertThat(t.forEach()).isEqualTo(CohortDefinition.ForEach.SITE);
@@ -141,7 +151,9 @@ class CohortDefinitionReaderTest {
             "test.yaml: cohorts[0] (by-site).criteria.site: a for-each: site template gets its site from for-each; remove this key");
     problems.clear();
     read("cohorts:\n  - {id: 'x-{site}', name: n, criteria: {sex: male}}\n");
-    assertThat(problems).containsExactly("test.yaml: cohorts[0] (x-{site}).id: {site} is only allowed with for-each: site");
+    assertThat(problems)
+        .containsExactly(
+            "test.yaml: cohorts[0] (x-{site}).id: {site} is only allowed with for-each: site");
   }
 
   @Test
@@ -162,7 +174,9 @@ class CohortDefinitionReaderTest {
             """);
     assertThat(problems).isEmpty();
     assertThat(defs.get(0).criteria().researchSubject())
-        .isEqualTo(new CohortCriteria.ResearchSubject("altshock-2", List.of("potential-candidate", "on-study")));
+        .isEqualTo(
+            new CohortCriteria.ResearchSubject(
+                "altshock-2", List.of("potential-candidate", "on-study")));
     CohortDefinition randomized = defs.get(1).instance("altshock-2");
     assertThat(randomized.id()).isEqualTo("altshock-2-randomized");
     assertThat(randomized.study()).isEqualTo("altshock-2");
@@ -198,18 +212,23 @@ class CohortDefinitionReaderTest {
   @Test
   void noEpisodeContradiction() {
     read("cohorts:\n  - {id: x, name: n, criteria: {shock-episode: false, etiology: hf-cs}}\n");
-    assertThat(problems).containsExactly(
-        "test.yaml: cohorts[0] (x).criteria.shock-episode: false contradicts the episode criteria of this cohort");
+    assertThat(problems)
+        .containsExactly(
+            "test.yaml: cohorts[0] (x).criteria.shock-episode: false contradicts the episode criteria of this cohort");
   }
 
   @Test
   void builtIns_loadAndResolve(@TempDir Path dir) throws Exception {
     CohortCatalog builtIn = CohortCatalog.load(reader, dir.resolve("missing"));
-    assertThat(builtIn.cohorts()).extracting(CohortDefinition::id)
+    assertThat(builtIn.cohorts())
+        .extracting(CohortDefinition::id)
         .containsExactly("all-cs", "hf-cs", "ami-cs", "iabp", "impella", "va-ecmo");
-    assertThat(builtIn.templates()).extracting(CohortDefinition::id).containsExactly("site-{site}", "{study}-screening");
+    assertThat(builtIn.templates())
+        .extracting(CohortDefinition::id)
+        .containsExactly("site-{site}", "{study}-screening");
     java.util.function.BiPredicate<CohortDefinition.ForEach, String> known =
-        (kind, v) -> kind == CohortDefinition.ForEach.SITE ? v.equals("hospital-a") : v.equals("altshock-2");
+        (kind, v) ->
+            kind == CohortDefinition.ForEach.SITE ? v.equals("hospital-a") : v.equals("altshock-2");
     assertThat(builtIn.resolve("site-hospital-a", known))
         .hasValueSatisfying(d -> assertThat(d.criteria().site()).containsExactly("hospital-a"));
     assertThat(builtIn.resolve("site-nowhere", known)).isEmpty();
@@ -217,27 +236,38 @@ class CohortDefinitionReaderTest {
     CohortDefinition screening = builtIn.resolve("altshock-2-screening", known).orElseThrow();
     assertThat(screening.study()).isEqualTo("altshock-2");
     assertThat(screening.name()).isEqualTo("Screened for study altshock-2");
-    assertThat(screening.criteria().researchSubject()).isEqualTo(new CohortCriteria.ResearchSubject("altshock-2", List.of()));
+    assertThat(screening.criteria().researchSubject())
+        .isEqualTo(new CohortCriteria.ResearchSubject("altshock-2", List.of()));
     assertThat(builtIn.resolve("other-study-screening", known)).isEmpty();
 
-    Files.writeString(dir.resolve("women.yaml"), "cohorts:\n  - {id: women, name: Women, criteria: {sex: female}}\n");
+    Files.writeString(
+        dir.resolve("women.yaml"),
+        "cohorts:\n  - {id: women, name: Women, criteria: {sex: female}}\n");
     Files.writeString(dir.resolve("notes.txt"), "not a cohort file");
     CohortCatalog local = CohortCatalog.load(reader, dir);
     assertThat(local.cohorts()).extracting(CohortDefinition::id).endsWith("women");
-    assertThat(local.resolve("women", (k, v) -> false).orElseThrow().source()).endsWith("women.yaml");
+    assertThat(local.resolve("women", (k, v) -> false).orElseThrow().source())
+        .endsWith("women.yaml");
   }
 
   @Test
   void localFiles_problemsAndClashesWithBuiltIns_failTheLoad(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("a.yaml"), "cohorts:\n  - {id: hf-cs, name: Mine, criteria: {sex: female}}\n");
-    Files.writeString(dir.resolve("b.yml"), "cohorts:\n  - {id: b, name: B, criteria: {scai-stage-at-diagnosis: F}}\n");
+    Files.writeString(
+        dir.resolve("a.yaml"), "cohorts:\n  - {id: hf-cs, name: Mine, criteria: {sex: female}}\n");
+    Files.writeString(
+        dir.resolve("b.yml"),
+        "cohorts:\n  - {id: b, name: B, criteria: {scai-stage-at-diagnosis: F}}\n");
     assertThatThrownBy(() -> CohortCatalog.load(reader, dir))
         .isInstanceOfSatisfying(
             CohortDefinitionException.class,
-            e -> assertThat(e.problems())
-                .containsExactlyInAnyOrder(
-                    dir.resolve("b.yml") + ": cohorts[0] (b).criteria.scai-stage-at-diagnosis: unknown value 'F'"
-                        + " (allowed: A, B, C, D, E)",
-                    dir.resolve("a.yaml") + ": cohorts (hf-cs).id: already defined in " + CohortCatalog.BUILT_IN));
+            e ->
+                assertThat(e.problems())
+                    .containsExactlyInAnyOrder(
+                        dir.resolve("b.yml")
+                            + ": cohorts[0] (b).criteria.scai-stage-at-diagnosis: unknown value 'F'"
+                            + " (allowed: A, B, C, D, E)",
+                        dir.resolve("a.yaml")
+                            + ": cohorts (hf-cs).id: already defined in "
+                            + CohortCatalog.BUILT_IN));
   }
 }

@@ -27,7 +27,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CohortEngineTest {
 
-  static final List<String> TMCS = List.of("iabp", "impella", "va-ecmo", "tandemheart", "vad-unspecified");
+  static final List<String> TMCS =
+      List.of("iabp", "impella", "va-ecmo", "tandemheart", "vad-unspecified");
   static final Instant T1 = Instant.parse("2025-01-10T10:00:00Z");
   static final Instant T2 = Instant.parse("2025-02-01T08:00:00Z");
   static final Instant T3A = Instant.parse("2024-03-01T12:00:00Z");
@@ -41,17 +42,22 @@ class CohortEngineTest {
   @BeforeAll
   void schemaAndData() throws Exception {
     TestDatabase.Database db = TestDatabase.newDatabase();
-    DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.username(), db.password());
+    DriverManagerDataSource ds =
+        new DriverManagerDataSource(db.url(), db.username(), db.password());
     SpringLiquibase liquibase = new SpringLiquibase();
     liquibase.setDataSource(ds);
     liquibase.setChangeLog("classpath:db/changelog/db.changelog-master.yaml");
     liquibase.setResourceLoader(new DefaultResourceLoader());
     liquibase.afterPropertiesSet();
     jdbc = new JdbcTemplate(ds);
-    engine = new CohortEngine(new NamedParameterJdbcTemplate(ds), CohortCatalog.load(reader, null), TMCS);
+    engine =
+        new CohortEngine(
+            new NamedParameterJdbcTemplate(ds), CohortCatalog.load(reader, null), TMCS);
 
-    jdbc.update("INSERT INTO site (site_id, origin, created_at) VALUES ('hospital-a', 'test', '2025-01-01T00:00Z')");
-    jdbc.update("INSERT INTO site (site_id, origin, created_at) VALUES ('hospital-b', 'test', '2025-01-02T00:00Z')");
+    jdbc.update(
+        "INSERT INTO site (site_id, origin, created_at) VALUES ('hospital-a', 'test', '2025-01-01T00:00Z')");
+    jdbc.update(
+        "INSERT INTO site (site_id, origin, created_at) VALUES ('hospital-b', 'test', '2025-01-02T00:00Z')");
     patient("p1", "hospital-a", "female");
     patient("p2", "hospital-a", "male");
     patient("p3", "hospital-b", "male");
@@ -68,7 +74,8 @@ class CohortEngineTest {
     measurement("m3", "p1", "sbp", T1, "80", false);
     measurement("m4", "p1", "lactate", T1.plus(Duration.ofMinutes(30)), "3.0", false);
     measurement("m5", "p1", "lactate", T1, "40", true); // implausible: never the value
-    measurement("m6", "p1", "lvef", T1.minus(Duration.ofDays(30)), "55", false); // outside the window
+    measurement(
+        "m6", "p1", "lvef", T1.minus(Duration.ofDays(30)), "55", false); // outside the window
     therapy("d1", "p1", "iabp", T1.plus(Duration.ofHours(1)), null);
 
     // p2: AMI-CS, SCAI E, Impella + VA-ECMO, randomized to standard care
@@ -77,11 +84,17 @@ class CohortEngineTest {
     fact("e2", "p2", "scai-stage-at-diagnosis", "E", null);
     measurement("m7", "p2", "lvef", T2.plus(Duration.ofHours(2)), "35", false);
     measurement("m8", "p2", "sbp", T2.minus(Duration.ofHours(2)), "70", false);
-    measurement("m9", "p2", "sbp", T2.plus(Duration.ofHours(2)), "95", false); // tie: the earlier wins
+    measurement(
+        "m9", "p2", "sbp", T2.plus(Duration.ofHours(2)), "95", false); // tie: the earlier wins
     measurement("m10", "p2", "lactate", T2.plus(Duration.ofHours(1)), "9", false);
     therapy("d2", "p2", "impella", T2.plus(Duration.ofHours(2)), null);
     therapy("d3", "p2", "va-ecmo", T2.plus(Duration.ofHours(5)), null);
-    therapy("d4", "p2", "iabp", T2.minus(Duration.ofDays(40)), T2.minus(Duration.ofDays(39))); // before: not counted
+    therapy(
+        "d4",
+        "p2",
+        "iabp",
+        T2.minus(Duration.ofDays(40)),
+        T2.minus(Duration.ofDays(39))); // before: not counted
 
     // p3: two episodes, "other" first, then HF-CS (not ischemic), SCAI B
     episode("e3a", "p3", "hospital-b", T3A, 50, null);
@@ -115,29 +128,54 @@ class CohortEngineTest {
   }
 
   void patient(String id, String site, String sex) {
-    jdbc.update("INSERT INTO patient (patient_id, site_id, sex, birth_year) VALUES (?, ?, ?, 1960)", id, site, sex);
+    jdbc.update(
+        "INSERT INTO patient (patient_id, site_id, sex, birth_year) VALUES (?, ?, ?, 1960)",
+        id,
+        site,
+        sex);
   }
 
   void episode(String id, String patient, String site, Instant t, Integer age, Instant cicu) {
     jdbc.update(
         "INSERT INTO shock_episode (episode_id, patient_id, site_id, shock_diagnosis_at, age_at_diagnosis,"
             + " cicu_arrival_at, window_start, window_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        id, patient, site, ts(t), age, ts(cicu), ts(t.minus(Duration.ofHours(6))), ts(t.plus(Duration.ofHours(24))));
+        id,
+        patient,
+        site,
+        ts(t),
+        age,
+        ts(cicu),
+        ts(t.minus(Duration.ofHours(6))),
+        ts(t.plus(Duration.ofHours(24))));
   }
 
   void fact(String episode, String patient, String kind, String code, Boolean bool) {
     jdbc.update(
         "INSERT INTO derived_fact (fact_id, episode_id, patient_id, kind, variable, value_code, value_boolean)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        episode + "-" + kind, episode, patient, kind, kind.startsWith("scai") ? "scai-stage" : kind, code, bool);
+        episode + "-" + kind,
+        episode,
+        patient,
+        kind,
+        kind.startsWith("scai") ? "scai-stage" : kind,
+        code,
+        bool);
   }
 
-  void measurement(String id, String patient, String variable, Instant at, String value, boolean implausible) {
+  void measurement(
+      String id, String patient, String variable, Instant at, String value, boolean implausible) {
     jdbc.update(
         "INSERT INTO measurement (observation_id, patient_id, site_id, variable, status, effective_at, value, flags,"
             + " source_type, source_id) SELECT ?, ?, p.site_id, ?, 'final', ?, ?::numeric, ?::text[], 'Observation', ?"
             + " FROM patient p WHERE p.patient_id = ?",
-        id, patient, variable, ts(at), value, implausible ? "{implausible}" : "{}", id, patient);
+        id,
+        patient,
+        variable,
+        ts(at),
+        value,
+        implausible ? "{implausible}" : "{}",
+        id,
+        patient);
   }
 
   void therapy(String id, String patient, String device, Instant start, Instant end) {
@@ -145,7 +183,13 @@ class CohortEngineTest {
         "INSERT INTO device_therapy (procedure_id, patient_id, site_id, device, status, started_at, ended_at,"
             + " source_type, source_id) SELECT ?, ?, p.site_id, ?, 'completed', ?, ?, 'Procedure', ?"
             + " FROM patient p WHERE p.patient_id = ?",
-        id, patient, device, ts(start), ts(end), id, patient);
+        id,
+        patient,
+        device,
+        ts(start),
+        ts(end),
+        id,
+        patient);
   }
 
   static Timestamp ts(Instant i) {
@@ -159,8 +203,11 @@ class CohortEngineTest {
   CohortDefinition local(String criteria) {
     List<String> problems = new ArrayList<>();
     List<CohortDefinition> d =
-        reader.read("local.yaml", ("cohorts:\n  - {id: x, name: x, criteria: " + criteria + "}\n")
-            .getBytes(StandardCharsets.UTF_8), problems);
+        reader.read(
+            "local.yaml",
+            ("cohorts:\n  - {id: x, name: x, criteria: " + criteria + "}\n")
+                .getBytes(StandardCharsets.UTF_8),
+            problems);
     assertThat(problems).isEmpty();
     return d.get(0);
   }
@@ -187,19 +234,27 @@ class CohortEngineTest {
 
   @Test
   void criteria_combineWithAnd_listsWithOr_episodeCriteriaOnOneEpisode() {
-    assertThat(engine.members(local("{sex: male, age-at-diagnosis: {min: 55, max: 70}}"))).containsExactly("p2");
-    assertThat(engine.members(local("{scai-stage-at-diagnosis: [B, C]}"))).containsExactly("p1", "p3");
+    assertThat(engine.members(local("{sex: male, age-at-diagnosis: {min: 55, max: 70}}")))
+        .containsExactly("p2");
+    assertThat(engine.members(local("{scai-stage-at-diagnosis: [B, C]}")))
+        .containsExactly("p1", "p3");
     assertThat(engine.members(local("{shock-episode: false}"))).containsExactly("p4");
     assertThat(engine.members(local("{sex: unknown}"))).containsExactly("p4");
-    assertThat(engine.members(local("{sex: [female, male], device: [impella, iabp]}"))).containsExactly("p1", "p2");
+    assertThat(engine.members(local("{sex: [female, male], device: [impella, iabp]}")))
+        .containsExactly("p1", "p2");
     // p3's "other" episode is at 50, its HF-CS one at 51: both criteria must hold for one episode
-    assertThat(engine.members(local("{etiology: other, age-at-diagnosis: {max: 50}}"))).containsExactly("p3");
+    assertThat(engine.members(local("{etiology: other, age-at-diagnosis: {max: 50}}")))
+        .containsExactly("p3");
     assertThat(engine.members(local("{etiology: hf-cs, age-at-diagnosis: {max: 50}}"))).isEmpty();
-    assertThat(engine.members(local("{etiology: [hf-cs, ami-cs], site: hospital-a}"))).containsExactly("p1", "p2");
-    assertThat(engine.members(local("{research-subject: {status: [on-study]}}"))).containsExactly("p1", "p2");
-    assertThat(engine.members(local("{research-subject: {study: altshock-2, status: screening}}"))).containsExactly("p3");
+    assertThat(engine.members(local("{etiology: [hf-cs, ami-cs], site: hospital-a}")))
+        .containsExactly("p1", "p2");
+    assertThat(engine.members(local("{research-subject: {status: [on-study]}}")))
+        .containsExactly("p1", "p2");
+    assertThat(engine.members(local("{research-subject: {study: altshock-2, status: screening}}")))
+        .containsExactly("p3");
     assertThat(engine.members(local("{research-subject: {study: other}}"))).isEmpty();
-    assertThat(engine.members(local("{research-subject: {}, etiology: hf-cs}"))).containsExactly("p1", "p3");
+    assertThat(engine.members(local("{research-subject: {}, etiology: hf-cs}")))
+        .containsExactly("p1", "p3");
   }
 
   @Test
@@ -211,7 +266,8 @@ class CohortEngineTest {
     assertThat(s.ageAtDiagnosis()).isEqualTo(dist(3, 1, "60", "55", "65"));
     assertThat(s.sex()).isEqualTo(Map.of("male", 2, "female", 2, "other", 0, "unknown", 0));
     assertThat(s.etiology()).isEqualTo(Map.of("ami-cs", 1, "hf-cs", 1, "other", 2, "unknown", 0));
-    assertThat(s.ischemic()).isEqualTo(new CohortSummary.Ischemic(1, 1, new java.math.BigDecimal("1")));
+    assertThat(s.ischemic())
+        .isEqualTo(new CohortSummary.Ischemic(1, 1, new java.math.BigDecimal("1")));
     // nearest to the diagnosis within the window: p1 20 (not 30, not 55 a month before), p2 35
     assertThat(s.lvef()).isEqualTo(dist(2, 2, "27.5", "23.75", "31.25"));
     // p1 80, p2 70 (2 h before beats 95 at 2 h after), p3's index episode has no SBP
@@ -219,9 +275,12 @@ class CohortEngineTest {
     // p1 3.0 (the implausible 40 does not count), p2 9
     assertThat(s.lactate()).isEqualTo(dist(2, 2, "6", "4.5", "7.5"));
     // p2's IABP 40 days before the episode is not counted; p1's is
-    assertThat(s.tmcs()).isEqualTo(Map.of("iabp", 1, "impella", 1, "va-ecmo", 1, "tandemheart", 0, "vad-unspecified", 0));
+    assertThat(s.tmcs())
+        .isEqualTo(
+            Map.of("iabp", 1, "impella", 1, "va-ecmo", 1, "tandemheart", 0, "vad-unspecified", 0));
     assertThat(s.anyTmcs()).isEqualTo(2);
-    assertThat(s.scaiAtDiagnosis()).isEqualTo(Map.of("A", 0, "B", 0, "C", 1, "D", 0, "E", 1, "unknown", 2));
+    assertThat(s.scaiAtDiagnosis())
+        .isEqualTo(Map.of("A", 0, "B", 0, "C", 1, "D", 0, "E", 1, "unknown", 2));
     // p1: CICU 09:00 -> randomized 10:30 = 1.5 h, IABP 11:00 = 0.5 h later;
     // p2: no episode on the subject, found by window: CICU 08:00 -> 10:00 = 2 h
     CohortSummary.Randomization r = s.randomization();
@@ -238,9 +297,11 @@ class CohortEngineTest {
     // p3's HF-CS episode (51), not its first one (50): 51, 60
     assertThat(s.ageAtDiagnosis()).isEqualTo(dist(2, 0, "55.5", "53.25", "57.75"));
     assertThat(s.etiology()).isEqualTo(Map.of("ami-cs", 0, "hf-cs", 2, "other", 0, "unknown", 0));
-    assertThat(s.ischemic()).isEqualTo(new CohortSummary.Ischemic(2, 1, new java.math.BigDecimal("0.5")));
+    assertThat(s.ischemic())
+        .isEqualTo(new CohortSummary.Ischemic(2, 1, new java.math.BigDecimal("0.5")));
     assertThat(s.sbp()).isEqualTo(dist(2, 0, "82.5", "81.25", "83.75"));
-    assertThat(s.scaiAtDiagnosis()).isEqualTo(Map.of("A", 0, "B", 1, "C", 1, "D", 0, "E", 0, "unknown", 0));
+    assertThat(s.scaiAtDiagnosis())
+        .isEqualTo(Map.of("A", 0, "B", 1, "C", 1, "D", 0, "E", 0, "unknown", 0));
   }
 
   @Test
@@ -261,7 +322,8 @@ class CohortEngineTest {
     assertThat(s.n()).isEqualTo(3);
     assertThat(s.randomization().study()).isEqualTo("altshock-2");
     assertThat(s.randomization().randomized()).isEqualTo(2);
-    assertThat(s.randomization().cicuArrivalToRandomization()).isEqualTo(dist(2, 0, "1.75", "1.625", "1.875"));
+    assertThat(s.randomization().cicuArrivalToRandomization())
+        .isEqualTo(dist(2, 0, "1.75", "1.625", "1.875"));
   }
 
   @Test
@@ -270,7 +332,8 @@ class CohortEngineTest {
     assertThat(s.n()).isEqualTo(2);
     assertThat(s.randomization().randomized()).isZero();
     assertThat(s.randomization().cicuArrivalToRandomization()).isNull();
-    assertThat(s.randomization().note()).contains("no member of this cohort has a recorded trial randomization");
+    assertThat(s.randomization().note())
+        .contains("no member of this cohort has a recorded trial randomization");
     CohortSummary empty = engine.summary(local("{etiology: hf-cs, sex: other}"));
     assertThat(empty.n()).isZero();
     assertThat(empty.ageAtDiagnosis()).isEqualTo(new Distribution(0, 0, null, null, null));
@@ -278,6 +341,10 @@ class CohortEngineTest {
 
   static Distribution dist(int n, int missing, String median, String q1, String q3) {
     return new Distribution(
-        n, missing, new java.math.BigDecimal(median), new java.math.BigDecimal(q1), new java.math.BigDecimal(q3));
+        n,
+        missing,
+        new java.math.BigDecimal(median),
+        new java.math.BigDecimal(q1),
+        new java.math.BigDecimal(q3));
   }
 }

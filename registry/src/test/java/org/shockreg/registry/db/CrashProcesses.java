@@ -17,8 +17,8 @@ import java.util.stream.Stream;
 /**
  * Real-process helpers for crash tests (shipped in the registry test-jar): start a JVM in a process
  * group of its own, kill it with SIGKILL alone, with its children, or with its whole process group,
- * tell whether a PID is a live server process of an embedded PostgreSQL data directory, and clean up
- * whatever a test started. Linux only ({@code /proc}, {@code setsid}, {@code kill}). Waits are
+ * tell whether a PID is a live server process of an embedded PostgreSQL data directory, and clean
+ * up whatever a test started. Linux only ({@code /proc}, {@code setsid}, {@code kill}). Waits are
  * bounded polls.
  */
 public final class CrashProcesses {
@@ -65,7 +65,9 @@ public final class CrashProcesses {
   public static Optional<Integer> readPostmasterPort(Path pgData) {
     try {
       List<String> lines = Files.readAllLines(pgData.resolve("postmaster.pid"));
-      return lines.size() < 4 ? Optional.empty() : Optional.of(Integer.parseInt(lines.get(3).trim()));
+      return lines.size() < 4
+          ? Optional.empty()
+          : Optional.of(Integer.parseInt(lines.get(3).trim()));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
@@ -114,7 +116,9 @@ public final class CrashProcesses {
     return true;
   }
 
-  /** SIGKILL to the JVM alone, as the OOM killer does: its children (watchdog, postmaster) survive. */
+  /**
+   * SIGKILL to the JVM alone, as the OOM killer does: its children (watchdog, postmaster) survive.
+   */
   public static void killJvm(Process jvm) {
     jvm.destroyForcibly();
     requireGone(jvm.pid(), "the JVM");

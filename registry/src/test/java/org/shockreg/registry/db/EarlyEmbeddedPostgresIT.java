@@ -17,8 +17,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The embedded PostgreSQL is started in the background before the beans are created: a context
- * gets that server, and a context that fails before taking it leaves no postmaster behind.
+ * The embedded PostgreSQL is started in the background before the beans are created: a context gets
+ * that server, and a context that fails before taking it leaves no postmaster behind.
  */
 class EarlyEmbeddedPostgresIT {
 
@@ -40,7 +40,9 @@ class EarlyEmbeddedPostgresIT {
     Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "early-pg-");
     try (ConfigurableApplicationContext app = start(Registry.class, dataDir)) {
       assertThat(app.getBean(EmbeddedPostgresServer.class).port()).isPositive();
-      assertThat(new JdbcTemplate(app.getBean(DataSource.class)).queryForObject("SELECT 1", Integer.class))
+      assertThat(
+              new JdbcTemplate(app.getBean(DataSource.class))
+                  .queryForObject("SELECT 1", Integer.class))
           .isEqualTo(1);
       assertThat(dataDir.resolve("pg/postmaster.pid")).exists();
     }
@@ -52,7 +54,9 @@ class EarlyEmbeddedPostgresIT {
     assertThat(dataDir.resolve("pg/postmaster.pid")).doesNotExist();
 
     try (ConfigurableApplicationContext app = start(Registry.class, dataDir)) {
-      assertThat(new JdbcTemplate(app.getBean(DataSource.class)).queryForObject("SELECT 1", Integer.class))
+      assertThat(
+              new JdbcTemplate(app.getBean(DataSource.class))
+                  .queryForObject("SELECT 1", Integer.class))
           .isEqualTo(1);
     }
   }
@@ -60,7 +64,8 @@ class EarlyEmbeddedPostgresIT {
   private static ConfigurableApplicationContext start(Class<?> config, Path dataDir) {
     return new SpringApplicationBuilder(config)
         .web(WebApplicationType.NONE)
-        .properties(Map.of("shockreg.data-dir", dataDir.toString(), "spring.main.banner-mode", "off"))
+        .properties(
+            Map.of("shockreg.data-dir", dataDir.toString(), "spring.main.banner-mode", "off"))
         .run();
   }
 }

@@ -19,7 +19,8 @@ class GeneratedSecretTest {
     Path file = dir.resolve("sub/pseudonym-key");
     String secret = GeneratedSecret.readOrCreate(file, b -> Base64.getEncoder().encodeToString(b));
     assertThat(Base64.getDecoder().decode(secret)).hasSize(32);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
     assertThat(Files.readString(file)).isEqualTo(secret + "\n");
     try (Stream<Path> files = Files.list(file.getParent())) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("pseudonym-key");

@@ -18,8 +18,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Liquibase runs when the changelog or the changelog table differ from the last migration and is
- * skipped otherwise. Whether it ran is read from the database: Liquibase fills in a checksum that is
- * missing from databasechangelog whenever it runs.
+ * skipped otherwise. Whether it ran is read from the database: Liquibase fills in a checksum that
+ * is missing from databasechangelog whenever it runs.
  */
 class SchemaFingerprintIT {
 
@@ -36,7 +36,8 @@ class SchemaFingerprintIT {
     try (ConfigurableApplicationContext app = start()) {
       assertThat(app.getBean(SchemaFingerprint.class).skipped()).isFalse();
       assertThat(jdbc(app).queryForObject("SELECT count(*) FROM patient", Integer.class)).isZero();
-      fingerprint = jdbc(app).queryForObject("SELECT fingerprint FROM schema_fingerprint", String.class);
+      fingerprint =
+          jdbc(app).queryForObject("SELECT fingerprint FROM schema_fingerprint", String.class);
       assertThat(fingerprint).hasSize(64);
       forgetChecksum(app);
     }
@@ -52,7 +53,8 @@ class SchemaFingerprintIT {
     try (ConfigurableApplicationContext app = start()) {
       assertThat(app.getBean(SchemaFingerprint.class).skipped()).isFalse();
       assertThat(checksumForgotten(app)).isFalse();
-      assertThat(jdbc(app).queryForObject("SELECT fingerprint FROM schema_fingerprint", String.class))
+      assertThat(
+              jdbc(app).queryForObject("SELECT fingerprint FROM schema_fingerprint", String.class))
           .isEqualTo(fingerprint);
       // a changeset recorded by another version (or a row removed by hand): the table differs
       jdbc(app)
@@ -76,13 +78,16 @@ class SchemaFingerprintIT {
 
   /** Liquibase fills a missing checksum whenever it runs: whether it did is read from the table. */
   private static void forgetChecksum(ConfigurableApplicationContext app) {
-    jdbc(app).update("UPDATE databasechangelog SET md5sum = NULL WHERE id = '2026-11-25-02-derivations'");
+    jdbc(app)
+        .update(
+            "UPDATE databasechangelog SET md5sum = NULL WHERE id = '2026-11-25-02-derivations'");
   }
 
   private static boolean checksumForgotten(ConfigurableApplicationContext app) {
     return jdbc(app)
         .queryForObject(
-            "SELECT md5sum IS NULL FROM databasechangelog WHERE id = '2026-11-25-02-derivations'", Boolean.class);
+            "SELECT md5sum IS NULL FROM databasechangelog WHERE id = '2026-11-25-02-derivations'",
+            Boolean.class);
   }
 
   private ConfigurableApplicationContext start() {
@@ -101,5 +106,4 @@ class SchemaFingerprintIT {
   private static JdbcTemplate jdbc(ConfigurableApplicationContext app) {
     return new JdbcTemplate(app.getBean(DataSource.class));
   }
-
 }

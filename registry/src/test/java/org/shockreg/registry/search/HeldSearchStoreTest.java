@@ -32,9 +32,17 @@ class HeldSearchStoreTest {
     parameters.put("code", new String[] {"http://loinc.org|2524-7"});
     parameters.put("date", new String[] {"ge2026-01-01", "lt2026-02-01"});
     Instant later = Instant.now().plus(Duration.ofMinutes(10));
-    assertThat(store.hold("s-live", new AskedSearch("Observation", null, null, parameters, "token:reader"), later))
+    assertThat(
+            store.hold(
+                "s-live",
+                new AskedSearch("Observation", null, null, parameters, "token:reader"),
+                later))
         .isTrue();
-    assertThat(store.hold("s-everything", new AskedSearch("Patient", "$everything", "p-1", Map.of(), null), later))
+    assertThat(
+            store.hold(
+                "s-everything",
+                new AskedSearch("Patient", "$everything", "p-1", Map.of(), null),
+                later))
         .isTrue();
 
     AskedSearch found = store.find("s-live");
@@ -49,7 +57,10 @@ class HeldSearchStoreTest {
     assertThat(everything.parameters()).isEmpty();
     assertThat(store.find("s-unknown")).isNull();
 
-    store.hold("s-expired", new AskedSearch("Condition", null, null, Map.of(), null), Instant.now().minusSeconds(1));
+    store.hold(
+        "s-expired",
+        new AskedSearch("Condition", null, null, Map.of(), null),
+        Instant.now().minusSeconds(1));
     assertThat(store.find("s-expired")).isNull();
     assertThat(store.deleteExpired()).isEqualTo(1);
     assertThat(jdbc.queryForObject("SELECT count(*) FROM fhir_search", Integer.class)).isEqualTo(2);

@@ -47,7 +47,8 @@ class MeasurementCopyTest {
   @BeforeAll
   void schema() throws Exception {
     TestDatabase.Database db = TestDatabase.newDatabase();
-    DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.username(), db.password());
+    DriverManagerDataSource ds =
+        new DriverManagerDataSource(db.url(), db.username(), db.password());
     SpringLiquibase liquibase = new SpringLiquibase();
     liquibase.setDataSource(ds);
     liquibase.setChangeLog("classpath:db/changelog/db.changelog-master.yaml");
@@ -59,13 +60,30 @@ class MeasurementCopyTest {
     jdbc.update("INSERT INTO site (site_id, origin) VALUES ('site-q', 'test')");
   }
 
-  static MeasurementFact fact(String observationId, String sourceId, BigDecimal value, String versionId, Long rawId) {
-    Set<String> flags = new LinkedHashSet<>(List.of("z-last", "quote\"d", "back\\slash", "tab\there"));
+  static MeasurementFact fact(
+      String observationId, String sourceId, BigDecimal value, String versionId, Long rawId) {
+    Set<String> flags =
+        new LinkedHashSet<>(List.of("z-last", "quote\"d", "back\\slash", "tab\there"));
     return new MeasurementFact(
-        observationId, "patient-q", "lactate", "final", Instant.parse("2025-04-03T10:15:30.123Z"), value,
-        "mmol/L", ">", null, new BigDecimal("2.50"), new BigDecimal("1.0E-7"), "mg/dL", null,
-        List.of(new Coding("http://loinc.org", "2524-7", "Lactate \"tab\"\there \\ \u00e9"), Coding.of("urn:x", "y")),
-        flags, new SourceRef("site-q", "Observation", sourceId, versionId, rawId), TimePrecision.MINUTE);
+        observationId,
+        "patient-q",
+        "lactate",
+        "final",
+        Instant.parse("2025-04-03T10:15:30.123Z"),
+        value,
+        "mmol/L",
+        ">",
+        null,
+        new BigDecimal("2.50"),
+        new BigDecimal("1.0E-7"),
+        "mg/dL",
+        null,
+        List.of(
+            new Coding("http://loinc.org", "2524-7", "Lactate \"tab\"\there \\ \u00e9"),
+            Coding.of("urn:x", "y")),
+        flags,
+        new SourceRef("site-q", "Observation", sourceId, versionId, rawId),
+        TimePrecision.MINUTE);
   }
 
   Set<String> apply(List<CuratedFact> facts, Set<SourceKey> replaced) {
@@ -86,11 +104,13 @@ class MeasurementCopyTest {
   void aFirstVersionsMeasurement_isStoredAsTheUpsertStoresIt() {
     apply(List.of(fact("obs-copied", "src-new", new BigDecimal("1E+3"), null, null)), Set.of());
     SourceKey old = new SourceKey("site-q", "Observation", "src-old");
-    apply(List.of(fact("obs-upserted", "src-old", new BigDecimal("1E+3"), null, null)), Set.of(old));
+    apply(
+        List.of(fact("obs-upserted", "src-old", new BigDecimal("1E+3"), null, null)), Set.of(old));
 
     Map<String, Object> copied = row("obs-copied");
     assertThat(copied).isEqualTo(row("obs-upserted"));
-    assertThat(copied.get("flags")).isEqualTo("{\"back\\\\slash\",\"quote\\\"d\",\"tab\there\",z-last}");
+    assertThat(copied.get("flags"))
+        .isEqualTo("{\"back\\\\slash\",\"quote\\\"d\",\"tab\there\",z-last}");
     assertThat(copied.get("value")).isEqualTo("1000");
     assertThat(copied.get("original_value")).isEqualTo("0.00000010");
     assertThat(copied.get("effective_precision")).isEqualTo("minute");
@@ -118,7 +138,9 @@ class MeasurementCopyTest {
     assertThat(affected).containsExactly("patient-q");
     assertThat(row("obs-twice")).containsEntry("value", "2.5").containsEntry("source_version", "2");
     assertThat(row("obs-after")).containsEntry("value", "3.5");
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM measurement WHERE source_id = 'src-twice'", Integer.class))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM measurement WHERE source_id = 'src-twice'", Integer.class))
         .isEqualTo(1);
   }
 }

@@ -35,7 +35,8 @@ class RawStoreCopyTest {
   @BeforeAll
   void schema() throws Exception {
     TestDatabase.Database db = TestDatabase.newDatabase();
-    DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.username(), db.password());
+    DriverManagerDataSource ds =
+        new DriverManagerDataSource(db.url(), db.username(), db.password());
     SpringLiquibase liquibase = new SpringLiquibase();
     liquibase.setDataSource(ds);
     liquibase.setChangeLog("classpath:db/changelog/db.changelog-master.yaml");
@@ -47,7 +48,8 @@ class RawStoreCopyTest {
   }
 
   static RawResource raw(String id, String version, Instant lastUpdated, byte[] hash, String json) {
-    return new RawResource("site-c", "Observation", id, version, lastUpdated, hash, json, "http", "curated");
+    return new RawResource(
+        "site-c", "Observation", id, version, lastUpdated, hash, json, "http", "curated");
   }
 
   @Test
@@ -72,7 +74,9 @@ class RawStoreCopyTest {
             raw("copy-1", "v\t1\\", updated, hash, awkward),
             raw(oddId, null, null, new byte[] {0}, "{\"resourceType\":\"Observation\"}")),
         ids,
-        Set.of(new SourceKey("site-c", "Observation", "copy-1"), new SourceKey("site-c", "Observation", oddId)));
+        Set.of(
+            new SourceKey("site-c", "Observation", "copy-1"),
+            new SourceKey("site-c", "Observation", oddId)));
 
     Map<String, Object> row =
         jdbc.queryForMap(
@@ -87,9 +91,14 @@ class RawStoreCopyTest {
     assertThat(row.get("channel")).isEqualTo("http");
     assertThat(
             jdbc.queryForObject(
-                "SELECT content #>> '{note,0,text}' FROM raw_resource WHERE raw_id = ?", String.class, ids[0]))
-        .isEqualTo("line1\nline2\r\n back\\slash \"quoted\" \u00e9 \u00fc\u00df \u65e5\u672c \\N \\x00");
-    assertThat(jdbc.queryForObject("SELECT version_id FROM raw_resource WHERE raw_id = ?", String.class, ids[1]))
+                "SELECT content #>> '{note,0,text}' FROM raw_resource WHERE raw_id = ?",
+                String.class,
+                ids[0]))
+        .isEqualTo(
+            "line1\nline2\r\n back\\slash \"quoted\" \u00e9 \u00fc\u00df \u65e5\u672c \\N \\x00");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT version_id FROM raw_resource WHERE raw_id = ?", String.class, ids[1]))
         .isNull();
 
     SourceKey k1 = new SourceKey("site-c", "Observation", "copy-1");
@@ -102,8 +111,11 @@ class RawStoreCopyTest {
     assertThat(heads.get(k2).rawId()).isEqualTo(ids[1]);
     assertThat(heads.get(k2).versionId()).isNull();
     assertThat(heads.get(k2).lastUpdated()).isNull();
-    assertThat(jdbc.queryForObject(
-            "SELECT outcome FROM source_resource_head WHERE resource_id = ?", String.class, oddId))
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT outcome FROM source_resource_head WHERE resource_id = ?",
+                String.class,
+                oddId))
         .isEqualTo("curated");
   }
 
@@ -111,12 +123,15 @@ class RawStoreCopyTest {
   void aFirstVersionWhoseHeadExistsByNow_isAHeadRace() {
     byte[] hash = "h".getBytes(StandardCharsets.UTF_8);
     SourceKey key = new SourceKey("site-c", "Observation", "raced");
-    writer.insertRaw(List.of(raw("raced", "1", null, hash, "{}")), writer.allocateRawIds(1), Set.of(key));
+    writer.insertRaw(
+        List.of(raw("raced", "1", null, hash, "{}")), writer.allocateRawIds(1), Set.of(key));
 
     assertThatThrownBy(
             () ->
                 writer.insertRaw(
-                    List.of(raw("raced", "2", null, hash, "{}")), writer.allocateRawIds(1), Set.of(key)))
+                    List.of(raw("raced", "2", null, hash, "{}")),
+                    writer.allocateRawIds(1),
+                    Set.of(key)))
         .isInstanceOf(SourceHeadRaceException.class);
     assertThat(writer.findHeads("site-c", List.of(key)).get(key).versionId()).isEqualTo("1");
   }

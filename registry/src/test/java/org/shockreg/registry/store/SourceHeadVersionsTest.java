@@ -54,15 +54,25 @@ class SourceHeadVersionsTest {
   /** A raw row and the head on it, as intake stored them before heads had source_last_updated. */
   void oldHead(String id, String meta) {
     long rawId = jdbc.queryForObject("SELECT nextval('raw_resource_raw_id_seq')", Long.class);
-    String content = "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\"" + (meta == null ? "" : ",\"meta\":" + meta) + "}";
+    String content =
+        "{\"resourceType\":\"Observation\",\"id\":\""
+            + id
+            + "\""
+            + (meta == null ? "" : ",\"meta\":" + meta)
+            + "}";
     jdbc.update(
         "INSERT INTO raw_resource (raw_id, site_id, resource_type, resource_id, version_id, content_hash, content, channel)"
             + " VALUES (?, 'site-m', 'Observation', ?, '1', ?, ?::jsonb, 'http')",
-        rawId, id, id.getBytes(StandardCharsets.UTF_8), content);
+        rawId,
+        id,
+        id.getBytes(StandardCharsets.UTF_8),
+        content);
     jdbc.update(
         "INSERT INTO source_resource_head (site_id, resource_type, resource_id, raw_id, version_id, content_hash, outcome)"
             + " VALUES ('site-m', 'Observation', ?, ?, '1', ?, 'curated')",
-        id, rawId, id.getBytes(StandardCharsets.UTF_8));
+        id,
+        rawId,
+        id.getBytes(StandardCharsets.UTF_8));
   }
 
   Instant headLastUpdated(String site, String id) {
@@ -71,11 +81,13 @@ class SourceHeadVersionsTest {
   }
 
   @Test
-  void migration_fillsExistingHeadsFromTheirRawMeta_andLeavesUnreadableValuesEmpty() throws Exception {
+  void migration_fillsExistingHeadsFromTheirRawMeta_andLeavesUnreadableValuesEmpty()
+      throws Exception {
     // Back to the schema before the changeset, with heads stored then; then migrate again.
     jdbc.update("DELETE FROM databasechangelog WHERE id = ?", CHANGESET);
     jdbc.execute("ALTER TABLE source_resource_head DROP COLUMN source_last_updated");
-    oldHead("with-offset", "{\"versionId\":\"1\",\"lastUpdated\":\"2025-04-02T10:00:00.250+02:00\"}");
+    oldHead(
+        "with-offset", "{\"versionId\":\"1\",\"lastUpdated\":\"2025-04-02T10:00:00.250+02:00\"}");
     oldHead("no-meta", null);
     oldHead("no-last-updated", "{\"versionId\":\"1\"}");
     oldHead("impossible-date", "{\"lastUpdated\":\"2025-02-30T10:00:00Z\"}");
@@ -84,7 +96,8 @@ class SourceHeadVersionsTest {
 
     migrate();
 
-    assertThat(headLastUpdated("site-m", "with-offset")).isEqualTo(Instant.parse("2025-04-02T08:00:00.250Z"));
+    assertThat(headLastUpdated("site-m", "with-offset"))
+        .isEqualTo(Instant.parse("2025-04-02T08:00:00.250Z"));
     assertThat(headLastUpdated("site-m", "no-meta")).isNull();
     assertThat(headLastUpdated("site-m", "no-last-updated")).isNull();
     assertThat(headLastUpdated("site-m", "impossible-date")).isNull();
@@ -95,15 +108,27 @@ class SourceHeadVersionsTest {
 
   static RawResource raw(String id, String version, Instant lastUpdated, String hash) {
     return new RawResource(
-        "site-a", "Observation", id, version, lastUpdated, hash.getBytes(StandardCharsets.UTF_8),
-        "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"meta\":{\"versionId\":\"" + version + "\"}}",
-        "http", "curated");
+        "site-a",
+        "Observation",
+        id,
+        version,
+        lastUpdated,
+        hash.getBytes(StandardCharsets.UTF_8),
+        "{\"resourceType\":\"Observation\",\"id\":\""
+            + id
+            + "\",\"meta\":{\"versionId\":\""
+            + version
+            + "\"}}",
+        "http",
+        "curated");
   }
 
   @Test
   void insertRaw_storesTheVersionsLastUpdatedOnTheHead() {
     Instant t = Instant.parse("2025-04-03T10:00:00Z");
-    writer.insertRaw(List.of(raw("obs-1", "3", t, "h3"), raw("obs-2", null, null, "h0")), writer.allocateRawIds(2));
+    writer.insertRaw(
+        List.of(raw("obs-1", "3", t, "h3"), raw("obs-2", null, null, "h0")),
+        writer.allocateRawIds(2));
     SourceKey k1 = new SourceKey("site-a", "Observation", "obs-1");
     SourceKey k2 = new SourceKey("site-a", "Observation", "obs-2");
     Map<SourceKey, SourceHead> heads = writer.findHeads("site-a", List.of(k1, k2));
@@ -122,7 +147,10 @@ class SourceHeadVersionsTest {
     writer.insertOlderVersions(List.of(raw("obs-old", "1", null, "h1")), writer.allocateRawIds(1));
     // The same version again (a history re-sent), and a version without id: once each.
     writer.insertOlderVersions(
-        List.of(raw("obs-old", "1", null, "h1"), raw("obs-old", null, null, "hx"), raw("obs-old", null, null, "hx")),
+        List.of(
+            raw("obs-old", "1", null, "h1"),
+            raw("obs-old", null, null, "hx"),
+            raw("obs-old", null, null, "hx")),
         writer.allocateRawIds(3));
 
     assertThat(

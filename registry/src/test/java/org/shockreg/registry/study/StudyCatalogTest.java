@@ -19,11 +19,23 @@ class StudyCatalogTest {
     StudyDefinition s = StudyCatalog.load(null).studies().get("altshock-2");
     assertThat(s.criteria())
         .extracting(StudyDefinition.Criterion::key)
-        .containsExactly("age", "etiology", "lvef", "hypotension-hypoperfusion", "scai", "window", "exclusion", "manual");
+        .containsExactly(
+            "age",
+            "etiology",
+            "lvef",
+            "hypotension-hypoperfusion",
+            "scai",
+            "window",
+            "exclusion",
+            "manual");
     assertThat(s.randomizationWindowHours()).isEqualTo(6);
-    assertThat(s.arms()).extracting(StudyDefinition.Arm::code).containsExactly("early-iabp", "standard-care");
+    assertThat(s.arms())
+        .extracting(StudyDefinition.Arm::code)
+        .containsExactly("early-iabp", "standard-care");
     assertThat(s.primaryEndpoint().days()).isEqualTo(60);
-    assertThat(s.export()).extracting(StudyDefinition.ExportField::name).contains("lvef_baseline", "primary_endpoint");
+    assertThat(s.export())
+        .extracting(StudyDefinition.ExportField::name)
+        .contains("lvef_baseline", "primary_endpoint");
   }
 
   @Test
@@ -48,8 +60,10 @@ class StudyCatalogTest {
         """);
     assertThatThrownBy(() -> StudyCatalog.load(dir))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("broken.yaml: screening.criteria[0].from (line 11): '-12 months' is not a relative time")
-        .hasMessageContaining("broken.yaml: screening.criteria[0].any[0] (line 14): exactly one of below, above");
+        .hasMessageContaining(
+            "broken.yaml: screening.criteria[0].from (line 11): '-12 months' is not a relative time")
+        .hasMessageContaining(
+            "broken.yaml: screening.criteria[0].any[0] (line 14): exactly one of below, above");
   }
 
   @Test
@@ -89,15 +103,22 @@ class StudyCatalogTest {
               any: [ { variable: troponin, above: 1 } ]
         """);
     StudyCatalog catalog = StudyCatalog.load(dir);
-    assertThatThrownBy(() -> catalog.checkVocabulary(Set.of("lvef"), Set.of(), Set.of("iabp", "durable-lvad", "heart-transplant")))
-        .hasMessageContaining("vocab.yaml: screening.criteria[0].any[0].variable (line 14): unknown registry variable troponin");
+    assertThatThrownBy(
+            () ->
+                catalog.checkVocabulary(
+                    Set.of("lvef"), Set.of(), Set.of("iabp", "durable-lvad", "heart-transplant")))
+        .hasMessageContaining(
+            "vocab.yaml: screening.criteria[0].any[0].variable (line 14): unknown registry variable troponin");
   }
 
   @Test
   void relativeTimes_areCalendarMonthsDaysAndHours() {
     java.time.Instant t = java.time.Instant.parse("2025-06-02T10:00:00Z");
-    assertThat(RelativeTime.parse("-12mo").from(t)).isEqualTo(java.time.Instant.parse("2024-06-02T10:00:00Z"));
-    assertThat(RelativeTime.parse("-30d").from(t)).isEqualTo(java.time.Instant.parse("2025-05-03T10:00:00Z"));
-    assertThat(RelativeTime.parse("6h").from(t)).isEqualTo(java.time.Instant.parse("2025-06-02T16:00:00Z"));
+    assertThat(RelativeTime.parse("-12mo").from(t))
+        .isEqualTo(java.time.Instant.parse("2024-06-02T10:00:00Z"));
+    assertThat(RelativeTime.parse("-30d").from(t))
+        .isEqualTo(java.time.Instant.parse("2025-05-03T10:00:00Z"));
+    assertThat(RelativeTime.parse("6h").from(t))
+        .isEqualTo(java.time.Instant.parse("2025-06-02T16:00:00Z"));
   }
 }

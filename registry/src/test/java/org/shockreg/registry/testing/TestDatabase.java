@@ -22,8 +22,8 @@ import org.testcontainers.containers.PostgreSQLContainer;
 /**
  * A real PostgreSQL for integration tests: Testcontainers' {@code postgres:17} where a Docker
  * engine answers, otherwise the same embedded PostgreSQL the product runs on. One server per JVM;
- * each caller gets a fresh database of its own, so test classes never see each other's data.
- * Never H2, never a mock.
+ * each caller gets a fresh database of its own, so test classes never see each other's data. Never
+ * H2, never a mock.
  */
 public final class TestDatabase {
 
@@ -38,7 +38,8 @@ public final class TestDatabase {
 
   public static synchronized Database newDatabase() {
     Server s = server();
-    String name = "shockreg_test_" + ProcessHandle.current().pid() + "_" + counter.incrementAndGet();
+    String name =
+        "shockreg_test_" + ProcessHandle.current().pid() + "_" + counter.incrementAndGet();
     try (Connection c = DriverManager.getConnection(s.adminUrl(), s.username(), s.password());
         Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + name);
@@ -48,10 +49,14 @@ public final class TestDatabase {
     return new Database(s.urlFor(name), s.username(), s.password());
   }
 
-  /** A new database with the registry schema (Liquibase), for tests of one repository without Spring Boot. */
+  /**
+   * A new database with the registry schema (Liquibase), for tests of one repository without Spring
+   * Boot.
+   */
   public static DataSource newMigratedDataSource() throws Exception {
     Database db = newDatabase();
-    DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.username(), db.password());
+    DriverManagerDataSource ds =
+        new DriverManagerDataSource(db.url(), db.username(), db.password());
     SpringLiquibase liquibase = new SpringLiquibase();
     liquibase.setDataSource(ds);
     liquibase.setChangeLog("classpath:db/changelog/db.changelog-master.yaml");
@@ -111,7 +116,8 @@ public final class TestDatabase {
           .addShutdownHook(
               new Thread(
                   () -> {
-                    // JVM shutdown hooks run concurrently: let Spring close the cached test contexts
+                    // JVM shutdown hooks run concurrently: let Spring close the cached test
+                    // contexts
                     // (audit and outbox writers flush on stop) before their database goes away,
                     // instead of leaving them waiting 30 s for a connection.
                     awaitSpringShutdown();

@@ -24,32 +24,57 @@ class InterimReportCalculatorTest {
   static StudyDefinition study(String... arms) {
     List<Criterion> criteria =
         List.of(
-            criterion("age", "age"), criterion("etiology", "etiology"), criterion("window", "randomization-window"),
-            criterion("lvef", "measurement"), criterion("manual", "manual"), criterion("exclusion", "no-diagnosis"));
+            criterion("age", "age"),
+            criterion("etiology", "etiology"),
+            criterion("window", "randomization-window"),
+            criterion("lvef", "measurement"),
+            criterion("manual", "manual"),
+            criterion("exclusion", "no-diagnosis"));
     List<Arm> a = new ArrayList<>();
     for (String code : arms) {
       a.add(new Arm(code, code, null, null, null));
     }
-    return new StudyDefinition("s", "S", "active", null, null, a, new Screening(6, criteria), null, null);
+    return new StudyDefinition(
+        "s", "S", "active", null, null, a, new Screening(6, criteria), null, null);
   }
 
   static Criterion criterion(String key, String type) {
     return new Criterion(key, type, null, null, null, null, null, null, null, null);
   }
 
-  static RandomizedRow row(String arm, Integer age, String lvef, Boolean ischemic, String cicuHours,
-      Instant iabp, String endpoint, Instant endpointAt) {
-    return new RandomizedRow("rs-" + arm + age, arm, T0, age, lvef == null ? null : new BigDecimal(lvef), null, null,
-        ischemic, cicuHours == null ? null : new BigDecimal(cicuHours), iabp, endpoint, endpointAt);
+  static RandomizedRow row(
+      String arm,
+      Integer age,
+      String lvef,
+      Boolean ischemic,
+      String cicuHours,
+      Instant iabp,
+      String endpoint,
+      Instant endpointAt) {
+    return new RandomizedRow(
+        "rs-" + arm + age,
+        arm,
+        T0,
+        age,
+        lvef == null ? null : new BigDecimal(lvef),
+        null,
+        null,
+        ischemic,
+        cicuHours == null ? null : new BigDecimal(cicuHours),
+        iabp,
+        endpoint,
+        endpointAt);
   }
 
-  static final ConsortCounts COUNTS = new ConsortCounts(10, 5, 3, 2, 4, Map.of("age", 2, "exclusion", 4, "window", 1));
+  static final ConsortCounts COUNTS =
+      new ConsortCounts(10, 5, 3, 2, 4, Map.of("age", 2, "exclusion", 4, "window", 1));
 
   @Test
   void consort_listsEveryDecidingCriterionInDefinitionOrder_withZeros() {
     InterimReport r = InterimReportCalculator.report(study("a", "b"), COUNTS, List.of(), null);
     assertThat(r.consort().ineligibleBy())
-        .containsExactly(entry("age", 2), entry("etiology", 0), entry("lvef", 0), entry("exclusion", 4));
+        .containsExactly(
+            entry("age", 2), entry("etiology", 0), entry("lvef", 0), entry("exclusion", 4));
     assertThat(r.consort().screened()).isEqualTo(10);
     assertThat(r.consort().randomized()).isEqualTo(4);
   }
@@ -104,7 +129,8 @@ class InterimReportCalculatorTest {
     RandomizedRow success = row("a", 50, null, null, null, null, "success", decided);
     assertThat(InterimReportCalculator.endpointAsOf(success, null)).isEqualTo("success");
     assertThat(InterimReportCalculator.endpointAsOf(success, decided)).isEqualTo("success");
-    assertThat(InterimReportCalculator.endpointAsOf(success, decided.minusSeconds(1))).isEqualTo("incomplete");
+    assertThat(InterimReportCalculator.endpointAsOf(success, decided.minusSeconds(1)))
+        .isEqualTo("incomplete");
     RandomizedRow undated = row("a", 50, null, null, null, null, "failure", null);
     assertThat(InterimReportCalculator.endpointAsOf(undated, null)).isEqualTo("failure");
     assertThat(InterimReportCalculator.endpointAsOf(undated, decided)).isEqualTo("incomplete");
@@ -117,16 +143,22 @@ class InterimReportCalculatorTest {
     assertThat(one.effect().note()).contains("fewer than two arms");
     InterimReport undecided =
         InterimReportCalculator.report(
-            study("a", "b"), COUNTS, List.of(row("a", 50, null, null, null, null, "success", T0)), null);
+            study("a", "b"),
+            COUNTS,
+            List.of(row("a", 50, null, null, null, null, "success", T0)),
+            null);
     assertThat(undecided.effect().pValue()).isNull();
-    assertThat(undecided.effect().note()).isEqualTo("no decided primary endpoint (success or failure) yet in arm b");
+    assertThat(undecided.effect().note())
+        .isEqualTo("no decided primary endpoint (success or failure) yet in arm b");
     assertThat(undecided.arms().get(1).age().median()).isNull();
     assertThat(undecided.arms().get(1).primaryEndpoint().successShare()).isNull();
   }
 
   @Test
   void reportedNumbers_areRoundedAsDocumented() {
-    assertThat(InterimReportCalculator.fixed(0.18571428)).isEqualByComparingTo("0.1857").hasToString("0.1857");
+    assertThat(InterimReportCalculator.fixed(0.18571428))
+        .isEqualByComparingTo("0.1857")
+        .hasToString("0.1857");
     assertThat(InterimReportCalculator.fixed(-0.00004)).isEqualByComparingTo("0");
     assertThat(InterimReportCalculator.significant(0.0005367241191)).hasToString("0.0005367");
     assertThat(InterimReportCalculator.significant(1.0)).hasToString("1");

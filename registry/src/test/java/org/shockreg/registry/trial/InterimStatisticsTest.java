@@ -22,8 +22,8 @@ class InterimStatisticsTest {
   }
 
   /**
-   * Newcombe, Two-sided confidence intervals for the single proportion, Stat Med
-   * 1998;17:857-872, Table I, Wilson score method (method 3).
+   * Newcombe, Two-sided confidence intervals for the single proportion, Stat Med 1998;17:857-872,
+   * Table I, Wilson score method (method 3).
    */
   @ParameterizedTest(name = "{0}/{1} -> {2} to {3}")
   @CsvSource({
@@ -42,13 +42,13 @@ class InterimStatisticsTest {
   void wilson_staysWithin0and1_atTheExtremes() {
     assertThat(InterimStatistics.wilson(0, 10, Z95).lower()).isZero();
     assertThat(InterimStatistics.wilson(10, 10, Z95).upper()).isEqualTo(1.0);
-    assertThatThrownBy(() -> InterimStatistics.wilson(0, 0, Z95)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> InterimStatistics.wilson(0, 0, Z95))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   /**
-   * Newcombe, Interval estimation for the difference between independent proportions: comparison
-   * of eleven methods, Stat Med 1998;17:873-890, Table II, method 10 (hybrid score), examples
-   * (a)-(h).
+   * Newcombe, Interval estimation for the difference between independent proportions: comparison of
+   * eleven methods, Stat Med 1998;17:873-890, Table II, method 10 (hybrid score), examples (a)-(h).
    */
   @ParameterizedTest(name = "{0}/{1} - {2}/{3} = {4} ({5} to {6})")
   @CsvSource({
@@ -61,7 +61,8 @@ class InterimStatisticsTest {
     "10, 10, 0, 20, 1.0000, 0.6791, 1.0000",
     "10, 10, 0, 10, 1.0000, 0.6075, 1.0000",
   })
-  void newcombeHybridScore_matchesTableII(int x1, int n1, int x2, int n2, double d, double low, double high) {
+  void newcombeHybridScore_matchesTableII(
+      int x1, int n1, int x2, int n2, double d, double low, double high) {
     Estimate e = InterimStatistics.newcombeDifference(x1, n1, x2, n2, 0.95);
     assertThat(e.estimate()).isCloseTo(d, within(0.00005));
     assertThat(e.lower()).isCloseTo(low, within(0.00005));
@@ -78,9 +79,9 @@ class InterimStatisticsTest {
   }
 
   /**
-   * Two-sided p-values as R's {@code fisher.test} gives them: Fisher's tea-tasting lady
-   * (R documentation, p = 0.4857), R's Convictions example (p = 0.0005367), the Wikipedia
-   * example 1,9 / 11,3 (p = 0.002759) and further tables.
+   * Two-sided p-values as R's {@code fisher.test} gives them: Fisher's tea-tasting lady (R
+   * documentation, p = 0.4857), R's Convictions example (p = 0.0005367), the Wikipedia example 1,9
+   * / 11,3 (p = 0.002759) and further tables.
    */
   @ParameterizedTest(name = "{0},{1} / {2},{3} -> p = {4}")
   @CsvSource({

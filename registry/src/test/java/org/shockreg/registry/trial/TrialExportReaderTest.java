@@ -13,12 +13,24 @@ class TrialExportReaderTest {
     TrialExportReader.Query q =
         TrialExportReader.query(
             "altshock-2",
-            List.of("baseline:lvef", "age", "device-start:va-ecmo", "criterion:x'); DROP TABLE patient; --",
-                "etiology", "scai-worst-24h", "hf-cs-de-novo"));
+            List.of(
+                "baseline:lvef",
+                "age",
+                "device-start:va-ecmo",
+                "criterion:x'); DROP TABLE patient; --",
+                "etiology",
+                "scai-worst-24h",
+                "hf-cs-de-novo"));
 
     assertThat(q.params())
-        .containsExactly("altshock-2", "lvef", "va-ecmo", "x'); DROP TABLE patient; --", "cs-etiology",
-            "scai-stage-worst-24h", "hf-cs-de-novo");
+        .containsExactly(
+            "altshock-2",
+            "lvef",
+            "va-ecmo",
+            "x'); DROP TABLE patient; --",
+            "cs-etiology",
+            "scai-stage-worst-24h",
+            "hf-cs-de-novo");
     assertThat(q.sql()).doesNotContain("lvef", "va-ecmo", "DROP", "altshock");
     assertThat(q.sql().chars().filter(c -> c == '?').count()).isEqualTo(q.params().size());
   }

@@ -1,7 +1,5 @@
 package org.shockreg.ingest.pull.auth;
 
-import org.shockreg.ingest.pull.LoggedUrl;
-
 import com.nimbusds.jose.jwk.JWK;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -12,6 +10,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import org.shockreg.ingest.pull.LoggedUrl;
 import org.shockreg.ingest.pull.PullSourcesProperties.Auth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,7 +120,10 @@ public final class AccessTokenProviders {
             : auth.scope().trim().replaceAll("\\s+", " ");
     JWK key = SigningKeys.load(sourceId, auth);
     if ("http".equals(tokenUrl.getScheme()) && !isLoopback(tokenUrl.getHost())) {
-      log.warn("event=token_url_not_https source={} token_url={}", sourceId, LoggedUrl.of(tokenUrl.toString()));
+      log.warn(
+          "event=token_url_not_https source={} token_url={}",
+          sourceId,
+          LoggedUrl.of(tokenUrl.toString()));
     }
     log.info(
         "event=smart_backend_configured source={} client_id={} token_url={} alg={} kid={}",

@@ -48,9 +48,11 @@ final class PemKeys {
     try {
       pem = Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new BadKeyFile("cannot read private key file " + file + ": " + e.getClass().getSimpleName(), e);
+      throw new BadKeyFile(
+          "cannot read private key file " + file + ": " + e.getClass().getSimpleName(), e);
     }
-    if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || pem.contains("Proc-Type: 4,ENCRYPTED")) {
+    if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || pem.contains("Proc-Type: 4,ENCRYPTED")) {
       throw encrypted(file);
     }
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
@@ -63,7 +65,9 @@ final class PemKeys {
         if (o instanceof PEMKeyPair pair) { // PKCS#1 or SEC1
           return withPublic(
               converter.getPrivateKey(pair.getPrivateKeyInfo()),
-              pair.getPublicKeyInfo() == null ? null : converter.getPublicKey(pair.getPublicKeyInfo()));
+              pair.getPublicKeyInfo() == null
+                  ? null
+                  : converter.getPublicKey(pair.getPublicKeyInfo()));
         }
         if (o instanceof PrivateKeyInfo info) { // PKCS#8
           return withPublic(converter.getPrivateKey(info), null);
@@ -74,31 +78,43 @@ final class PemKeys {
       throw e;
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new BadKeyFile(
-          "private key file " + file + ": cannot decode the private key (" + e.getClass().getSimpleName() + ")", e);
+          "private key file "
+              + file
+              + ": cannot decode the private key ("
+              + e.getClass().getSimpleName()
+              + ")",
+          e);
     }
     throw new BadKeyFile(
-        "private key file " + file + " holds no PEM private key (expected -----BEGIN PRIVATE KEY-----, PKCS#8)");
+        "private key file "
+            + file
+            + " holds no PEM private key (expected -----BEGIN PRIVATE KEY-----, PKCS#8)");
   }
 
   private static BadKeyFile encrypted(Path file) {
     return new BadKeyFile(
-        "private key file " + file + " is encrypted; store it unencrypted with restricted file permissions"
+        "private key file "
+            + file
+            + " is encrypted; store it unencrypted with restricted file permissions"
             + " (openssl pkcs8 -topk8 -nocrypt -in encrypted.pem -out key.pem)");
   }
 
-  private static KeyPair withPublic(PrivateKey key, PublicKey known) throws GeneralSecurityException {
+  private static KeyPair withPublic(PrivateKey key, PublicKey known)
+      throws GeneralSecurityException {
     if (known != null) {
       return new KeyPair(known, key);
     }
     if (key instanceof RSAPrivateCrtKey rsa) {
       PublicKey pub =
-          KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+          KeyFactory.getInstance("RSA")
+              .generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
       return new KeyPair(pub, key);
     }
     if (key instanceof ECPrivateKey ec) {
       return new KeyPair(ecPublic(ec), key);
     }
-    throw new GeneralSecurityException("neither an RSA key with CRT parameters nor an EC key: " + key.getAlgorithm());
+    throw new GeneralSecurityException(
+        "neither an RSA key with CRT parameters nor an EC key: " + key.getAlgorithm());
   }
 
   /** Q = d·G on the key's curve, by BouncyCastle. */
@@ -106,7 +122,8 @@ final class PemKeys {
     org.bouncycastle.jce.spec.ECParameterSpec curve = EC5Util.convertSpec(key.getParams());
     BigInteger d = key.getS();
     ECPoint q = new FixedPointCombMultiplier().multiply(curve.getG(), d).normalize();
-    return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(EC5Util.convertPoint(q), key.getParams()));
+    return KeyFactory.getInstance("EC")
+        .generatePublic(new ECPublicKeySpec(EC5Util.convertPoint(q), key.getParams()));
   }
 
   private static final class BadKeyFile extends IllegalArgumentException {

@@ -64,7 +64,14 @@ public final class SmartBackendTokenProvider implements AccessTokenProvider {
       Clock clock) {
     this(
         new SmartTokenEndpoint(
-            sourceId, clientId, signingKey, tokenUrl, scope, http, clock, d -> Thread.sleep(d.toMillis()),
+            sourceId,
+            clientId,
+            signingKey,
+            tokenUrl,
+            scope,
+            http,
+            clock,
+            d -> Thread.sleep(d.toMillis()),
             Duration.ofSeconds(1)),
         clock);
   }

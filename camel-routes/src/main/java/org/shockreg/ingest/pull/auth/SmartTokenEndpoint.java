@@ -128,8 +128,17 @@ final class SmartTokenEndpoint {
   /** Names the source, client, endpoint and key, never a secret. */
   @Override
   public String toString() {
-    return "[source=" + sourceId + ", clientId=" + clientId + ", tokenUrl=" + tokenUrl + ", alg="
-        + header.getAlgorithm() + ", kid=" + header.getKeyID() + "]";
+    return "[source="
+        + sourceId
+        + ", clientId="
+        + clientId
+        + ", tokenUrl="
+        + tokenUrl
+        + ", alg="
+        + header.getAlgorithm()
+        + ", kid="
+        + header.getKeyID()
+        + "]";
   }
 
   /** Asks for a token, with the retries; {@link TokenRequestException} when none is issued. */
@@ -215,7 +224,8 @@ final class SmartTokenEndpoint {
       throw new TokenRequestException(
           sourceId, 0, "source " + sourceId + ": cannot sign the client assertion", e);
     }
-    return new TokenRequest(tokenUrl, new PrivateKeyJWT(assertion), new ClientCredentialsGrant(), scope);
+    return new TokenRequest(
+        tokenUrl, new PrivateKeyJWT(assertion), new ClientCredentialsGrant(), scope);
   }
 
   private BearerAccessToken bearerToken(String body) {
@@ -244,7 +254,10 @@ final class SmartTokenEndpoint {
       return BearerAccessToken.parse(json);
     } catch (ParseException | IllegalArgumentException e) {
       throw new TokenRequestException(
-          sourceId, 200, prefix() + " answered without a usable access_token (" + e.getMessage() + ")", null);
+          sourceId,
+          200,
+          prefix() + " answered without a usable access_token (" + e.getMessage() + ")",
+          null);
     }
   }
 
@@ -300,6 +313,9 @@ final class SmartTokenEndpoint {
   }
 
   private String prefix() {
-    return "smart-backend token request for source " + sourceId + " to " + LoggedUrl.of(tokenUrl.toString());
+    return "smart-backend token request for source "
+        + sourceId
+        + " to "
+        + LoggedUrl.of(tokenUrl.toString());
   }
 }

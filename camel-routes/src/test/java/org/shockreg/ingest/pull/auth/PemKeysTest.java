@@ -53,7 +53,8 @@ class PemKeysTest {
 
   static void assertSamePair(KeyPair expected, KeyPair read, String algorithm) throws Exception {
     if (expected.getPrivate() instanceof java.security.interfaces.ECPrivateKey e) {
-      assertThat(((java.security.interfaces.ECPrivateKey) read.getPrivate()).getS()).isEqualTo(e.getS());
+      assertThat(((java.security.interfaces.ECPrivateKey) read.getPrivate()).getS())
+          .isEqualTo(e.getS());
     } else {
       assertThat(read.getPrivate().getEncoded()).isEqualTo(expected.getPrivate().getEncoded());
     }
@@ -92,19 +93,26 @@ class PemKeysTest {
     }
   }
 
-  /** SEC1 as {@code openssl ecparam -genkey} writes it: the curve block, then d with the curve in [0] and the public key in [1]. */
+  /**
+   * SEC1 as {@code openssl ecparam -genkey} writes it: the curve block, then d with the curve in
+   * [0] and the public key in [1].
+   */
   static String sec1(KeyPair k) throws IOException {
-    java.security.interfaces.ECPrivateKey priv = (java.security.interfaces.ECPrivateKey) k.getPrivate();
+    java.security.interfaces.ECPrivateKey priv =
+        (java.security.interfaces.ECPrivateKey) k.getPrivate();
     org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki =
         org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(k.getPublic().getEncoded());
-    org.bouncycastle.asn1.ASN1Primitive curve = spki.getAlgorithm().getParameters().toASN1Primitive();
+    org.bouncycastle.asn1.ASN1Primitive curve =
+        spki.getAlgorithm().getParameters().toASN1Primitive();
     org.bouncycastle.asn1.sec.ECPrivateKey sec1 =
         new org.bouncycastle.asn1.sec.ECPrivateKey(
             priv.getParams().getOrder().bitLength(), priv.getS(), spki.getPublicKeyData(), curve);
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      w.writeObject(new org.bouncycastle.util.io.pem.PemObject("EC PARAMETERS", curve.getEncoded()));
-      w.writeObject(new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+      w.writeObject(
+          new org.bouncycastle.util.io.pem.PemObject("EC PARAMETERS", curve.getEncoded()));
+      w.writeObject(
+          new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1.getEncoded()));
     }
     return out.toString();
   }
@@ -115,7 +123,10 @@ class PemKeysTest {
     var jwk = TestKeys.ec(com.nimbusds.jose.jwk.Curve.P_384);
     KeyPair k = jwk.toKeyPair();
     assertSamePair(k, PemKeys.read(TestKeys.writePkcs8(dir, "bare8.pem", jwk)), "SHA384withECDSA");
-    assertSamePair(k, PemKeys.read(TestKeys.writeSec1(dir, "bare-sec1.pem", jwk, TestKeys.P384_OID)), "SHA384withECDSA");
+    assertSamePair(
+        k,
+        PemKeys.read(TestKeys.writeSec1(dir, "bare-sec1.pem", jwk, TestKeys.P384_OID)),
+        "SHA384withECDSA");
   }
 
   @Test

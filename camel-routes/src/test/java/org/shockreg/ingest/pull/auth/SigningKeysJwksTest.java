@@ -174,7 +174,18 @@ class SigningKeysJwksTest {
 
   static PullSource source(boolean enabled, Auth auth) {
     return new PullSource(
-        "fhir-rest", enabled, "https://ehr/fhir", auth, "5m", List.of(), null, null, null, null,
-        null, null, null);
+        "fhir-rest",
+        enabled,
+        "https://ehr/fhir",
+        auth,
+        "5m",
+        List.of(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 }
