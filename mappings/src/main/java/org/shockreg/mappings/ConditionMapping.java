@@ -4,7 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Condition;
-import org.shockreg.registry.curated.CuratedFact.DiagnosisFact;
+import org.shockreg.registry.curated.DiagnosisFact;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceTime;
 

@@ -8,7 +8,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Encounter;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.registry.curated.Coding;
-import org.shockreg.registry.curated.CuratedFact.EncounterFact;
+import org.shockreg.registry.curated.EncounterFact;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceTime;
 

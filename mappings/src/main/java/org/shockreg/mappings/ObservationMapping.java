@@ -20,7 +20,7 @@ import org.shockreg.mappings.units.UnitConversionException;
 import org.shockreg.mappings.units.UnitConverter;
 import org.shockreg.registry.curated.Coding;
 import org.shockreg.registry.curated.CuratedFact;
-import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
+import org.shockreg.registry.curated.MeasurementFact;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceTime;
 

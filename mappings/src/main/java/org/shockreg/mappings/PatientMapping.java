@@ -3,7 +3,7 @@ package org.shockreg.mappings;
 import java.util.List;
 import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
 import org.hl7.fhir.r4.model.Patient;
-import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.curated.PatientFact;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceTime;
 

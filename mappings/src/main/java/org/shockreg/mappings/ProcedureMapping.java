@@ -9,8 +9,8 @@ import org.shockreg.mappings.rules.RuleFiles.DeviceRule;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.mappings.rules.RuleSet.CompiledOverride;
 import org.shockreg.mappings.rules.RuleSet.DeviceMatch;
-import org.shockreg.registry.curated.CuratedFact.DeviceRemovalFact;
-import org.shockreg.registry.curated.CuratedFact.DeviceTherapyFact;
+import org.shockreg.registry.curated.DeviceRemovalFact;
+import org.shockreg.registry.curated.DeviceTherapyFact;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceTime;
 

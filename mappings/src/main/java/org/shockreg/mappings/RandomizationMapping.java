@@ -5,7 +5,7 @@ import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.shockreg.mappings.identity.Pseudonymizer;
-import org.shockreg.registry.curated.CuratedFact.RandomizationFact;
+import org.shockreg.registry.curated.RandomizationFact;
 import org.shockreg.registry.curated.SourceRef;
 import org.shockreg.registry.curated.SourceTime;
 import org.shockreg.registry.study.StudyCatalog;

@@ -33,12 +33,12 @@ import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.mappings.rules.RuleSetLoader;
 import org.shockreg.registry.curated.Coding;
 import org.shockreg.registry.curated.CuratedFact;
-import org.shockreg.registry.curated.CuratedFact.DeviceRemovalFact;
-import org.shockreg.registry.curated.CuratedFact.DeviceTherapyFact;
-import org.shockreg.registry.curated.CuratedFact.DiagnosisFact;
-import org.shockreg.registry.curated.CuratedFact.EncounterFact;
-import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
-import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.curated.DeviceRemovalFact;
+import org.shockreg.registry.curated.DeviceTherapyFact;
+import org.shockreg.registry.curated.DiagnosisFact;
+import org.shockreg.registry.curated.EncounterFact;
+import org.shockreg.registry.curated.MeasurementFact;
+import org.shockreg.registry.curated.PatientFact;
 import org.shockreg.registry.curated.SourceRef;
 
 /** The mapping engine against the clinical contract (data-dictionary.md sections 1, 2, 3, 5). */

@@ -19,7 +19,7 @@ import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.mappings.rules.RuleSetLoader;
 import org.shockreg.mappings.rules.SiteRulesException;
 import org.shockreg.mappings.rules.SiteRulesLoader;
-import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
+import org.shockreg.registry.curated.MeasurementFact;
 import org.shockreg.registry.curated.SourceRef;
 
 /** Times sent without an offset are local to the site (its mapping file's time-zone), else UTC. */

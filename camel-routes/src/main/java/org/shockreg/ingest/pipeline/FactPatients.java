@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.shockreg.registry.curated.CuratedFact;
-import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.curated.PatientFact;
 import org.shockreg.registry.store.PatientMerges;
 
 /**

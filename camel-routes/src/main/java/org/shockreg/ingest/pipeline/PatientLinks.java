@@ -8,7 +8,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Patient.PatientLinkComponent;
 import org.hl7.fhir.r4.model.Reference;
 import org.shockreg.registry.curated.CuratedFact;
-import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.curated.PatientFact;
 import org.shockreg.registry.store.PatientMerges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -27,11 +27,11 @@ import org.shockreg.mappings.MappingOutcome.Kind;
 import org.shockreg.mappings.SourcePatientResolver;
 import org.shockreg.mappings.identity.Pseudonymizer;
 import org.shockreg.registry.curated.Coding;
-import org.shockreg.registry.curated.CuratedFact.DeviceRemovalFact;
-import org.shockreg.registry.curated.CuratedFact.DeviceTherapyFact;
-import org.shockreg.registry.curated.CuratedFact.DiagnosisFact;
-import org.shockreg.registry.curated.CuratedFact.EncounterFact;
-import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
+import org.shockreg.registry.curated.DeviceRemovalFact;
+import org.shockreg.registry.curated.DeviceTherapyFact;
+import org.shockreg.registry.curated.DiagnosisFact;
+import org.shockreg.registry.curated.EncounterFact;
+import org.shockreg.registry.curated.MeasurementFact;
 import org.shockreg.registry.curated.SourceRef;
 
 /**

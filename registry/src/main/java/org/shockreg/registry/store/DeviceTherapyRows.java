@@ -14,9 +14,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.shockreg.registry.curated.CuratedFact.DeviceRemovalFact;
-import org.shockreg.registry.curated.CuratedFact.DeviceTherapyFact;
 import org.shockreg.registry.curated.CurationBatch;
+import org.shockreg.registry.curated.DeviceRemovalFact;
+import org.shockreg.registry.curated.DeviceTherapyFact;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**

@@ -8,7 +8,7 @@ import static org.shockreg.registry.store.FactStatements.batchUpsert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
-import org.shockreg.registry.curated.CuratedFact.DiagnosisFact;
+import org.shockreg.registry.curated.DiagnosisFact;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** The diagnosis table: diagnoses curated from source Conditions. */

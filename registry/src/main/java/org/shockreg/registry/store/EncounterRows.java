@@ -8,7 +8,7 @@ import static org.shockreg.registry.store.FactStatements.batchUpsert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
-import org.shockreg.registry.curated.CuratedFact.EncounterFact;
+import org.shockreg.registry.curated.EncounterFact;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** The encounter table: inpatient and intensive-care stays. */

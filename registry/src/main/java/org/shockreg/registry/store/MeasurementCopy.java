@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
+import org.shockreg.registry.curated.MeasurementFact;
 import org.shockreg.registry.curated.TimePrecision;
 import org.springframework.jdbc.core.JdbcTemplate;
 

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.shockreg.registry.curated.CuratedFact.MeasurementFact;
+import org.shockreg.registry.curated.MeasurementFact;
 import org.shockreg.registry.curated.SourceRef.SourceKey;
 import org.springframework.jdbc.core.JdbcTemplate;
 

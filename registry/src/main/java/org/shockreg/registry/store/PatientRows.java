@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.shockreg.registry.curated.CuratedFact;
-import org.shockreg.registry.curated.CuratedFact.PatientFact;
+import org.shockreg.registry.curated.PatientFact;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**

@@ -7,7 +7,7 @@ import static org.shockreg.registry.store.FactColumns.ts;
 import static org.shockreg.registry.store.FactStatements.batchUpsert;
 
 import java.util.List;
-import org.shockreg.registry.curated.CuratedFact.RandomizationFact;
+import org.shockreg.registry.curated.RandomizationFact;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** The randomization table: randomizations curated from source ResearchSubjects. */
