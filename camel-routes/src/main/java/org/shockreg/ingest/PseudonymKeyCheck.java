@@ -1,6 +1,7 @@
 package org.shockreg.ingest;
 
 import org.shockreg.mappings.identity.Pseudonymizer;
+import org.shockreg.registry.store.RegistrySettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -19,18 +20,12 @@ public final class PseudonymKeyCheck {
 
   public static void verify(JdbcTemplate jdbc, Pseudonymizer pseudonyms) {
     String mine = pseudonyms.fingerprint();
-    int stored =
-        jdbc.update(
-            "INSERT INTO registry_setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-            SETTING,
-            mine);
-    if (stored > 0) {
+    RegistrySettings settings = new RegistrySettings(jdbc);
+    if (settings.putIfAbsent(SETTING, mine)) {
       log.info("event=pseudonym_key_registered fingerprint={}", mine.substring(0, 12));
       return;
     }
-    String known =
-        jdbc.queryForObject(
-            "SELECT value FROM registry_setting WHERE name = ?", String.class, SETTING);
+    String known = settings.get(SETTING);
     if (!mine.equals(known)) {
       throw new IllegalStateException(
           "The pseudonym key (shockreg.pseudonym.key, else <data-dir>/pseudonym-key) is not the key this database"

@@ -11,6 +11,7 @@ import org.shockreg.ingest.demo.SyntheticCohortGenerator.SourceResourceSink;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
+import org.shockreg.registry.store.DemoLoads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -35,7 +36,7 @@ public class DemoCohortLoader implements ApplicationRunner {
   private static final Logger log = LoggerFactory.getLogger(DemoCohortLoader.class);
 
   private final IntakePipeline pipeline;
-  private final JdbcTemplate jdbc;
+  private final DemoLoads loads;
   private final FhirContext fhir;
   private final DemoCohortProperties props;
   private volatile boolean done;
@@ -51,7 +52,7 @@ public class DemoCohortLoader implements ApplicationRunner {
       Environment environment) {
     refuseExternalDatabase(environment);
     this.pipeline = pipeline;
-    this.jdbc = jdbc;
+    this.loads = new DemoLoads(jdbc);
     this.fhir = fhir;
     this.props = props;
   }
@@ -97,10 +98,7 @@ public class DemoCohortLoader implements ApplicationRunner {
 
   /** Sends one generated cohort through intake unless a load under this key is recorded. */
   private void load(String cohortKey, Consumer<SourceResourceSink> generator) {
-    Integer already =
-        jdbc.queryForObject(
-            "SELECT count(*) FROM demo_load WHERE cohort_key = ?", Integer.class, cohortKey);
-    if (already != null && already > 0) {
+    if (loads.loaded(cohortKey)) {
       log.info("event=demo_cohort_present cohort={}", cohortKey);
       return;
     }
@@ -127,10 +125,7 @@ public class DemoCohortLoader implements ApplicationRunner {
                   IntakeRequest.Body.of(site.getValue().toByteArray())));
       total += report.received();
     }
-    jdbc.update(
-        "INSERT INTO demo_load (cohort_key, resources) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        cohortKey,
-        total);
+    loads.record(cohortKey, total);
     log.info(
         "event=demo_cohort_loaded cohort={} resources={} elapsedMs={}",
         cohortKey,
