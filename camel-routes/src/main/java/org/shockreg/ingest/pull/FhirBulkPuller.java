@@ -1,28 +1,21 @@
 package org.shockreg.ingest.pull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeReport;
 import org.shockreg.ingest.pipeline.IntakeRequest;
+import org.shockreg.ingest.pull.BulkManifest.FileRef;
 import org.shockreg.ingest.pull.PullSourcesProperties.PullSource;
 import org.shockreg.registry.intake.DeadLetter;
 import org.shockreg.registry.store.RegistryWriter;
@@ -60,27 +53,14 @@ public class FhirBulkPuller {
     }
   }
 
-  /** One entry of a manifest's {@code output} or {@code error}. */
-  record FileRef(String type, String url, Long count) {}
-
-  /** The completed job's manifest. */
-  record Manifest(
-      Instant transactionTime,
-      boolean requiresAccessToken,
-      List<FileRef> output,
-      List<FileRef> error) {}
-
   private final String sourceId;
   private final PullSource source;
   private final String base;
-  private final FhirPageClient client;
   private final PullStore store;
   private final IntakePipeline pipeline;
   private final RegistryWriter writer;
-  private final ObjectMapper json;
   private final Path workDir;
-  private final Polling polling;
-  private final Clock clock;
+  private final BulkJobClient jobs;
 
   public FhirBulkPuller(
       String sourceId,
@@ -96,14 +76,11 @@ public class FhirBulkPuller {
     this.sourceId = sourceId;
     this.source = source;
     this.base = source.baseUrl().replaceAll("/+$", "");
-    this.client = client;
     this.store = store;
     this.pipeline = pipeline;
     this.writer = writer;
-    this.json = json;
     this.workDir = workDir;
-    this.polling = polling;
-    this.clock = clock;
+    this.jobs = new BulkJobClient(sourceId, base, client, store, json, workDir, polling, clock);
   }
 
   /** The kick-off URL: {@code _since} is the oldest watermark of the types, else {@code since}. */
@@ -160,9 +137,10 @@ public class FhirBulkPuller {
           LoggedUrl.of(job.statusUrl()),
           job.kickedOffAt());
     } else {
-      job = kickOff();
+      Instant since = since();
+      job = jobs.kickOff(kickoffUrl(since), since);
     }
-    Manifest manifest = poll(job);
+    BulkManifest manifest = jobs.poll(job);
     if (manifest == null) {
       // the server no longer knows the job (expired, restarted): forget it, start anew next run
       store.deleteBulkJob(sourceId);
@@ -183,8 +161,8 @@ public class FhirBulkPuller {
                 return i < 0 ? Integer.MAX_VALUE : i;
               }));
       for (FileRef f : outputs) {
-        Path file = download(f, manifest.requiresAccessToken(), files);
-        long n = countLines(file);
+        Path file = jobs.download(f, manifest.requiresAccessToken(), files);
+        long n = BulkJobClient.countLines(file);
         IntakeReport report =
             pipeline.ingest(
                 new IntakeRequest(
@@ -214,7 +192,7 @@ public class FhirBulkPuller {
             LoggedUrl.of(f.url()));
       }
       for (FileRef f : manifest.error()) {
-        Path file = download(f, manifest.requiresAccessToken(), files);
+        Path file = jobs.download(f, manifest.requiresAccessToken(), files);
         long id =
             writer.deadLetter(
                 DeadLetter.of(
@@ -245,7 +223,7 @@ public class FhirBulkPuller {
         listener.watermark(t, manifest.transactionTime());
       }
       store.deleteBulkJob(sourceId);
-      delete(job.statusUrl());
+      jobs.delete(job.statusUrl());
     } finally {
       for (Path f : files) {
         Files.deleteIfExists(f);
@@ -253,204 +231,7 @@ public class FhirBulkPuller {
     }
   }
 
-  private PullStore.BulkJob kickOff() throws IOException, InterruptedException {
-    Instant since = since();
-    String url = kickoffUrl(since);
-    HttpResponse<String> res =
-        client.send(
-            "GET",
-            url,
-            Map.of("Accept", "application/fhir+json", "Prefer", "respond-async"),
-            true,
-            HttpResponse.BodyHandlers.ofString());
-    if (res.statusCode() != 202) {
-      throw new BulkFailure(
-          "kick-off "
-              + LoggedUrl.of(url)
-              + " answered HTTP "
-              + res.statusCode()
-              + brief(res.body()));
-    }
-    String location = res.headers().firstValue("Content-Location").orElse(null);
-    if (location == null || location.isBlank()) {
-      throw new BulkFailure(
-          "kick-off " + LoggedUrl.of(url) + " answered 202 without Content-Location");
-    }
-    String status = URI.create(url).resolve(location.trim()).toString();
-    requireSameOrigin(status, "status URL");
-    store.saveBulkJob(sourceId, status, url, since);
-    log.info(
-        "event=bulk_kicked_off source={} since={} status={}",
-        sourceId,
-        since,
-        LoggedUrl.of(status));
-    return store.bulkJob(sourceId).orElseThrow();
-  }
-
-  /** Polls until the manifest; null when the server no longer knows the job. */
-  Manifest poll(PullStore.BulkJob job) throws IOException, InterruptedException {
-    Instant giveUp = clock.instant().plus(polling.total());
-    Duration next = polling.initial();
-    while (true) {
-      HttpResponse<String> res =
-          client.send(
-              "GET",
-              job.statusUrl(),
-              Map.of("Accept", "application/json"),
-              true,
-              HttpResponse.BodyHandlers.ofString());
-      int status = res.statusCode();
-      if (status == 200) {
-        return manifest(res.body());
-      }
-      if (status == 404 || status == 410) {
-        return null;
-      }
-      if (status != 202) {
-        // The job failed (an OperationOutcome): it is over, the next run kicks off again.
-        store.deleteBulkJob(sourceId);
-        throw new BulkFailure(
-            "export job failed: HTTP "
-                + status
-                + " from "
-                + LoggedUrl.of(job.statusUrl())
-                + brief(res.body()));
-      }
-      if (clock.instant().isAfter(giveUp)) {
-        throw new BulkFailure(
-            "export job still running after " + polling.total() + "; polling again next run");
-      }
-      Duration wait = FhirPageClient.retryAfter(res).orElse(next);
-      if (wait.compareTo(polling.max()) > 0) {
-        wait = polling.max();
-      }
-      next =
-          next.multipliedBy(2).compareTo(polling.max()) > 0 ? polling.max() : next.multipliedBy(2);
-      log.debug(
-          "event=bulk_in_progress source={} progress=\"{}\" waitMs={}",
-          sourceId,
-          res.headers().firstValue("X-Progress").orElse(""),
-          wait.toMillis());
-      client.sleeper().sleep(wait);
-    }
-  }
-
-  Manifest manifest(String body) throws BulkFailure {
-    JsonNode root;
-    try {
-      root = json.readTree(body);
-    } catch (IOException e) {
-      throw new BulkFailure("the export manifest is not JSON: " + e.getMessage());
-    }
-    Instant tt;
-    try {
-      tt = OffsetDateTime.parse(root.path("transactionTime").asText("")).toInstant();
-    } catch (DateTimeParseException e) {
-      throw new BulkFailure("the export manifest has no valid transactionTime");
-    }
-    return new Manifest(
-        tt,
-        root.path("requiresAccessToken").asBoolean(false),
-        files(root.path("output")),
-        files(root.path("error")));
-  }
-
-  private static List<FileRef> files(JsonNode array) {
-    List<FileRef> out = new ArrayList<>();
-    for (JsonNode f : array) {
-      String url = f.path("url").asText(null);
-      if (url != null && !url.isBlank()) {
-        out.add(
-            new FileRef(
-                f.path("type").asText(null),
-                url,
-                f.has("count") ? f.path("count").asLong() : null));
-      }
-    }
-    return out;
-  }
-
-  private Path download(FileRef f, boolean withToken, List<Path> files)
-      throws IOException, InterruptedException {
-    if (withToken) {
-      requireSameOrigin(f.url(), "file URL"); // the token goes only to the source itself
-    }
-    Path file =
-        Files.createTempFile(workDir, (f.type() == null ? "file" : f.type()) + "-", ".ndjson");
-    files.add(file);
-    HttpResponse<Path> res =
-        client.send(
-            "GET",
-            f.url(),
-            Map.of("Accept", NDJSON),
-            withToken,
-            HttpResponse.BodyHandlers.ofFile(
-                file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING));
-    if (res.statusCode() != 200) {
-      throw new BulkFailure(
-          "download "
-              + LoggedUrl.of(f.url())
-              + " answered HTTP "
-              + res.statusCode()
-              + "; the job is polled again next run");
-    }
-    return file;
-  }
-
-  private void delete(String statusUrl) throws InterruptedException {
-    try {
-      HttpResponse<String> res =
-          client.send("DELETE", statusUrl, Map.of(), true, HttpResponse.BodyHandlers.ofString());
-      log.info(
-          "event=bulk_job_deleted source={} status={} http={}",
-          sourceId,
-          LoggedUrl.of(statusUrl),
-          res.statusCode());
-    } catch (FhirPageClient.TransientFailure e) {
-      log.warn(
-          "event=bulk_job_delete_failed source={} status={} error=\"{}\"",
-          sourceId,
-          LoggedUrl.of(statusUrl),
-          e.getMessage());
-    }
-  }
-
-  private void requireSameOrigin(String url, String what) throws BulkFailure {
-    URI b = URI.create(base);
-    URI u = URI.create(url);
-    if (!(Objects.equals(b.getHost(), u.getHost())
-        && b.getPort() == u.getPort()
-        && b.getScheme().equalsIgnoreCase(u.getScheme()))) {
-      throw new BulkFailure(
-          "the "
-              + what
-              + " "
-              + LoggedUrl.of(url)
-              + " leaves the source; not followed with our credentials");
-    }
-  }
-
-  static long countLines(Path file) throws IOException {
-    long n = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (!line.isBlank()) {
-          n++;
-        }
-      }
-    }
-    return n;
-  }
-
   private static String enc(String v) {
     return URLEncoder.encode(v, StandardCharsets.UTF_8);
-  }
-
-  private static String brief(String s) {
-    return s == null || s.isBlank() ? "" : ": " + (s.length() > 300 ? s.substring(0, 300) : s);
   }
 }

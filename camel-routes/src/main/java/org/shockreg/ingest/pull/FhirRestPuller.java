@@ -7,9 +7,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
 import org.shockreg.ingest.pipeline.IntakePipeline;
@@ -23,13 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One run of one {@code fhir-rest} source: per resource type, search from the watermark, follow
- * {@code next} to the end, take each page in through intake and only then move the watermark.
- *
- * <p>Watermark rule (no gaps, also when many resources share one {@code lastUpdated} across a page
- * boundary): after a page of a sorted result, the watermark becomes the greatest {@code
- * lastUpdated} seen that is below the page's greatest one (resources with the page's greatest value
- * may continue on the next page); after the last page, the greatest seen. When a server returns
- * pages out of {@code lastUpdated} order, the watermark moves only after the last page.
+ * {@code next} to the end, take each page in through intake and only then move the watermark (the
+ * rule: {@link LastUpdatedWatermark}).
  */
 public class FhirRestPuller {
 
@@ -144,10 +137,7 @@ public class FhirRestPuller {
     // search again from a little before the watermark (late commits); the watermark itself only
     // moves forward
     Instant from = start == null ? null : start.minus(source.overlapOrDefault());
-    Instant committed = start;
-    Instant seenMax = null; // greatest lastUpdated seen in this run of this type
-    boolean sorted = true;
-    long stale = 0;
+    LastUpdatedWatermark watermark = new LastUpdatedWatermark(start, from);
     String url = firstUrl(type, from);
     while (url != null) {
       FhirPageClient.Page page = client.get(url);
@@ -209,10 +199,6 @@ public class FhirRestPuller {
 
       StringBuilder ndjson = new StringBuilder();
       long n = 0;
-      Instant pageMax = null;
-      Instant belowPageMax = null;
-      Instant prev = null;
-      java.util.List<Instant> seen = new java.util.ArrayList<>();
       for (JsonNode entry : root.path("entry")) {
         JsonNode resource = entry.get("resource");
         String mode = entry.path("search").path("mode").asText("match");
@@ -221,28 +207,7 @@ public class FhirRestPuller {
         }
         ndjson.append(resource.toString()).append('\n');
         n++;
-        Instant lu = lastUpdated(resource);
-        if (lu == null) {
-          continue;
-        }
-        if (from != null && !lu.isAfter(from)) {
-          stale++;
-        }
-        seen.add(lu);
-        if ((prev != null && lu.isBefore(prev)) || (seenMax != null && lu.isBefore(seenMax))) {
-          sorted = false;
-        }
-        prev = lu;
-        if (pageMax == null || lu.isAfter(pageMax)) {
-          pageMax = lu;
-        }
-      }
-      if (pageMax != null) {
-        for (Instant lu : seen) {
-          if (lu.isBefore(pageMax) && (belowPageMax == null || lu.isAfter(belowPageMax))) {
-            belowPageMax = lu;
-          }
-        }
+        watermark.see(resource);
       }
       if (n > 0) {
         IntakeReport report =
@@ -266,22 +231,10 @@ public class FhirRestPuller {
 
       String next = nextLink(root, url);
       // The page is committed: move the watermark as far as is safe.
-      Instant before = seenMax;
-      if (pageMax != null && (seenMax == null || pageMax.isAfter(seenMax))) {
-        seenMax = pageMax;
-      }
-      Instant candidate;
-      if (next == null) {
-        candidate = seenMax;
-      } else if (sorted) {
-        candidate = max(before, belowPageMax);
-      } else {
-        candidate = null;
-      }
-      if (candidate != null && (committed == null || candidate.isAfter(committed))) {
-        store.advance(sourceId, type, candidate);
-        committed = candidate;
-        listener.watermark(type, candidate);
+      Instant advanced = watermark.pageCommitted(next == null);
+      if (advanced != null) {
+        store.advance(sourceId, type, advanced);
+        listener.watermark(type, advanced);
       }
       if (next != null && !sameOrigin(next)) {
         pageFault(
@@ -300,20 +253,20 @@ public class FhirRestPuller {
       }
       url = next;
     }
-    if (stale > 0) {
+    if (watermark.stale() > 0) {
       ignoresLastUpdated.add(type);
       log.info(
           "event=pull_server_ignores_lastUpdated source={} type={} stale={} note=\"dedupe by content hash\"",
           sourceId,
           type,
-          stale);
+          watermark.stale());
     }
     log.info(
         "event=pull_type_done source={} type={} watermark={} sorted={}",
         sourceId,
         type,
-        committed,
-        sorted);
+        watermark.committed(),
+        watermark.sorted());
   }
 
   private void pageFault(
@@ -373,25 +326,6 @@ public class FhirRestPuller {
       }
     }
     return null;
-  }
-
-  static Instant lastUpdated(JsonNode resource) {
-    String v = resource.path("meta").path("lastUpdated").asText(null);
-    if (v == null) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(v).toInstant();
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
-
-  private static Instant max(Instant a, Instant b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null || a.isAfter(b) ? a : b;
   }
 
   static String format(Instant i) {

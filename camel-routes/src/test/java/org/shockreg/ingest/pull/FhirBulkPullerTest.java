@@ -57,25 +57,25 @@ class FhirBulkPullerTest {
 
   @Test
   void manifest_isRead_andOneWithoutTransactionTimeIsRefused() throws Exception {
-    FhirBulkPuller.Manifest m =
-        puller(null)
-            .manifest(
-                "{\"transactionTime\":\"2026-01-02T03:04:05.123+01:00\",\"requiresAccessToken\":true,"
-                    + "\"output\":[{\"type\":\"Patient\",\"url\":\"https://ehr.example.org/f/1\",\"count\":3}],"
-                    + "\"error\":[{\"type\":\"OperationOutcome\",\"url\":\"https://ehr.example.org/e/1\"}]}");
+    BulkManifest m =
+        BulkManifest.parse(
+            new ObjectMapper(),
+            "{\"transactionTime\":\"2026-01-02T03:04:05.123+01:00\",\"requiresAccessToken\":true,"
+                + "\"output\":[{\"type\":\"Patient\",\"url\":\"https://ehr.example.org/f/1\",\"count\":3}],"
+                + "\"error\":[{\"type\":\"OperationOutcome\",\"url\":\"https://ehr.example.org/e/1\"}]}");
     assertThat(m.transactionTime()).isEqualTo(Instant.parse("2026-01-02T02:04:05.123Z"));
     assertThat(m.requiresAccessToken()).isTrue();
     assertThat(m.output())
-        .containsExactly(new FhirBulkPuller.FileRef("Patient", "https://ehr.example.org/f/1", 3L));
+        .containsExactly(new BulkManifest.FileRef("Patient", "https://ehr.example.org/f/1", 3L));
     assertThat(m.error()).hasSize(1);
-    assertThatThrownBy(() -> puller(null).manifest("{\"output\":[]}"))
+    assertThatThrownBy(() -> BulkManifest.parse(new ObjectMapper(), "{\"output\":[]}"))
         .isInstanceOf(FhirBulkPuller.BulkFailure.class);
   }
 
   @Test
   void countLines_skipsBlankLines(@TempDir Path dir) throws Exception {
     Path f = Files.writeString(dir.resolve("a.ndjson"), "{}\n\n{}\n{}");
-    assertThat(FhirBulkPuller.countLines(f)).isEqualTo(3);
+    assertThat(BulkJobClient.countLines(f)).isEqualTo(3);
   }
 
   @Test
