@@ -25,11 +25,10 @@ public final class KeysetPagingProvider implements IPagingProvider {
   private final NamedParameterJdbcTemplate jdbc;
   private final int defaultPageSize;
   private final int maxPageSize;
-  private final long ttlMillis;
   private final Cache<String, Held> searches;
 
   /** A held search and who asked it: its next links work only for the same caller. */
-  private record Held(PagedQuery search, long createdAt, String principal) {}
+  private record Held(PagedQuery search, String principal) {}
 
   private volatile HeldSearches store;
 
@@ -42,7 +41,6 @@ public final class KeysetPagingProvider implements IPagingProvider {
     this.jdbc = jdbc;
     this.defaultPageSize = defaultPageSize;
     this.maxPageSize = maxPageSize;
-    this.ttlMillis = ttl.toMillis();
     this.searches = Caffeine.newBuilder().maximumSize(maxSearches).expireAfterWrite(ttl).build();
   }
 
@@ -58,8 +56,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
   KeysetBundleProvider start(PagedQuery search, boolean count, boolean countOnly) {
     String uuid = UUID.randomUUID().toString();
     if (!countOnly) {
-      searches.put(
-          uuid, new Held(search, System.currentTimeMillis(), HeldSearches.principal(null)));
+      searches.put(uuid, new Held(search, HeldSearches.principal(null)));
     }
     Integer size = count || countOnly ? search.count(jdbc) : null;
     return new KeysetBundleProvider(uuid, search, jdbc, null, null, size, countOnly);
@@ -104,8 +101,8 @@ public final class KeysetPagingProvider implements IPagingProvider {
       AskedSearch asked = db.load(searchId);
       KeysetBundleProvider again = asked == null ? null : SearchReplay.rerun(request, asked);
       if (again != null) {
-        // the database row says it has not expired; its creation time is not needed again
-        held = new Held(again.search(), System.currentTimeMillis(), asked.principal());
+        // the database row says it has not expired; in memory it lives one TTL from now
+        held = new Held(again.search(), asked.principal());
         searches.invalidate(again.getUuid()); // the re-run's own handle is not handed out
         searches.put(searchId, held);
       }
@@ -115,7 +112,8 @@ public final class KeysetPagingProvider implements IPagingProvider {
       // Another caller's search: as if it did not exist (its id is no capability to read it).
       held = null;
     }
-    if (held == null || System.currentTimeMillis() - held.createdAt() > ttlMillis) {
+    // Caffeine never returns an entry past its TTL (expireAfterWrite)
+    if (held == null) {
       throw new ResourceGoneException(
           "SR-PAGE-2: search " + searchId + " has expired; run it again");
     }
