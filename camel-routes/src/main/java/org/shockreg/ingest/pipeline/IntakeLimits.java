@@ -1,10 +1,8 @@
 package org.shockreg.ingest.pipeline;
 
-import jakarta.validation.constraints.Min;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
-import org.springframework.validation.annotation.Validated;
 
 /**
  * Limits on what one intake body may hold, so that a flood or a malformed file cannot exhaust
@@ -16,12 +14,11 @@ import org.springframework.validation.annotation.Validated;
  * @param maxBundleEntries the most entries one Bundle may have (413 over it, nothing taken in)
  * @param deadLetterSampleBytes how much of an over-limit body or line the dead-letter store keeps
  */
-@Validated
 @ConfigurationProperties("shockreg.limits")
 public record IntakeLimits(
     @DefaultValue("100MB") DataSize maxBodyBytes,
     @DefaultValue("1MB") DataSize maxNdjsonLineBytes,
-    @DefaultValue("100000") @Min(1) int maxBundleEntries,
+    @DefaultValue("100000") int maxBundleEntries,
     @DefaultValue("64KB") DataSize deadLetterSampleBytes) {
 
   /** The defaults, for pipelines built outside Spring (benchmarks). */
@@ -34,6 +31,9 @@ public record IntakeLimits(
         || maxNdjsonLineBytes.toBytes() < 1
         || deadLetterSampleBytes.toBytes() < 0) {
       throw new IllegalArgumentException("shockreg.limits: sizes must be positive");
+    }
+    if (maxBundleEntries < 1) {
+      throw new IllegalArgumentException("shockreg.limits.max-bundle-entries must be at least 1");
     }
   }
 

@@ -1,10 +1,8 @@
 package org.shockreg.ingest.pipeline;
 
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.validation.annotation.Validated;
+import org.springframework.util.Assert;
 
 /**
  * Intake settings.
@@ -12,8 +10,14 @@ import org.springframework.validation.annotation.Validated;
  * @param batchSize resources per database transaction
  * @param autoRegisterSites whether a new, well-formed source id registers a site on first use
  */
-@Validated
 @ConfigurationProperties("shockreg.intake")
 public record IntakeProperties(
-    @DefaultValue("1000") @Min(1) @Max(20000) int batchSize,
-    @DefaultValue("true") boolean autoRegisterSites) {}
+    @DefaultValue("1000") int batchSize, @DefaultValue("true") boolean autoRegisterSites) {
+
+  // checked here rather than by Bean Validation, which would cost ~700 classes at every start
+  public IntakeProperties {
+    Assert.isTrue(
+        batchSize >= 1 && batchSize <= 20_000,
+        "shockreg.intake.batch-size must be between 1 and 20000, was " + batchSize);
+  }
+}

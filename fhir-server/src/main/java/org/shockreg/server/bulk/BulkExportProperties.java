@@ -1,10 +1,9 @@
 package org.shockreg.server.bulk;
 
-import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.validation.annotation.Validated;
+import org.springframework.util.Assert;
 
 /**
  * The Bulk Data export server ({@code $export}, FHIR Bulk Data Access IG 2.0).
@@ -23,17 +22,27 @@ import org.springframework.validation.annotation.Validated;
  * @param heartbeat how often a running job records its progress (and notices a cancel made through
  *     another instance)
  */
-@Validated
 @ConfigurationProperties("shockreg.bulk-export")
 public record BulkExportProperties(
     @DefaultValue("true") boolean enabled,
-    @DefaultValue("2") @Min(1) int maxConcurrentJobs,
-    @DefaultValue("20") @Min(0) int maxQueuedJobs,
-    @DefaultValue("2") @Min(1) int threadsPerJob,
-    @DefaultValue("100000") @Min(1) int maxResourcesPerFile,
-    @DefaultValue("2000") @Min(1) int fetchSize,
-    @DefaultValue("100000") @Min(1) long rangeRows,
+    @DefaultValue("2") int maxConcurrentJobs,
+    @DefaultValue("20") int maxQueuedJobs,
+    @DefaultValue("2") int threadsPerJob,
+    @DefaultValue("100000") int maxResourcesPerFile,
+    @DefaultValue("2000") int fetchSize,
+    @DefaultValue("100000") long rangeRows,
     @DefaultValue("24h") Duration retention,
     @DefaultValue("5m") Duration cleanupInterval,
     @DefaultValue("2s") Duration retryAfter,
-    @DefaultValue("2s") Duration heartbeat) {}
+    @DefaultValue("2s") Duration heartbeat) {
+
+  // checked here rather than by Bean Validation, which would cost ~700 classes at every start
+  public BulkExportProperties {
+    Assert.isTrue(maxConcurrentJobs >= 1, "max-concurrent-jobs must be at least 1");
+    Assert.isTrue(maxQueuedJobs >= 0, "max-queued-jobs must not be negative");
+    Assert.isTrue(threadsPerJob >= 1, "threads-per-job must be at least 1");
+    Assert.isTrue(maxResourcesPerFile >= 1, "max-resources-per-file must be at least 1");
+    Assert.isTrue(fetchSize >= 1, "fetch-size must be at least 1");
+    Assert.isTrue(rangeRows >= 1, "range-rows must be at least 1");
+  }
+}

@@ -18,7 +18,7 @@ public class ApiDescriptionConfiguration {
       name = "shockreg.openapi.enabled",
       havingValue = "true",
       matchIfMissing = true)
-  RegistryOpenApiInterceptor registryOpenApiInterceptor() {
-    return new RegistryOpenApiInterceptor();
+  LazyOpenApiInterceptor openApiInterceptor() {
+    return new LazyOpenApiInterceptor();
   }
 }

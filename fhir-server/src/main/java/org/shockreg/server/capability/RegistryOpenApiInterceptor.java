@@ -6,15 +6,13 @@ import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
-import org.shockreg.server.fhir.FhirServerInterceptor;
 
 /**
  * HAPI's OpenAPI generator (document at {@code /fhir/api-docs}, Swagger UI at {@code
  * /fhir/swagger-ui/}), built from the same CapabilityStatement the server publishes, plus the
  * bearer-token scheme every call needs so "Try it out" works after "Authorize".
  */
-public class RegistryOpenApiInterceptor extends OpenApiInterceptor
-    implements FhirServerInterceptor {
+public class RegistryOpenApiInterceptor extends OpenApiInterceptor {
 
   static final String BEARER = "bearer";
 

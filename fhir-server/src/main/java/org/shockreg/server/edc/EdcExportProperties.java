@@ -1,9 +1,8 @@
 package org.shockreg.server.edc;
 
-import jakarta.validation.constraints.Min;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.validation.annotation.Validated;
+import org.springframework.util.Assert;
 
 /**
  * The trial EDC exports (docs/edc-exports.md): {@code GET /edc/{studyId}/odm}, {@code /export.csv}
@@ -12,7 +11,11 @@ import org.springframework.validation.annotation.Validated;
  * @param enabled false: the export endpoints are not served
  * @param fetchSize rows the JDBC cursor fetches per round trip
  */
-@Validated
 @ConfigurationProperties("shockreg.edc-exports")
 public record EdcExportProperties(
-    @DefaultValue("true") boolean enabled, @DefaultValue("500") @Min(1) int fetchSize) {}
+    @DefaultValue("true") boolean enabled, @DefaultValue("500") int fetchSize) {
+
+  public EdcExportProperties {
+    Assert.isTrue(fetchSize >= 1, "shockreg.edc-exports.fetch-size must be at least 1");
+  }
+}

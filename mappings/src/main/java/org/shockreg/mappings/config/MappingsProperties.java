@@ -3,7 +3,6 @@ package org.shockreg.mappings.config;
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.validation.annotation.Validated;
 
 /**
  * Mapping rules configuration.
@@ -13,7 +12,6 @@ import org.springframework.validation.annotation.Validated;
  *     the server runs from the repository root. A directory that does not exist holds no site
  *     files; reload with {@code POST /admin/mappings/reload}.
  */
-@Validated
 @ConfigurationProperties("shockreg.mappings")
 public record MappingsProperties(@DefaultValue(DEFAULT_SITES_DIR) Path sitesDir) {
 
