@@ -36,6 +36,13 @@ final class ServerProcess implements AutoCloseable {
 
   static ServerProcess start(Path jar, String heap, String jdbcUrl, Path dir, String analystToken)
       throws IOException, InterruptedException {
+    return start(jar, heap, jdbcUrl, dir, analystToken, List.of());
+  }
+
+  /** As above, with further application arguments ({@code --name=value}). */
+  static ServerProcess start(
+      Path jar, String heap, String jdbcUrl, Path dir, String analystToken, List<String> extra)
+      throws IOException, InterruptedException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           jar
@@ -64,6 +71,7 @@ final class ServerProcess implements AutoCloseable {
     cmd.add("--shockreg.mllp.port=-1");
     cmd.add("--shockreg.inbox.enabled=false");
     cmd.add("--shockreg.demo=false");
+    cmd.addAll(extra);
     Process p =
         new ProcessBuilder(cmd)
             .directory(dataDir.toFile())

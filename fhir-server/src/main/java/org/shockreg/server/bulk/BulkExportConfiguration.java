@@ -4,12 +4,16 @@ import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import javax.sql.DataSource;
 import org.shockreg.registry.bulk.BulkExportJobStore;
 import org.shockreg.registry.db.DataDirectoryProperties;
 import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.shockreg.server.fhir.GroupMembers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -17,13 +21,16 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * The Bulk Data export server: files under {@code <data-dir>/bulk-export/}, operations registered
- * with the FHIR server as a {@link org.shockreg.server.fhir.FhirOperationProvider}. Group export
- * asks the {@link GroupMembers} bean, if there is one (without it every Group is unknown: 404).
+ * The Bulk Data export server: files under {@code shockreg.bulk-export.dir} (default {@code
+ * <data-dir>/bulk-export/}; shared storage when several instances run), operations registered with
+ * the FHIR server as a {@link org.shockreg.server.fhir.FhirOperationProvider}. Group export asks
+ * the {@link GroupMembers} bean, if there is one (without it every Group is unknown: 404).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "shockreg.bulk-export", name = "enabled", matchIfMissing = true)
 public class BulkExportConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(BulkExportConfiguration.class);
 
   @Bean
   BulkExportService bulkExportService(
@@ -36,8 +43,10 @@ public class BulkExportConfiguration {
       DataDirectoryProperties dataDir,
       ObjectProvider<GroupMembers> groups,
       ObjectProvider<MeterRegistry> meters) {
-    Path root = exportRoot(dataDir);
-    BulkExportJobStore store = new BulkExportJobStore(jdbc, json, root.toString());
+    Path root = exportRoot(dataDir, props);
+    BulkExportJobStore store =
+        new BulkExportJobStore(jdbc, json, root.toString(), instanceId(dataDir));
+    log.info("event=bulk_export_directory dir={} instance={}", root, instanceId(dataDir));
     // A context of its own: the curated resources hold no contained targets, so the per-resource
     // walk looking for them (a third of the encoding time) is switched off here only; the
     // output is the same JSON the API serves.
@@ -49,11 +58,35 @@ public class BulkExportConfiguration {
         store, exporter, props, root, groups, meters.getIfAvailable(SimpleMeterRegistry::new));
   }
 
-  /**
-   * This instance's export directory, which is also its {@code owner} in {@code bulk_export_job}.
-   */
+  /** The default export directory, {@code <data-dir>/bulk-export}. */
   public static Path exportRoot(DataDirectoryProperties dataDir) {
     return dataDir.resolve("bulk-export");
+  }
+
+  /**
+   * The export directory ({@code shockreg.bulk-export.dir}, else the default), which is also the
+   * {@code owner} of the jobs whose files are in it.
+   */
+  static Path exportRoot(DataDirectoryProperties dataDir, BulkExportProperties props) {
+    return props.dir() == null || props.dir().isBlank()
+        ? exportRoot(dataDir)
+        : Path.of(props.dir()).toAbsolutePath().normalize();
+  }
+
+  /**
+   * This instance among those on one database, the same across its restarts: host name and data dir
+   * (two instances on one host have data dirs of their own).
+   */
+  static String instanceId(DataDirectoryProperties dataDir) {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        host = "localhost";
+      }
+    }
+    return host + ":" + dataDir.dataDir().toAbsolutePath().normalize();
   }
 
   @Bean

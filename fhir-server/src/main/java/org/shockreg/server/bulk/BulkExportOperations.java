@@ -179,7 +179,7 @@ public class BulkExportOperations implements FhirOperationProvider {
     try {
       jobId =
           service.kickOff(
-              new BulkExportService.Kickoff(
+              new Kickoff(
                   level,
                   groupId,
                   request.getCompleteUrl(),

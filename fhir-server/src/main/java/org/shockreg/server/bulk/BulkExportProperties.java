@@ -20,7 +20,11 @@ import org.springframework.util.Assert;
  * @param cleanupInterval how often expired jobs are removed
  * @param retryAfter the {@code Retry-After} a client is told while a job runs
  * @param heartbeat how often a running job records its progress (and notices a cancel made through
- *     another instance)
+ *     another instance), and how often an instance looks for queued jobs to claim
+ * @param staleAfter a job in progress whose heartbeat is older than this is taken over by another
+ *     instance (its runner is presumed dead); well above {@code heartbeat}
+ * @param dir the export directory; empty: {@code <data-dir>/bulk-export}. Must be shared storage
+ *     (the same directory on every instance) when several instances run on one database
  */
 @ConfigurationProperties("shockreg.bulk-export")
 public record BulkExportProperties(
@@ -34,7 +38,9 @@ public record BulkExportProperties(
     @DefaultValue("24h") Duration retention,
     @DefaultValue("5m") Duration cleanupInterval,
     @DefaultValue("2s") Duration retryAfter,
-    @DefaultValue("2s") Duration heartbeat) {
+    @DefaultValue("2s") Duration heartbeat,
+    @DefaultValue("1m") Duration staleAfter,
+    @DefaultValue("") String dir) {
 
   // checked here rather than by Bean Validation, which would cost ~700 classes at every start
   public BulkExportProperties {

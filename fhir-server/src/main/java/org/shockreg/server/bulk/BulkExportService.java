@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,30 +31,18 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Runs {@code $export} jobs: a bounded executor ({@code max-concurrent-jobs}) over jobs persisted
- * in {@code bulk_export_job}, files under {@code <data-dir>/bulk-export/<job id>/}, progress
- * heartbeats, cancel, expiry clean-up, and a restart that runs again the jobs it interrupted (the
+ * in {@code bulk_export_job}, files under {@code <export dir>/<job id>/}, progress heartbeats,
+ * cancel, expiry clean-up, and a stop or restart that queues again the jobs it interrupted (the
  * client keeps polling the same status URL and gets a manifest of a fresh, consistent snapshot).
- * The files themselves: {@link NdjsonExporter}, in the directories of {@link JobDirectories}.
+ * With several instances on one database every instance claims queued jobs when it has room and
+ * takes over a job whose runner's heartbeat went stale ({@link JobClaims}); the export directory
+ * must then be shared storage, so any instance serves any job's files. The files themselves: {@link
+ * NdjsonExporter}, in the directories of {@link JobDirectories}.
  */
 public class BulkExportService implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(BulkExportService.class);
   private static final int MAX_ATTEMPTS = 3;
-
-  /**
-   * A kick-off, validated. {@code groupId} only for level group; {@code principal} the caller's id
-   * (the job is bound to it); {@code studyIds} limits the patients to those studies' subjects, or
-   * null.
-   */
-  public record Kickoff(
-      String level,
-      String groupId,
-      String requestUrl,
-      List<ExportedType> types,
-      Instant since,
-      String outputFormat,
-      String principal,
-      List<String> studyIds) {}
 
   private final BulkExportJobStore store;
   private final NdjsonExporter exporter;
@@ -63,6 +50,7 @@ public class BulkExportService implements SmartLifecycle {
   private final JobDirectories directories;
   private final ObjectProvider<GroupMembers> groups;
   private final ExportMetrics metrics;
+  private final JobClaims claims;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   private final ThreadPoolExecutor jobs;
   private final ExecutorService helpers;
@@ -98,6 +86,7 @@ public class BulkExportService implements SmartLifecycle {
     this.housekeeping =
         Executors.newSingleThreadScheduledExecutor(threads("bulk-export-housekeeping-"));
     this.exporter = exporterFactory.create(helpers);
+    this.claims = new JobClaims(store, props, MAX_ATTEMPTS, jobs, this::run);
   }
 
   private static ThreadFactory threads(String prefix) {
@@ -158,16 +147,17 @@ public class BulkExportService implements SmartLifecycle {
 
   /** Cancels a queued or running job, or deletes a finished one; false when unknown. */
   public boolean delete(String jobId) {
-    if (find(jobId).isEmpty()) {
+    Optional<BulkExportJob> job = find(jobId);
+    if (job.isEmpty()) {
       return false;
     }
     boolean existed = store.delete(jobId);
     Running r = running.get(jobId);
     if (r != null) {
       r.cancelled = true; // the runner removes its files when it stops
-    } else {
+    } else if (!BulkExportJob.IN_PROGRESS.equals(job.get().status())) {
       directories.delete(jobId);
-    }
+    } // else another instance runs it: its heartbeat notices the deletion and removes the files
     if (existed) {
       log.info("event=bulk_export_deleted job={} running={}", jobId, r != null);
     }
@@ -196,7 +186,7 @@ public class BulkExportService implements SmartLifecycle {
   // ---- running
 
   private void submit(String jobId) {
-    jobs.execute(() -> run(jobId));
+    claims.submit(jobId);
   }
 
   private void run(String jobId) {
@@ -213,7 +203,7 @@ public class BulkExportService implements SmartLifecycle {
     long startNanos = System.nanoTime();
     String outcome = "failed";
     try {
-      Path dir = directories.fresh(jobId);
+      Path dir = directories.fresh(jobId, job.attempts());
       List<String> patients = null;
       if ("group".equals(job.level())) {
         patients =
@@ -250,8 +240,9 @@ public class BulkExportService implements SmartLifecycle {
               .toList();
       if (!store.complete(
           jobId, result.transactionTime(), result.resources(), files, deleted, props.retention())) {
-        throw new CancellationException(); // deleted meanwhile
+        throw new CancellationException(); // deleted meanwhile, or taken over
       }
+      directories.deleteOtherAttempts(jobId, job.attempts());
       outcome = "completed";
       double seconds = (System.nanoTime() - startNanos) / 1e9;
       log.info(
@@ -264,11 +255,15 @@ public class BulkExportService implements SmartLifecycle {
           String.format("%.2f", seconds),
           Math.round(result.resources() / Math.max(seconds, 1e-3)));
     } catch (CancellationException e) {
-      directories.delete(jobId);
+      if (!stopping && store.find(jobId).isEmpty()) {
+        directories.delete(jobId);
+      } else {
+        directories.deleteAttempt(jobId, job.attempts()); // the job lives on: only this run's files
+      }
       outcome = stopping ? "interrupted" : "cancelled";
       log.info("event=bulk_export_{} job={} resources={}", outcome, jobId, r.exported.sum());
     } catch (Exception | LinkageError e) {
-      directories.delete(jobId);
+      directories.deleteAttempt(jobId, job.attempts());
       if (stopping) {
         outcome =
             "interrupted"; // the failure is the shutdown itself: run it again on the next start
@@ -313,7 +308,9 @@ public class BulkExportService implements SmartLifecycle {
   // ---- housekeeping
 
   /**
-   * Progress into the row; a job deleted through another instance is noticed and cancelled here.
+   * Progress and heartbeat into the row; a job deleted through another instance (or taken over by
+   * one) is noticed and cancelled here. Then the cluster's part: stale jobs queued again, queued
+   * jobs claimed while this instance has room.
    */
   void heartbeat() {
     running.forEach(
@@ -322,18 +319,19 @@ public class BulkExportService implements SmartLifecycle {
             r.cancelled = true;
           }
         });
+    if (!stopping) {
+      claims.takeOverStale();
+      claims.claimQueued();
+    }
   }
 
-  /** On start: jobs interrupted by a stop are queued again (their partial files discarded). */
+  /**
+   * On start: jobs this instance was running when it stopped are queued again, and the queue (every
+   * instance's) is claimed as far as there is room.
+   */
   public void recoverInterruptedJobs() {
-    List<String> ids = store.requeueInterrupted(MAX_ATTEMPTS, props.retention());
-    for (String id : ids) {
-      directories.delete(id);
-      submit(id);
-    }
-    if (!ids.isEmpty()) {
-      log.info("event=bulk_export_requeued jobs={}", ids.size());
-    }
+    claims.requeueMine();
+    claims.claimQueued();
   }
 
   /** Expired jobs (rows and files) and directories no job owns any more. */
@@ -374,7 +372,8 @@ public class BulkExportService implements SmartLifecycle {
   }
 
   /**
-   * Running jobs stop at their next row batch and stay queued in the database for the next start.
+   * Running jobs stop at their next row batch and go back to the queue in the database: another
+   * instance claims them, or this one on its next start.
    */
   @Override
   public void stop() {
@@ -386,6 +385,7 @@ public class BulkExportService implements SmartLifecycle {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    claims.release(); // what ran here goes back to the queue at once, for another instance
     if (helpers != null) {
       helpers.shutdownNow();
     }

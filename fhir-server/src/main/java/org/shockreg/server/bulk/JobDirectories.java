@@ -14,8 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The export files on disk, {@code <data-dir>/bulk-export/<job id>/}: one directory per job,
- * created empty for a run, served by name, removed with the job or when no job owns it.
+ * The export files on disk, {@code <export dir>/<job id>/attempt-<n>/}: one directory per job and
+ * in it one per run (attempt), so a run that was taken over by another instance on shared storage
+ * and is still winding down never writes into, or removes, the files of the run that replaced it.
+ * Served by name from the completed attempt; removed with the job or when no job owns it.
  */
 final class JobDirectories {
 
@@ -37,12 +39,35 @@ final class JobDirectories {
     }
   }
 
-  /** The job's directory, emptied of what an earlier attempt left. */
-  Path fresh(String jobId) throws IOException {
-    delete(jobId);
-    Path dir = root.resolve(jobId);
+  /** The directory of one run of the job, emptied of what an earlier run with that number left. */
+  Path fresh(String jobId, int attempt) throws IOException {
+    Path dir = attempt(jobId, attempt);
+    deleteTree(dir, jobId);
     Files.createDirectories(dir);
     return dir;
+  }
+
+  private Path attempt(String jobId, int attempt) {
+    return root.resolve(jobId).resolve("attempt-" + attempt);
+  }
+
+  /** Removes one run's files (a run that was cancelled, failed or interrupted). */
+  void deleteAttempt(String jobId, int attempt) {
+    deleteTree(attempt(jobId, attempt), jobId);
+  }
+
+  /** Removes what earlier runs of a completed job left beside its own files. */
+  void deleteOtherAttempts(String jobId, int attempt) {
+    Path keep = attempt(jobId, attempt);
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root.resolve(jobId))) {
+      for (Path d : dirs) {
+        if (!d.equals(keep)) {
+          deleteTree(d, jobId);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("event=bulk_export_delete_failed job={} reason=\"{}\"", jobId, e.getMessage());
+    }
   }
 
   /** A file of a completed job, if it is one of its output or deleted files and exists. */
@@ -52,7 +77,10 @@ final class JobDirectories {
             .noneMatch(f -> f.file().equals(name))) {
       return Optional.empty();
     }
-    Path file = root.resolve(job.jobId()).resolve(name);
+    Path file = attempt(job.jobId(), job.attempts()).resolve(name);
+    if (!Files.isRegularFile(file)) {
+      file = root.resolve(job.jobId()).resolve(name); // written before runs had directories
+    }
     return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
   }
 
@@ -76,7 +104,10 @@ final class JobDirectories {
   }
 
   void delete(String jobId) {
-    Path dir = root.resolve(jobId);
+    deleteTree(root.resolve(jobId), jobId);
+  }
+
+  private static void deleteTree(Path dir, String jobId) {
     if (!Files.exists(dir)) {
       return;
     }

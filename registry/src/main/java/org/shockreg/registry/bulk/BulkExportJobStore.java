@@ -17,8 +17,11 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * The {@code bulk_export_job} rows of one instance ({@code owner}: its export directory), and the
- * open jobs of a caller on every instance (the kick-off limit).
+ * The {@code bulk_export_job} rows as one instance sees them: {@code owner} is the export directory
+ * the files are written to (the same for every instance sharing that storage), {@code runner} the
+ * instance that claimed the job and keeps its {@code heartbeat_at} fresh. Claims and take-overs are
+ * single conditional UPDATEs, so two instances never run one job at once; the open jobs of a caller
+ * count on every instance (the kick-off limit).
  */
 public final class BulkExportJobStore {
 
@@ -27,11 +30,23 @@ public final class BulkExportJobStore {
   private final NamedParameterJdbcTemplate jdbc;
   private final ObjectMapper json;
   private final String owner;
+  private final String runner;
 
+  /** A store whose instance id is its export directory (one instance per directory). */
   public BulkExportJobStore(NamedParameterJdbcTemplate jdbc, ObjectMapper json, String owner) {
+    this(jdbc, json, owner, owner);
+  }
+
+  /**
+   * @param owner the export directory this instance writes to
+   * @param runner this instance's id, stable across its restarts (host and data dir)
+   */
+  public BulkExportJobStore(
+      NamedParameterJdbcTemplate jdbc, ObjectMapper json, String owner, String runner) {
     this.jdbc = jdbc;
     this.json = json;
     this.owner = owner;
+    this.runner = runner;
   }
 
   public void insert(
@@ -81,7 +96,7 @@ public final class BulkExportJobStore {
         .findFirst();
   }
 
-  /** Jobs waiting or running, mine only (and not over capacity), oldest first. */
+  /** Jobs waiting or running in my export directory (the kick-off queue limit). */
   public long openJobs() {
     return count(
         "SELECT count(*) FROM bulk_export_job WHERE owner = :owner AND status IN ('accepted', 'in-progress')",
@@ -101,22 +116,69 @@ public final class BulkExportJobStore {
     return n == null ? 0 : n;
   }
 
-  /** Claims a queued job for running; false when it was deleted meanwhile. */
+  /**
+   * Claims a queued job for running here; false when it was deleted or another instance claimed it
+   * first.
+   */
   public boolean start(String jobId) {
     return jdbc.update(
             "UPDATE bulk_export_job SET status = 'in-progress', started_at = now(),"
-                + " attempts = attempts + 1, exported = 0"
-                + " WHERE job_id = :job AND status = 'accepted'",
-            new MapSqlParameterSource("job", jobId))
+                + " attempts = attempts + 1, exported = 0, runner = :runner, owner = :owner,"
+                + " heartbeat_at = now() WHERE job_id = :job AND status = 'accepted'",
+            mine().addValue("job", jobId))
         == 1;
   }
 
-  /** Records progress; false when the job is no longer running (deleted through any instance). */
+  /**
+   * Records progress and the heartbeat; false when the job is no longer running here (deleted
+   * through any instance, or taken over after a stale heartbeat).
+   */
   public boolean progress(String jobId, long exported) {
     return jdbc.update(
-            "UPDATE bulk_export_job SET exported = :n WHERE job_id = :job AND status = 'in-progress'",
-            new MapSqlParameterSource("job", jobId).addValue("n", exported))
+            "UPDATE bulk_export_job SET exported = :n, heartbeat_at = now()"
+                + " WHERE job_id = :job AND status = 'in-progress' AND runner = :runner",
+            mine().addValue("job", jobId).addValue("n", exported))
         == 1;
+  }
+
+  /** Queued jobs of any instance, oldest first: what an instance with free capacity claims. */
+  public List<String> queued(int limit) {
+    return jdbc.queryForList(
+        "SELECT job_id FROM bulk_export_job WHERE status = 'accepted' ORDER BY created_at LIMIT :n",
+        new MapSqlParameterSource("n", limit),
+        String.class);
+  }
+
+  /**
+   * Jobs in progress whose runner has not recorded a heartbeat for {@code staleAfter} (it died, or
+   * lost the database) go back to the queue for any instance; one already tried {@code maxAttempts}
+   * times fails instead. Returns the ids queued again.
+   */
+  public List<String> takeOverStale(
+      java.time.Duration staleAfter, int maxAttempts, java.time.Duration retention) {
+    MapSqlParameterSource p =
+        new MapSqlParameterSource("stale", staleAfter.toMillis() + " milliseconds")
+            .addValue("max", maxAttempts)
+            .addValue("retention", retention.toMillis() + " milliseconds");
+    String stale =
+        " WHERE status = 'in-progress' AND heartbeat_at < now() - CAST(:stale AS interval)";
+    jdbc.update(
+        "UPDATE bulk_export_job SET status = 'failed', finished_at = now(),"
+            + " error = 'the instance running the export stopped responding ' || attempts || ' times',"
+            + " expires_at = now() + CAST(:retention AS interval)"
+            + stale
+            + " AND attempts >= :max",
+        p);
+    return jdbc.queryForList(
+        "UPDATE bulk_export_job SET status = 'accepted', exported = 0, runner = NULL"
+            + stale
+            + " RETURNING job_id",
+        p,
+        String.class);
+  }
+
+  private MapSqlParameterSource mine() {
+    return new MapSqlParameterSource("runner", runner).addValue("owner", owner);
   }
 
   public boolean complete(
@@ -131,8 +193,9 @@ public final class BulkExportJobStore {
                 + " exported = :n, output = CAST(:output AS jsonb),"
                 + " deleted = CAST(:deleted AS jsonb), finished_at = now(),"
                 + " expires_at = now() + CAST(:retention AS interval)"
-                + " WHERE job_id = :job AND status = 'in-progress'",
-            new MapSqlParameterSource("job", jobId)
+                + " WHERE job_id = :job AND status = 'in-progress' AND runner = :runner",
+            mine()
+                .addValue("job", jobId)
                 .addValue("tt", time(transactionTime))
                 .addValue("n", exported)
                 .addValue("output", toJson(files))
@@ -145,8 +208,10 @@ public final class BulkExportJobStore {
     jdbc.update(
         "UPDATE bulk_export_job SET status = 'failed', error = :error, finished_at = now(),"
             + " expires_at = now() + CAST(:retention AS interval)"
-            + " WHERE job_id = :job AND status IN ('accepted', 'in-progress')",
-        new MapSqlParameterSource("job", jobId)
+            + " WHERE job_id = :job"
+            + " AND (status = 'accepted' OR (status = 'in-progress' AND runner = :runner))",
+        mine()
+            .addValue("job", jobId)
             .addValue("error", error)
             .addValue("retention", retention.toMillis() + " milliseconds"));
   }
@@ -160,32 +225,35 @@ public final class BulkExportJobStore {
   }
 
   /**
-   * After a restart: my jobs that were running go back to the queue (their partial files are
-   * discarded by the caller); a job interrupted {@code maxAttempts} times fails instead.
+   * On a stop or after a restart: the jobs this instance was running go back to the queue (for any
+   * instance); a job interrupted {@code maxAttempts} times fails instead. Returns every queued job,
+   * oldest first.
    */
   public List<String> requeueInterrupted(int maxAttempts, java.time.Duration retention) {
     MapSqlParameterSource p =
-        new MapSqlParameterSource("owner", owner)
+        mine()
             .addValue("max", maxAttempts)
             .addValue("retention", retention.toMillis() + " milliseconds");
     jdbc.update(
         "UPDATE bulk_export_job SET status = 'failed', finished_at = now(),"
             + " error = 'the export was interrupted by server restarts ' || attempts || ' times',"
             + " expires_at = now() + CAST(:retention AS interval)"
-            + " WHERE owner = :owner AND status = 'in-progress' AND attempts >= :max",
+            + " WHERE runner = :runner AND status = 'in-progress' AND attempts >= :max",
         p);
     jdbc.update(
-        "UPDATE bulk_export_job SET status = 'accepted', exported = 0"
-            + " WHERE owner = :owner AND status = 'in-progress'",
+        "UPDATE bulk_export_job SET status = 'accepted', exported = 0, runner = NULL"
+            + " WHERE runner = :runner AND status = 'in-progress'",
         p);
     return jdbc.queryForList(
-        "SELECT job_id FROM bulk_export_job WHERE owner = :owner AND status = 'accepted'"
-            + " ORDER BY created_at",
+        "SELECT job_id FROM bulk_export_job WHERE status = 'accepted' ORDER BY created_at",
         p,
         String.class);
   }
 
-  /** Removes my expired jobs' rows and returns their ids (whose files the caller deletes). */
+  /**
+   * Removes the expired jobs' rows of my export directory and returns their ids (whose files the
+   * caller deletes).
+   */
   public List<String> deleteExpired() {
     return jdbc.queryForList(
         "DELETE FROM bulk_export_job WHERE owner = :owner AND expires_at <= now() RETURNING job_id",
@@ -193,7 +261,7 @@ public final class BulkExportJobStore {
         String.class);
   }
 
-  /** All my job ids, to tell orphaned directories from live ones. */
+  /** The ids of the jobs in my export directory, to tell orphaned directories from live ones. */
   public List<String> jobIds() {
     return jdbc.queryForList(
         "SELECT job_id FROM bulk_export_job WHERE owner = :owner",

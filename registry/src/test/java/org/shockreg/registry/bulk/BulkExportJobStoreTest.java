@@ -144,4 +144,59 @@ class BulkExportJobStoreTest {
     assertThat(mine.deleteExpired()).containsExactly("job-r2");
     assertThat(mine.jobIds()).containsExactlyInAnyOrder("job-r1", "job-r3");
   }
+
+  @Test
+  void oneInstanceClaimsAJob_andAStaleClaimGoesBackToTheQueueForAnother() {
+    NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(jdbc);
+    BulkExportJobStore a =
+        new BulkExportJobStore(named, new ObjectMapper(), "/shared", "host-a:/a");
+    BulkExportJobStore b =
+        new BulkExportJobStore(named, new ObjectMapper(), "/shared", "host-b:/b");
+    a.insert(
+        "job-s1",
+        "system",
+        null,
+        "http://z/fhir/$export",
+        List.of("Patient"),
+        null,
+        "application/fhir+ndjson",
+        "token:s",
+        null);
+    assertThat(b.queued(10)).contains("job-s1");
+    assertThat(b.start("job-s1")).isTrue();
+    assertThat(a.start("job-s1")).isFalse();
+    assertThat(a.queued(10)).doesNotContain("job-s1");
+    // only the runner records progress or completes it
+    assertThat(a.progress("job-s1", 5)).isFalse();
+    assertThat(b.progress("job-s1", 5)).isTrue();
+    assertThat(a.takeOverStale(Duration.ofMinutes(1), 3, RETENTION)).isEmpty();
+
+    // b's heartbeat stops: after stale-after the job is queued again, and a claims it
+    jdbc.update(
+        "UPDATE bulk_export_job SET heartbeat_at = now() - interval '2 minutes' WHERE job_id = 'job-s1'");
+    assertThat(a.takeOverStale(Duration.ofMinutes(1), 3, RETENTION)).containsExactly("job-s1");
+    assertThat(b.progress("job-s1", 6)).isFalse(); // b, if alive after all, cancels its run
+    assertThat(a.start("job-s1")).isTrue();
+    assertThat(b.complete("job-s1", Instant.now(), 1, List.of(), List.of(), RETENTION)).isFalse();
+    assertThat(a.complete("job-s1", Instant.now(), 1, List.of(), List.of(), RETENTION)).isTrue();
+    assertThat(a.find("job-s1").orElseThrow().attempts()).isEqualTo(2);
+
+    // a job taken over as often as it may be tried fails instead
+    a.insert(
+        "job-s2",
+        "system",
+        null,
+        "http://z/fhir/$export",
+        List.of("Patient"),
+        null,
+        "application/fhir+ndjson",
+        "token:s",
+        null);
+    assertThat(a.start("job-s2")).isTrue();
+    jdbc.update(
+        "UPDATE bulk_export_job SET attempts = 3, heartbeat_at = now() - interval '2 minutes'"
+            + " WHERE job_id = 'job-s2'");
+    assertThat(b.takeOverStale(Duration.ofMinutes(1), 3, RETENTION)).isEmpty();
+    assertThat(b.find("job-s2").orElseThrow().status()).isEqualTo(BulkExportJob.FAILED);
+  }
 }
