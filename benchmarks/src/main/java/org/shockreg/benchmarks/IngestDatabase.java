@@ -46,6 +46,9 @@ final class IngestDatabase implements AutoCloseable {
             .setServerConfig("max_connections", "100")
             .setServerConfig("shared_buffers", "128MB")
             .setServerConfig("synchronous_commit", "on")
+            // durable as the product's server (EmbeddedPostgresServer): zonky's -F is overridden
+            .setServerConfig("fsync", "on")
+            .setServerConfig("full_page_writes", "on")
             .setServerConfig("shared_preload_libraries", statements ? "pg_stat_statements" : "");
     // -Dbench.pgConfig=name=value,name=value (through bench.jvmArgs): server settings for a
     // what-if experiment, over the product's.

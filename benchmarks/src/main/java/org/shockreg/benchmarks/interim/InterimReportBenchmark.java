@@ -73,6 +73,9 @@ public final class InterimReportBenchmark {
             .setServerConfig("max_connections", "100")
             .setServerConfig("shared_buffers", "128MB")
             .setServerConfig("synchronous_commit", "on")
+            // durable as the product's server (EmbeddedPostgresServer): zonky's -F is overridden
+            .setServerConfig("fsync", "on")
+            .setServerConfig("full_page_writes", "on")
             .start();
     HikariDataSource ds =
         EmbeddedPostgresAutoConfiguration.pooled(

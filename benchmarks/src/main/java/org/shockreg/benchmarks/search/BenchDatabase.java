@@ -56,6 +56,9 @@ final class BenchDatabase implements AutoCloseable {
             .setServerConfig("max_connections", "100")
             .setServerConfig("shared_buffers", "128MB")
             .setServerConfig("synchronous_commit", "on")
+            // durable as the product's server (EmbeddedPostgresServer): zonky's -F is overridden
+            .setServerConfig("fsync", "on")
+            .setServerConfig("full_page_writes", "on")
             .setServerConfig("shared_preload_libraries", "pg_stat_statements,auto_explain")
             .setServerConfig("logging_collector", "on")
             .setServerConfig("log_directory", logDir.toString())

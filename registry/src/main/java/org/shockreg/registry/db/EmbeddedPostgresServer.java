@@ -79,6 +79,11 @@ public final class EmbeddedPostgresServer implements Closeable {
               .setServerConfig("max_connections", "100")
               .setServerConfig("shared_buffers", "128MB")
               .setServerConfig("synchronous_commit", "on")
+              // zonky passes -F (fsync off) to every postgres it starts, a test default: a power
+              // loss or OS crash could then lose acknowledged facts or corrupt the registry. The
+              // later -c wins over -F (EarlyEmbeddedPostgresIT checks SHOW fsync).
+              .setServerConfig("fsync", "on")
+              .setServerConfig("full_page_writes", "on")
               .start();
     } catch (IOException | RuntimeException e) {
       deleteSocketDir(socketDir);

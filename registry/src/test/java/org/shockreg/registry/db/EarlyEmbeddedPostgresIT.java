@@ -18,7 +18,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The embedded PostgreSQL is started in the background before the beans are created: a context gets
- * that server, and a context that fails before taking it leaves no postmaster behind.
+ * that server (with durable settings), and a context that fails before taking it leaves no
+ * postmaster behind.
  */
 class EarlyEmbeddedPostgresIT {
 
@@ -45,6 +46,12 @@ class EarlyEmbeddedPostgresIT {
                   .queryForObject("SELECT 1", Integer.class))
           .isEqualTo(1);
       assertThat(dataDir.resolve("pg/postmaster.pid")).exists();
+      // durable: zonky starts postgres with -F (fsync off), a power loss could corrupt the
+      // registry or lose an acknowledged fact; the product's server overrides it
+      JdbcTemplate sql = new JdbcTemplate(app.getBean(DataSource.class));
+      assertThat(sql.queryForObject("SHOW fsync", String.class)).isEqualTo("on");
+      assertThat(sql.queryForObject("SHOW synchronous_commit", String.class)).isEqualTo("on");
+      assertThat(sql.queryForObject("SHOW full_page_writes", String.class)).isEqualTo("on");
     }
     assertThat(dataDir.resolve("pg/postmaster.pid")).doesNotExist();
 
