@@ -14,6 +14,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.derive.EpisodeRecomputation;
@@ -48,6 +50,7 @@ public class IntakePipeline {
   private final SourceCandidates sourceCandidates;
   private final CurationTransaction curation;
   private final IntakeOutcomes outcomes;
+  private final Set<String> knownSites = ConcurrentHashMap.newKeySet();
 
   public IntakePipeline(
       RegistryWriter writer,
@@ -98,6 +101,10 @@ public class IntakePipeline {
       throw new UnknownSourceException(
           "source id '" + siteId + "' is not valid: use 1-40 of [a-z0-9-]");
     }
+    if (knownSites.contains(siteId)) {
+      // sites are never removed: a small body (an HL7 message) needs no round trip for this
+      return;
+    }
     if (props.autoRegisterSites()) {
       if (writer.ensureSite(siteId, origin)) {
         log.info("event=site_registered site={} origin={}", siteId, origin);
@@ -105,6 +112,7 @@ public class IntakePipeline {
     } else if (!writer.siteExists(siteId)) {
       throw new UnknownSourceException("source id '" + siteId + "' names no configured site");
     }
+    knownSites.add(siteId);
   }
 
   /**
