@@ -3,6 +3,8 @@ package org.shockreg.server.hl7v2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.shockreg.server.hl7v2.MllpClient.field;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,16 @@ class MllpCommitIT extends IntegrationTestSupport {
   }
 
   @Autowired JdbcTemplate jdbc;
+  @Autowired MeterRegistry meters;
+
+  double resendsAnswered() {
+    Counter c =
+        meters
+            .find("shockreg.mllp.messages")
+            .tags("facility", "COMMITHOSP", "ack", "AA", "resend", "true")
+            .counter();
+    return c == null ? 0 : c.count();
+  }
 
   static String oru(String controlId, String mrn, int heartRate) {
     return "MSH|^~\\&|LABSYS|COMMITHOSP|SHOCKREG|REG|20250610080000||ORU^R01^ORU_R01|"
@@ -134,6 +146,7 @@ class MllpCommitIT extends IntegrationTestSupport {
   @Test
   void copiesOfAMessageRacingOnFourConnectionsAreTakenInOnce() throws Exception {
     int before = rawRows("Observation");
+    double resendsBefore = resendsAnswered();
     int rounds = 5;
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
@@ -164,5 +177,7 @@ class MllpCommitIT extends IntegrationTestSupport {
     }
     // each Observation stored once: no copy wrote a second raw version
     assertThat(rawRows("Observation") - before).isEqualTo(2 * rounds);
+    // and every copy but one was answered as a resend (from the record), none taken in again
+    assertThat(resendsAnswered() - resendsBefore).isEqualTo(3.0 * rounds);
   }
 }
