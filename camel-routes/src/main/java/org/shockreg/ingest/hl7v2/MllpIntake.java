@@ -163,23 +163,7 @@ public class MllpIntake {
       Hl7MessageStore.Previous previous = store.previous(facility, controlId);
       if (previous != null) {
         // a resend (the sender missed our ACK): answered as before, nothing taken in twice
-        meters
-            .counter(
-                "shockreg.mllp.messages",
-                "facility",
-                facility,
-                "ack",
-                previous.ackCode(),
-                "resend",
-                "true")
-            .increment();
-        log.info(
-            "event=mllp_resend facility={} site={} controlId={} ack={}",
-            facility,
-            site,
-            controlId,
-            previous.ackCode());
-        return new Result(previous.ack(), previous.ackCode(), decoded.charset());
+        return resent(facility, site, controlId, previous, decoded.charset());
       }
     }
     Hl7Conversion conversion;
@@ -223,6 +207,22 @@ public class MllpIntake {
       errors.add(
           new Ack.Error("PID", 1, 3, "101", "PID-3 (patient identifier list) holds no identifier"));
     }
+    MessageRecord record =
+        new MessageRecord(
+            store,
+            writer,
+            new MessageRecord.Received(
+                header,
+                facility,
+                controlId,
+                site,
+                type,
+                decoded.charset(),
+                frame,
+                decoded.text(),
+                replayOf),
+            conversion,
+            errors);
     IntakeReport report;
     try {
       report =
@@ -233,7 +233,11 @@ public class MllpIntake {
                   Hl7MessageStore.ORIGIN_PREFIX + facility,
                   "application/fhir+ndjson",
                   null,
-                  IntakeRequest.Body.of(conversion.ndjson())));
+                  IntakeRequest.Body.of(conversion.ndjson())),
+              record);
+    } catch (MessageRecord.RecordedMeanwhile e) {
+      // a resend that raced its original: nothing of it kept, answered as the original was
+      return resent(facility, site, controlId, e.previous, decoded.charset());
     } catch (DataAccessException | IllegalStateException e) {
       // Not committed: AE without a record, so the sender's resend is taken in then.
       log.warn(
@@ -257,35 +261,8 @@ public class MllpIntake {
       count(facility, Ack.AE, started);
       return new Result(ack, Ack.AE, decoded.charset());
     }
-    errors.addAll(AckErrors.of(report, conversion));
-    String code = errors.isEmpty() ? Ack.AA : Ack.AE;
-    String ack = Ack.build(header, code, null, errors);
-    boolean recorded =
-        store.record(
-            facility,
-            controlId,
-            site,
-            type,
-            decoded.charset().name(),
-            code,
-            ack,
-            report.toString(),
-            frame,
-            decoded.text(),
-            replayOf != null);
-    if (code.equals(Ack.AE) && replayOf == null && recorded) {
-      writer.deadLetter(
-          DeadLetter.of(
-              site,
-              CHANNEL,
-              Hl7MessageStore.ORIGIN_PREFIX + facility,
-              CONTENT_TYPE,
-              frame,
-              "hl7v2-ae",
-              errors.size() + " error(s) in the ACK; first: " + errors.get(0).text(),
-              type,
-              controlId));
-    }
+    String code = record.code();
+    String ack = record.ack();
     count(facility, code, started);
     log.info(
         "event=mllp_message facility={} site={} type={} controlId={} ack={} {} errors={} elapsedMs={}",
@@ -295,7 +272,7 @@ public class MllpIntake {
         controlId,
         code,
         report,
-        errors.size(),
+        record.errors().size(),
         (System.nanoTime() - started) / 1_000_000);
     return new Result(ack, code, decoded.charset());
   }
@@ -335,6 +312,31 @@ public class MllpIntake {
         kind,
         reason.replace('"', '\''));
     return new Result(ack, Ack.AR, charset);
+  }
+
+  private Result resent(
+      String facility,
+      String site,
+      String controlId,
+      Hl7MessageStore.Previous previous,
+      Charset charset) {
+    meters
+        .counter(
+            "shockreg.mllp.messages",
+            "facility",
+            facility,
+            "ack",
+            previous.ackCode(),
+            "resend",
+            "true")
+        .increment();
+    log.info(
+        "event=mllp_resend facility={} site={} controlId={} ack={}",
+        facility,
+        site,
+        controlId,
+        previous.ackCode());
+    return new Result(previous.ack(), previous.ackCode(), charset);
   }
 
   private void count(String facility, String code, long started) {

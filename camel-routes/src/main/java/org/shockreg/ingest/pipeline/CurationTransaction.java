@@ -37,6 +37,13 @@ final class CurationTransaction {
   private final FactCuration curation;
   private final MeterRegistry meters;
 
+  /** What a batch writes last in its transaction, given that attempt's outcome. */
+  @FunctionalInterface
+  interface BatchEnd {
+    /** {@code rejected}: the batch's rejections, those found before and in this transaction. */
+    void write(IntakeReport counted, List<Candidate> older, List<Rejection> rejected);
+  }
+
   CurationTransaction(
       TransactionTemplate tx, RegistryWriter writer, FactCuration curation, MeterRegistry meters) {
     this.tx = tx;
@@ -57,7 +64,8 @@ final class CurationTransaction {
       List<Candidate> bodyOlder,
       IntakeReport report,
       BundlePatientResolver resolver,
-      List<Rejection> rejections) {
+      List<Rejection> rejections,
+      BatchEnd end) {
     String site = request.siteId();
     for (int attempt = 1; ; attempt++) {
       final int thisAttempt = attempt;
@@ -85,6 +93,11 @@ final class CurationTransaction {
                     request, changed, rawIds, counted, resolver, rejected, merged, firstVersions);
               }
               storeOlder(request, older, Arrays.copyOfRange(rawIds, changed.size(), rawIds.length));
+              if (end != null) {
+                List<Rejection> all = new ArrayList<>(rejections);
+                all.addAll(rejected);
+                end.write(counted, older, all);
+              }
             });
         // Only a committed merge tells the rest of this body where a patient went.
         merged.forEach(resolver::merged);
@@ -104,6 +117,11 @@ final class CurationTransaction {
             e.getClass().getSimpleName());
       }
     }
+  }
+
+  /** Writes of a body's own that have no batch transaction to join. */
+  void inTransaction(Runnable writes) {
+    tx.executeWithoutResult(status -> writes.run());
   }
 
   /**

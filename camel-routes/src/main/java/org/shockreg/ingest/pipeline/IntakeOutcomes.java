@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.shockreg.registry.intake.DeadLetter;
 import org.shockreg.registry.store.RegistryWriter;
@@ -49,6 +51,27 @@ final class IntakeOutcomes {
     }
   }
 
+  /**
+   * The report as it reads once the batch's transaction commits, for writes inside it: {@code
+   * soFar} (counted) with the skips and rejections added, each issue not parked yet (id 0).
+   */
+  IntakeReport preview(IntakeReport soFar, List<Candidate> older, List<Rejection> rejections) {
+    IntakeReport preview = new IntakeReport();
+    preview.add(soFar);
+    List<Candidate> sorted = new ArrayList<>(older);
+    sorted.sort(Comparator.comparingInt(c -> c.entry.index()));
+    reportSkips(sorted, preview);
+    for (Rejection r : rejections) {
+      preview.rejected++;
+      preview.issues.add(issue(r, Reasons.withoutValues(r.reason()), 0));
+    }
+    return preview;
+  }
+
+  private static IntakeReport.Issue issue(Rejection r, String reason, long deadLetterId) {
+    return new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), reason, deadLetterId);
+  }
+
   /** Each rejected resource or line to the dead-letter store, reported with where it was parked. */
   void deadLetter(IntakeRequest request, List<Rejection> rejections, IntakeReport report) {
     for (Rejection r : rejections) {
@@ -66,7 +89,7 @@ final class IntakeOutcomes {
                   reason,
                   r.type(),
                   r.id()));
-      report.issues.add(new IntakeReport.Issue(r.type(), r.id(), r.index(), r.code(), reason, id));
+      report.issues.add(issue(r, reason, id));
     }
   }
 

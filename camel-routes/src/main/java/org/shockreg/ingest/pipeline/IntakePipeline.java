@@ -14,6 +14,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.derive.EpisodeRecomputation;
@@ -48,6 +50,7 @@ public class IntakePipeline {
   private final SourceCandidates sourceCandidates;
   private final CurationTransaction curation;
   private final IntakeOutcomes outcomes;
+  private final Set<String> knownSites = ConcurrentHashMap.newKeySet();
 
   public IntakePipeline(
       RegistryWriter writer,
@@ -98,6 +101,10 @@ public class IntakePipeline {
       throw new UnknownSourceException(
           "source id '" + siteId + "' is not valid: use 1-40 of [a-z0-9-]");
     }
+    if (knownSites.contains(siteId)) {
+      // sites are never removed: a small body (an HL7 message) needs no round trip for this
+      return;
+    }
     if (props.autoRegisterSites()) {
       if (writer.ensureSite(siteId, origin)) {
         log.info("event=site_registered site={} origin={}", siteId, origin);
@@ -105,6 +112,20 @@ public class IntakePipeline {
     } else if (!writer.siteExists(siteId)) {
       throw new UnknownSourceException("source id '" + siteId + "' names no configured site");
     }
+    knownSites.add(siteId);
+  }
+
+  /**
+   * Writes that belong with a body's curated facts, e.g. the record of the message it came in
+   * (hl7v2): run last in the transaction of the body's last batch, or in one of their own when that
+   * batch has nothing to write (all unchanged, an empty body, or a body ending on a full batch), so
+   * they commit with the facts or not at all. {@code report} is the body's report as it will read
+   * after that commit, except that its issues are not parked yet (dead letter id 0). Runs again
+   * when the transaction is retried; an exception it throws rolls the transaction back.
+   */
+  @FunctionalInterface
+  public interface InTransaction {
+    void write(IntakeReport report);
   }
 
   /**
@@ -112,6 +133,11 @@ public class IntakePipeline {
    * body) when nothing in it can be read.
    */
   public IntakeReport ingest(IntakeRequest request) {
+    return ingest(request, null);
+  }
+
+  /** Takes in one body, with {@code last} written in the transaction of its last batch. */
+  public IntakeReport ingest(IntakeRequest request, InTransaction last) {
     requireSite(request.siteId(), request.channel());
     long started = System.nanoTime();
     IntakeReport report = new IntakeReport();
@@ -155,12 +181,14 @@ public class IntakePipeline {
           entry -> {
             batch.add(entry);
             if (batch.size() >= props.batchSize()) {
-              processBatch(request, batch, report, resolver);
+              processBatch(request, batch, report, resolver, null);
               batch.clear();
             }
           });
       if (!batch.isEmpty()) {
-        processBatch(request, batch, report, resolver);
+        processBatch(request, batch, report, resolver, last);
+      } else if (last != null) {
+        curation.inTransaction(() -> last.write(outcomes.preview(report, List.of(), List.of())));
       }
     } catch (SourceEntryReader.BodyException e) {
       throw outcomes.unparseableBody(request, Reasons.withoutValues(e.getMessage()));
@@ -249,7 +277,8 @@ public class IntakePipeline {
       IntakeRequest request,
       List<SourceEntry> entries,
       IntakeReport report,
-      BundlePatientResolver resolver) {
+      BundlePatientResolver resolver,
+      InTransaction last) {
     Timer.Sample sample = Timer.start(meters);
     String site = request.siteId();
     List<Rejection> rejections = new ArrayList<>();
@@ -321,7 +350,19 @@ public class IntakePipeline {
     }
 
     if (!pending.isEmpty() || !older.isEmpty()) {
-      older = curation.curateRetrying(request, pending, older, report, resolver, rejections);
+      CurationTransaction.BatchEnd end =
+          last == null
+              ? null
+              : (counted, olderNow, rejected) -> {
+                IntakeReport preview = new IntakeReport();
+                preview.add(report);
+                preview.add(counted);
+                last.write(outcomes.preview(preview, olderNow, rejected));
+              };
+      older = curation.curateRetrying(request, pending, older, report, resolver, rejections, end);
+    } else if (last != null) {
+      List<Candidate> none = older;
+      curation.inTransaction(() -> last.write(outcomes.preview(report, none, rejections)));
     }
     older.sort(Comparator.comparingInt(c -> c.entry.index()));
     outcomes.reportSkips(older, report);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.shockreg.registry.curated.TimePrecision;
 import org.shockreg.registry.db.JdbcValues;
+import org.shockreg.registry.db.TransactionLocks;
 import org.shockreg.registry.derive.EpisodeDerivation.DerivedFactValue;
 import org.shockreg.registry.derive.PatientClinicalRecord.DiagnosisRow;
 import org.shockreg.registry.derive.PatientClinicalRecord.EncounterRow;
@@ -48,8 +49,14 @@ public class DerivationStore {
    * SubscriptionOutbox#SHARED_LOCK_SQL}): a subscription being created then never waits in a cycle.
    */
   public void lockPatients(Collection<String> patientIds) {
-    jdbc.query(SubscriptionOutbox.SHARED_LOCK_SQL, rs -> {});
-    String[] sorted = patientIds.stream().sorted().toArray(String[]::new);
+    SubscriptionOutbox.lockShared(jdbc);
+    // a batch locks its patients before applying their facts and again before deriving
+    List<String> toLock =
+        TransactionLocks.toTake(patientIds.stream().map(p -> "patient:" + p).toList());
+    if (toLock.isEmpty()) {
+      return;
+    }
+    String[] sorted = toLock.stream().map(k -> k.substring(8)).sorted().toArray(String[]::new);
     jdbc.query(
         con -> {
           PreparedStatement ps =

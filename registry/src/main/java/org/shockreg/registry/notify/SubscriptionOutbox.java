@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.shockreg.registry.db.TransactionLocks;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -29,6 +30,13 @@ public class SubscriptionOutbox {
    */
   public static final String SHARED_LOCK_SQL =
       "SELECT pg_advisory_xact_lock_shared(hashtextextended('shockreg-subscriptions', 0))";
+
+  /** Takes the shared lock ({@link #SHARED_LOCK_SQL}) unless this transaction holds it already. */
+  public static void lockShared(JdbcTemplate jdbc) {
+    if (TransactionLocks.toTake("shockreg-subscriptions-shared")) {
+      jdbc.query(SHARED_LOCK_SQL, rs -> {});
+    }
+  }
 
   static final String EXCLUSIVE_LOCK_SQL =
       "SELECT pg_advisory_xact_lock(hashtextextended('shockreg-subscriptions', 0))";
@@ -75,7 +83,7 @@ public class SubscriptionOutbox {
     if (patientIds.isEmpty()) {
       return 0;
     }
-    jdbc.query(SHARED_LOCK_SQL, rs -> {});
+    lockShared(jdbc);
     Integer live =
         jdbc.queryForObject("SELECT count(*) FROM subscription s WHERE " + LIVE, Integer.class);
     if (live == null || live == 0) {
