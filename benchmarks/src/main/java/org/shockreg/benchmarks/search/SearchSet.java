@@ -240,6 +240,15 @@ final class SearchSet {
                 + enc(REGISTRY_VARIABLE + "|" + pick(r, variables))
                 + "&_summary=count");
     kind(
+        "Observation _summary=count (LOINC)",
+        r -> {
+          String[] c = pick(r, sourceCodes);
+          return "Observation?code=" + enc(c[0] + "|" + c[1]) + "&_summary=count";
+        });
+    kind(
+        "Observation _summary=count (code only)",
+        r -> "Observation?code=" + enc(pick(r, sourceCodes)[1]) + "&_summary=count");
+    kind(
         "Observation _lastUpdated",
         r -> "Observation?_lastUpdated=ge" + enc(instant(between(r, updatedFrom, updatedTo))));
     kind(

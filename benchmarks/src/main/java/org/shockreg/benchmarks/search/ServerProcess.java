@@ -71,6 +71,8 @@ final class ServerProcess implements AutoCloseable {
     cmd.add("--shockreg.mllp.port=-1");
     cmd.add("--shockreg.inbox.enabled=false");
     cmd.add("--shockreg.demo=false");
+    // one token sends every request: the per-caller rate limit (600/min) would answer 429
+    cmd.add("--shockreg.limits.requests-per-minute=0");
     cmd.addAll(extra);
     Process p =
         new ProcessBuilder(cmd)

@@ -64,9 +64,18 @@ final class ObservationType {
   }
 
   private String code(SqlSearch q, TokenParam t) {
+    String system = t.getSystem();
+    if (system != null
+        && !system.isEmpty()
+        && !RegistryCodeSystems.REGISTRY_VARIABLE.equals(system)) {
+      return SourceCodeClauses.systemAndCode(q, system, t.getValue());
+    }
     String clause =
         SearchClauses.registryOrSourceCode(q, t, RegistryCodeSystems.REGISTRY_VARIABLE, "variable");
-    if (!RegistryCodeSystems.REGISTRY_VARIABLE.equals(t.getSystem())) {
+    if (system == null) {
+      return SourceCodeClauses.countCodeAlone(q, clause, t.getValue());
+    }
+    if (!RegistryCodeSystems.REGISTRY_VARIABLE.equals(system)) {
       return clause;
     }
     // Name the view branch that can hold the variable: kind is a NULL constant in the
