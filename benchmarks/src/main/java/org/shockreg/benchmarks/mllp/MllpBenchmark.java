@@ -200,7 +200,7 @@ public final class MllpBenchmark {
     return frame.toString(StandardCharsets.UTF_8);
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
@@ -210,12 +210,20 @@ public final class MllpBenchmark {
    * The packaged server on its own embedded PostgreSQL under {@code dir}, MLLP on {@code mllpPort}.
    */
   static Process start(Path jar, Path dir, int mllpPort, String heap) throws Exception {
+    Path data = dir.resolve("app-" + System.currentTimeMillis()).toAbsolutePath();
+    return start(jar, data, mllpPort, freePort(), heap);
+  }
+
+  /**
+   * The packaged server on its own embedded PostgreSQL in data dir {@code data} (its admin token in
+   * {@code data/admin-token}), HTTP on {@code httpPort}, MLLP on {@code mllpPort}.
+   */
+  public static Process start(Path jar, Path data, int mllpPort, int httpPort, String heap)
+      throws Exception {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: run with -am (it packages fhir-server)");
     }
-    Path data = dir.resolve("app-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(data);
-    int httpPort = freePort();
     List<String> cmd =
         new ArrayList<>(
             List.of(
