@@ -4,8 +4,10 @@ import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.sql.DataSource;
 import org.shockreg.registry.bulk.BulkExportJobStore;
@@ -44,9 +46,9 @@ public class BulkExportConfiguration {
       ObjectProvider<GroupMembers> groups,
       ObjectProvider<MeterRegistry> meters) {
     Path root = exportRoot(dataDir, props);
-    BulkExportJobStore store =
-        new BulkExportJobStore(jdbc, json, root.toString(), instanceId(dataDir));
-    log.info("event=bulk_export_directory dir={} instance={}", root, instanceId(dataDir));
+    String instance = instanceId(dataDir);
+    BulkExportJobStore store = new BulkExportJobStore(jdbc, json, root.toString(), instance);
+    log.info("event=bulk_export_directory dir={} instance={}", root, instance);
     // A context of its own: the curated resources hold no contained targets, so the per-resource
     // walk looking for them (a third of the encoding time) is switched off here only; the
     // output is the same JSON the API serves.
@@ -78,15 +80,32 @@ public class BulkExportConfiguration {
    * (two instances on one host have data dirs of their own).
    */
   static String instanceId(DataDirectoryProperties dataDir) {
+    return hostName() + ":" + dataDir.dataDir().toAbsolutePath().normalize();
+  }
+
+  /**
+   * The host's name without a DNS lookup where possible: {@code HOSTNAME} is a shell variable that
+   * is often not exported, and {@code InetAddress.getLocalHost()} resolves the name, which can hang
+   * a start for seconds where DNS is broken.
+   */
+  private static String hostName() {
     String host = System.getenv("HOSTNAME");
-    if (host == null || host.isBlank()) {
-      try {
-        host = InetAddress.getLocalHost().getHostName();
-      } catch (UnknownHostException e) {
-        host = "localhost";
-      }
+    if (host != null && !host.isBlank()) {
+      return host.trim();
     }
-    return host + ":" + dataDir.dataDir().toAbsolutePath().normalize();
+    try {
+      host = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim(); // Linux
+      if (!host.isEmpty()) {
+        return host;
+      }
+    } catch (IOException | RuntimeException notLinux) {
+      // other systems: ask the resolver
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
   }
 
   @Bean
