@@ -7,35 +7,23 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.shockreg.server.fhir.FhirServerInterceptor;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Serves the OpenAPI document and Swagger UI through {@link RegistryOpenApiInterceptor}, built on
  * the first FHIR request instead of at start: its constructor loads Thymeleaf, flexmark and Swagger
- * (about 400 classes, docs/operations.md "Start-up time") that no health check needs.
+ * (about 250 classes, docs/operations.md "Start-up time") that no health check needs.
  */
 public class LazyOpenApiInterceptor implements FhirServerInterceptor {
 
-  private volatile RegistryOpenApiInterceptor delegate;
+  private final SingletonSupplier<RegistryOpenApiInterceptor> delegate =
+      SingletonSupplier.of(RegistryOpenApiInterceptor::new);
 
   /** The same hook and answer as HAPI's {@code OpenApiInterceptor.serveSwaggerUi}. */
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLER_SELECTED)
   public boolean serveSwaggerUi(
       HttpServletRequest request, HttpServletResponse response, ServletRequestDetails details)
       throws IOException {
-    return delegate().serveSwaggerUi(request, response, details);
-  }
-
-  private RegistryOpenApiInterceptor delegate() {
-    RegistryOpenApiInterceptor d = delegate;
-    if (d == null) {
-      synchronized (this) {
-        d = delegate;
-        if (d == null) {
-          d = new RegistryOpenApiInterceptor();
-          delegate = d;
-        }
-      }
-    }
-    return d;
+    return delegate.obtain().serveSwaggerUi(request, response, details);
   }
 }
