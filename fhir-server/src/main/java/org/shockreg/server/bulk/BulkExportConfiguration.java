@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import javax.sql.DataSource;
 import org.shockreg.registry.bulk.BulkExportJobStore;
 import org.shockreg.registry.db.DataDirectoryProperties;
+import org.shockreg.registry.db.ReadReplicaDataSource;
 import org.shockreg.server.fhir.CuratedResourceMapper;
 import org.shockreg.server.fhir.GroupMembers;
 import org.slf4j.Logger;
@@ -54,8 +55,11 @@ public class BulkExportConfiguration {
     // output is the same JSON the API serves.
     FhirContext encoding = FhirContext.forVersion(fhir.getVersion().getVersion());
     encoding.getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
+    // The snapshot and its transaction time are the primary's: a replica's open transactions say
+    // nothing about writers on the primary, and a job's _since must not skip what lag hid.
+    DataSource primary = ReadReplicaDataSource.primary(dataSource);
     NdjsonExporter.Factory exporter =
-        helpers -> new NdjsonExporter(dataSource, mapper, encoding, helpers, props);
+        helpers -> new NdjsonExporter(primary, mapper, encoding, helpers, props);
     return new BulkExportService(
         store, exporter, props, root, groups, meters.getIfAvailable(SimpleMeterRegistry::new));
   }

@@ -61,8 +61,11 @@ public class GroupProvider implements IResourceProvider {
 
   @Read
   public Group read(@IdParam IdType id) {
-    CohortDefinition cohort = find(id);
-    return resources.group(cohort, engine.members(cohort));
+    return reader.analystRead(
+        () -> {
+          CohortDefinition cohort = find(id);
+          return resources.group(cohort, engine.members(cohort));
+        });
   }
 
   @Search
@@ -145,8 +148,11 @@ public class GroupProvider implements IResourceProvider {
   /** "Table 1" of the cohort as it is now. */
   @Operation(name = "$cohort-summary", idempotent = true)
   public Parameters cohortSummary(@IdParam IdType id) {
-    CohortDefinition cohort = find(id);
-    return resources.summary(cohort, engine.summary(cohort));
+    return reader.analystRead(
+        () -> {
+          CohortDefinition cohort = find(id);
+          return resources.summary(cohort, engine.summary(cohort));
+        });
   }
 
   private CohortDefinition find(IdType id) {

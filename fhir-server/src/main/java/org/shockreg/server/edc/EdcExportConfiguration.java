@@ -1,6 +1,7 @@
 package org.shockreg.server.edc;
 
 import javax.sql.DataSource;
+import org.shockreg.registry.db.ReadReplicaDataSource;
 import org.shockreg.registry.study.StudyCatalog;
 import org.shockreg.registry.trial.TrialExportReader;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -18,6 +19,8 @@ public class EdcExportConfiguration {
   @Bean
   TrialExportReader trialExportReader(
       DataSource dataSource, EdcExportProperties props, StudyCatalog registered) {
-    return new TrialExportReader(dataSource, props.fetchSize());
+    // The primary, though the export reads in a read-only transaction: an EDC pulls right after a
+    // randomization and must see it (a replica may lag).
+    return new TrialExportReader(ReadReplicaDataSource.primary(dataSource), props.fetchSize());
   }
 }

@@ -45,7 +45,7 @@ public abstract class CuratedResourceProvider<T extends IBaseResource>
   /** The resource of that id (a resource the caller may not see is not found). */
   @Read
   public T read(@IdParam IdType id, RequestDetails request) {
-    T found = type.readRule().read(id, this::byId);
+    T found = reader.analystRead(() -> type.readRule().read(id, this::byId));
     if (!type.visible().test(found, request)) {
       throw new ResourceNotFoundException(id);
     }
@@ -69,6 +69,11 @@ public abstract class CuratedResourceProvider<T extends IBaseResource>
    * The search the subclass's signature received: keyset pages, or one page for a handful of rows.
    */
   protected IBundleProvider search(SearchArguments args) {
+    // pages read later (KeysetBundleProvider) are analyst reads of their own
+    return reader.analystRead(() -> searchNow(args));
+  }
+
+  private IBundleProvider searchNow(SearchArguments args) {
     for (String name : args.names()) {
       if (!type.parameters().contains(name)) {
         throw new IllegalStateException(

@@ -7,11 +7,13 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.shockreg.mappings.rules.RuleSet;
+import org.shockreg.registry.db.AnalystReads;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /** The HAPI plain RestfulServer over the registry's own SQL, mounted at {@code /fhir/*}. */
 @Configuration(proxyBeanMethods = false)
@@ -19,13 +21,20 @@ public class FhirServerConfiguration {
 
   @Bean
   KeysetPagingProvider keysetPagingProvider(
-      NamedParameterJdbcTemplate jdbc, FhirServerProperties props) {
+      NamedParameterJdbcTemplate jdbc, AnalystReads reads, FhirServerProperties props) {
     return new KeysetPagingProvider(
         jdbc,
+        reads,
         props.defaultPageSize(),
         props.maxPageSize(),
         props.searchTtl(),
         props.maxHeldSearches());
+  }
+
+  /** Read-only transactions: the read replica's, when one is configured (docs/scaling.md). */
+  @Bean
+  AnalystReads analystReads(PlatformTransactionManager transactions) {
+    return new AnalystReads(transactions);
   }
 
   @Bean

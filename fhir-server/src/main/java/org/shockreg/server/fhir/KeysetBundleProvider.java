@@ -6,7 +6,6 @@ import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.InstantType;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
  * One page of a search read with keyset paging: "rows after the cursor", so next links stay correct
@@ -17,7 +16,7 @@ public final class KeysetBundleProvider implements IBundleProvider {
 
   private final String uuid;
   private final PagedQuery search;
-  private final NamedParameterJdbcTemplate jdbc;
+  private final KeysetPagingProvider paging;
   private final String cursor;
   private final Integer pageSize;
   private final Integer size;
@@ -28,14 +27,14 @@ public final class KeysetBundleProvider implements IBundleProvider {
   KeysetBundleProvider(
       String uuid,
       PagedQuery search,
-      NamedParameterJdbcTemplate jdbc,
+      KeysetPagingProvider paging,
       String cursor,
       Integer pageSize,
       Integer size,
       boolean countOnly) {
     this.uuid = uuid;
     this.search = search;
-    this.jdbc = jdbc;
+    this.paging = paging;
     this.cursor = cursor;
     this.pageSize = pageSize;
     this.size = size;
@@ -49,7 +48,8 @@ public final class KeysetBundleProvider implements IBundleProvider {
     if (limit == 0 || countOnly) {
       return List.of();
     }
-    PagedQuery.Page page = search.page(jdbc, cursor, limit);
+    // an analyst read (the replica, if any), the page's includes with it
+    PagedQuery.Page page = paging.read(() -> search.page(paging.jdbc(), cursor, limit));
     nextPageId = page.nextCursor() == null ? null : limit + "-" + page.nextCursor();
     return page.resources();
   }

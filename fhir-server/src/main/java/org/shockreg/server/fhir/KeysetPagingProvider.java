@@ -9,6 +9,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.function.Supplier;
+import org.shockreg.registry.db.AnalystReads;
 import org.shockreg.registry.search.AskedSearch;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
@@ -19,6 +21,10 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * #persistTo} a search that has a next page is also held in PostgreSQL ({@link HeldSearches}: its
  * request parameters, re-run through the normal parsing when a link is followed elsewhere), so its
  * links survive a restart and work on every instance.
+ *
+ * <p>Counts and pages are analyst reads ({@link AnalystReads}: the read replica when one is
+ * configured); holding a search and looking a held one up stay on the primary, so a next link
+ * written a moment ago is found whatever the replica's lag.
  */
 public final class KeysetPagingProvider implements IPagingProvider {
 
@@ -26,6 +32,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
   private final int defaultPageSize;
   private final int maxPageSize;
   private final Cache<String, Held> searches;
+  private final AnalystReads reads;
 
   /** A held search and who asked it: its next links work only for the same caller. */
   private record Held(PagedQuery search, String principal) {}
@@ -38,7 +45,19 @@ public final class KeysetPagingProvider implements IPagingProvider {
       int maxPageSize,
       Duration ttl,
       int maxSearches) {
+    this(jdbc, null, defaultPageSize, maxPageSize, ttl, maxSearches);
+  }
+
+  /** {@code reads} null: counts and pages run outside a transaction (unit tests). */
+  public KeysetPagingProvider(
+      NamedParameterJdbcTemplate jdbc,
+      AnalystReads reads,
+      int defaultPageSize,
+      int maxPageSize,
+      Duration ttl,
+      int maxSearches) {
     this.jdbc = jdbc;
+    this.reads = reads;
     this.defaultPageSize = defaultPageSize;
     this.maxPageSize = maxPageSize;
     this.searches = Caffeine.newBuilder().maximumSize(maxSearches).expireAfterWrite(ttl).build();
@@ -58,8 +77,17 @@ public final class KeysetPagingProvider implements IPagingProvider {
     if (!countOnly) {
       searches.put(uuid, new Held(search, HeldSearches.principal(null)));
     }
-    Integer size = count || countOnly ? search.count(jdbc) : null;
-    return new KeysetBundleProvider(uuid, search, jdbc, null, null, size, countOnly);
+    Integer size = count || countOnly ? read(() -> search.count(jdbc)) : null;
+    return new KeysetBundleProvider(uuid, search, this, null, null, size, countOnly);
+  }
+
+  /** An analyst read: a count or a page of a search. */
+  <T> T read(Supplier<T> read) {
+    return reads == null ? read.get() : reads.read(read);
+  }
+
+  NamedParameterJdbcTemplate jdbc() {
+    return jdbc;
   }
 
   /** Also hold searches in PostgreSQL (see {@link HeldSearches}). */
@@ -130,7 +158,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
     return new KeysetBundleProvider(
         searchId,
         held.search(),
-        jdbc,
+        this,
         "first".equals(cursor) ? null : cursor,
         Math.max(pageSize, 1),
         null,

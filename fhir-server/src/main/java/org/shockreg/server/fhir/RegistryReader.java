@@ -7,13 +7,18 @@ import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.List;
+import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
-/** Reads and searches curated rows for the resource providers. */
+/**
+ * Reads and searches curated rows for the resource providers. What a provider answers an analyst
+ * runs in {@link #analystRead} (the read replica when one is configured); {@link #read} itself
+ * reads wherever it is called (a notification's current resource reads the primary).
+ */
 public final class RegistryReader {
 
   private final NamedParameterJdbcTemplate jdbc;
@@ -26,6 +31,14 @@ public final class RegistryReader {
 
   NamedParameterJdbcTemplate jdbc() {
     return jdbc;
+  }
+
+  /**
+   * An analyst read: a read-only transaction, on the read replica when one is configured
+   * (docs/scaling.md). Nothing inside may write.
+   */
+  public <T> T analystRead(Supplier<T> read) {
+    return paging.read(read);
   }
 
   /** The most resources one page may include per included type (the largest page size). */
