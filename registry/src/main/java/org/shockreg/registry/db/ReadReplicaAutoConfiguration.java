@@ -1,7 +1,7 @@
 package org.shockreg.registry.db;
 
 import javax.sql.DataSource;
-import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -18,21 +18,43 @@ import org.springframework.core.env.Environment;
 @ConditionalOnExpression("!'${shockreg.read-replica.url:}'.isBlank()")
 public class ReadReplicaAutoConfiguration {
 
+  private static final String DATA_SOURCE = "dataSource";
+
   @Bean
-  static BeanPostProcessor readReplicaRouting(Environment environment) {
-    return new BeanPostProcessor() {
-      @Override
-      public Object postProcessAfterInitialization(Object bean, String name) {
-        if (!"dataSource".equals(name)
-            || !(bean instanceof DataSource primary)
-            || bean instanceof ReadReplicaDataSource) {
-          return bean;
-        }
-        ReadReplicaProperties props =
-            Binder.get(environment)
-                .bindOrCreate("shockreg.read-replica", ReadReplicaProperties.class);
-        return ReadReplicaDataSource.over(primary, props);
+  static ReadReplicaRouting readReplicaRouting(Environment environment) {
+    return new ReadReplicaRouting(environment);
+  }
+
+  /** Wraps the {@code dataSource} bean; stops the replica pool when that bean is destroyed. */
+  static final class ReadReplicaRouting implements DestructionAwareBeanPostProcessor {
+
+    private final Environment environment;
+    private volatile ReadReplicaDataSource routed;
+
+    ReadReplicaRouting(Environment environment) {
+      this.environment = environment;
+    }
+
+    @Override
+    public Object postProcessAfterInitialization(Object bean, String name) {
+      if (!DATA_SOURCE.equals(name)
+          || !(bean instanceof DataSource primary)
+          || bean instanceof ReadReplicaDataSource) {
+        return bean;
       }
-    };
+      ReadReplicaProperties props =
+          Binder.get(environment)
+              .bindOrCreate("shockreg.read-replica", ReadReplicaProperties.class);
+      routed = ReadReplicaDataSource.over(primary, props);
+      return routed;
+    }
+
+    @Override
+    public void postProcessBeforeDestruction(Object bean, String name) {
+      ReadReplicaDataSource r = routed;
+      if (DATA_SOURCE.equals(name) && r != null) {
+        r.closeReplica();
+      }
+    }
   }
 }

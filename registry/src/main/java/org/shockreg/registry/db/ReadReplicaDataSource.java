@@ -2,8 +2,6 @@ package org.shockreg.registry.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.Closeable;
-import java.io.IOException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +15,7 @@ import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
  * from the primary. The proxy fetches the real connection at the first statement, once the
  * transaction's read-only flag is known.
  */
-public final class ReadReplicaDataSource extends LazyConnectionDataSourceProxy
-    implements Closeable {
+public final class ReadReplicaDataSource extends LazyConnectionDataSourceProxy {
 
   private static final Logger log = LoggerFactory.getLogger(ReadReplicaDataSource.class);
 
@@ -43,6 +40,8 @@ public final class ReadReplicaDataSource extends LazyConnectionDataSourceProxy
     }
     config.setMaximumPoolSize(props.maximumPoolSize());
     config.setPoolName("shockreg-replica");
+    // so the replica's pg_stat_activity tells the registry's analyst reads apart
+    config.addDataSourceProperty("ApplicationName", "shockreg-replica");
     // Replica connections never write, even when the url names a writable server.
     config.setReadOnly(true);
     // A replica that is down must not keep the registry (intake, the primary) from starting:
@@ -74,11 +73,11 @@ public final class ReadReplicaDataSource extends LazyConnectionDataSourceProxy
     return replica;
   }
 
-  @Override
-  public void close() throws IOException {
+  /**
+   * Stops the replica pool. The primary pool is the DataSource bean Spring itself closes (its
+   * destroy callback goes to the bean as created, not to this wrapper).
+   */
+  void closeReplica() {
     replica.close();
-    if (getTargetDataSource() instanceof Closeable primary) {
-      primary.close();
-    }
   }
 }
