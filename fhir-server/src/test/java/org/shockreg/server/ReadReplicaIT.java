@@ -215,6 +215,23 @@ class ReadReplicaIT extends IntegrationTestSupport {
         .isPositive();
   }
 
+  @Test
+  @Order(5)
+  void cohortsAndTheInterimReport_runReadOnlyOnTheReplica() throws Exception {
+    // each would fail on the standby if anything inside its read-only transaction wrote
+    assertThat(analyst("/fhir/Group/all-cs").get("resourceType").asText()).isEqualTo("Group");
+    assertThat(analyst("/fhir/Group/all-cs/$cohort-summary").get("resourceType").asText())
+        .isEqualTo("Parameters");
+    assertThat(analyst("/fhir/Group?_summary=count").get("total").asInt()).isPositive();
+    HttpResponse<String> report =
+        get(
+            "/fhir/ResearchStudy/altshock-2/$interim-report",
+            ANALYST,
+            "Accept",
+            "application/fhir+json");
+    assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
+  }
+
   // ---- the application
 
   void ingest(String ndjson) throws Exception {
