@@ -69,17 +69,17 @@ public abstract class CuratedResourceProvider<T extends IBaseResource>
    * The search the subclass's signature received: keyset pages, or one page for a handful of rows.
    */
   protected IBundleProvider search(SearchArguments args) {
-    // pages read later (KeysetBundleProvider) are analyst reads of their own
-    return reader.analystRead(() -> searchNow(args));
-  }
-
-  private IBundleProvider searchNow(SearchArguments args) {
     for (String name : args.names()) {
       if (!type.parameters().contains(name)) {
         throw new IllegalStateException(
             type.resourceType() + " declares no search parameter " + name);
       }
     }
+    // pages read later (KeysetBundleProvider) are analyst reads of their own
+    return reader.analystRead(() -> searchNow(args));
+  }
+
+  private IBundleProvider searchNow(SearchArguments args) {
     type.guard().accept(args.request());
     SqlSearch s = type.search(args);
     if (type.onePageOrder() != null) {

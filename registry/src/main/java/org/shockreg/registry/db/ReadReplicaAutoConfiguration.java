@@ -45,6 +45,9 @@ public class ReadReplicaAutoConfiguration {
       ReadReplicaProperties props =
           Binder.get(environment)
               .bindOrCreate("shockreg.read-replica", ReadReplicaProperties.class);
+      if (!props.enabled()) {
+        return bean;
+      }
       routed = ReadReplicaDataSource.over(primary, props);
       return routed;
     }
