@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import javax.sql.DataSource;
 import org.shockreg.mappings.rules.RuleSet;
 import org.shockreg.registry.db.AnalystReads;
 import org.springframework.beans.factory.ObjectProvider;
@@ -31,10 +32,10 @@ public class FhirServerConfiguration {
         props.maxHeldSearches());
   }
 
-  /** Read-only transactions: the read replica's, when one is configured (docs/scaling.md). */
+  /** Read-only transactions on the read replica, when one is configured (docs/scaling.md). */
   @Bean
-  AnalystReads analystReads(PlatformTransactionManager transactions) {
-    return new AnalystReads(transactions);
+  AnalystReads analystReads(PlatformTransactionManager transactions, DataSource dataSource) {
+    return new AnalystReads(transactions, dataSource);
   }
 
   @Bean
