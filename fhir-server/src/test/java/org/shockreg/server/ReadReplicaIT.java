@@ -292,7 +292,10 @@ class ReadReplicaIT extends IntegrationTestSupport {
 
   /** Until the standby has replayed everything the primary has written so far. */
   void awaitReplayed() {
-    String written = onPrimary.queryForObject("SELECT pg_current_wal_lsn()::text", String.class);
+    // the insert position: an asynchronous commit (held searches, audit) may not be written yet,
+    // and pg_current_wal_lsn() would stop short of it
+    String written =
+        onPrimary.queryForObject("SELECT pg_current_wal_insert_lsn()::text", String.class);
     await("standby replays " + written)
         .atMost(Duration.ofSeconds(30))
         .until(
