@@ -64,7 +64,7 @@ class ReadReplicaIT extends IntegrationTestSupport {
     Files.writeString(standbyDir.resolve("standby.signal"), "");
     Files.writeString(
         standbyDir.resolve("postgresql.auto.conf"),
-        "primary_conninfo = 'host=localhost port="
+        "primary_conninfo = 'host=127.0.0.1 port="
             + primary.getPort()
             + " user=postgres application_name=shockreg_it_standby'\n",
         StandardOpenOption.APPEND);
@@ -123,8 +123,25 @@ class ReadReplicaIT extends IntegrationTestSupport {
             + BulkExportIT.heartRate("rr1", "hr-1", 81)
             + BulkExportIT.heartRate("rr1", "hr-2", 82));
     awaitReplayed();
-    assertThat(observationsOn(onStandby)).isEqualTo(2);
+    assertThat(observationsOn(onStandby)).as(lsns()).isEqualTo(2);
     assertThat(analystObservationTotal()).isEqualTo(2);
+  }
+
+  String lsns() {
+    return "primary write "
+        + onPrimary.queryForObject("SELECT pg_current_wal_lsn()::text", String.class)
+        + " insert "
+        + onPrimary.queryForObject("SELECT pg_current_wal_insert_lsn()::text", String.class)
+        + " flush "
+        + onPrimary.queryForObject("SELECT pg_current_wal_flush_lsn()::text", String.class)
+        + " standby receive "
+        + onStandby.queryForObject("SELECT pg_last_wal_receive_lsn()::text", String.class)
+        + " replay "
+        + onStandby.queryForObject("SELECT pg_last_wal_replay_lsn()::text", String.class)
+        + " rows on primary "
+        + observationsOn(onPrimary)
+        + " on standby "
+        + observationsOn(onStandby);
   }
 
   @Test
@@ -331,7 +348,8 @@ class ReadReplicaIT extends IntegrationTestSupport {
   }
 
   static String url(EmbeddedPostgres pg) {
-    return "jdbc:postgresql://localhost:" + pg.getPort() + "/postgres";
+    // the address the servers listen on: "localhost" may resolve to ::1 first
+    return "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres";
   }
 
   static DataSource dataSource(EmbeddedPostgres pg) {
