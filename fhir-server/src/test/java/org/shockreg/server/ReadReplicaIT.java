@@ -161,7 +161,7 @@ class ReadReplicaIT extends IntegrationTestSupport {
     // intake writes the primary while the standby stands still
     ingest(BulkExportIT.heartRate("rr1", "hr-3", 83));
     assertThat(observationsOn(onPrimary)).isEqualTo(3);
-    assertThat(observationsOn(onStandby)).isEqualTo(2);
+    assertThat(observationsOn(onStandby)).as(lsns()).isEqualTo(2);
 
     // analyst search and read answer from the replica: the new fact is not there yet
     assertThat(analystObservationTotal()).as("a search answers the replica's data").isEqualTo(2);
