@@ -22,6 +22,8 @@ import org.shockreg.mappings.identity.Pseudonymizer;
 import org.shockreg.mappings.rules.RuleSetLoader;
 import org.shockreg.registry.derive.DerivationStore;
 import org.shockreg.registry.store.RegistryWriter;
+import org.shockreg.registry.study.StudyCatalog;
+import org.shockreg.registry.trial.TrialStore;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -69,11 +71,21 @@ final class CohortLoad {
     }
     MappingEngine engine =
         new MappingEngine(new RuleSetLoader().loadBuiltIn(), new Pseudonymizer(key));
+    // screen as the server does (TrialConfiguration): with the studies registered here, the
+    // server's first start over this database has nothing to rescreen, and the measured requests
+    // do not run beside a start-up rescreen of every patient
+    StudyCatalog studies = StudyCatalog.load(null);
+    studies.register(db.dataSource());
+    engine.acceptStudies(studies);
     this.pipeline =
         new IntakePipeline(
             writer,
             engine,
-            new EpisodeRecomputation(new DerivationStore(jdbc, json), engine),
+            new EpisodeRecomputation(
+                new DerivationStore(jdbc, json),
+                engine,
+                new TrialStore(jdbc, json),
+                () -> studies.studies().values()),
             new TransactionTemplate(new DataSourceTransactionManager(db.dataSource())),
             json,
             fhir,
