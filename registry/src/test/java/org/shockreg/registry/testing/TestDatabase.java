@@ -111,6 +111,9 @@ public final class TestDatabase {
               .setServerConfig("max_connections", "500")
               .setServerConfig("fsync", "off")
               .setServerConfig("synchronous_commit", "off")
+              // not zonky's own JVM hook: it stopped the server at once, while Spring's hook
+              // still closed the cached test contexts (seen: a fork waiting 30 s to exit)
+              .setRegisterShutdownHook(false)
               .start();
       Runtime.getRuntime()
           .addShutdownHook(
