@@ -128,9 +128,19 @@ public final class SearchClauses {
   /**
    * {@code column} is one of these patients; a merged patient's id stands for its survivor (the old
    * id answers with the merged one, docs/intake.md). The ids are resolved once (an InitPlan), so
-   * the index on {@code column} is used as for a plain list.
+   * the index on {@code column} is used as for a plain list. One id (the common case: a patient's
+   * Observations, each page of their next links) is compared with {@code =}: PostgreSQL estimates
+   * {@code = ANY} of a run-time array as ten ids, and with that estimate the generic plan of a next
+   * page walked the whole row-id index filtering by patient (1.9 s p95 at 10 M Observations,
+   * benchmarks/RESULTS.md) instead of reading the patient's rows and sorting them.
    */
   static String patientIn(SqlSearch s, String column, String[] ids) {
+    if (ids.length == 1) {
+      return column
+          + " = (SELECT COALESCE(m.surviving_patient_id, i) FROM (VALUES (CAST("
+          + s.param(ids[0])
+          + " AS text))) AS v(i) LEFT JOIN patient_merge m ON m.merged_patient_id = i)";
+    }
     return column
         + " = ANY(ARRAY(SELECT COALESCE(m.surviving_patient_id, i) FROM unnest(CAST("
         + s.param(ids)
