@@ -26,12 +26,35 @@ class CuratedObservationPlanTest {
             "SELECT row_id FROM curated_observation WHERE (unit = $1 AND value > $2)"
                 + " ORDER BY row_id LIMIT 51",
             "(text, numeric)",
-            "('mm[Hg]', 68)");
+            "('mm[Hg]', 68)",
+            false);
     assertThat(plan).contains("derived_fact_unit_row_idx");
     assertThat(plan).doesNotContain("derived_fact_row_id_key");
   }
 
-  private static String genericPlan(String sql, String types, String values) throws Exception {
+  @Test
+  void encounterSearchFindsEpisodesByEncounter() throws Exception {
+    String plan =
+        genericPlan(
+            "SELECT row_id FROM curated_observation WHERE curated_observation.patient_id IN"
+                + " (SELECT e.patient_id FROM shock_episode e WHERE e.encounter_id = ANY($1))"
+                + " AND EXISTS (SELECT 1 FROM shock_episode e WHERE e.encounter_id = ANY($1)"
+                + " AND e.patient_id = curated_observation.patient_id"
+                + " AND (e.episode_id = curated_observation.episode_id"
+                + " OR curated_observation.effective_at BETWEEN e.window_start AND e.window_end))"
+                + " ORDER BY row_id LIMIT 51",
+            "(text[])",
+            "('{enc-1}')",
+            true);
+    assertThat(plan).contains("shock_episode_encounter_idx");
+  }
+
+  /**
+   * {@code sort}: whether the plan may sort (a row-id page of a few matches does; a page read in
+   * index order must not need to).
+   */
+  private static String genericPlan(String sql, String types, String values, boolean sort)
+      throws Exception {
     DataSource ds = TestDatabase.newMigratedDataSource();
     try (Connection c = ds.getConnection();
         Statement st = c.createStatement()) {
@@ -39,7 +62,9 @@ class CuratedObservationPlanTest {
       // an empty table would be read whole and sorted: leave the planner only ordered index paths
       st.execute("SET enable_seqscan = off");
       st.execute("SET enable_bitmapscan = off");
-      st.execute("SET enable_sort = off");
+      if (!sort) {
+        st.execute("SET enable_sort = off");
+      }
       st.execute("PREPARE q" + types + " AS " + sql);
       StringBuilder plan = new StringBuilder();
       try (ResultSet rs = st.executeQuery("EXPLAIN EXECUTE q" + values)) {
