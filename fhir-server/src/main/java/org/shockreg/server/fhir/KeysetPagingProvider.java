@@ -45,10 +45,9 @@ public final class KeysetPagingProvider implements IPagingProvider {
       int maxPageSize,
       Duration ttl,
       int maxSearches) {
-    this(jdbc, null, defaultPageSize, maxPageSize, ttl, maxSearches);
+    this(jdbc, AnalystReads.unrouted(), defaultPageSize, maxPageSize, ttl, maxSearches);
   }
 
-  /** {@code reads} null: counts and pages run outside a transaction (unit tests). */
   public KeysetPagingProvider(
       NamedParameterJdbcTemplate jdbc,
       AnalystReads reads,
@@ -83,7 +82,7 @@ public final class KeysetPagingProvider implements IPagingProvider {
 
   /** An analyst read: a count or a page of a search. */
   <T> T read(Supplier<T> read) {
-    return reads == null ? read.get() : reads.read(read);
+    return reads.read(read);
   }
 
   NamedParameterJdbcTemplate jdbc() {

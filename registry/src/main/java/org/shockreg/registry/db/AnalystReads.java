@@ -26,6 +26,15 @@ public final class AnalystReads {
     }
   }
 
+  private AnalystReads() {
+    this.readOnly = null;
+  }
+
+  /** Reads as they are, on whatever connection they get (no replica, no transaction). */
+  public static AnalystReads unrouted() {
+    return new AnalystReads();
+  }
+
   /** Whether reads go to a replica. */
   public boolean routed() {
     return readOnly != null;
