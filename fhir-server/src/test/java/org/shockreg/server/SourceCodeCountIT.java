@@ -1,14 +1,20 @@
 package org.shockreg.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Parameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.shockreg.server.fhir.RegistryCodeSystems;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -36,6 +42,7 @@ class SourceCodeCountIT extends IntegrationTestSupport {
     registerServer(registry, newDataDir("it-count-"));
     registerToken(registry, 0, TOKEN, "admin");
     registerHttpOnly(registry);
+    registry.add("shockreg.fhir.code-tally-compaction-interval", () -> "1s");
   }
 
   @Autowired JdbcTemplate jdbc;
@@ -64,6 +71,7 @@ class SourceCodeCountIT extends IntegrationTestSupport {
     assertCounts("cnt-lac-a", 1);
     assertCounts("cnt-lac-b", 1);
     assertKeysMatchCodings();
+    assertTallyMatchesRows();
   }
 
   @Test
@@ -102,6 +110,58 @@ class SourceCodeCountIT extends IntegrationTestSupport {
                     + "&_summary=count"))
         .isEqualTo(3);
     assertKeysMatchCodings();
+    assertTallyMatchesRows();
+  }
+
+  @Test
+  void registryVariableCounts_ofMeasurementsAndDerivedFacts_matchThePages() throws Exception {
+    // the README's ICU stay: measurements and derived facts (etiology, SCAI stage, ...)
+    post("count-d", Files.readString(Path.of("../docs/examples/icu-stay.ndjson")));
+    List<String> derived =
+        jdbc.queryForList(
+            "SELECT DISTINCT variable FROM derived_fact WHERE site_id = 'count-d'", String.class);
+    assertThat(derived).isNotEmpty();
+    List<String> variables =
+        jdbc.queryForList(
+            "SELECT DISTINCT variable FROM curated_observation WHERE site_id = 'count-d'",
+            String.class);
+    assertThat(variables).hasSizeGreaterThan(derived.size());
+    for (String v : variables) {
+      String registry = "code=" + enc(RegistryCodeSystems.REGISTRY_VARIABLE + "|" + v);
+      int rows =
+          jdbc.queryForObject(
+              "SELECT count(*) FROM curated_observation WHERE variable = ?", Integer.class, v);
+      assertThat(rows).isPositive();
+      assertThat(total("/fhir/Observation?" + registry + "&_summary=count"))
+          .as(v)
+          .isEqualTo(rows)
+          .isEqualTo(entries("/fhir/Observation?" + registry + "&_count=50"));
+      assertThat(total("/fhir/Observation?code=" + enc(v) + "&_summary=count"))
+          .as(v)
+          .isEqualTo(
+              jdbc.queryForObject(
+                  "SELECT count(*) FROM curated_observation WHERE variable = ?"
+                      + " OR codings @> CAST(? AS jsonb)",
+                  Integer.class,
+                  v,
+                  "[{\"code\":\"" + v + "\"}]"))
+          .isEqualTo(entries("/fhir/Observation?code=" + enc(v) + "&_count=50"));
+    }
+    assertTallyMatchesRows();
+  }
+
+  @Test
+  void theServerFoldsTheDeltas_andCountsStayExactMeanwhile() throws Exception {
+    String site = "count-e";
+    for (int i = 0; i < 5; i++) {
+      post(site, patient("f" + i) + lactate("f-lac-" + i, "f" + i, "cnt-lac-f", 2.0 + i));
+      assertThat(total("/fhir/Observation?code=" + enc(LOCAL + "|cnt-lac-f") + "&_summary=count"))
+          .isEqualTo(i + 1);
+    }
+    // folded by the server's scheduled compaction alone (interval 1 s in this test)
+    await().atMost(Duration.ofSeconds(30)).until(this::folded);
+    assertCounts("cnt-lac-f", 5);
+    assertTallyMatchesRowsOnce();
   }
 
   @Test
@@ -122,6 +182,7 @@ class SourceCodeCountIT extends IntegrationTestSupport {
             + "{\"code\":\"k2\"},{\"system\":\"urn:a\",\"code\":\"k1\"},{\"system\":7,\"code\":\"k3\"},"
             + "{\"system\":\"urn:a\",\"code\":9}]");
     assertKeysMatchCodings();
+    assertTallyMatchesRows();
     assertThat(keys("cnt-sql-1")).containsExactlyInAnyOrder("k1|urn:a", "k1|urn:b", "k2|", "k3|");
     jdbc.update(
         "UPDATE measurement SET codings = '[{\"system\":\"urn:a\",\"code\":\"k4\"}]'"
@@ -142,8 +203,33 @@ class SourceCodeCountIT extends IntegrationTestSupport {
                 "SELECT count(*) FROM measurement_coding WHERE code = 'k1'", Integer.class))
         .isZero();
     assertKeysMatchCodings();
+    assertTallyMatchesRows();
     jdbc.update("DELETE FROM measurement WHERE site_id = ?", site);
     assertKeysMatchCodings();
+    assertTallyMatchesRows();
+    // derived facts: insert, a changed variable, an unchanged upsert, delete
+    jdbc.update(
+        "INSERT INTO derived_fact (fact_id, patient_id, site_id, kind, variable) SELECT"
+            + " 'cnt-df-' || i, 'cnt-sql-p', ?, 'k' || i, 'cnt-var-a' FROM generate_series(1, 3) i",
+        site);
+    assertTallyMatchesRows();
+    jdbc.update("UPDATE derived_fact SET variable = 'cnt-var-b' WHERE fact_id = 'cnt-df-1'");
+    jdbc.update("UPDATE derived_fact SET value_code = 'x' WHERE fact_id = 'cnt-df-2'");
+    jdbc.update("UPDATE derived_fact SET variable = NULL WHERE fact_id = 'cnt-df-3'");
+    assertTallyMatchesRows();
+    assertThat(tally("d", "cnt-var-a")).isEqualTo(1);
+    assertThat(tally("d", "cnt-var-b")).isEqualTo(1);
+    jdbc.update("DELETE FROM derived_fact WHERE site_id = ?", site);
+    assertTallyMatchesRows();
+    assertThat(tally("d", "cnt-var-a")).isZero();
+  }
+
+  long tally(String kind, String code) {
+    return jdbc.queryForObject(
+        "SELECT COALESCE(sum(n), 0) FROM observation_code_tally WHERE key_kind = ? AND code = ?",
+        Long.class,
+        kind,
+        code);
   }
 
   // ---- checks ---------------------------------------------------------------------------------
@@ -176,6 +262,61 @@ class SourceCodeCountIT extends IntegrationTestSupport {
         .isEqualTo(total("/fhir/Observation?code=2524-7&_summary=count"));
   }
 
+  /**
+   * The count deltas sum, per key, to the rows that hold the key, counted from measurement and
+   * derived_fact directly (every key with rows; no key without); and after folding they still do,
+   * one row per key.
+   */
+  void assertTallyMatchesRows() {
+    assertTallyMatchesRowsOnce();
+    // the server's own compaction (every second here) may hold the fold: then it folds
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              jdbc.queryForObject("SELECT observation_code_tally_compact()", Long.class);
+              return folded();
+            });
+    assertTallyMatchesRowsOnce();
+  }
+
+  /** One row per key: nothing left to fold. */
+  boolean folded() {
+    return jdbc.queryForObject(
+        "SELECT count(*) = count(DISTINCT (key_kind, code, system)) FROM observation_code_tally",
+        Boolean.class);
+  }
+
+  private void assertTallyMatchesRowsOnce() {
+    // written out without the key function the triggers use, from the search's own definitions
+    String expected =
+        "SELECT 's' AS key_kind, code, system, count(*) AS n FROM measurement_coding"
+            + " GROUP BY code, system"
+            + " UNION ALL SELECT 'b', c, '', count(*) FROM (SELECT DISTINCT m.row_id, c"
+            + "   FROM measurement m CROSS JOIN LATERAL (SELECT m.variable UNION ALL"
+            + "   SELECT e ->> 'code' FROM jsonb_array_elements(m.codings) e"
+            + "   WHERE jsonb_typeof(e -> 'code') = 'string') AS u(c)) AS b GROUP BY c"
+            + " UNION ALL SELECT 'm', variable, '', count(*) FROM measurement GROUP BY variable"
+            + " UNION ALL SELECT 'd', variable, '', count(*) FROM derived_fact"
+            + "   WHERE variable IS NOT NULL GROUP BY variable";
+    String actual =
+        "SELECT key_kind, code, system, sum(n) FROM observation_code_tally"
+            + " GROUP BY key_kind, code, system HAVING sum(n) <> 0";
+    assertThat(
+            jdbc.queryForList(
+                "(("
+                    + expected
+                    + ") EXCEPT ("
+                    + actual
+                    + ")) UNION ALL (("
+                    + actual
+                    + ") EXCEPT ("
+                    + expected
+                    + "))"))
+        .as("tally keys whose sum differs from the rows")
+        .isEmpty();
+  }
+
   /** The keys are exactly the codings of every measurement (nothing missing, nothing stale). */
   void assertKeysMatchCodings() {
     String expected =
@@ -197,7 +338,7 @@ class SourceCodeCountIT extends IntegrationTestSupport {
         .isZero();
   }
 
-  java.util.List<String> keys(String observationId) {
+  List<String> keys(String observationId) {
     return jdbc.queryForList(
         "SELECT k.code || '|' || k.system FROM measurement_coding k JOIN measurement m"
             + " USING (row_id) WHERE m.observation_id = ?",

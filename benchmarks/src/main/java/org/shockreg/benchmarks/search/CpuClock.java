@@ -11,8 +11,8 @@ import java.time.Duration;
  */
 final class CpuClock {
 
-  /** CPU seconds: server JVM, PostgreSQL. */
-  record Reading(double server, double database) {}
+  /** CPU seconds: server JVM, PostgreSQL, this (the load driver's) JVM. */
+  record Reading(double server, double database, double driver) {}
 
   private final long serverPid;
   private final String pgData;
@@ -40,7 +40,9 @@ final class CpuClock {
                 p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants()))
             .mapToDouble(p -> p.info().totalCpuDuration().map(CpuClock::seconds).orElse(0.0))
             .sum();
-    return new Reading(server, database);
+    double driver =
+        ProcessHandle.current().info().totalCpuDuration().map(CpuClock::seconds).orElse(Double.NaN);
+    return new Reading(server, database, driver);
   }
 
   private static double seconds(Duration d) {

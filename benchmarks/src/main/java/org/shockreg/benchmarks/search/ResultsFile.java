@@ -27,7 +27,48 @@ final class ResultsFile {
       Phase concurrent,
       List<BulkExportRun.Result> exports,
       List<PlanCapture.Statement> sequentialStatements,
+      PhaseCpu sequentialCpu,
+      PhaseCpu concurrentCpu,
       String machine) {}
+
+  /**
+   * CPU seconds of one search phase: the server JVM, PostgreSQL (postmaster and backends) and the
+   * load driver (this JVM, on the same cores); requests per CPU-second of server and database is
+   * the figure a shared machine does not distort.
+   */
+  record PhaseCpu(
+      String phase, int clients, long requests, double server, double database, double driver) {
+
+    static PhaseCpu between(CpuClock.Reading from, CpuClock.Reading to, Phase p) {
+      return new PhaseCpu(
+          p.name,
+          p.clients,
+          p.requests(),
+          to.server() - from.server(),
+          to.database() - from.database(),
+          to.driver() - from.driver());
+    }
+
+    double requestsPerCpuSecond() {
+      return requests / (server + database);
+    }
+
+    String describe() {
+      return String.format(
+          Locale.ROOT,
+          "%s (%d client%s): server %.1f s + PostgreSQL %.1f s CPU (%.2f + %.2f ms per request) ="
+              + " %.0f requests per CPU-second (load driver %.1f s more)",
+          phase,
+          clients,
+          clients == 1 ? "" : "s",
+          server,
+          database,
+          1000 * server / requests,
+          1000 * database / requests,
+          requestsPerCpuSecond(),
+          driver);
+    }
+  }
 
   private ResultsFile() {}
 
@@ -88,6 +129,9 @@ final class ResultsFile {
         server JVM and of the PostgreSQL processes over kick-off to manifest (`ProcessHandle`), per
         resource, and the rate that CPU allows on 2 otherwise idle cores (a shared machine inflates
         wall time far more than CPU time).
+      - **CPU per phase**: CPU seconds of the server JVM, of PostgreSQL and of the load driver
+        over the sequential and the concurrent phase (`ProcessHandle`), and requests per
+        CPU-second of server plus database.
       - **where the time goes**: `pg_stat_statements` per phase (database execution time vs summed
         request latency) and `auto_explain` (ANALYZE, BUFFERS) plans of the statements behind the
         slowest kinds, in `bench-search/plans-<date>.txt`.
@@ -134,6 +178,14 @@ final class ResultsFile {
                 seqP95 <= SearchRun.SEARCH_P95_TARGET_MS ? "MET" : "MISSED",
                 seqP95,
                 slowKinds(seq)));
+    if (run.sequentialCpu() != null) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "CPU: %s; %s.%n%n",
+              run.sequentialCpu().describe(),
+              run.concurrentCpu().describe()));
+    }
     double requestMillis = 0;
     for (long n : seqAll) {
       requestMillis += n / 1e6;

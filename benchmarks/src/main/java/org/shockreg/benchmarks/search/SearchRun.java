@@ -73,14 +73,22 @@ final class SearchRun {
           o.warmup(),
           (System.nanoTime() - t0) / 1e9);
 
+      CpuClock cpu = new CpuClock(server.pid(), o.dir().resolve("pg"));
       plans.resetStatements();
+      CpuClock.Reading c0 = cpu.read();
       Phase sequential = driver.run("sequential", o.sequential(), 1, o.seed() + 13);
+      CpuClock.Reading c1 = cpu.read();
       List<PlanCapture.Statement> seqStatements = plans.statements();
       print(sequential);
       plans.resetStatements();
+      CpuClock.Reading c2 = cpu.read();
       Phase concurrent = driver.run("concurrent", o.concurrent(), o.clients(), o.seed() + 17);
+      CpuClock.Reading c3 = cpu.read();
       List<PlanCapture.Statement> concStatements = plans.statements();
       print(concurrent);
+      ResultsFile.PhaseCpu seqCpu = ResultsFile.PhaseCpu.between(c0, c1, sequential);
+      ResultsFile.PhaseCpu concCpu = ResultsFile.PhaseCpu.between(c2, c3, concurrent);
+      System.out.println("bench: CPU " + seqCpu.describe() + "; " + concCpu.describe());
 
       // ---- bulk export ----------------------------------------------------------------------
       List<BulkExportRun.Result> exports = new ArrayList<>();
@@ -92,7 +100,7 @@ final class SearchRun {
                 token,
                 o.exportPollCapMillis(),
                 o.exportTimeoutSeconds(),
-                new CpuClock(server.pid(), o.dir().resolve("pg")));
+                cpu);
         for (String[] e :
             new String[][] {{"all types", ""}, {"_type=Observation", "_type=Observation"}}) {
           BulkExportRun.Result r = export.run(e[0], e[1]);
@@ -129,6 +137,8 @@ final class SearchRun {
               concurrent,
               exports,
               seqStatements,
+              seqCpu,
+              concCpu,
               machine(loadBefore, loadAfter)));
       System.out.println("bench: results appended to " + o.results());
     }

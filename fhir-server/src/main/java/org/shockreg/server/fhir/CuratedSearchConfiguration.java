@@ -2,6 +2,7 @@ package org.shockreg.server.fhir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.shockreg.registry.search.HeldSearchStore;
+import org.shockreg.registry.search.ObservationCodeTally;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -27,5 +28,12 @@ public class CuratedSearchConfiguration {
       paging.persistTo(held);
     }
     return held;
+  }
+
+  /** Folds the Observation count deltas now and then (see {@link CodeTallyCompaction}). */
+  @Bean
+  CodeTallyCompaction codeTallyCompaction(JdbcTemplate jdbc, FhirServerProperties props) {
+    return new CodeTallyCompaction(
+        new ObservationCodeTally(jdbc), props.codeTallyCompactionInterval());
   }
 }

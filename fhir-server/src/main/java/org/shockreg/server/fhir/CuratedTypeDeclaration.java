@@ -71,6 +71,8 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
   private BiPredicate<T, RequestDetails> visible = (r, request) -> true;
   private Function<SearchArguments, SqlSearch> query;
   private String onePageOrder;
+  private RenderedJson rendered;
+  private RenderedJson.RowJson renderedRow;
 
   private CuratedTypeDeclaration(
       Class<T> type, String table, String idColumn, String columns, RowMapper<T> rows) {
@@ -256,9 +258,20 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
     return onePageOrder;
   }
 
+  /**
+   * Search pages also render each row as JSON text with {@code row} (from the type's {@code
+   * *_COLUMNS}, the columns this declaration selects), see {@link RenderedJson}.
+   */
+  CuratedTypeDeclaration<T> renderedBy(RenderedJson json, RenderedJson.RowJson row) {
+    this.rendered = json;
+    this.renderedRow = row;
+    return this;
+  }
+
   /** A new search over the type's rows, with no conditions yet. */
   SqlSearch newSearch() {
-    return new SqlSearch(resourceType, table, columns, rows);
+    SqlSearch s = new SqlSearch(resourceType, table, columns, rows);
+    return rendered == null ? s : s.rendered(rendered, renderedRow);
   }
 
   /** The search {@code args} ask for: conditions, order and includes. */

@@ -32,13 +32,26 @@ public final class CuratedTypes {
   private final CuratedTypeDeclaration<Condition> condition;
   private final CuratedTypeDeclaration<Encounter> encounter;
 
-  public CuratedTypes(RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
+  /**
+   * {@code renderedJson}: search pages also render their rows as JSON text for {@link
+   * RenderedSearchBundles} ({@code shockreg.fhir.rendered-search-json}).
+   */
+  public CuratedTypes(
+      RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules, boolean renderedJson) {
     CuratedIncludes includes = new CuratedIncludes(reader, mapper);
     this.patient = patient(reader, mapper, includes);
     this.observation = ObservationType.declaration(mapper, rules, includes);
     this.procedure = procedure(mapper, includes);
     this.condition = condition(mapper, includes);
     this.encounter = encounter(mapper, includes);
+    if (renderedJson) {
+      RenderedJson json = new RenderedJson(mapper);
+      patient.renderedBy(json, CuratedJsonWriter::patient);
+      observation.renderedBy(json, CuratedJsonWriter::observation);
+      procedure.renderedBy(json, CuratedJsonWriter::procedure);
+      condition.renderedBy(json, CuratedJsonWriter::condition);
+      encounter.renderedBy(json, CuratedJsonWriter::encounter);
+    }
   }
 
   /**
@@ -65,6 +78,8 @@ public final class CuratedTypes {
         .sort("birthdate", "birth_year", KeyType.INTEGER, true)
         .sort("death-date", "deceased_at", KeyType.TIMESTAMP, true)
         .sort("gender", "sex", KeyType.TEXT, true)
+        // without _sort, a death-date search is read in date-of-death order (an index range)
+        .sortWhenFilteredBy("_lastUpdated", "death-date")
         .curatedIncludes(includes)
         .readBy(
             (id, byId) -> {

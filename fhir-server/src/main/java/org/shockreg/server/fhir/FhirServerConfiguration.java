@@ -20,6 +20,12 @@ import org.springframework.transaction.PlatformTransactionManager;
 @Configuration(proxyBeanMethods = false)
 public class FhirServerConfiguration {
 
+  /** Writes search pages with the entries rendered from their rows (see {@link RenderedJson}). */
+  @Bean
+  RenderedSearchBundles renderedSearchBundles(FhirServerProperties props) {
+    return new RenderedSearchBundles(props.renderedSearchJson());
+  }
+
   @Bean
   KeysetPagingProvider keysetPagingProvider(
       NamedParameterJdbcTemplate jdbc, AnalystReads reads, FhirServerProperties props) {
@@ -59,8 +65,12 @@ public class FhirServerConfiguration {
   }
 
   @Bean
-  CuratedTypes curatedTypes(RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules) {
-    return new CuratedTypes(reader, mapper, rules);
+  CuratedTypes curatedTypes(
+      RegistryReader reader,
+      CuratedResourceMapper mapper,
+      RuleSet rules,
+      FhirServerProperties props) {
+    return new CuratedTypes(reader, mapper, rules, props.renderedSearchJson());
   }
 
   @Bean
@@ -101,7 +111,12 @@ public class FhirServerConfiguration {
       List<IResourceProvider> providers,
       ObjectProvider<FhirOperationProvider> operationProviders,
       ObjectProvider<FhirServerInterceptor> interceptors) {
-    RestfulServer server = new RestfulServer(fhir);
+    // A context of its own for what is served (as Bulk export has): curated resources hold no
+    // contained targets, so HAPI's walk of every resource looking for them (about a tenth of a
+    // search's server CPU, benchmarks/RESULTS.md) is switched off here, not for the shared one.
+    FhirContext serving = FhirContext.forVersion(fhir.getVersion().getVersion());
+    serving.getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
+    RestfulServer server = new RestfulServer(serving);
     server.setServerName("ShockReg");
     server.setImplementationDescription("ShockReg curated cardiogenic shock registry (read-only)");
     server.setDefaultResponseEncoding(EncodingEnum.JSON);

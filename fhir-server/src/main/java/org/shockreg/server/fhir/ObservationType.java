@@ -83,9 +83,12 @@ final class ObservationType {
     // (PostgreSQL 17 folds IS [NOT] NULL on NOT NULL columns) prunes the other branch even in
     // the driver's cached generic plan, which otherwise walked all of measurement for a
     // derived variable; no column is added to the measurement side, so counts stay index-only.
-    return rules.variables().containsKey(t.getValue())
-        ? "(" + clause + " AND kind IS NULL)"
-        : "(" + clause + " AND kind IS NOT NULL)";
+    boolean derived = !rules.variables().containsKey(t.getValue());
+    return SourceCodeClauses.countVariableAlone(
+        q,
+        "(" + clause + (derived ? " AND kind IS NOT NULL)" : " AND kind IS NULL)"),
+        t.getValue(),
+        derived);
   }
 
   private void category(SqlSearch s, TokenAndListParam category) {

@@ -7,14 +7,10 @@ import java.time.Period;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.shockreg.registry.retention.AuditPurge;
 import org.shockreg.registry.retention.RawStorePurge;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 
 /**
  * The retention purges, daily (every {@code shockreg.audit.purge-interval}) on one background
@@ -22,7 +18,7 @@ import org.springframework.context.SmartLifecycle;
  * purge works in batches, so it never holds long locks; with several instances each runs them,
  * which is harmless (a second run finds nothing).
  */
-public class RetentionJobs implements SmartLifecycle {
+public class RetentionJobs extends PeriodicJob {
 
   private static final Logger log = LoggerFactory.getLogger(RetentionJobs.class);
 
@@ -32,7 +28,6 @@ public class RetentionJobs implements SmartLifecycle {
   private final Period rawRetention;
   private final Duration interval;
   private final Clock clock;
-  private ScheduledExecutorService scheduler;
 
   public RetentionJobs(
       AuditPurge audit,
@@ -41,6 +36,7 @@ public class RetentionJobs implements SmartLifecycle {
       Period rawRetention,
       Duration interval,
       Clock clock) {
+    super("retention-purge");
     this.audit = audit;
     this.auditRetention = auditRetention;
     this.raw = raw;
@@ -79,33 +75,26 @@ public class RetentionJobs implements SmartLifecycle {
   }
 
   @Override
-  public synchronized void start() {
-    scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "retention-purge");
-              t.setDaemon(true);
-              return t;
-            });
-    long every = Math.max(60_000, interval.toMillis());
-    scheduler.scheduleWithFixedDelay(this::scheduled, 60_000, every, TimeUnit.MILLISECONDS);
+  protected void runOnce() {
+    scheduled();
+  }
+
+  @Override
+  protected long firstAfterMillis() {
+    return 60_000;
+  }
+
+  @Override
+  protected long everyMillis() {
+    return Math.max(60_000, interval.toMillis());
+  }
+
+  @Override
+  protected void started() {
     log.info(
         "event=retention_scheduled audit_retention={} raw_retention={} interval={}",
         auditRetention,
         rawRetention == null ? "forever" : rawRetention,
         interval);
-  }
-
-  @Override
-  public synchronized void stop() {
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-      scheduler = null;
-    }
-  }
-
-  @Override
-  public synchronized boolean isRunning() {
-    return scheduler != null;
   }
 }

@@ -15,7 +15,8 @@ import org.shockreg.registry.testing.TestDatabase;
  * an index that holds only matching rows. Without one, PostgreSQL's Merge Append walks a whole
  * table in row-id order to learn a branch has no match (0.5 s on 1.56 M derived facts). The
  * driver's generic plan is checked, as it is what a prepared statement uses after five executions.
- * Plan shapes, not timings: the schema has no rows here, so the alternatives are switched off.
+ * Plan shapes, not timings: the schema has no rows here, so the alternatives are switched off. The
+ * Patient death-date range is checked here too.
  */
 class CuratedObservationPlanTest {
 
@@ -47,6 +48,28 @@ class CuratedObservationPlanTest {
             "('{enc-1}')",
             true);
     assertThat(plan).contains("shock_episode_encounter_idx");
+  }
+
+  @Test
+  void deathDateSearchIsAnIndexRangeInDateOrder() throws Exception {
+    // Patient?death-date=ge..&death-date=lt.. without _sort: read in date-of-death order
+    String first =
+        genericPlan(
+            "SELECT row_id FROM patient WHERE deceased_at >= $1 AND deceased_at < $2"
+                + " ORDER BY deceased_at ASC, row_id ASC LIMIT 51",
+            "(timestamptz, timestamptz)",
+            "('2025-03-01', '2025-03-31')",
+            false);
+    assertThat(first).contains("patient_deceased_at_idx");
+    String next =
+        genericPlan(
+            "SELECT row_id FROM patient WHERE deceased_at >= $1 AND deceased_at < $2"
+                + " AND (deceased_at, row_id) > ($3, $4) ORDER BY deceased_at ASC, row_id ASC"
+                + " LIMIT 51",
+            "(timestamptz, timestamptz, timestamptz, bigint)",
+            "('2025-03-01', '2025-03-31', '2025-03-05', 17)",
+            false);
+    assertThat(next).contains("patient_deceased_at_idx");
   }
 
   /**
