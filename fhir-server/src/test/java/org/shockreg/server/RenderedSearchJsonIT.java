@@ -116,6 +116,22 @@ class RenderedSearchJsonIT extends IntegrationTestSupport {
   }
 
   @Test
+  void includedResources_areRenderedToo() throws Exception {
+    long before = rendered.renderedEntries();
+    HttpResponse<String> page =
+        get("/fhir/Observation?_include=Observation:subject&_count=20", TOKEN);
+    JsonNode bundle = JSON.readTree(page.body());
+    int included = 0;
+    for (JsonNode e : bundle.path("entry")) {
+      if ("include".equals(e.path("search").path("mode").asText())) {
+        included++;
+      }
+    }
+    assertThat(included).isPositive();
+    assertThat(rendered.renderedEntries() - before).isEqualTo(bundle.path("entry").size());
+  }
+
+  @Test
   void otherFormats_areLeftToHapi() throws Exception {
     long before = rendered.renderedEntries();
     HttpResponse<String> xml = get("/fhir/Observation?_count=5&_format=xml", TOKEN);

@@ -33,10 +33,18 @@ final class CuratedIncludes {
 
   private final RegistryReader reader;
   private final CuratedResourceMapper mapper;
+  private final RenderedJson rendered;
 
-  CuratedIncludes(RegistryReader reader, CuratedResourceMapper mapper) {
+  /** {@code rendered}: included rows also rendered as JSON text ({@link RenderedJson}), or null. */
+  CuratedIncludes(RegistryReader reader, CuratedResourceMapper mapper, RenderedJson rendered) {
     this.reader = reader;
     this.mapper = mapper;
+    this.rendered = rendered;
+  }
+
+  private <T extends IBaseResource> RowMapper<T> rows(
+      RowMapper<T> rows, RenderedJson.RowJson json) {
+    return rendered == null ? rows : rendered.rows(rows, json);
   }
 
   /**
@@ -67,25 +75,55 @@ final class CuratedIncludes {
           idOf(o.getEncounter(), encounters);
         }
       }
-      out.addAll(byIds("patient", "patient_id", PATIENT_COLUMNS, mapper.patient(), patients));
       out.addAll(
-          byIds("encounter", "encounter_id", ENCOUNTER_COLUMNS, mapper.encounter(), encounters));
+          byIds(
+              "patient",
+              "patient_id",
+              PATIENT_COLUMNS,
+              rows(mapper.patient(), CuratedJsonWriter::patient),
+              patients));
+      out.addAll(
+          byIds(
+              "encounter",
+              "encounter_id",
+              ENCOUNTER_COLUMNS,
+              rows(mapper.encounter(), CuratedJsonWriter::encounter),
+              encounters));
       if (!reverse.isEmpty()) {
         List<String> ids = page.stream().map(r -> r.getIdElement().getIdPart()).toList();
         String pageType = page.get(0).fhirType();
         if ("Patient".equals(pageType)) {
           if (reverse.contains("Observation:subject") || reverse.contains("Observation:patient")) {
             out.addAll(
-                byPatients("curated_observation", OBSERVATION_COLUMNS, mapper.observation(), ids));
+                byPatients(
+                    "curated_observation",
+                    OBSERVATION_COLUMNS,
+                    rows(mapper.observation(), CuratedJsonWriter::observation),
+                    ids));
           }
           if (reverse.contains("Procedure:subject") || reverse.contains("Procedure:patient")) {
-            out.addAll(byPatients("device_therapy", PROCEDURE_COLUMNS, mapper.procedure(), ids));
+            out.addAll(
+                byPatients(
+                    "device_therapy",
+                    PROCEDURE_COLUMNS,
+                    rows(mapper.procedure(), CuratedJsonWriter::procedure),
+                    ids));
           }
           if (reverse.contains("Condition:subject") || reverse.contains("Condition:patient")) {
-            out.addAll(byPatients("diagnosis", CONDITION_COLUMNS, mapper.condition(), ids));
+            out.addAll(
+                byPatients(
+                    "diagnosis",
+                    CONDITION_COLUMNS,
+                    rows(mapper.condition(), CuratedJsonWriter::condition),
+                    ids));
           }
           if (reverse.contains("Encounter:subject") || reverse.contains("Encounter:patient")) {
-            out.addAll(byPatients("encounter", ENCOUNTER_COLUMNS, mapper.encounter(), ids));
+            out.addAll(
+                byPatients(
+                    "encounter",
+                    ENCOUNTER_COLUMNS,
+                    rows(mapper.encounter(), CuratedJsonWriter::encounter),
+                    ids));
           }
         } else if ("Encounter".equals(pageType) && reverse.contains("Observation:encounter")) {
           MapSqlParameterSource p = new MapSqlParameterSource();
@@ -101,7 +139,7 @@ final class CuratedIncludes {
                           + observationInEncounters(":ids")
                           + " ORDER BY row_id LIMIT :cap",
                       p,
-                      mapper.observation()));
+                      rows(mapper.observation(), CuratedJsonWriter::observation)));
         }
       }
       return out;

@@ -38,14 +38,14 @@ public final class CuratedTypes {
    */
   public CuratedTypes(
       RegistryReader reader, CuratedResourceMapper mapper, RuleSet rules, boolean renderedJson) {
-    CuratedIncludes includes = new CuratedIncludes(reader, mapper);
+    RenderedJson json = renderedJson ? new RenderedJson(mapper) : null;
+    CuratedIncludes includes = new CuratedIncludes(reader, mapper, json);
     this.patient = patient(reader, mapper, includes);
     this.observation = ObservationType.declaration(mapper, rules, includes);
     this.procedure = procedure(mapper, includes);
     this.condition = condition(mapper, includes);
     this.encounter = encounter(mapper, includes);
-    if (renderedJson) {
-      RenderedJson json = new RenderedJson(mapper);
+    if (json != null) {
       patient.renderedBy(json, CuratedJsonWriter::patient);
       observation.renderedBy(json, CuratedJsonWriter::observation);
       procedure.renderedBy(json, CuratedJsonWriter::procedure);

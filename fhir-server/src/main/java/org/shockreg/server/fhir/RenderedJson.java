@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.springframework.jdbc.core.RowMapper;
 
 /**
  * Search entries rendered as FHIR JSON straight from their rows by {@link CuratedJsonWriter} (the
@@ -42,6 +43,22 @@ final class RenderedJson {
     if (idle.size() < MAX_IDLE_WRITERS) {
       idle.offer(writer);
     }
+  }
+
+  /** {@code rows}, each mapped resource also carrying its row rendered by {@code json}. */
+  <T extends IBaseResource> RowMapper<T> rows(RowMapper<T> rows, RowJson json) {
+    return (rs, i) -> {
+      T resource = rows.mapRow(rs, i);
+      if (resource != null) {
+        CuratedJsonWriter writer = borrow();
+        try {
+          attach(resource, writer, json, rs);
+        } finally {
+          giveBack(writer);
+        }
+      }
+      return resource;
+    };
   }
 
   /** Renders the current row onto {@code resource} (mapped from the same row), when covered. */
