@@ -71,8 +71,7 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
   private BiPredicate<T, RequestDetails> visible = (r, request) -> true;
   private Function<SearchArguments, SqlSearch> query;
   private String onePageOrder;
-  private RenderedJson rendered;
-  private RenderedJson.RowJson renderedRow;
+  private RowMapper<T> searchRows;
 
   private CuratedTypeDeclaration(
       Class<T> type, String table, String idColumn, String columns, RowMapper<T> rows) {
@@ -82,6 +81,7 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
     this.idColumn = idColumn;
     this.columns = columns;
     this.rows = rows;
+    this.searchRows = rows;
   }
 
   /** The type {@code type}, one row per resource in {@code table}, its id in {@code idColumn}. */
@@ -263,15 +263,13 @@ public final class CuratedTypeDeclaration<T extends IBaseResource> {
    * *_COLUMNS}, the columns this declaration selects), see {@link RenderedJson}.
    */
   CuratedTypeDeclaration<T> renderedBy(RenderedJson json, RenderedJson.RowJson row) {
-    this.rendered = json;
-    this.renderedRow = row;
+    this.searchRows = json.rows(rows, row);
     return this;
   }
 
   /** A new search over the type's rows, with no conditions yet. */
   SqlSearch newSearch() {
-    SqlSearch s = new SqlSearch(resourceType, table, columns, rows);
-    return rendered == null ? s : s.rendered(rendered, renderedRow);
+    return new SqlSearch(resourceType, table, columns, searchRows);
   }
 
   /** The search {@code args} ask for: conditions, order and includes. */

@@ -22,8 +22,8 @@ public class FhirServerConfiguration {
 
   /** Writes search pages with the entries rendered from their rows (see {@link RenderedJson}). */
   @Bean
-  RenderedSearchBundles renderedSearchBundles(FhirServerProperties props) {
-    return new RenderedSearchBundles(props.renderedSearchJson());
+  RenderedSearchBundles renderedSearchBundles() {
+    return new RenderedSearchBundles();
   }
 
   @Bean
@@ -111,12 +111,7 @@ public class FhirServerConfiguration {
       List<IResourceProvider> providers,
       ObjectProvider<FhirOperationProvider> operationProviders,
       ObjectProvider<FhirServerInterceptor> interceptors) {
-    // A context of its own for what is served (as Bulk export has): curated resources hold no
-    // contained targets, so HAPI's walk of every resource looking for them (about a tenth of a
-    // search's server CPU, benchmarks/RESULTS.md) is switched off here, not for the shared one.
-    FhirContext serving = FhirContext.forVersion(fhir.getVersion().getVersion());
-    serving.getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
-    RestfulServer server = new RestfulServer(serving);
+    RestfulServer server = new RestfulServer(fhir);
     server.setServerName("ShockReg");
     server.setImplementationDescription("ShockReg curated cardiogenic shock registry (read-only)");
     server.setDefaultResponseEncoding(EncodingEnum.JSON);

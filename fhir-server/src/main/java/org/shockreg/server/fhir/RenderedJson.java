@@ -27,47 +27,44 @@ final class RenderedJson {
   }
 
   private final CuratedResourceMapper mapper;
-  // writers cache rendered fragments and are not thread safe: one per page being read
+  // writers cache rendered fragments and are not thread safe: each row borrows an idle one
   private final Queue<CuratedJsonWriter> idle = new ConcurrentLinkedQueue<>();
 
   RenderedJson(CuratedResourceMapper mapper) {
     this.mapper = mapper;
   }
 
-  CuratedJsonWriter borrow() {
+  private CuratedJsonWriter borrow() {
     CuratedJsonWriter writer = idle.poll();
     return writer != null ? writer : new CuratedJsonWriter(mapper);
   }
 
-  void giveBack(CuratedJsonWriter writer) {
+  private void giveBack(CuratedJsonWriter writer) {
     if (idle.size() < MAX_IDLE_WRITERS) {
       idle.offer(writer);
     }
   }
 
-  /** {@code rows}, each mapped resource also carrying its row rendered by {@code json}. */
+  /**
+   * {@code rows}, each mapped resource also carrying its row rendered by {@code json} (when the
+   * writer covers the row).
+   */
   <T extends IBaseResource> RowMapper<T> rows(RowMapper<T> rows, RowJson json) {
     return (rs, i) -> {
       T resource = rows.mapRow(rs, i);
       if (resource != null) {
+        StringBuilder out = new StringBuilder(2048);
         CuratedJsonWriter writer = borrow();
         try {
-          attach(resource, writer, json, rs);
+          if (json.write(writer, rs, out)) {
+            resource.setUserData(USER_DATA, out.toString());
+          }
         } finally {
           giveBack(writer);
         }
       }
       return resource;
     };
-  }
-
-  /** Renders the current row onto {@code resource} (mapped from the same row), when covered. */
-  static void attach(IBaseResource resource, CuratedJsonWriter writer, RowJson row, ResultSet rs)
-      throws SQLException {
-    StringBuilder out = new StringBuilder(2048);
-    if (row.write(writer, rs, out)) {
-      resource.setUserData(USER_DATA, out.toString());
-    }
   }
 
   /** The rendered text of {@code resource}, or null. */

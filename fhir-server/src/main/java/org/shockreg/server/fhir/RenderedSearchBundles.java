@@ -23,19 +23,15 @@ import org.hl7.fhir.r4.model.Bundle;
  * mode): just before it does, each rendered entry's resource is swapped for a placeholder, and the
  * response writer replaces each placeholder by its text. Only for the plain JSON rendering (no
  * {@code _pretty}, {@code _summary} or {@code _elements}, which HAPI applies while encoding); runs
- * after every other outgoing-response hook (authorization sees the real resources).
+ * after every other outgoing-response hook (authorization sees the real resources). With {@code
+ * shockreg.fhir.rendered-search-json=false} no row is rendered, so nothing is swapped.
  */
 public final class RenderedSearchBundles implements FhirServerInterceptor {
 
   private static final String TEXTS = RenderedSearchBundles.class.getName() + ".texts";
   private static final String PLACEHOLDER_ID = "sr-rendered-";
 
-  private final boolean enabled;
   private final AtomicLong renderedEntries = new AtomicLong();
-
-  RenderedSearchBundles(boolean enabled) {
-    this.enabled = enabled;
-  }
 
   /** Entries written from rendered text since start. */
   public long renderedEntries() {
@@ -44,8 +40,7 @@ public final class RenderedSearchBundles implements FhirServerInterceptor {
 
   @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = 1000)
   public boolean swapRenderedEntries(RequestDetails request, IBaseResource resource) {
-    if (!enabled
-        || !(resource instanceof Bundle bundle)
+    if (!(resource instanceof Bundle bundle)
         || bundle.getType() != Bundle.BundleType.SEARCHSET
         || !plainJson(request)) {
       return true;

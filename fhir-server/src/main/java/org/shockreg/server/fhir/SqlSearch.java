@@ -60,8 +60,6 @@ public final class SqlSearch implements PagedQuery {
   private final List<SortKey> sort = new ArrayList<>();
   private final Map<String, String> countsAlone = new HashMap<>();
   private Function<List<IBaseResource>, List<IBaseResource>> includes;
-  private RenderedJson rendered;
-  private RenderedJson.RowJson renderedRow;
   private int counter;
 
   public SqlSearch(
@@ -99,13 +97,6 @@ public final class SqlSearch implements PagedQuery {
 
   public SqlSearch sortBy(SortKey key) {
     sort.add(key);
-    return this;
-  }
-
-  /** Each page's rows also rendered as JSON text by {@code row} (see {@link RenderedJson}). */
-  SqlSearch rendered(RenderedJson json, RenderedJson.RowJson row) {
-    this.rendered = json;
-    this.renderedRow = row;
     return this;
   }
 
@@ -311,31 +302,19 @@ public final class SqlSearch implements PagedQuery {
     List<SortKey> keys = keys();
     MapSqlParameterSource p = new MapSqlParameterSource(params.getValues());
     List<List<Object>> rowKeys = new ArrayList<>();
-    CuratedJsonWriter json = rendered == null ? null : rendered.borrow();
-    List<IBaseResource> rows;
-    try {
-      rows =
-          jdbc.query(
-              pageSql(decode(cursor, keys), limit, p),
-              p,
-              (rs, i) -> {
-                List<Object> values = new ArrayList<>();
-                for (int k = 0; k < keys.size() - 1; k++) {
-                  values.add(read(rs, "_s" + k, keys.get(k).type()));
-                }
-                values.add(rs.getLong("_row_id"));
-                rowKeys.add(values);
-                IBaseResource r = mapper.mapRow(rs, i);
-                if (json != null && r != null) {
-                  RenderedJson.attach(r, json, renderedRow, rs);
-                }
-                return r;
-              });
-    } finally {
-      if (json != null) {
-        rendered.giveBack(json);
-      }
-    }
+    List<IBaseResource> rows =
+        jdbc.query(
+            pageSql(decode(cursor, keys), limit, p),
+            p,
+            (rs, i) -> {
+              List<Object> values = new ArrayList<>();
+              for (int k = 0; k < keys.size() - 1; k++) {
+                values.add(read(rs, "_s" + k, keys.get(k).type()));
+              }
+              values.add(rs.getLong("_row_id"));
+              rowKeys.add(values);
+              return mapper.mapRow(rs, i);
+            });
     String next = null;
     if (rows.size() > limit) {
       rows = new ArrayList<>(rows.subList(0, limit));

@@ -24,10 +24,4 @@ public final class ObservationCodeTally {
     Long removed = jdbc.queryForObject("SELECT observation_code_tally_compact()", Long.class);
     return removed == null ? 0 : removed;
   }
-
-  /** Rows in the tally now (deltas not yet folded included). */
-  public long rows() {
-    Long n = jdbc.queryForObject("SELECT count(*) FROM observation_code_tally", Long.class);
-    return n == null ? 0 : n;
-  }
 }
