@@ -7,10 +7,16 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.sql.DataSource;
 import org.shockreg.benchmarks.IngestInputs.Body;
+import org.shockreg.benchmarks.search.CpuClock;
 import org.shockreg.ingest.pipeline.IntakePipeline;
 import org.shockreg.ingest.pipeline.IntakeProperties;
 import org.shockreg.ingest.pipeline.IntakeReport;
@@ -46,6 +52,9 @@ public final class IngestBenchmark {
   private static final double PRODUCT_GOAL = 25_000;
   private static final String CONTENT_TYPE = "application/fhir+ndjson";
 
+  private static int clients = 1;
+  private static CpuClock cpu;
+
   private IngestBenchmark() {}
 
   public static void main(String[] args) {
@@ -69,6 +78,10 @@ public final class IngestBenchmark {
     // in the first pass, from pg_stat_statements (loaded only then: it costs a little).
     int statements = intProp("bench.statements", 0);
     long seed = Long.parseLong(System.getProperty("bench.seed", "20261125"));
+    // -Dbench.readAhead=false: each body read inline, batch after batch (the A/B of read-ahead)
+    boolean readAhead = Boolean.parseBoolean(System.getProperty("bench.readAhead", "true"));
+    // -Dbench.clients=N: the bodies taken in by N threads at once (as N HTTP clients would)
+    clients = intProp("bench.clients", 1);
     Path results = Path.of(System.getProperty("bench.results", "RESULTS.md")).toAbsolutePath();
     Path workDir =
         Path.of(System.getProperty("bench.workDir", "target/bench")).toAbsolutePath().normalize();
@@ -95,6 +108,9 @@ public final class IngestBenchmark {
     // ---- database ----------------------------------------------------------------------------
     try (IngestDatabase db = IngestDatabase.start(workDir, statements > 0)) {
       HikariDataSource ds = db.dataSource();
+      cpu = new CpuClock(ProcessHandle.current().pid(), db.dataDirectory());
+      System.out.printf(
+          Locale.ROOT, "bench: read-ahead %s, %d client(s)%n", readAhead ? "on" : "off", clients);
       // ---- pipeline, wired by hand as IntakeConfiguration does -------------------------------
       ObjectMapper json =
           new ObjectMapper()
@@ -117,7 +133,7 @@ public final class IngestBenchmark {
               new TransactionTemplate(txManager),
               json,
               fhir,
-              new IntakeProperties(batchSize, true),
+              new IntakeProperties(batchSize, true, readAhead),
               new SimpleMeterRegistry());
 
       // ---- warm-up: other cohort, other sites; both the new and the unchanged path ---------
@@ -132,6 +148,12 @@ public final class IngestBenchmark {
           w2.rate(),
           (System.nanoTime() - t0) / 1e9);
 
+      // Statistics, as a running server's tables have them from autovacuum: without them the
+      // planner keeps the plans it made for empty tables (sequential scans of the per-patient
+      // reads of the derivations) through a pass shorter than autovacuum's one-minute nap.
+      if (Boolean.parseBoolean(System.getProperty("bench.analyze", "true"))) {
+        jdbc.execute("ANALYZE");
+      }
       // ---- timed passes ------------------------------------------------------------------
       // -Dbench.whatIfSql=FILE (through bench.jvmArgs): statements (";"-separated) run after
       // migration for a what-if experiment (e.g. without an index); never for a product row.
@@ -158,12 +180,14 @@ public final class IngestBenchmark {
       long peakHeap = JvmMeasurements.heapPoolPeaks();
       long peakRss = JvmMeasurements.procStatusKb("VmHWM") * 1024;
       System.out.printf(Locale.ROOT, "bench: first pass   %s%n", first);
+      System.out.printf(Locale.ROOT, "bench: first pass   %s%n", first.cpuPerResource());
 
       System.gc();
       JvmMeasurements.resetPeaks();
       IngestTotals repost = pass(pipeline, bodies, writer, txManager);
       long repostPeakHeap = JvmMeasurements.heapPoolPeaks();
       System.out.printf(Locale.ROOT, "bench: re-post pass %s%n", repost);
+      System.out.printf(Locale.ROOT, "bench: re-post pass %s%n", repost.cpuPerResource());
       if (repost.unchanged != repost.received) {
         System.out.println("bench: WARNING re-post pass was not all unchanged");
       }
@@ -264,25 +288,48 @@ public final class IngestBenchmark {
     writer.reset();
     tx.reset();
     long gcBefore = JvmMeasurements.gcMillis();
+    CpuClock.Reading cpuBefore = cpu.read();
     long started = System.nanoTime();
-    for (Body b : bodies) {
-      IntakeReport r =
-          pipeline.ingest(
-              new IntakeRequest(
-                  b.siteId(),
-                  IntakeRequest.CHANNEL_HTTP,
-                  "benchmark",
-                  CONTENT_TYPE,
-                  null,
-                  IntakeRequest.Body.of(b.ndjson())));
-      t.add(r);
+    List<IntakeReport> reports;
+    if (clients <= 1) {
+      reports = bodies.stream().map(b -> pipeline.ingest(request(b))).toList();
+    } else {
+      ExecutorService pool = Executors.newFixedThreadPool(clients);
+      try {
+        List<Future<IntakeReport>> running = new ArrayList<>();
+        for (Body b : bodies) {
+          running.add(pool.submit(() -> pipeline.ingest(request(b))));
+        }
+        reports = new ArrayList<>();
+        for (Future<IntakeReport> f : running) {
+          reports.add(f.get());
+        }
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException("a body failed", e);
+      } finally {
+        pool.shutdownNow();
+      }
     }
+    reports.forEach(t::add);
     t.nanos = System.nanoTime() - started;
+    CpuClock.Reading cpuAfter = cpu.read();
+    t.jvmCpuSeconds = cpuAfter.driver() - cpuBefore.driver();
+    t.pgCpuSeconds = cpuAfter.database() - cpuBefore.database();
     t.dbNanos = writer.total() + tx.total();
     t.gcMillis = JvmMeasurements.gcMillis() - gcBefore;
     t.commitNanos = tx.commitNanos.get();
     t.dbBreakdown = writer.breakdown();
     return t;
+  }
+
+  private static IntakeRequest request(Body b) {
+    return new IntakeRequest(
+        b.siteId(),
+        IntakeRequest.CHANNEL_HTTP,
+        "benchmark",
+        CONTENT_TYPE,
+        null,
+        IntakeRequest.Body.of(b.ndjson()));
   }
 
   // ---- helpers

@@ -21,10 +21,17 @@ final class IngestDatabase implements AutoCloseable {
 
   private final EmbeddedPostgres pg;
   private final HikariDataSource ds;
+  private final Path dataDirectory;
 
-  private IngestDatabase(EmbeddedPostgres pg, HikariDataSource ds) {
+  private IngestDatabase(EmbeddedPostgres pg, HikariDataSource ds, Path dataDirectory) {
     this.pg = pg;
     this.ds = ds;
+    this.dataDirectory = dataDirectory;
+  }
+
+  /** PostgreSQL's data directory: its processes are found by it (CPU time). */
+  Path dataDirectory() {
+    return dataDirectory;
   }
 
   /** {@code statements}: load pg_stat_statements (it costs a little). */
@@ -64,7 +71,7 @@ final class IngestDatabase implements AutoCloseable {
     HikariDataSource ds =
         EmbeddedPostgresAutoConfiguration.pooled(
             pg.getJdbcUrl("postgres", "postgres"), "postgres", "");
-    IngestDatabase db = new IngestDatabase(pg, ds);
+    IngestDatabase db = new IngestDatabase(pg, ds, runDir.resolve("pg"));
     try {
       migrate(ds);
     } catch (Exception | Error e) {

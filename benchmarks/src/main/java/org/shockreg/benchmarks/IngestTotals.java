@@ -11,6 +11,9 @@ final class IngestTotals {
   long commitNanos;
   String dbBreakdown;
 
+  /** CPU seconds of this JVM (every thread) and of PostgreSQL (every backend) during the pass. */
+  double jvmCpuSeconds, pgCpuSeconds;
+
   void add(IntakeReport r) {
     received += r.received();
     curated += r.curated();
@@ -28,6 +31,21 @@ final class IngestTotals {
 
   double rate() {
     return received / seconds();
+  }
+
+  /** Microseconds of CPU per resource received: this JVM, PostgreSQL. */
+  String cpuPerResource() {
+    double jvm = jvmCpuSeconds * 1e6 / received;
+    double pg = pgCpuSeconds * 1e6 / received;
+    return String.format(
+        java.util.Locale.ROOT,
+        "CPU per resource: JVM %.1f us + PostgreSQL %.1f us = %.1f us; cores busy %.2f;"
+            + " resources/s that CPU allows on 2 idle cores %.0f",
+        jvm,
+        pg,
+        jvm + pg,
+        (jvmCpuSeconds + pgCpuSeconds) / seconds(),
+        2e6 / (jvm + pg));
   }
 
   @Override

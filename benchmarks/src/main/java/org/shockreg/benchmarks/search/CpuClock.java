@@ -9,20 +9,20 @@ import java.time.Duration;
  * others. Backends that exit between two readings take their time with them; the server's pool
  * keeps its connections, so the export's backends are counted.
  */
-final class CpuClock {
+public final class CpuClock {
 
   /** CPU seconds: server JVM, PostgreSQL, this (the load driver's) JVM. */
-  record Reading(double server, double database, double driver) {}
+  public record Reading(double server, double database, double driver) {}
 
   private final long serverPid;
   private final String pgData;
 
-  CpuClock(long serverPid, java.nio.file.Path pgData) {
+  public CpuClock(long serverPid, java.nio.file.Path pgData) {
     this.serverPid = serverPid;
     this.pgData = pgData.toString();
   }
 
-  Reading read() {
+  public Reading read() {
     double server =
         ProcessHandle.of(serverPid)
             .flatMap(p -> p.info().totalCpuDuration())

@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.shockreg.mappings.MappingEngine;
 import org.shockreg.mappings.derive.EpisodeRecomputation;
@@ -32,14 +36,32 @@ import org.springframework.transaction.support.TransactionTemplate;
  * rest: an unreadable line or a resource the rules reject is parked in the dead-letter store with
  * its raw content and reason.
  *
- * <p>The stages: read ({@link SourceEntryReader}, {@link SourceCandidates}), the batch and its
- * transaction ({@link CurationTransaction}), curate and derive ({@link FactCuration}), report
- * ({@link IntakeOutcomes}). This class runs them per body and per batch.
+ * <p>The stages: read ({@link BodyBatches}: {@link SourceEntryReader}, {@link SourceCandidates}; a
+ * large body one batch ahead on a thread of its own), the batch and its transaction ({@link
+ * CurationTransaction}), curate and derive ({@link FactCuration}), report ({@link IntakeOutcomes}).
+ * This class runs them per body and per batch.
  */
 public class IntakePipeline {
 
   private static final Logger log = LoggerFactory.getLogger(IntakePipeline.class);
   private static final Pattern SITE_ID = Pattern.compile("[a-z0-9-]{1,40}");
+
+  /**
+   * Threads that read a large body ahead of its curation ({@link BodyBatches}, one body at a time
+   * per pipeline); an idle one ends after a minute; daemon, so none holds a JVM open.
+   */
+  private static final ExecutorService BODY_READERS =
+      Executors.newCachedThreadPool(
+          new ThreadFactory() {
+            private final AtomicInteger n = new AtomicInteger();
+
+            @Override
+            public Thread newThread(Runnable r) {
+              Thread t = new Thread(r, "intake-read-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            }
+          });
 
   private final RegistryWriter writer;
   private final MappingEngine engine;
@@ -47,7 +69,7 @@ public class IntakePipeline {
   private final MeterRegistry meters;
   private final SourceEntryReader reader;
   private final IntakeLimits limits;
-  private final SourceCandidates sourceCandidates;
+  private final BodyBatches bodyBatches;
   private final CurationTransaction curation;
   private final IntakeOutcomes outcomes;
   private final Set<String> knownSites = ConcurrentHashMap.newKeySet();
@@ -80,7 +102,7 @@ public class IntakePipeline {
     this.meters = meters;
     this.limits = limits;
     this.reader = new SourceEntryReader(json, limits);
-    this.sourceCandidates = new SourceCandidates(json);
+    this.bodyBatches = new BodyBatches(reader, new SourceCandidates(json), BODY_READERS);
     this.curation =
         new CurationTransaction(
             tx, writer, new FactCuration(writer, engine, derivations, fhir), meters);
@@ -162,7 +184,6 @@ public class IntakePipeline {
               }
             },
             writer::curatedPatientId);
-    List<SourceEntry> batch = new ArrayList<>(props.batchSize());
     SourceEntryReader.Format format =
         SourceEntryReader.detect(request.contentType(), request.fileName());
     if (format == SourceEntryReader.Format.BUNDLE_OR_RESOURCE) {
@@ -174,22 +195,28 @@ public class IntakePipeline {
         // the pass below reports it
       }
     }
-    try (InputStream in = request.body().open()) {
-      reader.read(
-          in,
+    try {
+      bodyBatches.read(
+          request,
           format,
-          entry -> {
-            batch.add(entry);
-            if (batch.size() >= props.batchSize()) {
+          props.batchSize(),
+          props.readAhead(),
+          new BodyBatches.BatchConsumer() {
+            @Override
+            public void full(List<BodyBatches.ReadEntry> batch) {
               processBatch(request, batch, report, resolver, null);
-              batch.clear();
+            }
+
+            @Override
+            public void last(List<BodyBatches.ReadEntry> batch) {
+              if (!batch.isEmpty()) {
+                processBatch(request, batch, report, resolver, last);
+              } else if (last != null) {
+                curation.inTransaction(
+                    () -> last.write(outcomes.preview(report, List.of(), List.of())));
+              }
             }
           });
-      if (!batch.isEmpty()) {
-        processBatch(request, batch, report, resolver, last);
-      } else if (last != null) {
-        curation.inTransaction(() -> last.write(outcomes.preview(report, List.of(), List.of())));
-      }
     } catch (SourceEntryReader.BodyException e) {
       throw outcomes.unparseableBody(request, Reasons.withoutValues(e.getMessage()));
     } catch (IOException e) {
@@ -275,7 +302,7 @@ public class IntakePipeline {
    */
   private void processBatch(
       IntakeRequest request,
-      List<SourceEntry> entries,
+      List<BodyBatches.ReadEntry> entries,
       IntakeReport report,
       BundlePatientResolver resolver,
       InTransaction last) {
@@ -285,16 +312,14 @@ public class IntakePipeline {
     Map<SourceKey, Candidate> candidates = new LinkedHashMap<>();
     // Versions not applied because a newer version of the same resource is in the body or stored.
     List<Candidate> older = new ArrayList<>();
-    for (SourceEntry e : entries) {
+    for (BodyBatches.ReadEntry read : entries) {
       report.received++;
-      if (e.resource() == null && e.deletion() == null) {
-        rejections.add(new Rejection(null, null, e.index(), e.errorCode(), e.error(), e.raw()));
+      if (read.rejection() != null) {
+        rejections.add(read.rejection());
         continue;
       }
-      Candidate c = sourceCandidates.of(e, rejections);
-      if (c == null) {
-        continue;
-      }
+      SourceEntry e = read.entry();
+      Candidate c = read.candidate();
       if (!MappingEngine.CURATED_TYPES.contains(c.type)) {
         report.ignored++;
         continue;

@@ -35,8 +35,23 @@ public record IntakeRequest(
   public interface Body {
     InputStream open() throws IOException;
 
+    /** Its size in bytes, or -1 when not known before reading (a file, a stream). */
+    default long size() {
+      return -1;
+    }
+
     static Body of(byte[] bytes) {
-      return () -> new java.io.ByteArrayInputStream(bytes);
+      return new Body() {
+        @Override
+        public InputStream open() {
+          return new java.io.ByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public long size() {
+          return bytes.length;
+        }
+      };
     }
   }
 

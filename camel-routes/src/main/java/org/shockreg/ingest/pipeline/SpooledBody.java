@@ -115,6 +115,7 @@ public final class SpooledBody implements IntakeRequest.Body, AutoCloseable {
     return head;
   }
 
+  @Override
   public long size() {
     return size;
   }

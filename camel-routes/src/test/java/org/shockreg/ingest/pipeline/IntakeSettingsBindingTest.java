@@ -21,6 +21,14 @@ class IntakeSettingsBindingTest {
   void defaultsBind() {
     assertThat(bind("shockreg.intake", IntakeProperties.class, Map.of()).batchSize())
         .isEqualTo(1000);
+    assertThat(bind("shockreg.intake", IntakeProperties.class, Map.of()).readAhead()).isTrue();
+    assertThat(
+            bind(
+                    "shockreg.intake",
+                    IntakeProperties.class,
+                    Map.of("shockreg.intake.read-ahead", "false"))
+                .readAhead())
+        .isFalse();
     assertThat(bind("shockreg.limits", IntakeLimits.class, Map.of()).maxBundleEntries())
         .isEqualTo(100_000);
     assertThat(bind("shockreg.demo-cohort", DemoCohortProperties.class, Map.of()).patients())
