@@ -30,7 +30,10 @@ public record IntakeRequest(
     this(siteId, channel, origin, contentType, fileName, body, false);
   }
 
-  /** A re-openable body. */
+  /**
+   * A re-openable body: bytes in memory or a file (HTTP bodies are spooled first), never a live
+   * socket, since a large body is read on a thread of its own that must stop when interrupted.
+   */
   @FunctionalInterface
   public interface Body {
     InputStream open() throws IOException;
