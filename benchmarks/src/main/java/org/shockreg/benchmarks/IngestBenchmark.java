@@ -52,9 +52,6 @@ public final class IngestBenchmark {
   private static final double PRODUCT_GOAL = 25_000;
   private static final String CONTENT_TYPE = "application/fhir+ndjson";
 
-  private static int clients = 1;
-  private static CpuClock cpu;
-
   private IngestBenchmark() {}
 
   public static void main(String[] args) {
@@ -81,7 +78,7 @@ public final class IngestBenchmark {
     // -Dbench.readAhead=false: each body read inline, batch after batch (the A/B of read-ahead)
     boolean readAhead = Boolean.parseBoolean(System.getProperty("bench.readAhead", "true"));
     // -Dbench.clients=N: the bodies taken in by N threads at once (as N HTTP clients would)
-    clients = intProp("bench.clients", 1);
+    int clients = intProp("bench.clients", 1);
     Path results = Path.of(System.getProperty("bench.results", "RESULTS.md")).toAbsolutePath();
     Path workDir =
         Path.of(System.getProperty("bench.workDir", "target/bench")).toAbsolutePath().normalize();
@@ -108,7 +105,7 @@ public final class IngestBenchmark {
     // ---- database ----------------------------------------------------------------------------
     try (IngestDatabase db = IngestDatabase.start(workDir, statements > 0)) {
       HikariDataSource ds = db.dataSource();
-      cpu = new CpuClock(ProcessHandle.current().pid(), db.dataDirectory());
+      CpuClock cpu = new CpuClock(ProcessHandle.current().pid(), db.dataDirectory());
       System.out.printf(
           Locale.ROOT, "bench: read-ahead %s, %d client(s)%n", readAhead ? "on" : "off", clients);
       // ---- pipeline, wired by hand as IntakeConfiguration does -------------------------------
@@ -136,10 +133,12 @@ public final class IngestBenchmark {
               new IntakeProperties(batchSize, true, readAhead),
               new SimpleMeterRegistry());
 
+      Intake intake = new Intake(pipeline, writer, txManager, clients, cpu);
+
       // ---- warm-up: other cohort, other sites; both the new and the unchanged path ---------
       t0 = System.nanoTime();
-      IngestTotals w1 = pass(pipeline, warmup, writer, txManager);
-      IngestTotals w2 = pass(pipeline, warmup, writer, txManager);
+      IngestTotals w1 = pass(intake, warmup);
+      IngestTotals w2 = pass(intake, warmup);
       System.out.printf(
           Locale.ROOT,
           "bench: warm-up %,d resources: first %.0f/s, re-post %.0f/s (%.1f s)%n",
@@ -173,7 +172,7 @@ public final class IngestBenchmark {
       }
       System.gc();
       JvmMeasurements.resetPeaks();
-      IngestTotals first = pass(pipeline, bodies, writer, txManager);
+      IngestTotals first = pass(intake, bodies);
       if (statements > 0) {
         printStatements(jdbc, statements);
       }
@@ -184,7 +183,7 @@ public final class IngestBenchmark {
 
       System.gc();
       JvmMeasurements.resetPeaks();
-      IngestTotals repost = pass(pipeline, bodies, writer, txManager);
+      IngestTotals repost = pass(intake, bodies);
       long repostPeakHeap = JvmMeasurements.heapPoolPeaks();
       System.out.printf(Locale.ROOT, "bench: re-post pass %s%n", repost);
       System.out.printf(Locale.ROOT, "bench: re-post pass %s%n", repost.cpuPerResource());
@@ -282,8 +281,20 @@ public final class IngestBenchmark {
 
   // ---- one pass --------------------------------------------------------------------------------
 
-  private static IngestTotals pass(
-      IntakePipeline pipeline, List<Body> bodies, TimedWriter writer, TimedTransactionManager tx) {
+  /** The pipeline as the benchmark drives it: its timed writer and transactions, N clients. */
+  private record Intake(
+      IntakePipeline pipeline,
+      TimedWriter writer,
+      TimedTransactionManager tx,
+      int clients,
+      CpuClock cpu) {}
+
+  private static IngestTotals pass(Intake intake, List<Body> bodies) {
+    IntakePipeline pipeline = intake.pipeline();
+    TimedWriter writer = intake.writer();
+    TimedTransactionManager tx = intake.tx();
+    int clients = intake.clients();
+    CpuClock cpu = intake.cpu();
     IngestTotals t = new IngestTotals();
     writer.reset();
     tx.reset();

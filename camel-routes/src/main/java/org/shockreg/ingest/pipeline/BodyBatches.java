@@ -6,11 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The read stage of a body, batch by batch: entries parsed, scanned and hashed into {@link
@@ -80,6 +78,19 @@ final class BodyBatches {
   private void inline(
       IntakeRequest request, SourceEntryReader.Format format, int batchSize, BatchConsumer consumer)
       throws IOException, SourceEntryReader.BodyException {
+    consumer.last(readBatches(request, format, batchSize, consumer::full));
+  }
+
+  /**
+   * Reads the body, giving each full batch to {@code full}; returns the rest (possibly empty). The
+   * body is closed when it returns or throws.
+   */
+  private List<ReadEntry> readBatches(
+      IntakeRequest request,
+      SourceEntryReader.Format format,
+      int batchSize,
+      Consumer<List<ReadEntry>> full)
+      throws IOException, SourceEntryReader.BodyException {
     List<ReadEntry> batch = new ArrayList<>(batchSize);
     try (InputStream in = request.body().open()) {
       reader.read(
@@ -88,12 +99,12 @@ final class BodyBatches {
           e -> {
             batch.add(prepare(e));
             if (batch.size() >= batchSize) {
-              consumer.full(batch);
+              full.accept(List.copyOf(batch));
               batch.clear();
             }
           });
     }
-    consumer.last(batch);
+    return batch;
   }
 
   /** A batch handed from the reading thread to the curating one, or how the reading ended. */
@@ -102,13 +113,16 @@ final class BodyBatches {
   private void readAhead(
       IntakeRequest request, SourceEntryReader.Format format, int batchSize, BatchConsumer consumer)
       throws IOException, SourceEntryReader.BodyException {
-    // One batch queued while one is curated and one is being read: memory stays bounded.
+    // One batch queued while one is curated and one is being read: memory stays bounded. The
+    // reading thread always ends with one hand-off marked last, and the curating thread takes
+    // hand-offs until it has seen that one.
     BlockingQueue<Handoff> queue = new ArrayBlockingQueue<>(1);
-    ReadingTask task = new ReadingTask(() -> readInto(queue, request, format, batchSize));
-    Future<?> reading = readers.submit(task);
+    AtomicBoolean stop = new AtomicBoolean();
+    readers.execute(() -> readInto(queue, stop, request, format, batchSize));
+    Handoff h = null;
     try {
       while (true) {
-        Handoff h = take(queue);
+        h = take(queue);
         if (h.failure() != null) {
           rethrow(h.failure());
         }
@@ -119,93 +133,47 @@ final class BodyBatches {
         consumer.full(h.batch());
       }
     } finally {
-      // The consumer failed (or is done): stop the reader and wait for it, so the body is
-      // closed (a spooled file may be deleted next) and no thread outlives the request.
-      reading.cancel(true);
-      task.awaitEnd();
+      if (h == null || !h.last()) {
+        // The consumer failed: the reader stops at its next hand-off; waiting for its last one
+        // means the body is closed (a spooled file may be deleted next) and no thread outlives
+        // the request.
+        stop.set(true);
+        while (!takeUninterruptibly(queue).last()) {
+          // a batch read before the reader saw the stop: dropped
+        }
+      }
     }
   }
 
   /** On the reading thread: the body's batches into {@code queue}, then how the reading ended. */
   private void readInto(
       BlockingQueue<Handoff> queue,
+      AtomicBoolean stop,
       IntakeRequest request,
       SourceEntryReader.Format format,
       int batchSize) {
     Handoff end;
-    List<List<ReadEntry>> filling = new ArrayList<>(List.of(new ArrayList<>(batchSize)));
-    try (InputStream in = request.body().open()) {
-      reader.read(
-          in,
-          format,
-          e -> {
-            List<ReadEntry> batch = filling.get(0);
-            batch.add(prepare(e));
-            if (batch.size() >= batchSize) {
-              handOff(queue, new Handoff(batch, false, null));
-              filling.set(0, new ArrayList<>(batchSize));
-            }
-          });
-      end = new Handoff(filling.get(0), true, null);
-    } catch (Cancelled c) {
-      return;
+    try {
+      List<ReadEntry> rest =
+          readBatches(
+              request,
+              format,
+              batchSize,
+              batch -> {
+                if (stop.get()) {
+                  throw new Stopped();
+                }
+                putUninterruptibly(queue, new Handoff(batch, false, null));
+              });
+      end = new Handoff(rest, true, null);
+    } catch (Stopped s) {
+      end = new Handoff(null, true, null);
     } catch (IOException | SourceEntryReader.BodyException | RuntimeException e) {
       end = new Handoff(null, true, e);
     } catch (Error e) {
       end = new Handoff(null, true, new IllegalStateException("reading the body failed", e));
     }
-    try {
-      handOff(queue, end);
-    } catch (Cancelled c) {
-      // nobody is waiting any more
-    }
-  }
-
-  /**
-   * The reading thread's work, run at most once, and a way to wait for its end: a task cancelled
-   * before it started never runs, one that started is waited for.
-   */
-  private static final class ReadingTask implements Runnable {
-    private static final int NEW = 0;
-    private static final int RUNNING = 1;
-    private static final int ABANDONED = 2;
-    private final Runnable work;
-    private final AtomicInteger state = new AtomicInteger(NEW);
-    private final CountDownLatch ended = new CountDownLatch(1);
-
-    ReadingTask(Runnable work) {
-      this.work = work;
-    }
-
-    @Override
-    public void run() {
-      if (!state.compareAndSet(NEW, RUNNING)) {
-        return;
-      }
-      try {
-        work.run();
-      } finally {
-        ended.countDown();
-      }
-    }
-
-    void awaitEnd() {
-      if (state.compareAndSet(NEW, ABANDONED)) {
-        return;
-      }
-      boolean interrupted = false;
-      while (true) {
-        try {
-          ended.await();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    putUninterruptibly(queue, end);
   }
 
   private ReadEntry prepare(SourceEntry e) {
@@ -219,18 +187,24 @@ final class BodyBatches {
   }
 
   /** The curating thread gave up: the reading thread stops at its next hand-off. */
-  private static final class Cancelled extends RuntimeException {
-    Cancelled() {
+  private static final class Stopped extends RuntimeException {
+    Stopped() {
       super(null, null, false, false);
     }
   }
 
-  private static void handOff(BlockingQueue<Handoff> queue, Handoff h) {
-    try {
-      queue.put(h);
-    } catch (InterruptedException e) {
+  private static void putUninterruptibly(BlockingQueue<Handoff> queue, Handoff h) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        queue.put(h);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
-      throw new Cancelled();
     }
   }
 
@@ -240,6 +214,23 @@ final class BodyBatches {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading an intake body", e);
+    }
+  }
+
+  private static Handoff takeUninterruptibly(BlockingQueue<Handoff> queue) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return queue.take();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
